@@ -1,0 +1,216 @@
+/**
+ * Reconstructors for Python's built-in types. Each one is a pure data
+ * constructor: it checks the argument shapes CPython writes and builds the JS
+ * value, and leaves any other shape inert.
+ *
+ * @module
+ */
+import type { ReconstructContext, Reconstructor } from '../registry.js';
+import { PyComplex, PyRange, PySlice } from '../types/builtins.js';
+import { FrozenSet } from '../types/frozen-set.js';
+import { PyByteArray } from '../types/py-bytearray.js';
+import { PyGlobal } from '../types/py-global.js';
+import { EMPTY_TUPLE, isTuple, markTuple, type Tuple } from '../types/tuple.js';
+
+type Entry = readonly [module: string, name: string, reconstructor: Reconstructor];
+
+/** The items of a Python iterable that CPython writes as a constructor argument (list, tuple, set). */
+function iterableItems(value: unknown): readonly unknown[] | undefined {
+  if (Array.isArray(value)) return value;
+  if (value instanceof Set) return [...value];
+  return undefined;
+}
+
+function isInt(value: unknown): value is number | bigint {
+  return (typeof value === 'number' && Number.isInteger(value)) || typeof value === 'bigint';
+}
+
+function isReal(value: unknown): value is number | bigint | boolean {
+  return typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean';
+}
+
+/** Python's codec names for the text encodings pickles use, normalised like `codecs.lookup`. */
+function normaliseCodec(name: string): string {
+  return name.toLowerCase().replace(/[-_ ]/g, '');
+}
+
+/** `str.encode(encoding)` for the codecs CPython's pickler uses (latin-1), plus ascii and utf-8. */
+export function encodeText(
+  text: string,
+  encoding: string,
+  context: ReconstructContext,
+): Uint8Array | undefined {
+  const codec = normaliseCodec(encoding);
+  if (
+    codec === 'latin1' ||
+    codec === 'iso88591' ||
+    codec === 'l1' ||
+    codec === 'ascii' ||
+    codec === 'usascii'
+  ) {
+    const limit = codec === 'ascii' || codec === 'usascii' ? 0x80 : 0x100;
+    const out = new Uint8Array(text.length);
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c >= limit)
+        context.fail(`cannot encode character U+${c.toString(16).padStart(4, '0')} with ${encoding}`);
+      out[i] = c;
+    }
+    return out;
+  }
+  if (codec === 'utf8') {
+    if (!text.isWellFormed()) context.fail(`cannot encode a lone surrogate with ${encoding}`);
+    return new TextEncoder().encode(text);
+  }
+  return undefined;
+}
+
+/** `bytes(...)` / `bytearray(...)` arguments: (), (bytes,), (str, encoding), (list of ints,). */
+function bytesFrom(args: Tuple, context: ReconstructContext): Uint8Array | undefined {
+  if (args.length === 0) return new Uint8Array(0);
+  const [source, encoding] = args;
+  if (args.length === 1) {
+    if (source instanceof Uint8Array) return source;
+    const items = iterableItems(source);
+    if (items === undefined) return undefined;
+    const out = new Uint8Array(items.length);
+    for (let i = 0; i < items.length; i++) {
+      const b = items[i];
+      if (typeof b !== 'number' || !Number.isInteger(b) || b < 0 || b > 255) return undefined;
+      out[i] = b;
+    }
+    return out;
+  }
+  if (args.length === 2 && typeof source === 'string' && typeof encoding === 'string') {
+    return encodeText(source, encoding, context);
+  }
+  return undefined;
+}
+
+const setReconstructor: Reconstructor = {
+  call(args, context) {
+    if (args.length === 0) return new Set();
+    const items = args.length === 1 ? iterableItems(args[0]) : undefined;
+    return items === undefined ? context.inert('reduce', context.global, args) : new Set(items);
+  },
+};
+
+const frozensetReconstructor: Reconstructor = {
+  call(args, context) {
+    if (args.length === 0) return new FrozenSet();
+    const items = args.length === 1 ? iterableItems(args[0]) : undefined;
+    return items === undefined ? context.inert('reduce', context.global, args) : new FrozenSet(items);
+  },
+};
+
+const bytearrayReconstructor: Reconstructor = {
+  call(args, context) {
+    const bytes = bytesFrom(args, context);
+    return bytes === undefined ? context.inert('reduce', context.global, args) : PyByteArray.from(bytes);
+  },
+};
+
+const bytesReconstructor: Reconstructor = {
+  call(args, context) {
+    const bytes = bytesFrom(args, context);
+    if (bytes === undefined) return context.inert('reduce', context.global, args);
+    return bytes.constructor === Uint8Array ? bytes : new Uint8Array(bytes);
+  },
+};
+
+function complexFrom(args: Tuple, kind: 'reduce' | 'newobj', context: ReconstructContext): unknown {
+  const [real = 0, imag = 0] = args;
+  if (args.length <= 2 && isReal(real) && isReal(imag)) return new PyComplex(Number(real), Number(imag));
+  return context.inert(kind, context.global, args);
+}
+
+const complexReconstructor: Reconstructor = {
+  call: (args, context) => complexFrom(args, 'reduce', context),
+  construct: (args, kwargs, context) =>
+    kwargs === null
+      ? complexFrom(args, 'newobj', context)
+      : context.inert('newobj_ex', context.global, args, kwargs),
+};
+
+const sliceReconstructor: Reconstructor = {
+  call(args, context) {
+    if (args.length === 1) return new PySlice(null, args[0], null);
+    if (args.length === 2 || args.length === 3) return new PySlice(args[0], args[1], args[2] ?? null);
+    return context.inert('reduce', context.global, args);
+  },
+};
+
+const rangeReconstructor: Reconstructor = {
+  call(args, context) {
+    if (!args.every(isInt) || args.length === 0 || args.length > 3)
+      return context.inert('reduce', context.global, args);
+    const [a, b, c] = args as readonly (number | bigint)[];
+    if (c === 0 || c === 0n) context.fail('range() arg 3 must not be zero');
+    if (args.length === 1) return new PyRange(0, a as number | bigint, 1);
+    return new PyRange(a as number | bigint, b as number | bigint, c ?? 1);
+  },
+};
+
+/**
+ * `getattr(obj, name)`, which protocols 0-3 use for nested classes
+ * (`getattr(Outer, 'Inner')`). Only a static lookup of a name on a global is
+ * accepted, and it resolves to the dotted global `Outer.Inner`, checked against
+ * the registry and strict mode like any global. Anything else stays inert.
+ */
+const getattrReconstructor: Reconstructor = {
+  call(args, context) {
+    const [target, attribute] = args;
+    if (
+      args.length === 2 &&
+      target instanceof PyGlobal &&
+      typeof attribute === 'string' &&
+      attribute !== ''
+    ) {
+      return context.resolve(target.module, `${target.name}.${attribute}`);
+    }
+    return context.inert('reduce', context.global, args);
+  },
+};
+
+/** Globals that stand for themselves (types passed as arguments, singletons). */
+const plainGlobals = [
+  'object',
+  'list',
+  'dict',
+  'tuple',
+  'int',
+  'float',
+  'str',
+  'bool',
+  'Ellipsis',
+  'NotImplemented',
+] as const;
+
+/** The built-in reconstructors, as `[module, name, reconstructor]`. */
+export const builtinReconstructors: readonly Entry[] = [
+  ['builtins', 'set', setReconstructor],
+  ['builtins', 'frozenset', frozensetReconstructor],
+  ['builtins', 'bytearray', bytearrayReconstructor],
+  ['builtins', 'bytes', bytesReconstructor],
+  ['builtins', 'complex', complexReconstructor],
+  ['builtins', 'slice', sliceReconstructor],
+  ['builtins', 'range', rangeReconstructor],
+  ['builtins', 'getattr', getattrReconstructor],
+  [
+    '_codecs',
+    'encode',
+    {
+      call(args, context) {
+        const [text, encoding = 'utf-8'] = args;
+        if (args.length <= 2 && typeof text === 'string' && typeof encoding === 'string') {
+          const bytes = encodeText(text, encoding, context);
+          if (bytes !== undefined) return bytes;
+        }
+        return context.inert('reduce', context.global, args);
+      },
+    },
+  ],
+  ...plainGlobals.map((name): Entry => ['builtins', name, {}]),
+];
+
+export { EMPTY_TUPLE, isTuple, markTuple };

@@ -1,0 +1,73 @@
+/**
+ * `copyreg`'s object constructors, which pickles use to create instances of
+ * classes: `_reconstructor` (protocols 0 and 1), `__newobj__` and
+ * `__newobj_ex__` (what NEWOBJ and NEWOBJ_EX mean, written as calls).
+ * An instance of a class the registry constructs is built through the
+ * registry; any other stays an inert `PyObject` that records the call.
+ *
+ * @module
+ */
+import type { ReconstructContext, Reconstructor } from '../registry.js';
+import { PyGlobal } from '../types/py-global.js';
+import { EMPTY_TUPLE, isTuple, markTuple, type Tuple } from '../types/tuple.js';
+
+type Entry = readonly [module: string, name: string, reconstructor: Reconstructor];
+
+function construct(cls: unknown, args: Tuple, kwargs: unknown, context: ReconstructContext): unknown {
+  if (!(cls instanceof PyGlobal)) return undefined;
+  return context.registry.get(cls.module, cls.name)?.construct?.(args, kwargs, { ...context, global: cls });
+}
+
+/** The default: keep the call to the copyreg function, inert. */
+function keep(args: Tuple, context: ReconstructContext): unknown {
+  return context.inert('reduce', context.global, args);
+}
+
+export const copyregReconstructors: readonly Entry[] = [
+  [
+    'copyreg',
+    '_reconstructor',
+    {
+      // _reconstructor(cls, base, state): object.__new__(cls) when base is object.
+      call(args, context) {
+        const [cls, base, state] = args;
+        if (args.length === 3 && state === null && base instanceof PyGlobal) {
+          if (base.module === 'builtins' && base.name === 'object') {
+            const made = construct(cls, EMPTY_TUPLE, null, context);
+            if (made !== undefined) return made;
+          }
+        }
+        return keep(args, context);
+      },
+    },
+  ],
+  [
+    'copyreg',
+    '__newobj__',
+    {
+      // __newobj__(cls, *args) == cls.__new__(cls, *args)
+      call(args, context) {
+        if (args.length >= 1) {
+          const made = construct(args[0], markTuple(args.slice(1)), null, context);
+          if (made !== undefined) return made;
+        }
+        return keep(args, context);
+      },
+    },
+  ],
+  [
+    'copyreg',
+    '__newobj_ex__',
+    {
+      // __newobj_ex__(cls, args, kwargs) == cls.__new__(cls, *args, **kwargs)
+      call(args, context) {
+        const [cls, positional, kwargs] = args;
+        if (args.length === 3 && isTuple(positional)) {
+          const made = construct(cls, positional, kwargs, context);
+          if (made !== undefined) return made;
+        }
+        return keep(args, context);
+      },
+    },
+  ],
+];

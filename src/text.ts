@@ -1,0 +1,288 @@
+/**
+ * Text codecs of the pickle format: UTF-8 with Python's `surrogatepass`
+ * (lone surrogates are data, not errors), Latin-1 and ASCII, Python's
+ * `escape_decode` (the STRING opcode) and `raw_unicode_escape` (UNICODE).
+ *
+ * Decoding runs in tiers (see models.md B.4): short strings in JS, long ones
+ * natively (Node's `Buffer#latin1Slice` / `utf8Slice` when present, else
+ * `TextDecoder`), and the exact JS decoder whenever the native one could have
+ * replaced a lone surrogate or invalid byte with U+FFFD.
+ *
+ * No Node module is imported: `Buffer` is picked up from `globalThis` when it
+ * exists, once, at load time.
+ *
+ * @module
+ */
+
+/** Thrown by the decoders; the unpickler turns it into an UnpicklingError at the current opcode. */
+export class TextDecodeError extends Error {}
+
+interface NodeBufferStatics {
+  prototype: {
+    latin1Slice?: (this: Uint8Array, start: number, end: number) => string;
+    utf8Slice?: (this: Uint8Array, start: number, end: number) => string;
+  };
+}
+
+const nodeBuffer = (globalThis as { Buffer?: NodeBufferStatics }).Buffer;
+const nativeLatin1Slice = nodeBuffer?.prototype.latin1Slice;
+const nativeUtf8Slice = nodeBuffer?.prototype.utf8Slice;
+const textDecoder = new TextDecoder('utf-8');
+const latin1Decoder = (() => {
+  try {
+    // 'latin1' is windows-1252 in TextDecoder, which differs in 0x80-0x9f; only used for ASCII.
+    return new TextDecoder('latin1');
+  } catch {
+    return undefined;
+  }
+})();
+
+/** Below this many bytes a JS loop beats a native call (models.md B.4: about 16 for ASCII, 64-128 for non-ASCII). */
+const SHORT_STRING = 24;
+/** Above this many bytes the native UTF-8 decoder wins even for non-ASCII text. */
+const NATIVE_UTF8 = 128;
+/** `String.fromCharCode.apply` argument chunk (engines limit argument counts). */
+const CHUNK = 0x1000;
+
+/** Decodes `length` bytes at `start` as UTF-8 with `surrogatepass`. Invalid UTF-8 throws {@link TextDecodeError}. */
+export function decodeUtf8(bytes: Uint8Array, start: number, length: number): string {
+  const end = start + length;
+  if (length < SHORT_STRING) {
+    // Short: pure-ASCII loop, falling back on the first non-ASCII byte.
+    let s = '';
+    for (let i = start; i < end; i++) {
+      const b = bytes[i]!;
+      if (b >= 0x80) return decodeUtf8Js(bytes, start, end);
+      s += String.fromCharCode(b);
+    }
+    return s;
+  }
+  if (length <= NATIVE_UTF8) {
+    let ascii = true;
+    for (let i = start; i < end; i++) {
+      if (bytes[i]! >= 0x80) {
+        ascii = false;
+        break;
+      }
+    }
+    if (!ascii) return decodeUtf8Js(bytes, start, end);
+    return decodeAsciiNative(bytes, start, end);
+  }
+  const s = nativeUtf8Slice
+    ? nativeUtf8Slice.call(bytes, start, end)
+    : textDecoder.decode(bytes.subarray(start, end));
+  // The native decoders replace lone surrogates and invalid bytes with U+FFFD: redo those exactly.
+  return s.indexOf('\ufffd') === -1 ? s : decodeUtf8Js(bytes, start, end);
+}
+
+function decodeAsciiNative(bytes: Uint8Array, start: number, end: number): string {
+  if (nativeLatin1Slice) return nativeLatin1Slice.call(bytes, start, end);
+  if (latin1Decoder) return latin1Decoder.decode(bytes.subarray(start, end));
+  return textDecoder.decode(bytes.subarray(start, end));
+}
+
+/**
+ * The exact UTF-8 decoder: like CPython's `utf-8` codec with `surrogatepass`.
+ * Rejects overlong forms, code points above U+10FFFF and truncated sequences.
+ */
+export function decodeUtf8Js(bytes: Uint8Array, start: number, end: number): string {
+  const units: number[] = [];
+  let out = '';
+  let i = start;
+  while (i < end) {
+    const b0 = bytes[i]!;
+    if (b0 < 0x80) {
+      units.push(b0);
+      i++;
+    } else if (b0 >= 0xc2 && b0 <= 0xdf) {
+      const b1 = bytes[i + 1]!;
+      if (i + 1 >= end || (b1 & 0xc0) !== 0x80) throw utf8Error(bytes, i, start);
+      units.push(((b0 & 0x1f) << 6) | (b1 & 0x3f));
+      i += 2;
+    } else if (b0 >= 0xe0 && b0 <= 0xef) {
+      const b1 = bytes[i + 1]!;
+      const b2 = bytes[i + 2]!;
+      if (i + 2 >= end || (b1 & 0xc0) !== 0x80 || (b2 & 0xc0) !== 0x80 || (b0 === 0xe0 && b1 < 0xa0)) {
+        throw utf8Error(bytes, i, start);
+      }
+      // surrogatepass: ED A0..BF xx are lone surrogates, kept as such.
+      units.push(((b0 & 0x0f) << 12) | ((b1 & 0x3f) << 6) | (b2 & 0x3f));
+      i += 3;
+    } else if (b0 >= 0xf0 && b0 <= 0xf4) {
+      const b1 = bytes[i + 1]!;
+      const b2 = bytes[i + 2]!;
+      const b3 = bytes[i + 3]!;
+      if (
+        i + 3 >= end ||
+        (b1 & 0xc0) !== 0x80 ||
+        (b2 & 0xc0) !== 0x80 ||
+        (b3 & 0xc0) !== 0x80 ||
+        (b0 === 0xf0 && b1 < 0x90) ||
+        (b0 === 0xf4 && b1 >= 0x90)
+      ) {
+        throw utf8Error(bytes, i, start);
+      }
+      const cp = (((b0 & 0x07) << 18) | ((b1 & 0x3f) << 12) | ((b2 & 0x3f) << 6) | (b3 & 0x3f)) - 0x10000;
+      units.push(0xd800 | (cp >> 10), 0xdc00 | (cp & 0x3ff));
+      i += 4;
+    } else {
+      throw utf8Error(bytes, i, start);
+    }
+    if (units.length >= CHUNK) {
+      out += String.fromCharCode.apply(null, units);
+      units.length = 0;
+    }
+  }
+  return units.length === 0 ? out : out + String.fromCharCode.apply(null, units);
+}
+
+function utf8Error(bytes: Uint8Array, at: number, start: number): TextDecodeError {
+  const byte = bytes[at];
+  const shown = byte === undefined ? 'end of data' : `0x${byte.toString(16).padStart(2, '0')}`;
+  return new TextDecodeError(`invalid UTF-8 at byte ${at - start} of the string (${shown})`);
+}
+
+/** Decodes bytes as Latin-1 (each byte is one code point). */
+export function decodeLatin1(bytes: Uint8Array, start: number, length: number): string {
+  const end = start + length;
+  if (length >= SHORT_STRING && nativeLatin1Slice) return nativeLatin1Slice.call(bytes, start, end);
+  let out = '';
+  for (let i = start; i < end; i += CHUNK) {
+    out += String.fromCharCode.apply(
+      null,
+      bytes.subarray(i, Math.min(end, i + CHUNK)) as unknown as number[],
+    );
+  }
+  return out;
+}
+
+/** Decodes bytes as ASCII; a byte >= 0x80 throws {@link TextDecodeError}, as Python's 'ascii' codec. */
+export function decodeAscii(bytes: Uint8Array, start: number, length: number): string {
+  for (let i = start; i < start + length; i++) {
+    if (bytes[i]! >= 0x80) {
+      throw new TextDecodeError(
+        `'ascii' codec cannot decode byte 0x${bytes[i]!.toString(16)} at position ${i - start}`,
+      );
+    }
+  }
+  return decodeLatin1(bytes, start, length);
+}
+
+/**
+ * Python's `raw_unicode_escape` decoding (the UNICODE opcode): bytes are
+ * Latin-1 code points, except `\uXXXX` and `\UXXXXXXXX` after an odd number of
+ * backslashes.
+ */
+export function decodeRawUnicodeEscape(bytes: Uint8Array, start: number, end: number): string {
+  let out = '';
+  let i = start;
+  let runStart = start;
+  while (i < end) {
+    if (bytes[i] !== 0x5c) {
+      i++;
+      continue;
+    }
+    // A run of backslashes: only the last one of an odd-length run can start an escape.
+    let j = i;
+    while (j < end && bytes[j] === 0x5c) j++;
+    const count = j - i;
+    const next = bytes[j];
+    if (count % 2 === 1 && j < end && (next === 0x75 || next === 0x55)) {
+      out += decodeLatin1(bytes, runStart, j - 1 - runStart);
+      const digits = next === 0x75 ? 4 : 8;
+      let cp = 0;
+      for (let k = 0; k < digits; k++) {
+        const h = hexValue(bytes[j + 1 + k]);
+        if (j + 1 + k >= end || h < 0) {
+          throw new TextDecodeError(`truncated \\${next === 0x75 ? 'uXXXX' : 'UXXXXXXXX'} escape`);
+        }
+        cp = cp * 16 + h;
+      }
+      if (cp > 0x10ffff) throw new TextDecodeError('\\Uxxxxxxxx out of range');
+      out += String.fromCodePoint(cp);
+      i = j + 1 + digits;
+      runStart = i;
+    } else {
+      i = j;
+    }
+  }
+  return out + decodeLatin1(bytes, runStart, end - runStart);
+}
+
+function hexValue(b: number | undefined): number {
+  if (b === undefined) return -1;
+  if (b >= 0x30 && b <= 0x39) return b - 0x30;
+  if (b >= 0x61 && b <= 0x66) return b - 0x57;
+  if (b >= 0x41 && b <= 0x46) return b - 0x37;
+  return -1;
+}
+
+/**
+ * Python's `codecs.escape_decode` (the body of a STRING opcode's quoted
+ * argument): backslash escapes of a bytes literal. Returns bytes.
+ */
+export function escapeDecode(bytes: Uint8Array, start: number, end: number): Uint8Array {
+  const out = new Uint8Array(end - start);
+  let n = 0;
+  let i = start;
+  while (i < end) {
+    const b = bytes[i++]!;
+    if (b !== 0x5c) {
+      out[n++] = b;
+      continue;
+    }
+    if (i >= end) throw new TextDecodeError('trailing \\ in string');
+    const c = bytes[i++]!;
+    switch (c) {
+      case 0x0a: // backslash-newline: line continuation
+        break;
+      case 0x5c:
+      case 0x27:
+      case 0x22:
+        out[n++] = c;
+        break;
+      case 0x61: // \a
+        out[n++] = 7;
+        break;
+      case 0x62: // \b
+        out[n++] = 8;
+        break;
+      case 0x66: // \f
+        out[n++] = 12;
+        break;
+      case 0x6e: // \n
+        out[n++] = 10;
+        break;
+      case 0x72: // \r
+        out[n++] = 13;
+        break;
+      case 0x74: // \t
+        out[n++] = 9;
+        break;
+      case 0x76: // \v
+        out[n++] = 11;
+        break;
+      case 0x78: {
+        // \xhh: exactly two hex digits
+        const h1 = i < end ? hexValue(bytes[i]) : -1;
+        const h2 = i + 1 < end ? hexValue(bytes[i + 1]) : -1;
+        if (h1 < 0 || h2 < 0) throw new TextDecodeError(`invalid \\x escape at position ${i - 2 - start}`);
+        out[n++] = h1 * 16 + h2;
+        i += 2;
+        break;
+      }
+      default:
+        if (c >= 0x30 && c <= 0x37) {
+          // \o, \oo, \ooo (octal, truncated to a byte like CPython)
+          let v = c - 0x30;
+          for (let k = 0; k < 2 && i < end && bytes[i]! >= 0x30 && bytes[i]! <= 0x37; k++)
+            v = v * 8 + bytes[i++]! - 0x30;
+          out[n++] = v & 0xff;
+        } else {
+          out[n++] = 0x5c;
+          out[n++] = c;
+        }
+    }
+  }
+  return out.subarray(0, n);
+}

@@ -1,0 +1,22 @@
+const setAdd = Set.prototype.add;
+
+/**
+ * A Python `frozenset`: a `Set` that cannot change after it is built
+ * (`add`, `delete` and `clear` throw a `TypeError`).
+ */
+export class FrozenSet<T = unknown> extends Set<T> {
+  constructor(items?: Iterable<T> | null) {
+    super();
+    if (items != null) for (const item of items) setAdd.call(this, item);
+    Object.freeze(this);
+  }
+  override add(_value: T): this {
+    throw new TypeError('Cannot add to a FrozenSet');
+  }
+  override delete(_value: T): boolean {
+    throw new TypeError('Cannot delete from a FrozenSet');
+  }
+  override clear(): void {
+    throw new TypeError('Cannot clear a FrozenSet');
+  }
+}

@@ -1,0 +1,13 @@
+/**
+ * A Python `bytearray`: a `Uint8Array` that dumps as `bytearray` instead of
+ * `bytes`. Loaded bytearrays own their memory (they are never views of the input).
+ */
+export class PyByteArray extends Uint8Array {
+  /** Copies `data` into a new bytearray. */
+  static override from(data: ArrayLike<number> | Iterable<number>): PyByteArray {
+    const source = data instanceof Uint8Array ? data : Uint8Array.from(data as ArrayLike<number>);
+    const out = new PyByteArray(source.length);
+    out.set(source);
+    return out;
+  }
+}

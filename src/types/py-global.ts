@@ -1,0 +1,22 @@
+/**
+ * A Python global (a class, function or other module attribute) that a pickle
+ * names and brine does not reconstruct. It is inert: nothing is imported or
+ * called. Dumping it writes the same `module.name` reference back.
+ */
+export class PyGlobal {
+  /** The module, after the Python 2 name mapping (`__builtin__` -> `builtins`) when it applies. */
+  readonly module: string;
+  /** The attribute name; dotted for nested classes (`Outer.Inner`). */
+  readonly name: string;
+  constructor(module: string, name: string) {
+    this.module = module;
+    this.name = name;
+  }
+  /** `module.name`, as Python spells the qualified name. */
+  get qualifiedName(): string {
+    return `${this.module}.${this.name}`;
+  }
+  toString(): string {
+    return this.qualifiedName;
+  }
+}

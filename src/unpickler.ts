@@ -1,0 +1,1354 @@
+/**
+ * The unpickler: one pass over the input, one function with one `switch` over
+ * the opcode byte, state in locals (models.md B.1, C.1). Nothing a pickle names
+ * is executed: globals resolve only through the {@link Registry}, and what it
+ * does not hold stays inert (`PyGlobal`, `PyObject`).
+ *
+ * @module
+ */
+import { UnpicklingError } from './errors.js';
+import { FloatParseError, parseFloatText } from './floats.js';
+import { decodeLong, IntParseError, parseDecimalInt, parseMemoIndex } from './ints.js';
+import { opcodeName } from './opcodes.js';
+import type { LoadOptions, ResolvedLoadOptions } from './options.js';
+import { IMPORT_MAPPING, NAME_MAPPING } from './reconstructors/compat-names.js';
+import { defaultRegistry, type ReconstructContext, type Reconstructor, type Registry } from './registry.js';
+import {
+  decodeAscii,
+  decodeLatin1,
+  decodeRawUnicodeEscape,
+  decodeUtf8,
+  escapeDecode,
+  TextDecodeError,
+} from './text.js';
+import { PickleBuffer, PyFloat } from './types/builtins.js';
+import { FrozenSet } from './types/frozen-set.js';
+import { PyByteArray } from './types/py-bytearray.js';
+import { PyGlobal } from './types/py-global.js';
+import { PyObject, type PyObjectKind } from './types/py-object.js';
+import { EMPTY_TUPLE, isTuple, markTuple, type Tuple } from './types/tuple.js';
+
+/** The highest protocol brine (and CPython 3.11) knows. */
+export const HIGHEST_PROTOCOL = 5;
+
+const OBJECT_PROTO = Object.prototype;
+const setAdd = Set.prototype.add;
+const setClear = Set.prototype.clear;
+
+const importMapping = new Map(IMPORT_MAPPING);
+const nameMapping = new Map(NAME_MAPPING.map(([m, n, m3, n3]) => [`${m}\n${n}`, [m3, n3] as const]));
+
+/** True when JS would treat `key` as an array index (and so move it ahead of the other keys of an object). */
+function isArrayIndexKey(key: string): boolean {
+  const n = key.length;
+  if (n === 0 || n > 10) return false;
+  const c0 = key.charCodeAt(0);
+  if (c0 < 0x30 || c0 > 0x39) return false;
+  if (n === 1) return true;
+  if (c0 === 0x30) return false;
+  for (let i = 1; i < n; i++) {
+    const c = key.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return false;
+  }
+  return Number(key) <= 4294967294;
+}
+
+/** Stores `key: value` in a plain-object dict without ever reaching a prototype. */
+function defineKey(dict: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') {
+    Object.defineProperty(dict, key, { value, writable: true, enumerable: true, configurable: true });
+  } else {
+    dict[key] = value;
+  }
+}
+
+function isPlainDict(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === OBJECT_PROTO;
+}
+
+function describeType(value: unknown): string {
+  if (value === null) return 'None';
+  if (typeof value === 'string') return 'str';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'int' : 'float';
+  if (typeof value === 'bigint') return 'int';
+  if (typeof value === 'boolean') return 'bool';
+  if (isTuple(value)) return 'tuple';
+  if (Array.isArray(value)) return 'list';
+  if (value instanceof PyByteArray) return 'bytearray';
+  if (value instanceof Uint8Array) return 'bytes';
+  if (value instanceof FrozenSet) return 'frozenset';
+  if (value instanceof Set) return 'set';
+  if (value instanceof Map || isPlainDict(value)) return 'dict';
+  if (value instanceof PyGlobal) return `global ${value.qualifiedName}`;
+  if (value instanceof PyObject) return 'object';
+  return (value as object).constructor?.name ?? typeof value;
+}
+
+/** A hint for data that was decoded and re-encoded as text (a file opened in text mode). */
+function textModeHint(data: Uint8Array): string {
+  const b0 = data[0];
+  const b1 = data[1];
+  if (b0 === 0xc2 && b1 !== undefined && b1 >= 0x80 && b1 <= 0xbf) {
+    return '; the data starts with the UTF-8 encoding of a byte >= 0x80: it looks like a pickle that was decoded and re-encoded as text (a file opened in text mode); read and write pickles in binary mode';
+  }
+  if (b0 === 0xef && b1 === 0xbf && data[2] === 0xbd) {
+    return '; the data starts with U+FFFD: it looks like a pickle that was decoded as text with replacement characters (a file opened in text mode); read and write pickles in binary mode';
+  }
+  const cr = data.indexOf(0x0d);
+  if (cr !== -1 && data[cr + 1] === 0x0a) {
+    return '; the data contains CR LF line ends: it looks like a pickle written or read in text mode with newline translation; read and write pickles in binary mode';
+  }
+  return '';
+}
+
+function resolveOptions(options: LoadOptions | undefined): ResolvedLoadOptions {
+  const allowModules = new Set<string>();
+  const allowNames = new Set<string>();
+  if (options?.allowGlobals !== undefined) {
+    for (const entry of options.allowGlobals) {
+      if (entry.endsWith('.*')) allowModules.add(entry.slice(0, -2));
+      else allowNames.add(entry);
+    }
+  }
+  const buffers = options?.buffers;
+  return {
+    encoding: options?.encoding ?? 'ASCII',
+    fixImports: options?.fixImports ?? true,
+    persistentLoad: options?.persistentLoad,
+    buffers: buffers === undefined ? undefined : buffers[Symbol.iterator](),
+    registry: options?.registry ?? defaultRegistry,
+    strict: options?.strict === true || options?.allowGlobals !== undefined,
+    allowModules,
+    allowNames,
+    extensions: options?.extensions,
+    dictsAsMap: options?.dicts === 'map' || options?.exact === true,
+    copyBytes: options?.copyBytes === true,
+    exact: options?.exact === true,
+  };
+}
+
+function toBytes(data: Uint8Array | ArrayBuffer | ArrayBufferView): Uint8Array {
+  if (data instanceof Uint8Array) return data;
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  throw new UnpicklingError(
+    `expected a Uint8Array, ArrayBuffer or ArrayBufferView, got ${describeType(data)}`,
+  );
+}
+
+/**
+ * Reads pickles from a buffer, one per {@link Unpickler.load} call, like
+ * Python's `pickle.Unpickler` over a file: several pickles written one after
+ * the other (`pickle.dump` called repeatedly) load in turn, and
+ * {@link Unpickler.position} tells where the next one starts. The memo is
+ * kept across loads, as Python keeps it.
+ *
+ * @example Load every pickle of a buffer
+ * ```ts
+ * import { Unpickler } from 'brine';
+ * declare const data: Uint8Array; // several pickles, one after the other
+ * const unpickler = new Unpickler(data);
+ * const values = [];
+ * while (!unpickler.done) values.push(unpickler.load());
+ * ```
+ */
+export class Unpickler {
+  readonly #data: Uint8Array;
+  readonly #view: DataView;
+  readonly #options: ResolvedLoadOptions;
+  #pos = 0;
+  /** The memo: a dense array indexed by memo id (holes for unused ids). */
+  #memo: unknown[] = [];
+  /** How many memo ids are set: MEMOIZE stores at this index, as Python's `len(memo)`. */
+  #memoLen = 0;
+  /** Dicts that changed from a plain object to a Map after they were created: old object -> Map. */
+  #converted: Map<object, Map<unknown, unknown>> | null = null;
+  /** Plain-object dicts fetched from the memo or duplicated while still being filled. */
+  #exposed: Set<object> | null = null;
+  /** Set when a converted dict had been exposed: the result needs its references patched. */
+  #needsFixup = false;
+  /** Globals resolved through the registry in this unpickler, with their reconstructor. */
+  #resolved = new Map<PyGlobal, Reconstructor>();
+  /** Interned globals: one `PyGlobal` per name. */
+  #globals = new Map<string, PyGlobal>();
+  #proto = 0;
+  #context: ReconstructContext & { global: PyGlobal };
+  #entered = false;
+
+  /**
+   * @param data the pickle bytes (a `Buffer` is a `Uint8Array` too); loaded
+   *   bytes objects are views into it unless `copyBytes` is set.
+   * @param options see {@link LoadOptions}.
+   */
+  constructor(data: Uint8Array | ArrayBuffer | ArrayBufferView, options?: LoadOptions) {
+    this.#data = toBytes(data);
+    this.#view = new DataView(this.#data.buffer, this.#data.byteOffset, this.#data.byteLength);
+    this.#options = resolveOptions(options);
+    this.#context = {
+      global: new PyGlobal('builtins', 'object'),
+      registry: this.#options.registry,
+      inert: (kind: PyObjectKind, callable: unknown, args: Tuple, kwargs: unknown = null) =>
+        new PyObject(kind, callable, args, kwargs),
+      fail: (reason: string): never => {
+        throw new LoadFailure(reason);
+      },
+      resolve: (module: string, name: string) => this.#findGlobal(module, name),
+    };
+  }
+
+  /** Offset of the next unread byte: where the next pickle starts after a `load()`. */
+  get position(): number {
+    return this.#pos;
+  }
+
+  /** True when every byte has been read. */
+  get done(): boolean {
+    return this.#pos >= this.#data.length;
+  }
+
+  /** The protocol of the last pickle loaded (0 when it had no PROTO opcode). */
+  get protocol(): number {
+    return this.#proto;
+  }
+
+  /**
+   * Loads the next pickle and returns its value.
+   *
+   * @throws {@link UnpicklingError} for bad input, refused globals, or no input left.
+   */
+  load(): unknown {
+    if (this.#pos >= this.#data.length) throw new UnpicklingError('Ran out of input', this.#pos);
+    if (this.#entered) throw new UnpicklingError('load() called again while loading');
+    this.#entered = true;
+    try {
+      const value = this.#run();
+      return this.#needsFixup ? this.#fixup(value) : value;
+    } finally {
+      this.#entered = false;
+      this.#exposed = null;
+      this.#needsFixup = false;
+    }
+  }
+
+  /** Loads every remaining pickle, in order. */
+  *[Symbol.iterator](): IterableIterator<unknown> {
+    while (!this.done) yield this.load();
+  }
+
+  /** The single hot loop. Everything it touches per opcode is a local (no closures: they would move locals to the heap). */
+  #run(): unknown {
+    const data = this.#data;
+    const view = this.#view;
+    const opts = this.#options;
+    const dataEnd = data.length;
+    const stack: unknown[] = [];
+    const marks: number[] = [];
+    const exact = opts.exact;
+    const dictsAsMap = opts.dictsAsMap;
+    let fence = 0;
+    let pos = this.#pos;
+    let end = dataEnd;
+    let frameEnd = -1;
+    let opPos = pos;
+    let op = -1;
+    this.#proto = 0;
+
+    try {
+      for (;;) {
+        if (pos >= end) {
+          if (frameEnd >= 0 && pos === frameEnd) {
+            end = dataEnd;
+            frameEnd = -1;
+          }
+          if (pos >= end) throw this.#truncated(pos, 1, frameEnd);
+        }
+        opPos = pos;
+        op = data[pos++]!;
+        switch (op) {
+          case 0x28: // MARK
+            marks.push(stack.length);
+            fence = stack.length;
+            continue;
+          case 0x29: // EMPTY_TUPLE
+            stack.push(EMPTY_TUPLE);
+            continue;
+          case 0x2e: // STOP
+            if (stack.length <= fence) throw underflow();
+            this.#pos = pos;
+            return stack[stack.length - 1];
+          case 0x30: // POP (of the top item, or of a MARK right on top)
+            if (marks.length > 0 && marks[marks.length - 1] === stack.length) {
+              popMark(marks);
+              fence = fenceOf(marks);
+            } else if (stack.length <= fence) {
+              throw underflow();
+            } else {
+              stack.length--;
+            }
+            continue;
+          case 0x31: // POP_MARK
+            stack.length = popMark(marks);
+            fence = fenceOf(marks);
+            continue;
+          case 0x32: {
+            // DUP
+            if (stack.length <= fence) throw underflow();
+            const top = stack[stack.length - 1];
+            if (isPlainDict(top)) this.#markExposed(top);
+            stack.push(top);
+            continue;
+          }
+          case 0x42: {
+            // BINBYTES
+            if (pos + 4 > end) throw this.#truncated(pos, 4, frameEnd);
+            const n = view.getUint32(pos, true);
+            pos += 4;
+            if (pos + n > end) throw this.#truncated(pos, n, frameEnd);
+            stack.push(this.#bytes(pos, n));
+            pos += n;
+            continue;
+          }
+          case 0x43: {
+            // SHORT_BINBYTES
+            if (pos + 1 > end) throw this.#truncated(pos, 1, frameEnd);
+            const n = data[pos++]!;
+            if (pos + n > end) throw this.#truncated(pos, n, frameEnd);
+            stack.push(this.#bytes(pos, n));
+            pos += n;
+            continue;
+          }
+          case 0x46: {
+            // FLOAT
+            const nl = lineEnd(data, pos, end);
+            if (nl < 0) throw this.#truncated(pos, dataEnd - pos + 1, frameEnd);
+            const v = parseFloatText(decodeLatin1(data, pos, nl - pos));
+            pos = nl + 1;
+            stack.push(exact && Number.isInteger(v) ? new PyFloat(v) : v);
+            continue;
+          }
+          case 0x47: {
+            // BINFLOAT
+            if (pos + 8 > end) throw this.#truncated(pos, 8, frameEnd);
+            const v = view.getFloat64(pos, false);
+            pos += 8;
+            stack.push(exact && Number.isInteger(v) ? new PyFloat(v) : v);
+            continue;
+          }
+          case 0x49: {
+            // INT: exactly '00' and '01' are False and True (protocol 0 bools)
+            const nl = lineEnd(data, pos, end);
+            if (nl < 0) throw this.#truncated(pos, dataEnd - pos + 1, frameEnd);
+            if (nl - pos === 2 && data[pos] === 0x30 && (data[pos + 1] === 0x30 || data[pos + 1] === 0x31)) {
+              stack.push(data[pos + 1] === 0x31);
+            } else {
+              stack.push(parseDecimalInt(decodeLatin1(data, pos, nl - pos)));
+            }
+            pos = nl + 1;
+            continue;
+          }
+          case 0x4a: // BININT
+            if (pos + 4 > end) throw this.#truncated(pos, 4, frameEnd);
+            stack.push(view.getInt32(pos, true));
+            pos += 4;
+            continue;
+          case 0x4b: // BININT1
+            if (pos + 1 > end) throw this.#truncated(pos, 1, frameEnd);
+            stack.push(data[pos++]);
+            continue;
+          case 0x4c: {
+            // LONG: decimal text with an optional 'L' suffix
+            const nl = lineEnd(data, pos, end);
+            if (nl < 0) throw this.#truncated(pos, dataEnd - pos + 1, frameEnd);
+            const stop = nl > pos && data[nl - 1] === 0x4c ? nl - 1 : nl;
+            stack.push(parseDecimalInt(decodeLatin1(data, pos, stop - pos)));
+            pos = nl + 1;
+            continue;
+          }
+          case 0x4d: // BININT2
+            if (pos + 2 > end) throw this.#truncated(pos, 2, frameEnd);
+            stack.push(data[pos]! | (data[pos + 1]! << 8));
+            pos += 2;
+            continue;
+          case 0x4e: // NONE
+            stack.push(null);
+            continue;
+          case 0x50: {
+            // PERSID
+            const nl = lineEnd(data, pos, end);
+            if (nl < 0) throw this.#truncated(pos, dataEnd - pos + 1, frameEnd);
+            const pid = decodeAsciiOr(
+              data,
+              pos,
+              nl - pos,
+              'persistent IDs in protocol 0 must be ASCII strings',
+            );
+            pos = nl + 1;
+            stack.push(this.#persistentLoad(pid));
+            continue;
+          }
+          case 0x51: // BINPERSID
+            if (stack.length <= fence) throw underflow();
+            stack.push(this.#persistentLoad(stack.pop()));
+            continue;
+          case 0x52: {
+            // REDUCE
+            if (stack.length - 2 < fence) throw underflow();
+            const args = stack.pop();
+            stack[stack.length - 1] = this.#reduce(stack[stack.length - 1], args);
+            continue;
+          }
+          case 0x53: {
+            // STRING: a quoted Python 2 str literal with backslash escapes
+            const nl = lineEnd(data, pos, end);
+            if (nl < 0) throw this.#truncated(pos, dataEnd - pos + 1, frameEnd);
+            const q = data[pos];
+            if (nl - pos < 2 || (q !== 0x27 && q !== 0x22) || data[nl - 1] !== q) {
+              throw new LoadFailure(
+                `the STRING opcode argument must be quoted${data[nl - 1] === 0x0d ? textModeHint(data) : ''}`,
+              );
+            }
+            const raw = escapeDecode(data, pos + 1, nl - 1);
+            pos = nl + 1;
+            stack.push(this.#py2String(raw, 0, raw.length, true));
+            continue;
+          }
+          case 0x54: {
+            // BINSTRING
+            if (pos + 4 > end) throw this.#truncated(pos, 4, frameEnd);
+            const n = view.getInt32(pos, true);
+            pos += 4;
+            if (n < 0) throw new LoadFailure('BINSTRING pickle has negative byte count');
+            if (pos + n > end) throw this.#truncated(pos, n, frameEnd);
+            stack.push(this.#py2String(data, pos, n, false));
+            pos += n;
+            continue;
+          }
+          case 0x55: {
+            // SHORT_BINSTRING
+            if (pos + 1 > end) throw this.#truncated(pos, 1, frameEnd);
+            const n = data[pos++]!;
+            if (pos + n > end) throw this.#truncated(pos, n, frameEnd);
+            stack.push(this.#py2String(data, pos, n, false));
+            pos += n;
+            continue;
+          }
+          case 0x56: {
+            // UNICODE: raw-unicode-escape text
+            const nl = lineEnd(data, pos, end);
+            if (nl < 0) throw this.#truncated(pos, dataEnd - pos + 1, frameEnd);
+            stack.push(decodeRawUnicodeEscape(data, pos, nl));
+            pos = nl + 1;
+            continue;
+          }
+          case 0x58: {
+            // BINUNICODE
+            if (pos + 4 > end) throw this.#truncated(pos, 4, frameEnd);
+            const n = view.getUint32(pos, true);
+            pos += 4;
+            if (pos + n > end) throw this.#truncated(pos, n, frameEnd);
+            stack.push(decodeUtf8(data, pos, n));
+            pos += n;
+            continue;
+          }
+          case 0x5d: // EMPTY_LIST
+            stack.push([]);
+            continue;
+          case 0x61: {
+            // APPEND
+            if (stack.length - 2 < fence) throw underflow();
+            const value = stack.pop();
+            const target = stack[stack.length - 1];
+            if (Array.isArray(target) && !isTuple(target)) target.push(value);
+            else appendTo(target, value, 'APPEND');
+            continue;
+          }
+          case 0x62: {
+            // BUILD
+            if (stack.length - 2 < fence) throw underflow();
+            const state = stack.pop();
+            build(stack[stack.length - 1], state);
+            continue;
+          }
+          case 0x63: {
+            // GLOBAL
+            const nl1 = lineEnd(data, pos, end);
+            const nl2 = nl1 < 0 ? -1 : lineEnd(data, nl1 + 1, end);
+            if (nl2 < 0) throw this.#truncated(pos, dataEnd - pos + 1, frameEnd);
+            const module = decodeUtf8(data, pos, nl1 - pos);
+            const name = decodeUtf8(data, nl1 + 1, nl2 - nl1 - 1);
+            pos = nl2 + 1;
+            stack.push(this.#findGlobal(module, name));
+            continue;
+          }
+          case 0x64: {
+            // DICT
+            const mark = popMark(marks);
+            fence = fenceOf(marks);
+            if ((stack.length - mark) % 2 !== 0) throw new LoadFailure('odd number of items for DICT');
+            const dict = newDict(stack, mark, dictsAsMap);
+            stack.length = mark;
+            stack.push(dict);
+            continue;
+          }
+          case 0x65: {
+            // APPENDS
+            const mark = popMark(marks);
+            fence = fenceOf(marks);
+            if (mark === 0 || mark > stack.length) throw underflow();
+            if (mark === stack.length) continue; // nothing to append: CPython returns early
+            const target = stack[mark - 1];
+            const n = stack.length;
+            if (Array.isArray(target) && !isTuple(target)) {
+              for (let i = mark; i < n; i++) target.push(stack[i]);
+            } else {
+              for (let i = mark; i < n; i++) appendTo(target, stack[i], 'APPENDS');
+            }
+            stack.length = mark;
+            continue;
+          }
+          case 0x67: {
+            // GET
+            const nl = lineEnd(data, pos, end);
+            if (nl < 0) throw this.#truncated(pos, dataEnd - pos + 1, frameEnd);
+            const index = parseMemoIndex(decodeLatin1(data, pos, nl - pos));
+            pos = nl + 1;
+            stack.push(this.#memoGet(index));
+            continue;
+          }
+          case 0x68: // BINGET
+            if (pos + 1 > end) throw this.#truncated(pos, 1, frameEnd);
+            stack.push(this.#memoGet(data[pos++]!));
+            continue;
+          case 0x69: {
+            // INST
+            const nl1 = lineEnd(data, pos, end);
+            const nl2 = nl1 < 0 ? -1 : lineEnd(data, nl1 + 1, end);
+            if (nl2 < 0) throw this.#truncated(pos, dataEnd - pos + 1, frameEnd);
+            const module = decodeUtf8(data, pos, nl1 - pos);
+            const name = decodeUtf8(data, nl1 + 1, nl2 - nl1 - 1);
+            pos = nl2 + 1;
+            const mark = popMark(marks);
+            fence = fenceOf(marks);
+            const args = mark === stack.length ? EMPTY_TUPLE : markTuple(stack.slice(mark));
+            stack.length = mark;
+            stack.push(this.#instantiate('inst', this.#findGlobal(module, name), args));
+            continue;
+          }
+          case 0x6a: // LONG_BINGET
+            if (pos + 4 > end) throw this.#truncated(pos, 4, frameEnd);
+            stack.push(this.#memoGet(view.getUint32(pos, true)));
+            pos += 4;
+            continue;
+          case 0x6c: {
+            // LIST
+            const mark = popMark(marks);
+            fence = fenceOf(marks);
+            const list = stack.slice(mark);
+            stack.length = mark;
+            stack.push(list);
+            continue;
+          }
+          case 0x6f: {
+            // OBJ
+            const mark = popMark(marks);
+            fence = fenceOf(marks);
+            if (mark >= stack.length) throw underflow();
+            const cls = stack[mark];
+            const args = mark + 1 === stack.length ? EMPTY_TUPLE : markTuple(stack.slice(mark + 1));
+            stack.length = mark;
+            stack.push(this.#instantiate('obj', cls, args));
+            continue;
+          }
+          case 0x70: {
+            // PUT
+            const nl = lineEnd(data, pos, end);
+            if (nl < 0) throw this.#truncated(pos, dataEnd - pos + 1, frameEnd);
+            const index = parseMemoIndex(decodeLatin1(data, pos, nl - pos));
+            pos = nl + 1;
+            if (stack.length <= fence) throw underflow();
+            this.#memoPut(index, stack[stack.length - 1]);
+            continue;
+          }
+          case 0x71: // BINPUT
+            if (pos + 1 > end) throw this.#truncated(pos, 1, frameEnd);
+            if (stack.length <= fence) throw underflow();
+            this.#memoPut(data[pos++]!, stack[stack.length - 1]);
+            continue;
+          case 0x72: // LONG_BINPUT
+            if (pos + 4 > end) throw this.#truncated(pos, 4, frameEnd);
+            if (stack.length <= fence) throw underflow();
+            this.#memoPut(view.getUint32(pos, true), stack[stack.length - 1]);
+            pos += 4;
+            continue;
+          case 0x73: {
+            // SETITEM
+            if (stack.length - 3 < fence) throw underflow();
+            const n = stack.length - 3;
+            const target = stack[n];
+            stack[n] =
+              target instanceof Map
+                ? target.set(stack[n + 1], stack[n + 2])
+                : this.#setItems(target, stack, n + 1);
+            stack.length = n + 1;
+            continue;
+          }
+          case 0x74: {
+            // TUPLE
+            const mark = popMark(marks);
+            fence = fenceOf(marks);
+            const t = mark === stack.length ? EMPTY_TUPLE : markTuple(stack.slice(mark));
+            stack.length = mark;
+            stack.push(t);
+            continue;
+          }
+          case 0x75: {
+            // SETITEMS
+            const mark = popMark(marks);
+            fence = fenceOf(marks);
+            if (mark === 0 || mark > stack.length) throw underflow();
+            if ((stack.length - mark) % 2 !== 0) throw new LoadFailure('odd number of items for SETITEMS');
+            const target = stack[mark - 1];
+            if (target instanceof Map) {
+              for (let i = mark; i < stack.length; i += 2) target.set(stack[i], stack[i + 1]);
+            } else {
+              stack[mark - 1] = this.#setItems(target, stack, mark);
+            }
+            stack.length = mark;
+            continue;
+          }
+          case 0x7d: // EMPTY_DICT
+            stack.push(dictsAsMap ? new Map() : {});
+            continue;
+          case 0x80: {
+            // PROTO
+            if (pos + 1 > end) throw this.#truncated(pos, 1, frameEnd);
+            const proto = data[pos++]!;
+            if (proto > HIGHEST_PROTOCOL) throw new LoadFailure(`unsupported pickle protocol: ${proto}`);
+            this.#proto = proto;
+            continue;
+          }
+          case 0x81: {
+            // NEWOBJ
+            if (stack.length - 2 < fence) throw underflow();
+            const args = stack.pop();
+            const n = stack.length - 1;
+            if (!isTuple(args))
+              throw new LoadFailure(`NEWOBJ expected an argument tuple, got ${describeType(args)}`);
+            stack[n] = this.#newObject(stack[n], args, null);
+            continue;
+          }
+          case 0x82: // EXT1
+            if (pos + 1 > end) throw this.#truncated(pos, 1, frameEnd);
+            stack.push(this.#extension(data[pos++]!));
+            continue;
+          case 0x83: // EXT2
+            if (pos + 2 > end) throw this.#truncated(pos, 2, frameEnd);
+            stack.push(this.#extension(data[pos]! | (data[pos + 1]! << 8)));
+            pos += 2;
+            continue;
+          case 0x84: // EXT4
+            if (pos + 4 > end) throw this.#truncated(pos, 4, frameEnd);
+            stack.push(this.#extension(view.getInt32(pos, true)));
+            pos += 4;
+            continue;
+          case 0x85: {
+            // TUPLE1
+            if (stack.length - 1 < fence) throw underflow();
+            const n = stack.length - 1;
+            stack[n] = markTuple([stack[n]]);
+            continue;
+          }
+          case 0x86: {
+            // TUPLE2
+            if (stack.length - 2 < fence) throw underflow();
+            const n = stack.length - 2;
+            stack[n] = markTuple([stack[n], stack[n + 1]]);
+            stack.length = n + 1;
+            continue;
+          }
+          case 0x87: {
+            // TUPLE3
+            if (stack.length - 3 < fence) throw underflow();
+            const n = stack.length - 3;
+            stack[n] = markTuple([stack[n], stack[n + 1], stack[n + 2]]);
+            stack.length = n + 1;
+            continue;
+          }
+          case 0x88: // NEWTRUE
+            stack.push(true);
+            continue;
+          case 0x89: // NEWFALSE
+            stack.push(false);
+            continue;
+          case 0x8a: {
+            // LONG1
+            if (pos + 1 > end) throw this.#truncated(pos, 1, frameEnd);
+            const n = data[pos++]!;
+            if (pos + n > end) throw this.#truncated(pos, n, frameEnd);
+            stack.push(decodeLong(data, pos, n));
+            pos += n;
+            continue;
+          }
+          case 0x8b: {
+            // LONG4
+            if (pos + 4 > end) throw this.#truncated(pos, 4, frameEnd);
+            const n = view.getInt32(pos, true);
+            pos += 4;
+            if (n < 0) throw new LoadFailure('LONG pickle has negative byte count');
+            if (pos + n > end) throw this.#truncated(pos, n, frameEnd);
+            stack.push(decodeLong(data, pos, n));
+            pos += n;
+            continue;
+          }
+          case 0x8c: {
+            // SHORT_BINUNICODE
+            if (pos + 1 > end) throw this.#truncated(pos, 1, frameEnd);
+            const n = data[pos++]!;
+            if (pos + n > end) throw this.#truncated(pos, n, frameEnd);
+            stack.push(decodeUtf8(data, pos, n));
+            pos += n;
+            continue;
+          }
+          case 0x8d: {
+            // BINUNICODE8
+            if (pos + 8 > end) throw this.#truncated(pos, 8, frameEnd);
+            const n = size8(view, pos);
+            pos += 8;
+            if (pos + n > end) throw this.#truncated(pos, n, frameEnd);
+            stack.push(decodeUtf8(data, pos, n));
+            pos += n;
+            continue;
+          }
+          case 0x8e: {
+            // BINBYTES8
+            if (pos + 8 > end) throw this.#truncated(pos, 8, frameEnd);
+            const n = size8(view, pos);
+            pos += 8;
+            if (pos + n > end) throw this.#truncated(pos, n, frameEnd);
+            stack.push(this.#bytes(pos, n));
+            pos += n;
+            continue;
+          }
+          case 0x8f: // EMPTY_SET
+            stack.push(new Set());
+            continue;
+          case 0x90: {
+            // ADDITEMS
+            const mark = popMark(marks);
+            fence = fenceOf(marks);
+            if (mark === 0 || mark > stack.length) throw underflow();
+            if (mark === stack.length) continue; // nothing to add: CPython returns early
+            addItems(stack[mark - 1], stack, mark);
+            stack.length = mark;
+            continue;
+          }
+          case 0x91: {
+            // FROZENSET
+            const mark = popMark(marks);
+            fence = fenceOf(marks);
+            const set = new FrozenSet(stack.slice(mark));
+            stack.length = mark;
+            stack.push(set);
+            continue;
+          }
+          case 0x92: {
+            // NEWOBJ_EX
+            if (stack.length - 3 < fence) throw underflow();
+            const kwargs = stack.pop();
+            const args = stack.pop();
+            const n = stack.length - 1;
+            if (!isTuple(args)) {
+              throw new LoadFailure(`NEWOBJ_EX args argument must be a tuple, not ${describeType(args)}`);
+            }
+            if (!(kwargs instanceof Map || isPlainDict(kwargs))) {
+              throw new LoadFailure(`NEWOBJ_EX kwargs argument must be a dict, not ${describeType(kwargs)}`);
+            }
+            stack[n] = this.#newObject(stack[n], args, kwargs);
+            continue;
+          }
+          case 0x93: {
+            // STACK_GLOBAL
+            if (stack.length - 2 < fence) throw underflow();
+            const name = stack.pop();
+            const module = stack.pop();
+            if (typeof module !== 'string' || typeof name !== 'string')
+              throw new LoadFailure('STACK_GLOBAL requires str');
+            stack.push(this.#findGlobal(module, name));
+            continue;
+          }
+          case 0x94: // MEMOIZE
+            if (stack.length <= fence) throw underflow();
+            this.#memoPut(this.#memoLen, stack[stack.length - 1]);
+            continue;
+          case 0x95: {
+            // FRAME: a bounds check; no opcode may run past its end
+            if (pos + 8 > end) throw this.#truncated(pos, 8, frameEnd);
+            const n = size8(view, pos);
+            pos += 8;
+            if (frameEnd >= 0) throw new LoadFailure('beginning of a new frame before end of current frame');
+            if (pos + n > dataEnd) throw this.#truncated(pos, n, frameEnd);
+            if (n > 0) {
+              frameEnd = pos + n;
+              end = frameEnd;
+            }
+            continue;
+          }
+          case 0x96: {
+            // BYTEARRAY8
+            if (pos + 8 > end) throw this.#truncated(pos, 8, frameEnd);
+            const n = size8(view, pos);
+            pos += 8;
+            if (pos + n > end) throw this.#truncated(pos, n, frameEnd);
+            const out = new PyByteArray(n);
+            out.set(data.subarray(pos, pos + n));
+            pos += n;
+            stack.push(out);
+            continue;
+          }
+          case 0x97: // NEXT_BUFFER
+            stack.push(this.#nextBuffer());
+            continue;
+          case 0x98: {
+            // READONLY_BUFFER
+            if (stack.length <= fence) throw underflow();
+            const n = stack.length - 1;
+            stack[n] = readonlyBuffer(stack[n]);
+            continue;
+          }
+          default: {
+            const shown =
+              op >= 0x20 && op < 0x7f
+                ? `'${String.fromCharCode(op)}'`
+                : `'\\x${op.toString(16).padStart(2, '0')}'`;
+            throw new LoadFailure(`invalid load key, ${shown}${textModeHint(data)}`);
+          }
+        }
+      }
+    } catch (error) {
+      this.#pos = pos;
+      if (
+        error instanceof LoadFailure ||
+        error instanceof TextDecodeError ||
+        error instanceof IntParseError ||
+        error instanceof FloatParseError
+      ) {
+        throw new UnpicklingError(error.message, opPos, op < 0 ? undefined : opcodeName(op), {
+          cause: error,
+        });
+      }
+      if (error instanceof RangeError && /call stack|allocation|Invalid array length/i.test(error.message)) {
+        throw new UnpicklingError(
+          `resources exhausted: ${error.message}`,
+          opPos,
+          op < 0 ? undefined : opcodeName(op),
+        );
+      }
+      throw error;
+    }
+  }
+
+  /** A bytes value: a view into the input, or a copy with `copyBytes`. */
+  #bytes(pos: number, n: number): Uint8Array {
+    const data = this.#data;
+    return this.#options.copyBytes
+      ? data.slice(pos, pos + n)
+      : new Uint8Array(data.buffer, data.byteOffset + pos, n);
+  }
+
+  #truncated(pos: number, needed: number, frameEnd: number): LoadFailure {
+    const left = this.#data.length - pos;
+    if (frameEnd >= 0 && needed <= left)
+      return new LoadFailure(`opcode runs past the end of its frame at offset ${frameEnd}`);
+    return new LoadFailure(
+      `pickle data was truncated: needed ${needed} bytes, ${left} left${textModeHint(this.#data)}`,
+    );
+  }
+
+  #memoGet(index: number): unknown {
+    const value = this.#memo[index];
+    if (value === undefined) throw new LoadFailure(`Memo value not found at index ${index}`);
+    if (typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === OBJECT_PROTO) {
+      return this.#expose(value, index);
+    }
+    return value;
+  }
+
+  #memoPut(index: number, value: unknown): void {
+    const memo = this.#memo;
+    if (memo[index] === undefined) this.#memoLen++;
+    memo[index] = value;
+  }
+
+  #nextBuffer(): unknown {
+    const buffers = this.#options.buffers;
+    if (buffers === undefined) {
+      throw new LoadFailure('pickle stream refers to out-of-band data but no buffers argument was given');
+    }
+    const next = buffers.next();
+    if (next.done) throw new LoadFailure('not enough out-of-band buffers');
+    return next.value;
+  }
+
+  /** A plain-object dict read from the memo: follow its conversion to a Map, or note that it is now shared. */
+  #expose(value: object, index: number): unknown {
+    const converted = this.#converted?.get(value);
+    if (converted !== undefined) {
+      this.#memo[index] = converted;
+      return converted;
+    }
+    this.#markExposed(value);
+    return value;
+  }
+
+  #markExposed(value: object): void {
+    this.#exposed ??= new Set();
+    this.#exposed.add(value);
+  }
+
+  /**
+   * SETITEM / SETITEMS into anything but a Map: stores the `items[from..]`
+   * pairs and returns the dict, which is a new Map when a plain-object dict
+   * received a key that a JS object cannot hold in order.
+   */
+  #setItems(target: unknown, items: unknown[], from: number): unknown {
+    const to = items.length;
+    if (isPlainDict(target)) {
+      const dict = target;
+      if (this.#exposed !== null && this.#converted !== null) {
+        // A stale copy of a dict that became a Map (reached through DUP or the memo).
+        const converted = this.#converted.get(dict);
+        if (converted !== undefined) return this.#setItems(converted, items, from);
+      }
+      for (let i = from; i < to; i += 2) {
+        const key = items[i];
+        if (typeof key === 'string' && !isArrayIndexKey(key)) {
+          defineKey(dict, key, items[i + 1]);
+        } else {
+          return this.#setItems(this.#convert(dict), items, i);
+        }
+      }
+      return dict;
+    }
+    if (target instanceof Map) {
+      for (let i = from; i < to; i += 2) target.set(items[i], items[i + 1]);
+      return target;
+    }
+    if (target instanceof PyObject) {
+      target.dictitems ??= [];
+      for (let i = from; i < to; i += 2) target.dictitems.push([items[i], items[i + 1]]);
+      return target;
+    }
+    throw new LoadFailure(`cannot set items of ${describeType(target)}: not a dict`);
+  }
+
+  /**
+   * Replaces a plain-object dict by a Map with the same entries. The memo
+   * swaps it on its next read (see #expose); if anything already refers to the
+   * old object, the loaded graph is patched at the end (see #fixup).
+   */
+  #convert(dict: Record<string, unknown>): Map<unknown, unknown> {
+    const map = new Map<unknown, unknown>(Object.entries(dict));
+    this.#converted ??= new Map();
+    this.#converted.set(dict, map);
+    if (this.#exposed?.has(dict)) this.#needsFixup = true;
+    return map;
+  }
+
+  /** Resolves a global name as Python's `find_class`, through the registry only. */
+  #findGlobal(module: string, name: string): unknown {
+    const opts = this.#options;
+    if (this.#proto < 3 && opts.fixImports) {
+      const mapped = nameMapping.get(`${module}\n${name}`);
+      if (mapped !== undefined) {
+        module = mapped[0];
+        name = mapped[1];
+      } else {
+        module = importMapping.get(module) ?? module;
+      }
+    }
+    const key = `${module}\n${name}`;
+    let global = this.#globals.get(key);
+    if (global === undefined) {
+      const reconstructor = opts.registry.get(module, name);
+      if (
+        reconstructor === undefined &&
+        opts.strict &&
+        !opts.allowNames.has(`${module}.${name}`) &&
+        !opts.allowModules.has(module)
+      ) {
+        throw new LoadFailure(
+          `global '${module}.${name}' is not allowed in strict mode; to load it as an inert PyGlobal/PyObject pass allowGlobals: ['${module}.${name}'], or register a reconstructor: registry.register('${module}', '${name}', { call: (args) => ... })`,
+        );
+      }
+      global = new PyGlobal(module, name);
+      this.#globals.set(key, global);
+      if (reconstructor !== undefined) {
+        this.#resolved.set(global, reconstructor);
+        if (reconstructor.value !== undefined) return reconstructor.value;
+      }
+    } else {
+      const reconstructor = this.#resolved.get(global);
+      if (reconstructor?.value !== undefined) return reconstructor.value;
+    }
+    return global;
+  }
+
+  #extension(code: number): unknown {
+    if (code <= 0) throw new LoadFailure('EXT specifies code <= 0');
+    const entry = this.#options.extensions?.get(code);
+    if (entry === undefined) throw new LoadFailure(`unregistered extension code ${code}`);
+    return this.#findGlobal(entry[0], entry[1]);
+  }
+
+  #contextFor(global: PyGlobal): ReconstructContext {
+    const context = this.#context;
+    context.global = global;
+    return context;
+  }
+
+  /** REDUCE: `callable(*args)`. */
+  #reduce(callable: unknown, args: unknown): unknown {
+    if (!isTuple(args)) throw new LoadFailure(`REDUCE expected an argument tuple, got ${describeType(args)}`);
+    if (callable instanceof PyGlobal) {
+      const call = this.#resolved.get(callable)?.call;
+      if (call !== undefined) return call(args, this.#contextFor(callable));
+      return new PyObject('reduce', callable, args);
+    }
+    if (callable instanceof PyObject) return new PyObject('reduce', callable, args);
+    throw new LoadFailure(`REDUCE cannot call ${describeType(callable)}`);
+  }
+
+  /** NEWOBJ / NEWOBJ_EX: `cls.__new__(cls, *args, **kwargs)`. */
+  #newObject(cls: unknown, args: Tuple, kwargs: unknown): unknown {
+    const kind = kwargs === null ? 'newobj' : 'newobj_ex';
+    if (cls instanceof PyGlobal) {
+      const construct = this.#resolved.get(cls)?.construct;
+      if (construct !== undefined) return construct(args, kwargs, this.#contextFor(cls));
+      return new PyObject(kind, cls, args, kwargs);
+    }
+    if (cls instanceof PyObject) return new PyObject(kind, cls, args, kwargs);
+    throw new LoadFailure(
+      `${kind === 'newobj' ? 'NEWOBJ' : 'NEWOBJ_EX'} class argument must be a class, not ${describeType(cls)}`,
+    );
+  }
+
+  /** INST / OBJ: `cls(*args)` for Python 2's old-style classes. */
+  #instantiate(kind: 'inst' | 'obj', cls: unknown, args: Tuple): unknown {
+    if (cls instanceof PyGlobal) {
+      const call = this.#resolved.get(cls)?.call;
+      if (call !== undefined) return call(args, this.#contextFor(cls));
+      return new PyObject(kind, cls, args);
+    }
+    if (cls instanceof PyObject) return new PyObject(kind, cls, args);
+    throw new LoadFailure(`${kind === 'inst' ? 'INST' : 'OBJ'} cannot instantiate ${describeType(cls)}`);
+  }
+
+  #persistentLoad(pid: unknown): unknown {
+    const load = this.#options.persistentLoad;
+    if (load === undefined) {
+      throw new LoadFailure(
+        'A load persistent id instruction was encountered, but no persistentLoad function was specified',
+      );
+    }
+    return load(pid);
+  }
+
+  /**
+   * A Python 2 `str` (STRING, BINSTRING, SHORT_BINSTRING) decoded per the
+   * `encoding` option; with `'bytes'` it stays bytes (a view into `data` unless
+   * `copyBytes`, or when `data` is already a private copy).
+   */
+  #py2String(data: Uint8Array, start: number, n: number, fresh: boolean): unknown {
+    const encoding = this.#options.encoding;
+    switch (encoding.toLowerCase().replace(/[-_ ]/g, '')) {
+      case 'bytes':
+        return this.#options.copyBytes && !fresh
+          ? data.slice(start, start + n)
+          : new Uint8Array(data.buffer, data.byteOffset + start, n);
+      case 'ascii':
+      case 'usascii':
+        return decodeAscii(data, start, n);
+      case 'latin1':
+      case 'latin':
+      case 'iso88591':
+      case 'l1':
+        return decodeLatin1(data, start, n);
+      case 'utf8':
+        return decodeUtf8Strict(data, start, n);
+      default: {
+        let decoder: TextDecoder;
+        try {
+          decoder = new TextDecoder(encoding, { fatal: true });
+        } catch {
+          throw new LoadFailure(`unknown encoding: ${encoding}`);
+        }
+        try {
+          return decoder.decode(data.subarray(start, start + n));
+        } catch {
+          throw new LoadFailure(`'${encoding}' codec cannot decode the string`);
+        }
+      }
+    }
+  }
+
+  /**
+   * Patches references to dicts that became Maps after something else
+   * referred to them. Runs only when that happened, over the loaded graph,
+   * without recursion. Tuples are frozen, so a tuple holding a stale reference
+   * is rebuilt, and whatever holds that tuple is patched in turn.
+   */
+  #fixup(root: unknown): unknown {
+    const replaced = new Map<object, object>(this.#converted ?? []);
+    const resolve = (value: unknown): unknown => {
+      let current = value;
+      for (;;) {
+        if (typeof current !== 'object' || current === null) return current;
+        const next = replaced.get(current);
+        if (next === undefined) return current;
+        current = next;
+      }
+    };
+    // Every container reachable from the root, in post-order (children first).
+    const nodes: object[] = [];
+    const seen = new Set<object>();
+    const pending: [object, boolean][] = [];
+    const push = (value: unknown): void => {
+      const v = resolve(value);
+      if (typeof v === 'object' && v !== null && !seen.has(v)) {
+        seen.add(v);
+        pending.push([v, false]);
+      }
+    };
+    push(root);
+    while (pending.length > 0) {
+      const top = pending[pending.length - 1]!;
+      if (top[1]) {
+        pending.pop();
+        nodes.push(top[0]);
+        continue;
+      }
+      top[1] = true;
+      for (const child of childrenOf(top[0])) push(child);
+    }
+    // Patch until no tuple has to be rebuilt any more.
+    for (let pass = 0; ; pass++) {
+      if (pass > nodes.length + 1) throw new UnpicklingError('cannot resolve the references of this pickle');
+      let changed = false;
+      for (let i = 0; i < nodes.length; i++) {
+        const node = nodes[i]!;
+        if (replaced.has(node)) continue;
+        if (isTuple(node)) {
+          if (node.some((item) => resolve(item) !== item)) {
+            const rebuilt = markTuple(node.map(resolve));
+            replaced.set(node, rebuilt);
+            nodes.push(rebuilt);
+            changed = true;
+          }
+        } else {
+          patchInPlace(node, resolve);
+        }
+      }
+      if (!changed) break;
+    }
+    const memo = this.#memo;
+    for (let i = 0; i < memo.length; i++) if (memo[i] !== undefined) memo[i] = resolve(memo[i]);
+    return resolve(root);
+  }
+}
+
+/** An error inside the load loop; the loop adds the offset and opcode and raises it as an UnpicklingError. */
+class LoadFailure extends Error {}
+
+function underflow(): LoadFailure {
+  return new LoadFailure('unpickling stack underflow');
+}
+
+function popMark(marks: number[]): number {
+  const mark = marks.pop();
+  if (mark === undefined) throw new LoadFailure('could not find MARK');
+  return mark;
+}
+
+/** The stack height below which the current MARK forbids popping. */
+function fenceOf(marks: number[]): number {
+  return marks.length === 0 ? 0 : marks[marks.length - 1]!;
+}
+
+/** Index of the newline that ends the line at `pos`, or -1 when there is none before `end`. */
+function lineEnd(data: Uint8Array, pos: number, end: number): number {
+  const nl = data.indexOf(0x0a, pos);
+  return nl >= end ? -1 : nl;
+}
+
+/** An 8-byte little-endian length, refused when it exceeds what any input could hold (2^53). */
+function size8(view: DataView, pos: number): number {
+  const lo = view.getUint32(pos, true);
+  const hi = view.getUint32(pos + 4, true);
+  if (hi >= 0x200000)
+    throw new LoadFailure(`length ${(BigInt(hi) << 32n) | BigInt(lo)} is larger than any input`);
+  return hi * 0x100000000 + lo;
+}
+
+function decodeAsciiOr(data: Uint8Array, start: number, n: number, reason: string): string {
+  for (let i = start; i < start + n; i++) if (data[i]! >= 0x80) throw new LoadFailure(reason);
+  return decodeLatin1(data, start, n);
+}
+
+/** APPEND / APPENDS into anything but a list: a list subclass records its items; the rest is an error. */
+function appendTo(target: unknown, value: unknown, opcode: string): void {
+  if (Array.isArray(target) && !isTuple(target)) target.push(value);
+  else if (target instanceof PyObject) {
+    target.listitems ??= [];
+    target.listitems.push(value);
+  } else throw new LoadFailure(`${opcode} needs a list, got ${describeType(target)}`);
+}
+
+/** ADDITEMS: a set takes the items, a set subclass records them; the rest is an error. */
+function addItems(target: unknown, stack: unknown[], from: number): void {
+  if (target instanceof Set && !(target instanceof FrozenSet)) {
+    for (let i = from; i < stack.length; i++) target.add(stack[i]);
+  } else if (target instanceof PyObject) {
+    target.setitems ??= [];
+    for (let i = from; i < stack.length; i++) target.setitems.push(stack[i]);
+  } else {
+    throw new LoadFailure(`ADDITEMS needs a set, got ${describeType(target)}`);
+  }
+}
+
+/**
+ * BUILD: only an inert `PyObject` takes state (it records it; a dict state
+ * updates an earlier dict state, as `__dict__.update`). Any other value, a
+ * global above all, is refused: BUILD never changes what the pickle did not
+ * create as an instance.
+ */
+function build(target: unknown, state: unknown): void {
+  if (!(target instanceof PyObject))
+    throw new LoadFailure(`BUILD cannot set the state of ${describeType(target)}`);
+  if (target.state !== undefined && isPlainDict(target.state) && isPlainDict(state)) {
+    for (const [k, v] of Object.entries(state)) defineKey(target.state, k, v);
+  } else {
+    target.state = state;
+  }
+}
+
+/** READONLY_BUFFER: the buffer on top becomes a read-only `PickleBuffer`. */
+function readonlyBuffer(buffer: unknown): PickleBuffer {
+  if (buffer instanceof PickleBuffer) return buffer.readonly ? buffer : new PickleBuffer(buffer.data, true);
+  if (buffer instanceof ArrayBuffer || ArrayBuffer.isView(buffer)) return new PickleBuffer(buffer, true);
+  throw new LoadFailure(`READONLY_BUFFER needs a buffer, got ${describeType(buffer)}`);
+}
+
+/** A dict from the `stack[from..]` key/value pairs (DICT opcode). */
+function newDict(
+  stack: unknown[],
+  from: number,
+  asMap: boolean,
+): Record<string, unknown> | Map<unknown, unknown> {
+  if (!asMap) {
+    let plain = true;
+    for (let i = from; i < stack.length; i += 2) {
+      const key = stack[i];
+      if (typeof key !== 'string' || isArrayIndexKey(key)) {
+        plain = false;
+        break;
+      }
+    }
+    if (plain) {
+      const dict: Record<string, unknown> = {};
+      for (let i = from; i < stack.length; i += 2) defineKey(dict, stack[i] as string, stack[i + 1]);
+      return dict;
+    }
+  }
+  const map = new Map<unknown, unknown>();
+  for (let i = from; i < stack.length; i += 2) map.set(stack[i], stack[i + 1]);
+  return map;
+}
+
+function decodeUtf8Strict(data: Uint8Array, start: number, n: number): string {
+  const s = decodeUtf8(data, start, n);
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdfff) {
+      const d = s.charCodeAt(i + 1);
+      if (c <= 0xdbff && d >= 0xdc00 && d <= 0xdfff) i++;
+      else throw new TextDecodeError("'utf-8' codec cannot decode a surrogate");
+    }
+  }
+  return s;
+}
+
+/** The values a loaded container refers to (for the fix-up walk). */
+function childrenOf(node: object): unknown[] {
+  if (Array.isArray(node)) return node;
+  if (node instanceof Map) {
+    const out: unknown[] = [];
+    for (const [k, v] of node) out.push(k, v);
+    return out;
+  }
+  if (node instanceof Set) return [...node];
+  if (node instanceof PyObject) {
+    return [node.callable, node.args, node.kwargs, node.state, node.listitems, node.dictitems, node.setitems];
+  }
+  if (ArrayBuffer.isView(node) || node instanceof PyGlobal) return [];
+  return Object.values(node);
+}
+
+/** Replaces stale references inside a mutable container. */
+function patchInPlace(node: object, resolve: (value: unknown) => unknown): void {
+  if (Array.isArray(node)) {
+    for (let i = 0; i < node.length; i++) node[i] = resolve(node[i]);
+  } else if (node instanceof Map) {
+    let stale = false;
+    for (const [k, v] of node) {
+      if (resolve(k) !== k) stale = true;
+      else if (resolve(v) !== v) node.set(k, resolve(v));
+    }
+    if (stale) {
+      const entries = [...node].map(([k, v]) => [resolve(k), resolve(v)] as const);
+      node.clear();
+      for (const [k, v] of entries) node.set(k, v);
+    }
+  } else if (node instanceof Set) {
+    const items = [...node];
+    if (items.some((item) => resolve(item) !== item)) {
+      setClear.call(node);
+      for (const item of items) setAdd.call(node, resolve(item));
+    }
+  } else if (node instanceof PyObject) {
+    node.callable = resolve(node.callable);
+    node.args = resolve(node.args) as Tuple;
+    node.kwargs = resolve(node.kwargs);
+    node.state = resolve(node.state);
+  } else if (!ArrayBuffer.isView(node) && !(node instanceof PyGlobal) && !Object.isFrozen(node)) {
+    for (const key of Object.keys(node)) {
+      const record = node as Record<string, unknown>;
+      const value = record[key];
+      const next = resolve(value);
+      if (next !== value) record[key] = next;
+    }
+  }
+}
+
+/**
+ * Loads one pickle from `data`, like Python's `pickle.loads`. Bytes after the
+ * pickle's STOP opcode are ignored. Nothing the pickle names is executed.
+ *
+ * @param data the pickle bytes.
+ * @param options see {@link LoadOptions}.
+ * @returns the loaded value (see the value model in the README).
+ * @throws {@link UnpicklingError} for bad input and refused globals.
+ *
+ * @example Load a pickle written by Python
+ * ```ts
+ * import { loads } from 'brine';
+ * // pickle.dumps({'a': [1, 2.5, None]}, protocol=2)
+ * const data = Uint8Array.from([
+ *   0x80, 0x02, 0x7d, 0x71, 0x00, 0x58, 0x01, 0x00, 0x00, 0x00, 0x61, 0x71, 0x01, 0x5d, 0x71, 0x02, 0x28, 0x4b,
+ *   0x01, 0x47, 0x40, 0x04, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x4e, 0x65, 0x73, 0x2e,
+ * ]);
+ * loads(data); // { a: [1, 2.5, null] }
+ * ```
+ */
+export function loads(data: Uint8Array | ArrayBuffer | ArrayBufferView, options?: LoadOptions): unknown {
+  return new Unpickler(data, options).load();
+}
