@@ -19,6 +19,11 @@ export interface ReconstructContext {
   inert(kind: PyObjectKind, callable: unknown, args: Tuple, kwargs?: unknown): PyObject;
   /** Raises an {@link UnpicklingError} at the current opcode. */
   fail(reason: string): never;
+  /**
+   * `cls.__new__(cls, *args, **kwargs)` through the registry, as NEWOBJ does,
+   * for a class given as a value; `undefined` when the registry cannot construct it.
+   */
+  construct(cls: unknown, args: Tuple, kwargs: unknown): unknown;
   /** Resolves another global as the GLOBAL opcode would (registry, strict mode and allow-list apply). */
   resolve(module: string, name: string): unknown;
 }
@@ -33,6 +38,12 @@ export interface Reconstructor {
   call?(args: Tuple, context: ReconstructContext): unknown;
   /** NEWOBJ / NEWOBJ_EX: `cls.__new__(cls, *args, **kwargs)`; `kwargs` is `null` for NEWOBJ. */
   construct?(args: Tuple, kwargs: unknown, context: ReconstructContext): unknown;
+  /**
+   * BUILD applied to a value this reconstructor returned: `obj.__setstate__(state)`,
+   * or Python's default (`__dict__` update, then slots). Without it, BUILD on
+   * such a value is an error.
+   */
+  setState?(obj: unknown, state: unknown, context: ReconstructContext): void;
   /**
    * The value that stands for the global itself when the pickle pushes it
    * without calling it. Default: the `PyGlobal`.

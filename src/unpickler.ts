@@ -12,7 +12,7 @@ import { decodeLong, IntParseError, parseDecimalInt, parseMemoIndex } from './in
 import { opcodeName } from './opcodes.js';
 import type { LoadOptions, ResolvedLoadOptions } from './options.js';
 import { IMPORT_MAPPING, NAME_MAPPING } from './reconstructors/compat-names.js';
-import { defaultRegistry, type ReconstructContext, type Reconstructor, type Registry } from './registry.js';
+import { defaultRegistry, type ReconstructContext, type Reconstructor } from './registry.js';
 import {
   decodeAscii,
   decodeLatin1,
@@ -169,6 +169,8 @@ export class Unpickler {
   #needsFixup = false;
   /** Globals resolved through the registry in this unpickler, with their reconstructor. */
   #resolved = new Map<PyGlobal, Reconstructor>();
+  /** Values made by reconstructors that take BUILD state, with their reconstructor. */
+  #made = new WeakMap<object, Reconstructor>();
   /** Interned globals: one `PyGlobal` per name. */
   #globals = new Map<string, PyGlobal>();
   #proto = 0;
@@ -193,6 +195,12 @@ export class Unpickler {
         throw new LoadFailure(reason);
       },
       resolve: (module: string, name: string) => this.#findGlobal(module, name),
+      construct: (cls: unknown, args: Tuple, kwargs: unknown) => {
+        if (!(cls instanceof PyGlobal)) return undefined;
+        const reconstructor = this.#resolved.get(cls);
+        if (reconstructor?.construct === undefined) return undefined;
+        return this.#track(reconstructor.construct(args, kwargs, this.#contextFor(cls)), reconstructor);
+      },
     };
   }
 
@@ -466,7 +474,9 @@ export class Unpickler {
             // BUILD
             if (stack.length - 2 < fence) throw underflow();
             const state = stack.pop();
-            build(stack[stack.length - 1], state);
+            const target = stack[stack.length - 1];
+            if (target instanceof PyObject) build(target, state);
+            else this.#setState(target, state);
             continue;
           }
           case 0x63: {
@@ -970,12 +980,7 @@ export class Unpickler {
     let global = this.#globals.get(key);
     if (global === undefined) {
       const reconstructor = opts.registry.get(module, name);
-      if (
-        reconstructor === undefined &&
-        opts.strict &&
-        !opts.allowNames.has(`${module}.${name}`) &&
-        !opts.allowModules.has(module)
-      ) {
+      if (reconstructor === undefined && opts.strict && !this.#allowed(module, name)) {
         throw new LoadFailure(
           `global '${module}.${name}' is not allowed in strict mode; to load it as an inert PyGlobal/PyObject pass allowGlobals: ['${module}.${name}'], or register a reconstructor: registry.register('${module}', '${name}', { call: (args) => ... })`,
         );
@@ -993,11 +998,34 @@ export class Unpickler {
     return global;
   }
 
+  /** The allow-list of strict mode: exact names, or every plain (not dotted) name of a listed module. */
+  #allowed(module: string, name: string): boolean {
+    const opts = this.#options;
+    return opts.allowNames.has(`${module}.${name}`) || (opts.allowModules.has(module) && !name.includes('.'));
+  }
+
   #extension(code: number): unknown {
     if (code <= 0) throw new LoadFailure('EXT specifies code <= 0');
     const entry = this.#options.extensions?.get(code);
     if (entry === undefined) throw new LoadFailure(`unregistered extension code ${code}`);
     return this.#findGlobal(entry[0], entry[1]);
+  }
+
+  /** BUILD on a value a reconstructor made: its setState hook, or an error. */
+  #setState(target: unknown, state: unknown): void {
+    const reconstructor = typeof target === 'object' && target !== null ? this.#made.get(target) : undefined;
+    if (reconstructor?.setState === undefined) {
+      throw new LoadFailure(`BUILD cannot set the state of ${describeType(target)}`);
+    }
+    reconstructor.setState(target, state, this.#context);
+  }
+
+  /** Remembers which reconstructor made `value` when it can take BUILD state later. */
+  #track(value: unknown, reconstructor: Reconstructor): unknown {
+    if (reconstructor.setState !== undefined && typeof value === 'object' && value !== null) {
+      this.#made.set(value, reconstructor);
+    }
+    return value;
   }
 
   #contextFor(global: PyGlobal): ReconstructContext {
@@ -1010,8 +1038,10 @@ export class Unpickler {
   #reduce(callable: unknown, args: unknown): unknown {
     if (!isTuple(args)) throw new LoadFailure(`REDUCE expected an argument tuple, got ${describeType(args)}`);
     if (callable instanceof PyGlobal) {
-      const call = this.#resolved.get(callable)?.call;
-      if (call !== undefined) return call(args, this.#contextFor(callable));
+      const reconstructor = this.#resolved.get(callable);
+      if (reconstructor?.call !== undefined) {
+        return this.#track(reconstructor.call(args, this.#contextFor(callable)), reconstructor);
+      }
       return new PyObject('reduce', callable, args);
     }
     if (callable instanceof PyObject) return new PyObject('reduce', callable, args);
@@ -1022,8 +1052,10 @@ export class Unpickler {
   #newObject(cls: unknown, args: Tuple, kwargs: unknown): unknown {
     const kind = kwargs === null ? 'newobj' : 'newobj_ex';
     if (cls instanceof PyGlobal) {
-      const construct = this.#resolved.get(cls)?.construct;
-      if (construct !== undefined) return construct(args, kwargs, this.#contextFor(cls));
+      const reconstructor = this.#resolved.get(cls);
+      if (reconstructor?.construct !== undefined) {
+        return this.#track(reconstructor.construct(args, kwargs, this.#contextFor(cls)), reconstructor);
+      }
       return new PyObject(kind, cls, args, kwargs);
     }
     if (cls instanceof PyObject) return new PyObject(kind, cls, args, kwargs);
@@ -1035,8 +1067,10 @@ export class Unpickler {
   /** INST / OBJ: `cls(*args)` for Python 2's old-style classes. */
   #instantiate(kind: 'inst' | 'obj', cls: unknown, args: Tuple): unknown {
     if (cls instanceof PyGlobal) {
-      const call = this.#resolved.get(cls)?.call;
-      if (call !== undefined) return call(args, this.#contextFor(cls));
+      const reconstructor = this.#resolved.get(cls);
+      if (reconstructor?.call !== undefined) {
+        return this.#track(reconstructor.call(args, this.#contextFor(cls)), reconstructor);
+      }
       return new PyObject(kind, cls, args);
     }
     if (cls instanceof PyObject) return new PyObject(kind, cls, args);

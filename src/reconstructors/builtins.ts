@@ -10,7 +10,7 @@ import { PyComplex, PyRange, PySlice } from '../types/builtins.js';
 import { FrozenSet } from '../types/frozen-set.js';
 import { PyByteArray } from '../types/py-bytearray.js';
 import { PyGlobal } from '../types/py-global.js';
-import { EMPTY_TUPLE, isTuple, markTuple, type Tuple } from '../types/tuple.js';
+import type { Tuple } from '../types/tuple.js';
 
 type Entry = readonly [module: string, name: string, reconstructor: Reconstructor];
 
@@ -213,4 +213,3 @@ export const builtinReconstructors: readonly Entry[] = [
   ...plainGlobals.map((name): Entry => ['builtins', name, {}]),
 ];
 
-export { EMPTY_TUPLE, isTuple, markTuple };

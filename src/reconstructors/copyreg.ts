@@ -13,11 +13,6 @@ import { EMPTY_TUPLE, isTuple, markTuple, type Tuple } from '../types/tuple.js';
 
 type Entry = readonly [module: string, name: string, reconstructor: Reconstructor];
 
-function construct(cls: unknown, args: Tuple, kwargs: unknown, context: ReconstructContext): unknown {
-  if (!(cls instanceof PyGlobal)) return undefined;
-  return context.registry.get(cls.module, cls.name)?.construct?.(args, kwargs, { ...context, global: cls });
-}
-
 /** The default: keep the call to the copyreg function, inert. */
 function keep(args: Tuple, context: ReconstructContext): unknown {
   return context.inert('reduce', context.global, args);
@@ -33,7 +28,7 @@ export const copyregReconstructors: readonly Entry[] = [
         const [cls, base, state] = args;
         if (args.length === 3 && state === null && base instanceof PyGlobal) {
           if (base.module === 'builtins' && base.name === 'object') {
-            const made = construct(cls, EMPTY_TUPLE, null, context);
+            const made = context.construct(cls, EMPTY_TUPLE, null);
             if (made !== undefined) return made;
           }
         }
@@ -48,7 +43,7 @@ export const copyregReconstructors: readonly Entry[] = [
       // __newobj__(cls, *args) == cls.__new__(cls, *args)
       call(args, context) {
         if (args.length >= 1) {
-          const made = construct(args[0], markTuple(args.slice(1)), null, context);
+          const made = context.construct(args[0], markTuple(args.slice(1)), null);
           if (made !== undefined) return made;
         }
         return keep(args, context);
@@ -63,7 +58,7 @@ export const copyregReconstructors: readonly Entry[] = [
       call(args, context) {
         const [cls, positional, kwargs] = args;
         if (args.length === 3 && isTuple(positional)) {
-          const made = construct(cls, positional, kwargs, context);
+          const made = context.construct(cls, positional, kwargs);
           if (made !== undefined) return made;
         }
         return keep(args, context);

@@ -58,7 +58,7 @@ export class PyRange {
     const { start, stop, step } = this;
     if (typeof start === 'number' && typeof stop === 'number' && typeof step === 'number') {
       const n = step > 0 ? Math.ceil((stop - start) / step) : Math.ceil((start - stop) / -step);
-      return n > 0 ? n : 0;
+      return Math.max(n, 0);
     }
     const b = BigInt(start);
     const e = BigInt(stop);
