@@ -212,4 +212,3 @@ export const builtinReconstructors: readonly Entry[] = [
   ],
   ...plainGlobals.map((name): Entry => ['builtins', name, {}]),
 ];
-

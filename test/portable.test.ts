@@ -1,0 +1,78 @@
+/**
+ * The core runs without Node: no Node module is imported outside src/node,
+ * and with `globalThis.Buffer` removed (as in a browser) the portable text
+ * paths give the same values as the Node-accelerated ones.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+function sources(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return sources(path);
+    return path.endsWith('.ts') ? [path] : [];
+  });
+}
+
+test('the core imports no Node module and names no Node global', () => {
+  const core = sources(join(root, 'src')).filter((file) => {
+    const rel = relative(join(root, 'src'), file);
+    return !rel.startsWith('node/') && rel !== 'cli.ts';
+  });
+  assert.ok(core.length > 5);
+  for (const file of core) {
+    const text = readFileSync(file, 'utf8');
+    assert.doesNotMatch(
+      text,
+      /from ['"]node:|require\(|from ['"](fs|path|os|crypto|stream|buffer)['"]/,
+      file,
+    );
+    // Buffer only through globalThis feature detection.
+    assert.doesNotMatch(text.replace(/globalThis as \{ Buffer\?[^}]*\}/g, ''), /(?<![.\w])Buffer\./, file);
+  }
+});
+
+// Strings of every tier (short, medium, long; ASCII, Latin-1, CJK, astral, lone surrogates), loaded
+// with and without Buffer; the two runs must agree with what python3 wrote.
+const script = String.raw`
+import pickle, json, sys
+values = ['', 'a', 'abc' * 5, 'x' * 40, 'y' * 300, 'é' * 10, 'é' * 100, '中文' * 100, '🙂' * 70,
+          'a\ud800b' * 50, '\udfff', 'mixé' * 64, bytes(range(256)).decode('latin-1') * 3]
+sys.stdout.write(json.dumps({'hex': pickle.dumps(values, 5).hex(), 'py2': pickle.dumps(values, 0).hex(), 'values': values}))
+`;
+
+const probe = String.raw`
+const portable = process.argv[1] === 'portable';
+if (portable) delete globalThis.Buffer;
+const { loads } = await import('brine');
+const input = JSON.parse(process.argv[2]);
+const bytes = (hex) => new Uint8Array(hex.match(/../g).map((h) => parseInt(h, 16)));
+const out = { bufferPresent: typeof globalThis.Buffer, p5: loads(bytes(input.hex)), p0: loads(bytes(input.py2)) };
+process.stdout.write(JSON.stringify(out));
+`;
+
+test('loads() gives the same strings with and without Node Buffer', () => {
+  const input = execFileSync('python3', ['-c', script], { encoding: 'utf8' });
+  const expected = (JSON.parse(input) as { values: string[] }).values;
+  const run = (mode: string) =>
+    JSON.parse(
+      execFileSync(process.execPath, ['--input-type=module', '-e', probe, mode, input], {
+        cwd: root,
+        encoding: 'utf8',
+      }),
+    ) as { bufferPresent: string; p5: string[]; p0: string[] };
+  const node = run('node');
+  const portable = run('portable');
+  assert.equal(node.bufferPresent, 'function');
+  assert.equal(portable.bufferPresent, 'undefined');
+  assert.deepEqual(node.p5, expected);
+  assert.deepEqual(portable.p5, expected);
+  assert.deepEqual(node.p0, expected);
+  assert.deepEqual(portable.p0, expected);
+});
