@@ -37,8 +37,8 @@ const latin1Decoder = (() => {
   }
 })();
 
-/** Below this many bytes a JS loop beats a native call (models.md B.4: about 16 for ASCII, 64-128 for non-ASCII). */
-const SHORT_STRING = 24;
+/** From this many bytes Latin-1 decoding goes native (models.md B.4: the crossover is about 16 bytes). */
+const SHORT_STRING = 16;
 /** Above this many bytes the native UTF-8 decoder wins even for non-ASCII text. */
 const NATIVE_UTF8 = 128;
 /** `String.fromCharCode.apply` argument chunk (engines limit argument counts). */
@@ -47,15 +47,9 @@ const CHUNK = 0x1000;
 /** Decodes `length` bytes at `start` as UTF-8 with `surrogatepass`. Invalid UTF-8 throws {@link TextDecodeError}. */
 export function decodeUtf8(bytes: Uint8Array, start: number, length: number): string {
   const end = start + length;
-  if (length < SHORT_STRING) {
-    // Short: pure-ASCII loop, falling back on the first non-ASCII byte.
-    let s = '';
-    for (let i = start; i < end; i++) {
-      const b = bytes[i]!;
-      if (b >= 0x80) return decodeUtf8Js(bytes, start, end);
-      s += String.fromCharCode(b);
-    }
-    return s;
+  if (length < 16) {
+    const ascii = shortAscii(bytes, start, length);
+    return ascii === null ? decodeUtf8Js(bytes, start, end) : ascii;
   }
   if (length <= NATIVE_UTF8) {
     let ascii = true;
@@ -73,6 +67,60 @@ export function decodeUtf8(bytes: Uint8Array, start: number, length: number): st
     : textDecoder.decode(bytes.subarray(start, end));
   // The native decoders replace lone surrogates and invalid bytes with U+FFFD: redo those exactly.
   return s.indexOf('\ufffd') === -1 ? s : decodeUtf8Js(bytes, start, end);
+}
+
+const fromCharCode = String.fromCharCode;
+
+/**
+ * A pure-ASCII string of fewer than 16 bytes with one `fromCharCode` call and
+ * no intermediate strings (msgpackr's `shortStringInJS`); `null` when a byte is
+ * not ASCII.
+ */
+function shortAscii(b: Uint8Array, p: number, n: number): string | null {
+  if (n < 4) {
+    if (n === 0) return '';
+    const a = b[p]!;
+    if (n === 1) return a < 0x80 ? fromCharCode(a) : null;
+    const c = b[p + 1]!;
+    if (n === 2) return (a | c) < 0x80 ? fromCharCode(a, c) : null;
+    const d = b[p + 2]!;
+    return (a | c | d) < 0x80 ? fromCharCode(a, c, d) : null;
+  }
+  const a = b[p]!;
+  const c = b[p + 1]!;
+  const d = b[p + 2]!;
+  const e = b[p + 3]!;
+  if ((a | c | d | e) >= 0x80) return null;
+  if (n < 8) {
+    if (n === 4) return fromCharCode(a, c, d, e);
+    const f = b[p + 4]!;
+    if (n === 5) return f < 0x80 ? fromCharCode(a, c, d, e, f) : null;
+    const g = b[p + 5]!;
+    if (n === 6) return (f | g) < 0x80 ? fromCharCode(a, c, d, e, f, g) : null;
+    const h = b[p + 6]!;
+    return (f | g | h) < 0x80 ? fromCharCode(a, c, d, e, f, g, h) : null;
+  }
+  const f = b[p + 4]!;
+  const g = b[p + 5]!;
+  const h = b[p + 6]!;
+  const i = b[p + 7]!;
+  if ((f | g | h | i) >= 0x80) return null;
+  if (n === 8) return fromCharCode(a, c, d, e, f, g, h, i);
+  const j = b[p + 8]!;
+  if (n === 9) return j < 0x80 ? fromCharCode(a, c, d, e, f, g, h, i, j) : null;
+  const k = b[p + 9]!;
+  if (n === 10) return (j | k) < 0x80 ? fromCharCode(a, c, d, e, f, g, h, i, j, k) : null;
+  const l = b[p + 10]!;
+  if (n === 11) return (j | k | l) < 0x80 ? fromCharCode(a, c, d, e, f, g, h, i, j, k, l) : null;
+  const m = b[p + 11]!;
+  if ((j | k | l | m) >= 0x80) return null;
+  if (n === 12) return fromCharCode(a, c, d, e, f, g, h, i, j, k, l, m);
+  const o = b[p + 12]!;
+  if (n === 13) return o < 0x80 ? fromCharCode(a, c, d, e, f, g, h, i, j, k, l, m, o) : null;
+  const q = b[p + 13]!;
+  if (n === 14) return (o | q) < 0x80 ? fromCharCode(a, c, d, e, f, g, h, i, j, k, l, m, o, q) : null;
+  const r = b[p + 14]!;
+  return (o | q | r) < 0x80 ? fromCharCode(a, c, d, e, f, g, h, i, j, k, l, m, o, q, r) : null;
 }
 
 function decodeAsciiNative(bytes: Uint8Array, start: number, end: number): string {
