@@ -2,6 +2,7 @@
 
   src/opcodes.ts                     every opcode of pickletools.opcodes
   src/reconstructors/compat-names.ts _compat_pickle's Python 2 <-> 3 name maps
+  src/reconstructors/builtin-functions.ts  the functions (not classes) of builtins
 
 Run with python3 (CPython 3.11) from the project root; the output is committed.
 """
@@ -98,6 +99,25 @@ export const REVERSE_NAME_MAPPING: readonly (readonly [string, string, string, s
     )
 
 
+def builtin_functions_ts(version):
+    import builtins
+
+    names = sorted(
+        n for n in dir(builtins) if callable(getattr(builtins, n)) and not isinstance(getattr(builtins, n), type)
+    )
+    return (
+        HEADER.format(version)
+        + """
+/**
+ * The names of `builtins` that are functions, not classes: NEWOBJ and
+ * NEWOBJ_EX on them are errors, as in CPython ("class argument must be a type").
+ */
+export const BUILTIN_FUNCTIONS: ReadonlySet<string> = new Set("""
+        + json.dumps(names)
+        + ");\n"
+    )
+
+
 if __name__ == "__main__":
     import sys
 
@@ -106,3 +126,5 @@ if __name__ == "__main__":
         f.write(opcodes_ts(version))
     with open("src/reconstructors/compat-names.ts", "w") as f:
         f.write(compat_ts(version))
+    with open("src/reconstructors/builtin-functions.ts", "w") as f:
+        f.write(builtin_functions_ts(version))

@@ -11,6 +11,7 @@ import { FloatParseError, parseFloatText } from './floats.js';
 import { decodeLong, IntParseError, parseDecimalInt, parseMemoIndex } from './ints.js';
 import { opcodeName } from './opcodes.js';
 import type { LoadOptions, ResolvedLoadOptions } from './options.js';
+import { BUILTIN_FUNCTIONS } from './reconstructors/builtin-functions.js';
 import { IMPORT_MAPPING, NAME_MAPPING } from './reconstructors/compat-names.js';
 import { defaultRegistry, type ReconstructContext, type Reconstructor } from './registry.js';
 import {
@@ -329,6 +330,7 @@ export class Unpickler {
             // FLOAT
             const nl = lineEnd(data, pos, end);
             if (nl < 0) throw this.#truncated(pos, dataEnd - pos + 1, frameEnd);
+            if (data[nl - 1] === 0x0d) throw crLine(data);
             const v = parseFloatText(decodeLatin1(data, pos, nl - pos));
             pos = nl + 1;
             stack.push(exact && Number.isInteger(v) ? new PyFloat(v) : v);
@@ -346,6 +348,7 @@ export class Unpickler {
             // INT: exactly '00' and '01' are False and True (protocol 0 bools)
             const nl = lineEnd(data, pos, end);
             if (nl < 0) throw this.#truncated(pos, dataEnd - pos + 1, frameEnd);
+            if (data[nl - 1] === 0x0d) throw crLine(data);
             if (nl - pos === 2 && data[pos] === 0x30 && (data[pos + 1] === 0x30 || data[pos + 1] === 0x31)) {
               stack.push(data[pos + 1] === 0x31);
             } else {
@@ -367,6 +370,7 @@ export class Unpickler {
             // LONG: decimal text with an optional 'L' suffix
             const nl = lineEnd(data, pos, end);
             if (nl < 0) throw this.#truncated(pos, dataEnd - pos + 1, frameEnd);
+            if (data[nl - 1] === 0x0d) throw crLine(data);
             const stop = nl > pos && data[nl - 1] === 0x4c ? nl - 1 : nl;
             stack.push(parseDecimalInt(decodeLatin1(data, pos, stop - pos)));
             pos = nl + 1;
@@ -520,6 +524,7 @@ export class Unpickler {
             // GET
             const nl = lineEnd(data, pos, end);
             if (nl < 0) throw this.#truncated(pos, dataEnd - pos + 1, frameEnd);
+            if (data[nl - 1] === 0x0d) throw crLine(data);
             const index = parseMemoIndex(decodeLatin1(data, pos, nl - pos));
             pos = nl + 1;
             stack.push(this.#memoGet(index));
@@ -573,6 +578,7 @@ export class Unpickler {
             // PUT
             const nl = lineEnd(data, pos, end);
             if (nl < 0) throw this.#truncated(pos, dataEnd - pos + 1, frameEnd);
+            if (data[nl - 1] === 0x0d) throw crLine(data);
             const index = parseMemoIndex(decodeLatin1(data, pos, nl - pos));
             pos = nl + 1;
             if (stack.length <= fence) throw underflow();
@@ -966,6 +972,8 @@ export class Unpickler {
 
   /** Resolves a global name as Python's `find_class`, through the registry only. */
   #findGlobal(module: string, name: string): unknown {
+    checkName(module, 'module');
+    checkName(name, 'name');
     const opts = this.#options;
     if (this.#proto < 3 && opts.fixImports) {
       const mapped = nameMapping.get(`${module}\n${name}`);
@@ -1052,6 +1060,11 @@ export class Unpickler {
   #newObject(cls: unknown, args: Tuple, kwargs: unknown): unknown {
     const kind = kwargs === null ? 'newobj' : 'newobj_ex';
     if (cls instanceof PyGlobal) {
+      if (cls.module === 'builtins' && BUILTIN_FUNCTIONS.has(cls.name)) {
+        throw new LoadFailure(
+          `${kind === 'newobj' ? 'NEWOBJ' : 'NEWOBJ_EX'} class argument must be a type, not the function ${cls.qualifiedName}`,
+        );
+      }
       const reconstructor = this.#resolved.get(cls);
       if (reconstructor?.construct !== undefined) {
         return this.#track(reconstructor.construct(args, kwargs, this.#contextFor(cls)), reconstructor);
@@ -1187,6 +1200,29 @@ export class Unpickler {
     const memo = this.#memo;
     for (let i = 0; i < memo.length; i++) if (memo[i] !== undefined) memo[i] = resolve(memo[i]);
     return resolve(root);
+  }
+}
+
+/** A text argument whose line ends in CR LF: CPython never writes one, a text-mode file does. */
+function crLine(data: Uint8Array): LoadFailure {
+  const hint = textModeHint(data);
+  return new LoadFailure(
+    `the argument line ends with a carriage return${hint === '' ? ': the pickle looks like it went through a file opened in text mode' : hint}`,
+  );
+}
+
+/** A module or attribute name must be non-empty and free of control characters (which Python names never hold). */
+function checkName(name: string, what: 'module' | 'name'): void {
+  if (name.length === 0) throw new LoadFailure(`empty ${what} name in a global`);
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f) {
+      const hint =
+        c === 0x0d ? ': a carriage return, as a file opened in text mode leaves before each newline' : '';
+      throw new LoadFailure(
+        `${what} name ${JSON.stringify(name)} of a global holds a control character${hint}`,
+      );
+    }
   }
 }
 

@@ -47,7 +47,7 @@ values = ['', 'a', 'abc' * 5, 'x' * 40, 'y' * 300, 'é' * 10, 'é' * 100, '中�
 sys.stdout.write(json.dumps({'hex': pickle.dumps(values, 5).hex(), 'py2': pickle.dumps(values, 0).hex(), 'values': values}))
 `;
 
-const probe = String.raw`
+const probe = `
 const portable = process.argv[1] === 'portable';
 if (portable) delete globalThis.Buffer;
 const { loads } = await import('brine');

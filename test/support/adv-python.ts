@@ -1,0 +1,113 @@
+/**
+ * Python-produced inputs of the adversarial and fuzz tests: CPython writes the
+ * valid pickles that the tests then cut, mutate and splice.
+ */
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+/** The CPython the tests compare against (`BRINE_PYTHON` overrides `python3`). */
+export const PYTHON = process.env.BRINE_PYTHON ?? 'python3';
+
+/** The project root. */
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** Runs `python3 -c code` (with extra argv and stdin) and returns its stdout. */
+export function runPython(code: string, args: readonly string[] = [], input?: string): string {
+  return execFileSync(PYTHON, ['-c', code, ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    maxBuffer: 1 << 30,
+    ...(input === undefined ? {} : { input }),
+  });
+}
+
+/**
+ * Runs Python code that defines `cases`, a dict (or list of pairs) from a name
+ * to bytes, and returns the bytes by name.
+ */
+export function pythonCases(code: string): Map<string, Uint8Array> {
+  const out = runPython(
+    `${code}\nimport json as _j, sys as _s\n_c = cases.items() if isinstance(cases, dict) else cases\n_j.dump([[k, bytes(v).hex()] for k, v in _c], _s.stdout)`,
+  );
+  return new Map((JSON.parse(out) as [string, string][]).map(([k, v]) => [k, fromHex(v)]));
+}
+
+/** A pickle written by CPython. */
+export interface CorpusPickle {
+  readonly name: string;
+  readonly protocol: number;
+  readonly data: Uint8Array;
+}
+
+/** One entry of `pickletools.opcodes`. */
+export interface PythonOpcode {
+  readonly code: number;
+  readonly name: string;
+  /** pickletools' argument type name (`uint1`, `stringnl_noescape_pair`, ...), null when none. */
+  readonly arg: string | null;
+  /** pickletools' size marker of the argument. */
+  readonly n: number;
+  readonly proto: number;
+}
+
+export interface Corpus {
+  /** Varied values at every protocol, plus CPython's Python 2 era test pickles. */
+  readonly pickles: readonly CorpusPickle[];
+  /** Pickles spanning several 64 KiB frames. */
+  readonly big: readonly CorpusPickle[];
+  readonly opcodes: readonly PythonOpcode[];
+}
+
+let corpus: Corpus | undefined;
+
+/** The corpus of test/support/adv-corpus.py (run once per process). */
+export function loadCorpus(): Corpus {
+  if (corpus !== undefined) return corpus;
+  const out = execFileSync(PYTHON, ['test/support/adv-corpus.py'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    maxBuffer: 1 << 30,
+  });
+  type Raw = { name: string; protocol: number; hex: string };
+  const raw = JSON.parse(out) as { pickles: Raw[]; big: Raw[]; opcodes: PythonOpcode[] };
+  const convert = (p: Raw): CorpusPickle => ({ name: p.name, protocol: p.protocol, data: fromHex(p.hex) });
+  corpus = { pickles: raw.pickles.map(convert), big: raw.big.map(convert), opcodes: raw.opcodes };
+  return corpus;
+}
+
+export function fromHex(hex: string): Uint8Array {
+  return new Uint8Array(Buffer.from(hex, 'hex'));
+}
+
+export function toHex(data: Uint8Array): string {
+  return Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('hex');
+}
+
+/** Concatenates byte strings; numbers are single bytes, strings are latin-1. */
+export function bytes(...parts: (Uint8Array | number[] | number | string)[]): Uint8Array {
+  const chunks = parts.map((p) =>
+    typeof p === 'number'
+      ? Uint8Array.of(p)
+      : typeof p === 'string'
+        ? Uint8Array.from(p, (c) => c.charCodeAt(0))
+        : Uint8Array.from(p),
+  );
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
+
+/** Little-endian unsigned integer of `size` bytes. */
+export function le(value: number | bigint, size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  let v = BigInt.asUintN(size * 8, BigInt(value));
+  for (let i = 0; i < size; i++) {
+    out[i] = Number(v & 0xffn);
+    v >>= 8n;
+  }
+  return out;
+}
