@@ -42,6 +42,14 @@ export interface LoadOptions {
   dicts?: 'auto' | 'map';
   /** Copy bytes out of the input instead of returning views into it. Default `false`. */
   copyBytes?: boolean;
+  /**
+   * Keep the memo between `Unpickler.load()` calls, as one Python `Unpickler`
+   * object does: for a stream written by one `Pickler` with several `dump()`
+   * calls, whose later pickles refer to objects of earlier ones. Default
+   * `false`: every pickle is independent, as when Python calls
+   * `pickle.load(f)` repeatedly (each pickle written by its own `pickle.dump`).
+   */
+  keepMemo?: boolean;
   /** Load for an exact re-dump: integral floats become `PyFloat` and dicts are always `Map`. Default `false`. */
   exact?: boolean;
 }
@@ -60,4 +68,5 @@ export interface ResolvedLoadOptions {
   readonly dictsAsMap: boolean;
   readonly copyBytes: boolean;
   readonly exact: boolean;
+  readonly keepMemo: boolean;
 }

@@ -125,6 +125,7 @@ function resolveOptions(options: LoadOptions | undefined): ResolvedLoadOptions {
     dictsAsMap: options?.dicts === 'map' || options?.exact === true,
     copyBytes: options?.copyBytes === true,
     exact: options?.exact === true,
+    keepMemo: options?.keepMemo === true,
   };
 }
 
@@ -141,8 +142,9 @@ function toBytes(data: Uint8Array | ArrayBuffer | ArrayBufferView): Uint8Array {
  * Reads pickles from a buffer, one per {@link Unpickler.load} call, like
  * Python's `pickle.Unpickler` over a file: several pickles written one after
  * the other (`pickle.dump` called repeatedly) load in turn, and
- * {@link Unpickler.position} tells where the next one starts. The memo is
- * kept across loads, as Python keeps it.
+ * {@link Unpickler.position} tells where the next one starts. Each pickle is
+ * independent (as with repeated `pickle.load(f)` calls) unless `keepMemo` is
+ * set for a stream that one `Pickler` wrote with several `dump()` calls.
  *
  * @example Load every pickle of a buffer
  * ```ts
@@ -229,6 +231,11 @@ export class Unpickler {
     if (this.#pos >= this.#data.length) throw new UnpicklingError('Ran out of input', this.#pos);
     if (this.#entered) throw new UnpicklingError('load() called again while loading');
     this.#entered = true;
+    if (!this.#options.keepMemo) {
+      this.#memo = [];
+      this.#memoLen = 0;
+      this.#converted = null;
+    }
     try {
       const value = this.#run();
       return this.#needsFixup ? this.#fixup(value) : value;

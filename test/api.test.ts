@@ -60,6 +60,7 @@ oob = pickle.dumps([pickle.PickleBuffer(bytearray(b'abc')), pickle.PickleBuffer(
 
 cases = {
   'seq': seq,
+  'independent': pickle.dumps('x', 4) + pickle.dumps(['y', 'y'], 4),
   'point2': pickle.dumps(Point(1, 2), 2),
   'point0': pickle.dumps(Point(1, 2), 0),
   'point5': pickle.dumps([Point(1, 2), Point(3, 4)], 5),
@@ -85,8 +86,8 @@ function bytes(name: string): Uint8Array {
 }
 
 describe('Unpickler', () => {
-  test('Unpickler loads pickles written one after the other and keeps the memo', () => {
-    const unpickler = new Unpickler(bytes('seq'));
+  test('Unpickler with keepMemo loads what one Pickler wrote with several dump() calls', () => {
+    const unpickler = new Unpickler(bytes('seq'), { keepMemo: true });
     const first = unpickler.load() as { first: unknown[] };
     const afterFirst = unpickler.position;
     assert.ok(afterFirst > 0 && afterFirst < bytes('seq').length);
@@ -101,8 +102,15 @@ describe('Unpickler', () => {
     );
   });
 
+  test('Unpickler treats pickles as independent by default (repeated pickle.dump / pickle.load)', () => {
+    const unpickler = new Unpickler(bytes('independent'));
+    assert.equal(unpickler.load(), 'x');
+    assert.deepEqual(unpickler.load(), ['y', 'y']);
+    assert.equal(unpickler.done, true);
+  });
+
   test('Unpickler is iterable over every pickle', () => {
-    const values = [...new Unpickler(bytes('seq'))];
+    const values = [...new Unpickler(bytes('seq'), { keepMemo: true })];
     assert.equal(values.length, 3);
     assert.equal(values[2], 12345);
   });

@@ -1,0 +1,62 @@
+// The JavaScript libraries under test, each behind the same small interface:
+//   setup() -> { version, loads(bytes: Uint8Array), dumps?(value, protocol) -> Uint8Array }
+// `dumps` is absent when the library cannot write pickles. A library is set up
+// only in the process that measures it (bench/case.mjs).
+
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+
+function packageVersion(name) {
+  return require(`${name}/package.json`).version;
+}
+
+export const LIBS = {
+  brine: {
+    /** The build under test: dist/ of this repository (`npm run bench` builds it first). */
+    async setup() {
+      const url = new URL('../dist/index.js', import.meta.url);
+      let mod;
+      try {
+        mod = await import(url.href);
+      } catch (e) {
+        throw new Error(`cannot import dist/index.js (run \`npm run build\`): ${e.message}`);
+      }
+      if (typeof mod.loads !== 'function') throw new Error('dist/index.js does not export loads');
+      const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+      const lib = { version: pkg.version, loads: (bytes) => mod.loads(bytes) };
+      if (typeof mod.dumps === 'function') lib.dumps = (value, protocol) => mod.dumps(value, { protocol });
+      return lib;
+    },
+  },
+
+  pickleparser: {
+    /** `new Parser().parse(bytes)`; default options (dicts as plain objects, unknown classes as PObject). */
+    async setup() {
+      const { Parser } = require('pickleparser');
+      const parser = new Parser();
+      return { version: packageVersion('pickleparser'), loads: (bytes) => parser.parse(bytes) };
+    },
+  },
+
+  jpickle: {
+    /**
+     * `jpickle.loads(binaryString)`: the API takes a latin1 ("binary") string, so
+     * the bytes -> string conversion is part of each timed load. Protocols 0-2
+     * only. Globals must be registered in `jpickle.emulated`, as its README
+     * shows: `_codecs.encode` (how protocol 2 writes bytes) and the benchmark
+     * class are registered here.
+     */
+    async setup() {
+      const jpickle = require('jpickle');
+      jpickle.emulated['_codecs.encode'] = (args) => Buffer.from(args[0], 'latin1');
+      jpickle.emulated['bench_models.Item'] = function Item() {};
+      return {
+        version: packageVersion('jpickle'),
+        loads: (bytes) =>
+          jpickle.loads(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1')),
+      };
+    },
+  },
+};

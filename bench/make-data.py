@@ -1,0 +1,274 @@
+"""Writes the benchmark pickles to bench/data/ and a summary of what they hold.
+
+Usage: python3 bench/make-data.py [--force]
+
+Every workload is built from its own seeded random generator, so the files are
+the same on every run. Each workload is written at its main protocol (5, or 0
+for `text0`) and, except `text0`, again at protocol 2 for the libraries that
+stop there. bench/data/summary.json records, for each workload, the files and
+the expected result: the length and a few hundred sampled items in a canonical
+JSON form that bench/verify.mjs compares against what a JavaScript library
+loaded. The summary also records a hash of this script and of bench_models.py;
+bench/run.mjs regenerates the data when the hash changes.
+"""
+
+import hashlib
+import json
+import os
+import pickle
+import random
+import struct
+import sys
+import time
+
+BENCH = os.path.dirname(os.path.abspath(__file__))
+DATA = os.path.join(BENCH, "data")
+sys.path.insert(0, BENCH)
+sys.dont_write_bytecode = True  # no __pycache__ in bench/
+
+import bench_models  # noqa: E402
+
+SAMPLES = 256
+
+
+def source_hash():
+    h = hashlib.sha256()
+    for name in ("make-data.py", "bench_models.py"):
+        with open(os.path.join(BENCH, name), "rb") as f:
+            h.update(f.read())
+    return h.hexdigest()[:16]
+
+
+# ---------------------------------------------------------------------------
+# Canonical form (mirrored by bench/verify.mjs)
+
+
+def canon(v):
+    if v is None or v is True or v is False:
+        return v
+    t = type(v)
+    if t is int:
+        return ["int", str(v)]
+    if t is float:
+        return ["float", struct.pack(">d", v).hex()]
+    if t is str:
+        return v
+    if t is bytes:
+        return ["bytes", len(v), hashlib.sha256(v).hexdigest()]
+    if t is list:
+        return ["list", [canon(x) for x in v]]
+    if t is tuple:
+        return ["tuple", [canon(x) for x in v]]
+    if t is dict:
+        return ["dict", [[canon(k), canon(x)] for k, x in v.items()]]
+    if hasattr(v, "__dict__"):
+        return ["obj", t.__module__, t.__qualname__, canon(vars(v))]
+    raise TypeError(f"no canonical form for {t!r}")
+
+
+def sample_indices(n):
+    if n <= SAMPLES:
+        return list(range(n))
+    step = (n - 1) / (SAMPLES - 1)
+    return sorted({round(i * step) for i in range(SAMPLES)})
+
+
+def expectation(value):
+    if type(value) is list:
+        return {
+            "kind": "list",
+            "length": len(value),
+            "samples": [[i, canon(value[i])] for i in sample_indices(len(value))],
+        }
+    if type(value) is dict:
+        items = list(value.items())
+        return {
+            "kind": "dict",
+            "length": len(items),
+            "samples": [[i, canon(items[i][0]), canon(items[i][1])] for i in sample_indices(len(items))],
+        }
+    return {"kind": "value", "value": canon(value)}
+
+
+# ---------------------------------------------------------------------------
+# Workloads
+
+ASCII_ALPHABET = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_. "
+ASCII_TABLE = bytes(ASCII_ALPHABET[i % len(ASCII_ALPHABET)] for i in range(256))
+
+
+def ascii_strings(rng, count, lo, hi):
+    """`count` distinct str objects of lo..hi random ASCII characters."""
+    lengths = [rng.randint(lo, hi) for _ in range(count)]
+    blob = rng.randbytes(sum(lengths)).translate(ASCII_TABLE).decode("ascii")
+    out = []
+    pos = 0
+    for n in lengths:
+        out.append(blob[pos : pos + n])
+        pos += n
+    return out
+
+
+def make_ints(rng):
+    out = []
+    for _ in range(1_000_000):
+        r = rng.random()
+        if r < 0.4:
+            out.append(rng.randrange(256))  # BININT1
+        elif r < 0.7:
+            out.append(rng.randrange(256, 65536))  # BININT2
+        elif r < 0.9:
+            out.append(rng.randrange(65536, 2**31 + 1))  # BININT, and LONG1 for 2**31
+        else:
+            out.append(-rng.randrange(1, 2**31 + 1))  # negative BININT
+    return out
+
+
+def make_floats(rng):
+    out = []
+    for _ in range(1_000_000):
+        r = rng.random()
+        if r < 0.5:
+            out.append(rng.uniform(-1000.0, 1000.0))
+        elif r < 0.8:
+            out.append(rng.gauss(0.0, 1.0))
+        elif r < 0.9:
+            out.append(float(rng.randrange(-100000, 100000)))  # integral floats
+        else:
+            out.append(rng.uniform(-1.0, 1.0) * 10.0 ** rng.randint(-300, 300))
+    return out
+
+
+def make_strdict(rng):
+    keys = ascii_strings(rng, 200_000, 4, 12)
+    values = ascii_strings(rng, 200_000, 5, 20)
+    # Prefix keys with an index so they are unique and never look like array
+    # indices (which JavaScript objects would reorder).
+    return {f"k{i:x}_{k}": v for i, (k, v) in enumerate(zip(keys, values))}
+
+
+# ASCII only: protocol 0 writes strings as raw-unicode-escape (`\u6f22`), which
+# the other JavaScript libraries compared here do not decode (see README.md);
+# non-ASCII text has its own workloads.
+FIRST = ["Alice", "Bob", "Chloe", "Dmitri", "Eve", "Farid", "Grace", "Hiro", "Ines", "Jamal", "Kai", "Lena"]
+LAST = ["Smith", "Jones", "Garcia", "Mueller", "Tanaka", "Okafor", "Novak", "Rossi", "Dubois", "Kim"]
+TAGS = ["alpha", "beta", "gamma", "delta", "admin", "staff", "guest", "beta-tester", "vip", "new"]
+
+
+def make_records(rng):
+    records = []
+    for i in range(100_000):
+        first = rng.choice(FIRST)
+        last = rng.choice(LAST)
+        records.append(
+            {
+                "id": 1_000_000 + i,
+                "name": f"{first} {last}",
+                "email": f"{first.lower()}.{last.lower()}{i}@example.com",
+                "score": round(rng.uniform(0.0, 100.0), 2),
+                "active": rng.random() < 0.7,
+                "tags": rng.sample(TAGS, 2),
+            }
+        )
+    # Round-trip through json, as data read from a JSON API would be: the json
+    # decoder shares one str object per distinct key, so the pickler memoizes
+    # the keys and writes BINGET for every repeat.
+    return json.loads(json.dumps(records))
+
+
+def make_bytes64m(rng):
+    return rng.randbytes(64 * 1024 * 1024)
+
+
+NON_ASCII = "éüöñçßøåÉÜ漢字日本語中文한국어Ωλπж😀🎉🚀🐍❤"
+MIXED = NON_ASCII + "abcdefghijklmnopqrstuvwxyz "
+
+
+def make_nonascii(rng):
+    out = []
+    for _ in range(500_000):
+        n = rng.randint(3, 14)
+        out.append(rng.choice(NON_ASCII) + "".join(rng.choices(MIXED, k=n)))
+    return out
+
+
+def make_tuples(rng):
+    words = ascii_strings(rng, 500_000, 3, 10)
+    out = []
+    for i in range(500_000):
+        if rng.random() < 0.5:
+            out.append((rng.randrange(1000), words[i]))
+        else:
+            out.append((rng.randrange(100), rng.randrange(100000), words[i]))
+    return out
+
+
+def make_bigints(rng):
+    out = []
+    for _ in range(200_000):
+        bits = rng.randint(65, 256)
+        v = rng.getrandbits(bits) | (1 << (bits - 1))
+        out.append(-v if rng.random() < 0.3 else v)
+    return out
+
+
+def make_classes(rng):
+    names = ascii_strings(rng, 100_000, 5, 15)
+    return [
+        bench_models.Item(i, names[i], round(rng.uniform(0.5, 500.0), 2), rng.randrange(100), [rng.choice(TAGS)])
+        for i in range(100_000)
+    ]
+
+
+# name -> (title, builder, main protocol, also write a protocol-2 file)
+WORKLOADS = {
+    "ints": ("1M small ints", make_ints, 5, True),
+    "floats": ("1M floats", make_floats, 5, True),
+    "strdict": ("str->str dict, 200k entries", make_strdict, 5, True),
+    "records": ("100k JSON-like records", make_records, 5, True),
+    "bytes64m": ("one 64 MiB bytes", make_bytes64m, 5, True),
+    "ascii": ("1M short ASCII str", lambda rng: ascii_strings(rng, 1_000_000, 5, 20), 5, True),
+    "nonascii": ("500k short non-ASCII str", make_nonascii, 5, True),
+    "tuples": ("500k 2/3-tuples", make_tuples, 5, True),
+    "bigints": ("200k ints > 2**64", make_bigints, 5, True),
+    "classes": ("100k class instances", make_classes, 5, True),
+    "text0": ("100k records, protocol 0", make_records, 0, False),
+}
+
+
+def write(name, protocol, value):
+    file = f"{name}.p{protocol}.pkl"
+    data = pickle.dumps(value, protocol=protocol)
+    assert pickle.loads(data) == value
+    with open(os.path.join(DATA, file), "wb") as f:
+        f.write(data)
+    return {"file": file, "protocol": protocol, "size": len(data)}
+
+
+def main():
+    force = "--force" in sys.argv[1:]
+    version = source_hash()
+    summary_path = os.path.join(DATA, "summary.json")
+    if not force and os.path.exists(summary_path):
+        with open(summary_path) as f:
+            if json.load(f).get("version") == version:
+                print("bench/data is up to date", file=sys.stderr)
+                return
+    os.makedirs(DATA, exist_ok=True)
+    summary = {"version": version, "python": sys.version.split()[0], "workloads": {}}
+    for i, (name, (title, build, protocol, p2)) in enumerate(WORKLOADS.items()):
+        t0 = time.perf_counter()
+        value = build(random.Random(1000 + i))
+        files = {"main": write(name, protocol, value)}
+        if p2:
+            files["p2"] = write(name, 2, value)
+        summary["workloads"][name] = {"title": title, "files": files, "expect": expectation(value)}
+        sizes = ", ".join(f"{f['file']} {f['size'] / 1e6:.1f} MB" for f in files.values())
+        print(f"{name}: {sizes} ({time.perf_counter() - t0:.1f} s)", file=sys.stderr)
+        del value
+    with open(summary_path, "w") as f:
+        json.dump(summary, f)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,75 @@
+/**
+ * Helpers shared by the tests that compare brine with python3: running the
+ * Python scripts, hex, and turning the JSON load options of a vector into
+ * `LoadOptions`.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type LoadOptions, PickleBuffer } from '../../src/index.js';
+import type { Desc } from './describe.js';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const SCRIPTS = join(ROOT, 'scripts');
+export const VECTORS_FILE = join(ROOT, 'test', 'vectors', 'generated', 'vectors.json');
+
+/** Load options as a vector stores them (see scripts/gen-vectors.py). */
+export interface JsonLoadOptions {
+  encoding?: string;
+  fixImports?: boolean;
+  /** Out-of-band buffers, in hex; each is passed as `new PickleBuffer(bytes)`. */
+  buffers?: string[];
+  /** `'echo'`: `persistentLoad` returns `{ pid }` for every persistent id. */
+  persistentLoad?: 'echo';
+  /** `[code, module, name]` triples for EXT1 / EXT2 / EXT4. */
+  extensions?: [number, string, string][];
+  dicts?: 'map';
+}
+
+export interface Vector {
+  name: string;
+  protocol: number | null;
+  /** The pickle (or several, one after the other), in hex. */
+  pickle: string;
+  /** The description of the loaded value; for a sequence, of the list of every loaded value. */
+  expect: Desc;
+  options: JsonLoadOptions;
+  /** Present for a sequence: the offset after each pickle, as `Unpickler.position` after each `load()`. */
+  ends?: number[];
+}
+
+export function fromHex(text: string): Uint8Array {
+  // A plain Uint8Array, not a Buffer: bytes loaded from it are views of it.
+  const buffer = Buffer.from(text, 'hex');
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+}
+
+export function toLoadOptions(json: JsonLoadOptions): LoadOptions {
+  const options: LoadOptions = {};
+  if (json.encoding !== undefined) options.encoding = json.encoding;
+  if (json.fixImports !== undefined) options.fixImports = json.fixImports;
+  if (json.buffers !== undefined) options.buffers = json.buffers.map((h) => new PickleBuffer(fromHex(h)));
+  if (json.persistentLoad === 'echo') options.persistentLoad = (pid: unknown) => ({ pid });
+  if (json.extensions !== undefined) {
+    options.extensions = new Map(json.extensions.map(([code, module, name]) => [code, [module, name]]));
+  }
+  if (json.dicts !== undefined) options.dicts = json.dicts;
+  return options;
+}
+
+function mtime(path: string): number {
+  return statSync(path).mtimeMs;
+}
+
+/**
+ * The vectors of scripts/gen-vectors.py, generated again when the file is
+ * missing or older than the generator.
+ */
+export function loadVectors(): Vector[] {
+  const sources = [join(SCRIPTS, 'gen-vectors.py'), join(SCRIPTS, 'vectors_lib.py')];
+  if (!existsSync(VECTORS_FILE) || sources.some((source) => mtime(source) > mtime(VECTORS_FILE))) {
+    execFileSync('python3', [sources[0]!, VECTORS_FILE], { stdio: ['ignore', 'ignore', 'inherit'] });
+  }
+  return JSON.parse(readFileSync(VECTORS_FILE, 'utf8')) as Vector[];
+}
