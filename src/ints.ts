@@ -20,7 +20,7 @@ export class IntParseError extends Error {}
  * Decodes `n` bytes at `start` as a little-endian two's-complement integer
  * (`n` = 0 is 0), as LONG1 and LONG4 store them.
  */
-export function decodeLong(bytes: Uint8Array, start: number, n: number): number | bigint {
+export function decodeLong(bytes: Uint8Array, view: DataView, start: number, n: number): number | bigint {
   if (n === 0) return 0;
   if (n <= 6) {
     // Up to 48 bits: exact in a double, no BigInt.
@@ -34,30 +34,36 @@ export function decodeLong(bytes: Uint8Array, start: number, n: number): number 
     return bytes[start + n - 1]! >= 0x80 ? value - scale : value;
   }
   if (n <= 8) {
-    // Up to 64 bits: split into two 32-bit halves, the high half signed.
+    // Up to 64 bits: two 32-bit halves, the high half signed.
     let lo = 0;
     for (let i = 0; i < 4; i++) lo += bytes[start + i]! * 2 ** (8 * i);
     let hi = 0;
     for (let i = 4; i < n; i++) hi += bytes[start + i]! * 2 ** (8 * (i - 4));
-    const hiBits = 8 * (n - 4);
-    if (bytes[start + n - 1]! >= 0x80) hi -= 2 ** hiBits;
+    if (bytes[start + n - 1]! >= 0x80) hi -= 2 ** (8 * (n - 4));
     // |hi| < 2^21 keeps hi * 2^32 + lo within the safe range.
     if (hi >= -0x200000 && hi < 0x200000) {
       const value = hi * 0x100000000 + lo;
       if (Number.isSafeInteger(value)) return value;
     }
   }
-  return decodeLongBig(bytes, start, n);
+  return decodeLongBig(bytes, view, start, n);
 }
 
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
-
-function decodeLongBig(bytes: Uint8Array, start: number, n: number): number | bigint {
-  let hex = '';
-  for (let i = start + n - 1; i >= start; i--) hex += HEX[bytes[i]!];
-  let value = BigInt(`0x${hex}`);
-  if (bytes[start + n - 1]! >= 0x80) value -= 1n << BigInt(8 * n);
-  return narrow(value);
+/** LONG1/LONG4 beyond 2^53: 64 bits at a time, most significant first, then the sign. */
+function decodeLongBig(bytes: Uint8Array, view: DataView, start: number, n: number): number | bigint {
+  const head = n & 7;
+  let value = 0n;
+  if (head !== 0) {
+    // The top `head` bytes (at most 7): an upper part of up to 3 bytes and a lower one of up to 4.
+    const upper = head > 4 ? head - 4 : 0;
+    let a = 0;
+    for (let i = n - 1; i >= n - upper; i--) a = a * 256 + bytes[start + i]!;
+    let b = 0;
+    for (let i = n - 1 - upper; i >= n - head; i--) b = b * 256 + bytes[start + i]!;
+    value = upper > 0 ? (BigInt(a) << 32n) | BigInt(b) : BigInt(b);
+  }
+  for (let p = start + n - head - 8; p >= start; p -= 8) value = (value << 64n) | view.getBigUint64(p, true);
+  return narrow(BigInt.asIntN(8 * n, value));
 }
 
 /** A bigint as a number when it is a safe integer. */

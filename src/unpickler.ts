@@ -102,6 +102,9 @@ function textModeHint(data: Uint8Array): string {
   return '';
 }
 
+/** Options resolved for a call that gave none (shareable: it holds no iterator). */
+const DEFAULT_OPTIONS: ResolvedLoadOptions = Object.freeze(resolveOptions(undefined));
+
 function resolveOptions(options: LoadOptions | undefined): ResolvedLoadOptions {
   const allowModules = new Set<string>();
   const allowNames = new Set<string>();
@@ -170,14 +173,15 @@ export class Unpickler {
   #exposed: Set<object> | null = null;
   /** Set when a converted dict had been exposed: the result needs its references patched. */
   #needsFixup = false;
-  /** Globals resolved through the registry in this unpickler, with their reconstructor. */
-  #resolved = new Map<PyGlobal, Reconstructor>();
-  /** Values made by reconstructors that take BUILD state, with their reconstructor. */
-  #made = new WeakMap<object, Reconstructor>();
-  /** Interned globals: one `PyGlobal` per name. */
-  #globals = new Map<string, PyGlobal>();
+  /** Globals resolved through the registry in this unpickler, with their reconstructor (made on first use). */
+  #resolved: Map<PyGlobal, Reconstructor> | null = null;
+  /** Values made by reconstructors that take BUILD state, with their reconstructor (made on first use). */
+  #made: WeakMap<object, Reconstructor> | null = null;
+  /** Interned globals: one `PyGlobal` per name (made on first use). */
+  #globals: Map<string, PyGlobal> | null = null;
   #proto = 0;
-  #context: ReconstructContext & { global: PyGlobal };
+  /** What reconstructors are told (made on first use: most pickles call none). */
+  #context: (ReconstructContext & { global: PyGlobal }) | null = null;
   #entered = false;
 
   /**
@@ -188,8 +192,11 @@ export class Unpickler {
   constructor(data: Uint8Array | ArrayBuffer | ArrayBufferView, options?: LoadOptions) {
     this.#data = toBytes(data);
     this.#view = new DataView(this.#data.buffer, this.#data.byteOffset, this.#data.byteLength);
-    this.#options = resolveOptions(options);
-    this.#context = {
+    this.#options = options === undefined ? DEFAULT_OPTIONS : resolveOptions(options);
+  }
+
+  #makeContext(): ReconstructContext & { global: PyGlobal } {
+    return {
       global: new PyGlobal('builtins', 'object'),
       registry: this.#options.registry,
       inert: (kind: PyObjectKind, callable: unknown, args: Tuple, kwargs: unknown = null) =>
@@ -200,7 +207,7 @@ export class Unpickler {
       resolve: (module: string, name: string) => this.#findGlobal(module, name),
       construct: (cls: unknown, args: Tuple, kwargs: unknown) => {
         if (!(cls instanceof PyGlobal)) return undefined;
-        const reconstructor = this.#resolved.get(cls);
+        const reconstructor = this.#resolved?.get(cls);
         if (reconstructor?.construct === undefined) return undefined;
         return this.#track(reconstructor.construct(args, kwargs, this.#contextFor(cls)), reconstructor);
       },
@@ -261,6 +268,8 @@ export class Unpickler {
     const marks: number[] = [];
     const exact = opts.exact;
     const dictsAsMap = opts.dictsAsMap;
+    const memo = this.#memo;
+    let memoLen = this.#memoLen;
     let fence = 0;
     let pos = this.#pos;
     let end = dataEnd;
@@ -291,6 +300,7 @@ export class Unpickler {
           case 0x2e: // STOP
             if (stack.length <= fence) throw underflow();
             this.#pos = pos;
+            this.#memoLen = memoLen;
             return stack[stack.length - 1];
           case 0x30: // POP (of the top item, or of a MARK right on top)
             if (marks.length > 0 && marks[marks.length - 1] === stack.length) {
@@ -477,7 +487,7 @@ export class Unpickler {
             if (stack.length - 2 < fence) throw underflow();
             const value = stack.pop();
             const target = stack[stack.length - 1];
-            if (Array.isArray(target) && !isTuple(target)) target.push(value);
+            if (Array.isArray(target) && !Object.isFrozen(target)) target.push(value);
             else appendTo(target, value, 'APPEND');
             continue;
           }
@@ -519,7 +529,7 @@ export class Unpickler {
             if (mark === stack.length) continue; // nothing to append: CPython returns early
             const target = stack[mark - 1];
             const n = stack.length;
-            if (Array.isArray(target) && !isTuple(target)) {
+            if (Array.isArray(target) && !Object.isFrozen(target)) {
               for (let i = mark; i < n; i++) target.push(stack[i]);
             } else {
               for (let i = mark; i < n; i++) appendTo(target, stack[i], 'APPENDS');
@@ -589,18 +599,18 @@ export class Unpickler {
             const index = parseMemoIndex(decodeLatin1(data, pos, nl - pos));
             pos = nl + 1;
             if (stack.length <= fence) throw underflow();
-            this.#memoPut(index, stack[stack.length - 1]);
+            memoLen += memoSet(memo, index, stack[stack.length - 1]);
             continue;
           }
           case 0x71: // BINPUT
             if (pos + 1 > end) throw this.#truncated(pos, 1, frameEnd);
             if (stack.length <= fence) throw underflow();
-            this.#memoPut(data[pos++]!, stack[stack.length - 1]);
+            memoLen += memoSet(memo, data[pos++]!, stack[stack.length - 1]);
             continue;
           case 0x72: // LONG_BINPUT
             if (pos + 4 > end) throw this.#truncated(pos, 4, frameEnd);
             if (stack.length <= fence) throw underflow();
-            this.#memoPut(view.getUint32(pos, true), stack[stack.length - 1]);
+            memoLen += memoSet(memo, view.getUint32(pos, true), stack[stack.length - 1]);
             pos += 4;
             continue;
           case 0x73: {
@@ -612,7 +622,8 @@ export class Unpickler {
               target instanceof Map
                 ? target.set(stack[n + 1], stack[n + 2])
                 : this.#setItems(target, stack, n + 1);
-            stack.length = n + 1;
+            stack.pop();
+            stack.pop();
             continue;
           }
           case 0x74: {
@@ -684,17 +695,18 @@ export class Unpickler {
           case 0x86: {
             // TUPLE2
             if (stack.length - 2 < fence) throw underflow();
-            const n = stack.length - 2;
-            stack[n] = markTuple([stack[n], stack[n + 1]]);
-            stack.length = n + 1;
+            const b = stack.pop();
+            const n = stack.length - 1;
+            stack[n] = markTuple([stack[n], b]);
             continue;
           }
           case 0x87: {
             // TUPLE3
             if (stack.length - 3 < fence) throw underflow();
-            const n = stack.length - 3;
-            stack[n] = markTuple([stack[n], stack[n + 1], stack[n + 2]]);
-            stack.length = n + 1;
+            const c = stack.pop();
+            const b = stack.pop();
+            const n = stack.length - 1;
+            stack[n] = markTuple([stack[n], b, c]);
             continue;
           }
           case 0x88: // NEWTRUE
@@ -708,7 +720,7 @@ export class Unpickler {
             if (pos + 1 > end) throw this.#truncated(pos, 1, frameEnd);
             const n = data[pos++]!;
             if (pos + n > end) throw this.#truncated(pos, n, frameEnd);
-            stack.push(decodeLong(data, pos, n));
+            stack.push(decodeLong(data, view, pos, n));
             pos += n;
             continue;
           }
@@ -719,7 +731,7 @@ export class Unpickler {
             pos += 4;
             if (n < 0) throw new LoadFailure('LONG pickle has negative byte count');
             if (pos + n > end) throw this.#truncated(pos, n, frameEnd);
-            stack.push(decodeLong(data, pos, n));
+            stack.push(decodeLong(data, view, pos, n));
             pos += n;
             continue;
           }
@@ -801,7 +813,13 @@ export class Unpickler {
           }
           case 0x94: // MEMOIZE
             if (stack.length <= fence) throw underflow();
-            this.#memoPut(this.#memoLen, stack[stack.length - 1]);
+            if (memoLen === memo.length) {
+              // The usual case: the memo is dense and MEMOIZE appends.
+              memo.push(stack[stack.length - 1]);
+              memoLen++;
+            } else {
+              memoLen += memoSet(memo, memoLen, stack[stack.length - 1]);
+            }
             continue;
           case 0x95: {
             // FRAME: a bounds check; no opcode may run past its end
@@ -849,6 +867,7 @@ export class Unpickler {
       }
     } catch (error) {
       this.#pos = pos;
+      this.#memoLen = memoLen;
       if (
         error instanceof LoadFailure ||
         error instanceof TextDecodeError ||
@@ -896,11 +915,6 @@ export class Unpickler {
     return value;
   }
 
-  #memoPut(index: number, value: unknown): void {
-    const memo = this.#memo;
-    if (memo[index] === undefined) this.#memoLen++;
-    memo[index] = value;
-  }
 
   #nextBuffer(): unknown {
     const buffers = this.#options.buffers;
@@ -992,6 +1006,7 @@ export class Unpickler {
       }
     }
     const key = `${module}\n${name}`;
+    this.#globals ??= new Map();
     let global = this.#globals.get(key);
     if (global === undefined) {
       const reconstructor = opts.registry.get(module, name);
@@ -1003,11 +1018,12 @@ export class Unpickler {
       global = new PyGlobal(module, name);
       this.#globals.set(key, global);
       if (reconstructor !== undefined) {
+        this.#resolved ??= new Map();
         this.#resolved.set(global, reconstructor);
         if (reconstructor.value !== undefined) return reconstructor.value;
       }
     } else {
-      const reconstructor = this.#resolved.get(global);
+      const reconstructor = this.#resolved?.get(global);
       if (reconstructor?.value !== undefined) return reconstructor.value;
     }
     return global;
@@ -1028,32 +1044,33 @@ export class Unpickler {
 
   /** BUILD on a value a reconstructor made: its setState hook, or an error. */
   #setState(target: unknown, state: unknown): void {
-    const reconstructor = typeof target === 'object' && target !== null ? this.#made.get(target) : undefined;
+    const reconstructor = typeof target === 'object' && target !== null ? this.#made?.get(target) : undefined;
     if (reconstructor?.setState === undefined) {
       throw new LoadFailure(`BUILD cannot set the state of ${describeType(target)}`);
     }
-    reconstructor.setState(target, state, this.#context);
+    reconstructor.setState(target, state, this.#contextFor(null));
   }
 
   /** Remembers which reconstructor made `value` when it can take BUILD state later. */
   #track(value: unknown, reconstructor: Reconstructor): unknown {
     if (reconstructor.setState !== undefined && typeof value === 'object' && value !== null) {
+      this.#made ??= new WeakMap();
       this.#made.set(value, reconstructor);
     }
     return value;
   }
 
-  #contextFor(global: PyGlobal): ReconstructContext {
-    const context = this.#context;
-    context.global = global;
-    return context;
+  #contextFor(global: PyGlobal | null): ReconstructContext {
+    this.#context ??= this.#makeContext();
+    if (global !== null) this.#context.global = global;
+    return this.#context;
   }
 
   /** REDUCE: `callable(*args)`. */
   #reduce(callable: unknown, args: unknown): unknown {
     if (!isTuple(args)) throw new LoadFailure(`REDUCE expected an argument tuple, got ${describeType(args)}`);
     if (callable instanceof PyGlobal) {
-      const reconstructor = this.#resolved.get(callable);
+      const reconstructor = this.#resolved?.get(callable);
       if (reconstructor?.call !== undefined) {
         return this.#track(reconstructor.call(args, this.#contextFor(callable)), reconstructor);
       }
@@ -1072,7 +1089,7 @@ export class Unpickler {
           `${kind === 'newobj' ? 'NEWOBJ' : 'NEWOBJ_EX'} class argument must be a type, not the function ${cls.qualifiedName}`,
         );
       }
-      const reconstructor = this.#resolved.get(cls);
+      const reconstructor = this.#resolved?.get(cls);
       if (reconstructor?.construct !== undefined) {
         return this.#track(reconstructor.construct(args, kwargs, this.#contextFor(cls)), reconstructor);
       }
@@ -1087,7 +1104,7 @@ export class Unpickler {
   /** INST / OBJ: `cls(*args)` for Python 2's old-style classes. */
   #instantiate(kind: 'inst' | 'obj', cls: unknown, args: Tuple): unknown {
     if (cls instanceof PyGlobal) {
-      const reconstructor = this.#resolved.get(cls);
+      const reconstructor = this.#resolved?.get(cls);
       if (reconstructor?.call !== undefined) {
         return this.#track(reconstructor.call(args, this.#contextFor(cls)), reconstructor);
       }
@@ -1233,6 +1250,13 @@ function checkName(name: string, what: 'module' | 'name'): void {
   }
 }
 
+/** Stores a memo entry; returns 1 when the index was unused (the memo has one more entry), else 0. */
+function memoSet(memo: unknown[], index: number, value: unknown): number {
+  const added = memo[index] === undefined ? 1 : 0;
+  memo[index] = value;
+  return added;
+}
+
 /** An error inside the load loop; the loop adds the offset and opcode and raises it as an UnpicklingError. */
 class LoadFailure extends Error {}
 
@@ -1273,7 +1297,7 @@ function decodeAsciiOr(data: Uint8Array, start: number, n: number, reason: strin
 
 /** APPEND / APPENDS into anything but a list: a list subclass records its items; the rest is an error. */
 function appendTo(target: unknown, value: unknown, opcode: string): void {
-  if (Array.isArray(target) && !isTuple(target)) target.push(value);
+  if (Array.isArray(target) && !Object.isFrozen(target)) target.push(value);
   else if (target instanceof PyObject) {
     target.listitems ??= [];
     target.listitems.push(value);

@@ -74,7 +74,7 @@ test('describe() and compareDescriptions() catch what they must', () => {
     ],
   );
   assert.equal(describe(Buffer.from('ab')).bad, 'a Buffer');
-  assert.equal(describe(Object.freeze([1])).t, 'list');
+  assert.equal(describe(Object.freeze([1])).t, 'tuple'); // a frozen array is a tuple
   assert.equal(isTuple(tuple(1)) && describe(tuple(1)).t, 'tuple');
   assert.equal(describe(Object.create(null)).bad, 'null prototype');
   const accessor = {};

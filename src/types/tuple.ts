@@ -1,8 +1,11 @@
-/** The brand that marks an array as a Python tuple. `Symbol.for` so that copies of brine agree. */
-export const TUPLE: unique symbol = Symbol.for('brine.tuple') as never;
-
-/** A Python tuple: a frozen array marked with the tuple brand. */
-export type Tuple<T = unknown> = readonly T[] & { readonly [TUPLE]: true };
+/**
+ * A Python tuple: a frozen array. Freezing is the mark: loaded lists are never
+ * frozen, and `isTuple` is `Array.isArray(x) && Object.isFrozen(x)`. A brand
+ * property would cost a second allocation per tuple (tuples are the most
+ * common container of a pickle), freezing costs nothing measurable; see
+ * docs/decisions.md.
+ */
+export type Tuple<T = unknown> = readonly T[];
 
 /**
  * Builds a Python tuple from its items.
@@ -16,22 +19,21 @@ export type Tuple<T = unknown> = readonly T[] & { readonly [TUPLE]: true };
  * ```
  */
 export function tuple<T>(...items: T[]): Tuple<T> {
-  return markTuple(items);
+  return Object.freeze(items);
 }
 
-/** True when `value` is a tuple (made by {@link tuple} or loaded from a pickle). */
+/** True when `value` is a tuple: a frozen array (made by {@link tuple} or loaded from a pickle). */
 export function isTuple(value: unknown): value is Tuple {
-  return Array.isArray(value) && (value as unknown as Record<symbol, unknown>)[TUPLE] === true;
+  return Array.isArray(value) && Object.isFrozen(value);
 }
 
 /**
- * Brands and freezes `items` in place and returns it as a tuple.
+ * Freezes `items` in place and returns it as a tuple.
  * @internal
  */
 export function markTuple<T>(items: T[]): Tuple<T> {
-  (items as unknown as Record<symbol, unknown>)[TUPLE] = true;
-  return Object.freeze(items) as unknown as Tuple<T>;
+  return Object.freeze(items);
 }
 
 /** The empty tuple, shared like CPython's. */
-export const EMPTY_TUPLE: Tuple<never> = markTuple<never>([]);
+export const EMPTY_TUPLE: Tuple<never> = Object.freeze([]);
