@@ -33,8 +33,9 @@ def opcodes_ts(version):
 /**
  * One pickle opcode, as `pickletools.opcodes` describes it.
  * `argBytes` is the argument's fixed size, or one of pickletools' markers:
- * -1 up to a newline, -2 a 4-byte length then data, -3 two newline-terminated
- * strings, -4 a 1-byte length then data, -5 an 8-byte length then data.
+ * -1 up to a newline (two lines for GLOBAL and INST), -2 a 1-byte length then
+ * data, -3 a signed 4-byte length then data, -4 an unsigned 4-byte length then
+ * data, -5 an 8-byte length then data.
  */
 export interface OpcodeInfo {
   readonly code: number;

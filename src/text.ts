@@ -129,12 +129,16 @@ function decodeAsciiNative(bytes: Uint8Array, start: number, end: number): strin
   return textDecoder.decode(bytes.subarray(start, end));
 }
 
+const scratchUnits: number[] = [];
+
 /**
  * The exact UTF-8 decoder: like CPython's `utf-8` codec with `surrogatepass`.
  * Rejects overlong forms, code points above U+10FFFF and truncated sequences.
  */
 export function decodeUtf8Js(bytes: Uint8Array, start: number, end: number): string {
-  const units: number[] = [];
+  // One scratch array for every call: no allocation besides the string itself.
+  const units = scratchUnits;
+  units.length = 0;
   let out = '';
   let i = start;
   while (i < end) {

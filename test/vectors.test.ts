@@ -7,8 +7,9 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { isTuple, loads, PyObject, tuple, Unpickler } from '../src/index.js';
+import { isTuple, loads, OPCODES, PyObject, tuple, Unpickler } from '../src/index.js';
 import { compareDescriptions, describe } from './support/describe.js';
+import { genops } from './support/genops.js';
 import { fromHex, loadVectors, toLoadOptions, type Vector } from './support/vectors.js';
 
 const vectors = loadVectors();
@@ -102,4 +103,19 @@ test('loads() returns plain Uint8Array bytes for a Buffer input too', () => {
     const difference = compareDescriptions(describe(value), vector.expect);
     if (difference !== undefined) assert.fail(`${vector.name} protocol ${vector.protocol}: ${difference}`);
   }
+});
+
+test('the vectors execute every opcode of pickletools.opcodes, and every one loads', () => {
+  const seen = new Set<number>();
+  for (const vector of vectors) {
+    const data = fromHex(vector.pickle);
+    // Sequences hold several pickles: walk each one.
+    const starts = vector.ends === undefined ? [0] : [0, ...vector.ends.slice(0, -1)];
+    for (const start of starts) {
+      for (const { code } of genops(data.subarray(start))) seen.add(code);
+    }
+  }
+  const missing = OPCODES.filter((op) => !seen.has(op.code)).map((op) => op.name);
+  assert.deepEqual(missing, [], `opcodes no vector uses: ${missing.join(', ')}`);
+  assert.equal(OPCODES.length, 68);
 });
