@@ -915,7 +915,6 @@ export class Unpickler {
     return value;
   }
 
-
   #nextBuffer(): unknown {
     const buffers = this.#options.buffers;
     if (buffers === undefined) {
