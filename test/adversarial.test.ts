@@ -27,15 +27,7 @@ import {
   prototypeSnapshot,
   shortHex,
 } from './support/adv-assert.js';
-import {
-  bytes,
-  type CorpusPickle,
-  le,
-  loadCorpus,
-  pythonCases,
-  runPython,
-  toHex,
-} from './support/adv-python.js';
+import { bytes, type CorpusPickle, le, loadCorpus, pythonCases, runPython, toHex } from './support/python.js';
 
 const PROTOTYPES_BEFORE = prototypeSnapshot();
 const corpus = loadCorpus();

@@ -19,7 +19,7 @@ import {
   Unpickler,
   UnpicklingError,
 } from 'brine';
-import { pythonCases } from './support/adv-python.ts';
+import { pythonCases } from './support/python.js';
 
 const py = pythonCases(String.raw`
 import pickle, io, collections, copyreg

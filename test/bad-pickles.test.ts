@@ -17,7 +17,7 @@ import { basename, join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { LoadOptions } from '../src/index.js';
 import { attempt, checkUnpicklingError, describeError, HANG_MS, preview } from './support/adv-assert.js';
-import { fromHex, PYTHON, ROOT } from './support/adv-python.js';
+import { fromHex, PYTHON, ROOT } from './support/python.js';
 
 interface BadPickle {
   readonly name: string;

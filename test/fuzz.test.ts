@@ -15,7 +15,7 @@ import { describe, it } from 'node:test';
 import { Worker } from 'node:worker_threads';
 import { type FuzzInput, PROPERTIES, type PropertyName, RUN_SHARE } from './support/adv-fuzz.js';
 import type { WorkerMessage } from './support/adv-fuzz-worker.js';
-import { loadCorpus, toHex } from './support/adv-python.js';
+import { loadCorpus, toHex } from './support/python.js';
 
 const SEED = process.env.BRINE_SEED === undefined ? 0x0b21e : Number.parseInt(process.env.BRINE_SEED, 10);
 const TOTAL_RUNS =

@@ -3,7 +3,7 @@
  */
 import assert from 'node:assert/strict';
 import { isPickleError, type LoadOptions, loads, PickleError, UnpicklingError } from '../../src/index.js';
-import { toHex } from './adv-python.js';
+import { toHex } from './python.js';
 
 /** A load that takes longer than this is treated as a hang. */
 export const HANG_MS = 5000;

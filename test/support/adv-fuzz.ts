@@ -12,7 +12,7 @@
 import fc from 'fast-check';
 import { isPickleError, type LoadOptions, loads, Registry } from '../../src/index.js';
 import { assertPrototypesIntact, describeError, HANG_MS, prototypeSnapshot } from './adv-assert.js';
-import { bytes, le, type PythonOpcode, toHex } from './adv-python.js';
+import { bytes, le, type PythonOpcode, toHex } from './python.js';
 
 export interface FuzzInput {
   readonly seeds: readonly Uint8Array[];

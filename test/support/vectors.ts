@@ -5,12 +5,12 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { type LoadOptions, PickleBuffer } from '../../src/index.js';
 import type { Desc } from './describe.js';
+import { fromHex, PYTHON, ROOT } from './python.js';
 
-export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export { fromHex, ROOT };
 export const SCRIPTS = join(ROOT, 'scripts');
 export const VECTORS_FILE = join(ROOT, 'test', 'vectors', 'generated', 'vectors.json');
 
@@ -39,12 +39,6 @@ export interface Vector {
   ends?: number[];
 }
 
-export function fromHex(text: string): Uint8Array {
-  // A plain Uint8Array, not a Buffer: bytes loaded from it are views of it.
-  const buffer = Buffer.from(text, 'hex');
-  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
-}
-
 export function toLoadOptions(json: JsonLoadOptions): LoadOptions {
   const options: LoadOptions = {};
   if (json.encoding !== undefined) options.encoding = json.encoding;
@@ -69,7 +63,7 @@ function mtime(path: string): number {
 export function loadVectors(): Vector[] {
   const sources = [join(SCRIPTS, 'gen-vectors.py'), join(SCRIPTS, 'vectors_lib.py')];
   if (!existsSync(VECTORS_FILE) || sources.some((source) => mtime(source) > mtime(VECTORS_FILE))) {
-    execFileSync('python3', [sources[0]!, VECTORS_FILE], { stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync(PYTHON, [sources[0]!, VECTORS_FILE], { stdio: ['ignore', 'ignore', 'inherit'] });
   }
   return JSON.parse(readFileSync(VECTORS_FILE, 'utf8')) as Vector[];
 }
