@@ -33,6 +33,11 @@ import { EMPTY_TUPLE, isTuple, markTuple, type Tuple } from './types/tuple.js';
 export const HIGHEST_PROTOCOL = 5;
 
 const OBJECT_PROTO = Object.prototype;
+/**
+ * Lists longer than this are over-allocated while they load (see
+ * Unpickler#appendList). Four CPython batches of 1000: small lists stay packed.
+ */
+const GROWN_LIST = 4096;
 const setAdd = Set.prototype.add;
 const setClear = Set.prototype.clear;
 
@@ -173,6 +178,8 @@ export class Unpickler {
   #exposed: Set<object> | null = null;
   /** Set when a converted dict had been exposed: the result needs its references patched. */
   #needsFixup = false;
+  /** Lists filled past their length by #appendList, with their real length (made on first use). */
+  #grown: Map<unknown[], number> | null = null;
   /** Globals resolved through the registry in this unpickler, with their reconstructor (made on first use). */
   #resolved: Map<PyGlobal, Reconstructor> | null = null;
   /** Values made by reconstructors that take BUILD state, with their reconstructor (made on first use). */
@@ -247,6 +254,7 @@ export class Unpickler {
       const value = this.#run();
       return this.#needsFixup ? this.#fixup(value) : value;
     } finally {
+      if (this.#grown !== null) this.#settleAll();
       this.#entered = false;
       this.#exposed = null;
       this.#needsFixup = false;
@@ -299,6 +307,7 @@ export class Unpickler {
             continue;
           case 0x2e: // STOP
             if (stack.length <= fence) throw underflow();
+            if (this.#grown !== null) this.#settleAll();
             this.#pos = pos;
             this.#memoLen = memoLen;
             return stack[stack.length - 1];
@@ -487,8 +496,12 @@ export class Unpickler {
             if (stack.length - 2 < fence) throw underflow();
             const value = stack.pop();
             const target = stack[stack.length - 1];
-            if (Array.isArray(target) && !Object.isFrozen(target)) target.push(value);
-            else appendTo(target, value, 'APPEND');
+            if (Array.isArray(target) && !Object.isFrozen(target)) {
+              if (this.#grown === null) target.push(value);
+              else this.#appendList(target, [value], 0, 1);
+            } else {
+              appendTo(target, value, 'APPEND');
+            }
             continue;
           }
           case 0x62: {
@@ -530,7 +543,7 @@ export class Unpickler {
             const target = stack[mark - 1];
             const n = stack.length;
             if (Array.isArray(target) && !Object.isFrozen(target)) {
-              for (let i = mark; i < n; i++) target.push(stack[i]);
+              this.#appendList(target, stack, mark, n);
             } else {
               for (let i = mark; i < n; i++) appendTo(target, stack[i], 'APPENDS');
             }
@@ -889,6 +902,48 @@ export class Unpickler {
     }
   }
 
+  /**
+   * APPEND / APPENDS into a list. A list that grows past {@link GROWN_LIST}
+   * items gets room for twice its size at once and is filled by index: V8
+   * grows an array by half its size per overflowing push, copying it each
+   * time into fresh memory, which costs more than everything else in loading a
+   * big list of numbers. Such a list holds its real length in `#grown` until it
+   * is settled: at STOP, or when it is passed to a reconstructor or persistentLoad.
+   */
+  #appendList(target: unknown[], items: unknown[], from: number, to: number): void {
+    let length = this.#grown?.get(target);
+    if (length === undefined) {
+      length = target.length;
+      if (length + to - from <= GROWN_LIST) {
+        for (let i = from; i < to; i++) target.push(items[i]);
+        return;
+      }
+      this.#grown ??= new Map();
+    }
+    if (length + to - from > target.length) target.length = Math.max(2 * target.length, length + to - from);
+    for (let i = from; i < to; i++) target[length++] = items[i];
+    this.#grown!.set(target, length);
+  }
+
+  /** Gives every over-allocated list its real length. */
+  #settleAll(): void {
+    for (const [list, length] of this.#grown!) list.length = length;
+    this.#grown = null;
+  }
+
+  /** Gives the over-allocated lists among `values` (arguments about to be passed to code) their real length. */
+  #settle(values: readonly unknown[]): void {
+    const grown = this.#grown;
+    if (grown === null) return;
+    for (const value of values) {
+      const length = Array.isArray(value) ? grown.get(value) : undefined;
+      if (length !== undefined) {
+        (value as unknown[]).length = length;
+        grown.delete(value as unknown[]);
+      }
+    }
+  }
+
   /** A bytes value: a view into the input, or a copy with `copyBytes`. */
   #bytes(pos: number, n: number): Uint8Array {
     const data = this.#data;
@@ -1047,6 +1102,7 @@ export class Unpickler {
     if (reconstructor?.setState === undefined) {
       throw new LoadFailure(`BUILD cannot set the state of ${describeType(target)}`);
     }
+    this.#settle([state]);
     reconstructor.setState(target, state, this.#contextFor(null));
   }
 
@@ -1068,6 +1124,7 @@ export class Unpickler {
   /** REDUCE: `callable(*args)`. */
   #reduce(callable: unknown, args: unknown): unknown {
     if (!isTuple(args)) throw new LoadFailure(`REDUCE expected an argument tuple, got ${describeType(args)}`);
+    this.#settle(args);
     if (callable instanceof PyGlobal) {
       const reconstructor = this.#resolved?.get(callable);
       if (reconstructor?.call !== undefined) {
@@ -1081,6 +1138,7 @@ export class Unpickler {
 
   /** NEWOBJ / NEWOBJ_EX: `cls.__new__(cls, *args, **kwargs)`. */
   #newObject(cls: unknown, args: Tuple, kwargs: unknown): unknown {
+    this.#settle(args);
     const kind = kwargs === null ? 'newobj' : 'newobj_ex';
     if (cls instanceof PyGlobal) {
       if (cls.module === 'builtins' && BUILTIN_FUNCTIONS.has(cls.name)) {
@@ -1102,6 +1160,7 @@ export class Unpickler {
 
   /** INST / OBJ: `cls(*args)` for Python 2's old-style classes. */
   #instantiate(kind: 'inst' | 'obj', cls: unknown, args: Tuple): unknown {
+    this.#settle(args);
     if (cls instanceof PyGlobal) {
       const reconstructor = this.#resolved?.get(cls);
       if (reconstructor?.call !== undefined) {
@@ -1114,6 +1173,7 @@ export class Unpickler {
   }
 
   #persistentLoad(pid: unknown): unknown {
+    this.#settle([pid]);
     const load = this.#options.persistentLoad;
     if (load === undefined) {
       throw new LoadFailure(

@@ -358,3 +358,54 @@ describe('errors and values', () => {
     assert.deepEqual([...f], [1]);
   });
 });
+
+describe('big lists', () => {
+  const big = pythonCases(String.raw`
+import pickle
+n = 10007
+l = list(range(n))
+selfref = list(range(n)); selfref.append(selfref)
+cases = {}
+for p in range(6):
+    cases[f'list{p}'] = pickle.dumps(l, p)
+    cases[f'set{p}'] = pickle.dumps(set(l), p)
+    cases[f'shared{p}'] = pickle.dumps([l, l, 'end'], p)
+    cases[f'selfref{p}'] = pickle.dumps(selfref, p)
+    cases[f'nested{p}'] = pickle.dumps([list(range(5000)) for _ in range(3)], p)
+`);
+  const expected = Array.from({ length: 10007 }, (_, i) => i);
+  for (let p = 0; p <= 5; p++) {
+    test(`a list longer than the growth threshold loads exactly (protocol ${p})`, () => {
+      const list = loads(big.get(`list${p}`)!) as number[];
+      assert.deepEqual(list, expected);
+      assert.equal(Object.keys(list).length, 10007); // no holes
+      const set = loads(big.get(`set${p}`)!) as Set<number>;
+      assert.equal(set.size, 10007);
+      assert.ok(!set.has(undefined as unknown as number));
+      const [a, b, end] = loads(big.get(`shared${p}`)!) as [number[], number[], string];
+      assert.equal(a, b);
+      assert.deepEqual(a, expected);
+      assert.equal(end, 'end');
+      const selfref = loads(big.get(`selfref${p}`)!) as unknown[];
+      assert.equal(selfref.length, 10008);
+      assert.equal(selfref[10007], selfref);
+      const nested = loads(big.get(`nested${p}`)!) as number[][];
+      assert.deepEqual(
+        nested.map((x) => x.length),
+        [5000, 5000, 5000],
+      );
+    });
+  }
+
+  test('a big list passed to a reconstructor is complete when the reconstructor sees it', () => {
+    const registry = new Registry().register('builtins', 'set', {
+      call: (args) => {
+        const items = args[0] as unknown[];
+        assert.equal(items.length, 10007);
+        assert.equal(items.indexOf(undefined), -1);
+        return new Set(items);
+      },
+    });
+    assert.equal((loads(big.get('set2')!, { registry }) as Set<number>).size, 10007);
+  });
+});
