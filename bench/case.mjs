@@ -1,9 +1,19 @@
 // Measures one (library, operation, file) case in this process and prints one
-// result line: `@@result {"ok":true,"times":[ms...],"faults":[n...],...}` (faults:
-// minor page faults of each timed run) or
+// result line: `@@result {"ok":true,"times":[ms...],"faults":[n...],"calls":k,...}`
+// (times: milliseconds per call of each timed run; faults: minor page faults
+// of each timed run; calls: loads per timed run) or
 // `@@result {"ok":false,"reason":"..."}`. Started by bench/run.mjs as
 //   node --expose-gc bench/case.mjs <lib> <loads|dumps> <workload> <file> [--budget ms] [--min-runs n]
-// The mirror for CPython is bench/case.py.
+// The mirror for CPython is bench/case.py; the timing logic must stay the same
+// on both sides.
+//
+// A timed run is one call, except for the small workloads (`small: true` in
+// data/summary.json): one call lasts microseconds there, so a run loops over
+// enough calls to last about SAMPLE_MS, and its time is divided by the number
+// of calls.
+//
+// The `json` library takes a JSON file: the file is decoded to a string once,
+// before timing, and each call is `JSON.parse(text)`.
 
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
@@ -21,6 +31,8 @@ const { positionals, values } = parseArgs({
 const [libName, op, workload, file] = positionals;
 const budget = Number(values.budget);
 const minRuns = Number(values['min-runs']);
+/** Target duration of one timed run of a small workload (many calls). */
+const SAMPLE_MS = 30;
 
 function report(result) {
   process.stdout.write(`@@result ${JSON.stringify(result)}\n`);
@@ -43,8 +55,16 @@ const gc =
  * Calls `fn` once and verifies its result, then runs warmups and timed runs,
  * with a full GC before each run (outside the timing). The number of runs
  * follows the measured time so that a case takes about `budget` ms.
+ *
+ * With `many`, a run is a loop of `calls` calls, set so that it lasts about
+ * SAMPLE_MS, and the full GC runs once, before the first warmup, not before
+ * each run: each call's garbage is young and dies during the run, as in a
+ * program that handles many messages. A forced full GC between runs would
+ * also collect the hidden classes (maps) of the dropped results, and V8 then
+ * discards the optimized code that refers to them (a "weak objects"
+ * deoptimization), so every run would start by recompiling the decoder.
  */
-function measure(fn, check) {
+function measure(fn, check, many) {
   gc();
   let t0 = performance.now();
   let result = fn();
@@ -53,36 +73,67 @@ function measure(fn, check) {
   result = null;
   if (problem) return { ok: false, reason: problem };
 
-  // Warm up: at least two more runs, until a quarter of the budget is spent;
-  // a single run when one load is already longer than half the budget.
-  let estimate = first;
-  let warmups = 1;
+  let estimate = first; // ms per call
+  let warmups = 1; // calls
   let warmupTime = first;
-  while (first < budget / 2 && warmups < 50 && (warmups < 3 || warmupTime < budget / 4)) {
-    gc();
-    t0 = performance.now();
-    result = fn();
-    estimate = performance.now() - t0;
-    result = null;
-    warmupTime += estimate;
-    warmups++;
+  let calls = 1;
+  if (many) {
+    // Warm up with loops of 1, 2, 4, ... calls until one lasts SAMPLE_MS, then
+    // loops of that size until a quarter of the budget is spent and the time
+    // per call stops improving (a loop no more than 10% faster than the best
+    // one before it: the JIT has finished), or the whole budget is spent. The
+    // last loop gives the time per call.
+    let batch = 1;
+    let best = Number.POSITIVE_INFINITY;
+    for (;;) {
+      t0 = performance.now();
+      for (let j = 0; j < batch; j++) result = fn();
+      const elapsed = performance.now() - t0;
+      result = null;
+      estimate = elapsed / batch;
+      warmupTime += elapsed;
+      warmups += batch;
+      if (warmupTime >= budget) break;
+      if (elapsed < SAMPLE_MS) {
+        batch *= 2;
+        continue;
+      }
+      const steady = estimate >= best * 0.9;
+      best = Math.min(best, estimate);
+      if (steady && warmupTime >= budget / 4) break;
+    }
+    calls = Math.max(1, Math.round(SAMPLE_MS / Math.max(estimate, 1e-6)));
+  } else {
+    // Warm up: at least two more runs, until a quarter of the budget is spent;
+    // a single run when one load is already longer than half the budget.
+    while (first < budget / 2 && warmups < 50 && (warmups < 3 || warmupTime < budget / 4)) {
+      gc();
+      t0 = performance.now();
+      result = fn();
+      estimate = performance.now() - t0;
+      result = null;
+      warmupTime += estimate;
+      warmups++;
+    }
   }
 
   // Loads slower than the whole budget get three runs (fewer with a lower --min-runs).
-  const floor = estimate > budget ? Math.min(3, minRuns) : minRuns;
-  const runs = Math.max(floor, Math.min(100, Math.round(budget / Math.max(estimate, 0.001))));
+  const run = estimate * calls;
+  const floor = run > budget ? Math.min(3, minRuns) : minRuns;
+  const runs = Math.max(floor, Math.min(100, Math.round(budget / Math.max(run, 0.001))));
   const times = [];
   const faults = [];
   for (let i = 0; i < runs; i++) {
-    gc();
+    // No forced collection between the runs of a small workload: see above.
+    if (!many) gc();
     const f0 = process.resourceUsage().minorPageFault;
     t0 = performance.now();
-    result = fn();
-    times.push(performance.now() - t0);
+    for (let j = 0; j < calls; j++) result = fn();
+    times.push((performance.now() - t0) / calls);
     faults.push(process.resourceUsage().minorPageFault - f0);
     result = null;
   }
-  return { ok: true, first, warmups, times, faults };
+  return { ok: true, first, warmups, calls, times, faults };
 }
 
 async function main() {
@@ -91,14 +142,22 @@ async function main() {
   const summary = JSON.parse(readFileSync(new URL('data/summary.json', import.meta.url), 'utf8'));
   const expect = summary.workloads[workload]?.expect;
   if (!expect) throw new Error(`unknown workload ${workload}`);
-  const buf = readFileSync(file);
-  const bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+  const many = summary.workloads[workload].small === true;
 
   let impl;
   try {
     impl = await lib.setup();
   } catch (e) {
     return report({ ok: false, reason: errorText(e) });
+  }
+  // The input, read before any timing: the file's bytes, or for a library that
+  // takes text (JSON.parse) the file decoded from UTF-8 to a string.
+  let input;
+  if (impl.text) {
+    input = readFileSync(file, 'utf8');
+  } else {
+    const buf = readFileSync(file);
+    input = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
   }
 
   const guard = (fn) => () => {
@@ -110,7 +169,7 @@ async function main() {
   };
 
   if (op === 'loads') {
-    const load = guard(() => impl.loads(bytes));
+    const load = guard(() => impl.loads(input));
     const r = measure(
       () => load(),
       (out) => {
@@ -118,6 +177,7 @@ async function main() {
         const problem = verify(expect, out.value);
         return problem && `wrong result: ${problem}`;
       },
+      many,
     );
     return report({ ...r, version: impl.version });
   }
@@ -125,9 +185,9 @@ async function main() {
   if (op === 'dumps') {
     if (!impl.dumps) return report({ ok: false, skip: true, reason: `${libName} has no dumps` });
     // Dump what the library itself loaded from the file, at the file's protocol.
-    const loaded = guard(() => impl.loads(bytes))();
+    const loaded = guard(() => impl.loads(input))();
     if (loaded.error) return report({ ok: false, reason: `loads failed: ${loaded.error}` });
-    const protocol = bytes[0] === 0x80 ? bytes[1] : 0;
+    const protocol = input[0] === 0x80 ? input[1] : 0;
     const dump = guard(() => impl.dumps(loaded.value, protocol));
     const r = measure(
       () => dump(),
@@ -139,6 +199,7 @@ async function main() {
         const problem = verify(expect, back.value);
         return problem && `wrong result after a round trip: ${problem}`;
       },
+      many,
     );
     return report({ ...r, version: impl.version });
   }

@@ -2,10 +2,15 @@
 
 Usage: python3 bench/case.py <loads|dumps> <workload> <file> [--budget ms] [--min-runs n]
 
-Prints one line: `@@result {"ok": true, "times": [ms, ...], "faults": [n, ...], ...}`,
-with the minor page faults of each timed run. The cyclic
-GC stays enabled, as in real programs, and gc.collect() runs before each run,
-outside the timing.
+Prints one line: `@@result {"ok": true, "times": [ms, ...], "faults": [n, ...], "calls": k, ...}`,
+with the milliseconds per call and the minor page faults of each timed run, and
+the number of calls per timed run. The cyclic GC stays enabled, as in real
+programs, and gc.collect() runs before each run, outside the timing.
+
+A timed run is one call, except for the small workloads (`small: true` in
+data/summary.json), where it loops over enough calls to last about SAMPLE_MS
+and its time is divided by the number of calls. The timing logic is the same
+as in bench/case.mjs: keep them in step.
 """
 
 import argparse
@@ -23,12 +28,19 @@ BENCH = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, BENCH)  # bench_models, for the `classes` workload
 sys.dont_write_bytecode = True  # no __pycache__ in bench/
 
+# Target duration of one timed run of a small workload (many calls).
+SAMPLE_MS = 30
+
 
 def report(result):
     print("@@result " + json.dumps(result), flush=True)
 
 
-def measure(fn, check, budget, min_runs):
+def measure(fn, check, budget, min_runs, many):
+    """Mirror of measure() in case.mjs: with `many`, a run is a loop of `calls`
+    calls lasting about SAMPLE_MS, and gc.collect() runs only before the first
+    call, not before each run (in V8, a forced full collection between runs
+    would discard optimized code; the same rule holds on both sides)."""
     gc.collect()
     t0 = time.perf_counter()
     result = fn()
@@ -38,31 +50,66 @@ def measure(fn, check, budget, min_runs):
     if problem:
         return {"ok": False, "reason": problem}
 
-    estimate = first
-    warmups = 1
+    estimate = first  # ms per call
+    warmups = 1  # calls
     warmup_time = first
-    while first < budget / 2 and warmups < 50 and (warmups < 3 or warmup_time < budget / 4):
-        gc.collect()
-        t0 = time.perf_counter()
-        result = fn()
-        estimate = (time.perf_counter() - t0) * 1000
-        del result
-        warmup_time += estimate
-        warmups += 1
+    calls = 1
+    if many:
+        # Warm up with loops of 1, 2, 4, ... calls until one lasts SAMPLE_MS, then
+        # loops of that size until a quarter of the budget is spent and the time
+        # per call stops improving (a loop no more than 10% faster than the best
+        # one before it), or the whole budget is spent. The last loop gives the
+        # time per call.
+        batch = 1
+        best = float("inf")
+        while True:
+            t0 = time.perf_counter()
+            for _ in range(batch):
+                result = fn()
+            elapsed = (time.perf_counter() - t0) * 1000
+            del result
+            estimate = elapsed / batch
+            warmup_time += elapsed
+            warmups += batch
+            if warmup_time >= budget:
+                break
+            if elapsed < SAMPLE_MS:
+                batch *= 2
+                continue
+            steady = estimate >= best * 0.9
+            best = min(best, estimate)
+            if steady and warmup_time >= budget / 4:
+                break
+        calls = max(1, round(SAMPLE_MS / max(estimate, 1e-6)))
+    else:
+        # At least two more runs, until a quarter of the budget is spent; a
+        # single run when one load is already longer than half the budget.
+        while first < budget / 2 and warmups < 50 and (warmups < 3 or warmup_time < budget / 4):
+            gc.collect()
+            t0 = time.perf_counter()
+            result = fn()
+            estimate = (time.perf_counter() - t0) * 1000
+            del result
+            warmup_time += estimate
+            warmups += 1
 
-    floor = min(3, min_runs) if estimate > budget else min_runs
-    runs = max(floor, min(100, round(budget / max(estimate, 0.001))))
+    run = estimate * calls
+    floor = min(3, min_runs) if run > budget else min_runs
+    runs = max(floor, min(100, round(budget / max(run, 0.001))))
     times = []
     faults = []
     for _ in range(runs):
-        gc.collect()
+        # No forced collection between the runs of a small workload, as in case.mjs.
+        if not many:
+            gc.collect()
         f0 = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
         t0 = time.perf_counter()
-        result = fn()
-        times.append((time.perf_counter() - t0) * 1000)
+        for _ in range(calls):
+            result = fn()
+        times.append((time.perf_counter() - t0) * 1000 / calls)
         faults.append(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - f0)
         del result
-    return {"ok": True, "first": first, "warmups": warmups, "times": times, "faults": faults}
+    return {"ok": True, "first": first, "warmups": warmups, "calls": calls, "times": times, "faults": faults}
 
 
 def light_check(expect, value):
@@ -89,13 +136,15 @@ def main():
     assert pickle.loads is _pickle.loads and pickle.dumps is _pickle.dumps
 
     with open(os.path.join(BENCH, "data", "summary.json")) as f:
-        expect = json.load(f)["workloads"][args.workload]["expect"]
+        workload = json.load(f)["workloads"][args.workload]
+    expect = workload["expect"]
+    many = workload.get("small", False)
     with open(args.file, "rb") as f:
         data = f.read()
     version = sys.version.split()[0]
 
     if args.op == "loads":
-        r = measure(lambda: pickle.loads(data), lambda v: light_check(expect, v), args.budget, args.min_runs)
+        r = measure(lambda: pickle.loads(data), lambda v: light_check(expect, v), args.budget, args.min_runs, many)
     else:
         value = pickle.loads(data)
         protocol = data[1] if data[0] == 0x80 else 0
@@ -105,7 +154,7 @@ def main():
                 return "dumps output does not load back to the same value"
             return None
 
-        r = measure(lambda: pickle.dumps(value, protocol=protocol), check, args.budget, args.min_runs)
+        r = measure(lambda: pickle.dumps(value, protocol=protocol), check, args.budget, args.min_runs, many)
     r["version"] = version
     report(r)
 

@@ -1,7 +1,9 @@
 // The JavaScript libraries under test, each behind the same small interface:
-//   setup() -> { version, loads(bytes: Uint8Array), dumps?(value, protocol) -> Uint8Array }
-// `dumps` is absent when the library cannot write pickles. A library is set up
-// only in the process that measures it (bench/case.mjs).
+//   setup() -> { version, text?, loads(input), dumps?(value, protocol) -> Uint8Array }
+// `loads` gets the file's bytes (a Uint8Array), or with `text: true` the file
+// decoded from UTF-8 to a string (read and decoded before any timing). `dumps`
+// is absent when the library cannot write pickles. A library is set up only in
+// the process that measures it (bench/case.mjs).
 
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -57,6 +59,18 @@ export const LIBS = {
         loads: (bytes) =>
           jpickle.loads(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1')),
       };
+    },
+  },
+
+  json: {
+    /**
+     * Not a pickle library: V8's native `JSON.parse` on the workload's JSON file
+     * (the same value, tuples as arrays), as a reference for how fast a JS
+     * decoder can build the same objects. Takes the text; decoding the file
+     * to a string is not timed.
+     */
+    async setup() {
+      return { version: `V8 ${process.versions.v8}`, text: true, loads: (text) => JSON.parse(text) };
     },
   },
 };

@@ -5,10 +5,12 @@ Usage: python3 bench/make-data.py [--force]
 Every workload is built from its own seeded random generator, so the files are
 the same on every run. Each workload is written at its main protocol (5, or 0
 for `text0`) and, except `text0`, again at protocol 2 for the libraries that
-stop there. bench/data/summary.json records, for each workload, the files and
-the expected result: the length and a few hundred sampled items in a canonical
-JSON form that bench/verify.mjs compares against what a JavaScript library
-loaded. The summary also records a hash of this script and of bench_models.py;
+stop there. A workload whose value JSON can hold exactly is also written as
+`<workload>.json` (json.dumps of the same value, tuples as arrays), which the
+bench times with V8's JSON.parse as a reference. bench/data/summary.json
+records, for each workload, the files and the expected result: the length and a
+few hundred sampled items in a canonical JSON form that bench/verify.mjs
+compares against what a JavaScript library loaded. The summary also records a hash of this script and of bench_models.py;
 bench/run.mjs regenerates the data when the hash changes.
 """
 
@@ -220,19 +222,75 @@ def make_classes(rng):
     ]
 
 
-# name -> (title, builder, main protocol, also write a protocol-2 file)
+# Small pickles: one load costs microseconds, so per-call overhead dominates
+# (caches, messages). case.mjs and case.py time them in batches of many calls.
+
+
+def make_small_record(rng):
+    """One message-like dict of 20 mixed fields, about 1 KB pickled."""
+    first = rng.choice(FIRST)
+    last = rng.choice(LAST)
+    return {
+        "id": rng.randrange(10**6, 10**9),
+        "type": "order.updated",
+        "version": 3,
+        "created": 1_700_000_000 + rng.randrange(10**7),  # a Unix time in seconds: fits in 32 bits
+        "customer": f"{first} {last}",
+        "email": f"{first.lower()}.{last.lower()}@example.com",
+        "amount": round(rng.uniform(1.0, 5000.0), 2),
+        "discount": -round(rng.uniform(0.0, 50.0), 2),
+        "quantity": rng.randrange(1, 20),
+        "balance": -rng.randrange(1, 100000),
+        "currency": "EUR",
+        "paid": True,
+        "shipped": False,
+        "coupon": None,
+        "tags": rng.sample(TAGS, 4),
+        "scores": [round(rng.random(), 4) for _ in range(10)],
+        "address": {
+            "street": f"{rng.randrange(1, 300)} rue du Faubourg Saint-Honoré",
+            "city": "Paris",
+            "zip": "75002",
+            "country": "FR",
+            "geo": {"lat": 48.8686, "lon": 2.3317},
+        },
+        "position": (rng.randrange(1000), rng.randrange(1000), round(rng.random(), 3)),
+        "note": "Leave the parcel at the front desk if nobody answers; call before delivery after 6 pm. "
+        "Fragile: café cups and glassware inside, keep this side up and do not stack anything on top.",
+        "session": rng.randbytes(32).hex(),
+    }
+
+
+def make_small_list(rng):
+    return ascii_strings(rng, 50, 4, 12)
+
+
+def make_small_classes(rng):
+    names = ascii_strings(rng, 5, 5, 15)
+    return [
+        bench_models.Item(i, names[i], round(rng.uniform(0.5, 500.0), 2), rng.randrange(100), [rng.choice(TAGS)])
+        for i in range(5)
+    ]
+
+
+# name -> (title, builder, main protocol, also write a protocol-2 file, also
+# write JSON, small: timed in batches of many calls). No JSON for bytes, for ints
+# beyond 2**53 (a JSON number would lose them) or for class instances.
 WORKLOADS = {
-    "ints": ("1M small ints", make_ints, 5, True),
-    "floats": ("1M floats", make_floats, 5, True),
-    "strdict": ("str->str dict, 200k entries", make_strdict, 5, True),
-    "records": ("100k JSON-like records", make_records, 5, True),
-    "bytes64m": ("one 64 MiB bytes", make_bytes64m, 5, True),
-    "ascii": ("1M short ASCII str", lambda rng: ascii_strings(rng, 1_000_000, 5, 20), 5, True),
-    "nonascii": ("500k short non-ASCII str", make_nonascii, 5, True),
-    "tuples": ("500k 2/3-tuples", make_tuples, 5, True),
-    "bigints": ("200k ints > 2**64", make_bigints, 5, True),
-    "classes": ("100k class instances", make_classes, 5, True),
-    "text0": ("100k records, protocol 0", make_records, 0, False),
+    "ints": ("1M small ints", make_ints, 5, True, True, False),
+    "floats": ("1M floats", make_floats, 5, True, True, False),
+    "strdict": ("str->str dict, 200k entries", make_strdict, 5, True, True, False),
+    "records": ("100k JSON-like records", make_records, 5, True, True, False),
+    "bytes64m": ("one 64 MiB bytes", make_bytes64m, 5, True, False, False),
+    "ascii": ("1M short ASCII str", lambda rng: ascii_strings(rng, 1_000_000, 5, 20), 5, True, True, False),
+    "nonascii": ("500k short non-ASCII str", make_nonascii, 5, True, True, False),
+    "tuples": ("500k 2/3-tuples", make_tuples, 5, True, True, False),
+    "bigints": ("200k ints > 2**64", make_bigints, 5, True, False, False),
+    "classes": ("100k class instances", make_classes, 5, True, False, False),
+    "text0": ("100k records, protocol 0", make_records, 0, False, True, False),
+    "small_record": ("one dict of 20 mixed fields", make_small_record, 5, True, True, True),
+    "small_list": ("list of 50 short str", make_small_list, 5, True, True, True),
+    "small_classes": ("5 class instances", make_small_classes, 5, True, False, True),
 }
 
 
@@ -243,6 +301,32 @@ def write(name, protocol, value):
     with open(os.path.join(DATA, file), "wb") as f:
         f.write(data)
     return {"file": file, "protocol": protocol, "size": len(data)}
+
+
+def as_json_value(v):
+    """`v` with tuples as lists; refuses what JSON.parse would not give back exactly."""
+    t = type(v)
+    if t is int:
+        assert abs(v) <= 2**53, "JSON.parse reads numbers as doubles: ints beyond 2**53 lose precision"
+        return v
+    if t is list or t is tuple:
+        return [as_json_value(x) for x in v]
+    if t is dict:
+        assert all(type(k) is str for k in v), "JSON object keys are str"
+        return {k: as_json_value(x) for k, x in v.items()}
+    assert v is None or t in (bool, float, str), f"no JSON for {t!r}"
+    return v
+
+
+def write_json(name, value):
+    """The same value as compact UTF-8 JSON (tuples become arrays), as JSON.stringify would write it."""
+    file = f"{name}.json"
+    # allow_nan=False: NaN and infinities are not JSON, fail rather than write them.
+    data = json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8")
+    assert json.loads(data) == as_json_value(value)
+    with open(os.path.join(DATA, file), "wb") as f:
+        f.write(data)
+    return {"file": file, "size": len(data)}
 
 
 def main():
@@ -256,14 +340,19 @@ def main():
                 return
     os.makedirs(DATA, exist_ok=True)
     summary = {"version": version, "python": sys.version.split()[0], "workloads": {}}
-    for i, (name, (title, build, protocol, p2)) in enumerate(WORKLOADS.items()):
+    for i, (name, (title, build, protocol, p2, as_json, small)) in enumerate(WORKLOADS.items()):
         t0 = time.perf_counter()
         value = build(random.Random(1000 + i))
         files = {"main": write(name, protocol, value)}
         if p2:
             files["p2"] = write(name, 2, value)
-        summary["workloads"][name] = {"title": title, "files": files, "expect": expectation(value)}
-        sizes = ", ".join(f"{f['file']} {f['size'] / 1e6:.1f} MB" for f in files.values())
+        if as_json:
+            files["json"] = write_json(name, value)
+        summary["workloads"][name] = {"title": title, "files": files, "small": small, "expect": expectation(value)}
+        sizes = ", ".join(
+            f"{f['file']} {f['size'] / 1e6:.1f} MB" if f["size"] >= 100_000 else f"{f['file']} {f['size']} bytes"
+            for f in files.values()
+        )
         print(f"{name}: {sizes} ({time.perf_counter() - t0:.1f} s)", file=sys.stderr)
         del value
     with open(summary_path, "w") as f:

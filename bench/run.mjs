@@ -1,5 +1,6 @@
 // `npm run bench`: brine against CPython's C pickle and other JavaScript pickle
-// libraries, on the workloads of bench/make-data.py. Each case runs in a fresh
+// libraries, with V8's JSON.parse on the same data as a reference, on the
+// workloads of bench/make-data.py. Each case runs in a fresh
 // process (bench/case.mjs, bench/case.py); this script plans the cases, collects
 // the timings and writes the tables to stdout and bench/results.md.
 //
@@ -19,7 +20,8 @@ const CASE_TIMEOUT_S = 300;
 
 const USAGE = `usage: npm run bench -- [options]
   --only a,b      run only these workloads: ints, floats, strdict, records, bytes64m,
-                  ascii, nonascii, tuples, bigints, classes, text0
+                  ascii, nonascii, tuples, bigints, classes, text0, small_record,
+                  small_list, small_classes
   --quick         fewer runs per case (about 0.3 s of timed runs instead of 1 s)
   --ops list      loads,dumps (default); dumps runs when dist/index.js exports dumps,
                   or when --ops names it explicitly
@@ -141,13 +143,16 @@ function runCase(lib, op, name, file) {
   result.op = op;
   result.file = file.file;
   results.set(key, result);
+  result.size = file.size;
+  const unit = summary.workloads[name].small ? US : MS;
+  const calls = result.calls > 1 ? ` x ${result.calls} calls` : '';
   const status = result.ok
-    ? `${fmtMs(result.median)} ms median, ${fmtMs(result.min)} min, ${result.times.length} runs, ` +
-      `${Math.round(result.faultsMedian)} page faults/run`
+    ? `${fmtTime(result.median, unit)} ${unit.label} median, ${fmtTime(result.min, unit)} min, ` +
+      `${result.times.length} runs${calls}, ${Math.round(result.faultsMedian)} page faults/run`
     : `n/a: ${result.reason}`;
   const wall = ((Date.now() - t0) / 1000).toFixed(1);
   log(
-    `[${caseCount}/${caseTotal}] ${op} ${name.padEnd(9)} ${lib.padEnd(12)} ${file.file.padEnd(16)} ${status} (${wall} s)`,
+    `[${caseCount}/${caseTotal}] ${op} ${name.padEnd(13)} ${lib.padEnd(12)} ${file.file.padEnd(20)} ${status} (${wall} s)`,
   );
   return result;
 }
@@ -179,7 +184,16 @@ function fmtMs(ms) {
   if (ms >= 100) return ms.toFixed(0);
   if (ms >= 10) return ms.toFixed(1);
   if (ms >= 1) return ms.toFixed(2);
-  return ms.toFixed(3);
+  if (ms >= 0.1) return ms.toFixed(3);
+  return ms.toPrecision(3);
+}
+
+/** Table units: results hold milliseconds per call; small workloads are shown in microseconds. */
+const MS = { label: 'ms', scale: 1 };
+const US = { label: 'µs', scale: 1000 };
+
+function fmtTime(ms, unit) {
+  return fmtMs(ms * unit.scale);
 }
 
 function fmtRatio(r) {
@@ -188,25 +202,26 @@ function fmtRatio(r) {
   return `${r.toFixed(2)}x`;
 }
 
-function timeCell(r, lib, file) {
-  if (r.ok) return `${fmtMs(r.median)} (${fmtMs(r.min)})`;
+function timeCell(r, lib, file, unit) {
+  if (!r) return '-';
+  if (r.ok) return `${fmtTime(r.median, unit)} (${fmtTime(r.min, unit)})`;
   return `n/a ${note(lib, file.file, r.reason)}`;
 }
 
 /** `other` median over `brine` median: above 1, brine is faster. */
 function ratioCell(other, brine) {
-  return other.ok && brine.ok ? fmtRatio(other.median / brine.median) : '-';
+  return other?.ok && brine.ok ? fmtRatio(other.median / brine.median) : '-';
 }
 
 function geomean(pairs) {
-  const ok = pairs.filter(([a, b]) => a.ok && b.ok);
+  const ok = pairs.filter(([a, b]) => a?.ok && b.ok);
   if (ok.length === 0) return '-';
   const logSum = ok.reduce((s, [a, b]) => s + Math.log(a.median / b.median), 0);
   return `${fmtRatio(Math.exp(logSum / ok.length))} (${ok.length})`;
 }
 
-function mb(file) {
-  return `${(file.size / 1e6).toFixed(1)} MB`;
+function fmtSize(size) {
+  return size >= 100_000 ? `${(size / 1e6).toFixed(1)} MB` : `${size} B`;
 }
 
 /** A markdown table; the first `left` columns are left-aligned, the others right-aligned. */
@@ -228,8 +243,12 @@ function table(header, rows, left = 2) {
 
 const runDumps = ops.has('dumps') && (brineDumps || values.ops !== undefined);
 const withP2 = names.filter((n) => fileOf(n, 'p2'));
-caseTotal = ops.has('loads') ? names.length * 4 + withP2.length * 2 : 0;
+const withJson = names.filter((n) => fileOf(n, 'json'));
+caseTotal = ops.has('loads') ? names.length * 4 + withP2.length * 2 + withJson.length : 0;
 if (runDumps) caseTotal += names.length * 2;
+// Big workloads (ms per call) and small ones (µs per call, many calls per timed run).
+const bigNames = names.filter((n) => !summary.workloads[n].small);
+const smallNames = names.filter((n) => summary.workloads[n].small);
 
 // Workloads where brine (and pickleparser) return a view into the input while
 // CPython copies: left out of the geometric means of the protocol-5 table.
@@ -250,21 +269,31 @@ const environment =
 const environmentLine = out.push('') - 1; // filled in at the end, with the load average
 out.push('');
 out.push(
-  'Milliseconds per call: median (min) over the timed runs, each case in a fresh process. ' +
+  'Milliseconds per call (microseconds for the small pickles): median (min) over the timed runs, ' +
+    'each case in a fresh process. ' +
     "Ratios are the other library's median over brine's median: above 1 means brine is faster. " +
     'Absolute times on a shared VM are noisy; compare ratios.',
 );
 
-if (ops.has('loads')) {
+/**
+ * Runs the loads cases of `list` and adds its tables: the main files (protocol
+ * 5, text0 protocol 0) with JSON.parse, pickleparser and jpickle, then `text`,
+ * then the protocol-2 files. Times in `unit` per call.
+ */
+function loadsTables(list, unit, { title, text, p2title }) {
+  const u = unit.label;
   const main = [];
   const p2rows = [];
-  const geo = { cpy: [], pp: [], jp: [], cpy2: [], jp2: [] };
-  for (const name of names) {
+  const geo = { cpy: [], json: [], pp: [], jp: [], cpy2: [], jp2: [] };
+  for (const name of list) {
     const w = summary.workloads[name];
     const f = fileOf(name, 'main');
     const p2 = fileOf(name, 'p2');
+    const jsonFile = fileOf(name, 'json');
     const cpy = runCase('cpython', 'loads', name, f);
     const br = runCase('brine', 'loads', name, f);
+    // V8's JSON.parse on the same value as JSON, when JSON can hold it.
+    const js = jsonFile && runCase('json', 'loads', name, jsonFile);
     const pp = runCase('pickleparser', 'loads', name, f);
     // jpickle reads protocols 0-2 only: it gets the protocol-2 file, compared with brine on the same file.
     const jf = f.protocol <= 2 ? f : p2;
@@ -273,30 +302,33 @@ if (ops.has('loads')) {
     const label = `${name}: ${w.title}`;
     main.push([
       label,
-      `${mb(f)} p${f.protocol}`,
-      timeCell(cpy, 'CPython', f),
-      timeCell(br, 'brine', f),
+      `${fmtSize(f.size)} p${f.protocol}`,
+      timeCell(cpy, 'CPython', f, unit),
+      timeCell(br, 'brine', f, unit),
       ratioCell(cpy, br),
-      timeCell(pp, 'pickleparser', f),
+      timeCell(js, 'JSON.parse', jsonFile, unit),
+      ratioCell(js, br),
+      timeCell(pp, 'pickleparser', f, unit),
       ratioCell(pp, br),
-      timeCell(jp, 'jpickle', jf),
+      timeCell(jp, 'jpickle', jf, unit),
       ratioCell(jp, brJ),
     ]);
     if (!VIEW_VS_COPY.has(name)) {
       geo.cpy.push([cpy, br]);
       geo.pp.push([pp, br]);
     }
+    if (js) geo.json.push([js, br]);
     geo.jp.push([jp, brJ]);
     if (p2) {
       const cpy2 = runCase('cpython', 'loads', name, p2);
       const br2 = brJ;
       p2rows.push([
         label,
-        mb(p2),
-        timeCell(cpy2, 'CPython', p2),
-        timeCell(br2, 'brine', p2),
+        fmtSize(p2.size),
+        timeCell(cpy2, 'CPython', p2, unit),
+        timeCell(br2, 'brine', p2, unit),
         ratioCell(cpy2, br2),
-        timeCell(jp, 'jpickle', p2),
+        timeCell(jp, 'jpickle', p2, unit),
         ratioCell(jp, br2),
       ]);
       geo.cpy2.push([cpy2, br2]);
@@ -310,47 +342,75 @@ if (ops.has('loads')) {
     '',
     geomean(geo.cpy),
     '',
+    geomean(geo.json),
+    '',
     geomean(geo.pp),
     '',
     geomean(geo.jp),
   ]);
   out.push('');
-  out.push('## loads: protocol 5 files (text0: protocol 0)');
+  out.push(`## loads: ${title}`);
   out.push('');
   out.push(
     table(
       [
         'workload',
         'file',
-        'CPython ms',
-        'brine ms',
+        `CPython ${u}`,
+        `brine ${u}`,
         'CPython/brine',
-        'pickleparser ms',
+        `JSON.parse ${u}`,
+        'JSON.parse/brine',
+        `pickleparser ${u}`,
         'pickleparser/brine',
-        'jpickle ms (p2 file)',
+        `jpickle ${u} (p2 file)`,
         'jpickle/brine (p2 file)',
       ],
       main,
     ),
   );
   out.push('');
-  out.push(
-    'jpickle reads protocols 0-2 only, so its column times the protocol-2 file of each workload, ' +
-      "and its ratio divides by brine's time on that same file (next table). " +
-      'On bytes64m, brine and pickleparser return a view into the input where CPython copies 64 MiB, ' +
-      'so the CPython and pickleparser geometric means leave it out.',
-  );
+  out.push(text);
   if (p2rows.length) {
     p2rows.push(['geometric mean (cases)', '', '', '', geomean(geo.cpy2), '', geomean(geo.jp2)]);
     out.push('');
-    out.push('## loads: protocol 2 files');
+    out.push(`## loads: ${p2title}`);
     out.push('');
     out.push(
       table(
-        ['workload', 'file', 'CPython ms', 'brine ms', 'CPython/brine', 'jpickle ms', 'jpickle/brine'],
+        ['workload', 'file', `CPython ${u}`, `brine ${u}`, 'CPython/brine', `jpickle ${u}`, 'jpickle/brine'],
         p2rows,
       ),
     );
+  }
+}
+
+if (ops.has('loads')) {
+  if (bigNames.length) {
+    loadsTables(bigNames, MS, {
+      title: 'protocol 5 files (text0: protocol 0)',
+      text:
+        "JSON.parse is V8's native parser on the same value written as JSON (tuples as arrays): " +
+        'the cost of building these objects on the V8 heap, a floor for a JavaScript decoder (see bench/README.md). ' +
+        'Its ratio above 1 means brine is faster than JSON.parse on the same data. ' +
+        'The JSON text is decoded from the file before timing. ' +
+        'It is absent where JSON cannot hold the value (bytes, ints beyond 2**53, class instances). ' +
+        'jpickle reads protocols 0-2 only, so its column times the protocol-2 file of each workload, ' +
+        "and its ratio divides by brine's time on that same file (next table). " +
+        'On bytes64m, brine and pickleparser return a view into the input where CPython copies 64 MiB, ' +
+        'so the CPython and pickleparser geometric means leave it out.',
+      p2title: 'protocol 2 files',
+    });
+  }
+  if (smallNames.length) {
+    loadsTables(smallNames, US, {
+      title: 'small pickles (microseconds per call)',
+      text:
+        'Each timed run loops over enough calls to last about 30 ms (calls/run in the Cases table) ' +
+        'and gives the time per call: per-call overhead dominates at this size. ' +
+        'Columns as in the first table; jpickle again on the protocol-2 files (next table).',
+      p2title: 'small pickles, protocol 2 files (microseconds per call)',
+    });
   }
 }
 
@@ -361,26 +421,35 @@ if (ops.has('dumps')) {
   if (!runDumps) {
     out.push('Skipped: dist/index.js does not export `dumps` yet (force with `--ops dumps`).');
   } else {
-    const rows = [];
-    const geo = [];
-    for (const name of names) {
-      const w = summary.workloads[name];
-      const f = fileOf(name, 'main');
-      const cpy = runCase('cpython', 'dumps', name, f);
-      const br = runCase('brine', 'dumps', name, f);
-      rows.push([
-        `${name}: ${w.title}`,
-        `${mb(f)} p${f.protocol}`,
-        timeCell(cpy, 'CPython dumps', f),
-        timeCell(br, 'brine dumps', f),
-        ratioCell(cpy, br),
-      ]);
-      geo.push([cpy, br]);
-    }
-    rows.push(['geometric mean (cases)', '', '', '', geomean(geo)]);
     out.push('Each library dumps the value it loaded from the file, at the protocol of the file.');
-    out.push('');
-    out.push(table(['workload', 'file', 'CPython ms', 'brine ms', 'CPython/brine'], rows));
+    // One table for the big workloads (ms per call), one for the small ones (µs per call).
+    for (const [list, unit] of [
+      [bigNames, MS],
+      [smallNames, US],
+    ]) {
+      if (!list.length) continue;
+      const rows = [];
+      const geo = [];
+      for (const name of list) {
+        const w = summary.workloads[name];
+        const f = fileOf(name, 'main');
+        const cpy = runCase('cpython', 'dumps', name, f);
+        const br = runCase('brine', 'dumps', name, f);
+        rows.push([
+          `${name}: ${w.title}`,
+          `${fmtSize(f.size)} p${f.protocol}`,
+          timeCell(cpy, 'CPython dumps', f, unit),
+          timeCell(br, 'brine dumps', f, unit),
+          ratioCell(cpy, br),
+        ]);
+        geo.push([cpy, br]);
+      }
+      rows.push(['geometric mean (cases)', '', '', '', geomean(geo)]);
+      out.push('');
+      out.push(
+        table(['workload', 'file', `CPython ${unit.label}`, `brine ${unit.label}`, 'CPython/brine'], rows),
+      );
+    }
   }
 }
 
@@ -399,19 +468,22 @@ if (measured.length) {
   out.push('## Cases');
   out.push('');
   out.push(
-    'Every measured case: timed runs (after warmup), median, min and max ms per call, and the ' +
-      'median number of minor page faults per run (fresh memory the call touched; each costs ' +
+    'Every measured case (json: JSON.parse): file size, timed runs (after warmup) and calls per run ' +
+      '(more than 1 for the small workloads), median, min and max ms per call, and the ' +
+      'median number of minor page faults per run (fresh memory the run touched; each costs ' +
       'microseconds on a VM).',
   );
   out.push('');
   out.push(
     table(
-      ['library', 'op', 'file', 'runs', 'median', 'min', 'max', 'page faults/run'],
+      ['library', 'op', 'file', 'size', 'runs', 'calls/run', 'median', 'min', 'max', 'page faults/run'],
       measured.map((r) => [
         r.lib,
         r.op,
         r.file,
+        fmtSize(r.size),
         String(r.times.length),
+        String(r.calls ?? 1),
         fmtMs(r.median),
         fmtMs(r.min),
         fmtMs(r.max),

@@ -8,6 +8,7 @@
 export { isPickleError, PickleError, PicklingError, UnpicklingError } from './errors.js';
 export { OPCODE_BY_CODE, OPCODES, type OpcodeInfo, opcodeName } from './opcodes.js';
 export type { LoadOptions } from './options.js';
+export { DEFAULT_PROTOCOL, type DumpOptions, dumps, Pickler } from './pickler.js';
 export { defaultRegistry, type ReconstructContext, type Reconstructor, Registry } from './registry.js';
 export { PickleBuffer, PyComplex, PyFloat, PyRange, PySlice } from './types/builtins.js';
 export { FrozenSet } from './types/frozen-set.js';

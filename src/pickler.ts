@@ -1,0 +1,963 @@
+/**
+ * The pickler: JavaScript values to pickle bytes, with CPython's own
+ * decisions (`Modules/_pickle.c`): opcode choice per protocol, memoization,
+ * batches of 1000 with `_pickle.c`'s single-item rules, protocol 4 framing.
+ * Iterative: an explicit work stack of frames, so nesting depth cannot
+ * overflow the call stack.
+ *
+ * @module
+ */
+import { PicklingError } from './errors.js';
+import { formatFloatRepr } from './floats.js';
+import { REVERSE_IMPORT_MAPPING, REVERSE_NAME_MAPPING } from './reconstructors/compat-names.js';
+import { PickleBuffer, PyComplex, PyFloat, PyRange, PySlice } from './types/builtins.js';
+import { FrozenSet } from './types/frozen-set.js';
+import { PyByteArray } from './types/py-bytearray.js';
+import { PyGlobal } from './types/py-global.js';
+import { PyObject } from './types/py-object.js';
+import { isTuple } from './types/tuple.js';
+import { utf8Length, Writer } from './writer.js';
+
+/** Options of {@link dumps} and {@link Pickler}. */
+export interface DumpOptions {
+  /** Pickle protocol, 0 to 5. Default 5, the highest. */
+  protocol?: number;
+  /** Write Python 2 module names (`__builtin__`, `copy_reg` ...) in protocol 0-2 pickles, as Python does. Default `true`. */
+  fixImports?: boolean;
+  /**
+   * Returns a persistent id for values kept outside the pickle (Python's
+   * `persistent_id`), or `undefined` / `null` to pickle the value itself.
+   */
+  persistentId?: (value: unknown) => unknown;
+  /**
+   * Receives each `PickleBuffer` at protocol 5: return `false` to write it out
+   * of band (only NEXT_BUFFER goes in the pickle; keep the buffer yourself),
+   * anything else to write it in band. Without it, buffers are written in band.
+   */
+  bufferCallback?: (buffer: PickleBuffer) => unknown;
+  /** The extension registry, like `copyreg.add_extension`: code -> `[module, name]`. */
+  extensions?: ReadonlyMap<number, readonly [string, string]>;
+}
+
+/** The protocol `dumps` writes by default: the highest. */
+export const DEFAULT_PROTOCOL = 5;
+
+const BATCHSIZE = 1000;
+
+const reverseImports = new Map(REVERSE_IMPORT_MAPPING);
+const reverseNames = new Map(REVERSE_NAME_MAPPING.map(([m, n, m2, n2]) => [`${m}\n${n}`, [m2, n2] as const]));
+
+const G_CODECS_ENCODE = new PyGlobal('_codecs', 'encode');
+const G_BYTES = new PyGlobal('builtins', 'bytes');
+const G_BYTEARRAY = new PyGlobal('builtins', 'bytearray');
+const G_SET = new PyGlobal('builtins', 'set');
+const G_FROZENSET = new PyGlobal('builtins', 'frozenset');
+const G_COMPLEX = new PyGlobal('builtins', 'complex');
+const G_SLICE = new PyGlobal('builtins', 'slice');
+const G_RANGE = new PyGlobal('builtins', 'range');
+const G_GETATTR = new PyGlobal('builtins', 'getattr');
+const G_NEWOBJ = new PyGlobal('copyreg', '__newobj__');
+const G_NEWOBJ_EX = new PyGlobal('copyreg', '__newobj_ex__');
+
+/** A string the pickler made itself (CPython makes a fresh str object): memoized, never looked up. */
+class FreshString {
+  constructor(readonly text: string) {}
+}
+
+/** Frame kinds of the work stack. */
+const F_LIST = 0;
+const F_DICT = 1;
+const F_TUPLE = 2;
+const F_ADDITEMS = 3;
+const F_FROZENSET = 4;
+const F_STEPS = 5;
+
+/** Steps of an F_STEPS frame. */
+const S_SAVE = 0; // save a value
+const S_OP = 1; // write one opcode byte
+const S_MEMO = 2; // memoize the object (or, if saving its arguments already did, POP and GET it)
+const S_LIST = 3; // generic batched APPENDS of an array
+const S_DICT = 4; // generic batched SETITEMS of [key, value] pairs
+const S_ADD = 5; // batched ADDITEMS
+const S_INST = 6; // INST module\nname\n of a PyGlobal
+const S_GLOBAL_MEMO = 7; // memoize a global by its name
+
+interface Frame {
+  kind: number;
+  obj: unknown;
+  /** Items: array items, dict entries flattened [k0, v0, k1, v1 ...], or steps [kind, arg, ...]. */
+  items: readonly unknown[];
+  i: number;
+  n: number;
+  /** 1: exact container (CPython's batch_*_exact rule); for F_STEPS, unused. */
+  exact: boolean;
+  /** Pending suffix: 0 none, 1 the single-item opcode, 2 the batch opcode. */
+  pending: number;
+  /** For error paths: how to name the child being saved. */
+  label: string;
+}
+
+/**
+ * Writes pickles, like Python's `pickle.Pickler`. The memo is kept across
+ * `dump()` calls (as Python's is), so a later pickle may refer to objects of
+ * an earlier one; `clearMemo()` forgets them. The output buffer is reused.
+ *
+ * @example Write two pickles that share an object
+ * ```ts
+ * import { Pickler, Unpickler } from 'brine';
+ * const shared = ['x'];
+ * const pickler = new Pickler();
+ * const first = pickler.dump({ a: shared });
+ * const second = pickler.dump(shared); // refers to the memo of the first
+ * ```
+ */
+export class Pickler {
+  readonly #proto: number;
+  readonly #bin: boolean;
+  readonly #fixImports: boolean;
+  readonly #persistentId: ((value: unknown) => unknown) | undefined;
+  readonly #bufferCallback: ((buffer: PickleBuffer) => unknown) | undefined;
+  readonly #extensions: Map<string, number> | null;
+  readonly #w = new Writer();
+  /** Objects by identity and strings by value -> memo index. */
+  #memo = new Map<unknown, number>();
+  /** Globals by `module\nname` -> memo index (one class is one object in Python). */
+  #globalMemo = new Map<string, number>();
+  #memoCount = 0;
+  #work: Frame[] = [];
+
+  constructor(options?: DumpOptions) {
+    const proto = options?.protocol ?? DEFAULT_PROTOCOL;
+    if (!Number.isInteger(proto) || proto < 0 || proto > 5) {
+      throw new PicklingError(`pickle protocol must be an integer from 0 to 5, got ${String(proto)}`);
+    }
+    this.#proto = proto;
+    this.#bin = proto >= 1;
+    this.#fixImports = options?.fixImports ?? true;
+    this.#persistentId = options?.persistentId;
+    this.#bufferCallback = options?.bufferCallback;
+    this.#extensions = options?.extensions
+      ? new Map([...options.extensions].map(([code, [m, n]]) => [`${m}\n${n}`, code]))
+      : null;
+  }
+
+  /** Forgets the objects earlier `dump()` calls wrote. */
+  clearMemo(): void {
+    this.#memo.clear();
+    this.#globalMemo.clear();
+    this.#memoCount = 0;
+  }
+
+  /**
+   * Pickles `value` and returns the bytes (a copy: the internal buffer is reused).
+   *
+   * @throws {@link PicklingError} for a value that cannot be pickled, naming where it is.
+   */
+  dump(value: unknown): Uint8Array {
+    const w = this.#w;
+    w.reset();
+    this.#work.length = 0;
+    try {
+      if (this.#proto >= 2) w.byte2(0x80, this.#proto);
+      if (this.#proto >= 4) w.framing = true;
+      this.#save(value, true);
+      this.#drain();
+      w.byte(0x2e);
+      w.commitFrame();
+      w.framing = false;
+      return w.result(true);
+    } catch (error) {
+      if (error instanceof PicklingError && error.path === undefined) {
+        throw new PicklingError(error.reason, this.#path(), { cause: error });
+      }
+      if (error instanceof RangeError) {
+        throw new PicklingError(`resources exhausted: ${error.message}`, this.#path(), { cause: error });
+      }
+      throw error;
+    } finally {
+      this.#work.length = 0;
+    }
+  }
+
+  /** Where the value being saved sits: `root` then one step per frame. */
+  #path(): string {
+    let path = 'root';
+    for (const frame of this.#work) path += frame.label;
+    return path;
+  }
+
+  #push(kind: number, obj: unknown, items: readonly unknown[], n: number, exact: boolean): Frame {
+    const frame: Frame = { kind, obj, items, i: 0, n, exact, pending: 0, label: '' };
+    this.#work.push(frame);
+    return frame;
+  }
+
+  /** Runs the work stack until it is empty. */
+  #drain(): void {
+    const work = this.#work;
+    while (work.length > 0) {
+      const f = work[work.length - 1]!;
+      switch (f.kind) {
+        case F_LIST:
+          this.#stepList(f);
+          break;
+        case F_DICT:
+          this.#stepDict(f);
+          break;
+        case F_TUPLE:
+          this.#stepTuple(f);
+          break;
+        case F_ADDITEMS:
+          this.#stepAddItems(f);
+          break;
+        case F_FROZENSET:
+          this.#stepFrozenSet(f);
+          break;
+        default:
+          this.#stepSteps(f);
+      }
+    }
+  }
+
+  /** APPEND / APPENDS batches; `exact` follows batch_list_exact, else batch_list (generic). */
+  #stepList(f: Frame): void {
+    const w = this.#w;
+    const items = f.items;
+    if (!this.#bin) {
+      if (f.pending !== 0) w.byte(0x61); // APPEND
+      f.pending = 0;
+      if (f.i < f.n) {
+        f.pending = 1;
+        f.label = `[${f.i}]`;
+        this.#save(items[f.i++], true);
+      } else {
+        this.#work.pop();
+      }
+      return;
+    }
+    if (f.pending !== 0) w.byte(f.pending === 1 ? 0x61 : 0x65); // APPEND : APPENDS
+    f.pending = 0;
+    if (f.i >= f.n) {
+      this.#work.pop();
+      return;
+    }
+    let single: boolean;
+    if (f.i % BATCHSIZE === 0) {
+      single = f.exact ? f.n === 1 : f.n - f.i === 1;
+      if (!single) w.byte(0x28); // MARK
+    } else {
+      single = false;
+    }
+    f.label = `[${f.i}]`;
+    const item = items[f.i++];
+    if (f.i % BATCHSIZE === 0 || f.i === f.n) f.pending = single ? 1 : 2;
+    this.#save(item, true);
+  }
+
+  /** SETITEM / SETITEMS batches over flattened entries; `exact` follows batch_dict_exact. */
+  #stepDict(f: Frame): void {
+    const w = this.#w;
+    const items = f.items;
+    const slots = f.n * 2;
+    if (!this.#bin) {
+      if (f.pending !== 0) w.byte(0x73); // SETITEM
+      f.pending = 0;
+      if (f.i < slots) {
+        if (f.i % 2 === 1) f.pending = 1;
+        f.label = dictLabel(items[f.i - (f.i % 2)]);
+        this.#save(items[f.i++], true);
+      } else {
+        this.#work.pop();
+      }
+      return;
+    }
+    if (f.pending !== 0) w.byte(f.pending === 1 ? 0x73 : 0x75); // SETITEM : SETITEMS
+    f.pending = 0;
+    if (f.i >= slots) {
+      this.#work.pop();
+      return;
+    }
+    const pair = f.i >> 1;
+    if (f.i % 2 === 0 && pair % BATCHSIZE === 0) {
+      const single = f.exact ? f.n === 1 : f.n - pair === 1;
+      if (!single) w.byte(0x28); // MARK
+      f.obj = single; // remember the batch's form while its items are saved
+    }
+    f.label = dictLabel(items[f.i - (f.i % 2)]);
+    const slot = f.i++;
+    if (slot % 2 === 1 && ((pair + 1) % BATCHSIZE === 0 || pair + 1 === f.n))
+      f.pending = f.obj === true ? 1 : 2;
+    this.#save(items[slot], true);
+  }
+
+  /** Tuple items, then TUPLE1-3 / TUPLE, or POP(s) and GET when saving the items memoized the tuple (recursion). */
+  #stepTuple(f: Frame): void {
+    if (f.i < f.n) {
+      f.label = `[${f.i}]`;
+      this.#save(f.items[f.i++], true);
+      return;
+    }
+    this.#work.pop();
+    const w = this.#w;
+    const n = f.n;
+    const small = n <= 3 && this.#proto >= 2;
+    const index = this.#memo.get(f.obj);
+    if (index !== undefined) {
+      if (small)
+        for (let i = 0; i < n; i++) w.byte(0x30); // POP
+      else if (this.#bin)
+        w.byte(0x31); // POP_MARK
+      else for (let i = 0; i <= n; i++) w.byte(0x30);
+      this.#writeGet(index);
+      return;
+    }
+    w.byte(small ? 0x84 + n : 0x74); // TUPLE1-3 or TUPLE
+    this.#memoize(f.obj);
+  }
+
+  #stepAddItems(f: Frame): void {
+    const w = this.#w;
+    if (f.pending !== 0) w.byte(0x90); // ADDITEMS
+    f.pending = 0;
+    if (f.i >= f.n) {
+      this.#work.pop();
+      return;
+    }
+    if (f.i % BATCHSIZE === 0) w.byte(0x28); // MARK
+    f.label = '{...}';
+    const item = f.items[f.i++];
+    if (f.i % BATCHSIZE === 0 || f.i === f.n) f.pending = 2;
+    this.#save(item, true);
+  }
+
+  #stepFrozenSet(f: Frame): void {
+    if (f.i < f.n) {
+      f.label = '{...}';
+      this.#save(f.items[f.i++], true);
+      return;
+    }
+    this.#work.pop();
+    const index = this.#memo.get(f.obj);
+    if (index !== undefined) {
+      this.#w.byte(0x31); // POP_MARK
+      this.#writeGet(index);
+      return;
+    }
+    this.#w.byte(0x91); // FROZENSET
+    this.#memoize(f.obj);
+  }
+
+  #stepSteps(f: Frame): void {
+    if (f.i >= f.items.length) {
+      this.#work.pop();
+      return;
+    }
+    const kind = f.items[f.i] as number;
+    const arg = f.items[f.i + 1];
+    f.i += 2;
+    switch (kind) {
+      case S_SAVE:
+        this.#save(arg, true);
+        return;
+      case S_OP:
+        this.#w.byte(arg as number);
+        return;
+      case S_MEMO: {
+        const index = this.#memo.get(arg);
+        if (index !== undefined) {
+          this.#w.byte(0x30); // POP
+          this.#writeGet(index);
+        } else {
+          this.#memoize(arg);
+        }
+        return;
+      }
+      case S_LIST: {
+        const items = arg as readonly unknown[];
+        this.#push(F_LIST, null, items, items.length, false).label = '.listitems';
+        return;
+      }
+      case S_DICT: {
+        const pairs = arg as readonly (readonly [unknown, unknown])[];
+        this.#push(F_DICT, null, pairs.flat(), pairs.length, false).label = '.dictitems';
+        return;
+      }
+      case S_ADD: {
+        const items = arg as readonly unknown[];
+        this.#push(F_ADDITEMS, null, items, items.length, false).label = '.setitems';
+        return;
+      }
+      case S_GLOBAL_MEMO:
+        this.#globalMemo.set(arg as string, this.#memoCount);
+        this.#memoize(null);
+        return;
+      default: {
+        const global = arg as PyGlobal;
+        this.#globalLine(0x69, global.module, global.name); // INST
+      }
+    }
+  }
+
+  /** Saves one value: atoms at once, containers by pushing a frame. */
+  #save(value: unknown, allowPersistent: boolean): void {
+    const w = this.#w;
+    if (w.framing) w.boundary();
+    if (allowPersistent && this.#persistentId !== undefined) {
+      const pid = this.#persistentId(value);
+      if (pid !== undefined && pid !== null) {
+        this.#savePersistent(pid);
+        return;
+      }
+    }
+    if (value === null || value === undefined) {
+      w.byte(0x4e); // NONE
+      return;
+    }
+    const type = typeof value;
+    if (type === 'number') {
+      const v = value as number;
+      if (Number.isInteger(v) && !Object.is(v, -0)) this.#saveInt(v);
+      else this.#saveFloat(v);
+      return;
+    }
+    if (type === 'string') {
+      const index = this.#memo.get(value);
+      if (index !== undefined) this.#writeGet(index);
+      else this.#saveString(value as string, value as string);
+      return;
+    }
+    if (type === 'boolean') {
+      if (this.#proto >= 2) w.byte(value ? 0x88 : 0x89);
+      else w.ascii(value ? 'I01\n' : 'I00\n');
+      return;
+    }
+    if (type === 'bigint') {
+      this.#saveBigInt(value as bigint);
+      return;
+    }
+    if (type !== 'object') {
+      throw new PicklingError(`cannot pickle a ${type === 'function' ? 'function' : type}`);
+    }
+    const obj = value as object;
+    const index = this.#memo.get(obj);
+    if (index !== undefined) {
+      this.#writeGet(index);
+      return;
+    }
+    if (Array.isArray(obj)) {
+      if (Object.isFrozen(obj)) this.#saveTuple(obj);
+      else this.#saveList(obj, true);
+      return;
+    }
+    const proto = Object.getPrototypeOf(obj);
+    if (proto === Object.prototype) {
+      this.#saveDict(obj, Object.keys(obj));
+      return;
+    }
+    if (obj instanceof Map) {
+      this.#saveMap(obj);
+      return;
+    }
+    if (obj instanceof Uint8Array) {
+      if (obj instanceof PyByteArray) this.#saveByteArray(obj, obj);
+      else this.#saveBytes(obj, obj);
+      return;
+    }
+    if (obj instanceof PyGlobal) {
+      this.#saveGlobal(obj.module, obj.name);
+      return;
+    }
+    if (obj instanceof PyObject) {
+      this.#saveObject(obj);
+      return;
+    }
+    if (obj instanceof Set) {
+      this.#saveSet(obj);
+      return;
+    }
+    if (obj instanceof PyFloat) {
+      this.#saveFloat(obj.value);
+      return;
+    }
+    if (obj instanceof FreshString) {
+      this.#saveString(obj.text, null);
+      return;
+    }
+    if (obj instanceof PyComplex) {
+      this.#saveReduce(G_COMPLEX, [new PyFloat(obj.real), new PyFloat(obj.imag)], obj);
+      return;
+    }
+    if (obj instanceof PySlice) {
+      this.#saveReduce(G_SLICE, [obj.start, obj.stop, obj.step], obj);
+      return;
+    }
+    if (obj instanceof PyRange) {
+      this.#saveReduce(G_RANGE, [obj.start, obj.stop, obj.step], obj);
+      return;
+    }
+    if (obj instanceof PickleBuffer) {
+      this.#savePickleBuffer(obj);
+      return;
+    }
+    if (obj instanceof ArrayBuffer) {
+      this.#saveBytes(new Uint8Array(obj), obj);
+      return;
+    }
+    if (ArrayBuffer.isView(obj) && !(obj instanceof DataView)) {
+      throw new PicklingError(
+        `cannot pickle a ${obj.constructor.name}: convert it to bytes (new Uint8Array(x.buffer, x.byteOffset, x.byteLength))`,
+      );
+    }
+    if (obj instanceof DataView) {
+      this.#saveBytes(new Uint8Array(obj.buffer, obj.byteOffset, obj.byteLength), obj);
+      return;
+    }
+    const name = (obj as { constructor?: { name?: unknown } }).constructor?.name;
+    throw new PicklingError(
+      `cannot pickle ${typeof name === 'string' && name !== '' ? `a ${name} instance` : 'this object'}: brine pickles plain data, Map, Set, typed bytes and its own Python value classes`,
+    );
+  }
+
+  #savePersistent(pid: unknown): void {
+    if (this.#bin) {
+      this.#save(pid, false);
+      this.#w.byte(0x51); // BINPERSID
+      return;
+    }
+    if (typeof pid !== 'string' || !/^[\x20-\x7e]*$/.test(pid) || pid.includes('\n')) {
+      throw new PicklingError('persistent IDs in protocol 0 must be ASCII strings');
+    }
+    this.#w.ascii(`P${pid}\n`);
+  }
+
+  #writeGet(index: number): void {
+    const w = this.#w;
+    if (!this.#bin) w.ascii(`g${index}\n`);
+    else if (index < 256) w.byte2(0x68, index);
+    else {
+      w.byte(0x6a);
+      w.u32(index);
+    }
+  }
+
+  /** Records `obj` at the next memo index and writes the memo opcode. `obj` null: memoize without a key. */
+  #memoize(obj: unknown): void {
+    const index = this.#memoCount++;
+    if (obj !== null) this.#memo.set(obj, index);
+    this.#writePut(index);
+  }
+
+  #writePut(index: number): void {
+    const w = this.#w;
+    if (this.#proto >= 4)
+      w.byte(0x94); // MEMOIZE
+    else if (!this.#bin) w.ascii(`p${index}\n`);
+    else if (index < 256) w.byte2(0x71, index);
+    else {
+      w.byte(0x72);
+      w.u32(index);
+    }
+  }
+
+  #saveInt(v: number): void {
+    const w = this.#w;
+    if (v >= -0x80000000 && v <= 0x7fffffff) {
+      if (!this.#bin) w.ascii(`I${v}\n`);
+      else if (v >= 0 && v < 0x100) w.byte2(0x4b, v);
+      else if (v >= 0 && v < 0x10000) {
+        w.ensure(3);
+        w.buf[w.pos++] = 0x4d;
+        w.buf[w.pos++] = v & 0xff;
+        w.buf[w.pos++] = v >> 8;
+      } else {
+        w.byte(0x4a);
+        w.i32(v);
+      }
+      return;
+    }
+    this.#saveBigInt(BigInt(v));
+  }
+
+  #saveBigInt(v: bigint): void {
+    const w = this.#w;
+    if (v >= -0x80000000n && v <= 0x7fffffffn) {
+      this.#saveInt(Number(v));
+      return;
+    }
+    if (this.#proto < 2) {
+      w.ascii(`L${v}L\n`);
+      return;
+    }
+    const bytes = longBytes(v);
+    if (bytes.length < 256) {
+      w.byte2(0x8a, bytes.length);
+    } else {
+      w.byte(0x8b);
+      w.i32(bytes.length);
+    }
+    w.bytes(bytes);
+  }
+
+  #saveFloat(v: number): void {
+    const w = this.#w;
+    if (this.#bin) {
+      w.byte(0x47);
+      w.f64be(v);
+    } else {
+      w.ascii(`F${formatFloatRepr(v)}\n`);
+    }
+  }
+
+  /** A str: UNICODE (protocol 0), SHORT_BINUNICODE, BINUNICODE or BINUNICODE8; then memoized (by value, or not at all for `key` null). */
+  #saveString(text: string, key: string | null): void {
+    const w = this.#w;
+    if (!this.#bin) {
+      w.byte(0x56);
+      w.ascii(rawUnicodeEscape(text));
+      w.byte(0x0a);
+    } else {
+      const n = utf8Length(text);
+      let header: number[];
+      if (n < 256 && this.#proto >= 4) header = [0x8c, n];
+      else if (n <= 0xffffffff) header = [0x58, n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, n >>> 24];
+      else if (this.#proto >= 4) header = [0x8d, ...size8(n)];
+      else throw new PicklingError('cannot serialize a string larger than 4 GiB at protocols below 4');
+      w.payload(header, n, (writer) => writer.utf8(text, n));
+    }
+    this.#memoize(key);
+  }
+
+  /** bytes: SHORT_BINBYTES / BINBYTES / BINBYTES8, or `_codecs.encode(latin1, 'latin1')` below protocol 3. */
+  #saveBytes(data: Uint8Array, obj: object): void {
+    if (this.#proto < 3) {
+      if (data.length === 0) this.#saveReduce(G_BYTES, [], obj);
+      else this.#saveReduce(G_CODECS_ENCODE, [new FreshString(latin1(data)), 'latin1'], obj);
+      return;
+    }
+    this.#writeBytes(data);
+    this.#memoize(obj);
+  }
+
+  #writeBytes(data: Uint8Array): void {
+    const n = data.length;
+    let header: number[];
+    if (n < 256) header = [0x43, n];
+    else if (n <= 0xffffffff) header = [0x42, n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, n >>> 24];
+    else if (this.#proto >= 4) header = [0x8e, ...size8(n)];
+    else throw new PicklingError('cannot serialize a bytes object larger than 4 GiB at protocols below 4');
+    this.#w.payload(header, n, (w) => w.bytes(data));
+  }
+
+  /** bytearray: BYTEARRAY8 at protocol 5, else `bytearray(bytes)` through REDUCE. */
+  #saveByteArray(data: Uint8Array, obj: object): void {
+    if (this.#proto < 5) {
+      this.#saveReduce(G_BYTEARRAY, data.length === 0 ? [] : [new Uint8Array(data)], obj);
+      return;
+    }
+    this.#w.payload([0x96, ...size8(data.length)], data.length, (w) => w.bytes(data));
+    this.#memoize(obj);
+  }
+
+  #savePickleBuffer(buffer: PickleBuffer): void {
+    if (this.#proto < 5) throw new PicklingError('PickleBuffer can only be pickled with protocol >= 5');
+    const inBand = this.#bufferCallback === undefined || this.#bufferCallback(buffer) !== false;
+    if (inBand) {
+      if (buffer.readonly) this.#writeBytes(buffer.data);
+      else
+        this.#w.payload([0x96, ...size8(buffer.data.length)], buffer.data.length, (w) =>
+          w.bytes(buffer.data),
+        );
+      this.#memoize(buffer);
+      return;
+    }
+    this.#w.byte(0x97); // NEXT_BUFFER
+    if (buffer.readonly) this.#w.byte(0x98); // READONLY_BUFFER
+  }
+
+  #saveList(list: readonly unknown[], exact: boolean): void {
+    if (this.#bin)
+      this.#w.byte(0x5d); // EMPTY_LIST
+    else this.#w.byte2(0x28, 0x6c); // MARK LIST
+    this.#memoize(list);
+    if (list.length > 0) this.#push(F_LIST, list, list, list.length, exact);
+  }
+
+  #saveTuple(items: readonly unknown[]): void {
+    const n = items.length;
+    if (n === 0) {
+      if (this.#bin)
+        this.#w.byte(0x29); // EMPTY_TUPLE
+      else this.#w.byte2(0x28, 0x74); // MARK TUPLE
+      return;
+    }
+    if (!(n <= 3 && this.#proto >= 2)) this.#w.byte(0x28); // MARK
+    this.#push(F_TUPLE, items, items, n, true);
+  }
+
+  #saveDict(obj: object, keys: string[]): void {
+    if (this.#bin)
+      this.#w.byte(0x7d); // EMPTY_DICT
+    else this.#w.byte2(0x28, 0x64); // MARK DICT
+    this.#memoize(obj);
+    if (keys.length === 0) return;
+    const record = obj as Record<string, unknown>;
+    const entries = new Array<unknown>(keys.length * 2);
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]!;
+      entries[2 * i] = key;
+      entries[2 * i + 1] = record[key];
+    }
+    this.#push(F_DICT, null, entries, keys.length, true);
+  }
+
+  #saveMap(map: Map<unknown, unknown>): void {
+    if (this.#bin) this.#w.byte(0x7d);
+    else this.#w.byte2(0x28, 0x64);
+    this.#memoize(map);
+    if (map.size === 0) return;
+    const entries = new Array<unknown>(map.size * 2);
+    let i = 0;
+    for (const [k, v] of map) {
+      entries[i++] = k;
+      entries[i++] = v;
+    }
+    this.#push(F_DICT, null, entries, map.size, true);
+  }
+
+  #saveSet(set: Set<unknown>): void {
+    const frozen = set instanceof FrozenSet;
+    if (this.#proto < 4) {
+      this.#saveReduce(frozen ? G_FROZENSET : G_SET, [[...set]], set);
+      return;
+    }
+    const items = [...set];
+    if (frozen) {
+      this.#w.byte(0x28); // MARK
+      this.#push(F_FROZENSET, set, items, items.length, true);
+      return;
+    }
+    this.#w.byte(0x8f); // EMPTY_SET
+    this.#memoize(set);
+    if (items.length > 0) this.#push(F_ADDITEMS, set, items, items.length, true);
+  }
+
+  /** A global: EXT1/2/4, STACK_GLOBAL (protocol 4+), getattr for dotted names below 4, or GLOBAL. */
+  #saveGlobal(module: string, name: string): void {
+    const key = `${module}\n${name}`;
+    const known = this.#globalMemo.get(key);
+    if (known !== undefined) {
+      this.#writeGet(known);
+      return;
+    }
+    const code = this.#proto >= 2 ? this.#extensions?.get(key) : undefined;
+    if (code !== undefined) {
+      const w = this.#w;
+      if (code <= 0xff) w.byte2(0x82, code);
+      else if (code <= 0xffff) {
+        w.byte2(0x83, code & 0xff);
+        w.byte(code >> 8);
+      } else {
+        w.byte(0x84);
+        w.i32(code);
+      }
+      return;
+    }
+    if (this.#proto >= 4) {
+      this.#save(module, false);
+      this.#save(name, false);
+      this.#w.byte(0x93); // STACK_GLOBAL
+    } else {
+      const dot = name.lastIndexOf('.');
+      if (dot > 0) {
+        // Nested class below protocol 4: getattr(Outer, 'Inner'), as pickle does.
+        const parent = new PyGlobal(module, name.slice(0, dot));
+        const args = Object.freeze([parent, name.slice(dot + 1)]);
+        this.#pushSteps([S_SAVE, G_GETATTR, S_SAVE, args, S_OP, 0x52, S_GLOBAL_MEMO, key], '');
+        return;
+      }
+      this.#globalLine(0x63, module, name); // GLOBAL
+    }
+    this.#globalMemo.set(key, this.#memoCount);
+    this.#memoize(null);
+  }
+
+  #globalLine(opcode: number, module: string, name: string): void {
+    if (this.#proto < 3 && this.#fixImports) {
+      const mapped = reverseNames.get(`${module}\n${name}`);
+      if (mapped !== undefined) [module, name] = mapped;
+      else module = reverseImports.get(module) ?? module;
+    }
+    const line = `${module}\n${name}\n`;
+    const w = this.#w;
+    w.byte(opcode);
+    if (this.#proto >= 3) {
+      w.utf8(line, utf8Length(line));
+    } else {
+      if (!/^[\x00-\x7f]*$/.test(line)) {
+        throw new PicklingError(
+          `cannot pickle global identifier '${module}.${name}' using pickle protocol ${this.#proto}: not ASCII`,
+        );
+      }
+      w.ascii(line);
+    }
+  }
+
+  #pushSteps(steps: unknown[], label: string): void {
+    this.#push(F_STEPS, null, steps, 0, false).label = label;
+  }
+
+  /** `callable(*args)` then memoize `obj`, as save_reduce does for built-in values. */
+  #saveReduce(callable: PyGlobal, args: unknown[], obj: object): void {
+    this.#pushSteps([S_SAVE, callable, S_SAVE, Object.freeze(args), S_OP, 0x52, S_MEMO, obj], '');
+  }
+
+  /** Writes a PyObject back the way it was built. */
+  #saveObject(obj: PyObject): void {
+    const proto = this.#proto;
+    const steps: unknown[] = [];
+    let kind = obj.kind;
+    let callable = obj.callable;
+    let args: readonly unknown[] = obj.args;
+    let kwargs = obj.kwargs;
+    // copyreg.__newobj__ / __newobj_ex__ calls are what NEWOBJ / NEWOBJ_EX mean (save_reduce rewrites them).
+    if (
+      kind === 'reduce' &&
+      callable instanceof PyGlobal &&
+      callable.module === 'copyreg' &&
+      args.length > 0
+    ) {
+      if (callable.name === '__newobj__' && proto >= 2) {
+        kind = 'newobj';
+        callable = args[0];
+        args = Object.freeze(args.slice(1));
+      } else if (callable.name === '__newobj_ex__' && proto >= 4 && args.length === 3) {
+        kind = 'newobj_ex';
+        callable = args[0];
+        kwargs = args[2];
+        args = args[1] as readonly unknown[];
+      }
+    }
+    if (kind === 'newobj' && proto < 2) {
+      kind = 'reduce';
+      args = Object.freeze([callable, ...args]);
+      callable = G_NEWOBJ;
+    } else if (kind === 'newobj_ex' && proto < 4) {
+      kind = 'reduce';
+      args = Object.freeze([callable, args, kwargs]);
+      callable = G_NEWOBJ_EX;
+    }
+    if ((kind === 'inst' || kind === 'obj') && !(callable instanceof PyGlobal)) kind = 'obj';
+    switch (kind) {
+      case 'newobj':
+        steps.push(S_SAVE, callable, S_SAVE, args, S_OP, 0x81);
+        break;
+      case 'newobj_ex':
+        steps.push(S_SAVE, callable, S_SAVE, args, S_SAVE, kwargs, S_OP, 0x92);
+        break;
+      case 'inst':
+        steps.push(S_OP, 0x28);
+        for (const arg of args) steps.push(S_SAVE, arg);
+        steps.push(S_INST, callable);
+        break;
+      case 'obj':
+        if (proto >= 1) {
+          steps.push(S_OP, 0x28, S_SAVE, callable);
+          for (const arg of args) steps.push(S_SAVE, arg);
+          steps.push(S_OP, 0x6f);
+        } else {
+          steps.push(S_SAVE, callable, S_SAVE, args, S_OP, 0x52);
+        }
+        break;
+      default:
+        steps.push(S_SAVE, callable, S_SAVE, args, S_OP, 0x52);
+    }
+    steps.push(S_MEMO, obj);
+    if (obj.listitems !== null) steps.push(S_LIST, obj.listitems);
+    if (obj.dictitems !== null) steps.push(S_DICT, obj.dictitems);
+    if (obj.setitems !== null && proto >= 4) steps.push(S_ADD, obj.setitems);
+    if (obj.state !== undefined) steps.push(S_SAVE, obj.state, S_OP, 0x62);
+    this.#pushSteps(steps, '');
+  }
+}
+
+function dictLabel(key: unknown): string {
+  if (typeof key === 'string') return /^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`;
+  if (typeof key === 'number' || typeof key === 'bigint') return `[${key}]`;
+  return '[key]';
+}
+
+function latin1(data: Uint8Array): string {
+  let out = '';
+  for (let i = 0; i < data.length; i += 0x1000) {
+    out += String.fromCharCode.apply(null, data.subarray(i, i + 0x1000) as unknown as number[]);
+  }
+  return out;
+}
+
+/** An 8-byte little-endian size. */
+function size8(n: number): number[] {
+  const out: number[] = [];
+  let v = n;
+  for (let i = 0; i < 8; i++) {
+    out.push(v % 256);
+    v = Math.floor(v / 256);
+  }
+  return out;
+}
+
+/** The minimal little-endian two's-complement bytes of `v`, as `_pickle.c` save_long writes them. */
+function longBytes(v: bigint): Uint8Array {
+  const negative = v < 0n;
+  const nbits = (negative ? -v : v).toString(2).length;
+  let nbytes = (nbits >> 3) + 1;
+  const hex = BigInt.asUintN(8 * nbytes, v)
+    .toString(16)
+    .padStart(2 * nbytes, '0');
+  const out = new Uint8Array(nbytes);
+  for (let i = 0; i < nbytes; i++)
+    out[i] = Number.parseInt(hex.slice(hex.length - 2 * (i + 1), hex.length - 2 * i), 16);
+  // A negative value may carry one redundant 0xff byte.
+  if (negative && nbytes > 1 && out[nbytes - 1] === 0xff && (out[nbytes - 2]! & 0x80) !== 0) nbytes--;
+  return out.subarray(0, nbytes);
+}
+
+/** Python's pickle `raw-unicode-escape` for the UNICODE opcode, with `\\`, NUL, LF, CR and 0x1a escaped too. */
+function rawUnicodeEscape(text: string): string {
+  let out = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+      const d = text.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        const cp = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+        out += `\\U${cp.toString(16).padStart(8, '0')}`;
+        i++;
+        continue;
+      }
+    }
+    if (c >= 0x100 || c === 0x5c || c === 0 || c === 0x0a || c === 0x0d || c === 0x1a) {
+      out += `\\u${c.toString(16).padStart(4, '0')}`;
+    } else {
+      out += String.fromCharCode(c);
+    }
+  }
+  return out;
+}
+
+/**
+ * Pickles a value, like Python's `pickle.dumps`: protocol 5 by default.
+ *
+ * @param value the value (see the value model in the README).
+ * @param options see {@link DumpOptions}.
+ * @returns the pickle bytes.
+ * @throws {@link PicklingError} for a value that cannot be pickled, with the path to it.
+ *
+ * @example Write a pickle Python can load
+ * ```ts
+ * import { dumps, tuple } from 'brine';
+ * const data = dumps({ name: 'Ada', scores: [1, 2.5], pair: tuple(1, 2) }, { protocol: 4 });
+ * ```
+ */
+export function dumps(value: unknown, options?: DumpOptions): Uint8Array {
+  return new Pickler(options).dump(value);
+}
