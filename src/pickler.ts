@@ -15,7 +15,6 @@ import { FrozenSet } from './types/frozen-set.js';
 import { PyByteArray } from './types/py-bytearray.js';
 import { PyGlobal } from './types/py-global.js';
 import { PyObject } from './types/py-object.js';
-import { isTuple } from './types/tuple.js';
 import { utf8Length, Writer } from './writer.js';
 
 /** Options of {@link dumps} and {@link Pickler}. */
@@ -793,7 +792,7 @@ export class Pickler {
     if (this.#proto >= 3) {
       w.utf8(line, utf8Length(line));
     } else {
-      if (!/^[\x00-\x7f]*$/.test(line)) {
+      if (!isAscii(line)) {
         throw new PicklingError(
           `cannot pickle global identifier '${module}.${name}' using pickle protocol ${this.#proto}: not ASCII`,
         );
@@ -878,6 +877,11 @@ export class Pickler {
     if (obj.state !== undefined) steps.push(S_SAVE, obj.state, S_OP, 0x62);
     this.#pushSteps(steps, '');
   }
+}
+
+function isAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) >= 0x80) return false;
+  return true;
 }
 
 function dictLabel(key: unknown): string {
