@@ -1,8 +1,9 @@
 /**
  * The unpickler: one pass over the input, one function with one `switch` over
- * the opcode byte, state in locals (models.md B.1, C.1). Nothing a pickle names
- * is executed: globals resolve only through the {@link Registry}, and what it
- * does not hold stays inert (`PyGlobal`, `PyObject`).
+ * the opcode byte, state in locals (V8 keeps them in registers and compiles
+ * the switch to a jump table). Nothing a pickle names is executed: globals
+ * resolve only through the {@link Registry}, and what it does not hold stays
+ * inert (`PyGlobal`, `PyObject`).
  *
  * @module
  */
@@ -378,7 +379,7 @@ export class Unpickler {
             if (nl - pos === 2 && data[pos] === 0x30 && (data[pos + 1] === 0x30 || data[pos + 1] === 0x31)) {
               stack.push(data[pos + 1] === 0x31);
             } else {
-              stack.push(parseDecimalInt(decodeLatin1(data, pos, nl - pos)));
+              stack.push(parseIntText(data, pos, nl));
             }
             pos = nl + 1;
             continue;
@@ -398,7 +399,7 @@ export class Unpickler {
             if (nl < 0) throw this.#truncated(pos, dataEnd - pos + 1, frameEnd);
             if (data[nl - 1] === 0x0d) throw crLine(data);
             const stop = nl > pos && data[nl - 1] === 0x4c ? nl - 1 : nl;
-            stack.push(parseDecimalInt(decodeLatin1(data, pos, stop - pos)));
+            stack.push(parseIntText(data, pos, stop));
             pos = nl + 1;
             continue;
           }
@@ -530,7 +531,7 @@ export class Unpickler {
             fence = fenceOf(marks);
             if ((stack.length - mark) % 2 !== 0) throw new LoadFailure('odd number of items for DICT');
             const dict = newDict(stack, mark, dictsAsMap);
-            stack.length = mark;
+            truncate(stack, mark);
             stack.push(dict);
             continue;
           }
@@ -547,7 +548,7 @@ export class Unpickler {
             } else {
               for (let i = mark; i < n; i++) appendTo(target, stack[i], 'APPENDS');
             }
-            stack.length = mark;
+            truncate(stack, mark);
             continue;
           }
           case 0x67: {
@@ -555,7 +556,7 @@ export class Unpickler {
             const nl = lineEnd(data, pos, end);
             if (nl < 0) throw this.#truncated(pos, dataEnd - pos + 1, frameEnd);
             if (data[nl - 1] === 0x0d) throw crLine(data);
-            const index = parseMemoIndex(decodeLatin1(data, pos, nl - pos));
+            const index = parseIndexText(data, pos, nl);
             pos = nl + 1;
             stack.push(this.#memoGet(index));
             continue;
@@ -575,7 +576,7 @@ export class Unpickler {
             const mark = popMark(marks);
             fence = fenceOf(marks);
             const args = mark === stack.length ? EMPTY_TUPLE : markTuple(stack.slice(mark));
-            stack.length = mark;
+            truncate(stack, mark);
             stack.push(this.#instantiate('inst', this.#findGlobal(module, name), args));
             continue;
           }
@@ -589,7 +590,7 @@ export class Unpickler {
             const mark = popMark(marks);
             fence = fenceOf(marks);
             const list = stack.slice(mark);
-            stack.length = mark;
+            truncate(stack, mark);
             stack.push(list);
             continue;
           }
@@ -600,7 +601,7 @@ export class Unpickler {
             if (mark >= stack.length) throw underflow();
             const cls = stack[mark];
             const args = mark + 1 === stack.length ? EMPTY_TUPLE : markTuple(stack.slice(mark + 1));
-            stack.length = mark;
+            truncate(stack, mark);
             stack.push(this.#instantiate('obj', cls, args));
             continue;
           }
@@ -609,7 +610,7 @@ export class Unpickler {
             const nl = lineEnd(data, pos, end);
             if (nl < 0) throw this.#truncated(pos, dataEnd - pos + 1, frameEnd);
             if (data[nl - 1] === 0x0d) throw crLine(data);
-            const index = parseMemoIndex(decodeLatin1(data, pos, nl - pos));
+            const index = parseIndexText(data, pos, nl);
             pos = nl + 1;
             if (stack.length <= fence) throw underflow();
             memoLen += memoSet(memo, index, stack[stack.length - 1]);
@@ -644,7 +645,7 @@ export class Unpickler {
             const mark = popMark(marks);
             fence = fenceOf(marks);
             const t = mark === stack.length ? EMPTY_TUPLE : markTuple(stack.slice(mark));
-            stack.length = mark;
+            truncate(stack, mark);
             stack.push(t);
             continue;
           }
@@ -660,7 +661,7 @@ export class Unpickler {
             } else {
               stack[mark - 1] = this.#setItems(target, stack, mark);
             }
-            stack.length = mark;
+            truncate(stack, mark);
             continue;
           }
           case 0x7d: // EMPTY_DICT
@@ -787,7 +788,7 @@ export class Unpickler {
             if (mark === 0 || mark > stack.length) throw underflow();
             if (mark === stack.length) continue; // nothing to add: CPython returns early
             addItems(stack[mark - 1], stack, mark);
-            stack.length = mark;
+            truncate(stack, mark);
             continue;
           }
           case 0x91: {
@@ -795,7 +796,7 @@ export class Unpickler {
             const mark = popMark(marks);
             fence = fenceOf(marks);
             const set = new FrozenSet(stack.slice(mark));
-            stack.length = mark;
+            truncate(stack, mark);
             stack.push(set);
             continue;
           }
@@ -1309,6 +1310,47 @@ function checkName(name: string, what: 'module' | 'name'): void {
   }
 }
 
+/** Drops the stack above `length`: pops for a few items (the length setter is a slow builtin call). */
+function truncate(stack: unknown[], length: number): void {
+  if (stack.length - length <= 16) {
+    while (stack.length > length) stack.pop();
+  } else {
+    stack.length = length;
+  }
+}
+
+/** A decimal int from text bytes: plain digits straight from the bytes, anything else through `int()`'s rules. */
+function parseIntText(data: Uint8Array, start: number, end: number): number | bigint {
+  let i = start;
+  const negative = data[i] === 0x2d;
+  if (negative) i++;
+  if (end - i > 0 && end - i <= 15) {
+    let value = 0;
+    for (; i < end; i++) {
+      const d = data[i]! - 0x30;
+      if (d < 0 || d > 9) break;
+      value = value * 10 + d;
+    }
+    if (i === end) return negative ? (value === 0 ? 0 : -value) : value;
+  }
+  return parseDecimalInt(decodeLatin1(data, start, end - start));
+}
+
+/** A memo index (GET, PUT) from text bytes. */
+function parseIndexText(data: Uint8Array, start: number, end: number): number {
+  if (end - start > 0 && end - start <= 15) {
+    let value = 0;
+    let i = start;
+    for (; i < end; i++) {
+      const d = data[i]! - 0x30;
+      if (d < 0 || d > 9) break;
+      value = value * 10 + d;
+    }
+    if (i === end) return value;
+  }
+  return parseMemoIndex(decodeLatin1(data, start, end - start));
+}
+
 /** Stores a memo entry; returns 1 when the index was unused (the memo has one more entry), else 0. */
 function memoSet(memo: unknown[], index: number, value: unknown): number {
   const added = memo[index] === undefined ? 1 : 0;
@@ -1336,8 +1378,9 @@ function fenceOf(marks: number[]): number {
 
 /** Index of the newline that ends the line at `pos`, or -1 when there is none before `end`. */
 function lineEnd(data: Uint8Array, pos: number, end: number): number {
-  const nl = data.indexOf(0x0a, pos);
-  return nl >= end ? -1 : nl;
+  // A loop: lines are short, and Buffer#indexOf is a slow call for a few bytes.
+  for (let i = pos; i < end; i++) if (data[i] === 0x0a) return i;
+  return -1;
 }
 
 /** An 8-byte little-endian length, refused when it exceeds what any input could hold (2^53). */
