@@ -9,7 +9,14 @@ export { isPickleError, PickleError, PicklingError, UnpicklingError } from './er
 export { OPCODE_BY_CODE, OPCODES, type OpcodeInfo, opcodeName } from './opcodes.js';
 export type { LoadOptions } from './options.js';
 export { DEFAULT_PROTOCOL, type DumpOptions, dumps, Pickler } from './pickler.js';
-export { defaultRegistry, type ReconstructContext, type Reconstructor, Registry } from './registry.js';
+export {
+  type ClassOptions,
+  type ClassReduction,
+  defaultRegistry,
+  type ReconstructContext,
+  type Reconstructor,
+  Registry,
+} from './registry.js';
 export { PickleBuffer, PyComplex, PyFloat, PyRange, PySlice } from './types/builtins.js';
 export { FrozenSet } from './types/frozen-set.js';
 export { PyByteArray } from './types/py-bytearray.js';

@@ -10,6 +10,7 @@
 import { PicklingError } from './errors.js';
 import { formatFloatRepr } from './floats.js';
 import { REVERSE_IMPORT_MAPPING, REVERSE_NAME_MAPPING } from './reconstructors/compat-names.js';
+import type { ClassEntry, Registry } from './registry.js';
 import { PickleBuffer, PyComplex, PyFloat, PyRange, PySlice } from './types/builtins.js';
 import { FrozenSet } from './types/frozen-set.js';
 import { PyByteArray } from './types/py-bytearray.js';
@@ -36,6 +37,8 @@ export interface DumpOptions {
   bufferCallback?: (buffer: PickleBuffer) => unknown;
   /** The extension registry, like `copyreg.add_extension`: code -> `[module, name]`. */
   extensions?: ReadonlyMap<number, readonly [string, string]>;
+  /** JS classes registered as Python classes (`registry.registerClass`). */
+  registry?: Registry;
 }
 
 /** The protocol `dumps` writes by default: the highest. */
@@ -117,6 +120,7 @@ export class Pickler {
   readonly #persistentId: ((value: unknown) => unknown) | undefined;
   readonly #bufferCallback: ((buffer: PickleBuffer) => unknown) | undefined;
   readonly #extensions: Map<string, number> | null;
+  readonly #registry: Registry | undefined;
   readonly #w = new Writer();
   /** Objects by identity and strings by value -> memo index. */
   #memo = new Map<unknown, number>();
@@ -135,6 +139,7 @@ export class Pickler {
     this.#fixImports = options?.fixImports ?? true;
     this.#persistentId = options?.persistentId;
     this.#bufferCallback = options?.bufferCallback;
+    this.#registry = options?.registry;
     this.#extensions = options?.extensions
       ? new Map([...options.extensions].map(([code, [m, n]]) => [`${m}\n${n}`, code]))
       : null;
@@ -511,6 +516,11 @@ export class Pickler {
       this.#saveBytes(new Uint8Array(obj.buffer, obj.byteOffset, obj.byteLength), obj);
       return;
     }
+    const entry = this.#registry?.classFor((obj as { constructor?: unknown }).constructor);
+    if (entry !== undefined) {
+      this.#saveClassInstance(obj, entry);
+      return;
+    }
     const name = (obj as { constructor?: { name?: unknown } }).constructor?.name;
     throw new PicklingError(
       `cannot pickle ${typeof name === 'string' && name !== '' ? `a ${name} instance` : 'this object'}: brine pickles plain data, Map, Set, typed bytes and its own Python value classes`,
@@ -810,8 +820,23 @@ export class Pickler {
     this.#pushSteps([S_SAVE, callable, S_SAVE, Object.freeze(args), S_OP, 0x52, S_MEMO, obj], '');
   }
 
+  /** An instance of a registered JS class: NEWOBJ (NEWOBJ_EX with kwargs) of its Python class, then items and BUILD. */
+  #saveClassInstance(obj: object, entry: ClassEntry): void {
+    const r = entry.reduce(obj);
+    const inert = new PyObject(
+      r.kwargs === undefined ? 'newobj' : 'newobj_ex',
+      new PyGlobal(entry.module, entry.name),
+      Object.freeze([...(r.args ?? [])]),
+      r.kwargs ?? null,
+    );
+    inert.state = r.state;
+    inert.listitems = r.listitems === undefined ? null : [...r.listitems];
+    inert.dictitems = r.dictitems === undefined ? null : r.dictitems.map(([k, v]) => [k, v]);
+    this.#saveObject(inert, obj);
+  }
+
   /** Writes a PyObject back the way it was built. */
-  #saveObject(obj: PyObject): void {
+  #saveObject(obj: PyObject, memoKey: object = obj): void {
     const proto = this.#proto;
     const steps: unknown[] = [];
     let kind = obj.kind;
@@ -870,7 +895,7 @@ export class Pickler {
       default:
         steps.push(S_SAVE, callable, S_SAVE, args, S_OP, 0x52);
     }
-    steps.push(S_MEMO, obj);
+    steps.push(S_MEMO, memoKey);
     if (obj.listitems !== null) steps.push(S_LIST, obj.listitems);
     if (obj.dictitems !== null) steps.push(S_DICT, obj.dictitems);
     if (obj.setitems !== null && proto >= 4) steps.push(S_ADD, obj.setitems);

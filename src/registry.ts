@@ -51,6 +51,72 @@ export interface Reconstructor {
   value?: unknown;
 }
 
+/** How an instance of a registered JS class is written: Python's `__reduce_ex__` answer, in data. */
+export interface ClassReduction {
+  /** Positional arguments of `cls.__new__` (NEWOBJ). Default: none. */
+  args?: readonly unknown[];
+  /** Keyword arguments (NEWOBJ_EX at protocol 4+). Default: none. */
+  kwargs?: Record<string, unknown> | Map<string, unknown>;
+  /** The BUILD state (`__setstate__` argument or `__dict__` update). Omitted: no BUILD. */
+  state?: unknown;
+  /** Items APPENDed after BUILD-less construction (list subclasses). */
+  listitems?: readonly unknown[];
+  /** Pairs SETITEMed (dict subclasses). */
+  dictitems?: readonly (readonly [unknown, unknown])[];
+}
+
+/**
+ * A JS class registered as a Python class, for both directions: instances
+ * dump as `module.name` (NEWOBJ, then BUILD with the state), and that Python
+ * class loads back as an instance of the JS class.
+ */
+export interface ClassOptions<T extends object> {
+  /** Python module of the class (`myapp.models`). */
+  module: string;
+  /** Python (qualified) name of the class (`Point`, `Outer.Inner`). */
+  name: string;
+  /** JS instance to pickle data. Default: no arguments, and the own enumerable properties as a dict state. */
+  reduce?(obj: T): ClassReduction;
+  /** Python arguments to a JS instance (NEWOBJ / REDUCE). Default: a bare instance, `Object.create(cls.prototype)`. */
+  create?(args: Tuple, kwargs: unknown): T;
+  /** BUILD state into the instance. Default: a dict state (or the dicts of a `(dict, slots)` pair) assigned as own properties. */
+  setState?(obj: T, state: unknown): void;
+}
+
+/** A registered class as the pickler sees it. @internal */
+export interface ClassEntry {
+  readonly module: string;
+  readonly name: string;
+  reduce(obj: object): ClassReduction;
+}
+
+/** Default BUILD for registered classes: dict state, or `(dict, slots)`, as own data properties. */
+function assignState(obj: object, state: unknown): void {
+  const parts = Array.isArray(state) && Object.isFrozen(state) && state.length === 2 ? state : [state];
+  for (const part of parts) {
+    if (part === null || part === undefined) continue;
+    const entries =
+      part instanceof Map ? [...part] : typeof part === 'object' ? Object.entries(part as object) : undefined;
+    if (entries === undefined) throw new TypeError('the state of a registered class must be a dict');
+    for (const [k, v] of entries) {
+      Object.defineProperty(obj, String(k), {
+        value: v,
+        writable: true,
+        enumerable: true,
+        configurable: true,
+      });
+    }
+  }
+}
+
+function defaultReduce(obj: object): ClassReduction {
+  const state: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(obj)) {
+    Object.defineProperty(state, k, { value: v, writable: true, enumerable: true, configurable: true });
+  }
+  return { args: [], state };
+}
+
 function key(module: string, name: string): string {
   return `${module}\n${name}`;
 }
@@ -75,6 +141,7 @@ function key(module: string, name: string): string {
  */
 export class Registry {
   readonly #entries: Map<string, Reconstructor>;
+  readonly #classes = new Map<Function, ClassEntry>();
   #frozen = false;
 
   /** A registry with the safe built-ins, or empty with `{ builtins: false }`. */
@@ -96,6 +163,41 @@ export class Registry {
     return this;
   }
 
+  /**
+   * Registers a JS class as the Python class `module.name`, both ways: its
+   * instances dump as that class (NEWOBJ and BUILD, as Python pickles a plain
+   * class), and pickles of that class load as instances of `cls`.
+   *
+   * @example A Python class and a JS class for the same data
+   * ```ts
+   * import { Registry, dumps, loads } from 'brine';
+   * class Point { constructor(public x = 0, public y = 0) {} }
+   * const registry = new Registry().registerClass(Point, { module: 'myapp.geometry', name: 'Point' });
+   * const back = loads(dumps(new Point(1, 2), { registry }), { registry }); // a Point
+   * ```
+   */
+  registerClass<T extends object>(cls: abstract new (...args: never[]) => T, options: ClassOptions<T>): this {
+    const create = options.create ?? (() => Object.create(cls.prototype) as T);
+    const setState = options.setState ?? assignState;
+    this.register(options.module, options.name, {
+      call: (args) => create(args, null),
+      construct: (args, kwargs) => create(args, kwargs),
+      setState: (obj, state) => setState(obj as T, state),
+    });
+    const reduce = options.reduce ?? defaultReduce;
+    this.#classes.set(cls, {
+      module: options.module,
+      name: options.name,
+      reduce: reduce as (obj: object) => ClassReduction,
+    });
+    return this;
+  }
+
+  /** The registered class entry for a JS constructor, if any. @internal */
+  classFor(ctor: unknown): ClassEntry | undefined {
+    return typeof ctor === 'function' ? this.#classes.get(ctor) : undefined;
+  }
+
   /** The reconstructor of `module.name`, if any. */
   get(module: string, name: string): Reconstructor | undefined {
     return this.#entries.get(key(module, name));
@@ -115,6 +217,7 @@ export class Registry {
   clone(): Registry {
     const copy = new Registry({ builtins: false });
     for (const [k, v] of this.#entries) copy.#entries.set(k, v);
+    for (const [k, v] of this.#classes) copy.#classes.set(k, v);
     return copy;
   }
 
