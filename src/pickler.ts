@@ -11,6 +11,7 @@ import { PicklingError } from './errors.js';
 import { formatFloatRepr } from './floats.js';
 import { REVERSE_IMPORT_MAPPING, REVERSE_NAME_MAPPING } from './reconstructors/compat-names.js';
 import type { ClassEntry, Registry } from './registry.js';
+import { StringMemo } from './string-memo.js';
 import { PickleBuffer, PyComplex, PyFloat, PyRange, PySlice } from './types/builtins.js';
 import { FrozenSet } from './types/frozen-set.js';
 import { PyByteArray } from './types/py-bytearray.js';
@@ -95,7 +96,9 @@ interface Frame {
   exact: boolean;
   /** Pending suffix: 0 none, 1 the single-item opcode, 2 the batch opcode. */
   pending: number;
-  /** For error paths: how to name the child being saved. */
+  /** The current batch is written in the single-item form (APPEND / SETITEM without MARK). */
+  single: boolean;
+  /** For error paths: what this frame is within its parent (`.listitems`), '' when nothing to add. */
   label: string;
 }
 
@@ -122,8 +125,10 @@ export class Pickler {
   readonly #extensions: Map<string, number> | null;
   readonly #registry: Registry | undefined;
   readonly #w = new Writer();
-  /** Objects by identity and strings by value -> memo index. */
+  /** Objects by identity -> memo index. */
   #memo = new Map<unknown, number>();
+  /** Strings by value -> memo index. */
+  #strings = new StringMemo();
   /** Globals by `module\nname` -> memo index (one class is one object in Python). */
   #globalMemo = new Map<string, number>();
   #memoCount = 0;
@@ -148,6 +153,7 @@ export class Pickler {
   /** Forgets the objects earlier `dump()` calls wrote. */
   clearMemo(): void {
     this.#memo.clear();
+    this.#strings.clear();
     this.#globalMemo.clear();
     this.#memoCount = 0;
   }
@@ -186,12 +192,12 @@ export class Pickler {
   /** Where the value being saved sits: `root` then one step per frame. */
   #path(): string {
     let path = 'root';
-    for (const frame of this.#work) path += frame.label;
+    for (const frame of this.#work) path += frame.label + elementLabel(frame);
     return path;
   }
 
   #push(kind: number, obj: unknown, items: readonly unknown[], n: number, exact: boolean): Frame {
-    const frame: Frame = { kind, obj, items, i: 0, n, exact, pending: 0, label: '' };
+    const frame: Frame = { kind, obj, items, i: 0, n, exact, pending: 0, single: false, label: '' };
     this.#work.push(frame);
     return frame;
   }
@@ -223,39 +229,44 @@ export class Pickler {
     }
   }
 
-  /** APPEND / APPENDS batches; `exact` follows batch_list_exact, else batch_list (generic). */
+  /**
+   * APPEND / APPENDS batches; `exact` follows batch_list_exact, else
+   * batch_list (generic). Saves items in a loop until one pushes a frame.
+   */
   #stepList(f: Frame): void {
     const w = this.#w;
     const items = f.items;
+    const work = this.#work;
+    const depth = work.length;
     if (!this.#bin) {
-      if (f.pending !== 0) w.byte(0x61); // APPEND
-      f.pending = 0;
-      if (f.i < f.n) {
+      for (;;) {
+        if (f.pending !== 0) w.byte(0x61); // APPEND
+        f.pending = 0;
+        if (f.i >= f.n) {
+          work.pop();
+          return;
+        }
         f.pending = 1;
-        f.label = `[${f.i}]`;
         this.#save(items[f.i++], true);
-      } else {
-        this.#work.pop();
+        if (work.length !== depth) return;
       }
-      return;
     }
-    if (f.pending !== 0) w.byte(f.pending === 1 ? 0x61 : 0x65); // APPEND : APPENDS
-    f.pending = 0;
-    if (f.i >= f.n) {
-      this.#work.pop();
-      return;
+    for (;;) {
+      if (f.pending !== 0) w.byte(f.pending === 1 ? 0x61 : 0x65); // APPEND : APPENDS
+      f.pending = 0;
+      if (f.i >= f.n) {
+        work.pop();
+        return;
+      }
+      if (f.i % BATCHSIZE === 0) {
+        f.single = f.exact ? f.n === 1 : f.n - f.i === 1;
+        if (!f.single) w.byte(0x28); // MARK
+      }
+      const item = items[f.i++];
+      if (f.i % BATCHSIZE === 0 || f.i === f.n) f.pending = f.single ? 1 : 2;
+      this.#save(item, true);
+      if (work.length !== depth) return;
     }
-    let single: boolean;
-    if (f.i % BATCHSIZE === 0) {
-      single = f.exact ? f.n === 1 : f.n - f.i === 1;
-      if (!single) w.byte(0x28); // MARK
-    } else {
-      single = false;
-    }
-    f.label = `[${f.i}]`;
-    const item = items[f.i++];
-    if (f.i % BATCHSIZE === 0 || f.i === f.n) f.pending = single ? 1 : 2;
-    this.#save(item, true);
   }
 
   /** SETITEM / SETITEMS batches over flattened entries; `exact` follows batch_dict_exact. */
@@ -263,45 +274,49 @@ export class Pickler {
     const w = this.#w;
     const items = f.items;
     const slots = f.n * 2;
+    const work = this.#work;
+    const depth = work.length;
     if (!this.#bin) {
-      if (f.pending !== 0) w.byte(0x73); // SETITEM
-      f.pending = 0;
-      if (f.i < slots) {
+      for (;;) {
+        if (f.pending !== 0) w.byte(0x73); // SETITEM
+        f.pending = 0;
+        if (f.i >= slots) {
+          work.pop();
+          return;
+        }
         if (f.i % 2 === 1) f.pending = 1;
-        f.label = dictLabel(items[f.i - (f.i % 2)]);
         this.#save(items[f.i++], true);
-      } else {
-        this.#work.pop();
+        if (work.length !== depth) return;
       }
-      return;
     }
-    if (f.pending !== 0) w.byte(f.pending === 1 ? 0x73 : 0x75); // SETITEM : SETITEMS
-    f.pending = 0;
-    if (f.i >= slots) {
-      this.#work.pop();
-      return;
+    for (;;) {
+      if (f.pending !== 0) w.byte(f.pending === 1 ? 0x73 : 0x75); // SETITEM : SETITEMS
+      f.pending = 0;
+      if (f.i >= slots) {
+        work.pop();
+        return;
+      }
+      const pair = f.i >> 1;
+      if (f.i % 2 === 0 && pair % BATCHSIZE === 0) {
+        f.single = f.exact ? f.n === 1 : f.n - pair === 1;
+        if (!f.single) w.byte(0x28); // MARK
+      }
+      const slot = f.i++;
+      if (slot % 2 === 1 && ((pair + 1) % BATCHSIZE === 0 || pair + 1 === f.n)) f.pending = f.single ? 1 : 2;
+      this.#save(items[slot], true);
+      if (work.length !== depth) return;
     }
-    const pair = f.i >> 1;
-    if (f.i % 2 === 0 && pair % BATCHSIZE === 0) {
-      const single = f.exact ? f.n === 1 : f.n - pair === 1;
-      if (!single) w.byte(0x28); // MARK
-      f.obj = single; // remember the batch's form while its items are saved
-    }
-    f.label = dictLabel(items[f.i - (f.i % 2)]);
-    const slot = f.i++;
-    if (slot % 2 === 1 && ((pair + 1) % BATCHSIZE === 0 || pair + 1 === f.n))
-      f.pending = f.obj === true ? 1 : 2;
-    this.#save(items[slot], true);
   }
 
   /** Tuple items, then TUPLE1-3 / TUPLE, or POP(s) and GET when saving the items memoized the tuple (recursion). */
   #stepTuple(f: Frame): void {
-    if (f.i < f.n) {
-      f.label = `[${f.i}]`;
+    const work = this.#work;
+    const depth = work.length;
+    while (f.i < f.n) {
       this.#save(f.items[f.i++], true);
-      return;
+      if (work.length !== depth) return;
     }
-    this.#work.pop();
+    work.pop();
     const w = this.#w;
     const n = f.n;
     const small = n <= 3 && this.#proto >= 2;
@@ -321,26 +336,31 @@ export class Pickler {
 
   #stepAddItems(f: Frame): void {
     const w = this.#w;
-    if (f.pending !== 0) w.byte(0x90); // ADDITEMS
-    f.pending = 0;
-    if (f.i >= f.n) {
-      this.#work.pop();
-      return;
+    const work = this.#work;
+    const depth = work.length;
+    for (;;) {
+      if (f.pending !== 0) w.byte(0x90); // ADDITEMS
+      f.pending = 0;
+      if (f.i >= f.n) {
+        work.pop();
+        return;
+      }
+      if (f.i % BATCHSIZE === 0) w.byte(0x28); // MARK
+      const item = f.items[f.i++];
+      if (f.i % BATCHSIZE === 0 || f.i === f.n) f.pending = 2;
+      this.#save(item, true);
+      if (work.length !== depth) return;
     }
-    if (f.i % BATCHSIZE === 0) w.byte(0x28); // MARK
-    f.label = '{...}';
-    const item = f.items[f.i++];
-    if (f.i % BATCHSIZE === 0 || f.i === f.n) f.pending = 2;
-    this.#save(item, true);
   }
 
   #stepFrozenSet(f: Frame): void {
-    if (f.i < f.n) {
-      f.label = '{...}';
+    const work = this.#work;
+    const depth = work.length;
+    while (f.i < f.n) {
       this.#save(f.items[f.i++], true);
-      return;
+      if (work.length !== depth) return;
     }
-    this.#work.pop();
+    work.pop();
     const index = this.#memo.get(f.obj);
     if (index !== undefined) {
       this.#w.byte(0x31); // POP_MARK
@@ -405,7 +425,7 @@ export class Pickler {
   /** Saves one value: atoms at once, containers by pushing a frame. */
   #save(value: unknown, allowPersistent: boolean): void {
     const w = this.#w;
-    if (w.framing) w.boundary();
+    if (w.frameStart >= 0) w.boundary();
     if (allowPersistent && this.#persistentId !== undefined) {
       const pid = this.#persistentId(value);
       if (pid !== undefined && pid !== null) {
@@ -425,8 +445,8 @@ export class Pickler {
       return;
     }
     if (type === 'string') {
-      const index = this.#memo.get(value);
-      if (index !== undefined) this.#writeGet(index);
+      const index = this.#strings.get(value as string);
+      if (index >= 0) this.#writeGet(index);
       else this.#saveString(value as string, value as string);
       return;
     }
@@ -552,7 +572,8 @@ export class Pickler {
   /** Records `obj` at the next memo index and writes the memo opcode. `obj` null: memoize without a key. */
   #memoize(obj: unknown): void {
     const index = this.#memoCount++;
-    if (obj !== null) this.#memo.set(obj, index);
+    if (typeof obj === 'string') this.#strings.set(obj, index);
+    else if (obj !== null) this.#memo.set(obj, index);
     this.#writePut(index);
   }
 
@@ -907,6 +928,23 @@ export class Pickler {
 function isAscii(text: string): boolean {
   for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) >= 0x80) return false;
   return true;
+}
+
+/** The element of a frame being saved, for error paths (computed only when an error needs it). */
+function elementLabel(f: Frame): string {
+  if (f.i === 0) return '';
+  switch (f.kind) {
+    case F_LIST:
+    case F_TUPLE:
+      return `[${f.i - 1}]`;
+    case F_DICT:
+      return dictLabel(f.items[(f.i - 1) & ~1]);
+    case F_ADDITEMS:
+    case F_FROZENSET:
+      return '{...}';
+    default:
+      return '';
+  }
 }
 
 function dictLabel(key: unknown): string {
