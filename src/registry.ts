@@ -141,7 +141,7 @@ function key(module: string, name: string): string {
  */
 export class Registry {
   readonly #entries: Map<string, Reconstructor>;
-  readonly #classes = new Map<Function, ClassEntry>();
+  readonly #classes = new Map<unknown, ClassEntry>();
   #frozen = false;
 
   /** A registry with the safe built-ins, or empty with `{ builtins: false }`. */
