@@ -84,6 +84,7 @@ const S_DICT = 4; // generic batched SETITEMS of [key, value] pairs
 const S_ADD = 5; // batched ADDITEMS
 const S_INST = 6; // INST module\nname\n of a PyGlobal
 const S_GLOBAL_MEMO = 7; // memoize a global by its name
+const S_SAVE_PLAIN = 8; // save a value without asking persistentId for it
 
 interface Frame {
   kind: number;
@@ -383,6 +384,9 @@ export class Pickler {
       case S_SAVE:
         this.#save(arg, true);
         return;
+      case S_SAVE_PLAIN:
+        this.#save(arg, false);
+        return;
       case S_OP:
         this.#w.byte(arg as number);
         return;
@@ -549,8 +553,8 @@ export class Pickler {
 
   #savePersistent(pid: unknown): void {
     if (this.#bin) {
-      this.#save(pid, false);
-      this.#w.byte(0x51); // BINPERSID
+      // The id is saved like any value (not itself checked for an id), then BINPERSID.
+      this.#pushSteps([S_SAVE_PLAIN, pid, S_OP, 0x51], '.persistentId');
       return;
     }
     if (typeof pid !== 'string' || !/^[\x20-\x7e]*$/.test(pid) || pid.includes('\n')) {
