@@ -185,7 +185,7 @@ async function main() {
   if (op === 'dumps') {
     if (!impl.dumps) return report({ ok: false, skip: true, reason: `${libName} has no dumps` });
     // Dump what the library itself loaded from the file, at the file's protocol.
-    const loaded = guard(() => impl.loads(input))();
+    const loaded = guard(() => (impl.loadsForDumps ?? impl.loads)(input))();
     if (loaded.error) return report({ ok: false, reason: `loads failed: ${loaded.error}` });
     const protocol = input[0] === 0x80 ? input[1] : 0;
     const dump = guard(() => impl.dumps(loaded.value, protocol));

@@ -28,7 +28,12 @@ export const LIBS = {
       if (typeof mod.loads !== 'function') throw new Error('dist/index.js does not export loads');
       const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
       const lib = { version: pkg.version, loads: (bytes) => mod.loads(bytes) };
-      if (typeof mod.dumps === 'function') lib.dumps = (value, protocol) => mod.dumps(value, { protocol });
+      if (typeof mod.dumps === 'function') {
+        lib.dumps = (value, protocol) => mod.dumps(value, { protocol });
+        // What dumps is given: the file loaded with exact: true, so that it holds the same Python
+        // values CPython dumps (integral floats stay floats).
+        lib.loadsForDumps = (bytes) => mod.loads(bytes, { exact: true });
+      }
       return lib;
     },
   },

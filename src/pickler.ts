@@ -47,6 +47,9 @@ export const DEFAULT_PROTOCOL = 5;
 
 const BATCHSIZE = 1000;
 
+/** Key of the internal method that gives a pickler the shared buffer of `dumps`. */
+const USE_WRITER: unique symbol = Symbol('useWriter');
+
 const reverseImports = new Map(REVERSE_IMPORT_MAPPING);
 const reverseNames = new Map(REVERSE_NAME_MAPPING.map(([m, n, m2, n2]) => [`${m}\n${n}`, [m2, n2] as const]));
 
@@ -125,7 +128,7 @@ export class Pickler {
   readonly #bufferCallback: ((buffer: PickleBuffer) => unknown) | undefined;
   readonly #extensions: Map<string, number> | null;
   readonly #registry: Registry | undefined;
-  readonly #w = new Writer();
+  #w = new Writer(256);
   /** Objects by identity -> memo index. */
   #memo = new Map<unknown, number>();
   /** Strings by value -> memo index. */
@@ -149,6 +152,12 @@ export class Pickler {
     this.#extensions = options?.extensions
       ? new Map([...options.extensions].map(([code, [m, n]]) => [`${m}\n${n}`, code]))
       : null;
+  }
+
+  /** @internal `dumps` lends its reused buffer to a one-off pickler. */
+  [USE_WRITER](writer: Writer): this {
+    this.#w = writer;
+    return this;
   }
 
   /** Forgets the objects earlier `dump()` calls wrote. */
@@ -609,7 +618,30 @@ export class Pickler {
       }
       return;
     }
-    this.#saveBigInt(BigInt(v));
+    if (!Number.isSafeInteger(v)) {
+      this.#saveBigInt(BigInt(v));
+      return;
+    }
+    if (this.#proto < 2) {
+      w.ascii(`L${v}L\n`);
+      return;
+    }
+    // LONG1 of a safe integer without BigInt: 8 little-endian bytes from two 32-bit halves, then
+    // _pickle.c's length: (bit length >> 3) + 1, less a redundant 0xff of a negative value.
+    const abs = Math.abs(v);
+    const nbits = abs >= 0x100000000 ? 64 - Math.clz32(Math.floor(abs / 0x100000000)) : 32 - Math.clz32(abs);
+    let nbytes = (nbits >> 3) + 1;
+    const hi = Math.floor(v / 0x100000000);
+    const lo = v - hi * 0x100000000;
+    w.ensure(2 + 8);
+    const buf = w.buf;
+    const at = w.pos + 2;
+    w.view.setUint32(at, lo, true);
+    w.view.setInt32(at + 4, hi, true);
+    if (v < 0 && nbytes > 1 && buf[at + nbytes - 1] === 0xff && (buf[at + nbytes - 2]! & 0x80) !== 0) nbytes--;
+    buf[w.pos] = 0x8a;
+    buf[w.pos + 1] = nbytes;
+    w.pos += 2 + nbytes;
   }
 
   #saveBigInt(v: bigint): void {
@@ -1030,5 +1062,18 @@ function rawUnicodeEscape(text: string): string {
  * ```
  */
 export function dumps(value: unknown, options?: DumpOptions): Uint8Array {
-  return new Pickler(options).dump(value);
+  // One buffer for every call, so the output does not grow from scratch each
+  // time; a dumps() nested in a callback finds it taken and makes its own.
+  const writer = sharedWriter ?? new Writer();
+  sharedWriter = null;
+  try {
+    return new Pickler(options)[USE_WRITER](writer).dump(value);
+  } finally {
+    if (writer.buf.length <= MAX_SHARED_BUFFER) sharedWriter = writer;
+  }
 }
+
+/** The buffer `dumps` reuses between calls (null while a call uses it). */
+let sharedWriter: Writer | null = null;
+/** A buffer that grew past this is dropped after the call instead of being kept. */
+const MAX_SHARED_BUFFER = 64 * 1024 * 1024;
