@@ -638,7 +638,8 @@ export class Pickler {
     const at = w.pos + 2;
     w.view.setUint32(at, lo, true);
     w.view.setInt32(at + 4, hi, true);
-    if (v < 0 && nbytes > 1 && buf[at + nbytes - 1] === 0xff && (buf[at + nbytes - 2]! & 0x80) !== 0) nbytes--;
+    if (v < 0 && nbytes > 1 && buf[at + nbytes - 1] === 0xff && (buf[at + nbytes - 2]! & 0x80) !== 0)
+      nbytes--;
     buf[w.pos] = 0x8a;
     buf[w.pos + 1] = nbytes;
     w.pos += 2 + nbytes;
