@@ -8,6 +8,7 @@
  * @module
  */
 import { UnpicklingError } from './errors.js';
+import { patchReferences } from './fixup.js';
 import { FloatParseError, parseFloatText } from './floats.js';
 import { decodeLong, IntParseError, parseDecimalInt, parseMemoIndex } from './ints.js';
 import { opcodeName } from './opcodes.js';
@@ -39,8 +40,6 @@ const OBJECT_PROTO = Object.prototype;
  * Unpickler#appendList). Four CPython batches of 1000: small lists stay packed.
  */
 const GROWN_LIST = 4096;
-const setAdd = Set.prototype.add;
-const setClear = Set.prototype.clear;
 
 const importMapping = new Map(IMPORT_MAPPING);
 const nameMapping = new Map(NAME_MAPPING.map(([m, n, m3, n3]) => [`${m}\n${n}`, [m3, n3] as const]));
@@ -1222,68 +1221,9 @@ export class Unpickler {
     }
   }
 
-  /**
-   * Patches references to dicts that became Maps after something else
-   * referred to them. Runs only when that happened, over the loaded graph,
-   * without recursion. Tuples are frozen, so a tuple holding a stale reference
-   * is rebuilt, and whatever holds that tuple is patched in turn.
-   */
+  /** Patches references to dicts that became Maps after something referred to them (see fixup.ts). */
   #fixup(root: unknown): unknown {
-    const replaced = new Map<object, object>(this.#converted ?? []);
-    const resolve = (value: unknown): unknown => {
-      let current = value;
-      for (;;) {
-        if (typeof current !== 'object' || current === null) return current;
-        const next = replaced.get(current);
-        if (next === undefined) return current;
-        current = next;
-      }
-    };
-    // Every container reachable from the root, in post-order (children first).
-    const nodes: object[] = [];
-    const seen = new Set<object>();
-    const pending: [object, boolean][] = [];
-    const push = (value: unknown): void => {
-      const v = resolve(value);
-      if (typeof v === 'object' && v !== null && !seen.has(v)) {
-        seen.add(v);
-        pending.push([v, false]);
-      }
-    };
-    push(root);
-    while (pending.length > 0) {
-      const top = pending[pending.length - 1]!;
-      if (top[1]) {
-        pending.pop();
-        nodes.push(top[0]);
-        continue;
-      }
-      top[1] = true;
-      for (const child of childrenOf(top[0])) push(child);
-    }
-    // Patch until no tuple has to be rebuilt any more.
-    for (let pass = 0; ; pass++) {
-      if (pass > nodes.length + 1) throw new UnpicklingError('cannot resolve the references of this pickle');
-      let changed = false;
-      for (let i = 0; i < nodes.length; i++) {
-        const node = nodes[i]!;
-        if (replaced.has(node)) continue;
-        if (isTuple(node)) {
-          if (node.some((item) => resolve(item) !== item)) {
-            const rebuilt = markTuple(node.map(resolve));
-            replaced.set(node, rebuilt);
-            nodes.push(rebuilt);
-            changed = true;
-          }
-        } else {
-          patchInPlace(node, resolve);
-        }
-      }
-      if (!changed) break;
-    }
-    const memo = this.#memo;
-    for (let i = 0; i < memo.length; i++) if (memo[i] !== undefined) memo[i] = resolve(memo[i]);
-    return resolve(root);
+    return patchReferences(root, new Map<object, object>(this.#converted ?? []), this.#memo);
   }
 }
 
@@ -1478,58 +1418,6 @@ function decodeUtf8Strict(data: Uint8Array, start: number, n: number): string {
     }
   }
   return s;
-}
-
-/** The values a loaded container refers to (for the fix-up walk). */
-function childrenOf(node: object): unknown[] {
-  if (Array.isArray(node)) return node;
-  if (node instanceof Map) {
-    const out: unknown[] = [];
-    for (const [k, v] of node) out.push(k, v);
-    return out;
-  }
-  if (node instanceof Set) return [...node];
-  if (node instanceof PyObject) {
-    return [node.callable, node.args, node.kwargs, node.state, node.listitems, node.dictitems, node.setitems];
-  }
-  if (ArrayBuffer.isView(node) || node instanceof PyGlobal) return [];
-  return Object.values(node);
-}
-
-/** Replaces stale references inside a mutable container. */
-function patchInPlace(node: object, resolve: (value: unknown) => unknown): void {
-  if (Array.isArray(node)) {
-    for (let i = 0; i < node.length; i++) node[i] = resolve(node[i]);
-  } else if (node instanceof Map) {
-    let stale = false;
-    for (const [k, v] of node) {
-      if (resolve(k) !== k) stale = true;
-      else if (resolve(v) !== v) node.set(k, resolve(v));
-    }
-    if (stale) {
-      const entries = [...node].map(([k, v]) => [resolve(k), resolve(v)] as const);
-      node.clear();
-      for (const [k, v] of entries) node.set(k, v);
-    }
-  } else if (node instanceof Set) {
-    const items = [...node];
-    if (items.some((item) => resolve(item) !== item)) {
-      setClear.call(node);
-      for (const item of items) setAdd.call(node, resolve(item));
-    }
-  } else if (node instanceof PyObject) {
-    node.callable = resolve(node.callable);
-    node.args = resolve(node.args) as Tuple;
-    node.kwargs = resolve(node.kwargs);
-    node.state = resolve(node.state);
-  } else if (!ArrayBuffer.isView(node) && !(node instanceof PyGlobal) && !Object.isFrozen(node)) {
-    for (const key of Object.keys(node)) {
-      const record = node as Record<string, unknown>;
-      const value = record[key];
-      const next = resolve(value);
-      if (next !== value) record[key] = next;
-    }
-  }
 }
 
 /**
