@@ -684,12 +684,13 @@ export class Pickler {
       w.byte(0x0a);
     } else {
       const n = utf8Length(text);
-      let header: number[];
-      if (n < 256 && this.#proto >= 4) header = [0x8c, n];
-      else if (n <= 0xffffffff) header = [0x58, n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, n >>> 24];
-      else if (this.#proto >= 4) header = [0x8d, ...size8(n)];
+      let unframed: boolean;
+      if (n < 256 && this.#proto >= 4) unframed = w.header(0x8c, 1, n); // SHORT_BINUNICODE
+      else if (n <= 0xffffffff) unframed = w.header(0x58, 4, n); // BINUNICODE
+      else if (this.#proto >= 4) unframed = w.header(0x8d, 8, n); // BINUNICODE8
       else throw new PicklingError('cannot serialize a string larger than 4 GiB at protocols below 4');
-      w.payload(header, n, (writer) => writer.utf8(text, n));
+      w.utf8(text, n);
+      w.endPayload(unframed);
     }
     this.#memoize(key);
   }
@@ -706,13 +707,21 @@ export class Pickler {
   }
 
   #writeBytes(data: Uint8Array): void {
+    const w = this.#w;
     const n = data.length;
-    let header: number[];
-    if (n < 256) header = [0x43, n];
-    else if (n <= 0xffffffff) header = [0x42, n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, n >>> 24];
-    else if (this.#proto >= 4) header = [0x8e, ...size8(n)];
+    let unframed: boolean;
+    if (n < 256) unframed = w.header(0x43, 1, n); // SHORT_BINBYTES
+    else if (n <= 0xffffffff) unframed = w.header(0x42, 4, n); // BINBYTES
+    else if (this.#proto >= 4) unframed = w.header(0x8e, 8, n); // BINBYTES8
     else throw new PicklingError('cannot serialize a bytes object larger than 4 GiB at protocols below 4');
-    this.#w.payload(header, n, (w) => w.bytes(data));
+    w.bytes(data);
+    w.endPayload(unframed);
+  }
+
+  #writeByteArray(data: Uint8Array): void {
+    const unframed = this.#w.header(0x96, 8, data.length); // BYTEARRAY8
+    this.#w.bytes(data);
+    this.#w.endPayload(unframed);
   }
 
   /** bytearray: BYTEARRAY8 at protocol 5, else `bytearray(bytes)` through REDUCE. */
@@ -721,7 +730,7 @@ export class Pickler {
       this.#saveReduce(G_BYTEARRAY, data.length === 0 ? [] : [new Uint8Array(data)], obj);
       return;
     }
-    this.#w.payload([0x96, ...size8(data.length)], data.length, (w) => w.bytes(data));
+    this.#writeByteArray(data);
     this.#memoize(obj);
   }
 
@@ -730,10 +739,7 @@ export class Pickler {
     const inBand = this.#bufferCallback === undefined || this.#bufferCallback(buffer) !== false;
     if (inBand) {
       if (buffer.readonly) this.#writeBytes(buffer.data);
-      else
-        this.#w.payload([0x96, ...size8(buffer.data.length)], buffer.data.length, (w) =>
-          w.bytes(buffer.data),
-        );
+      else this.#writeByteArray(buffer.data);
       this.#memoize(buffer);
       return;
     }
@@ -994,17 +1000,6 @@ function latin1(data: Uint8Array): string {
   let out = '';
   for (let i = 0; i < data.length; i += 0x1000) {
     out += String.fromCharCode.apply(null, data.subarray(i, i + 0x1000) as unknown as number[]);
-  }
-  return out;
-}
-
-/** An 8-byte little-endian size. */
-function size8(n: number): number[] {
-  const out: number[] = [];
-  let v = n;
-  for (let i = 0; i < 8; i++) {
-    out.push(v % 256);
-    v = Math.floor(v / 256);
   }
   return out;
 }

@@ -139,26 +139,32 @@ export class Writer {
   }
 
   /**
-   * An opcode with a length-prefixed payload. Payloads of 64 KiB or more go
-   * outside any frame: the open frame is committed, header and payload are
-   * written unframed, and the next opcode opens a new frame.
+   * The header of a length-prefixed payload of `size` bytes: the opcode and a
+   * 1-, 4- or 8-byte little-endian length. A payload of 64 KiB or more goes
+   * outside any frame: the open frame is committed and framing paused; the
+   * caller writes the payload, then calls `endPayload` with what this returned.
    */
-  payload(header: Uint8Array | number[], size: number, write: (w: Writer) => void): void {
-    if (size >= FRAME_SIZE_TARGET && this.framing) {
+  header(opcode: number, lengthBytes: 1 | 4 | 8, size: number): boolean {
+    const unframed = this.framing && size >= FRAME_SIZE_TARGET;
+    if (unframed) {
       this.commitFrame();
       this.framing = false;
-      this.headerBytes(header);
-      write(this);
-      this.framing = true;
-      return;
     }
-    this.headerBytes(header);
-    write(this);
+    this.ensure(1 + lengthBytes);
+    this.buf[this.pos++] = opcode;
+    if (lengthBytes === 1) {
+      this.buf[this.pos++] = size;
+    } else {
+      this.view.setUint32(this.pos, size % 0x100000000, true);
+      if (lengthBytes === 8) this.view.setUint32(this.pos + 4, Math.floor(size / 0x100000000), true);
+      this.pos += lengthBytes;
+    }
+    return unframed;
   }
 
-  private headerBytes(header: Uint8Array | number[]): void {
-    this.ensure(header.length);
-    for (let i = 0; i < header.length; i++) this.buf[this.pos++] = header[i]!;
+  /** Ends a payload started by `header`: framing resumes, and the next opcode opens a new frame. */
+  endPayload(unframed: boolean): void {
+    if (unframed) this.framing = true;
   }
 
   /** UTF-8 with lone surrogates written as Python's `surrogatepass`. Returns the byte length written. */
