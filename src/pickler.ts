@@ -303,6 +303,8 @@ export class Pickler {
       if (f.pending !== 0) w.byte(f.pending === 1 ? 0x73 : 0x75); // SETITEM : SETITEMS
       f.pending = 0;
       if (f.i >= slots) {
+        // batch_dict_exact loops while a batch was full: a multiple of 1000 items ends with an empty batch.
+        if (f.exact && f.n % BATCHSIZE === 0) w.byte2(0x28, 0x75); // MARK SETITEMS
         work.pop();
         return;
       }
@@ -352,6 +354,8 @@ export class Pickler {
       if (f.pending !== 0) w.byte(0x90); // ADDITEMS
       f.pending = 0;
       if (f.i >= f.n) {
+        // save_set loops while a batch was full: a multiple of 1000 items ends with an empty batch.
+        if (f.exact && f.n % BATCHSIZE === 0) w.byte2(0x28, 0x90); // MARK ADDITEMS
         work.pop();
         return;
       }
@@ -699,7 +703,12 @@ export class Pickler {
   #saveBytes(data: Uint8Array, obj: object): void {
     if (this.#proto < 3) {
       if (data.length === 0) this.#saveReduce(G_BYTES, [], obj);
-      else this.#saveReduce(G_CODECS_ENCODE, [new FreshString(latin1(data)), 'latin1'], obj);
+      else {
+        // CPython's one-character Latin-1 strings are shared singletons (so memoized like any
+        // string); longer ones are fresh objects, memoized but never met again.
+        const text = latin1(data);
+        this.#saveReduce(G_CODECS_ENCODE, [text.length === 1 ? text : new FreshString(text), 'latin1'], obj);
+      }
       return;
     }
     this.#writeBytes(data);
