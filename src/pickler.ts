@@ -31,9 +31,11 @@ export interface DumpOptions {
    */
   persistentId?: (value: unknown) => unknown;
   /**
-   * Receives each `PickleBuffer` at protocol 5: return `false` to write it out
-   * of band (only NEXT_BUFFER goes in the pickle; keep the buffer yourself),
-   * anything else to write it in band. Without it, buffers are written in band.
+   * Receives each `PickleBuffer` at protocol 5, like Python's `buffer_callback`:
+   * when it returns a false value (`undefined` too, so `(b) => { list.push(b) }`
+   * works as `list.append` does), the buffer goes out of band: only NEXT_BUFFER
+   * is written and the caller keeps the buffer; a true value writes it in band.
+   * Without a callback, buffers are written in band.
    */
   bufferCallback?: (buffer: PickleBuffer) => unknown;
   /** The extension registry, like `copyreg.add_extension`: code -> `[module, name]`. */
@@ -480,6 +482,10 @@ export class Pickler {
       throw new PicklingError(`cannot pickle a ${type === 'function' ? 'function' : type}`);
     }
     const obj = value as object;
+    if (obj instanceof PyFloat) {
+      this.#saveFloat(obj.value);
+      return;
+    }
     const index = this.#memo.get(obj);
     if (index !== undefined) {
       this.#writeGet(index);
@@ -514,10 +520,6 @@ export class Pickler {
     }
     if (obj instanceof Set) {
       this.#saveSet(obj);
-      return;
-    }
-    if (obj instanceof PyFloat) {
-      this.#saveFloat(obj.value);
       return;
     }
     if (obj instanceof FreshString) {
@@ -672,8 +674,10 @@ export class Pickler {
   #saveFloat(v: number): void {
     const w = this.#w;
     if (this.#bin) {
-      w.byte(0x47);
-      w.f64be(v);
+      w.ensure(9);
+      w.buf[w.pos] = 0x47; // BINFLOAT
+      w.view.setFloat64(w.pos + 1, v, false);
+      w.pos += 9;
     } else {
       w.ascii(`F${formatFloatRepr(v)}\n`);
     }
@@ -689,9 +693,12 @@ export class Pickler {
     } else {
       const n = utf8Length(text);
       let unframed: boolean;
-      if (n < 256 && this.#proto >= 4) unframed = w.header(0x8c, 1, n); // SHORT_BINUNICODE
-      else if (n <= 0xffffffff) unframed = w.header(0x58, 4, n); // BINUNICODE
-      else if (this.#proto >= 4) unframed = w.header(0x8d, 8, n); // BINUNICODE8
+      if (n < 256 && this.#proto >= 4)
+        unframed = w.header(0x8c, 1, n); // SHORT_BINUNICODE
+      else if (n <= 0xffffffff)
+        unframed = w.header(0x58, 4, n); // BINUNICODE
+      else if (this.#proto >= 4)
+        unframed = w.header(0x8d, 8, n); // BINUNICODE8
       else throw new PicklingError('cannot serialize a string larger than 4 GiB at protocols below 4');
       w.utf8(text, n);
       w.endPayload(unframed);
@@ -719,9 +726,12 @@ export class Pickler {
     const w = this.#w;
     const n = data.length;
     let unframed: boolean;
-    if (n < 256) unframed = w.header(0x43, 1, n); // SHORT_BINBYTES
-    else if (n <= 0xffffffff) unframed = w.header(0x42, 4, n); // BINBYTES
-    else if (this.#proto >= 4) unframed = w.header(0x8e, 8, n); // BINBYTES8
+    if (n < 256)
+      unframed = w.header(0x43, 1, n); // SHORT_BINBYTES
+    else if (n <= 0xffffffff)
+      unframed = w.header(0x42, 4, n); // BINBYTES
+    else if (this.#proto >= 4)
+      unframed = w.header(0x8e, 8, n); // BINBYTES8
     else throw new PicklingError('cannot serialize a bytes object larger than 4 GiB at protocols below 4');
     w.bytes(data);
     w.endPayload(unframed);
@@ -745,7 +755,8 @@ export class Pickler {
 
   #savePickleBuffer(buffer: PickleBuffer): void {
     if (this.#proto < 5) throw new PicklingError('PickleBuffer can only be pickled with protocol >= 5');
-    const inBand = this.#bufferCallback === undefined || this.#bufferCallback(buffer) !== false;
+    // As Python: out of band when the callback returns a false value (`undefined` included).
+    const inBand = this.#bufferCallback === undefined || Boolean(this.#bufferCallback(buffer));
     if (inBand) {
       if (buffer.readonly) this.#writeBytes(buffer.data);
       else this.#writeByteArray(buffer.data);
@@ -1016,17 +1027,24 @@ function latin1(data: Uint8Array): string {
 /** The minimal little-endian two's-complement bytes of `v`, as `_pickle.c` save_long writes them. */
 function longBytes(v: bigint): Uint8Array {
   const negative = v < 0n;
-  const nbits = (negative ? -v : v).toString(2).length;
+  const absHex = (negative ? -v : v).toString(16);
+  const nbits = (absHex.length - 1) * 4 + (32 - Math.clz32(hexDigit(absHex.charCodeAt(0))));
   let nbytes = (nbits >> 3) + 1;
-  const hex = BigInt.asUintN(8 * nbytes, v)
-    .toString(16)
-    .padStart(2 * nbytes, '0');
+  const hex = negative ? BigInt.asUintN(8 * nbytes, v).toString(16) : absHex;
   const out = new Uint8Array(nbytes);
-  for (let i = 0; i < nbytes; i++)
-    out[i] = Number.parseInt(hex.slice(hex.length - 2 * (i + 1), hex.length - 2 * i), 16);
+  // Little-endian: byte i is the hex pair that ends 2i digits before the end (missing digits are 0).
+  for (let i = 0, end = hex.length; i < nbytes; i++, end -= 2) {
+    const lo = end - 1 >= 0 ? hexDigit(hex.charCodeAt(end - 1)) : 0;
+    const hi = end - 2 >= 0 ? hexDigit(hex.charCodeAt(end - 2)) : 0;
+    out[i] = (hi << 4) | lo;
+  }
   // A negative value may carry one redundant 0xff byte.
   if (negative && nbytes > 1 && out[nbytes - 1] === 0xff && (out[nbytes - 2]! & 0x80) !== 0) nbytes--;
   return out.subarray(0, nbytes);
+}
+
+function hexDigit(c: number): number {
+  return c <= 0x39 ? c - 0x30 : c - 0x57;
 }
 
 /** Python's pickle `raw-unicode-escape` for the UNICODE opcode, with `\\`, NUL, LF, CR and 0x1a escaped too. */

@@ -104,19 +104,6 @@ export class Writer {
     this.pos += 4;
   }
 
-  u64(v: number): void {
-    this.ensure(8);
-    this.view.setUint32(this.pos, v % 0x100000000, true);
-    this.view.setUint32(this.pos + 4, Math.floor(v / 0x100000000), true);
-    this.pos += 8;
-  }
-
-  f64be(v: number): void {
-    this.ensure(8);
-    this.view.setFloat64(this.pos, v, false);
-    this.pos += 8;
-  }
-
   /** At an opcode boundary (the start of every save): commits the open frame once it is big enough. */
   boundary(): void {
     if (this.frameStart >= 0 && this.pos - this.frameStart - FRAME_HEADER_SIZE >= FRAME_SIZE_TARGET)
