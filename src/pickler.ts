@@ -12,6 +12,7 @@ import { formatFloatRepr } from './floats.js';
 import { REVERSE_IMPORT_MAPPING, REVERSE_NAME_MAPPING } from './reconstructors/compat-names.js';
 import type { ClassEntry, Registry } from './registry.js';
 import { StringMemo } from './string-memo.js';
+import { decodeLatin1, hexValue } from './text.js';
 import { PickleBuffer, PyComplex, PyFloat, PyRange, PySlice } from './types/builtins.js';
 import { FrozenSet } from './types/frozen-set.js';
 import { PyByteArray } from './types/py-bytearray.js';
@@ -130,7 +131,8 @@ export class Pickler {
   readonly #bufferCallback: ((buffer: PickleBuffer) => unknown) | undefined;
   readonly #extensions: Map<string, number> | null;
   readonly #registry: Registry | undefined;
-  #w = new Writer(256);
+  /** The output buffer: made on the first dump (dumps() lends its shared one instead). */
+  #w: Writer | null = null;
   /** Objects by identity -> memo index. */
   #memo = new Map<unknown, number>();
   /** Strings by value -> memo index. */
@@ -176,7 +178,8 @@ export class Pickler {
    * @throws {@link PicklingError} for a value that cannot be pickled, naming where it is.
    */
   dump(value: unknown): Uint8Array {
-    const w = this.#w;
+    this.#w ??= new Writer();
+    const w = this.#w!;
     w.reset();
     this.#work.length = 0;
     try {
@@ -246,7 +249,7 @@ export class Pickler {
    * batch_list (generic). Saves items in a loop until one pushes a frame.
    */
   #stepList(f: Frame): void {
-    const w = this.#w;
+    const w = this.#w!;
     const items = f.items;
     const work = this.#work;
     const depth = work.length;
@@ -283,7 +286,7 @@ export class Pickler {
 
   /** SETITEM / SETITEMS batches over flattened entries; `exact` follows batch_dict_exact. */
   #stepDict(f: Frame): void {
-    const w = this.#w;
+    const w = this.#w!;
     const items = f.items;
     const slots = f.n * 2;
     const work = this.#work;
@@ -331,7 +334,7 @@ export class Pickler {
       if (work.length !== depth) return;
     }
     work.pop();
-    const w = this.#w;
+    const w = this.#w!;
     const n = f.n;
     const small = n <= 3 && this.#proto >= 2;
     const index = this.#memo.get(f.obj);
@@ -349,7 +352,7 @@ export class Pickler {
   }
 
   #stepAddItems(f: Frame): void {
-    const w = this.#w;
+    const w = this.#w!;
     const work = this.#work;
     const depth = work.length;
     for (;;) {
@@ -379,11 +382,11 @@ export class Pickler {
     work.pop();
     const index = this.#memo.get(f.obj);
     if (index !== undefined) {
-      this.#w.byte(0x31); // POP_MARK
+      this.#w!.byte(0x31); // POP_MARK
       this.#writeGet(index);
       return;
     }
-    this.#w.byte(0x91); // FROZENSET
+    this.#w!.byte(0x91); // FROZENSET
     this.#memoize(f.obj);
   }
 
@@ -403,12 +406,12 @@ export class Pickler {
         this.#save(arg, false);
         return;
       case S_OP:
-        this.#w.byte(arg as number);
+        this.#w!.byte(arg as number);
         return;
       case S_MEMO: {
         const index = this.#memo.get(arg);
         if (index !== undefined) {
-          this.#w.byte(0x30); // POP
+          this.#w!.byte(0x30); // POP
           this.#writeGet(index);
         } else {
           this.#memoize(arg);
@@ -443,7 +446,7 @@ export class Pickler {
 
   /** Saves one value: atoms at once, containers by pushing a frame. */
   #save(value: unknown, allowPersistent: boolean): void {
-    const w = this.#w;
+    const w = this.#w!;
     if (w.frameStart >= 0) w.boundary();
     if (allowPersistent && this.#persistentId !== undefined) {
       const pid = this.#persistentId(value);
@@ -575,11 +578,11 @@ export class Pickler {
     if (typeof pid !== 'string' || !/^[\x20-\x7e]*$/.test(pid) || pid.includes('\n')) {
       throw new PicklingError('persistent IDs in protocol 0 must be ASCII strings');
     }
-    this.#w.ascii(`P${pid}\n`);
+    this.#w!.ascii(`P${pid}\n`);
   }
 
   #writeGet(index: number): void {
-    const w = this.#w;
+    const w = this.#w!;
     if (!this.#bin) w.ascii(`g${index}\n`);
     else if (index < 256) w.byte2(0x68, index);
     else {
@@ -597,7 +600,7 @@ export class Pickler {
   }
 
   #writePut(index: number): void {
-    const w = this.#w;
+    const w = this.#w!;
     if (this.#proto >= 4)
       w.byte(0x94); // MEMOIZE
     else if (!this.#bin) w.ascii(`p${index}\n`);
@@ -609,7 +612,7 @@ export class Pickler {
   }
 
   #saveInt(v: number): void {
-    const w = this.#w;
+    const w = this.#w!;
     if (v >= -0x80000000 && v <= 0x7fffffff) {
       if (!this.#bin) w.ascii(`I${v}\n`);
       else if (v >= 0 && v < 0x100) w.byte2(0x4b, v);
@@ -652,7 +655,7 @@ export class Pickler {
   }
 
   #saveBigInt(v: bigint): void {
-    const w = this.#w;
+    const w = this.#w!;
     if (v >= -0x80000000n && v <= 0x7fffffffn) {
       this.#saveInt(Number(v));
       return;
@@ -672,7 +675,7 @@ export class Pickler {
   }
 
   #saveFloat(v: number): void {
-    const w = this.#w;
+    const w = this.#w!;
     if (this.#bin) {
       w.ensure(9);
       w.buf[w.pos] = 0x47; // BINFLOAT
@@ -685,7 +688,7 @@ export class Pickler {
 
   /** A str: UNICODE (protocol 0), SHORT_BINUNICODE, BINUNICODE or BINUNICODE8; then memoized (by value, or not at all for `key` null). */
   #saveString(text: string, key: string | null): void {
-    const w = this.#w;
+    const w = this.#w!;
     if (!this.#bin) {
       w.byte(0x56);
       w.ascii(rawUnicodeEscape(text));
@@ -713,7 +716,7 @@ export class Pickler {
       else {
         // CPython's one-character Latin-1 strings are shared singletons (so memoized like any
         // string); longer ones are fresh objects, memoized but never met again.
-        const text = latin1(data);
+        const text = decodeLatin1(data, 0, data.length);
         this.#saveReduce(G_CODECS_ENCODE, [text.length === 1 ? text : new FreshString(text), 'latin1'], obj);
       }
       return;
@@ -723,7 +726,7 @@ export class Pickler {
   }
 
   #writeBytes(data: Uint8Array): void {
-    const w = this.#w;
+    const w = this.#w!;
     const n = data.length;
     let unframed: boolean;
     if (n < 256)
@@ -738,9 +741,9 @@ export class Pickler {
   }
 
   #writeByteArray(data: Uint8Array): void {
-    const unframed = this.#w.header(0x96, 8, data.length); // BYTEARRAY8
-    this.#w.bytes(data);
-    this.#w.endPayload(unframed);
+    const unframed = this.#w!.header(0x96, 8, data.length); // BYTEARRAY8
+    this.#w!.bytes(data);
+    this.#w!.endPayload(unframed);
   }
 
   /** bytearray: BYTEARRAY8 at protocol 5, else `bytearray(bytes)` through REDUCE. */
@@ -763,14 +766,14 @@ export class Pickler {
       this.#memoize(buffer);
       return;
     }
-    this.#w.byte(0x97); // NEXT_BUFFER
-    if (buffer.readonly) this.#w.byte(0x98); // READONLY_BUFFER
+    this.#w!.byte(0x97); // NEXT_BUFFER
+    if (buffer.readonly) this.#w!.byte(0x98); // READONLY_BUFFER
   }
 
   #saveList(list: readonly unknown[], exact: boolean): void {
     if (this.#bin)
-      this.#w.byte(0x5d); // EMPTY_LIST
-    else this.#w.byte2(0x28, 0x6c); // MARK LIST
+      this.#w!.byte(0x5d); // EMPTY_LIST
+    else this.#w!.byte2(0x28, 0x6c); // MARK LIST
     this.#memoize(list);
     if (list.length > 0) this.#push(F_LIST, list, list, list.length, exact);
   }
@@ -779,18 +782,18 @@ export class Pickler {
     const n = items.length;
     if (n === 0) {
       if (this.#bin)
-        this.#w.byte(0x29); // EMPTY_TUPLE
-      else this.#w.byte2(0x28, 0x74); // MARK TUPLE
+        this.#w!.byte(0x29); // EMPTY_TUPLE
+      else this.#w!.byte2(0x28, 0x74); // MARK TUPLE
       return;
     }
-    if (!(n <= 3 && this.#proto >= 2)) this.#w.byte(0x28); // MARK
+    if (!(n <= 3 && this.#proto >= 2)) this.#w!.byte(0x28); // MARK
     this.#push(F_TUPLE, items, items, n, true);
   }
 
   #saveDict(obj: object, keys: string[]): void {
     if (this.#bin)
-      this.#w.byte(0x7d); // EMPTY_DICT
-    else this.#w.byte2(0x28, 0x64); // MARK DICT
+      this.#w!.byte(0x7d); // EMPTY_DICT
+    else this.#w!.byte2(0x28, 0x64); // MARK DICT
     this.#memoize(obj);
     if (keys.length === 0) return;
     const record = obj as Record<string, unknown>;
@@ -804,8 +807,8 @@ export class Pickler {
   }
 
   #saveMap(map: Map<unknown, unknown>): void {
-    if (this.#bin) this.#w.byte(0x7d);
-    else this.#w.byte2(0x28, 0x64);
+    if (this.#bin) this.#w!.byte(0x7d);
+    else this.#w!.byte2(0x28, 0x64);
     this.#memoize(map);
     if (map.size === 0) return;
     const entries = new Array<unknown>(map.size * 2);
@@ -825,11 +828,11 @@ export class Pickler {
     }
     const items = [...set];
     if (frozen) {
-      this.#w.byte(0x28); // MARK
+      this.#w!.byte(0x28); // MARK
       this.#push(F_FROZENSET, set, items, items.length, true);
       return;
     }
-    this.#w.byte(0x8f); // EMPTY_SET
+    this.#w!.byte(0x8f); // EMPTY_SET
     this.#memoize(set);
     if (items.length > 0) this.#push(F_ADDITEMS, set, items, items.length, true);
   }
@@ -844,7 +847,7 @@ export class Pickler {
     }
     const code = this.#proto >= 2 ? this.#extensions?.get(key) : undefined;
     if (code !== undefined) {
-      const w = this.#w;
+      const w = this.#w!;
       if (code <= 0xff) w.byte2(0x82, code);
       else if (code <= 0xffff) {
         w.byte2(0x83, code & 0xff);
@@ -858,7 +861,7 @@ export class Pickler {
     if (this.#proto >= 4) {
       this.#save(module, false);
       this.#save(name, false);
-      this.#w.byte(0x93); // STACK_GLOBAL
+      this.#w!.byte(0x93); // STACK_GLOBAL
     } else {
       const dot = name.lastIndexOf('.');
       if (dot > 0) {
@@ -881,7 +884,7 @@ export class Pickler {
       else module = reverseImports.get(module) ?? module;
     }
     const line = `${module}\n${name}\n`;
-    const w = this.#w;
+    const w = this.#w!;
     w.byte(opcode);
     if (this.#proto >= 3) {
       w.utf8(line, utf8Length(line));
@@ -1016,35 +1019,23 @@ function dictLabel(key: unknown): string {
   return '[key]';
 }
 
-function latin1(data: Uint8Array): string {
-  let out = '';
-  for (let i = 0; i < data.length; i += 0x1000) {
-    out += String.fromCharCode.apply(null, data.subarray(i, i + 0x1000) as unknown as number[]);
-  }
-  return out;
-}
-
 /** The minimal little-endian two's-complement bytes of `v`, as `_pickle.c` save_long writes them. */
 function longBytes(v: bigint): Uint8Array {
   const negative = v < 0n;
   const absHex = (negative ? -v : v).toString(16);
-  const nbits = (absHex.length - 1) * 4 + (32 - Math.clz32(hexDigit(absHex.charCodeAt(0))));
+  const nbits = (absHex.length - 1) * 4 + (32 - Math.clz32(hexValue(absHex.charCodeAt(0))));
   let nbytes = (nbits >> 3) + 1;
   const hex = negative ? BigInt.asUintN(8 * nbytes, v).toString(16) : absHex;
   const out = new Uint8Array(nbytes);
   // Little-endian: byte i is the hex pair that ends 2i digits before the end (missing digits are 0).
   for (let i = 0, end = hex.length; i < nbytes; i++, end -= 2) {
-    const lo = end - 1 >= 0 ? hexDigit(hex.charCodeAt(end - 1)) : 0;
-    const hi = end - 2 >= 0 ? hexDigit(hex.charCodeAt(end - 2)) : 0;
+    const lo = end - 1 >= 0 ? hexValue(hex.charCodeAt(end - 1)) : 0;
+    const hi = end - 2 >= 0 ? hexValue(hex.charCodeAt(end - 2)) : 0;
     out[i] = (hi << 4) | lo;
   }
   // A negative value may carry one redundant 0xff byte.
   if (negative && nbytes > 1 && out[nbytes - 1] === 0xff && (out[nbytes - 2]! & 0x80) !== 0) nbytes--;
   return out.subarray(0, nbytes);
-}
-
-function hexDigit(c: number): number {
-  return c <= 0x39 ? c - 0x30 : c - 0x57;
 }
 
 /** Python's pickle `raw-unicode-escape` for the UNICODE opcode, with `\\`, NUL, LF, CR and 0x1a escaped too. */

@@ -1,15 +1,18 @@
 /**
  * The pickler's memo of strings, by value. JavaScript strings have no
- * identity, so equal strings share one memo entry. A `Map` keyed by a million
- * distinct strings costs several hundred nanoseconds per lookup in V8; this
- * open-addressing table over typed arrays costs a fraction of that. The hash
- * reads at most 64 characters (the first and last 32) plus the length; equal
- * hashes are confirmed by comparing the strings.
+ * identity, so equal strings share one memo entry. Up to a few thousand
+ * strings a `Map` is fastest (typed arrays are costly to create); past that,
+ * a `Map` keyed by a million distinct strings costs several hundred
+ * nanoseconds per lookup in V8, so the memo moves to an open-addressing table
+ * over typed arrays. Its hash reads at most 64 characters (the first and last
+ * 32) plus the length; equal hashes are confirmed by comparing the strings.
  *
  * @module
  */
 
 const EMPTY = -1;
+const EMPTY_HASHES = new Int32Array(0);
+const EMPTY_TABLE = new Int32Array(0);
 
 function hashString(s: string): number {
   const n = s.length;
@@ -23,19 +26,26 @@ function hashString(s: string): number {
   return (h ^ (h >>> 15)) | 0;
 }
 
+/** Strings held in the `Map` before the memo moves to the typed table. */
+const SMALL = 2048;
+
 export class StringMemo {
+  /** The memo while it is small; null once it moved to the table. */
+  #small: Map<string, number> | null = new Map();
   #keys: string[] = [];
   #values: number[] = [];
-  #hashes = new Int32Array(16);
-  #table = new Int32Array(32).fill(EMPTY);
-  #mask = 31;
+  /** Made on the first `set`: most small pickles memoize few strings, and typed arrays are costly to create. */
+  #hashes: Int32Array = EMPTY_HASHES;
+  #table: Int32Array = EMPTY_TABLE;
+  #mask = 0;
 
   get size(): number {
-    return this.#keys.length;
+    return this.#small === null ? this.#keys.length : this.#small.size;
   }
 
   /** The memo index of `s`, or -1. */
   get(s: string): number {
+    if (this.#small !== null) return this.#small.get(s) ?? -1;
     const h = hashString(s);
     const table = this.#table;
     const mask = this.#mask;
@@ -48,7 +58,24 @@ export class StringMemo {
 
   /** Records `s` at memo index `value` (`s` must not be present). */
   set(s: string, value: number): void {
+    const small = this.#small;
+    if (small !== null) {
+      small.set(s, value);
+      if (small.size < SMALL) return;
+      this.#small = null;
+      for (const [k, v] of small) this.#add(k, v);
+      return;
+    }
+    this.#add(s, value);
+  }
+
+  #add(s: string, value: number): void {
     const e = this.#keys.length;
+    if (e === 0 && this.#table === EMPTY_TABLE) {
+      this.#hashes = new Int32Array(16);
+      this.#table = new Int32Array(32).fill(EMPTY);
+      this.#mask = 31;
+    }
     if (e >= this.#hashes.length) {
       const hashes = new Int32Array(this.#hashes.length * 2);
       hashes.set(this.#hashes);
@@ -63,11 +90,12 @@ export class StringMemo {
   }
 
   clear(): void {
+    this.#small = new Map();
     this.#keys = [];
     this.#values = [];
-    this.#hashes = new Int32Array(16);
-    this.#table = new Int32Array(32).fill(EMPTY);
-    this.#mask = 31;
+    this.#hashes = EMPTY_HASHES;
+    this.#table = EMPTY_TABLE;
+    this.#mask = 0;
   }
 
   #insert(e: number, h: number): void {

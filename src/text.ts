@@ -304,7 +304,8 @@ export function decodeRawUnicodeEscape(bytes: Uint8Array, start: number, end: nu
   return out + decodeLatin1(bytes, runStart, end - runStart);
 }
 
-function hexValue(b: number | undefined): number {
+/** The value of a hex digit's character code, -1 for anything else. */
+export function hexValue(b: number | undefined): number {
   if (b === undefined) return -1;
   if (b >= 0x30 && b <= 0x39) return b - 0x30;
   if (b >= 0x61 && b <= 0x66) return b - 0x57;
