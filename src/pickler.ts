@@ -325,15 +325,21 @@ export class Pickler {
     }
   }
 
-  /** Tuple items, then TUPLE1-3 / TUPLE, or POP(s) and GET when saving the items memoized the tuple (recursion). */
-  #stepTuple(f: Frame): void {
+  /** Saves the items of `f` left to save until one opens a frame of its own: true when all are saved. */
+  #saveRest(f: Frame): boolean {
     const work = this.#work;
     const depth = work.length;
     while (f.i < f.n) {
       this.#save(f.items[f.i++], true);
-      if (work.length !== depth) return;
+      if (work.length !== depth) return false;
     }
-    work.pop();
+    return true;
+  }
+
+  /** Tuple items, then TUPLE1-3 / TUPLE, or POP(s) and GET when saving the items memoized the tuple (recursion). */
+  #stepTuple(f: Frame): void {
+    if (!this.#saveRest(f)) return;
+    this.#work.pop();
     const w = this.#w!;
     const n = f.n;
     const small = n <= 3 && this.#proto >= 2;
@@ -373,13 +379,8 @@ export class Pickler {
   }
 
   #stepFrozenSet(f: Frame): void {
-    const work = this.#work;
-    const depth = work.length;
-    while (f.i < f.n) {
-      this.#save(f.items[f.i++], true);
-      if (work.length !== depth) return;
-    }
-    work.pop();
+    if (!this.#saveRest(f)) return;
+    this.#work.pop();
     const index = this.#memo.get(f.obj);
     if (index !== undefined) {
       this.#w!.byte(0x31); // POP_MARK

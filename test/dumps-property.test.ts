@@ -16,7 +16,6 @@
  * BRINE_SEED=<n> replays a run (the seed is in the failure message),
  * BRINE_RUNS=<n> changes the number of values (default 500).
  */
-import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { dumps, loads } from '../src/index.js';
@@ -24,6 +23,7 @@ import { compareDescriptions, describe } from './support/describe.js';
 import { DETECTED } from './support/dumps-known.js';
 import { hex, type RoundtripResult, roundtrip } from './support/dumps-python.js';
 import { normalize, value } from './support/dumps-values.js';
+import { failWithSeed } from './support/fast-check.js';
 
 const DEFAULT_SEED = 20250307;
 const seed = process.env.BRINE_SEED === undefined ? DEFAULT_SEED : Number(process.env.BRINE_SEED);
@@ -96,10 +96,7 @@ test('dumps() writes what CPython writes, at every protocol, for random values',
       { seed, numRuns },
     );
   } catch (error) {
-    let message = error instanceof Error ? error.message : String(error);
-    const cause = error instanceof Error ? error.cause : undefined;
-    if (cause instanceof Error) message += `\n${cause.message}`;
-    assert.fail(`property failed; replay with BRINE_SEED=${seed}\n${message}`);
+    failWithSeed(error, seed);
   }
   t.diagnostic(`seed ${seed}: ${numRuns} values, ${prefetched} distinct pickles checked by python3`);
   for (const [category, n] of [...counts].sort((a, b) => b[1] - a[1])) {

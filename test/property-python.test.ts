@@ -12,13 +12,13 @@
  * BRINE_SEED=<n> replays a run (the seed is in the failure message),
  * BRINE_RUNS=<n> changes the number of values (default 200).
  */
-import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { loads } from '../src/index.js';
 import { compareDescriptions, type Desc, describe, numberText } from './support/describe.js';
+import { failWithSeed, pythonChar } from './support/fast-check.js';
 import { fromHex, SCRIPTS } from './support/vectors.js';
 
 const DEFAULT_SEED = 19170604;
@@ -45,15 +45,7 @@ interface PythonResult {
 // ---------------------------------------------------------------------------
 // Arbitraries
 
-const codePoint = fc.oneof(
-  { weight: 8, arbitrary: fc.integer({ min: 0x20, max: 0x7e }) },
-  { weight: 1, arbitrary: fc.integer({ min: 0, max: 0x1f }) },
-  { weight: 2, arbitrary: fc.integer({ min: 0x80, max: 0xff }) },
-  { weight: 2, arbitrary: fc.integer({ min: 0x100, max: 0xffff }) },
-  { weight: 1, arbitrary: fc.integer({ min: 0xd800, max: 0xdfff }) }, // lone surrogates
-  { weight: 2, arbitrary: fc.integer({ min: 0x10000, max: 0x10ffff }) },
-);
-const char = codePoint.map((cp) => String.fromCodePoint(cp));
+const char = pythonChar;
 const text = fc.oneof(
   { weight: 10, arbitrary: fc.string({ unit: char, maxLength: 24 }) },
   { weight: 1, arbitrary: fc.string({ unit: char, minLength: 200, maxLength: 400 }) },
@@ -226,10 +218,7 @@ test('loads() returns what python3 pickled, for random values at every protocol'
       { seed, numRuns },
     );
   } catch (error) {
-    let message = error instanceof Error ? error.message : String(error);
-    const cause = error instanceof Error ? error.cause : undefined;
-    if (cause instanceof Error) message += `\n${cause.message}`;
-    assert.fail(`property failed; replay with BRINE_SEED=${seed}\n${message}`);
+    failWithSeed(error, seed);
   }
   // fc.sample and fc.assert draw the same values from the same seed, so one python3 run serves them all.
   if (misses > 0) t.diagnostic(`${misses} values were not prefetched: python3 ran once for each`);

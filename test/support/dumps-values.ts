@@ -20,19 +20,12 @@
 import fc from 'fast-check';
 import { FrozenSet, isTuple, PyByteArray, PyFloat, tuple } from '../../src/index.js';
 import { numberText } from './describe.js';
+import { pythonChar } from './fast-check.js';
 
 // ---------------------------------------------------------------------------
 // Atoms
 
-const codePoint = fc.oneof(
-  { weight: 8, arbitrary: fc.integer({ min: 0x20, max: 0x7e }) },
-  { weight: 1, arbitrary: fc.integer({ min: 0, max: 0x1f }) },
-  { weight: 2, arbitrary: fc.integer({ min: 0x80, max: 0xff }) },
-  { weight: 2, arbitrary: fc.integer({ min: 0x100, max: 0xffff }) },
-  { weight: 1, arbitrary: fc.integer({ min: 0xd800, max: 0xdfff }) }, // lone surrogates
-  { weight: 2, arbitrary: fc.integer({ min: 0x10000, max: 0x10ffff }) },
-);
-const char = codePoint.map((cp) => String.fromCodePoint(cp));
+const char = pythonChar;
 export const text = fc.oneof(
   { weight: 10, arbitrary: fc.string({ unit: char, maxLength: 16 }) },
   { weight: 1, arbitrary: fc.string({ unit: char, minLength: 200, maxLength: 300 }) },
