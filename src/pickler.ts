@@ -695,6 +695,11 @@ export class Pickler {
       w.ascii(rawUnicodeEscape(text));
       w.byte(0x0a);
     } else {
+      if (text.length <= 85 && this.#proto >= 4) {
+        w.shortUtf8(0x8c, text); // SHORT_BINUNICODE: at most 255 bytes, whatever the text
+        this.#memoize(key);
+        return;
+      }
       const n = utf8Length(text);
       let unframed: boolean;
       if (n < 256 && this.#proto >= 4)

@@ -154,6 +154,33 @@ export class Writer {
     if (unframed) this.framing = true;
   }
 
+  /**
+   * A short string (at most 85 UTF-16 units, so at most 255 bytes) after a
+   * one-byte length: no measuring pass, the length byte is written afterwards.
+   */
+  shortUtf8(opcode: number, text: string): void {
+    this.ensure(2 + 3 * text.length);
+    const buf = this.buf;
+    const start = this.pos;
+    buf[start] = opcode;
+    let p = start + 2;
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c < 0x80) {
+        buf[p++] = c;
+        continue;
+      }
+      // Not ASCII: encode the whole string again with the general encoder.
+      this.pos = start + 2;
+      const n = utf8Length(text);
+      this.utf8(text, n);
+      buf[start + 1] = n;
+      return;
+    }
+    buf[start + 1] = p - start - 2;
+    this.pos = p;
+  }
+
   /** UTF-8 with lone surrogates written as Python's `surrogatepass`. Returns the byte length written. */
   utf8(text: string, byteLength: number): void {
     this.ensure(byteLength);
