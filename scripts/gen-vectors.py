@@ -31,19 +31,17 @@ from __future__ import annotations
 
 import collections
 import copyreg
-import gc
 import io
 import os
 import os.path
 import pickle
 import pickletools
 import sys
-import threading
 import types
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from vectors_lib import describe, model_load_all, model_loads, to_json  # noqa: E402
+from vectors_lib import describe, model_load_all, model_loads, run_deep, to_json  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_OUT = os.path.join(ROOT, "test", "vectors", "generated", "vectors.json")
@@ -1028,21 +1026,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    # The deep vectors (tens of thousands of levels) go through json.dumps and == on nested
-    # descriptions, both recursive in C: run with a large stack.
-    sys.setrecursionlimit(1_000_000)
-    threading.stack_size(1 << 30)
-    failure: list = []
-
-    def run() -> None:
-        try:
-            main()
-        except BaseException as error:  # noqa: BLE001 - reported below, in the main thread
-            failure.append(error)
-
-    gc.disable()  # millions of short-lived containers; collecting them only costs time
-    worker = threading.Thread(target=run)
-    worker.start()
-    worker.join()
-    if failure:
-        raise failure[0]
+    run_deep(main)

@@ -73,7 +73,6 @@ from __future__ import annotations
 
 import codecs
 import copyreg
-import gc
 import importlib.util
 import io
 import json
@@ -83,14 +82,13 @@ import pickle
 import pickletools
 import struct
 import sys
-import threading
 import types
 from itertools import islice
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from vectors_lib import describe, model_loads  # noqa: E402
+from vectors_lib import describe, model_loads, run_deep  # noqa: E402
 
 
 def _import_vector_classes() -> None:
@@ -979,20 +977,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    # Deep vectors: CPython's pickler and == recurse in C; run with a large stack.
-    sys.setrecursionlimit(1_000_000)
-    threading.stack_size(1 << 30)
-    failure: list = []
-
-    def run() -> None:
-        try:
-            main()
-        except BaseException as error:  # noqa: BLE001 - re-raised in the main thread
-            failure.append(error)
-
-    gc.disable()
-    worker = threading.Thread(target=run)
-    worker.start()
-    worker.join()
-    if failure:
-        raise failure[0]
+    run_deep(main)

@@ -24,11 +24,14 @@ from __future__ import annotations
 
 import _compat_pickle
 import codecs
+import gc
 import io
 import json
 import math
 import pickle
 import struct
+import sys
+import threading
 
 MAX_SAFE_INTEGER = 2**53 - 1
 MAX_ARRAY_INDEX = 2**32 - 2
@@ -665,3 +668,27 @@ def build(spec: dict) -> object:
     if t == "frozenset":
         return frozenset(build(item) for item in spec["items"])
     raise ValueError(f"build: unknown type {t!r}")
+
+
+def run_deep(main) -> None:
+    """Runs `main` in a thread with a 1 GiB stack and a high recursion limit: the
+    deep vectors (tens of thousands of levels) go through pickle, json.dumps and
+    == on nested values, all recursive in C. The garbage collector is off: the
+    scripts make millions of short-lived containers, and collecting them only
+    costs time. An exception in `main` is raised again in the calling thread."""
+    sys.setrecursionlimit(1_000_000)
+    threading.stack_size(1 << 30)
+    failure: list = []
+
+    def run() -> None:
+        try:
+            main()
+        except BaseException as error:  # noqa: BLE001 - raised again below, in the calling thread
+            failure.append(error)
+
+    gc.disable()
+    worker = threading.Thread(target=run)
+    worker.start()
+    worker.join()
+    if failure:
+        raise failure[0]
