@@ -30,12 +30,23 @@ export class UnpicklingError extends PickleError {
   readonly opcode: string | undefined;
   /** The message without the offset and opcode prefix. */
   readonly reason: string;
+  /**
+   * True when the input ended before the pickle did: the bytes so far are a
+   * valid beginning, and more bytes could complete it (streams use this).
+   */
+  readonly truncated: boolean;
 
-  constructor(reason: string, offset?: number, opcode?: string, options?: ErrorOptions) {
+  constructor(
+    reason: string,
+    offset?: number,
+    opcode?: string,
+    options?: ErrorOptions & { truncated?: boolean },
+  ) {
     super(formatUnpicklingMessage(reason, offset, opcode), options);
     this.offset = offset;
     this.opcode = opcode;
     this.reason = reason;
+    this.truncated = options?.truncated === true;
   }
   override get name(): string {
     return 'UnpicklingError';

@@ -889,6 +889,7 @@ export class Unpickler {
       ) {
         throw new UnpicklingError(error.message, opPos, op < 0 ? undefined : opcodeName(op), {
           cause: error,
+          truncated: error instanceof LoadFailure && error.truncated,
         });
       }
       if (error instanceof RangeError && /call stack|allocation|Invalid array length/i.test(error.message)) {
@@ -956,9 +957,11 @@ export class Unpickler {
     const left = this.#data.length - pos;
     if (frameEnd >= 0 && needed <= left)
       return new LoadFailure(`opcode runs past the end of its frame at offset ${frameEnd}`);
-    return new LoadFailure(
+    const failure = new LoadFailure(
       `pickle data was truncated: needed ${needed} bytes, ${left} left${textModeHint(this.#data)}`,
     );
+    failure.truncated = true;
+    return failure;
   }
 
   #memoGet(index: number): unknown {
@@ -1299,7 +1302,10 @@ function memoSet(memo: unknown[], index: number, value: unknown): number {
 }
 
 /** An error inside the load loop; the loop adds the offset and opcode and raises it as an UnpicklingError. */
-class LoadFailure extends Error {}
+class LoadFailure extends Error {
+  /** The input ended before the pickle did. */
+  truncated = false;
+}
 
 function underflow(): LoadFailure {
   return new LoadFailure('unpickling stack underflow');
