@@ -13,7 +13,11 @@ import type { PyGlobal } from './py-global.js';
  */
 export const PY_REDUCE: unique symbol = Symbol.for('brine.reduce');
 
-/** Method key: Python's `repr()` of the value (`Decimal('1.5')`). */
+/**
+ * Method key: Python's `repr()` of the value (`Decimal('1.5')`). It takes the
+ * caller's `repr` for the values it contains (the items of a deque, the
+ * tzinfo of a datetime); without one it uses a plain fallback.
+ */
 export const PY_REPR: unique symbol = Symbol.for('brine.repr');
 
 /**
@@ -41,7 +45,7 @@ export interface Reduction {
 /** A value that knows its Python form. */
 export interface PyValue {
   [PY_REDUCE](protocol: number): Reduction;
-  [PY_REPR](): string;
+  [PY_REPR](repr?: (value: unknown) => string): string;
 }
 
 /** True when `value` implements {@link PyValue}. */
