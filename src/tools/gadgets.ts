@@ -1,0 +1,514 @@
+/**
+ * The scanner's knowledge of Python globals, as data: which names are known
+ * code-execution, file, network or process gadgets (`dangerous`), and which
+ * are pure data constructors that a benign pickle uses (`safe`). Every other
+ * name is `review`. The sources of each entry are listed in docs/scanner.md.
+ *
+ * A module entry covers the module and every submodule
+ * (`asyncio` covers `asyncio.unix_events`). An exact allow entry wins over a
+ * module entry (`uuid.UUID` is safe, the rest of `uuid` is not); dotted names
+ * (`Outer.Inner`) are never allow-listed by a plain entry.
+ *
+ * @module
+ */
+
+/** How the scanner rates a global or a whole pickle, from best to worst. */
+export type Severity = 'safe' | 'review' | 'dangerous';
+
+/**
+ * Modules (with every submodule) that give code execution, file, network or
+ * process access, or that can load another pickle or another module.
+ */
+export const DANGEROUS_MODULES: readonly string[] = [
+  // Processes and the operating system
+  'os',
+  'posix',
+  'nt',
+  '_posixsubprocess',
+  'subprocess',
+  'commands',
+  'popen2',
+  'pty',
+  'tty',
+  'termios',
+  'fcntl',
+  'signal',
+  'resource',
+  'platform',
+  'multiprocessing',
+  '_multiprocessing',
+  'concurrent.futures.process',
+  '_winapi',
+  'msvcrt',
+  'winreg',
+  '_winreg',
+  '_interpreters',
+  '_xxsubinterpreters',
+  'interpreters',
+  '_thread',
+  'thread',
+  'sys',
+  'gc',
+  'atexit',
+  // Running code, importing modules, resolving names
+  'runpy',
+  'importlib',
+  '_imp',
+  'imp',
+  '_frozen_importlib',
+  '_frozen_importlib_external',
+  'zipimport',
+  'pkgutil',
+  'pkg_resources',
+  'site',
+  'code',
+  'codeop',
+  'compileall',
+  'py_compile',
+  'types',
+  'marshal',
+  'ctypes',
+  '_ctypes',
+  'cffi',
+  'operator',
+  '_operator',
+  'inspect',
+  'pdb',
+  'bdb',
+  'trace',
+  'profile',
+  'cProfile',
+  '_lsprof',
+  'timeit',
+  'doctest',
+  'pydoc',
+  'idlelib',
+  '_pyrepl',
+  'rlcompleter',
+  'test',
+  'unittest.mock',
+  'ensurepip',
+  'pip',
+  '_pip',
+  'setuptools',
+  'distutils',
+  '_distutils_hack',
+  'venv',
+  '_osx_support',
+  '_aix_support',
+  '_sitebuiltins',
+  // Loading another pickle (or another serialized program)
+  'pickle',
+  '_pickle',
+  'cPickle',
+  'pickletools',
+  'shelve',
+  'dill',
+  'cloudpickle',
+  'joblib',
+  // Files
+  'io',
+  '_io',
+  'shutil',
+  'tempfile',
+  'fileinput',
+  'linecache',
+  'tokenize',
+  'zipfile',
+  'tarfile',
+  'gzip',
+  'bz2',
+  'lzma',
+  'dbm',
+  'sqlite3',
+  '_sqlite3',
+  'logging',
+  'mmap',
+  'mailbox',
+  'filecmp',
+  'glob',
+  // Network
+  'socket',
+  '_socket',
+  'ssl',
+  '_ssl',
+  'select',
+  'selectors',
+  'socketserver',
+  'asyncio',
+  'http',
+  'urllib',
+  'urllib2',
+  'urllib3',
+  'httplib',
+  'requests',
+  'httpx',
+  'aiohttp',
+  'ftplib',
+  'smtplib',
+  'smtpd',
+  'telnetlib',
+  'poplib',
+  'imaplib',
+  'nntplib',
+  'xmlrpc',
+  'xmlrpclib',
+  'webbrowser',
+  // Third-party gadgets named by scanner advisories
+  'numpy.f2py',
+  'numpy.distutils',
+  'numpy.testing',
+  'numpy.ctypeslib',
+  'torch.hub',
+  'torch.jit',
+  'torch.package',
+  'torch.serialization',
+  'torch.utils.collect_env',
+  'torch.utils.cpp_extension',
+  'torch.distributed',
+  'torch._inductor',
+  'torch._dynamo',
+  'mlflow.projects',
+  'pandas.io',
+  'yaml',
+  'jinja2',
+  'pandas.core.computation',
+  'torch._ops',
+  'torch.library',
+  'torch.classes',
+  'torch.ops',
+  'numpy._core.memmap',
+  'numpy.core.memmap',
+  'numpy.lib._datasource',
+  'numpy.lib._npyio_impl',
+  'numpy.lib.utils',
+  'numpy.lib.npyio',
+];
+
+/**
+ * Single names (`module.name`) that are gadgets in a module that is not
+ * dangerous as a whole.
+ */
+export const DANGEROUS_NAMES: readonly string[] = [
+  'builtins.eval',
+  'builtins.exec',
+  'builtins.execfile',
+  'builtins.compile',
+  'builtins.getattr',
+  'builtins.setattr',
+  'builtins.delattr',
+  'builtins.__import__',
+  'builtins.__build_class__',
+  'builtins.open',
+  'builtins.file',
+  'builtins.input',
+  'builtins.raw_input',
+  'builtins.breakpoint',
+  'builtins.globals',
+  'builtins.locals',
+  'builtins.vars',
+  'builtins.help',
+  'builtins.exit',
+  'builtins.quit',
+  'builtins.reload',
+  'builtins.__loader__',
+  'builtins.__spec__',
+  'copyreg.add_extension',
+  'copyreg.remove_extension',
+  'copyreg._extension_registry',
+  'copyreg._inverted_registry',
+  'copyreg.dispatch_table',
+  'copyreg.pickle',
+  'codecs.open',
+  'codecs.EncodedFile',
+  'functools.reduce',
+  'functools.singledispatch',
+  'uuid._get_command_stdout',
+  'uuid._popen',
+  'uuid._find_mac',
+  'uuid._ifconfig_getnode',
+  'uuid._ip_getnode',
+  'uuid._arp_getnode',
+  'uuid._lanscan_getnode',
+  'uuid._netstat_getnode',
+  'uuid._ipconfig_getnode',
+  'uuid._netbios_getnode',
+  'uuid._unix_getnode',
+  'uuid._windll_getnode',
+  'uuid.getnode',
+  'uuid._load_system_functions',
+  'collections.namedtuple',
+  'numpy.load',
+  'numpy.save',
+  'numpy.savez',
+  'numpy.savez_compressed',
+  'numpy.savetxt',
+  'numpy.loadtxt',
+  'numpy.genfromtxt',
+  'numpy.fromfile',
+  'numpy.fromregex',
+  'numpy.memmap',
+  'numpy.DataSource',
+  'torch.load',
+  'torch.save',
+  'torch.storage._load_from_bytes',
+  'torch._C._jit_load',
+  'pandas.read_pickle',
+  'pandas.read_csv',
+  'pandas.read_table',
+  'pandas.read_json',
+  'pandas.read_html',
+  'pandas.read_sql',
+  'pandas.read_excel',
+  'pandas.read_parquet',
+  'pandas.read_feather',
+  'pandas.read_hdf',
+  'pandas.eval',
+  'keras.models.load_model',
+  'sklearn.utils._joblib',
+];
+
+/**
+ * Attribute names that, anywhere in a dotted name (`Outer.attr.attr`), reach
+ * a module, a function's globals or the interpreter: a dotted name holding
+ * one is dangerous whatever module it starts from.
+ */
+export const DANGEROUS_ATTRIBUTES: readonly string[] = [
+  'system',
+  'popen',
+  'spawn',
+  'spawnv',
+  'spawnl',
+  'execv',
+  'execve',
+  'execl',
+  'execvp',
+  'eval',
+  'exec',
+  'compile',
+  'getattr',
+  'setattr',
+  'open',
+  'load',
+  'loads',
+  'Popen',
+  'run',
+  'call',
+  'check_call',
+  'check_output',
+];
+
+/**
+ * Pure data constructors that CPython, numpy and PyTorch write for ordinary
+ * values. Each builds a value from its arguments without calling anything
+ * the pickle supplies, importing anything else, or touching files, network
+ * or processes. (Why each one is here: docs/scanner.md.)
+ */
+export const SAFE_NAMES: readonly string[] = [
+  // Built-in types (protocol < 3 and < 4 write these through REDUCE)
+  'builtins.set',
+  'builtins.frozenset',
+  'builtins.bytearray',
+  'builtins.bytes',
+  'builtins.complex',
+  'builtins.slice',
+  'builtins.range',
+  'builtins.int',
+  'builtins.float',
+  'builtins.str',
+  'builtins.bool',
+  'builtins.list',
+  'builtins.tuple',
+  'builtins.dict',
+  'builtins.object',
+  'builtins.NoneType',
+  'builtins.Ellipsis',
+  'builtins.NotImplemented',
+  '_codecs.encode',
+  // copyreg's reconstruction helpers (protocol < 2 objects, NEWOBJ below 2)
+  'copyreg._reconstructor',
+  'copyreg.__newobj__',
+  'copyreg.__newobj_ex__',
+  // Standard library value types
+  'collections.OrderedDict',
+  'collections.defaultdict',
+  'collections.deque',
+  'collections.Counter',
+  'datetime.date',
+  'datetime.time',
+  'datetime.datetime',
+  'datetime.timedelta',
+  'datetime.timezone',
+  'datetime.tzinfo',
+  'decimal.Decimal',
+  '_decimal.Decimal',
+  '_pydecimal.Decimal',
+  'fractions.Fraction',
+  'uuid.UUID',
+  'uuid.SafeUUID',
+  'zoneinfo.ZoneInfo',
+  'zoneinfo._common._load_timezone',
+  'ipaddress.IPv4Address',
+  'ipaddress.IPv6Address',
+  'ipaddress.IPv4Network',
+  'ipaddress.IPv6Network',
+  'ipaddress.IPv4Interface',
+  'ipaddress.IPv6Interface',
+  // numpy array, dtype and scalar reconstruction (numpy 1.x `numpy.core`, 2.x `numpy._core`)
+  'numpy.ndarray',
+  'numpy.dtype',
+  'numpy.core.multiarray._reconstruct',
+  'numpy.core.multiarray.scalar',
+  'numpy.core.numeric._frombuffer',
+  'numpy._core.multiarray._reconstruct',
+  'numpy._core.multiarray.scalar',
+  'numpy._core.numeric._frombuffer',
+  'numpy.ma.core._mareconstruct',
+  // PyTorch tensors and storages (torch.save)
+  'torch._utils._rebuild_tensor',
+  'torch._utils._rebuild_tensor_v2',
+  'torch._utils._rebuild_tensor_v3',
+  'torch._utils._rebuild_parameter',
+  'torch._utils._rebuild_parameter_with_state',
+  'torch._utils._rebuild_qtensor',
+  'torch._utils._rebuild_sparse_tensor',
+  'torch._utils._rebuild_meta_tensor_no_storage',
+  'torch._utils._rebuild_wrapper_subclass',
+  'torch.Size',
+  'torch.device',
+  'torch.dtype',
+  'torch.float32',
+  'torch.float64',
+  'torch.float16',
+  'torch.bfloat16',
+  'torch.int64',
+  'torch.int32',
+  'torch.int16',
+  'torch.int8',
+  'torch.uint8',
+  'torch.bool',
+  'torch.complex64',
+  'torch.complex128',
+  'torch.per_tensor_affine',
+  'torch.per_channel_affine',
+  'torch.UntypedStorage',
+  'torch.TypedStorage',
+  'torch.storage.UntypedStorage',
+  'torch.storage.TypedStorage',
+  'torch.FloatStorage',
+  'torch.DoubleStorage',
+  'torch.HalfStorage',
+  'torch.BFloat16Storage',
+  'torch.LongStorage',
+  'torch.IntStorage',
+  'torch.ShortStorage',
+  'torch.CharStorage',
+  'torch.ByteStorage',
+  'torch.BoolStorage',
+  'torch.ComplexFloatStorage',
+  'torch.ComplexDoubleStorage',
+  'torch.QUInt8Storage',
+  'torch.QInt8Storage',
+  'torch.QInt32Storage',
+  'torch.QUInt4x2Storage',
+  'torch.QUInt2x4Storage',
+];
+
+/** The storage classes a PyTorch persistent id `('storage', cls, key, location, numel)` may name. */
+export const TORCH_STORAGE_NAMES: readonly string[] = SAFE_NAMES.filter(
+  (n) => n.startsWith('torch.') && n.endsWith('Storage'),
+);
+
+/**
+ * Callables whose call with a constant `(global, 'attribute')` pair is a
+ * static attribute lookup (how protocols 0-3 pickle nested classes): the
+ * scanner rates the dotted name it yields instead of the callable.
+ */
+export const ATTRIBUTE_LOOKUP = 'builtins.getattr';
+
+const dangerousModules = new Set(DANGEROUS_MODULES);
+const dangerousNames = new Set(DANGEROUS_NAMES);
+const dangerousAttributes = new Set(DANGEROUS_ATTRIBUTES);
+const safeNames = new Set(SAFE_NAMES);
+
+/** True when `module` or one of its parent packages is in {@link DANGEROUS_MODULES}. */
+export function isDangerousModule(module: string): boolean {
+  let at = module.length;
+  for (;;) {
+    if (dangerousModules.has(module.slice(0, at))) return true;
+    at = module.lastIndexOf('.', at - 1);
+    if (at <= 0) return false;
+  }
+}
+
+/** A dotted name longer than this many parts is rated dangerous outright (no nested class is that deep). */
+export const MAX_NAME_PARTS = 32;
+
+/**
+ * Rates one global, `module` and `name` as the loader resolves them (after
+ * the Python 2 name mapping). A plain name is `safe` when allow-listed,
+ * `dangerous` when its module (or a parent package) or the exact name is
+ * listed, `review` otherwise. A dotted name (`Outer.Inner`, which CPython
+ * resolves by attribute traversal) is never `safe`: it is `dangerous` when any
+ * step of the traversal could be a listed gadget (`pathlib` + `os.system`
+ * reaches `os.system` through `pathlib.os`), goes through a dunder attribute
+ * (`__globals__`, `__builtins__`) or a notorious attribute name, else `review`.
+ *
+ * @param module the module name, as found by the loader.
+ * @param name the attribute name, possibly dotted.
+ * @returns the severity and a short reason.
+ * @example
+ * ```ts
+ * rateGlobal('os', 'system'); // { severity: 'dangerous', reason: 'module os ...' }
+ * rateGlobal('collections', 'OrderedDict'); // { severity: 'safe', ... }
+ * ```
+ */
+export function rateGlobal(module: string, name: string): { severity: Severity; reason: string } {
+  const full = `${module}.${name}`;
+  if (!name.includes('.')) {
+    if (safeNames.has(full)) return { severity: 'safe', reason: 'allow-listed data constructor' };
+    if (dangerousNames.has(full)) return { severity: 'dangerous', reason: `${full} is a known gadget` };
+    if (isDangerousModule(module)) {
+      return {
+        severity: 'dangerous',
+        reason: `module ${module} gives code, file, network or process access`,
+      };
+    }
+    if (isDangerousModule(full) || dangerousNames.has(module)) {
+      return { severity: 'dangerous', reason: `${full} is a known gadget` };
+    }
+    return { severity: 'review', reason: 'not on the allow-list' };
+  }
+  const parts = name.split('.');
+  if (parts.length > MAX_NAME_PARTS) {
+    return { severity: 'dangerous', reason: `dotted name of ${parts.length} parts (too deep to analyse)` };
+  }
+  const head = rateGlobal(module, parts[0]!);
+  if (head.severity === 'dangerous') return head;
+  for (const part of parts) {
+    if (part.length >= 4 && part.startsWith('__') && part.endsWith('__')) {
+      return { severity: 'dangerous', reason: `dotted name goes through the special attribute ${part}` };
+    }
+    if (part === '' || dangerousAttributes.has(part)) {
+      return { severity: 'dangerous', reason: `dotted name reaches the attribute '${part}'` };
+    }
+  }
+  // Any attribute may be a module imported by the previous one (`pathlib.os`):
+  // every contiguous run of parts is tried as a module, and the part after it as a name.
+  for (let k = 0; k < parts.length; k++) {
+    for (let j = k + 1; j <= parts.length; j++) {
+      const mod = parts.slice(k, j).join('.');
+      if (isDangerousModule(mod)) {
+        return { severity: 'dangerous', reason: `dotted name reaches the module ${mod}` };
+      }
+      const next = parts[j];
+      if (next !== undefined && dangerousNames.has(`${mod}.${next}`)) {
+        return { severity: 'dangerous', reason: `dotted name reaches ${mod}.${next}` };
+      }
+    }
+  }
+  return {
+    severity: 'review',
+    reason: 'dotted name: resolved by attribute traversal, not on the allow-list',
+  };
+}
