@@ -6,6 +6,8 @@
  * -1 up to a newline (two lines for GLOBAL and INST), -2 a 1-byte length then
  * data, -3 a signed 4-byte length then data, -4 an unsigned 4-byte length then
  * data, -5 an 8-byte length then data.
+ * `stackBefore` and `stackAfter` are pickletools' stack pictures, by the
+ * names of its stack objects (`'any'`, `'mark'`, `'stackslice'`, `'list'` ...).
  */
 export interface OpcodeInfo {
   readonly code: number;
@@ -14,6 +16,8 @@ export interface OpcodeInfo {
   readonly argBytes: number;
   readonly proto: number;
   readonly doc: string;
+  readonly stackBefore: readonly string[];
+  readonly stackAfter: readonly string[];
 }
 
 /** Every opcode of pickle protocols 0 to 5, in pickletools' order. */
@@ -25,8 +29,19 @@ export const OPCODES: readonly OpcodeInfo[] = [
     argBytes: -1,
     proto: 0,
     doc: 'Push an integer or bool.',
+    stackBefore: [],
+    stackAfter: ['int_or_bool'],
   },
-  { code: 0x4a, name: 'BININT', arg: 'int4', argBytes: 4, proto: 1, doc: 'Push a four-byte signed integer.' },
+  {
+    code: 0x4a,
+    name: 'BININT',
+    arg: 'int4',
+    argBytes: 4,
+    proto: 1,
+    doc: 'Push a four-byte signed integer.',
+    stackBefore: [],
+    stackAfter: ['int'],
+  },
   {
     code: 0x4b,
     name: 'BININT1',
@@ -34,6 +49,8 @@ export const OPCODES: readonly OpcodeInfo[] = [
     argBytes: 1,
     proto: 1,
     doc: 'Push a one-byte unsigned integer.',
+    stackBefore: [],
+    stackAfter: ['int'],
   },
   {
     code: 0x4d,
@@ -42,8 +59,19 @@ export const OPCODES: readonly OpcodeInfo[] = [
     argBytes: 2,
     proto: 1,
     doc: 'Push a two-byte unsigned integer.',
+    stackBefore: [],
+    stackAfter: ['int'],
   },
-  { code: 0x4c, name: 'LONG', arg: 'decimalnl_long', argBytes: -1, proto: 0, doc: 'Push a long integer.' },
+  {
+    code: 0x4c,
+    name: 'LONG',
+    arg: 'decimalnl_long',
+    argBytes: -1,
+    proto: 0,
+    doc: 'Push a long integer.',
+    stackBefore: [],
+    stackAfter: ['int'],
+  },
   {
     code: 0x8a,
     name: 'LONG1',
@@ -51,6 +79,8 @@ export const OPCODES: readonly OpcodeInfo[] = [
     argBytes: -2,
     proto: 2,
     doc: 'Long integer using one-byte length.',
+    stackBefore: [],
+    stackAfter: ['int'],
   },
   {
     code: 0x8b,
@@ -59,6 +89,8 @@ export const OPCODES: readonly OpcodeInfo[] = [
     argBytes: -3,
     proto: 2,
     doc: 'Long integer using found-byte length.',
+    stackBefore: [],
+    stackAfter: ['int'],
   },
   {
     code: 0x53,
@@ -67,6 +99,8 @@ export const OPCODES: readonly OpcodeInfo[] = [
     argBytes: -1,
     proto: 0,
     doc: 'Push a Python string object.',
+    stackBefore: [],
+    stackAfter: ['bytes_or_str'],
   },
   {
     code: 0x54,
@@ -75,6 +109,8 @@ export const OPCODES: readonly OpcodeInfo[] = [
     argBytes: -3,
     proto: 1,
     doc: 'Push a Python string object.',
+    stackBefore: [],
+    stackAfter: ['bytes_or_str'],
   },
   {
     code: 0x55,
@@ -83,8 +119,19 @@ export const OPCODES: readonly OpcodeInfo[] = [
     argBytes: -2,
     proto: 1,
     doc: 'Push a Python string object.',
+    stackBefore: [],
+    stackAfter: ['bytes_or_str'],
   },
-  { code: 0x42, name: 'BINBYTES', arg: 'bytes4', argBytes: -4, proto: 3, doc: 'Push a Python bytes object.' },
+  {
+    code: 0x42,
+    name: 'BINBYTES',
+    arg: 'bytes4',
+    argBytes: -4,
+    proto: 3,
+    doc: 'Push a Python bytes object.',
+    stackBefore: [],
+    stackAfter: ['bytes'],
+  },
   {
     code: 0x43,
     name: 'SHORT_BINBYTES',
@@ -92,6 +139,8 @@ export const OPCODES: readonly OpcodeInfo[] = [
     argBytes: -2,
     proto: 3,
     doc: 'Push a Python bytes object.',
+    stackBefore: [],
+    stackAfter: ['bytes'],
   },
   {
     code: 0x8e,
@@ -100,6 +149,8 @@ export const OPCODES: readonly OpcodeInfo[] = [
     argBytes: -5,
     proto: 4,
     doc: 'Push a Python bytes object.',
+    stackBefore: [],
+    stackAfter: ['bytes'],
   },
   {
     code: 0x96,
@@ -108,6 +159,8 @@ export const OPCODES: readonly OpcodeInfo[] = [
     argBytes: -5,
     proto: 5,
     doc: 'Push a Python bytearray object.',
+    stackBefore: [],
+    stackAfter: ['bytearray'],
   },
   {
     code: 0x97,
@@ -116,6 +169,8 @@ export const OPCODES: readonly OpcodeInfo[] = [
     argBytes: 0,
     proto: 5,
     doc: 'Push an out-of-band buffer object.',
+    stackBefore: [],
+    stackAfter: ['buffer'],
   },
   {
     code: 0x98,
@@ -124,10 +179,39 @@ export const OPCODES: readonly OpcodeInfo[] = [
     argBytes: 0,
     proto: 5,
     doc: 'Make an out-of-band buffer object read-only.',
+    stackBefore: ['buffer'],
+    stackAfter: ['buffer'],
   },
-  { code: 0x4e, name: 'NONE', arg: null, argBytes: 0, proto: 0, doc: 'Push None on the stack.' },
-  { code: 0x88, name: 'NEWTRUE', arg: null, argBytes: 0, proto: 2, doc: 'Push True onto the stack.' },
-  { code: 0x89, name: 'NEWFALSE', arg: null, argBytes: 0, proto: 2, doc: 'Push False onto the stack.' },
+  {
+    code: 0x4e,
+    name: 'NONE',
+    arg: null,
+    argBytes: 0,
+    proto: 0,
+    doc: 'Push None on the stack.',
+    stackBefore: [],
+    stackAfter: ['None'],
+  },
+  {
+    code: 0x88,
+    name: 'NEWTRUE',
+    arg: null,
+    argBytes: 0,
+    proto: 2,
+    doc: 'Push True onto the stack.',
+    stackBefore: [],
+    stackAfter: ['bool'],
+  },
+  {
+    code: 0x89,
+    name: 'NEWFALSE',
+    arg: null,
+    argBytes: 0,
+    proto: 2,
+    doc: 'Push False onto the stack.',
+    stackBefore: [],
+    stackAfter: ['bool'],
+  },
   {
     code: 0x56,
     name: 'UNICODE',
@@ -135,6 +219,8 @@ export const OPCODES: readonly OpcodeInfo[] = [
     argBytes: -1,
     proto: 0,
     doc: 'Push a Python Unicode string object.',
+    stackBefore: [],
+    stackAfter: ['str'],
   },
   {
     code: 0x8c,
@@ -143,6 +229,8 @@ export const OPCODES: readonly OpcodeInfo[] = [
     argBytes: -2,
     proto: 4,
     doc: 'Push a Python Unicode string object.',
+    stackBefore: [],
+    stackAfter: ['str'],
   },
   {
     code: 0x58,
@@ -151,6 +239,8 @@ export const OPCODES: readonly OpcodeInfo[] = [
     argBytes: -4,
     proto: 1,
     doc: 'Push a Python Unicode string object.',
+    stackBefore: [],
+    stackAfter: ['str'],
   },
   {
     code: 0x8d,
@@ -159,6 +249,8 @@ export const OPCODES: readonly OpcodeInfo[] = [
     argBytes: -5,
     proto: 4,
     doc: 'Push a Python Unicode string object.',
+    stackBefore: [],
+    stackAfter: ['str'],
   },
   {
     code: 0x46,
@@ -167,6 +259,8 @@ export const OPCODES: readonly OpcodeInfo[] = [
     argBytes: -1,
     proto: 0,
     doc: 'Newline-terminated decimal float literal.',
+    stackBefore: [],
+    stackAfter: ['float'],
   },
   {
     code: 0x47,
@@ -175,9 +269,29 @@ export const OPCODES: readonly OpcodeInfo[] = [
     argBytes: 8,
     proto: 1,
     doc: 'Float stored in binary form, with 8 bytes of data.',
+    stackBefore: [],
+    stackAfter: ['float'],
   },
-  { code: 0x5d, name: 'EMPTY_LIST', arg: null, argBytes: 0, proto: 1, doc: 'Push an empty list.' },
-  { code: 0x61, name: 'APPEND', arg: null, argBytes: 0, proto: 0, doc: 'Append an object to a list.' },
+  {
+    code: 0x5d,
+    name: 'EMPTY_LIST',
+    arg: null,
+    argBytes: 0,
+    proto: 1,
+    doc: 'Push an empty list.',
+    stackBefore: [],
+    stackAfter: ['list'],
+  },
+  {
+    code: 0x61,
+    name: 'APPEND',
+    arg: null,
+    argBytes: 0,
+    proto: 0,
+    doc: 'Append an object to a list.',
+    stackBefore: ['list', 'any'],
+    stackAfter: ['list'],
+  },
   {
     code: 0x65,
     name: 'APPENDS',
@@ -185,6 +299,8 @@ export const OPCODES: readonly OpcodeInfo[] = [
     argBytes: 0,
     proto: 1,
     doc: 'Extend a list by a slice of stack objects.',
+    stackBefore: ['list', 'mark', 'stackslice'],
+    stackAfter: ['list'],
   },
   {
     code: 0x6c,
@@ -193,8 +309,19 @@ export const OPCODES: readonly OpcodeInfo[] = [
     argBytes: 0,
     proto: 0,
     doc: 'Build a list out of the topmost stack slice, after markobject.',
+    stackBefore: ['mark', 'stackslice'],
+    stackAfter: ['list'],
   },
-  { code: 0x29, name: 'EMPTY_TUPLE', arg: null, argBytes: 0, proto: 1, doc: 'Push an empty tuple.' },
+  {
+    code: 0x29,
+    name: 'EMPTY_TUPLE',
+    arg: null,
+    argBytes: 0,
+    proto: 1,
+    doc: 'Push an empty tuple.',
+    stackBefore: [],
+    stackAfter: ['tuple'],
+  },
   {
     code: 0x74,
     name: 'TUPLE',
@@ -202,6 +329,8 @@ export const OPCODES: readonly OpcodeInfo[] = [
     argBytes: 0,
     proto: 0,
     doc: 'Build a tuple out of the topmost stack slice, after markobject.',
+    stackBefore: ['mark', 'stackslice'],
+    stackAfter: ['tuple'],
   },
   {
     code: 0x85,
@@ -210,6 +339,8 @@ export const OPCODES: readonly OpcodeInfo[] = [
     argBytes: 0,
     proto: 2,
     doc: 'Build a one-tuple out of the topmost item on the stack.',
+    stackBefore: ['any'],
+    stackAfter: ['tuple'],
   },
   {
     code: 0x86,
@@ -218,6 +349,8 @@ export const OPCODES: readonly OpcodeInfo[] = [
     argBytes: 0,
     proto: 2,
     doc: 'Build a two-tuple out of the top two items on the stack.',
+    stackBefore: ['any', 'any'],
+    stackAfter: ['tuple'],
   },
   {
     code: 0x87,
@@ -226,8 +359,19 @@ export const OPCODES: readonly OpcodeInfo[] = [
     argBytes: 0,
     proto: 2,
     doc: 'Build a three-tuple out of the top three items on the stack.',
+    stackBefore: ['any', 'any', 'any'],
+    stackAfter: ['tuple'],
   },
-  { code: 0x7d, name: 'EMPTY_DICT', arg: null, argBytes: 0, proto: 1, doc: 'Push an empty dict.' },
+  {
+    code: 0x7d,
+    name: 'EMPTY_DICT',
+    arg: null,
+    argBytes: 0,
+    proto: 1,
+    doc: 'Push an empty dict.',
+    stackBefore: [],
+    stackAfter: ['dict'],
+  },
   {
     code: 0x64,
     name: 'DICT',
@@ -235,6 +379,8 @@ export const OPCODES: readonly OpcodeInfo[] = [
     argBytes: 0,
     proto: 0,
     doc: 'Build a dict out of the topmost stack slice, after markobject.',
+    stackBefore: ['mark', 'stackslice'],
+    stackAfter: ['dict'],
   },
   {
     code: 0x73,
@@ -243,6 +389,8 @@ export const OPCODES: readonly OpcodeInfo[] = [
     argBytes: 0,
     proto: 0,
     doc: 'Add a key+value pair to an existing dict.',
+    stackBefore: ['dict', 'any', 'any'],
+    stackAfter: ['dict'],
   },
   {
     code: 0x75,
@@ -251,8 +399,19 @@ export const OPCODES: readonly OpcodeInfo[] = [
     argBytes: 0,
     proto: 1,
     doc: 'Add an arbitrary number of key+value pairs to an existing dict.',
+    stackBefore: ['dict', 'mark', 'stackslice'],
+    stackAfter: ['dict'],
   },
-  { code: 0x8f, name: 'EMPTY_SET', arg: null, argBytes: 0, proto: 4, doc: 'Push an empty set.' },
+  {
+    code: 0x8f,
+    name: 'EMPTY_SET',
+    arg: null,
+    argBytes: 0,
+    proto: 4,
+    doc: 'Push an empty set.',
+    stackBefore: [],
+    stackAfter: ['set'],
+  },
   {
     code: 0x90,
     name: 'ADDITEMS',
@@ -260,6 +419,8 @@ export const OPCODES: readonly OpcodeInfo[] = [
     argBytes: 0,
     proto: 4,
     doc: 'Add an arbitrary number of items to an existing set.',
+    stackBefore: ['set', 'mark', 'stackslice'],
+    stackAfter: ['set'],
   },
   {
     code: 0x91,
@@ -268,6 +429,8 @@ export const OPCODES: readonly OpcodeInfo[] = [
     argBytes: 0,
     proto: 4,
     doc: 'Build a frozenset out of the topmost slice, after markobject.',
+    stackBefore: ['mark', 'stackslice'],
+    stackAfter: ['frozenset'],
   },
   {
     code: 0x30,
@@ -276,6 +439,8 @@ export const OPCODES: readonly OpcodeInfo[] = [
     argBytes: 0,
     proto: 0,
     doc: 'Discard the top stack item, shrinking the stack by one item.',
+    stackBefore: ['any'],
+    stackAfter: [],
   },
   {
     code: 0x32,
@@ -284,8 +449,19 @@ export const OPCODES: readonly OpcodeInfo[] = [
     argBytes: 0,
     proto: 0,
     doc: 'Push the top stack item onto the stack again, duplicating it.',
+    stackBefore: ['any'],
+    stackAfter: ['any', 'any'],
   },
-  { code: 0x28, name: 'MARK', arg: null, argBytes: 0, proto: 0, doc: 'Push markobject onto the stack.' },
+  {
+    code: 0x28,
+    name: 'MARK',
+    arg: null,
+    argBytes: 0,
+    proto: 0,
+    doc: 'Push markobject onto the stack.',
+    stackBefore: [],
+    stackAfter: ['mark'],
+  },
   {
     code: 0x31,
     name: 'POP_MARK',
@@ -293,6 +469,8 @@ export const OPCODES: readonly OpcodeInfo[] = [
     argBytes: 0,
     proto: 1,
     doc: 'Pop all the stack objects at and above the topmost markobject.',
+    stackBefore: ['mark', 'stackslice'],
+    stackAfter: [],
   },
   {
     code: 0x67,
@@ -301,6 +479,8 @@ export const OPCODES: readonly OpcodeInfo[] = [
     argBytes: -1,
     proto: 0,
     doc: 'Read an object from the memo and push it on the stack.',
+    stackBefore: [],
+    stackAfter: ['any'],
   },
   {
     code: 0x68,
@@ -309,6 +489,8 @@ export const OPCODES: readonly OpcodeInfo[] = [
     argBytes: 1,
     proto: 1,
     doc: 'Read an object from the memo and push it on the stack.',
+    stackBefore: [],
+    stackAfter: ['any'],
   },
   {
     code: 0x6a,
@@ -317,6 +499,8 @@ export const OPCODES: readonly OpcodeInfo[] = [
     argBytes: 4,
     proto: 1,
     doc: 'Read an object from the memo and push it on the stack.',
+    stackBefore: [],
+    stackAfter: ['any'],
   },
   {
     code: 0x70,
@@ -325,6 +509,8 @@ export const OPCODES: readonly OpcodeInfo[] = [
     argBytes: -1,
     proto: 0,
     doc: 'Store the stack top into the memo.  The stack is not popped.',
+    stackBefore: [],
+    stackAfter: [],
   },
   {
     code: 0x71,
@@ -333,6 +519,8 @@ export const OPCODES: readonly OpcodeInfo[] = [
     argBytes: 1,
     proto: 1,
     doc: 'Store the stack top into the memo.  The stack is not popped.',
+    stackBefore: [],
+    stackAfter: [],
   },
   {
     code: 0x72,
@@ -341,6 +529,8 @@ export const OPCODES: readonly OpcodeInfo[] = [
     argBytes: 4,
     proto: 1,
     doc: 'Store the stack top into the memo.  The stack is not popped.',
+    stackBefore: [],
+    stackAfter: [],
   },
   {
     code: 0x94,
@@ -349,10 +539,39 @@ export const OPCODES: readonly OpcodeInfo[] = [
     argBytes: 0,
     proto: 4,
     doc: 'Store the stack top into the memo.  The stack is not popped.',
+    stackBefore: ['any'],
+    stackAfter: ['any'],
   },
-  { code: 0x82, name: 'EXT1', arg: 'uint1', argBytes: 1, proto: 2, doc: 'Extension code.' },
-  { code: 0x83, name: 'EXT2', arg: 'uint2', argBytes: 2, proto: 2, doc: 'Extension code.' },
-  { code: 0x84, name: 'EXT4', arg: 'int4', argBytes: 4, proto: 2, doc: 'Extension code.' },
+  {
+    code: 0x82,
+    name: 'EXT1',
+    arg: 'uint1',
+    argBytes: 1,
+    proto: 2,
+    doc: 'Extension code.',
+    stackBefore: [],
+    stackAfter: ['any'],
+  },
+  {
+    code: 0x83,
+    name: 'EXT2',
+    arg: 'uint2',
+    argBytes: 2,
+    proto: 2,
+    doc: 'Extension code.',
+    stackBefore: [],
+    stackAfter: ['any'],
+  },
+  {
+    code: 0x84,
+    name: 'EXT4',
+    arg: 'int4',
+    argBytes: 4,
+    proto: 2,
+    doc: 'Extension code.',
+    stackBefore: [],
+    stackAfter: ['any'],
+  },
   {
     code: 0x63,
     name: 'GLOBAL',
@@ -360,6 +579,8 @@ export const OPCODES: readonly OpcodeInfo[] = [
     argBytes: -1,
     proto: 0,
     doc: 'Push a global object (module.attr) on the stack.',
+    stackBefore: [],
+    stackAfter: ['any'],
   },
   {
     code: 0x93,
@@ -368,6 +589,8 @@ export const OPCODES: readonly OpcodeInfo[] = [
     argBytes: 0,
     proto: 4,
     doc: 'Push a global object (module.attr) on the stack.',
+    stackBefore: ['str', 'str'],
+    stackAfter: ['any'],
   },
   {
     code: 0x52,
@@ -376,6 +599,8 @@ export const OPCODES: readonly OpcodeInfo[] = [
     argBytes: 0,
     proto: 0,
     doc: 'Push an object built from a callable and an argument tuple.',
+    stackBefore: ['any', 'any'],
+    stackAfter: ['any'],
   },
   {
     code: 0x62,
@@ -384,6 +609,8 @@ export const OPCODES: readonly OpcodeInfo[] = [
     argBytes: 0,
     proto: 0,
     doc: 'Finish building an object, via __setstate__ or dict update.',
+    stackBefore: ['any', 'any'],
+    stackAfter: ['any'],
   },
   {
     code: 0x69,
@@ -392,12 +619,59 @@ export const OPCODES: readonly OpcodeInfo[] = [
     argBytes: -1,
     proto: 0,
     doc: 'Build a class instance.',
+    stackBefore: ['mark', 'stackslice'],
+    stackAfter: ['any'],
   },
-  { code: 0x6f, name: 'OBJ', arg: null, argBytes: 0, proto: 1, doc: 'Build a class instance.' },
-  { code: 0x81, name: 'NEWOBJ', arg: null, argBytes: 0, proto: 2, doc: 'Build an object instance.' },
-  { code: 0x92, name: 'NEWOBJ_EX', arg: null, argBytes: 0, proto: 4, doc: 'Build an object instance.' },
-  { code: 0x80, name: 'PROTO', arg: 'uint1', argBytes: 1, proto: 2, doc: 'Protocol version indicator.' },
-  { code: 0x2e, name: 'STOP', arg: null, argBytes: 0, proto: 0, doc: 'Stop the unpickling machine.' },
+  {
+    code: 0x6f,
+    name: 'OBJ',
+    arg: null,
+    argBytes: 0,
+    proto: 1,
+    doc: 'Build a class instance.',
+    stackBefore: ['mark', 'any', 'stackslice'],
+    stackAfter: ['any'],
+  },
+  {
+    code: 0x81,
+    name: 'NEWOBJ',
+    arg: null,
+    argBytes: 0,
+    proto: 2,
+    doc: 'Build an object instance.',
+    stackBefore: ['any', 'any'],
+    stackAfter: ['any'],
+  },
+  {
+    code: 0x92,
+    name: 'NEWOBJ_EX',
+    arg: null,
+    argBytes: 0,
+    proto: 4,
+    doc: 'Build an object instance.',
+    stackBefore: ['any', 'any', 'any'],
+    stackAfter: ['any'],
+  },
+  {
+    code: 0x80,
+    name: 'PROTO',
+    arg: 'uint1',
+    argBytes: 1,
+    proto: 2,
+    doc: 'Protocol version indicator.',
+    stackBefore: [],
+    stackAfter: [],
+  },
+  {
+    code: 0x2e,
+    name: 'STOP',
+    arg: null,
+    argBytes: 0,
+    proto: 0,
+    doc: 'Stop the unpickling machine.',
+    stackBefore: ['any'],
+    stackAfter: [],
+  },
   {
     code: 0x95,
     name: 'FRAME',
@@ -405,6 +679,8 @@ export const OPCODES: readonly OpcodeInfo[] = [
     argBytes: 8,
     proto: 4,
     doc: 'Indicate the beginning of a new frame.',
+    stackBefore: [],
+    stackAfter: [],
   },
   {
     code: 0x50,
@@ -413,6 +689,8 @@ export const OPCODES: readonly OpcodeInfo[] = [
     argBytes: -1,
     proto: 0,
     doc: 'Push an object identified by a persistent ID.',
+    stackBefore: [],
+    stackAfter: ['any'],
   },
   {
     code: 0x51,
@@ -421,6 +699,8 @@ export const OPCODES: readonly OpcodeInfo[] = [
     argBytes: 0,
     proto: 1,
     doc: 'Push an object identified by a persistent ID.',
+    stackBefore: ['any'],
+    stackAfter: ['any'],
   },
 ];
 
@@ -435,3 +715,11 @@ export const OPCODE_BY_CODE: readonly (OpcodeInfo | undefined)[] = (() => {
 export function opcodeName(code: number): string {
   return OPCODE_BY_CODE[code]?.name ?? `0x${code.toString(16).padStart(2, '0')}`;
 }
+
+/**
+ * The code points that Python's `str.isprintable()` rejects (Unicode 14.0.0, as
+ * CPython 3.11.7), which `repr()` writes as escapes: ranges as base-36
+ * `gap,length-1` pairs, each gap counted from the end of the previous range.
+ */
+export const NON_PRINTABLE_RANGES =
+  '0,v 2o,x d,0 jv,1 7,3 8,0 2,0 l,0 b2,0 13,1 1f,1 4,0 1k,7 s,3 7,g n,0 5d,0 1d,1 1o,1 2u,d 1o,1 1e,1 g,0 t,1 2,0 c,4 w,8 23,0 4i,0 9,1 3,1 n,0 8,0 2,2 5,1 a,1 3,1 5,7 2,3 3,0 6,1 q,1 4,0 7,3 3,1 n,0 8,0 3,0 3,0 3,1 2,0 6,3 3,1 4,2 2,6 5,0 2,6 i,9 4,0 a,0 4,0 n,0 8,0 3,0 6,1 b,0 4,0 4,1 2,e 5,1 d,6 8,0 4,0 9,1 3,1 n,0 8,0 3,0 6,1 a,1 3,1 4,6 4,3 3,0 6,1 j,9 3,0 7,2 4,0 5,2 3,0 2,0 3,2 3,2 4,2 d,3 6,2 4,0 5,1 2,5 2,d m,4 e,0 4,0 o,0 h,1 a,0 4,0 5,6 3,0 4,1 2,1 5,1 b,6 n,0 4,0 o,0 b,0 6,1 a,0 4,0 5,6 3,5 3,0 5,1 b,0 3,c e,0 4,0 1g,0 4,0 7,3 h,1 r,0 4,0 j,2 p,0 a,0 2,1 8,2 2,3 7,0 2,0 9,5 b,1 4,b 1n,3 u,10 3,0 2,0 6,0 p,0 2,0 o,1 6,0 2,0 7,1 b,1 5,v 21,0 11,3 14,0 11,0 g,0 e,10 5j,0 2,4 2,1 ai,0 5,1 8,0 2,0 5,1 16,0 5,1 y,0 5,1 8,0 2,0 5,1 g,0 1m,0 5,1 1w,1 x,2 r,5 2f,1 7,1 ht,0 t,2 2i,6 n,8 p,8 l,b e,0 4,0 3,b 2n,1 b,5 b,5 f,0 c,5 2i,6 18,4 1z,9 w,0 d,3 d,3 2,2 17,1 6,a 19,3 r,5 c,2 1r,1 1u,0 u,1 c,5 b,5 f,1 w,1c 26,2 1c,0 39,7 1p,2 g,2 1p,6 18,1 c,7 18,4 ev,1 7,1 13,1 7,1 9,0 2,0 2,0 2,0 w,1 1i,0 g,0 f,1 7,0 k,1 4,0 a,g p,7 1c,g 3,1 s,0 e,2 y,e y,e 3x,3 ig,o c,k 1ed,1 x,0 9q,4 1a,0 2,4 2,1 1l,6 3,d p,8 8,0 8,0 8,0 8,0 8,0 8,0 8,0 8,0 3j,x r,0 2i,b 5z,p d,4 1s,0 2f,1 2w,4 18,0 2n,0 2d,b 1c,0 mlq,2 1k,8 9p,j 55,7 5o,4 3,0 2,0 6,n 1o,2 b,5 1l,7 1z,7 d,5 39,a v,2 27,0 c,3 y,0 1k,8 f,1 b,1 2w,n t,9 7,1 7,1 7,8 8,0 8,0 1p,3 3j,1 b,5 8md,b o,3 1e,6ir a7,1 2z,11 8,b 6,4 r,0 6,0 2,0 3,0 3,0 3i,f ce,1 1j,6 2,v 17,5 1g,0 k,0 5,3 6,0 3s,3 5b,2 7,1 7,1 7,1 4,2 8,0 8,c 3,1 d,0 r,0 k,0 3,0 g,1 f,x 3g,4 4,3 1a,2 2h,0 e,2 2,1a 1b,3l u,2 1e,e t,3 11,8 v,4 18,4 v,0 12,3 f,15 4f,1 b,5 11,3 11,3 15,7 1h,a d,0 g,0 8,0 3,0 c,0 g,0 8,0 3,1u 8o,8 n,9 9,n 7,0 17,0 a,1w 7,1 2,0 19,0 3,2 2,1 o,0 21,7 a,1b k,0 3,4 y,2 s,4 2,1r 1l,3 l,1 1f,0 3,4 9,0 4,0 u,1 4,3 b,6 a,6 1t,v 14,3 d,8 1j,2 u,1 s,4 r,6 5,b 8,27 22,1i 1g,c 1g,6 1b,7 b,85 w,0 17,0 4,1 3,25 15,7 17,l r,11 t,j o,8 27,3 11,8 1r,0 6,c q,6 b,5 1i,0 j,7 14,8 2p,0 l,a j,0 19,1s 8,0 2,0 5,0 g,0 c,5 1o,4 b,5 5,0 9,1 3,1 n,0 8,0 3,0 6,0 b,1 3,1 4,1 2,5 2,4 8,1 8,2 6,3u 2l,0 6,t 21,7 b,4l 1j,1 13,x 1y,a b,5 e,i 1n,5 b,1h s,1 g,3 o,54 1p,2r 2c,b 9,1 2,1 9,0 3,0 v,0 3,1 d,8 b,1x 9,1 1b,1 c,q 21,7 2c,c 22,7a a,0 1a,0 f,9 u,2 x,1 n,0 f,20 8,0 3,0 19,2 2,0 3,0 a,7 b,5 7,0 3,0 12,0 3,0 7,6 b,8l q,52 2,e 1f,c po,2t 34,0 6,a 5h,217 2s,c ts,34g g8,6ns fu,6 w,0 b,3 2a,0 b,5 v,1 7,9 1z,9 b,0 8,0 m,4 k,j3 2k,2s 24,3 1m,6 i,1r 6,a 3,d 4qh,7 yf,15 a,6w6 5,0 8,0 3,0 84,18 4,g 5,7 b1,1s3 30,4 e,2 a,6 b,1 5,3mn 1b,1 o,8 39,1n 6v,9 14,1 23,7 35,k 1z,49 l,b 2g,8 q,3q 2e,0 20,0 3,1 2,1 3,1 5,0 d,0 2,0 8,0 1u,0 5,1 9,0 8,0 t,0 5,0 6,0 2,2 8,0 9h,1 85,1 jj,e 6,0 g,un w,68 8,0 i,1 8,0 3,0 6,5w 1a,2 f,1 b,3 3,8v w,g 1n,4 2,yn 8,0 5,0 3,0 g,0 5i,1 h,14 25,3 b,3 3,ls 1x,23 1q,5d 5,0 s,0 3,0 2,1 2,0 b,0 5,0 2,0 2,5 2,3 2,0 2,0 2,0 4,0 3,0 2,1 2,0 2,0 2,0 2,0 2,0 3,0 2,1 5,0 8,0 5,0 5,0 2,0 b,0 i,4 4,0 6,0 i,1f 3,7h 19,3 2t,b g,1 g,0 g,0 12,9 4v,1j u,c 19,3 a,6 3,d 7,49 rd,4 h,2 e,2 39,b 2i,6 d,3 2,e d,3 1l,7 b,5 15,7 v,1 3,25 9h,b f,1 6,2 6,2 8,8 u,2 c,4 7,9 b,5 9,7 8,8 44,0 1k,10 b,sl wyp,v 37e,6 67,1 4g3,d 5rm,2e6 f3,15t 3t8,fcms 6p,47bj';
