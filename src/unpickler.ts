@@ -1200,7 +1200,14 @@ export class Unpickler {
           : new Uint8Array(data.buffer, data.byteOffset + start, n);
       case 'ascii':
       case 'usascii':
-        return decodeAscii(data, start, n);
+        try {
+          return decodeAscii(data, start, n);
+        } catch (error) {
+          // The default encoding meets a Python 2 str of non-ASCII bytes: say which option reads it.
+          throw new LoadFailure(
+            `${(error as Error).message}: a Python 2 str holds bytes; load with encoding: 'latin1' (text, or what datetime and numpy pickles need) or 'bytes'`,
+          );
+        }
       case 'latin1':
       case 'latin':
       case 'iso88591':

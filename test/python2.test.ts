@@ -62,6 +62,21 @@ function checkLoaded(c: Py2Case, value: unknown, result: Py2Result): void {
   }
 }
 
+test('a non-ASCII Python 2 str under the default encoding names the options that read it', () => {
+  const c = corpus.find((x) => x.name === 'str latin-1 protocol 1')!;
+  assert.equal(resultFor(c, 'ASCII').error, 'UnicodeDecodeError');
+  assert.throws(
+    () => loads(fromHex(c.pickle)),
+    (error: unknown) =>
+      error instanceof UnpicklingError &&
+      error.opcode === 'SHORT_BINSTRING' &&
+      error.offset === 0 &&
+      /byte 0xe9 at position 3/.test(error.message) &&
+      /encoding: 'latin1'/.test(error.message),
+  );
+  assert.equal(loads(fromHex(c.pickle), { encoding: 'latin1' }), 'caf\u00e9');
+});
+
 test('the corpus holds Python 2 pickles of every protocol and source', () => {
   assert.ok(corpus.length > 250, `only ${corpus.length} cases`);
   for (const protocol of [0, 1, 2]) assert.ok(corpus.some((c) => c.protocol === protocol));
