@@ -1,0 +1,69 @@
+"""What pickletools says about a batch of inputs, for test/tools-*.test.ts.
+
+Reads a JSON list of jobs on stdin and writes a JSON list of results, one per
+job, on stdout. A job is {"hex": ..., "mode": ..., options}:
+
+  mode "dis"       pickletools.dis(data, memo=None, indentlevel=, annotate=)
+  mode "all"       dis() again and again on one stream until it is exhausted
+                   (every pickle of a buffer); "shareMemo": one memo for all
+  mode "files"     "hexes": several inputs disassembled with one memo, as
+                   `python -m pickletools --memo a b c` (without the preambles)
+  mode "optimize"  pickletools.optimize(data)
+  mode "genops"    [name, pos, repr(arg)] of each opcode of pickletools.genops
+
+A result is {"out": text or hex, "error": [exception class, message] or null}.
+"""
+import io
+import json
+import pickletools
+import sys
+
+
+def error_of(e):
+    return [type(e).__name__, str(e)]
+
+
+def run(job):
+    mode = job["mode"]
+    annotate = job.get("annotate", 0)
+    indent = job.get("indentlevel", 4)
+    out = io.StringIO()
+    try:
+        if mode == "dis":
+            pickletools.dis(bytes.fromhex(job["hex"]), out, None, indent, annotate)
+        elif mode == "all":
+            data = bytes.fromhex(job["hex"])
+            f = io.BytesIO(data)
+            memo = {} if job.get("shareMemo") else None
+            while True:
+                pickletools.dis(f, out, memo, indent, annotate)
+                if f.tell() >= len(data):
+                    break
+        elif mode == "files":
+            memo = {}
+            for h in job["hexes"]:
+                pickletools.dis(io.BytesIO(bytes.fromhex(h)), out, memo, indent, annotate)
+        elif mode == "optimize":
+            return {"out": pickletools.optimize(bytes.fromhex(job["hex"])).hex(), "error": None}
+        elif mode == "genops":
+            ops = []
+            try:
+                for op, arg, pos in pickletools.genops(bytes.fromhex(job["hex"])):
+                    ops.append([op.name, pos, None if arg is None else repr(arg)])
+            except Exception as e:
+                return {"out": ops, "error": error_of(e)}
+            return {"out": ops, "error": None}
+        else:
+            raise SystemExit("unknown mode " + mode)
+    except Exception as e:
+        return {"out": out.getvalue(), "error": error_of(e)}
+    return {"out": out.getvalue(), "error": None}
+
+
+def main():
+    jobs = json.load(sys.stdin)
+    json.dump([run(job) for job in jobs], sys.stdout)
+
+
+if __name__ == "__main__":
+    main()
