@@ -10,11 +10,13 @@
 import { PicklingError } from './errors.js';
 import { formatFloatRepr } from './floats.js';
 import { REVERSE_IMPORT_MAPPING, REVERSE_NAME_MAPPING } from './reconstructors/compat-names.js';
-import type { ClassEntry, Registry } from './registry.js';
+import type { ClassReduction, Registry } from './registry.js';
 import { StringMemo } from './string-memo.js';
 import { decodeLatin1, hexValue } from './text.js';
 import { PickleBuffer, PyComplex, PyFloat, PyRange, PySlice } from './types/builtins.js';
+import { PyDateTime } from './types/datetime.js';
 import { FrozenSet } from './types/frozen-set.js';
+import { PY_REDUCE, type PyValue, type Reduction } from './types/protocol.js';
 import { PyByteArray } from './types/py-bytearray.js';
 import { PyGlobal } from './types/py-global.js';
 import { PyObject } from './types/py-object.js';
@@ -496,6 +498,7 @@ export class Pickler {
       return;
     }
     if (Array.isArray(obj)) {
+      if (Object.getPrototypeOf(obj) !== Array.prototype && this.#saveSpecial(obj)) return;
       if (Object.isFrozen(obj)) this.#saveTuple(obj);
       else this.#saveList(obj, true);
       return;
@@ -505,13 +508,18 @@ export class Pickler {
       this.#saveDict(obj, Object.keys(obj));
       return;
     }
-    if (obj instanceof Map) {
-      this.#saveMap(obj);
+    if (proto === Map.prototype) {
+      this.#saveMap(obj as Map<unknown, unknown>);
       return;
     }
     if (obj instanceof Uint8Array) {
       if (obj instanceof PyByteArray) this.#saveByteArray(obj, obj);
       else this.#saveBytes(obj, obj);
+      return;
+    }
+    if (this.#saveSpecial(obj)) return;
+    if (obj instanceof Map) {
+      this.#saveMap(obj);
       return;
     }
     if (obj instanceof PyGlobal) {
@@ -557,11 +565,6 @@ export class Pickler {
     }
     if (obj instanceof DataView) {
       this.#saveBytes(new Uint8Array(obj.buffer, obj.byteOffset, obj.byteLength), obj);
-      return;
-    }
-    const entry = this.#registry?.classFor((obj as { constructor?: unknown }).constructor);
-    if (entry !== undefined) {
-      this.#saveClassInstance(obj, entry);
       return;
     }
     const name = (obj as { constructor?: { name?: unknown } }).constructor?.name;
@@ -866,7 +869,9 @@ export class Pickler {
     }
     if (this.#proto >= 4) {
       this.#save(module, false);
-      this.#save(name, false);
+      // CPython's module name and class name are distinct str objects even when equal (datetime.datetime).
+      if (name === module) this.#saveString(name, null);
+      else this.#save(name, false);
       this.#w!.byte(0x93); // STACK_GLOBAL
     } else {
       const dot = name.lastIndexOf('.');
@@ -914,17 +919,43 @@ export class Pickler {
   }
 
   /** An instance of a registered JS class: NEWOBJ (NEWOBJ_EX with kwargs) of its Python class, then items and BUILD. */
-  #saveClassInstance(obj: object, entry: ClassEntry): void {
-    const r = entry.reduce(obj);
-    const inert = new PyObject(
-      r.kwargs === undefined ? 'newobj' : 'newobj_ex',
-      new PyGlobal(entry.module, entry.name),
-      Object.freeze([...(r.args ?? [])]),
-      r.kwargs ?? null,
-    );
+  /**
+   * Objects that say how they pickle: instances of classes in the registry,
+   * brine's Python value classes (`PY_REDUCE`), and JS `Date`s (aware UTC
+   * datetimes). False when `obj` is none of them.
+   */
+  #saveSpecial(obj: object): boolean {
+    const entry = this.#registry?.classFor((obj as { constructor?: unknown }).constructor);
+    if (entry !== undefined) {
+      const r = entry.reduce(obj);
+      if (r instanceof PyGlobal) this.#saveGlobal(r.module, r.name);
+      else this.#saveReduction(obj, r, new PyGlobal(entry.module, entry.name));
+      return true;
+    }
+    const reduce = (obj as Partial<PyValue>)[PY_REDUCE];
+    if (typeof reduce === 'function') {
+      const r = reduce.call(obj, this.#proto);
+      this.#saveReduction(obj, r, r.callable);
+      return true;
+    }
+    if (obj instanceof Date) {
+      this.#saveReduction(obj, PyDateTime.fromDate(obj)[PY_REDUCE](this.#proto), null);
+      return true;
+    }
+    return false;
+  }
+
+  /** Writes a reduction (a registered class's or a value class's) for `obj`, memoized under `obj`. */
+  #saveReduction(obj: object, r: ClassReduction | Reduction, cls: unknown): void {
+    const callable = r.callable ?? cls;
+    const kind =
+      ('kind' in r ? r.kind : undefined) ??
+      (r.callable !== undefined ? 'reduce' : r.kwargs === undefined ? 'newobj' : 'newobj_ex');
+    const inert = new PyObject(kind, callable, Object.freeze([...(r.args ?? [])]), r.kwargs ?? null);
     inert.state = r.state;
     inert.listitems = r.listitems === undefined ? null : [...r.listitems];
     inert.dictitems = r.dictitems === undefined ? null : r.dictitems.map(([k, v]) => [k, v]);
+    if ('stateSetter' in r && r.stateSetter !== undefined) inert.stateSetter = r.stateSetter;
     this.#saveObject(inert, obj);
   }
 
@@ -992,7 +1023,25 @@ export class Pickler {
     if (obj.listitems !== null) steps.push(S_LIST, obj.listitems);
     if (obj.dictitems !== null) steps.push(S_DICT, obj.dictitems);
     if (obj.setitems !== null && proto >= 4) steps.push(S_ADD, obj.setitems);
-    if (obj.state !== undefined) steps.push(S_SAVE, obj.state, S_OP, 0x62);
+    if (obj.state !== undefined) {
+      if (obj.stateSetter === undefined) steps.push(S_SAVE, obj.state, S_OP, 0x62);
+      // The sixth item of __reduce__: state_setter(obj, state), its result POPped (TUPLE2 at every protocol, as CPython).
+      else
+        steps.push(
+          S_SAVE,
+          obj.stateSetter,
+          S_SAVE,
+          memoKey,
+          S_SAVE,
+          obj.state,
+          S_OP,
+          0x86,
+          S_OP,
+          0x52,
+          S_OP,
+          0x30,
+        );
+    }
     this.#pushSteps(steps, '');
   }
 }

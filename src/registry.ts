@@ -1,5 +1,7 @@
 import { builtinReconstructors } from './reconstructors/builtins.js';
 import { copyregReconstructors } from './reconstructors/copyreg.js';
+import { datetimeReconstructors } from './reconstructors/datetime.js';
+import { stdlibReconstructors } from './reconstructors/stdlib.js';
 import type { PyGlobal } from './types/py-global.js';
 import type { PyObject, PyObjectKind } from './types/py-object.js';
 import type { Tuple } from './types/tuple.js';
@@ -51,12 +53,22 @@ export interface Reconstructor {
   value?: unknown;
 }
 
-/** How an instance of a registered JS class is written: Python's `__reduce_ex__` answer, in data. */
+/**
+ * How an instance of a registered JS class is written: Python's
+ * `__reduce_ex__` answer, in data. By default the class itself is created
+ * with `cls.__new__(cls, *args)` (NEWOBJ, as `object.__reduce_ex__` does);
+ * `callable` writes `callable(*args)` instead (a `__reduce__` returning a
+ * factory function or the class to call).
+ */
 export interface ClassReduction {
-  /** Positional arguments of `cls.__new__` (NEWOBJ). Default: none. */
+  /** What to call with `args` (REDUCE): a `PyGlobal`, or `getattr(...)` as a `PyObject`. Default: NEWOBJ of the class. */
+  callable?: PyGlobal | PyObject;
+  /** Positional arguments of `cls.__new__` (NEWOBJ), or of `callable`. Default: none. */
   args?: readonly unknown[];
   /** Keyword arguments (NEWOBJ_EX at protocol 4+). Default: none. */
   kwargs?: Record<string, unknown> | Map<string, unknown>;
+  /** `__reduce__`'s sixth item: a global called as `stateSetter(obj, state)` instead of BUILD. */
+  stateSetter?: PyGlobal;
   /** The BUILD state (`__setstate__` argument or `__dict__` update). Omitted: no BUILD. */
   state?: unknown;
   /** Items APPENDed after BUILD-less construction (list subclasses). */
@@ -75,8 +87,12 @@ export interface ClassOptions<T extends object> {
   module: string;
   /** Python (qualified) name of the class (`Point`, `Outer.Inner`). */
   name: string;
-  /** JS instance to pickle data. Default: no arguments, and the own enumerable properties as a dict state. */
-  reduce?(obj: T): ClassReduction;
+  /**
+   * JS instance to pickle data. Default: no arguments, and the own enumerable
+   * properties as a dict state. Returning a `PyGlobal` pickles the instance as
+   * that global (a `__reduce__` that returns a string).
+   */
+  reduce?(obj: T): ClassReduction | PyGlobal;
   /** Python arguments to a JS instance (NEWOBJ / REDUCE). Default: a bare instance, `Object.create(cls.prototype)`. */
   create?(args: Tuple, kwargs: unknown): T;
   /** BUILD state into the instance. Default: a dict state (or the dicts of a `(dict, slots)` pair) assigned as own properties. */
@@ -87,7 +103,7 @@ export interface ClassOptions<T extends object> {
 export interface ClassEntry {
   readonly module: string;
   readonly name: string;
-  reduce(obj: object): ClassReduction;
+  reduce(obj: object): ClassReduction | PyGlobal;
 }
 
 /** Default BUILD for registered classes: dict state, or `(dict, slots)`, as own data properties. */
@@ -148,7 +164,12 @@ export class Registry {
   constructor(options?: { builtins?: boolean }) {
     this.#entries = new Map();
     if (options?.builtins !== false) {
-      for (const table of [builtinReconstructors, copyregReconstructors]) {
+      for (const table of [
+        builtinReconstructors,
+        copyregReconstructors,
+        datetimeReconstructors,
+        stdlibReconstructors,
+      ]) {
         for (const [module, name, reconstructor] of table)
           this.#entries.set(key(module, name), reconstructor);
       }
@@ -188,7 +209,7 @@ export class Registry {
     this.#classes.set(cls, {
       module: options.module,
       name: options.name,
-      reduce: reduce as (obj: object) => ClassReduction,
+      reduce: reduce as (obj: object) => ClassReduction | PyGlobal,
     });
     return this;
   }

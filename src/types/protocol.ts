@@ -6,6 +6,7 @@
  * @module
  */
 import type { PyGlobal } from './py-global.js';
+import type { PyObject } from './py-object.js';
 
 /**
  * Method key: how a value is pickled, as Python's `__reduce_ex__(protocol)`
@@ -28,8 +29,8 @@ export const PY_REPR: unique symbol = Symbol.for('brine.repr');
 export interface Reduction {
   /** How the object is created. Default `'reduce'`. */
   readonly kind?: 'reduce' | 'newobj' | 'newobj_ex';
-  /** The callable (REDUCE) or class (NEWOBJ). */
-  readonly callable: PyGlobal;
+  /** The callable (REDUCE) or class (NEWOBJ): a `PyGlobal`, or a value that pickles to one (`getattr(cls, name)`). */
+  readonly callable: PyGlobal | PyObject;
   /** Positional arguments. */
   readonly args: readonly unknown[];
   /** Keyword arguments (`newobj_ex`). */

@@ -31,6 +31,11 @@ export class PyObject {
   dictitems: [unknown, unknown][] | null;
   /** Items added by ADDITEMS (set subclasses), else `null`. */
   setitems: unknown[] | null;
+  /**
+   * The state setter of a `__reduce__` with six items: the pickle calls
+   * `stateSetter(obj, state)` instead of BUILD. `undefined` when BUILD is used.
+   */
+  stateSetter: unknown;
 
   constructor(kind: PyObjectKind, callable: unknown, args: Tuple, kwargs: unknown = null) {
     this.kind = kind;
@@ -41,6 +46,7 @@ export class PyObject {
     this.listitems = null;
     this.dictitems = null;
     this.setitems = null;
+    this.stateSetter = undefined;
   }
 
   /**

@@ -1,0 +1,335 @@
+/**
+ * Reconstructors for standard-library value types: decimal, fractions, uuid,
+ * collections, array, ipaddress, pathlib, re, types.SimpleNamespace and the
+ * built-in exceptions. Each accepts the argument shapes CPython (3.x and 2.7)
+ * writes and leaves any other shape inert.
+ *
+ * @module
+ */
+import { PicklingError } from '../errors.js';
+import type { ReconstructContext, Reconstructor } from '../registry.js';
+import { isArrayTypecode, PyArray } from '../types/array.js';
+import { PyCounter, PyDefaultDict, PyDeque, PyOrderedDict } from '../types/collections.js';
+import { BUILTIN_EXCEPTIONS, PyException } from '../types/exception.js';
+import { PyDecimal, PyFraction } from '../types/numbers.js';
+import {
+  type IPAddressType,
+  isIPAddressType,
+  isPathType,
+  PyIPAddress,
+  PyPath,
+  PyPattern,
+  PySimpleNamespace,
+  PyUUID,
+} from '../types/stdlib.js';
+import { isTuple, type Tuple } from '../types/tuple.js';
+
+type Entry = readonly [module: string, name: string, reconstructor: Reconstructor];
+
+/** Runs a value-class constructor, turning its validation error into an UnpicklingError at the opcode. */
+function build<T>(context: ReconstructContext, make: () => T): T {
+  try {
+    return make();
+  } catch (error) {
+    if (error instanceof PicklingError) context.fail(error.reason);
+    throw error;
+  }
+}
+
+function isInt(value: unknown): value is number | bigint {
+  return (typeof value === 'number' && Number.isInteger(value)) || typeof value === 'bigint';
+}
+
+/** The entries of a loaded dict (plain object or Map). */
+function dictEntries(value: unknown): [unknown, unknown][] | undefined {
+  if (value instanceof Map) return [...value];
+  if (typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype)
+    return Object.entries(value);
+  return undefined;
+}
+
+/** BUILD of a `__dict__` state on a value class that keeps it in `attributes`. */
+function keepAttributes(obj: unknown, state: unknown, context: ReconstructContext): void {
+  if (state === null || state === undefined) return;
+  if (dictEntries(state) === undefined) context.fail('the state must be a dict');
+  (obj as { attributes: unknown }).attributes = state;
+}
+
+const decimalReconstructor: Reconstructor = {
+  call(args, context) {
+    const [value] = args;
+    if (args.length === 1 && (typeof value === 'string' || isInt(value)))
+      return build(context, () => new PyDecimal(value));
+    // Decimal((sign, digits, exponent))
+    if (args.length === 1 && isTuple(value) && value.length === 3) {
+      const [sign, digits, exponent] = value;
+      if (
+        (sign === 0 || sign === 1) &&
+        isTuple(digits) &&
+        digits.every((d) => isInt(d) && Number(d) >= 0 && Number(d) <= 9)
+      ) {
+        const body = digits.length === 0 ? '0' : digits.join('');
+        const sgn = sign === 1 ? '-' : '';
+        if (isInt(exponent)) return build(context, () => new PyDecimal(`${sgn}${body}E${exponent}`));
+        if (exponent === 'F') return build(context, () => new PyDecimal(`${sgn}Infinity`));
+        if (exponent === 'n' || exponent === 'N')
+          return build(
+            context,
+            () => new PyDecimal(`${sgn}${exponent === 'N' ? 's' : ''}NaN${digits.join('')}`),
+          );
+      }
+    }
+    return context.inert('reduce', context.global, args);
+  },
+};
+
+const fractionReconstructor: Reconstructor = {
+  call(args, context) {
+    const [n, d] = args;
+    if (args.length === 2 && isInt(n) && isInt(d)) return build(context, () => new PyFraction(n, d));
+    if (args.length === 1 && (typeof n === 'string' || isInt(n)))
+      return build(context, () => new PyFraction(n));
+    return context.inert('reduce', context.global, args);
+  },
+};
+
+function setUUIDState(obj: unknown, state: unknown, context: ReconstructContext): void {
+  const entries = dictEntries(state);
+  const map = new Map(entries ?? []);
+  const int = map.get('int');
+  if (entries === undefined || !isInt(int)) context.fail("UUID state must be a dict with an 'int'");
+  const safe = map.get('is_safe');
+  const fresh = build(context, () => new PyUUID(BigInt(int), isInt(safe) ? Number(safe) : null));
+  Object.defineProperty(obj, 'int', { value: fresh.int, enumerable: true });
+  Object.defineProperty(obj, 'isSafe', { value: fresh.isSafe, enumerable: true });
+}
+
+const uuidReconstructor: Reconstructor = {
+  // object.__reduce_ex__: UUID.__new__(UUID) then BUILD {'int': ..., 'is_safe': ...}.
+  construct(args, kwargs, context) {
+    if (args.length !== 0 || kwargs !== null)
+      return context.inert(kwargs === null ? 'newobj' : 'newobj_ex', context.global, args, kwargs);
+    return Object.create(PyUUID.prototype) as PyUUID;
+  },
+  call(args, context) {
+    const [value] = args;
+    if (args.length === 1 && typeof value === 'string') return build(context, () => new PyUUID(value));
+    return context.inert('reduce', context.global, args);
+  },
+  setState: setUUIDState,
+};
+
+const orderedDictReconstructor: Reconstructor = {
+  call(args, context) {
+    if (args.length === 0) return new PyOrderedDict();
+    // Python 2.7: OrderedDict([[key, value], ...])
+    const [items] = args;
+    if (args.length === 1 && Array.isArray(items) && items.every((p) => Array.isArray(p) && p.length === 2))
+      return new PyOrderedDict(items as [unknown, unknown][]);
+    const entries = args.length === 1 ? dictEntries(items) : undefined;
+    if (entries !== undefined) return new PyOrderedDict(entries);
+    return context.inert('reduce', context.global, args);
+  },
+  setState: keepAttributes,
+};
+
+const defaultDictReconstructor: Reconstructor = {
+  call(args, context) {
+    if (args.length === 0) return new PyDefaultDict(null);
+    const [factory, initial] = args;
+    if (args.length === 1) return new PyDefaultDict(factory);
+    const entries = args.length === 2 ? dictEntries(initial) : undefined;
+    if (entries !== undefined) return new PyDefaultDict(factory, entries);
+    return context.inert('reduce', context.global, args);
+  },
+};
+
+const counterReconstructor: Reconstructor = {
+  call(args, context) {
+    if (args.length === 0) return new PyCounter();
+    const entries = args.length === 1 ? dictEntries(args[0]) : undefined;
+    if (entries !== undefined && entries.every(([, v]) => isInt(v) || typeof v === 'number'))
+      return new PyCounter(entries as [unknown, number][]);
+    return context.inert('reduce', context.global, args);
+  },
+};
+
+const dequeReconstructor: Reconstructor = {
+  call(args, context) {
+    const [items = [], maxlen = null] = args;
+    if (
+      args.length <= 2 &&
+      Array.isArray(items) &&
+      (maxlen === null || (isInt(maxlen) && Number(maxlen) >= 0))
+    )
+      return build(context, () => PyDeque.create(items, maxlen === null ? null : Number(maxlen)));
+    return context.inert('reduce', context.global, args);
+  },
+  setState: keepAttributes,
+};
+
+const arrayReconstructor: Reconstructor = {
+  call(args, context) {
+    const [typecode, items] = args;
+    if (args.length >= 1 && args.length <= 2 && isArrayTypecode(typecode)) {
+      if (items === undefined) return new PyArray(typecode);
+      // Python 2.7 pickled the machine bytes (array.tostring()).
+      if (items instanceof Uint8Array) {
+        const mformat = {
+          b: 1,
+          B: 0,
+          u: 20,
+          w: 20,
+          h: 4,
+          H: 2,
+          i: 8,
+          I: 6,
+          l: 12,
+          L: 10,
+          q: 12,
+          Q: 10,
+          f: 14,
+          d: 16,
+        }[typecode];
+        return build(context, () => PyArray.fromMachineBytes(typecode, mformat, items));
+      }
+      if (Array.isArray(items) || typeof items === 'string')
+        return build(context, () => new PyArray(typecode, items as (number | bigint)[]));
+    }
+    return context.inert('reduce', context.global, args);
+  },
+  setState: keepAttributes,
+};
+
+const arrayReconstructorFunction: Reconstructor = {
+  // array._array_reconstructor(array.array, typecode, mformat_code, items)
+  call(args, context) {
+    const [, typecode, mformat, items] = args;
+    if (args.length === 4 && isArrayTypecode(typecode) && isInt(mformat) && items instanceof Uint8Array)
+      return build(context, () => PyArray.fromMachineBytes(typecode, Number(mformat), items));
+    return context.inert('reduce', context.global, args);
+  },
+};
+
+/** The text of an IPv6 address from its 128-bit integer, compressed as Python prints it. */
+function ipv6Text(value: bigint): string {
+  const groups: number[] = [];
+  for (let i = 7; i >= 0; i--) groups.push(Number((value >> BigInt(i * 16)) & 0xffffn));
+  let best = -1;
+  let bestLength = 1;
+  for (let i = 0; i < 8; ) {
+    if (groups[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLength) {
+      best = i;
+      bestLength = j - i;
+    }
+    i = j;
+  }
+  const hex = groups.map((g) => g.toString(16));
+  if (best < 0) return hex.join(':');
+  return `${hex.slice(0, best).join(':')}::${hex.slice(best + bestLength).join(':')}`;
+}
+
+function ipReconstructor(type: IPAddressType): Reconstructor {
+  return {
+    call(args, context) {
+      const [value] = args;
+      if (args.length === 1 && typeof value === 'string') return new PyIPAddress(type, value);
+      if (args.length === 1 && isInt(value)) {
+        if (type === 'IPv4Address') return build(context, () => PyIPAddress.fromIPv4Int(Number(value)));
+        if (type === 'IPv6Address' && BigInt(value) >= 0n && BigInt(value) < 1n << 128n)
+          return new PyIPAddress(type, ipv6Text(BigInt(value)));
+      }
+      return context.inert('reduce', context.global, args);
+    },
+  };
+}
+
+function pathReconstructor(type: string): Reconstructor {
+  return {
+    call(args, context) {
+      if (isPathType(type) && args.every((a) => typeof a === 'string'))
+        return new PyPath(type, args as Tuple<string>);
+      return context.inert('reduce', context.global, args);
+    },
+  };
+}
+
+const patternReconstructor: Reconstructor = {
+  call(args, context) {
+    const [pattern, flags = 0] = args;
+    if (args.length <= 2 && (typeof pattern === 'string' || pattern instanceof Uint8Array) && isInt(flags))
+      return new PyPattern(pattern, Number(flags));
+    return context.inert('reduce', context.global, args);
+  },
+};
+
+const namespaceReconstructor: Reconstructor = {
+  call(args, context) {
+    if (args.length === 0) return new PySimpleNamespace();
+    return context.inert('reduce', context.global, args);
+  },
+  construct(args, kwargs, context) {
+    const entries = kwargs === null ? [] : dictEntries(kwargs);
+    if (args.length === 0 && entries !== undefined && entries.every(([k]) => typeof k === 'string'))
+      return new PySimpleNamespace(Object.fromEntries(entries));
+    return context.inert(kwargs === null ? 'newobj' : 'newobj_ex', context.global, args, kwargs);
+  },
+  setState(obj, state, context) {
+    const entries = dictEntries(state);
+    if (entries === undefined || !entries.every(([k]) => typeof k === 'string'))
+      return context.fail('the state must be a dict of str');
+    for (const [k, v] of entries)
+      Object.defineProperty(obj, k as string, {
+        value: v,
+        writable: true,
+        enumerable: true,
+        configurable: true,
+      });
+  },
+};
+
+const exceptionReconstructor: Reconstructor = {
+  call(args, context) {
+    return new PyException(context.global, args);
+  },
+  setState(obj, state) {
+    (obj as PyException).state = state;
+  },
+};
+
+const PATH_TYPES = ['PurePath', 'PurePosixPath', 'PureWindowsPath', 'Path', 'PosixPath', 'WindowsPath'];
+const IP_TYPES: IPAddressType[] = [
+  'IPv4Address',
+  'IPv6Address',
+  'IPv4Network',
+  'IPv6Network',
+  'IPv4Interface',
+  'IPv6Interface',
+];
+
+/** The standard-library reconstructors, as `[module, name, reconstructor]`. */
+export const stdlibReconstructors: readonly Entry[] = [
+  ['decimal', 'Decimal', decimalReconstructor],
+  ['fractions', 'Fraction', fractionReconstructor],
+  ['uuid', 'UUID', uuidReconstructor],
+  ['collections', 'OrderedDict', orderedDictReconstructor],
+  ['collections', 'defaultdict', defaultDictReconstructor],
+  ['collections', 'Counter', counterReconstructor],
+  ['collections', 'deque', dequeReconstructor],
+  ['array', 'array', arrayReconstructor],
+  ['array', '_array_reconstructor', arrayReconstructorFunction],
+  ...IP_TYPES.filter(isIPAddressType).map((t): Entry => ['ipaddress', t, ipReconstructor(t)]),
+  ...PATH_TYPES.flatMap((t): Entry[] => [
+    ['pathlib', t, pathReconstructor(t)],
+    ['pathlib._local', t, pathReconstructor(t)],
+  ]),
+  ['re', '_compile', patternReconstructor],
+  ['types', 'SimpleNamespace', namespaceReconstructor],
+  ...BUILTIN_EXCEPTIONS.map((name): Entry => ['builtins', name, exceptionReconstructor]),
+];

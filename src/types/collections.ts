@@ -1,0 +1,183 @@
+/**
+ * Python's `collections` containers: `OrderedDict`, `defaultdict`, `Counter`
+ * (JS `Map`s), `deque` (a JS array with `maxlen`), and named tuples.
+ *
+ * @module
+ */
+import { PicklingError } from '../errors.js';
+import { PY_REDUCE, PY_REPR, type Reduction } from './protocol.js';
+import { PyGlobal } from './py-global.js';
+import { basicRepr } from './py-repr.js';
+
+const G_ORDERED_DICT = new PyGlobal('collections', 'OrderedDict');
+const G_DEFAULT_DICT = new PyGlobal('collections', 'defaultdict');
+const G_COUNTER = new PyGlobal('collections', 'Counter');
+const G_DEQUE = new PyGlobal('collections', 'deque');
+
+type ReprFn = (value: unknown) => string;
+
+function dictRepr(map: Map<unknown, unknown>, repr: ReprFn): string {
+  return `{${[...map].map(([k, v]) => `${repr(k)}: ${repr(v)}`).join(', ')}}`;
+}
+
+/** Python's `collections.OrderedDict`: a `Map` (JS Maps keep insertion order too). */
+export class PyOrderedDict<K = unknown, V = unknown> extends Map<K, V> {
+  /** Instance attributes (`__dict__`) the pickle carried, else `undefined`. */
+  attributes: Record<string, unknown> | Map<unknown, unknown> | undefined;
+
+  [PY_REPR](repr: ReprFn = basicRepr): string {
+    if (this.size === 0) return 'OrderedDict()';
+    return `OrderedDict([${[...this].map(([k, v]) => `(${repr(k)}, ${repr(v)})`).join(', ')}])`;
+  }
+
+  [PY_REDUCE](): Reduction {
+    return { callable: G_ORDERED_DICT, args: [], state: this.attributes, dictitems: [...this] };
+  }
+}
+
+/**
+ * Python's `collections.defaultdict`: a `Map` with its default factory kept
+ * as the global it is in Python (`PyGlobal('builtins', 'list')`) or `null`.
+ * Nothing is called: `get` of a missing key is `undefined`, as in any Map.
+ */
+export class PyDefaultDict<K = unknown, V = unknown> extends Map<K, V> {
+  /** The `default_factory`: a `PyGlobal` (or other pickled callable), or `null`. */
+  defaultFactory: unknown;
+
+  constructor(defaultFactory: unknown = null, entries?: Iterable<readonly [K, V]> | null) {
+    super(entries);
+    this.defaultFactory = defaultFactory ?? null;
+  }
+
+  [PY_REPR](repr: ReprFn = basicRepr): string {
+    const factory =
+      this.defaultFactory instanceof PyGlobal
+        ? `<class '${this.defaultFactory.name}'>`
+        : repr(this.defaultFactory);
+    return `defaultdict(${factory}, ${dictRepr(this, repr)})`;
+  }
+
+  [PY_REDUCE](): Reduction {
+    return {
+      callable: G_DEFAULT_DICT,
+      args: this.defaultFactory === null ? [] : [this.defaultFactory],
+      dictitems: [...this],
+    };
+  }
+}
+
+/** Python's `collections.Counter`: a `Map` from items to counts. */
+export class PyCounter<K = unknown> extends Map<K, number | bigint> {
+  [PY_REPR](repr: ReprFn = basicRepr): string {
+    if (this.size === 0) return 'Counter()';
+    // Counter's repr lists the most common first.
+    const items = [...this].sort((a, b) => Number(b[1]) - Number(a[1]));
+    return `Counter({${items.map(([k, v]) => `${repr(k)}: ${repr(v)}`).join(', ')}})`;
+  }
+
+  [PY_REDUCE](): Reduction {
+    // Counter.__reduce__: (Counter, (dict(self),))
+    return { callable: G_COUNTER, args: [new Map(this)] };
+  }
+}
+
+/**
+ * Python's `collections.deque`: a JS array (so it iterates, indexes and
+ * spreads like one) with the deque's `maxlen` (`null` for unbounded).
+ */
+export class PyDeque<T = unknown> extends Array<T> {
+  /** The deque's `maxlen`, or `null`. */
+  maxlen: number | null = null;
+  /** Instance attributes (`__dict__`) the pickle carried, else `undefined`. */
+  attributes: Record<string, unknown> | Map<unknown, unknown> | undefined;
+
+  /** Array methods that build new arrays (`map`, `filter`) build plain arrays. */
+  static override get [Symbol.species](): ArrayConstructor {
+    return Array;
+  }
+
+  /** `deque(items, maxlen)`: keeps the last `maxlen` items when bounded, as Python does. */
+  static create<T>(items: Iterable<T>, maxlen: number | null = null): PyDeque<T> {
+    if (maxlen !== null && (!Number.isInteger(maxlen) || maxlen < 0))
+      throw new PicklingError('maxlen must be a non-negative integer');
+    const deque = new PyDeque<T>();
+    for (const item of items) deque.push(item);
+    deque.maxlen = maxlen;
+    if (maxlen !== null && deque.length > maxlen) deque.splice(0, deque.length - maxlen);
+    return deque;
+  }
+
+  [PY_REPR](repr: ReprFn = basicRepr): string {
+    const items = `[${Array.prototype.map.call(this, (v) => repr(v)).join(', ')}]`;
+    return this.maxlen === null ? `deque(${items})` : `deque(${items}, maxlen=${this.maxlen})`;
+  }
+
+  [PY_REDUCE](): Reduction {
+    return {
+      callable: G_DEQUE,
+      args: this.maxlen === null ? [] : [Object.freeze([]), this.maxlen],
+      state: this.attributes,
+      listitems: [...this],
+    };
+  }
+}
+
+/** A JS class for a Python named tuple: frozen arrays with a getter per field. */
+export interface NamedTupleClass {
+  new (...items: unknown[]): readonly unknown[] & Record<string, unknown>;
+  /** The Python class. */
+  readonly pyClass: PyGlobal;
+  /** The field names, in order. */
+  readonly fields: readonly string[];
+}
+
+/**
+ * Defines the JS class of a Python `collections.namedtuple` (or
+ * `typing.NamedTuple`). Its instances are tuples (frozen arrays, `isTuple`
+ * is true) with a getter per field; register the class to load and dump the
+ * Python class with it.
+ *
+ * @example A named tuple both ways
+ * ```ts
+ * import { namedTuple, Registry, dumps, loads } from 'brine';
+ * const Point = namedTuple('myapp.geometry', 'Point', ['x', 'y']);
+ * const registry = new Registry().registerNamedTuple(Point);
+ * const p = loads(dumps(new Point(1, 2), { registry }), { registry }) as InstanceType<typeof Point>;
+ * p.x; // 1
+ * ```
+ */
+export function namedTuple(module: string, name: string, fields: readonly string[]): NamedTupleClass {
+  const pyClass = new PyGlobal(module, name);
+  const fieldList = Object.freeze([...fields]);
+  const cls = class extends Array<unknown> {
+    static readonly pyClass = pyClass;
+    static readonly fields = fieldList;
+    static override get [Symbol.species](): ArrayConstructor {
+      return Array;
+    }
+    constructor(...items: unknown[]) {
+      super();
+      for (const item of items) this.push(item);
+      Object.freeze(this);
+    }
+    [PY_REPR](repr: ReprFn = basicRepr): string {
+      const parts = fieldList.map((f, i) => `${f}=${repr(this[i])}`);
+      for (let i = fieldList.length; i < this.length; i++) parts.push(repr(this[i]));
+      return `${name.slice(name.lastIndexOf('.') + 1)}(${parts.join(', ')})`;
+    }
+    [PY_REDUCE](): Reduction {
+      return { kind: 'newobj', callable: pyClass, args: [...this] };
+    }
+  };
+  fieldList.forEach((field, i) => {
+    Object.defineProperty(cls.prototype, field, {
+      get(this: unknown[]) {
+        return this[i];
+      },
+      enumerable: false,
+      configurable: true,
+    });
+  });
+  Object.defineProperty(cls, 'name', { value: name.slice(name.lastIndexOf('.') + 1) });
+  return cls as unknown as NamedTupleClass;
+}

@@ -1,0 +1,110 @@
+/**
+ * Python `enum` members. Python pickles a member as its class called with its
+ * value (`Color(1)`); brine cannot know which classes are enums, so an enum
+ * class is declared once with {@link defineEnum} and registered
+ * (`registry.registerEnum`).
+ *
+ * @module
+ */
+import { PY_REDUCE, PY_REPR, type Reduction } from './protocol.js';
+import { PyGlobal } from './py-global.js';
+import { basicRepr } from './py-repr.js';
+
+/** One member of a Python enum (or a value of it that is not a named member, such as a Flag combination). */
+export class PyEnum {
+  /** The enum class. */
+  readonly enumClass: PyGlobal;
+  /** The member's name, or `null` for a value with no member of its own. */
+  readonly name: string | null;
+  /** The member's value (`_value_`). */
+  readonly value: unknown;
+
+  constructor(enumClass: PyGlobal, name: string | null, value: unknown) {
+    this.enumClass = enumClass;
+    this.name = name;
+    this.value = value;
+    Object.freeze(this);
+  }
+
+  /** `Color.RED`. */
+  toString(): string {
+    const cls = this.enumClass.name.slice(this.enumClass.name.lastIndexOf('.') + 1);
+    return this.name === null ? `${cls}(${basicRepr(this.value)})` : `${cls}.${this.name}`;
+  }
+
+  /** The member's value, so that int and str enums compare like their values. */
+  valueOf(): unknown {
+    return this.value;
+  }
+
+  toJSON(): unknown {
+    return this.value;
+  }
+
+  [PY_REPR](repr: (v: unknown) => string = basicRepr): string {
+    const cls = this.enumClass.name.slice(this.enumClass.name.lastIndexOf('.') + 1);
+    return `<${cls}.${this.name ?? '?'}: ${repr(this.value)}>`;
+  }
+
+  [PY_REDUCE](): Reduction {
+    // Enum.__reduce_ex__: (cls, (value,))
+    return { callable: this.enumClass, args: [this.value] };
+  }
+}
+
+/** A Python enum class declared in JS: its members by name, and lookup by value. */
+export interface EnumClass<Names extends string = string> {
+  /** The Python class. */
+  readonly pyClass: PyGlobal;
+  /** The members by name. */
+  readonly members: { readonly [N in Names]: PyEnum };
+  /** The member with this value (the first, as Python's aliases), or `undefined`. */
+  of(value: unknown): PyEnum | undefined;
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  if (typeof a === 'bigint' || typeof b === 'bigint') {
+    try {
+      return BigInt(a as bigint) === BigInt(b as bigint);
+    } catch {
+      return false;
+    }
+  }
+  return Object.is(a, b) || a === b;
+}
+
+/**
+ * Declares a Python enum class: `defineEnum('myapp.colors', 'Color', { RED: 1,
+ * GREEN: 2 })`. A TypeScript enum object works too (its reverse mappings are
+ * skipped). Register it with `registry.registerEnum(Color)` so that pickled
+ * members load as these {@link PyEnum} members; members dump as `Color(value)`.
+ *
+ * @example
+ * ```ts
+ * import { defineEnum, Registry, dumps, loads } from 'brine';
+ * const Color = defineEnum('myapp.colors', 'Color', { RED: 1, GREEN: 2 });
+ * const registry = new Registry().registerEnum(Color);
+ * loads(dumps(Color.members.RED), { registry }) === Color.members.RED; // true
+ * ```
+ */
+export function defineEnum<const M extends Record<string, unknown>>(
+  module: string,
+  name: string,
+  members: M,
+): EnumClass<Extract<keyof M, string>> {
+  const pyClass = new PyGlobal(module, name);
+  const table: Record<string, PyEnum> = {};
+  const list: PyEnum[] = [];
+  for (const [key, value] of Object.entries(members)) {
+    // A TypeScript numeric enum maps values back to names: skip those entries.
+    if (/^-?\d+$/.test(key) && typeof value === 'string' && members[value] === Number(key)) continue;
+    const member = new PyEnum(pyClass, key, value);
+    table[key] = member;
+    list.push(member);
+  }
+  return Object.freeze({
+    pyClass,
+    members: Object.freeze(table) as { readonly [N in Extract<keyof M, string>]: PyEnum },
+    of: (value: unknown) => list.find((m) => sameValue(m.value, value)),
+  });
+}

@@ -1,0 +1,215 @@
+/**
+ * Python's exact numbers: `decimal.Decimal` and `fractions.Fraction`.
+ *
+ * @module
+ */
+import { PicklingError } from '../errors.js';
+import { PY_REDUCE, PY_REPR, type Reduction } from './protocol.js';
+import { PyGlobal } from './py-global.js';
+import { reprString } from './py-repr.js';
+
+const G_DECIMAL = new PyGlobal('decimal', 'Decimal');
+const G_FRACTION = new PyGlobal('fractions', 'Fraction');
+
+const DECIMAL_RE =
+  /^([+-])?(?:(\d+(?:_\d+)*)?(?:\.(\d+(?:_\d+)*)?)?(?:e([+-]?\d+(?:_\d+)*))?|(inf(?:inity)?)|(s)?nan(\d*))$/i;
+
+/**
+ * Python's `decimal.Decimal`: sign, coefficient digits and exponent, or a
+ * special value (Infinity, NaN, sNaN with an optional payload). It keeps the
+ * exact value and its exponent (`1.50` is not `1.5`); `toString()` is
+ * Python's `str()`, `valueOf()` the nearest JS number.
+ */
+export class PyDecimal {
+  /** 1 for negative (also -0 and -NaN), else 0. */
+  readonly sign: 0 | 1;
+  /** The coefficient's decimal digits without leading zeros (`'0'` for zero); a NaN's payload, `''` when none. */
+  readonly digits: string;
+  /** The exponent (`digits × 10^exponent`); 0 for specials. */
+  readonly exponent: number;
+  /** `'F'` finite, `'Infinity'`, `'NaN'` (quiet) or `'sNaN'` (signaling). */
+  readonly kind: 'F' | 'Infinity' | 'NaN' | 'sNaN';
+
+  /**
+   * Parses a decimal string as Python's `Decimal(str)` does (`'1.5'`,
+   * `'-0.00'`, `'1e-7'`, `'Infinity'`, `'-sNaN12'`, underscores between
+   * digits, surrounding whitespace), or takes a JS number by its shortest
+   * repr (`Decimal(repr(x))`), or a bigint.
+   * @throws {@link PicklingError} for text that is not a decimal number.
+   */
+  constructor(value: string | number | bigint) {
+    let text: string;
+    if (typeof value === 'number') {
+      if (Number.isNaN(value)) text = 'NaN';
+      else if (!Number.isFinite(value)) text = value > 0 ? 'Infinity' : '-Infinity';
+      else text = Object.is(value, -0) ? '-0' : String(value);
+    } else text = String(value);
+    const m = DECIMAL_RE.exec(text.trim());
+    if (m === null || (m[2] === undefined && m[3] === undefined && m[5] === undefined && m[7] === undefined))
+      throw new PicklingError(`invalid literal for Decimal: ${reprString(text)}`);
+    this.sign = m[1] === '-' ? 1 : 0;
+    if (m[5] !== undefined) {
+      this.kind = 'Infinity';
+      this.digits = '0';
+      this.exponent = 0;
+    } else if (m[7] !== undefined) {
+      this.kind = m[6] === undefined ? 'NaN' : 'sNaN';
+      this.digits = m[7].replace(/^0+/, '');
+      this.exponent = 0;
+    } else {
+      this.kind = 'F';
+      const intPart = (m[2] ?? '').replaceAll('_', '');
+      const fracPart = (m[3] ?? '').replaceAll('_', '');
+      const exp = Number((m[4] ?? '0').replaceAll('_', '')) - fracPart.length;
+      if (!Number.isSafeInteger(exp)) throw new PicklingError(`Decimal exponent out of range: ${text}`);
+      this.digits = (intPart + fracPart).replace(/^0+(?=.)/, '');
+      this.exponent = exp;
+    }
+  }
+
+  /** True for NaN and sNaN. */
+  isNaN(): boolean {
+    return this.kind === 'NaN' || this.kind === 'sNaN';
+  }
+
+  /** True for finite values. */
+  isFinite(): boolean {
+    return this.kind === 'F';
+  }
+
+  /** Python's `str()` (scientific notation when Python uses it): `'1.5E+3'`, `'0.000001'`, `'1E-7'`, `'-NaN'`. */
+  toString(): string {
+    const sign = this.sign === 1 ? '-' : '';
+    if (this.kind === 'Infinity') return `${sign}Infinity`;
+    if (this.kind !== 'F') return `${sign}${this.kind}${this.digits}`;
+    const digits = this.digits;
+    const exp = this.exponent;
+    const leftDigits = exp + digits.length;
+    const dotPlace = exp <= 0 && leftDigits > -6 ? leftDigits : 1;
+    let intPart: string;
+    let fracPart: string;
+    if (dotPlace <= 0) {
+      intPart = '0';
+      fracPart = `.${'0'.repeat(-dotPlace)}${digits}`;
+    } else if (dotPlace >= digits.length) {
+      intPart = digits + '0'.repeat(dotPlace - digits.length);
+      fracPart = '';
+    } else {
+      intPart = digits.slice(0, dotPlace);
+      fracPart = `.${digits.slice(dotPlace)}`;
+    }
+    const e =
+      leftDigits === dotPlace ? '' : `E${leftDigits - dotPlace >= 0 ? '+' : ''}${leftDigits - dotPlace}`;
+    return sign + intPart + fracPart + e;
+  }
+
+  /** The nearest JS number (NaN for NaN and sNaN). */
+  valueOf(): number {
+    if (this.kind === 'Infinity') return this.sign === 1 ? -Infinity : Infinity;
+    if (this.kind !== 'F') return Number.NaN;
+    return Number(`${this.sign === 1 ? '-' : ''}${this.digits}e${this.exponent}`);
+  }
+
+  toJSON(): string {
+    return this.toString();
+  }
+
+  [PY_REPR](): string {
+    return `Decimal('${this.toString()}')`;
+  }
+
+  [PY_REDUCE](): Reduction {
+    return { callable: G_DECIMAL, args: [this.toString()] };
+  }
+}
+
+function gcd(a: bigint, b: bigint): bigint {
+  let x = a < 0n ? -a : a;
+  let y = b < 0n ? -b : b;
+  while (y !== 0n) [x, y] = [y, x % y];
+  return x;
+}
+
+function toBigInt(value: number | bigint, name: string): bigint {
+  if (typeof value === 'bigint') return value;
+  if (!Number.isInteger(value)) throw new PicklingError(`Fraction ${name} must be an integer, got ${value}`);
+  return BigInt(value);
+}
+
+const FRACTION_RE = /^([+-]?)(\d+(?:_\d+)*)?(?:\/(\d+(?:_\d+)*)|(?:\.(\d+(?:_\d+)*)?)?(?:e([+-]?\d+))?)$/i;
+
+/**
+ * Python's `fractions.Fraction`: an exact rational, normalised (lowest terms,
+ * positive denominator). `valueOf()` is the nearest JS number.
+ */
+export class PyFraction {
+  readonly numerator: bigint;
+  readonly denominator: bigint;
+
+  /**
+   * `Fraction(numerator, denominator)` from integers, or `Fraction(text)` from
+   * `'3/4'`, `'-1.25'`, `'1e-3'` as Python parses it.
+   * @throws {@link PicklingError} for a zero denominator or bad text.
+   */
+  constructor(numerator: number | bigint | string, denominator: number | bigint = 1n) {
+    let n: bigint;
+    let d: bigint;
+    if (typeof numerator === 'string') {
+      const m = FRACTION_RE.exec(numerator.trim());
+      if (m === null || (m[2] === undefined && m[4] === undefined))
+        throw new PicklingError(`Invalid literal for Fraction: ${reprString(numerator)}`);
+      n = BigInt((m[2] ?? '0').replaceAll('_', ''));
+      d = 1n;
+      if (m[3] !== undefined) d = BigInt(m[3].replaceAll('_', ''));
+      else {
+        const frac = (m[4] ?? '').replaceAll('_', '');
+        n = n * 10n ** BigInt(frac.length) + BigInt(frac === '' ? '0' : frac);
+        d = 10n ** BigInt(frac.length);
+        const exp = Number(m[5] ?? '0');
+        if (exp >= 0) n *= 10n ** BigInt(exp);
+        else d *= 10n ** BigInt(-exp);
+      }
+      if (m[1] === '-') n = -n;
+      d *= toBigInt(denominator, 'denominator');
+    } else {
+      n = toBigInt(numerator, 'numerator');
+      d = toBigInt(denominator, 'denominator');
+    }
+    if (d === 0n) throw new PicklingError(`Fraction(${n}, 0)`);
+    if (d < 0n) {
+      n = -n;
+      d = -d;
+    }
+    const g = gcd(n, d);
+    this.numerator = g > 1n ? n / g : n;
+    this.denominator = g > 1n ? d / g : d;
+  }
+
+  /** Python's `str()`: `'3/4'`, or `'3'` for an integer. */
+  toString(): string {
+    return this.denominator === 1n ? String(this.numerator) : `${this.numerator}/${this.denominator}`;
+  }
+
+  /** The nearest JS number. */
+  valueOf(): number {
+    return Number(this.numerator) / Number(this.denominator);
+  }
+
+  toJSON(): string {
+    return this.toString();
+  }
+
+  [PY_REPR](): string {
+    return `Fraction(${this.numerator}, ${this.denominator})`;
+  }
+
+  [PY_REDUCE](): Reduction {
+    return { callable: G_FRACTION, args: [narrowInt(this.numerator), narrowInt(this.denominator)] };
+  }
+}
+
+function narrowInt(value: bigint): number | bigint {
+  return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER)
+    ? Number(value)
+    : value;
+}
