@@ -28,6 +28,7 @@ import io
 import json
 import os
 import pickle
+import pickletools
 import struct
 import subprocess
 import sys
@@ -453,5 +454,69 @@ eocd = hidden.rindex(b"PK\x05\x06")
 hidden[eocd + 16:eocd + 20] = struct.pack("<I", cd + len(local))
 add("zip:entry hidden from the central directory", "dangerous", hidden)
 add("zip:truncated archive", "unsafe", torch_zip(torch_entries(BENIGN_PKL))[:-30])
+
+
+
+# --- What CPython itself does with each pickle ---------------------------------
+class Stub:
+    """Stands in for every global: accepts any construction, state and items."""
+
+    def __new__(cls, *args, **kwargs):
+        return object.__new__(cls)
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def __setstate__(self, state):
+        pass
+
+    def append(self, item):
+        pass
+
+    def extend(self, items):
+        pass
+
+    def __setitem__(self, key, value):
+        pass
+
+
+class Recorder(pickle.Unpickler):
+    """The C unpickler, recording every global it is asked to find (raw names, before fix_imports)."""
+
+    def __init__(self, file, lookups):
+        super().__init__(file)
+        self.lookups = lookups
+
+    def find_class(self, module, name):
+        self.lookups.append([module, name])
+        return type(name.replace(".", "_") or "x", (Stub,), {})
+
+    def persistent_load(self, pid):
+        return Stub()
+
+
+CALLS = {"REDUCE", "NEWOBJ", "NEWOBJ_EX", "INST", "OBJ", "BUILD"}
+for case in CASES:
+    if case["name"].startswith("zip:"):
+        continue
+    data = bytes.fromhex(case["hex"])
+    lookups = []
+    f = io.BytesIO(data)
+    unpickler = Recorder(f, lookups)
+    while f.tell() < len(data):
+        try:
+            unpickler.load()
+        except Exception:
+            break
+    case["lookups"] = lookups
+    # For one well-formed pickle: its protocols and its call sites, from pickletools
+    try:
+        ops = list(pickletools.genops(data))
+    except Exception:
+        continue
+    if ops[-1][2] + 1 != len(data):
+        continue
+    case["protocols"] = sorted({arg for op, arg, _ in ops if op.name == "PROTO"})
+    case["calls"] = sum(1 for op, _, _ in ops if op.name in CALLS)
 
 json.dump({"cases": CASES}, sys.stdout)

@@ -1,0 +1,1236 @@
+/**
+ * The static scanner: a report on what a pickle would do if Python loaded it,
+ * without building any value and without executing anything. It runs the
+ * pickle machine over abstract values (a string constant, a global, the
+ * result of a call, a tuple of those, or "some data"), so that the operands
+ * of STACK_GLOBAL are known wherever they come from (the memo, DUP), a call
+ * is seen even when its result is popped or only stored in the memo, and a
+ * global is rated as the loader resolves it (Python 2 names mapped, dotted
+ * names traversed). Bytes are read as brine's loader reads them (the opcode
+ * walk of `genops`, frames enforced, names decoded as UTF-8).
+ *
+ * Verdicts: `safe` (only data and allow-listed data constructors),
+ * `review` (something the scanner cannot vouch for: an unknown class, an
+ * extension code, a persistent id, a computed global), `dangerous` (a known
+ * gadget: see gadgets.ts), `malformed` (the input is not a valid pickle and
+ * references nothing dangerous before or after the damage). The rules and the
+ * limits are documented in docs/scanner.md.
+ *
+ * Time is linear in the input and memory bounded by it: the machine keeps one
+ * small record per value pushed and never expands shared structure.
+ *
+ * @module
+ */
+import { UnpicklingError } from '../errors.js';
+import { FloatParseError, parseFloatText } from '../floats.js';
+import { OPCODE_BY_CODE } from '../opcodes.js';
+import { IMPORT_MAPPING, NAME_MAPPING } from '../reconstructors/compat-names.js';
+import { decodeLatin1, decodeUtf8, TextDecodeError } from '../text.js';
+import { ATTRIBUTE_LOOKUP, rateGlobal, type Severity, TORCH_STORAGE_NAMES } from './gadgets.js';
+import { genops, type PickleOp } from './genops.js';
+import { crcMatches, type InflateRaw, isZip, readZip, readZipEntry, ZipError } from './zip.js';
+
+/** The overall rating: a {@link Severity}, or `malformed` for input that is not a valid pickle (and references nothing dangerous). */
+export type Verdict = Severity | 'malformed';
+
+/** Options of {@link scan} and {@link scanArchive}. */
+export interface ScanOptions {
+  /**
+   * How persistent ids are resolved by the program that loads the pickle.
+   * `'torch'`: PyTorch's `('storage', StorageClass, key, location, numel)`
+   * tuples are expected and rated safe. {@link scanArchive} sets it for the
+   * pickles of an archive laid out as `torch.save` writes it.
+   */
+  persistentIds?: 'torch';
+  /** Inflates deflated zip entries (Node: `(b, max) => zlib.inflateRawSync(b, { maxOutputLength: max })`). */
+  inflateRaw?: InflateRaw;
+  /** Largest zip entry to inflate, in bytes (default 1 GiB). */
+  maxEntrySize?: number;
+  /** Most items kept in each list of the report (default 10,000); the verdict always covers everything. */
+  maxReported?: number;
+}
+
+/** A global the pickle references. */
+export interface ScanGlobal {
+  /** The module as the loader resolves it (Python 2 names mapped below protocol 3); `null` for a computed STACK_GLOBAL. */
+  readonly module: string | null;
+  /** The attribute name, possibly dotted; `null` for a computed STACK_GLOBAL. */
+  readonly name: string | null;
+  /** The module as written in the pickle. */
+  readonly rawModule: string | null;
+  /** The name as written in the pickle. */
+  readonly rawName: string | null;
+  /** Offset of the opcode that references it. */
+  readonly offset: number;
+  /** `GLOBAL`, `INST`, `STACK_GLOBAL`, or `REDUCE` for a static `getattr(global, 'name')`. */
+  readonly opcode: string;
+  readonly severity: Severity;
+  readonly reason: string;
+  /** Index of the pickle (0 for the first; more when pickles follow each other). */
+  readonly pickle: number;
+}
+
+/** A place where the pickle calls something or sets an object's state. */
+export interface ScanCall {
+  readonly offset: number;
+  /** `REDUCE`, `NEWOBJ`, `NEWOBJ_EX`, `INST`, `OBJ` or `BUILD`. */
+  readonly opcode: string;
+  /** `module.name` of the global called (for BUILD: of the callable that made the object), `null` when it is not a constant global. */
+  readonly callable: string | null;
+  readonly severity: Severity;
+  readonly pickle: number;
+}
+
+/** An extension code, persistent id or out-of-band buffer. */
+export interface ScanEvent {
+  readonly offset: number;
+  readonly opcode: string;
+  /** The extension code, `torch storage`, the persistent id text, ... */
+  readonly detail: string;
+  readonly severity: Severity;
+  readonly pickle: number;
+}
+
+/** Where and why the input stops being a valid pickle. */
+export interface ScanProblem {
+  readonly offset: number | undefined;
+  readonly opcode: string | undefined;
+  readonly reason: string;
+  readonly pickle: number;
+}
+
+/** One reason behind the verdict. */
+export interface ScanFinding {
+  readonly severity: Verdict | 'info';
+  readonly offset: number | undefined;
+  readonly message: string;
+  /** The archive entry it was found in. */
+  readonly entry?: string;
+}
+
+/** One pickle of the input. */
+export interface ScanPickle {
+  readonly start: number;
+  /** Offset after its STOP, or where the scan of it stopped. */
+  readonly end: number;
+  /** Its last PROTO (0 when it has none). */
+  readonly protocol: number;
+  /** True when it ends with STOP and has no error. */
+  readonly complete: boolean;
+}
+
+/** One entry of a zip archive. */
+export interface ScanArchiveEntry {
+  readonly name: string;
+  readonly localName: string | undefined;
+  readonly size: number;
+  readonly problems: readonly string[];
+  /** The scan of the entry, when it was scanned as a pickle. */
+  readonly report?: ScanReport;
+}
+
+/** What {@link scan} found. */
+export interface ScanReport {
+  readonly verdict: Verdict;
+  /** The reasons behind the verdict, worst first. */
+  readonly findings: readonly ScanFinding[];
+  readonly globals: readonly ScanGlobal[];
+  readonly calls: readonly ScanCall[];
+  readonly extensions: readonly ScanEvent[];
+  readonly persistentIds: readonly ScanEvent[];
+  readonly buffers: readonly ScanEvent[];
+  /** Every protocol a PROTO opcode announced, sorted. */
+  readonly protocols: readonly number[];
+  readonly pickles: readonly ScanPickle[];
+  /** The first error of each pickle (later ones in the same pickle are not listed). */
+  readonly malformed: readonly ScanProblem[];
+  /** Items left out of the lists above (see {@link ScanOptions.maxReported}). */
+  readonly omitted: number;
+  /** For a zip archive: its entries and its own problems. */
+  readonly archive?: { readonly entries: readonly ScanArchiveEntry[]; readonly problems: readonly string[] };
+}
+
+const RANK: Record<Verdict | 'info', number> = { info: 0, safe: 1, review: 2, malformed: 3, dangerous: 4 };
+
+/**
+ * Scans a pickle, a stream of pickles, or a zip archive holding pickles (as
+ * `torch.save` writes), without executing or building anything.
+ *
+ * @param data the bytes to scan.
+ * @param options see {@link ScanOptions}; `inflateRaw` is needed for deflated zip entries.
+ * @returns the report: verdict, findings, every global, call site, extension
+ *   code, persistent id and buffer, the protocols and the errors.
+ * @throws never for bad input (it is reported); only for a bug or exhausted memory.
+ * @example
+ * ```ts
+ * import { scan } from 'brine/tools/scan';
+ * const report = scan(bytes);
+ * if (report.verdict !== 'safe') for (const f of report.findings) console.log(f.severity, f.message);
+ * ```
+ */
+export function scan(data: Uint8Array, options?: ScanOptions): ScanReport {
+  if (isZip(data)) return scanArchive(data, options);
+  return new Scanner(data, options).run();
+}
+
+/**
+ * Scans every pickle of a zip archive: each `*.pkl` entry (PyTorch's
+ * `archive/data.pkl`), each entry whose name differs between the central
+ * directory and its local header (CVE-2025-1944), each entry only a local
+ * header lists, and each other entry that starts like a pickle. Archive
+ * problems (name mismatches, CRC errors, unusual flags) are findings of
+ * their own. One verdict covers the whole archive. For an archive laid out as
+ * `torch.save` writes it, PyTorch's storage persistent ids are expected.
+ *
+ * @param data the archive's bytes.
+ * @param options see {@link ScanOptions}.
+ * @returns the report, with `archive` listing every entry and its scan.
+ * @throws never for bad input (a broken archive is `malformed`).
+ * @example
+ * ```ts
+ * import { inflateRawSync } from 'node:zlib';
+ * const report = scanArchive(bytes, { inflateRaw: (b, max) => inflateRawSync(b, { maxOutputLength: max }) });
+ * ```
+ */
+export function scanArchive(data: Uint8Array, options?: ScanOptions): ScanReport {
+  const findings: ScanFinding[] = [];
+  const problems: string[] = [];
+  const entries: ScanArchiveEntry[] = [];
+  let archive: ReturnType<typeof readZip>;
+  try {
+    archive = readZip(data);
+  } catch (error) {
+    if (!(error instanceof ZipError)) throw error;
+    findings.push({ severity: 'malformed', offset: error.offset, message: error.message });
+    return finishArchive(findings, entries, [error.message]);
+  }
+  for (const p of archive.problems) {
+    problems.push(p);
+    findings.push({ severity: 'review', offset: undefined, message: `zip: ${p}` });
+  }
+  const torch = archive.entries.some((e) => /(^|\/)data\.pkl$/.test(e.name));
+  const entryOptions: ScanOptions = { ...options, persistentIds: torch ? 'torch' : options?.persistentIds };
+  if (archive.entries.some((e) => /(^|\/)(constants\.pkl$|code\/)/.test(e.name))) {
+    findings.push({
+      severity: 'review',
+      offset: undefined,
+      message:
+        'TorchScript archive (constants.pkl or code/): torch.load hands it to torch.jit.load, which runs its code',
+    });
+  }
+  let pickles = 0;
+  for (const entry of archive.entries) {
+    for (const p of entry.problems) {
+      findings.push({
+        severity: 'review',
+        offset: entry.headerOffset,
+        message: `zip: ${p}`,
+        entry: entry.name,
+      });
+    }
+    const named = entry.name.endsWith('.pkl') || (entry.localName?.endsWith('.pkl') ?? false);
+    const must = named || entry.localName !== entry.name || entry.source === 'local';
+    let bytes: Uint8Array | undefined;
+    try {
+      bytes = readZipEntry(data, entry, { inflateRaw: options?.inflateRaw, maxSize: options?.maxEntrySize });
+    } catch (error) {
+      if (!(error instanceof ZipError)) throw error;
+      if (must) {
+        findings.push({
+          severity: 'malformed',
+          offset: entry.headerOffset,
+          message: `a pickle entry cannot be read: ${error.message}`,
+          entry: entry.name,
+        });
+      }
+      entries.push({
+        name: entry.name,
+        localName: entry.localName,
+        size: entry.size,
+        problems: entry.problems,
+      });
+      continue;
+    }
+    if (!crcMatches(entry, bytes)) {
+      findings.push({
+        severity: 'review',
+        offset: entry.headerOffset,
+        message:
+          'zip: CRC-32 does not match the content (PyTorch ignores it; other readers refuse the entry)',
+        entry: entry.name,
+      });
+    }
+    const sniffed = !must && looksLikePickle(bytes) && !/(^|\/)data\/\d+$/.test(entry.name);
+    let report: ScanReport | undefined;
+    if (must || sniffed) {
+      report = new Scanner(bytes, entryOptions).run();
+      if (sniffed && report.verdict === 'malformed') report = undefined; // raw data that happened to start like a pickle
+    }
+    if (report !== undefined) {
+      pickles++;
+      if (sniffed && !named) {
+        findings.push({
+          severity: 'review',
+          offset: entry.headerOffset,
+          message: 'a pickle in an entry not named *.pkl',
+          entry: entry.name,
+        });
+      }
+      for (const f of report.findings) findings.push({ ...f, entry: entry.name });
+    }
+    entries.push({
+      name: entry.name,
+      localName: entry.localName,
+      size: entry.size,
+      problems: entry.problems,
+      ...(report === undefined ? {} : { report }),
+    });
+  }
+  if (pickles === 0)
+    findings.push({ severity: 'review', offset: undefined, message: 'zip: no pickle entry found' });
+  return finishArchive(findings, entries, problems);
+}
+
+function finishArchive(
+  findings: ScanFinding[],
+  entries: ScanArchiveEntry[],
+  problems: readonly string[],
+): ScanReport {
+  const collect = <T>(pick: (r: ScanReport) => readonly T[]): T[] =>
+    entries.flatMap((e) => (e.report === undefined ? [] : pick(e.report)));
+  const protocols = [...new Set(collect((r) => r.protocols))].sort((a, b) => a - b);
+  return {
+    verdict: verdictOf(findings),
+    findings: sortFindings(findings),
+    globals: collect((r) => r.globals),
+    calls: collect((r) => r.calls),
+    extensions: collect((r) => r.extensions),
+    persistentIds: collect((r) => r.persistentIds),
+    buffers: collect((r) => r.buffers),
+    protocols,
+    pickles: collect((r) => r.pickles),
+    malformed: collect((r) => r.malformed),
+    omitted: entries.reduce((n, e) => n + (e.report?.omitted ?? 0), 0),
+    archive: { entries, problems },
+  };
+}
+
+function verdictOf(findings: readonly ScanFinding[]): Verdict {
+  let rank = RANK.safe;
+  let verdict: Verdict = 'safe';
+  for (const f of findings) {
+    if (f.severity !== 'info' && RANK[f.severity] > rank) {
+      rank = RANK[f.severity];
+      verdict = f.severity;
+    }
+  }
+  return verdict;
+}
+
+function sortFindings(findings: ScanFinding[]): ScanFinding[] {
+  return findings
+    .map((f, i) => [f, i] as const)
+    .sort((a, b) => RANK[b[0].severity] - RANK[a[0].severity] || a[1] - b[1])
+    .map(([f]) => f);
+}
+
+/** PROTO 0-5 at the start, as every pickle of protocol 2 and above begins. */
+function looksLikePickle(bytes: Uint8Array): boolean {
+  return bytes.length >= 3 && bytes[0] === 0x80 && bytes[1]! <= 5;
+}
+
+// ---------------------------------------------------------------------------
+// The abstract machine
+
+/** What the scanner knows about a global reference. */
+interface GlobalRef {
+  readonly module: string | null;
+  readonly name: string | null;
+  readonly rawModule: string | null;
+  readonly rawName: string | null;
+  readonly offset: number;
+  readonly opcode: string;
+  severity: Severity;
+  reason: string;
+  readonly pickle: number;
+  /** builtins.getattr: rated by how it is used. */
+  readonly lookup: boolean;
+  staticUse: boolean;
+  dynamicUse: boolean;
+}
+
+type Val =
+  | { readonly k: 'data' }
+  | { readonly k: 'str'; readonly s: string }
+  | { readonly k: 'glob'; readonly ref: GlobalRef }
+  | { readonly k: 'call'; readonly callee: Val }
+  | { readonly k: 'tuple'; readonly items: readonly Val[] }
+  | { readonly k: 'unknown' };
+
+const DATA: Val = { k: 'data' };
+const UNKNOWN: Val = { k: 'unknown' };
+const EMPTY_TUPLE: Val = { k: 'tuple', items: [] };
+/** Tuples longer than this keep no items (only short tuples are ever inspected). */
+const TUPLE_ITEMS = 8;
+
+const importMapping = new Map(IMPORT_MAPPING);
+const nameMapping = new Map(NAME_MAPPING.map(([m, n, m3, n3]) => [`${m}\n${n}`, [m3, n3] as const]));
+const torchStorages = new Set(TORCH_STORAGE_NAMES);
+
+const GLOBAL = 0x63;
+const INST = 0x69;
+const PERSID = 0x50;
+const FLOAT = 0x46;
+const STOP = 0x2e;
+const FRAME = 0x95;
+
+class Scanner {
+  readonly #data: Uint8Array;
+  readonly #options: ScanOptions | undefined;
+  readonly #max: number;
+  #omitted = 0;
+  readonly #refs: GlobalRef[] = [];
+  readonly #calls: ScanCall[] = [];
+  readonly #extensions: ScanEvent[] = [];
+  readonly #pids: ScanEvent[] = [];
+  readonly #buffers: ScanEvent[] = [];
+  readonly #protocols = new Set<number>();
+  readonly #pickles: ScanPickle[] = [];
+  readonly #malformed: ScanProblem[] = [];
+  /** Findings not tied to a global, keyed by message (first offset kept). */
+  readonly #findings = new Map<string, ScanFinding>();
+  /** The memo persists across the pickles of one input, as in Python's Unpickler. */
+  readonly #memo = new Map<number | string, Val>();
+  #stack: Val[] = [];
+  #marks: number[] = [];
+  #fence = 0;
+  #proto = 0;
+  #pickle = 0;
+  /** Set at the first error of the current pickle: from then on values are guessed and errors only counted. */
+  #failed = false;
+  #laterErrors = 0;
+  #op: PickleOp | undefined;
+
+  constructor(data: Uint8Array, options: ScanOptions | undefined) {
+    this.#data = data;
+    this.#options = options;
+    this.#max = options?.maxReported ?? 10_000;
+  }
+
+  run(): ScanReport {
+    const data = this.#data;
+    let pos = 0;
+    if (data.length === 0) {
+      this.#problem(0, undefined, 'empty input: not a pickle');
+      this.#pickles.push({ start: 0, end: 0, protocol: 0, complete: false });
+    }
+    while (pos < data.length) {
+      const start = pos;
+      this.#stack = [];
+      this.#marks = [];
+      this.#fence = 0;
+      this.#proto = 0;
+      this.#failed = false;
+      const end = this.#runOne(start);
+      this.#pickles.push({
+        start,
+        end: end < 0 ? data.length : end,
+        protocol: this.#proto,
+        complete: end >= 0 && !this.#failed,
+      });
+      if (end < 0) break;
+      pos = end;
+      this.#pickle++;
+    }
+    if (this.#pickles.length > 1) {
+      const complete = this.#pickles.filter((p) => p.complete).length;
+      this.#finding(
+        'info',
+        this.#pickles[1]!.start,
+        `${this.#pickles.length - 1} more pickle(s) or data after the first STOP (${complete} complete); a loader reading in turn runs them all`,
+      );
+    }
+    return this.#report();
+  }
+
+  /** Scans one pickle from `start`; returns the offset after its STOP, or -1 when it never ends. */
+  #runOne(start: number): number {
+    const data = this.#data;
+    let pos = start;
+    let frameEnd = -1;
+    for (;;) {
+      try {
+        for (const op of genops(data, { start: pos })) {
+          this.#op = op;
+          if (frameEnd >= 0 && op.pos >= frameEnd) frameEnd = -1;
+          if (frameEnd >= 0 && op.end > frameEnd) {
+            this.#error(`opcode runs past the end of its frame at offset ${frameEnd}`);
+            frameEnd = -1; // read on as CPython's in-memory loader does: a frame is only a bounds check
+          }
+          if (op.code === FRAME) {
+            const n = Number(op.arg);
+            if (frameEnd >= 0) this.#error('beginning of a new frame before end of current frame');
+            else if (op.end + n > data.length) this.#error(`pickle data was truncated: frame of ${n} bytes`);
+            else if (n > 0) frameEnd = op.end + n;
+            pos = op.end;
+            continue;
+          }
+          this.#step(op);
+          pos = op.end;
+          if (op.code === STOP) return op.end;
+        }
+        return -1; // genops always ends with STOP or throws; not reached
+      } catch (error) {
+        if (!(error instanceof UnpicklingError)) throw error;
+        const at = error.offset ?? data.length;
+        const code = data[at];
+        // Names are decoded as the loader decodes them (UTF-8, no escapes), not as pickletools does.
+        if (code === GLOBAL || code === INST || code === PERSID) {
+          const end = this.#ownLineOp(at, code);
+          if (end >= 0) {
+            if (frameEnd >= 0 && end > frameEnd) {
+              this.#error(`opcode runs past the end of its frame at offset ${frameEnd}`);
+              frameEnd = -1;
+            }
+            pos = end;
+            continue;
+          }
+        }
+        this.#problem(at, error.opcode, error.reason);
+        const next = skipOp(data, at);
+        if (next < 0) return -1;
+        pos = next;
+        if (frameEnd >= 0 && pos > frameEnd) frameEnd = -1;
+      }
+    }
+  }
+
+  /** GLOBAL, INST or PERSID that genops could not decode: read as the loader does. Returns the end, or -1. */
+  #ownLineOp(at: number, code: number): number {
+    const data = this.#data;
+    const nl1 = data.indexOf(0x0a, at + 1);
+    if (nl1 < 0) return -1;
+    const opName = code === GLOBAL ? 'GLOBAL' : code === INST ? 'INST' : 'PERSID';
+    const info = OPCODE_BY_CODE[code]!;
+    if (code === PERSID) {
+      const end = nl1 + 1;
+      this.#op = { code, info, arg: null, pos: at, end };
+      this.#pid(at, 'PERSID', decodeLatin1(data, at + 1, nl1 - at - 1), undefined);
+      return end;
+    }
+    const nl2 = data.indexOf(0x0a, nl1 + 1);
+    if (nl2 < 0) return -1;
+    let module: string;
+    let name: string;
+    try {
+      module = decodeUtf8(data, at + 1, nl1 - at - 1);
+      name = decodeUtf8(data, nl1 + 1, nl2 - nl1 - 1);
+    } catch (error) {
+      if (!(error instanceof TextDecodeError)) throw error;
+      return -1;
+    }
+    this.#op = { code, info, arg: null, global: [module, name], pos: at, end: nl2 + 1 };
+    if (code === GLOBAL) this.#stack.push(this.#global(module, name, at, opName));
+    else this.#inst(module, name, at);
+    return nl2 + 1;
+  }
+
+  // --- errors and findings ----------------------------------------------------
+
+  /** An error of the pickle machine at the current opcode. */
+  #error(reason: string): void {
+    const op = this.#op;
+    this.#problem(op?.pos, op?.info.name, reason);
+  }
+
+  #problem(offset: number | undefined, opcode: string | undefined, reason: string): void {
+    if (this.#failed) {
+      this.#laterErrors++;
+      return;
+    }
+    this.#failed = true;
+    this.#malformed.push({ offset, opcode, reason, pickle: this.#pickle });
+  }
+
+  #finding(severity: ScanFinding['severity'], offset: number | undefined, message: string): void {
+    if (!this.#findings.has(message)) this.#findings.set(message, { severity, offset, message });
+  }
+
+  #keep<T>(list: T[], item: T): void {
+    if (list.length < this.#max) list.push(item);
+    else this.#omitted++;
+  }
+
+  // --- stack ------------------------------------------------------------------
+
+  /** Pops `n` values (deepest first); on underflow reports it and pads with unknown values. */
+  #pop(n: number): Val[] {
+    const stack = this.#stack;
+    if (stack.length - n < this.#fence) this.#error('unpickling stack underflow');
+    const out: Val[] = new Array(n).fill(UNKNOWN);
+    for (let i = n - 1; i >= 0 && stack.length > this.#fence; i--) out[i] = stack.pop()!;
+    return out;
+  }
+
+  #top(): Val {
+    const stack = this.#stack;
+    if (stack.length <= this.#fence) {
+      this.#error('unpickling stack underflow');
+      return UNKNOWN;
+    }
+    return stack[stack.length - 1]!;
+  }
+
+  /** Pops the items above the topmost MARK and the MARK. */
+  #popMark(): Val[] {
+    const mark = this.#marks.pop();
+    const stack = this.#stack;
+    this.#fence = this.#marks.length === 0 ? 0 : this.#marks[this.#marks.length - 1]!;
+    if (mark === undefined) {
+      this.#error('could not find MARK');
+      return [];
+    }
+    const items = stack.slice(mark);
+    stack.length = mark;
+    return items;
+  }
+
+  /** The value below a MARK'd slice (APPENDS, SETITEMS, ADDITEMS target). */
+  #below(): Val {
+    const stack = this.#stack;
+    if (stack.length === 0) {
+      this.#error('unpickling stack underflow');
+      return UNKNOWN;
+    }
+    return stack[stack.length - 1]!;
+  }
+
+  #tuple(items: Val[]): Val {
+    for (const v of items) this.#consume(v);
+    if (items.length === 0) return EMPTY_TUPLE;
+    return items.length <= TUPLE_ITEMS ? { k: 'tuple', items } : DATA;
+  }
+
+  /** A value is used by an operation (put in a container, passed, called): `getattr` so used is a general callable. */
+  #consume(v: Val): void {
+    if (v.k === 'glob' && v.ref.lookup) v.ref.dynamicUse = true;
+  }
+
+  /** APPEND(S), SETITEM(S), ADDITEMS into `target`. */
+  #mutate(target: Val, items: readonly Val[], opcode: string): void {
+    for (const v of items) this.#consume(v);
+    if (target.k === 'glob') {
+      this.#finding(
+        'dangerous',
+        this.#op?.pos,
+        `${opcode} changes the module-level object ${describeRef(target.ref)} (module state that later code uses)`,
+      );
+    }
+  }
+
+  // --- globals ------------------------------------------------------------------
+
+  #global(rawModule: string, rawName: string, offset: number, opcode: string): Val {
+    let module = rawModule;
+    let name = rawName;
+    const mapped = nameMapping.get(`${rawModule}\n${rawName}`);
+    const mappedModule = mapped?.[0] ?? importMapping.get(rawModule) ?? rawModule;
+    const mappedName = mapped?.[1] ?? rawName;
+    if (this.#proto < 3) {
+      module = mappedModule;
+      name = mappedName;
+    }
+    let { severity, reason } = rateGlobal(module, name);
+    // Whatever the protocol, a dangerous spelling (raw or mapped) stays dangerous.
+    for (const [m, n] of [
+      [rawModule, rawName],
+      [mappedModule, mappedName],
+    ] as const) {
+      if (severity !== 'dangerous') {
+        const other = rateGlobal(m, n);
+        if (other.severity === 'dangerous') ({ severity, reason } = other);
+      }
+    }
+    if (module.length === 0 || name.length === 0) {
+      this.#error('empty module or name in a global');
+      if (severity === 'safe') severity = 'review';
+    }
+    const ref: GlobalRef = {
+      module,
+      name,
+      rawModule,
+      rawName,
+      offset,
+      opcode,
+      severity,
+      reason,
+      pickle: this.#pickle,
+      lookup: `${module}.${name}` === ATTRIBUTE_LOOKUP,
+      staticUse: false,
+      dynamicUse: false,
+    };
+    this.#addRef(ref);
+    return { k: 'glob', ref };
+  }
+
+  #addRef(ref: GlobalRef): void {
+    if (this.#refs.length < this.#max || ref.severity === 'dangerous' || ref.lookup) this.#refs.push(ref);
+    else {
+      this.#omitted++;
+      // Still counted in the verdict.
+      this.#finding(ref.severity, ref.offset, `${describeRef(ref)}: ${ref.reason}`);
+    }
+  }
+
+  #dynamicGlobal(offset: number, why: string): Val {
+    const ref: GlobalRef = {
+      module: null,
+      name: null,
+      rawModule: null,
+      rawName: null,
+      offset,
+      opcode: 'STACK_GLOBAL',
+      severity: 'review',
+      reason: `STACK_GLOBAL operands are not constant strings (${why}): the global is computed while loading`,
+      pickle: this.#pickle,
+      lookup: false,
+      staticUse: false,
+      dynamicUse: false,
+    };
+    this.#addRef(ref);
+    return UNKNOWN;
+  }
+
+  #inst(module: string, name: string, offset: number): void {
+    const args = this.#popMark();
+    const cls = this.#global(module, name, offset, 'INST');
+    this.#stack.push(this.#call(cls, this.#tuple(args), 'INST'));
+  }
+
+  // --- calls --------------------------------------------------------------------
+
+  #call(callee: Val, args: Val, opcode: string): Val {
+    const offset = this.#op?.pos ?? 0;
+    this.#consume(args);
+    if (
+      callee.k === 'glob' &&
+      callee.ref.lookup &&
+      opcode === 'REDUCE' &&
+      args.k === 'tuple' &&
+      args.items.length === 2 &&
+      args.items[0]!.k === 'glob' &&
+      args.items[0]!.ref.module !== null &&
+      args.items[1]!.k === 'str'
+    ) {
+      // getattr(Outer, 'Inner'): how protocols 0-3 pickle nested classes; rated as the dotted name.
+      callee.ref.staticUse = true;
+      const target = args.items[0]!.ref;
+      const attr = args.items[1]!.s;
+      const result = this.#global(target.module!, `${target.name}.${attr}`, offset, 'REDUCE');
+      const ref = (result as { ref: GlobalRef }).ref;
+      this.#keep(this.#calls, {
+        offset,
+        opcode,
+        callable: ATTRIBUTE_LOOKUP,
+        severity: ref.severity,
+        pickle: this.#pickle,
+      });
+      return result;
+    }
+    this.#consume(callee);
+    if (callee.k === 'glob') {
+      const ref = callee.ref;
+      this.#keep(this.#calls, {
+        offset,
+        opcode,
+        callable: ref.module === null ? null : `${ref.module}.${ref.name}`,
+        severity: ref.lookup ? 'dangerous' : ref.severity,
+        pickle: this.#pickle,
+      });
+    } else {
+      this.#keep(this.#calls, { offset, opcode, callable: null, severity: 'review', pickle: this.#pickle });
+      this.#finding(
+        'review',
+        offset,
+        `${opcode} calls a value that is not a constant global (${describeVal(callee)}): what runs is decided while loading`,
+      );
+    }
+    return { k: 'call', callee };
+  }
+
+  #build(target: Val, state: Val): void {
+    const offset = this.#op?.pos ?? 0;
+    this.#consume(state);
+    let callable: string | null = null;
+    let severity: Severity = 'safe';
+    if (target.k === 'glob') {
+      callable = target.ref.module === null ? null : `${target.ref.module}.${target.ref.name}`;
+      severity = 'dangerous';
+      this.#finding(
+        'dangerous',
+        offset,
+        `BUILD sets attributes of the global ${describeRef(target.ref)} (the modelscan #330 gadget: an allow-listed callable is rewired)`,
+      );
+    } else if (target.k === 'call' && target.callee.k === 'glob') {
+      const ref = target.callee.ref;
+      callable = ref.module === null ? null : `${ref.module}.${ref.name}`;
+      severity = ref.severity;
+    } else if (target.k !== 'data') {
+      severity = 'review';
+    }
+    this.#keep(this.#calls, { offset, opcode: 'BUILD', callable, severity, pickle: this.#pickle });
+  }
+
+  #pid(offset: number, opcode: string, text: string | undefined, pid: Val | undefined): void {
+    let torch = false;
+    if (this.#options?.persistentIds === 'torch' && pid?.k === 'tuple') {
+      const [kind, cls] = pid.items;
+      torch =
+        (pid.items.length === 5 || pid.items.length === 6) &&
+        kind?.k === 'str' &&
+        kind.s === 'storage' &&
+        cls?.k === 'glob' &&
+        torchStorages.has(`${cls.ref.module}.${cls.ref.name}`);
+    }
+    const severity: Severity = torch ? 'safe' : 'review';
+    this.#keep(this.#pids, {
+      offset,
+      opcode,
+      detail: torch ? 'torch storage' : (text ?? describeVal(pid ?? UNKNOWN)),
+      severity,
+      pickle: this.#pickle,
+    });
+    if (!torch) {
+      this.#finding(
+        'review',
+        offset,
+        'persistent id: the loading program resolves it (persistent_load), the scanner cannot know to what',
+      );
+    }
+    this.#stack.push(UNKNOWN);
+  }
+
+  // --- one opcode ---------------------------------------------------------------
+
+  #step(op: PickleOp): void {
+    const stack = this.#stack;
+    const code = op.code;
+    switch (code) {
+      case 0x28: // MARK
+        this.#marks.push(stack.length);
+        this.#fence = stack.length;
+        return;
+      case STOP:
+        this.#consume(this.#top());
+        return;
+      case 0x30: // POP (the top item, or a MARK right on top)
+        if (this.#marks.length > 0 && this.#marks[this.#marks.length - 1] === stack.length) this.#popMark();
+        else this.#pop(1);
+        return;
+      case 0x31: // POP_MARK
+        this.#popMark();
+        return;
+      case 0x32: // DUP
+        stack.push(this.#top());
+        return;
+      case 0x53: // STRING
+      case 0x54: // BINSTRING
+      case 0x55: // SHORT_BINSTRING
+      case 0x56: // UNICODE
+      case 0x58: // BINUNICODE
+      case 0x8c: // SHORT_BINUNICODE
+      case 0x8d: // BINUNICODE8
+        stack.push({
+          k: 'str',
+          s:
+            typeof op.arg === 'string'
+              ? op.arg
+              : op.arg instanceof Uint8Array
+                ? decodeLatin1(op.arg, 0, op.arg.length)
+                : '',
+        });
+        return;
+      case FLOAT:
+        // The loader reads FLOAT as CPython's C code does (no spaces, no underscores).
+        try {
+          parseFloatText(decodeLatin1(this.#data, op.pos + 1, op.end - op.pos - 2));
+        } catch (error) {
+          if (!(error instanceof FloatParseError)) throw error;
+          this.#error(error.message);
+        }
+        stack.push(DATA);
+        return;
+      case 0x29: // EMPTY_TUPLE
+        stack.push(EMPTY_TUPLE);
+        return;
+      case 0x61: {
+        // APPEND
+        const [target, value] = this.#pop(2);
+        stack.push(target!);
+        this.#mutate(target!, [value!], 'APPEND');
+        return;
+      }
+      case 0x65: // APPENDS
+      case 0x90: // ADDITEMS
+      case 0x75: {
+        // SETITEMS
+        const items = this.#popMark();
+        if (code === 0x75 && items.length % 2 !== 0) this.#error('odd number of items for SETITEMS');
+        this.#mutate(this.#below(), items, op.info.name);
+        return;
+      }
+      case 0x73: {
+        // SETITEM
+        const [target, key, value] = this.#pop(3);
+        stack.push(target!);
+        this.#mutate(target!, [key!, value!], 'SETITEM');
+        return;
+      }
+      case 0x6c: // LIST
+      case 0x64: // DICT
+      case 0x91: {
+        // FROZENSET
+        const items = this.#popMark();
+        if (code === 0x64 && items.length % 2 !== 0) this.#error('odd number of items for DICT');
+        for (const v of items) this.#consume(v);
+        stack.push(DATA);
+        return;
+      }
+      case 0x74: // TUPLE
+        stack.push(this.#tuple(this.#popMark()));
+        return;
+      case 0x85: // TUPLE1
+        stack.push(this.#tuple(this.#pop(1)));
+        return;
+      case 0x86: // TUPLE2
+        stack.push(this.#tuple(this.#pop(2)));
+        return;
+      case 0x87: // TUPLE3
+        stack.push(this.#tuple(this.#pop(3)));
+        return;
+      case 0x67: // GET
+      case 0x68: // BINGET
+      case 0x6a: {
+        // LONG_BINGET
+        const key = memoKey(op.arg);
+        const value = this.#memo.get(key);
+        if (value === undefined) {
+          this.#error(`Memo value not found at index ${String(key)}`);
+          stack.push(UNKNOWN);
+        } else {
+          stack.push(value);
+        }
+        return;
+      }
+      case 0x70: // PUT
+      case 0x71: // BINPUT
+      case 0x72: {
+        // LONG_BINPUT
+        const key = memoKey(op.arg);
+        if (typeof key === 'number' && key < 0) this.#error('negative PUT argument');
+        this.#memo.set(key, this.#top());
+        return;
+      }
+      case 0x94: // MEMOIZE
+        this.#memo.set(this.#memo.size, this.#top());
+        return;
+      case GLOBAL: {
+        const module = op.global?.[0] ?? '';
+        const name = op.global?.[1] ?? '';
+        // Decoded again as the loader does: UTF-8, no escapes (pickletools applies escapes).
+        const own = this.#loaderNames(op);
+        stack.push(this.#global(own?.[0] ?? module, own?.[1] ?? name, op.pos, 'GLOBAL'));
+        return;
+      }
+      case INST: {
+        const module = op.global?.[0] ?? '';
+        const name = op.global?.[1] ?? '';
+        const own = this.#loaderNames(op);
+        this.#inst(own?.[0] ?? module, own?.[1] ?? name, op.pos);
+        return;
+      }
+      case 0x93: {
+        // STACK_GLOBAL
+        const [module, name] = this.#pop(2) as [Val, Val];
+        if (module.k === 'str' && name.k === 'str') {
+          stack.push(this.#global(module.s, name.s, op.pos, 'STACK_GLOBAL'));
+        } else if (isNonString(module) || isNonString(name)) {
+          this.#error('STACK_GLOBAL requires str');
+          stack.push(this.#dynamicGlobal(op.pos, 'not strings'));
+        } else {
+          stack.push(this.#dynamicGlobal(op.pos, `${describeVal(module)}, ${describeVal(name)}`));
+        }
+        return;
+      }
+      case 0x52: {
+        // REDUCE
+        const [callee, args] = this.#pop(2);
+        stack.push(this.#call(callee!, args!, 'REDUCE'));
+        return;
+      }
+      case 0x81: {
+        // NEWOBJ
+        const [cls, args] = this.#pop(2);
+        stack.push(this.#call(cls!, args!, 'NEWOBJ'));
+        return;
+      }
+      case 0x92: {
+        // NEWOBJ_EX
+        const [cls, args, kwargs] = this.#pop(3);
+        this.#consume(kwargs!);
+        stack.push(this.#call(cls!, args!, 'NEWOBJ_EX'));
+        return;
+      }
+      case 0x6f: {
+        // OBJ
+        const items = this.#popMark();
+        if (items.length === 0) {
+          this.#error('unpickling stack underflow');
+          stack.push(UNKNOWN);
+          return;
+        }
+        stack.push(this.#call(items[0]!, this.#tuple(items.slice(1)), 'OBJ'));
+        return;
+      }
+      case 0x62: {
+        // BUILD
+        const [target, state] = this.#pop(2);
+        stack.push(target!);
+        this.#build(target!, state!);
+        return;
+      }
+      case 0x82: // EXT1
+      case 0x83: // EXT2
+      case 0x84: {
+        // EXT4
+        const n = Number(op.arg);
+        if (n <= 0) this.#error('EXT specifies code <= 0');
+        this.#keep(this.#extensions, {
+          offset: op.pos,
+          opcode: op.info.name,
+          detail: String(n),
+          severity: 'review',
+          pickle: this.#pickle,
+        });
+        this.#finding(
+          'review',
+          op.pos,
+          "extension code: copyreg's extension registry of the loading process decides which global it is",
+        );
+        stack.push(UNKNOWN);
+        return;
+      }
+      case PERSID:
+        this.#pid(op.pos, 'PERSID', typeof op.arg === 'string' ? op.arg : undefined, undefined);
+        return;
+      case 0x51: {
+        // BINPERSID
+        const [pid] = this.#pop(1);
+        this.#consume(pid!);
+        this.#pid(op.pos, 'BINPERSID', undefined, pid);
+        return;
+      }
+      case 0x97: // NEXT_BUFFER
+        this.#keep(this.#buffers, {
+          offset: op.pos,
+          opcode: 'NEXT_BUFFER',
+          detail: 'out-of-band buffer',
+          severity: 'safe',
+          pickle: this.#pickle,
+        });
+        stack.push(DATA);
+        return;
+      case 0x98: // READONLY_BUFFER
+        this.#top();
+        this.#keep(this.#buffers, {
+          offset: op.pos,
+          opcode: 'READONLY_BUFFER',
+          detail: 'read-only buffer',
+          severity: 'safe',
+          pickle: this.#pickle,
+        });
+        return;
+      case 0x80: {
+        // PROTO
+        const proto = Number(op.arg);
+        this.#protocols.add(proto);
+        if (proto > 5) this.#error(`unsupported pickle protocol: ${proto}`);
+        this.#proto = proto;
+        return;
+      }
+      default:
+        // Every other opcode pushes data: ints, floats, bytes, None, bools, empty containers, bytearray.
+        stack.push(DATA);
+    }
+  }
+
+  /** GLOBAL / INST names as the loader decodes them (UTF-8, no escapes); undefined when they are not valid UTF-8. */
+  #loaderNames(op: PickleOp): [string, string] | undefined {
+    const data = this.#data;
+    const nl1 = data.indexOf(0x0a, op.pos + 1);
+    if (nl1 < 0 || nl1 >= op.end) return undefined;
+    try {
+      return [decodeUtf8(data, op.pos + 1, nl1 - op.pos - 1), decodeUtf8(data, nl1 + 1, op.end - nl1 - 2)];
+    } catch (error) {
+      if (!(error instanceof TextDecodeError)) throw error;
+      this.#error('global names are not valid UTF-8');
+      return undefined;
+    }
+  }
+
+  // --- the report -----------------------------------------------------------------
+
+  #report(): ScanReport {
+    const findings: ScanFinding[] = [];
+    const globals: ScanGlobal[] = [];
+    const seen = new Set<string>();
+    for (const ref of this.#refs) {
+      if (ref.lookup) {
+        if (ref.dynamicUse) {
+          ref.severity = 'dangerous';
+          ref.reason = 'getattr used as a general callable: it reaches any attribute of any object';
+        } else if (ref.staticUse) {
+          ref.severity = 'safe';
+          ref.reason =
+            'only static lookups getattr(global, constant name), rated as the dotted names they give';
+        } else {
+          ref.severity = 'review';
+          ref.reason = 'getattr referenced but not called';
+        }
+      }
+      const key = `${ref.severity}\n${describeRef(ref)}\n${ref.reason}`;
+      if (!seen.has(key)) {
+        seen.add(key);
+        if (ref.severity !== 'safe') {
+          findings.push({
+            severity: ref.severity,
+            offset: ref.offset,
+            message: `${describeRef(ref)}: ${ref.reason}`,
+          });
+        }
+      }
+      if (globals.length < this.#max) {
+        globals.push({
+          module: ref.module,
+          name: ref.name,
+          rawModule: ref.rawModule,
+          rawName: ref.rawName,
+          offset: ref.offset,
+          opcode: ref.opcode,
+          severity: ref.severity,
+          reason: ref.reason,
+          pickle: ref.pickle,
+        });
+      } else {
+        this.#omitted++;
+      }
+    }
+    for (const f of this.#findings.values()) findings.push(f);
+    for (const p of this.#malformed) {
+      const where =
+        p.offset === undefined
+          ? ''
+          : ` at offset ${p.offset}${p.opcode === undefined ? '' : ` (${p.opcode})`}`;
+      if (p.pickle === 0) {
+        findings.push({
+          severity: 'malformed',
+          offset: p.offset,
+          message: `not a valid pickle${where}: ${p.reason}`,
+        });
+      } else {
+        findings.push({
+          severity: 'review',
+          offset: p.offset,
+          message: `data after the first pickle is not a valid pickle${where}: ${p.reason}`,
+        });
+      }
+    }
+    if (this.#laterErrors > 0) {
+      findings.push({
+        severity: 'info',
+        offset: undefined,
+        message: `${this.#laterErrors} more error(s) after the first one (scanned on for globals a lenient loader would reach)`,
+      });
+    }
+    return {
+      verdict: verdictOf(findings),
+      findings: sortFindings(findings),
+      globals,
+      calls: this.#calls,
+      extensions: this.#extensions,
+      persistentIds: this.#pids,
+      buffers: this.#buffers,
+      protocols: [...this.#protocols].sort((a, b) => a - b),
+      pickles: this.#pickles,
+      malformed: this.#malformed,
+      omitted: this.#omitted,
+    };
+  }
+}
+
+function describeRef(ref: GlobalRef): string {
+  if (ref.module === null) return 'computed global';
+  const raw =
+    ref.rawModule !== ref.module || ref.rawName !== ref.name
+      ? ` (written ${ref.rawModule}.${ref.rawName})`
+      : '';
+  return `${ref.module}.${ref.name}${raw}`;
+}
+
+function describeVal(v: Val): string {
+  switch (v.k) {
+    case 'str':
+      return 'a string';
+    case 'glob':
+      return `the global ${describeRef(v.ref)}`;
+    case 'call':
+      return 'the result of a call';
+    case 'tuple':
+      return 'a tuple';
+    case 'data':
+      return 'data';
+    default:
+      return 'an unknown value';
+  }
+}
+
+/** A value known not to be a str (STACK_GLOBAL refuses it). */
+function isNonString(v: Val): boolean {
+  return v.k === 'data' || v.k === 'tuple' || v.k === 'glob';
+}
+
+function memoKey(arg: unknown): number | string {
+  if (typeof arg === 'boolean') return arg ? 1 : 0;
+  if (typeof arg === 'number') return arg;
+  return String(arg);
+}
+
+/** The offset after the opcode at `pos`, from its structure only (used to read on after an error), or -1. */
+function skipOp(data: Uint8Array, pos: number): number {
+  const info = OPCODE_BY_CODE[data[pos] ?? -1];
+  if (info === undefined) return pos < data.length ? pos + 1 : -1;
+  const p = pos + 1;
+  const n = info.argBytes;
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  let end: number;
+  if (n >= 0) end = p + n;
+  else if (n === -1) {
+    const nl = data.indexOf(0x0a, p);
+    if (nl < 0) return -1;
+    end = nl + 1;
+    if (info.code === GLOBAL || info.code === INST) {
+      const nl2 = data.indexOf(0x0a, end);
+      if (nl2 < 0) return -1;
+      end = nl2 + 1;
+    }
+  } else if (n === -2) end = p + 1 + (data[p] ?? 0);
+  else if (n === -3 || n === -4) {
+    if (p + 4 > data.length) return -1;
+    const len = n === -3 ? view.getInt32(p, true) : view.getUint32(p, true);
+    end = p + 4 + Math.max(0, len);
+  } else {
+    if (p + 8 > data.length) return -1;
+    end = p + 8 + view.getUint32(p, true) + view.getUint32(p + 4, true) * 2 ** 32;
+  }
+  return end <= data.length ? end : -1;
+}

@@ -1,0 +1,479 @@
+/**
+ * The static scanner against CPython. The corpus (test/support/scan-corpus.py)
+ * is written by python3: hostile pickles (gadgets at every protocol, Python 2
+ * names, dotted names, calls hidden behind POP and the memo, STACK_GLOBAL
+ * operands from the memo, EXT codes, INST/OBJ, payloads before damage, after
+ * STOP and in later pickles, torch-like zips) that must never be `safe` and,
+ * when they name a gadget, must be `dangerous`; benign ones (data at every
+ * protocol, stdlib values, dataclasses, numpy and torch output) that must never
+ * be `dangerous`, and plain data `safe`. For each pickle python3 also records
+ * every global its C unpickler looks up (the scanner must report all of them),
+ * the protocols and the call sites pickletools sees.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { describe, it } from 'node:test';
+import { inflateRawSync } from 'node:zlib';
+import fc from 'fast-check';
+import { dumps, Unpickler } from '../src/index.js';
+import { rateGlobal } from '../src/tools/gadgets.js';
+import { type ScanReport, scan } from '../src/tools/scan.js';
+import { failWithSeed } from './support/fast-check.js';
+import { bytes, fromHex, le, PYTHON, ROOT } from './support/python.js';
+
+interface Case {
+  readonly name: string;
+  readonly expect: 'dangerous' | 'unsafe' | 'benign' | 'safe';
+  readonly data: Uint8Array;
+  /** (module, name) pairs CPython's find_class was asked for, raw. */
+  readonly lookups?: readonly (readonly [string, string])[];
+  readonly protocols?: readonly number[];
+  readonly calls?: number;
+}
+
+const cases: Case[] = (() => {
+  const out = execFileSync(PYTHON, ['test/support/scan-corpus.py'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    maxBuffer: 1 << 28,
+  });
+  type Raw = Omit<Case, 'data'> & { hex: string };
+  return (JSON.parse(out) as { cases: Raw[] }).cases.map(({ hex, ...rest }) => ({
+    ...rest,
+    data: fromHex(hex),
+  }));
+})();
+
+const inflateRaw = (b: Uint8Array, max: number): Uint8Array => inflateRawSync(b, { maxOutputLength: max });
+
+function scanned(c: Case): ScanReport {
+  return scan(c.data, { inflateRaw });
+}
+
+function summary(report: ScanReport): string {
+  return report.findings
+    .slice(0, 4)
+    .map((f) => `${f.severity}: ${f.message}`)
+    .join(' | ');
+}
+
+/** Checks every case of one expectation and lists every failure at once. */
+function checkAll(expect: Case['expect'], ok: (verdict: ScanReport['verdict']) => boolean): void {
+  const selected = cases.filter((c) => c.expect === expect);
+  assert.ok(selected.length > 0);
+  const failures = selected
+    .map((c) => [c, scanned(c)] as const)
+    .filter(([, r]) => !ok(r.verdict))
+    .map(([c, r]) => `${c.name}: ${r.verdict} (${summary(r)})`);
+  assert.deepEqual(failures, []);
+}
+
+describe('scan: verdicts on the python3 corpus', () => {
+  it('has a corpus of every kind', () => {
+    const count = (e: Case['expect']) => cases.filter((c) => c.expect === e).length;
+    assert.ok(count('dangerous') >= 150, `dangerous: ${count('dangerous')}`);
+    assert.ok(count('safe') >= 100, `safe: ${count('safe')}`);
+    assert.ok(count('unsafe') >= 15);
+    assert.ok(count('benign') >= 10);
+  });
+
+  it('rates every gadget pickle dangerous', () => checkAll('dangerous', (v) => v === 'dangerous'));
+  it('never rates a hostile pickle safe', () => checkAll('unsafe', (v) => v !== 'safe'));
+  it('rates plain data, stdlib values, numpy and torch output safe', () =>
+    checkAll('safe', (v) => v === 'safe'));
+  it('never rates a benign pickle dangerous', () => checkAll('benign', (v) => v !== 'dangerous'));
+});
+
+describe('scan: agrees with CPython on what a pickle does', () => {
+  it('reports every global the C unpickler looks up, as written', () => {
+    let checked = 0;
+    for (const c of cases) {
+      if (c.lookups === undefined) continue;
+      const report = scanned(c);
+      const seen = new Set(report.globals.map((g) => `${g.rawModule}\n${g.rawName}`));
+      for (const [module, name] of c.lookups) {
+        assert.ok(seen.has(`${module}\n${name}`), `${c.name}: ${module}.${name} missing`);
+        checked++;
+      }
+    }
+    assert.ok(checked > 400, `only ${checked} lookups`);
+  });
+
+  it('reports the protocols and every call site pickletools sees', () => {
+    let checked = 0;
+    for (const c of cases) {
+      if (c.calls === undefined || c.protocols === undefined) continue;
+      const report = scanned(c);
+      assert.deepEqual(report.protocols, c.protocols, c.name);
+      assert.equal(report.calls.length, c.calls, c.name);
+      checked++;
+    }
+    assert.ok(checked > 300);
+  });
+
+  it('ends each pickle where the loader ends it', () => {
+    for (const c of cases) {
+      if (c.name.startsWith('zip:')) continue;
+      const unpickler = new Unpickler(c.data, {
+        persistentLoad: (pid) => pid,
+        buffers: Array.from({ length: 64 }, () => new Uint8Array(8)),
+      });
+      const report = scanned(c);
+      let index = 0;
+      while (!unpickler.done) {
+        try {
+          unpickler.load();
+        } catch {
+          break;
+        }
+        const p = report.pickles[index++];
+        assert.ok(p?.complete, `${c.name}: pickle ${index - 1} not complete for the scanner`);
+        assert.equal(p.end, unpickler.position, c.name);
+      }
+    }
+  });
+});
+
+describe('scan: the report', () => {
+  const byName = (name: string) => {
+    const c = cases.find((x) => x.name === name);
+    assert.ok(c, name);
+    return scanned(c);
+  };
+
+  it('maps Python 2 names and keeps the raw ones', () => {
+    const g = byName('py2 __builtin__.eval').globals[0]!;
+    assert.deepEqual(
+      [g.module, g.name, g.rawModule, g.rawName, g.opcode],
+      ['builtins', 'eval', '__builtin__', 'eval', 'GLOBAL'],
+    );
+    assert.equal(g.severity, 'dangerous');
+  });
+
+  it('tracks STACK_GLOBAL operands through the memo', () => {
+    const report = byName('STACK_GLOBAL operands from the memo');
+    const g = report.globals.find((x) => x.opcode === 'STACK_GLOBAL');
+    assert.deepEqual([g?.module, g?.name], ['os', 'system']);
+    const call = report.calls.find((x) => x.opcode === 'REDUCE');
+    assert.equal(call?.callable, 'os.system');
+  });
+
+  it('reports a computed STACK_GLOBAL as such', () => {
+    const report = byName('STACK_GLOBAL with computed operands');
+    const g = report.globals.find((x) => x.module === null);
+    assert.equal(g?.severity, 'review');
+    assert.equal(g?.opcode, 'STACK_GLOBAL');
+  });
+
+  it('reports calls whose result is popped', () => {
+    const report = byName('call result POPped');
+    assert.deepEqual(
+      report.calls.map((c) => [c.opcode, c.callable, c.severity]),
+      [['REDUCE', 'os.system', 'dangerous']],
+    );
+  });
+
+  it('resolves getattr(global, name) to the dotted global', () => {
+    const report = byName('getattr of an attribute string');
+    assert.ok(report.globals.some((g) => g.name === 'Path.os' && g.severity === 'dangerous'));
+  });
+
+  it('reports extension codes, persistent ids and out-of-band buffers', () => {
+    const ext = byName('EXT2 p2');
+    assert.deepEqual(
+      ext.extensions.map((e) => [e.opcode, e.detail]),
+      [['EXT2', String(0x1234)]],
+    );
+    assert.equal(byName('BINPERSID').persistentIds.length, 1);
+    assert.equal(byName('numpy._core array out of band').buffers[0]?.opcode, 'NEXT_BUFFER');
+  });
+
+  it('flags a payload before the damage and still says where the damage is', () => {
+    const report = byName('payload then garbage');
+    assert.equal(report.verdict, 'dangerous');
+    assert.equal(report.malformed[0]?.offset, 33);
+  });
+
+  it('scans every pickle of a stream', () => {
+    const report = byName('concatenated pickles');
+    assert.equal(report.pickles.length, 3);
+    assert.ok(report.pickles.every((p) => p.complete));
+    assert.equal(report.globals.find((g) => g.severity === 'dangerous')?.pickle, 2);
+  });
+
+  it('reports a frame-straddling operand as malformed', () => {
+    const data = bytes(0x80, 4, 0x95, le(3, 8), 0x8c, 5, 'hello', '.');
+    const report = scan(data);
+    assert.equal(report.verdict, 'malformed');
+    assert.match(report.malformed[0]!.reason, /past the end of its frame/);
+  });
+
+  it('says malformed for broken input that names nothing dangerous', () => {
+    assert.equal(scan(bytes(0x80, 4, ']', 0xff)).verdict, 'malformed');
+    assert.equal(scan(bytes('I0x10\n.')).verdict, 'malformed');
+    assert.equal(scan(new Uint8Array(0)).verdict, 'malformed');
+  });
+
+  it('knows torch storages only where a torch archive explains them', () => {
+    const pkl = cases.find((c) => c.name === 'torch data.pkl alone (persistent ids)')!;
+    assert.equal(scan(pkl.data).verdict, 'review');
+    const report = scan(pkl.data, { persistentIds: 'torch' });
+    assert.equal(report.verdict, 'safe');
+    assert.ok(
+      report.persistentIds.length === 2 && report.persistentIds.every((p) => p.detail === 'torch storage'),
+    );
+  });
+
+  it('rates dumps output of plain values safe', () => {
+    for (const protocol of [0, 1, 2, 3, 4, 5]) {
+      const data = dumps({ a: [1, 2.5, 'x', new Uint8Array(3), null, true], b: new Set([1]) }, { protocol });
+      assert.equal(scan(data).verdict, 'safe', `protocol ${protocol}`);
+    }
+  });
+});
+
+describe('scan: the gadget list', () => {
+  it('covers whole modules and their submodules, and single names', () => {
+    for (const [m, n] of [
+      ['asyncio.unix_events', '_UnixSubprocessTransport'],
+      ['os', 'system'],
+      ['nt', 'system'],
+      ['pkgutil', 'resolve_name'],
+      ['numpy.f2py', 'crackfortran'],
+      ['torch.hub', 'load'],
+      ['builtins', 'breakpoint'],
+      ['uuid', '_get_command_stdout'],
+      ['distutils.file_util', 'write_file'],
+      ['_operator', 'attrgetter'],
+    ] as const) {
+      assert.equal(rateGlobal(m, n).severity, 'dangerous', `${m}.${n}`);
+    }
+  });
+
+  it('allows plain names only: a dotted name is never safe', () => {
+    assert.equal(rateGlobal('collections', 'OrderedDict').severity, 'safe');
+    assert.equal(rateGlobal('uuid', 'UUID').severity, 'safe');
+    assert.notEqual(rateGlobal('collections', 'OrderedDict.fromkeys').severity, 'safe');
+    assert.equal(rateGlobal('mymodule', 'Outer.Inner').severity, 'review');
+    assert.equal(rateGlobal('mymodule', 'subprocess.Popen').severity, 'dangerous');
+    assert.equal(rateGlobal('mymodule', 'Outer.__class__').severity, 'dangerous');
+  });
+});
+
+describe('scan: bounded on hostile structure', () => {
+  const n = 1_000_000;
+
+  it('handles 10^6 nested MARKs', () => {
+    const data = new Uint8Array(2 * n + 1);
+    data.fill(0x28, 0, n); // MARK
+    data.fill(0x6c, n, 2 * n); // LIST
+    data[2 * n] = 0x2e;
+    const report = scan(data);
+    assert.equal(report.verdict, 'safe');
+  });
+
+  it('handles 10^6 MARKs never closed, and 10^6 DUPs', () => {
+    const marks = new Uint8Array(n + 1).fill(0x28);
+    marks[n] = 0x2e;
+    assert.equal(scan(marks).verdict, 'malformed');
+    const dups = new Uint8Array(n + 2).fill(0x32);
+    dups[0] = 0x4e; // NONE
+    dups[n + 1] = 0x2e;
+    assert.equal(scan(dups).verdict, 'safe');
+  });
+
+  it('handles huge memo indices', () => {
+    const data = bytes(
+      ']',
+      'r',
+      le(0xffffffff, 4),
+      '0',
+      'j',
+      le(0xffffffff, 4),
+      'p99999999999999999999\n',
+      '.',
+    );
+    assert.equal(scan(data).verdict, 'safe');
+  });
+
+  it('does not expand a billion-laughs structure', () => {
+    // Each level is a list of ten references to the previous one: 10^40 leaves.
+    const parts: (string | number | Uint8Array)[] = [0x80, 2, ']', 'q', 0];
+    for (let level = 1; level <= 40; level++) {
+      parts.push('(');
+      for (let i = 0; i < 10; i++) parts.push('h', level - 1);
+      parts.push('l', 'q', level);
+    }
+    parts.push('.');
+    const report = scan(bytes(...parts));
+    assert.equal(report.verdict, 'safe');
+  });
+
+  it('caps the lists of the report but not the verdict', () => {
+    const parts: (string | number)[] = [];
+    for (let i = 0; i < 50_000; i++) parts.push('cmymodule\nC\n', '0');
+    parts.push('cos\nsystem\n', '.');
+    const report = scan(bytes(...parts), { maxReported: 100 });
+    assert.equal(report.verdict, 'dangerous');
+    assert.ok(report.globals.length <= 101);
+    assert.ok(report.omitted > 0);
+  });
+
+  it('handles a dotted name of 10^5 parts', () => {
+    const name = Array.from({ length: 100_000 }, () => 'a').join('.');
+    const report = scan(bytes(0x80, 4, 0x8c, 1, 'm', 0x8d, le(name.length, 8), name, 0x93, '.'));
+    assert.equal(report.verdict, 'dangerous');
+  });
+});
+
+describe('scan: never throws', () => {
+  const seed = Number(process.env.BRINE_SEED ?? Date.now() % 2 ** 31);
+  const valid = cases.filter((c) => !c.name.startsWith('zip:') && c.data.length > 0 && c.data.length < 2000);
+  const opcodes = [...'(.0125FGIJKLMNPQRSTUVXabcdeghijlopqrstu}])'].map((c) => c.charCodeAt(0));
+  for (let b = 0x80; b <= 0x98; b++) opcodes.push(b);
+
+  function checkReport(data: Uint8Array): void {
+    const report = scan(data, { inflateRaw });
+    assert.ok(['safe', 'review', 'dangerous', 'malformed'].includes(report.verdict));
+  }
+
+  it('on random bytes, opcode soup and mutated corpus pickles', () => {
+    const arbitrary = fc.oneof(
+      fc.uint8Array({ maxLength: 300 }),
+      fc
+        .array(fc.oneof(fc.constantFrom(...opcodes), fc.integer({ min: 0, max: 255 })), { maxLength: 300 })
+        .map((a) => Uint8Array.from(a)),
+      fc
+        .tuple(
+          fc.constantFrom(...valid),
+          fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }),
+          fc.nat(),
+        )
+        .map(([c, edits, cut]) => {
+          const data = c.data.slice(0, c.data.length - (cut % 3));
+          for (const [at, value] of edits) if (data.length > 0) data[at % data.length] = value;
+          return data;
+        }),
+    );
+    try {
+      fc.assert(
+        fc.property(arbitrary, (data) => checkReport(data)),
+        { seed, numRuns: 3000 },
+      );
+    } catch (error) {
+      failWithSeed(error, seed);
+    }
+  });
+
+  it('agrees with the loader on where a mutated pickle ends', () => {
+    const arbitrary = fc
+      .tuple(fc.constantFrom(...valid), fc.nat(), fc.integer({ min: 0, max: 255 }))
+      .map(([c, at, value]) => {
+        const data = c.data.slice();
+        data[at % data.length] = value;
+        return data;
+      });
+    try {
+      fc.assert(
+        fc.property(arbitrary, (data) => {
+          const unpickler = new Unpickler(data, { persistentLoad: (pid) => pid });
+          try {
+            unpickler.load();
+          } catch {
+            return;
+          }
+          const first = scan(data).pickles[0];
+          assert.ok(first?.complete);
+          assert.equal(first.end, unpickler.position);
+        }),
+        { seed, numRuns: 3000 },
+      );
+    } catch (error) {
+      failWithSeed(error, seed);
+    }
+  });
+
+  it('on random zips of random entries', () => {
+    const arbitrary = fc
+      .tuple(
+        fc.array(
+          fc.tuple(fc.constantFrom('archive/data.pkl', 'x.bin', 'a/b.pkl'), fc.uint8Array({ maxLength: 64 })),
+          {
+            maxLength: 3,
+          },
+        ),
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 3 }),
+      )
+      .map(([entries, edits]) => {
+        const data = storedZip(entries);
+        for (const [at, value] of edits) data[at % data.length] = value;
+        return data;
+      });
+    try {
+      fc.assert(
+        fc.property(arbitrary, (data) => checkReport(data)),
+        { seed, numRuns: 1000 },
+      );
+    } catch (error) {
+      failWithSeed(error, seed);
+    }
+  });
+});
+
+/** A stored zip of the given entries (enough structure for the mutations to reach the reader). */
+function storedZip(entries: readonly (readonly [string, Uint8Array])[]): Uint8Array {
+  const parts: Uint8Array[] = [];
+  const central: Uint8Array[] = [];
+  let offset = 0;
+  for (const [name, content] of entries) {
+    const nameBytes = new TextEncoder().encode(name);
+    const local = bytes(
+      'PK\x03\x04',
+      le(20, 2),
+      le(0, 2),
+      le(0, 2),
+      le(0, 4),
+      le(0, 4),
+      le(content.length, 4),
+      le(content.length, 4),
+      le(nameBytes.length, 2),
+      le(0, 2),
+      nameBytes,
+      content,
+    );
+    central.push(
+      bytes(
+        'PK\x01\x02',
+        le(20, 2),
+        le(20, 2),
+        le(0, 2),
+        le(0, 2),
+        le(0, 4),
+        le(0, 4),
+        le(content.length, 4),
+        le(content.length, 4),
+        le(nameBytes.length, 2),
+        le(0, 2),
+        le(0, 2),
+        le(0, 2),
+        le(0, 2),
+        le(0, 4),
+        le(offset, 4),
+        nameBytes,
+      ),
+    );
+    parts.push(local);
+    offset += local.length;
+  }
+  const cd = bytes(...central);
+  const end = bytes(
+    'PK\x05\x06',
+    le(0, 4),
+    le(entries.length, 2),
+    le(entries.length, 2),
+    le(cd.length, 4),
+    le(offset, 4),
+    le(0, 2),
+  );
+  return bytes(...parts, cd, end);
+}
