@@ -230,14 +230,13 @@ export class PickleChunkReader {
       // Resume a newline search where it stopped.
       let from = this.#lineFrom;
       while (this.#linesLeft > 0) {
-        // Bytes past #end are zeros (a buffer is only ever written at #end).
-        const nl = buf.indexOf(NEWLINE, from);
-        if (nl < 0 || nl >= end) {
+        const found = buf.subarray(from, end).indexOf(NEWLINE);
+        if (found < 0) {
           this.#lineFrom = end;
           this.#need = end + 1;
           return -1;
         }
-        from = nl + 1;
+        from += found + 1;
         this.#linesLeft--;
       }
       pos = from;
