@@ -21,7 +21,6 @@ export type Encoding = (typeof ENCODINGS)[number];
 /** What python3 makes of a case at one encoding (see the generator's docstring). */
 export interface Py2Result {
   expect?: Desc;
-  expectValue?: Desc;
   repr?: string;
   python3Error?: { error: string; message: string };
   inertInBrine?: Desc;
@@ -76,6 +75,42 @@ export function dotted([module, name]: [string, string]): string {
   return `${module}.${name}`;
 }
 
+/** The built-ins scripts/vectors_lib.py models as data (its RECONSTRUCTORS). */
+export const MODELLED: readonly [string, string][] = [
+  ['builtins', 'set'],
+  ['builtins', 'frozenset'],
+  ['builtins', 'complex'],
+  ['builtins', 'slice'],
+  ['builtins', 'range'],
+  ['builtins', 'bytearray'],
+  ['builtins', 'bytes'],
+  ['_codecs', 'encode'],
+  ['builtins', 'getattr'],
+];
+
+/** The value view of one case at one encoding, or python3's error. */
+export interface Py2View {
+  view?: Desc;
+  error?: string;
+  message?: string;
+}
+
+/**
+ * For every corpus case and encoding, what python3 builds when the given
+ * names are python3's own objects (brine's value classes) and every other
+ * name stays inert; each python3 object is described as its
+ * `__reduce_ex__(2)` (compare with {@link reducedView} of brine's value).
+ */
+export function pythonViews(names: [string, string][]): Record<Encoding, Py2View>[] {
+  const out = execFileSync(PYTHON, [PY2_SCRIPT, '--views', PY2_CORPUS], {
+    cwd: ROOT,
+    input: JSON.stringify(names),
+    encoding: 'utf8',
+    maxBuffer: 1 << 30,
+  });
+  return JSON.parse(out) as Record<Encoding, Py2View>[];
+}
+
 /** One request of the generator's `--roundtrip` mode. */
 export interface RoundTripRequest {
   name: string;
@@ -102,61 +137,85 @@ export function pythonRoundTrip(requests: RoundTripRequest[]): (string | null)[]
  * (`__reduce_ex__(2)`). Shared objects stay shared. Recursive: for the small
  * values of the corpus only.
  */
-export function reducedView(value: unknown, seen = new Map<object, unknown>()): unknown {
+export function reducedView(value: unknown): unknown {
+  return containsPyValue(value) ? copyReduced(value, new Map()) : value;
+}
+
+/** True when a brine value class is reachable from `value` (iterative). */
+function containsPyValue(value: unknown): boolean {
+  const seen = new Set<object>();
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v !== 'object' || v === null || seen.has(v)) continue;
+    seen.add(v);
+    if (isPyValue(v)) return true;
+    if (Array.isArray(v) || v instanceof Set) stack.push(...v);
+    else if (v instanceof Map) for (const [k, x] of v) stack.push(k, x);
+    else if (v instanceof PyObject) {
+      stack.push(v.callable, v.args, v.kwargs, v.state, v.listitems, v.setitems);
+      for (const pair of v.dictitems ?? []) stack.push(...pair);
+    } else if (Object.getPrototypeOf(v) === Object.prototype) stack.push(...Object.values(v));
+  }
+  return false;
+}
+
+/** reducedView's copy. A tuple is copied after its items: a cycle through a tuple with a value class inside is not supported (the corpus has none). */
+function copyReduced(value: unknown, seen: Map<object, unknown>): unknown {
   if (typeof value !== 'object' || value === null) return value;
   const known = seen.get(value);
   if (known !== undefined) return known;
   if (isPyValue(value)) {
     const r = value[PY_REDUCE](2);
     const kind: PyObjectKind = r.kind ?? 'reduce';
-    const out = new PyObject(kind, r.callable, tuple(...r.args.map((a) => reducedView(a, seen))));
+    const out = new PyObject(kind, r.callable, tuple(...r.args.map((a) => copyReduced(a, seen))));
     seen.set(value, out);
-    if (r.kwargs !== undefined) out.kwargs = reducedView(r.kwargs, seen);
-    if (r.state !== undefined) out.state = reducedView(r.state, seen);
-    if (r.listitems !== undefined) out.listitems = r.listitems.map((x) => reducedView(x, seen));
+    if (r.kwargs !== undefined) out.kwargs = copyReduced(r.kwargs, seen);
+    if (r.state !== undefined) out.state = copyReduced(r.state, seen);
+    if (r.listitems !== undefined) out.listitems = r.listitems.map((x) => copyReduced(x, seen));
     if (r.dictitems !== undefined) {
-      out.dictitems = r.dictitems.map(([k, v]) => [reducedView(k, seen), reducedView(v, seen)]);
+      out.dictitems = r.dictitems.map(([k, v]) => [copyReduced(k, seen), copyReduced(v, seen)]);
     }
     return out;
   }
   if (Array.isArray(value)) {
     const items = value as unknown[];
     if (isTupleValue(items)) {
-      const out = tuple(...items.map((x) => reducedView(x, seen)));
+      const out = tuple(...items.map((x) => copyReduced(x, seen)));
       seen.set(value, out);
       return out;
     }
     const out: unknown[] = [];
     seen.set(value, out);
-    for (const x of items) out.push(reducedView(x, seen));
+    for (const x of items) out.push(copyReduced(x, seen));
     return out;
   }
   if (value instanceof Map) {
     const out = new Map<unknown, unknown>();
     seen.set(value, out);
-    for (const [k, v] of value) out.set(reducedView(k, seen), reducedView(v, seen));
+    for (const [k, v] of value) out.set(copyReduced(k, seen), copyReduced(v, seen));
     return out;
   }
   if (value instanceof FrozenSet) {
-    const out = new FrozenSet([...value].map((x) => reducedView(x, seen)));
+    const out = new FrozenSet([...value].map((x) => copyReduced(x, seen)));
     seen.set(value, out);
     return out;
   }
   if (value instanceof Set) {
     const out = new Set<unknown>();
     seen.set(value, out);
-    for (const x of value) out.add(reducedView(x, seen));
+    for (const x of value) out.add(copyReduced(x, seen));
     return out;
   }
   if (value instanceof PyObject) {
-    const out = new PyObject(value.kind, reducedView(value.callable, seen), tuple());
+    const out = new PyObject(value.kind, copyReduced(value.callable, seen), tuple());
     seen.set(value, out);
-    out.args = tuple(...value.args.map((x) => reducedView(x, seen)));
-    out.kwargs = reducedView(value.kwargs, seen);
-    out.state = reducedView(value.state, seen);
-    out.listitems = value.listitems?.map((x) => reducedView(x, seen)) ?? null;
-    out.dictitems = value.dictitems?.map(([k, v]) => [reducedView(k, seen), reducedView(v, seen)]) ?? null;
-    out.setitems = value.setitems?.map((x) => reducedView(x, seen)) ?? null;
+    out.args = tuple(...value.args.map((x) => copyReduced(x, seen)));
+    out.kwargs = copyReduced(value.kwargs, seen);
+    out.state = copyReduced(value.state, seen);
+    out.listitems = value.listitems?.map((x) => copyReduced(x, seen)) ?? null;
+    out.dictitems = value.dictitems?.map(([k, v]) => [copyReduced(k, seen), copyReduced(v, seen)]) ?? null;
+    out.setitems = value.setitems?.map((x) => copyReduced(x, seen)) ?? null;
     return out;
   }
   const proto = Object.getPrototypeOf(value) as unknown;
@@ -165,7 +224,7 @@ export function reducedView(value: unknown, seen = new Map<object, unknown>()): 
     seen.set(value, out);
     for (const [k, v] of Object.entries(value)) {
       Object.defineProperty(out, k, {
-        value: reducedView(v, seen),
+        value: copyReduced(v, seen),
         enumerable: true,
         writable: true,
         configurable: true,
