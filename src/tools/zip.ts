@@ -302,14 +302,14 @@ export function readZipEntry(
   const raw = data.subarray(start, end);
   if (entry.method === 0) return raw;
   const maxSize = options?.maxSize ?? DEFAULT_MAX_SIZE;
-  if (entry.size > maxSize) {
-    throw new ZipError(
-      `entry ${JSON.stringify(entry.name)} declares ${entry.size} bytes, more than ${maxSize}`,
-    );
-  }
   if (entry.size > entry.compressedSize * MAX_RATIO + 1024) {
     throw new ZipError(
       `entry ${JSON.stringify(entry.name)} declares ${entry.size} bytes, more than deflate can make of ${entry.compressedSize}`,
+    );
+  }
+  if (entry.size > maxSize) {
+    throw new ZipError(
+      `entry ${JSON.stringify(entry.name)} declares ${entry.size} bytes, more than ${maxSize}`,
     );
   }
   const inflate = options?.inflateRaw;
@@ -320,7 +320,7 @@ export function readZipEntry(
   }
   let out: Uint8Array;
   try {
-    out = inflate(raw, entry.size);
+    out = inflate(raw, Math.max(1, entry.size));
   } catch (error) {
     throw new ZipError(
       `entry ${JSON.stringify(entry.name)} does not inflate to its declared ${entry.size} bytes: ${error instanceof Error ? error.message : String(error)}`,
@@ -406,15 +406,25 @@ function readLocal(data: Uint8Array, view: DataView, pos: number, limit: number)
   };
 }
 
-/** The end of central directory record: searched backwards over the largest possible comment. */
+/**
+ * The end of central directory record, searched backwards over the largest
+ * possible comment. A match is taken only when its comment fits in the file
+ * and its central directory lies before it and starts with an entry (a
+ * signature inside a comment or in entry data is skipped).
+ */
 function findEndRecord(data: Uint8Array, view: DataView): number {
   const last = data.length - 22;
   const first = Math.max(0, last - 0xffff);
   for (let pos = last; pos >= first; pos--) {
-    if (data[pos] === 0x50 && view.getUint32(pos, true) === EOCD_SIG) {
-      // The comment must fit in the file (else the match is inside a comment or data).
-      if (pos + 22 + view.getUint16(pos + 20, true) <= data.length) return pos;
-    }
+    if (data[pos] !== 0x50 || view.getUint32(pos, true) !== EOCD_SIG) continue;
+    if (pos + 22 + view.getUint16(pos + 20, true) > data.length) continue;
+    const count = view.getUint16(pos + 10, true);
+    const cdSize = view.getUint32(pos + 12, true);
+    const cdOffset = view.getUint32(pos + 16, true);
+    if (count === 0xffff || cdOffset === 0xffffffff || cdSize === 0xffffffff) return pos; // zip64: refused by the caller
+    if (cdOffset + cdSize > pos) continue;
+    if (count > 0 && (cdOffset + 4 > pos || view.getUint32(cdOffset, true) !== CENTRAL_SIG)) continue;
+    return pos;
   }
   return -1;
 }
