@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { once } from 'node:events';
+import { EventEmitter, once } from 'node:events';
 import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,6 +42,7 @@ interface Manifest {
   zeros: { values: Desc[]; at: number };
   badMiddle: { values: Desc[]; at: number };
   text: { name: string; protocol: number; pythonFails: boolean }[];
+  oob: string[];
 }
 
 const dir = fs.mkdtempSync(join(tmpdir(), 'brine-node-'));
@@ -313,6 +314,33 @@ suite('loadAll over files written by repeated pickle.dump', () => {
     assert.equal(fresh.length, 1);
     assert.ok(error instanceof UnpicklingError);
     assert.match(error.message, /memo/i);
+  });
+
+  test('out-of-band buffers are taken in order across the pickles', async () => {
+    const buffers = manifest.oob.map((hex) => new Uint8Array(Buffer.from(hex, 'hex')));
+    const values = (await drain(loadAll(file('oob.pkl'), { buffers, highWaterMark: 7 }))).values as {
+      i: number;
+      data: unknown;
+    }[];
+    assert.deepEqual(
+      values.map((v) => v.i),
+      [0, 1, 2],
+    );
+    for (let i = 0; i < 3; i++) assert.equal(values[i]!.data, buffers[i]);
+  });
+
+  test('bytes in memory, and an old-style stream without async iteration', async () => {
+    const data = fs.readFileSync(file('small.pkl'));
+    const expected = manifest.small.map((e) => e.desc);
+    assertAll((await drain(loadAll(new Uint8Array(data)))).values, expected, 'Uint8Array');
+    const old = new EventEmitter() as EventEmitter & { pause(): void; resume(): void; readable: boolean };
+    old.readable = true;
+    old.pause = () => {};
+    old.resume = () => {};
+    const pending = drain(loadAll(old as unknown as NodeJS.ReadableStream));
+    for (let at = 0; at < data.length; at += 1000) old.emit('data', data.subarray(at, at + 1000));
+    old.emit('end');
+    assertAll((await pending).values, expected, 'old-style stream');
   });
 
   test('an empty file has no pickles', async () => {

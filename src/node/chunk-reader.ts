@@ -88,10 +88,19 @@ export class PickleChunkReader {
 
   /**
    * @param options see {@link LoadOptions}; `keepMemo` keeps the whole input
-   *   (see the class description).
+   *   (see the class description); `buffers` are taken in order across all
+   *   the pickles (each NEXT_BUFFER takes the next one).
    */
   constructor(options?: LoadOptions) {
-    this.#options = options;
+    const buffers = options?.buffers;
+    if (buffers === undefined) {
+      this.#options = options;
+    } else {
+      // One iterator for the whole input: each pickle takes the next buffers,
+      // as when Python's pickle.load is given the same iterator every time.
+      const shared = buffers[Symbol.iterator]();
+      this.#options = { ...options, buffers: { [Symbol.iterator]: () => shared } };
+    }
     this.#keepMemo = options?.keepMemo === true;
   }
 

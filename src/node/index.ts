@@ -36,7 +36,8 @@ export type PickleSource =
   | URL
   | NodeJS.ReadableStream
   | AsyncIterable<Uint8Array>
-  | Iterable<Uint8Array>;
+  | Iterable<Uint8Array>
+  | Uint8Array;
 
 function loadWithHint(data: Uint8Array, options: LoadOptions | undefined): unknown {
   try {
@@ -145,22 +146,22 @@ function isIterable(value: object): value is Iterable<unknown> {
 /**
  * Loads every pickle of a file or stream, in order: a file written by
  * `pickle.dump(obj, f)` called repeatedly, any `Readable`, a web
- * `ReadableStream`, or any (async) iterable of byte chunks. Values come as
- * soon as their pickle has arrived, and memory stays bounded by the largest
- * single pickle plus a chunk, however long the input (see
- * {@link PickleChunkReader}).
+ * `ReadableStream`, any (async) iterable of byte chunks, or bytes already in
+ * memory. Values come as soon as their pickle has arrived, and memory stays
+ * bounded by the largest single pickle plus a chunk, however long the input
+ * (see {@link PickleChunkReader}).
  *
  * Each pickle gets a fresh memo, as repeated `pickle.load(f)` calls do. With
  * `keepMemo` (one Python `Pickler` wrote every pickle, so later ones may refer
  * to objects of earlier ones) the whole input is read before the first value
- * comes.
+ * comes. Out-of-band `buffers` are taken in order across the pickles.
  *
  * Leaving a `for await` loop early (`break`, `return`, an exception) closes
  * the file that `loadAll` opened, before the loop statement completes; a
  * stream you passed is ended the way `for await` over it ends it (a Node
  * `Readable` is destroyed).
  *
- * @param source a path or `file:` URL, or a stream or iterable of bytes.
+ * @param source a path or `file:` URL, a stream or iterable of byte chunks, or bytes.
  * @param options see {@link LoadOptions}; `highWaterMark` sets the chunk size of a file.
  * @returns an async iterator over the values.
  * @throws {@link UnpicklingError} (from the iterator) for bad input or input
@@ -186,6 +187,8 @@ export async function* loadAll(
   if (typeof source === 'string' || source instanceof URL) {
     owned = createReadStream(source, { highWaterMark: options?.highWaterMark ?? 64 * 1024 });
     chunks = owned;
+  } else if (source instanceof Uint8Array) {
+    chunks = [source];
   } else if (typeof source === 'object' && source !== null && isAsyncIterable(source)) {
     chunks = source;
   } else if (typeof source === 'object' && source !== null && isIterable(source)) {

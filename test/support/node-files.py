@@ -10,6 +10,7 @@ writes into DIR and prints a JSON manifest on stdout:
 - truncated.pkl, garbage.pkl, zeros.pkl, bad-middle.pkl: good pickles followed
   by a cut pickle, bytes that are not an opcode, or a bad pickle between good ones;
 - memo.pkl: several dump() calls of one Pickler that share objects (keepMemo);
+- oob.pkl: protocol 5 pickles whose buffers went out of band, with the buffers;
 - text-*.pkl: pickles written through Python text-mode files (newline
   translation, UTF-8 and replacement decoding), each with whether Python can
   still load them.
@@ -110,6 +111,14 @@ with open(os.path.join(out, "memo.pkl"), "wb") as f:
     p.dump({"first": shared})
     p.dump(shared)
     p.dump([shared, shared])
+
+# Out-of-band buffers (PEP 574) of several pickles, in the order pickle.dump gave them.
+oob_buffers = []
+with open(os.path.join(out, "oob.pkl"), "wb") as f:
+    for i in range(3):
+        payload = pickle.PickleBuffer(bytearray(b"buffer %d" % i))
+        pickle.dump({"i": i, "data": payload}, f, protocol=5, buffer_callback=oob_buffers.append)
+manifest["oob"] = [bytes(b.raw()).hex() for b in oob_buffers]
 
 # Text mode. Python 3 refuses bytes in a text file; these are the bytes of
 # pickles that went through one anyway (str round trips, Python 2 on Windows).
