@@ -78,7 +78,9 @@ where a result is one of
 
 --views [corpus.json] reads the registry's [[module, name], ...] on stdin and
 prints, for each case and encoding, {"view": desc} or {"error", "message"} (see
-ValueUnpickler and describe_real).
+ValueUnpickler and describe_real), the error with "inert": desc when it came
+from a constructor refusing arguments of a shape CPython never writes (brine
+may refuse them too, or keep that call inert).
 
 --roundtrip reads [{"name", "encoding", "original": hex, "redump": hex}] on stdin
 and prints, for each, null when python3 loads both to equal values (compared
@@ -690,6 +692,26 @@ def py2_values():
     yield "timedelta", Reduce(
         G("datetime", "timedelta"), (-1, 68400, 5)
     ), "datetime.timedelta(-1, 68400, 5): (timedelta, (days, seconds, microseconds))"
+    yield "OrderedDict", Reduce(
+        G("collections", "OrderedDict"), ([[S("b"), 1], [S("a"), 2]],)
+    ), "OrderedDict: Python 2.7's __reduce__ is (cls, ([[key, value], ...],))"
+    yield "Counter", Reduce(
+        G("collections", "Counter"), (Dict((S("x"), 3), (S("y"), 1)),)
+    ), "Counter: Python 2.7's __reduce__ is (cls, (dict(self),))"
+    yield "deque", Reduce(G("collections", "deque"), ([1, S("a")],)), "deque: (deque, (list,), None)"
+    yield "deque maxlen", Reduce(G("collections", "deque"), ([1, 2], 5)), "deque(maxlen=5): (deque, (list, maxlen), None)"
+    yield (
+        "defaultdict",
+        Reduce(G("collections", "defaultdict"), (G("__builtin__", "list"),), None, None, [(S("k"), [1])]),
+        "defaultdict(list): (cls, (default_factory,), None, None, iteritems())",
+    )
+    yield "Decimal", Reduce(G("decimal", "Decimal"), (S("-1.50"),)), "Decimal('-1.50'): (cls, (str(self),))"
+    yield "Fraction", Reduce(G("fractions", "Fraction"), (S("3/4"),)), "Fraction(3, 4): (cls, (str(self),))"
+    yield (
+        "UUID",
+        NewInst(G("uuid", "UUID"), Dict((S("int"), Long(0x12345678123456781234567812345678)))),
+        "uuid.UUID: a new-style class whose __dict__ is {'int': long}",
+    )
     yield "datetimes in a dict", Dict(
         (S("when"), Reduce(G("datetime", "datetime"), (S(date_state(1999, 12, 31) + time_state(23, 59, 59, 999999)),))),
         (S("delta"), Reduce(G("datetime", "timedelta"), (1, 2, 3))),
@@ -867,10 +889,11 @@ class ValueUnpickler(ModelUnpickler):
 
     dispatch = dict(ModelUnpickler.dispatch)
 
-    def __init__(self, data: bytes, encoding: str, real: set) -> None:
+    def __init__(self, data: bytes, encoding: str, real: set, inert_on_error: bool = False) -> None:
         super().__init__(io.BytesIO(data), fix_imports=True, encoding=encoding)
         self._real = real
         self._names: dict[int, Global] = {}
+        self._inert_on_error = inert_on_error
 
     def find_class(self, module: str, name: str):
         g = super().find_class(module, name)
@@ -894,7 +917,13 @@ class ValueUnpickler(ModelUnpickler):
             return
         inert = [i for i, a in enumerate(args) if isinstance(a, (Inst, Global))]
         if not inert:
-            stack[-1] = func(*args)
+            try:
+                stack[-1] = func(*args)
+            except (TypeError, ValueError):
+                if not self._inert_on_error:
+                    raise
+                # The alternative brine may take: keep a call of a shape its reconstructor does not take inert.
+                stack[-1] = Inst("reduce", self._names[id(func)], args)
         elif func in (datetime.time, datetime.datetime) and inert == [1] and len(args) == 2:
             # A tzinfo brine keeps inert (a class it does not know): the value is
             # built without it, and its reduction carries the inert tzinfo.
@@ -922,14 +951,14 @@ class ValueUnpickler(ModelUnpickler):
     dispatch[pickle.BUILD[0]] = load_build
 
 
-def value_view(data: bytes, encoding: str, real: set) -> dict:
+def value_view(data: bytes, encoding: str, real: set, inert_on_error: bool = False) -> dict:
     """The description of the value brine builds when its registry reconstructs
     the names in `real` (each value class as its reduction)."""
     saved = dict(RECONSTRUCTORS)
     for key, fn in saved.items():
         RECONSTRUCTORS[key] = _inert_on_error(fn)
     try:
-        value = ValueUnpickler(data, encoding, real).load()
+        value = ValueUnpickler(data, encoding, real, inert_on_error).load()
     finally:
         RECONSTRUCTORS.clear()
         RECONSTRUCTORS.update(saved)
@@ -940,7 +969,7 @@ def views() -> None:
     """--views: for each corpus case and encoding, the value view (or the error)
     under the registry names given on stdin ([[module, name], ...])."""
     names = {tuple(n) for n in json.load(sys.stdin)}
-    real = {n for n in names if n not in RECONSTRUCTORS and n[0] != "copyreg"}
+    real = {n for n in names if n not in RECONSTRUCTORS}
     with open(sys.argv[2] if len(sys.argv) > 2 else DEFAULT_OUT, encoding="ascii") as f:
         cases = json.load(f)
     out = []
@@ -952,6 +981,13 @@ def views() -> None:
                 row[encoding] = {"view": value_view(data, encoding, real)}
             except Exception as error:  # noqa: BLE001 - the test expects brine to raise too
                 row[encoding] = error_entry(error)
+                if isinstance(error, (TypeError, ValueError)) and not isinstance(error, UnicodeError):
+                    # python3's constructor refused arguments of a shape CPython never
+                    # writes: brine may refuse too, or keep that call inert.
+                    try:
+                        row[encoding]["inert"] = value_view(data, encoding, real, inert_on_error=True)
+                    except Exception:  # noqa: BLE001 - refusing is then the only answer
+                        pass
         out.append(row)
     sys.stdout.write(to_json(out))
 

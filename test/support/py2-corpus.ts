@@ -91,6 +91,7 @@ export const MODELLED: readonly [string, string][] = [
 /** The value view of one case at one encoding, or python3's error. */
 export interface Py2View {
   view?: Desc;
+  inert?: Desc;
   error?: string;
   message?: string;
 }
@@ -160,6 +161,24 @@ function containsPyValue(value: unknown): boolean {
   return false;
 }
 
+/**
+ * A dict of a reduction as `loads` would give it back: a `Map` whose keys are
+ * all strings that a JS object keeps in order becomes a plain object (a value
+ * class may hold its dict as a `Map` either way; the pickle is the same).
+ */
+function asLoaded(value: unknown): unknown {
+  if (!(value instanceof Map)) return value;
+  for (const key of value.keys()) {
+    if (typeof key !== 'string' || (/^(0|[1-9][0-9]*)$/.test(key) && Number(key) <= 2 ** 32 - 2))
+      return value;
+  }
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of value as Map<string, unknown>) {
+    Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+  }
+  return out;
+}
+
 /** reducedView's copy. A tuple is copied after its items: a cycle through a tuple with a value class inside is not supported (the corpus has none). */
 function copyReduced(value: unknown, seen: Map<object, unknown>): unknown {
   if (typeof value !== 'object' || value === null) return value;
@@ -168,10 +187,11 @@ function copyReduced(value: unknown, seen: Map<object, unknown>): unknown {
   if (isPyValue(value)) {
     const r = value[PY_REDUCE](2);
     const kind: PyObjectKind = r.kind ?? 'reduce';
-    const out = new PyObject(kind, r.callable, tuple(...r.args.map((a) => copyReduced(a, seen))));
+    const args = r.args.map((a) => copyReduced(asLoaded(a), seen));
+    const out = new PyObject(kind, r.callable, tuple(...args));
     seen.set(value, out);
-    if (r.kwargs !== undefined) out.kwargs = copyReduced(r.kwargs, seen);
-    if (r.state !== undefined) out.state = copyReduced(r.state, seen);
+    if (r.kwargs !== undefined) out.kwargs = copyReduced(asLoaded(r.kwargs), seen);
+    if (r.state !== undefined) out.state = copyReduced(asLoaded(r.state), seen);
     if (r.listitems !== undefined) out.listitems = r.listitems.map((x) => copyReduced(x, seen));
     if (r.dictitems !== undefined) {
       out.dictitems = r.dictitems.map(([k, v]) => [copyReduced(k, seen), copyReduced(v, seen)]);
