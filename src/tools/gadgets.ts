@@ -441,6 +441,27 @@ export function isDangerousModule(module: string): boolean {
   }
 }
 
+/**
+ * True for an attribute name that reaches past the object it is taken from:
+ * a dunder (`__globals__`, `__class__`, `__builtins__`) or a notorious
+ * callable's name ({@link DANGEROUS_ATTRIBUTES}).
+ *
+ * @param attr the attribute name.
+ * @returns whether taking it is dangerous whatever the object.
+ * @example
+ * ```ts
+ * isDangerousAttribute('__globals__'); // true
+ * isDangerousAttribute('items'); // false
+ * ```
+ */
+export function isDangerousAttribute(attr: string): boolean {
+  return (
+    (attr.length >= 4 && attr.startsWith('__') && attr.endsWith('__')) ||
+    attr === '' ||
+    dangerousAttributes.has(attr)
+  );
+}
+
 /** A dotted name longer than this many parts is rated dangerous outright (no nested class is that deep). */
 export const MAX_NAME_PARTS = 32;
 
@@ -486,10 +507,7 @@ export function rateGlobal(module: string, name: string): { severity: Severity; 
   const head = rateGlobal(module, parts[0]!);
   if (head.severity === 'dangerous') return head;
   for (const part of parts) {
-    if (part.length >= 4 && part.startsWith('__') && part.endsWith('__')) {
-      return { severity: 'dangerous', reason: `dotted name goes through the special attribute ${part}` };
-    }
-    if (part === '' || dangerousAttributes.has(part)) {
+    if (isDangerousAttribute(part)) {
       return { severity: 'dangerous', reason: `dotted name reaches the attribute '${part}'` };
     }
   }

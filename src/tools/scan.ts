@@ -26,7 +26,13 @@ import { FloatParseError, parseFloatText } from '../floats.js';
 import { OPCODE_BY_CODE } from '../opcodes.js';
 import { IMPORT_MAPPING, NAME_MAPPING } from '../reconstructors/compat-names.js';
 import { decodeLatin1, decodeUtf8, TextDecodeError } from '../text.js';
-import { ATTRIBUTE_LOOKUP, rateGlobal, type Severity, TORCH_STORAGE_NAMES } from './gadgets.js';
+import {
+  ATTRIBUTE_LOOKUP,
+  isDangerousAttribute,
+  rateGlobal,
+  type Severity,
+  TORCH_STORAGE_NAMES,
+} from './gadgets.js';
 import { genops, type PickleOp } from './genops.js';
 import { crcMatches, type InflateRaw, isZip, readZip, readZipEntry, ZipError } from './zip.js';
 
@@ -356,6 +362,8 @@ interface GlobalRef {
   /** builtins.getattr: rated by how it is used. */
   readonly lookup: boolean;
   staticUse: boolean;
+  /** getattr(object the pickle built, 'plain name'). */
+  objectUse: boolean;
   dynamicUse: boolean;
 }
 
@@ -401,6 +409,8 @@ class Scanner {
   readonly #findings = new Map<string, ScanFinding>();
   /** The memo persists across the pickles of one input, as in Python's Unpickler. */
   readonly #memo = new Map<number | string, Val>();
+  /** Ratings by raw name (and whether Python 2 names are mapped). */
+  readonly #rated = new Map<string, Rated>();
   #stack: Val[] = [];
   #marks: number[] = [];
   #fence = 0;
@@ -631,26 +641,15 @@ class Scanner {
   // --- globals ------------------------------------------------------------------
 
   #global(rawModule: string, rawName: string, offset: number, opcode: string): Val {
-    let module = rawModule;
-    let name = rawName;
-    const mapped = nameMapping.get(`${rawModule}\n${rawName}`);
-    const mappedModule = mapped?.[0] ?? importMapping.get(rawModule) ?? rawModule;
-    const mappedName = mapped?.[1] ?? rawName;
-    if (this.#proto < 3) {
-      module = mappedModule;
-      name = mappedName;
+    const key = `${this.#proto < 3 ? 1 : 0}\n${rawModule}\n${rawName}`;
+    let rated = this.#rated.get(key);
+    if (rated === undefined) {
+      rated = rateNames(rawModule, rawName, this.#proto < 3);
+      this.#rated.set(key, rated);
     }
-    let { severity, reason } = rateGlobal(module, name);
-    // Whatever the protocol, a dangerous spelling (raw or mapped) stays dangerous.
-    for (const [m, n] of [
-      [rawModule, rawName],
-      [mappedModule, mappedName],
-    ] as const) {
-      if (severity !== 'dangerous') {
-        const other = rateGlobal(m, n);
-        if (other.severity === 'dangerous') ({ severity, reason } = other);
-      }
-    }
+    const { module, name } = rated;
+    let severity = rated.severity;
+    const reason = rated.reason;
     if (module.length === 0 || name.length === 0) {
       this.#error('empty module or name in a global');
       if (severity === 'safe') severity = 'review';
@@ -667,6 +666,7 @@ class Scanner {
       pickle: this.#pickle,
       lookup: `${module}.${name}` === ATTRIBUTE_LOOKUP,
       staticUse: false,
+      objectUse: false,
       dynamicUse: false,
     };
     this.#addRef(ref);
@@ -695,6 +695,7 @@ class Scanner {
       pickle: this.#pickle,
       lookup: false,
       staticUse: false,
+      objectUse: false,
       dynamicUse: false,
     };
     this.#addRef(ref);
@@ -736,6 +737,27 @@ class Scanner {
         pickle: this.#pickle,
       });
       return result;
+    }
+    if (
+      callee.k === 'glob' &&
+      callee.ref.lookup &&
+      opcode === 'REDUCE' &&
+      args.k === 'tuple' &&
+      args.items.length === 2 &&
+      args.items[0]!.k === 'call' &&
+      args.items[1]!.k === 'str' &&
+      !isDangerousAttribute(args.items[1]!.s)
+    ) {
+      // getattr(obj, 'method'): how a bound method pickles. The object's class (rated on its own) decides what it gives.
+      callee.ref.objectUse = true;
+      this.#keep(this.#calls, {
+        offset,
+        opcode,
+        callable: ATTRIBUTE_LOOKUP,
+        severity: 'review',
+        pickle: this.#pickle,
+      });
+      return { k: 'call', callee };
     }
     this.#consume(callee);
     if (callee.k === 'glob') {
@@ -1089,6 +1111,10 @@ class Scanner {
         if (ref.dynamicUse) {
           ref.severity = 'dangerous';
           ref.reason = 'getattr used as a general callable: it reaches any attribute of any object';
+        } else if (ref.objectUse) {
+          ref.severity = 'review';
+          ref.reason =
+            "getattr(object built by the pickle, 'name') (a pickled bound method): the object's class decides what it returns";
         } else if (ref.staticUse) {
           ref.severity = 'safe';
           ref.reason =
@@ -1166,6 +1192,33 @@ class Scanner {
       omitted: this.#omitted,
     };
   }
+}
+
+interface Rated {
+  readonly module: string;
+  readonly name: string;
+  readonly severity: Severity;
+  readonly reason: string;
+}
+
+/** A global as the loader resolves it (Python 2 names mapped below protocol 3), rated; a dangerous spelling, raw or mapped, stays dangerous whatever the protocol. */
+function rateNames(rawModule: string, rawName: string, fixImports: boolean): Rated {
+  const mapped = nameMapping.get(`${rawModule}\n${rawName}`);
+  const mappedModule = mapped?.[0] ?? importMapping.get(rawModule) ?? rawModule;
+  const mappedName = mapped?.[1] ?? rawName;
+  const module = fixImports ? mappedModule : rawModule;
+  const name = fixImports ? mappedName : rawName;
+  let { severity, reason } = rateGlobal(module, name);
+  for (const [m, n] of [
+    [rawModule, rawName],
+    [mappedModule, mappedName],
+  ] as const) {
+    if (severity !== 'dangerous') {
+      const other = rateGlobal(m, n);
+      if (other.severity === 'dangerous') ({ severity, reason } = other);
+    }
+  }
+  return { module, name, severity, reason };
 }
 
 function describeRef(ref: GlobalRef): string {

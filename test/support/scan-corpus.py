@@ -229,6 +229,9 @@ class Point:
     y: float
     tags: list
 
+    def norm(self):
+        return abs(self.x) + abs(self.y)
+
 
 class Color(__import__("enum").Enum):
     RED = 1
@@ -250,6 +253,13 @@ for label, value in STDLIB.items():
 for proto in range(6):
     add(f"dataclass p{proto}", "benign", pickle.dumps([Point(1, 2.5, ["a"]), Point(3, 4.0, [])], protocol=proto))
     add(f"enum p{proto}", "benign", pickle.dumps(Color.RED, protocol=proto))
+    add(f"bound method p{proto}", "benign", pickle.dumps(Point(1, 2.0, []).norm, protocol=proto))
+P2 = [
+    ("getattr of a dunder on a built object", "dangerous",
+     b"\x80\x02cbuiltins\ngetattr\nc__main__\nPoint\n)\x81X\x09\x00\x00\x00__class__\x86R."),
+]
+for name, expect, data in P2:
+    add(name, expect, data)
 
 
 # numpy stand-ins, under numpy 1.x and 2.x module names
