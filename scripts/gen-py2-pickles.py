@@ -686,6 +686,9 @@ def py2_values():
     yield "time", Reduce(
         G("datetime", "time"), (S(time_state(20, 59, 16, 4096)),)
     ), "datetime.time(20, 59, 16, 4096): a 6-byte str"
+    yield "time utf-8 state", Reduce(
+        G("datetime", "time"), (S(time_state(1, 2, 3, 0xC3A9)),)
+    ), "datetime.time(1, 2, 3, 50089), whose state is valid UTF-8 of another length"
     yield "datetime", Reduce(
         G("datetime", "datetime"), (S(date_state(2015, 11, 27) + time_state(20, 59, 1, 64**2)),)
     ), "datetime.datetime(2015, 11, 27, 20, 59, 1, 4096): a 10-byte str"
