@@ -3,13 +3,15 @@
 Reads a JSON list of jobs on stdin and writes a JSON list of results, one per
 job, on stdout. A job is {"hex": ..., "mode": ..., options}:
 
-  mode "dis"       pickletools.dis(data, memo=None, indentlevel=, annotate=)
+  mode "dis"       pickletools.dis(data, memo=None, indentlevel=, annotate=), from
+                   offset "start" (default 0)
   mode "all"       dis() again and again on one stream until it is exhausted
                    (every pickle of a buffer); "shareMemo": one memo for all
   mode "files"     "hexes": several inputs disassembled with one memo, as
                    `python -m pickletools --memo a b c` (without the preambles)
   mode "optimize"  pickletools.optimize(data)
   mode "genops"    [name, pos, repr(arg)] of each opcode of pickletools.genops
+  mode "format"    "template".format(name="name"), as the --preamble option does
 
 A result is {"out": text or hex, "error": [exception class, message] or null}.
 """
@@ -23,6 +25,13 @@ def error_of(e):
     return [type(e).__name__, str(e)]
 
 
+def safe_repr(arg):
+    try:
+        return repr(arg)
+    except ValueError as e:  # an int of more than 4300 digits
+        return "ValueError: " + str(e)
+
+
 def run(job):
     mode = job["mode"]
     annotate = job.get("annotate", 0)
@@ -30,7 +39,9 @@ def run(job):
     out = io.StringIO()
     try:
         if mode == "dis":
-            pickletools.dis(bytes.fromhex(job["hex"]), out, None, indent, annotate)
+            f = io.BytesIO(bytes.fromhex(job["hex"]))
+            f.seek(job.get("start", 0))
+            pickletools.dis(f, out, None, indent, annotate)
         elif mode == "all":
             data = bytes.fromhex(job["hex"])
             f = io.BytesIO(data)
@@ -43,13 +54,15 @@ def run(job):
             memo = {}
             for h in job["hexes"]:
                 pickletools.dis(io.BytesIO(bytes.fromhex(h)), out, memo, indent, annotate)
+        elif mode == "format":
+            return {"out": job["template"].format(name=job["name"]), "error": None}
         elif mode == "optimize":
             return {"out": pickletools.optimize(bytes.fromhex(job["hex"])).hex(), "error": None}
         elif mode == "genops":
             ops = []
             try:
                 for op, arg, pos in pickletools.genops(bytes.fromhex(job["hex"])):
-                    ops.append([op.name, pos, None if arg is None else repr(arg)])
+                    ops.append([op.name, pos, None if arg is None else safe_repr(arg)])
             except Exception as e:
                 return {"out": ops, "error": error_of(e)}
             return {"out": ops, "error": None}
