@@ -388,6 +388,42 @@ suite('loadAll: bad input after good pickles', () => {
     assert.equal(error.truncated, false);
   });
 
+  test('maxPickleSize refuses a pickle that claims more, without waiting for it', async () => {
+    let pulled = 0;
+    async function* endless(): AsyncGenerator<Uint8Array> {
+      // A good pickle, then BINBYTES8 that claims 2**40 bytes, then zeros forever.
+      yield dumps('first');
+      yield Uint8Array.of(0x80, 0x05, 0x8e, 0, 0, 0, 0, 0, 1, 0, 0);
+      for (;;) {
+        pulled++;
+        yield new Uint8Array(1000);
+      }
+    }
+    const { values, error } = await drain(loadAll(endless(), { maxPickleSize: 1 << 20 }));
+    assert.deepEqual(values, ['first']);
+    assert.ok(error instanceof UnpicklingError);
+    assert.equal(error.offset, dumps('first').length);
+    assert.match(error.message, /maxPickleSize/);
+    assert.equal(pulled, 0, 'the claimed length was refused before more bytes were read');
+    // A pickle that grows past the limit without saying so (a long text line).
+    const reader = new PickleChunkReader({ maxPickleSize: 5000 });
+    reader.push(Uint8Array.from("S'", (c) => c.charCodeAt(0)));
+    let thrown: unknown;
+    for (let i = 0; i < 10 && thrown === undefined; i++) {
+      reader.push(new Uint8Array(1000).fill(0x61));
+      try {
+        reader.read();
+      } catch (e) {
+        thrown = e;
+      }
+    }
+    assert.ok(thrown instanceof UnpicklingError && /maxPickleSize/.test(thrown.message));
+    assert.ok(reader.peakBuffered <= 5000 + 1000);
+    // Pickles under the limit load.
+    const small = await drain(loadAll(file('small.pkl'), { maxPickleSize: 1 << 20 }));
+    assert.equal(small.values.length, manifest.small.length);
+  });
+
   test('the reader stays failed after an error', () => {
     const reader = new PickleChunkReader();
     reader.push(fs.readFileSync(file('garbage.pkl')));

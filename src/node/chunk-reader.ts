@@ -21,6 +21,17 @@ const NEWLINE = 0x0a;
 const GLOBAL = 0x63;
 const INST = 0x69;
 
+/** Options of {@link PickleChunkReader}: how to load, and a size limit for untrusted streams. */
+export interface ChunkReaderOptions extends LoadOptions {
+  /**
+   * The largest single pickle accepted, in bytes: a pickle that is (or says it
+   * will be) larger is an error as soon as that is known, instead of being
+   * buffered while it arrives. Default: no limit (a pickle of any size loads,
+   * as in Python). Not applied with `keepMemo`, which keeps the whole input.
+   */
+  maxPickleSize?: number;
+}
+
 /** What {@link PickleChunkReader.read} returns for a complete pickle. */
 export interface ReadResult {
   /** The loaded value. */
@@ -63,8 +74,9 @@ export interface ReadResult {
  * ```
  */
 export class PickleChunkReader {
-  readonly #options: LoadOptions | undefined;
+  readonly #options: ChunkReaderOptions | undefined;
   readonly #keepMemo: boolean;
+  readonly #maxPickleSize: number;
   /** The buffer; bytes [#start, #end) are buffered and not loaded yet. */
   #buf = new Uint8Array(0);
   #start = 0;
@@ -87,11 +99,11 @@ export class PickleChunkReader {
   #whole: Unpickler | null = null;
 
   /**
-   * @param options see {@link LoadOptions}; `keepMemo` keeps the whole input
+   * @param options see {@link LoadOptions} and `maxPickleSize`; `keepMemo` keeps the whole input
    *   (see the class description); `buffers` are taken in order across all
    *   the pickles (each NEXT_BUFFER takes the next one).
    */
-  constructor(options?: LoadOptions) {
+  constructor(options?: ChunkReaderOptions) {
     const buffers = options?.buffers;
     if (buffers === undefined) {
       this.#options = options;
@@ -102,6 +114,7 @@ export class PickleChunkReader {
       this.#options = { ...options, buffers: { [Symbol.iterator]: () => shared } };
     }
     this.#keepMemo = options?.keepMemo === true;
+    this.#maxPickleSize = options?.maxPickleSize ?? Number.POSITIVE_INFINITY;
   }
 
   /** Bytes buffered and not yet loaded. */
@@ -180,7 +193,16 @@ export class PickleChunkReader {
     const stop = this.#findStop();
     // Bad or cut data: the loader says what is wrong, and at which offset.
     if (stop === -2 || (stop === -1 && this.#ended)) return this.#load(this.#end);
-    if (stop === -1) return undefined;
+    if (stop === -1) {
+      const size = Math.max(this.#need, this.#end) - this.#start;
+      if (size > this.#maxPickleSize) {
+        throw new UnpicklingError(
+          `the pickle is larger than maxPickleSize (${this.#maxPickleSize} bytes): it needs at least ${size}`,
+          this.#base + this.#start,
+        );
+      }
+      return undefined;
+    }
     return this.#load(stop);
   }
 

@@ -15,17 +15,17 @@ import type { LoadOptions } from '../options.js';
 import { type DumpOptions, dumps } from '../pickler.js';
 import { loads, Unpickler } from '../unpickler.js';
 import { type AtomicOptions, toPath, writeAtomic, writeAtomicSync } from './atomic.js';
-import { PickleChunkReader } from './chunk-reader.js';
+import { type ChunkReaderOptions, PickleChunkReader } from './chunk-reader.js';
 import { withTextModeHint } from './text-mode.js';
 
 export type { AtomicOptions } from './atomic.js';
-export { PickleChunkReader, type ReadResult } from './chunk-reader.js';
+export { type ChunkReaderOptions, PickleChunkReader, type ReadResult } from './chunk-reader.js';
 
 /** Options of {@link dumpFile}, {@link dumpFileSync} and {@link dumpAll}: how to pickle, and how to write the file. */
 export type DumpFileOptions = DumpOptions & AtomicOptions;
 
 /** Options of {@link loadAll}: how to load, and how to read a file. */
-export interface LoadAllOptions extends LoadOptions {
+export interface LoadAllOptions extends ChunkReaderOptions {
   /** Bytes read from a file at a time (the chunk size); default 64 KiB. Ignored for streams. */
   highWaterMark?: number;
 }
@@ -162,7 +162,8 @@ function isIterable(value: object): value is Iterable<unknown> {
  * `Readable` is destroyed).
  *
  * @param source a path or `file:` URL, a stream or iterable of byte chunks, or bytes.
- * @param options see {@link LoadOptions}; `highWaterMark` sets the chunk size of a file.
+ * @param options see {@link LoadOptions}; `highWaterMark` sets the chunk size
+ *   of a file; `maxPickleSize` refuses larger pickles (for untrusted streams).
  * @returns an async iterator over the values.
  * @throws {@link UnpicklingError} (from the iterator) for bad input or input
  *   that ends inside a pickle (`truncated`), with the byte offset in the whole
