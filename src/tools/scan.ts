@@ -175,8 +175,21 @@ const RANK: Record<Verdict | 'info', number> = { info: 0, safe: 1, review: 2, ma
  * ```
  */
 export function scan(data: Uint8Array, options?: ScanOptions): ScanReport {
-  if (isZip(data)) return scanArchive(data, options);
-  return new Scanner(data, options).run();
+  if (!isZip(data)) return new Scanner(data, options, false).run();
+  const report = scanArchive(data, options);
+  // A zip/pickle polyglot: the same bytes read by pickle.load. Only up to the first error (as CPython
+  // stops there), so that raw tensor bytes are never read as names.
+  const asPickle = new Scanner(data, options, true).run();
+  const dangerous = asPickle.findings.filter((f) => f.severity === 'dangerous');
+  if (dangerous.length === 0) return report;
+  return {
+    ...report,
+    verdict: 'dangerous',
+    findings: sortFindings([
+      ...report.findings,
+      ...dangerous.map((f) => ({ ...f, message: `the archive's bytes read as a pickle: ${f.message}` })),
+    ]),
+  };
 }
 
 /**
@@ -269,7 +282,7 @@ export function scanArchive(data: Uint8Array, options?: ScanOptions): ScanReport
     const sniffed = !must && looksLikePickle(bytes) && !/(^|\/)data\/\d+$/.test(entry.name);
     let report: ScanReport | undefined;
     if (must || sniffed) {
-      report = new Scanner(bytes, entryOptions).run();
+      report = new Scanner(bytes, entryOptions, false).run();
       if (sniffed && report.verdict === 'malformed') report = undefined; // raw data that happened to start like a pickle
     }
     if (report !== undefined) {
@@ -421,9 +434,14 @@ class Scanner {
   #laterErrors = 0;
   #op: PickleOp | undefined;
 
-  constructor(data: Uint8Array, options: ScanOptions | undefined) {
+  /** Stop at the first error (no lenient reading on, no next pickle). */
+  readonly #strict: boolean;
+  #stopped = false;
+
+  constructor(data: Uint8Array, options: ScanOptions | undefined, strict: boolean) {
     this.#data = data;
     this.#options = options;
+    this.#strict = strict;
     this.#max = options?.maxReported ?? 10_000;
   }
 
@@ -448,7 +466,7 @@ class Scanner {
         protocol: this.#proto,
         complete: end >= 0 && !this.#failed,
       });
-      if (end < 0) break;
+      if (end < 0 || this.#stopped) break;
       pos = end;
       this.#pickle++;
     }
@@ -471,6 +489,7 @@ class Scanner {
     for (;;) {
       try {
         for (const op of genops(data, { start: pos })) {
+          if (this.#stopped) return -1;
           this.#op = op;
           if (frameEnd >= 0 && op.pos >= frameEnd) frameEnd = -1;
           if (frameEnd >= 0 && op.end > frameEnd) {
@@ -502,11 +521,13 @@ class Scanner {
               this.#error(`opcode runs past the end of its frame at offset ${frameEnd}`);
               frameEnd = -1;
             }
+            if (this.#stopped) return -1;
             pos = end;
             continue;
           }
         }
         this.#problem(at, error.opcode, error.reason);
+        if (this.#stopped) return -1;
         const next = skipOp(data, at);
         if (next < 0) return -1;
         pos = next;
@@ -523,6 +544,8 @@ class Scanner {
     const opName = code === GLOBAL ? 'GLOBAL' : code === INST ? 'INST' : 'PERSID';
     const info = OPCODE_BY_CODE[code]!;
     if (code === PERSID) {
+      // The loader (like CPython) wants ASCII; only pickletools' escape decoding differs.
+      for (let i = at + 1; i < nl1; i++) if (data[i]! >= 0x80) return -1;
       const end = nl1 + 1;
       this.#op = { code, info, arg: null, pos: at, end };
       this.#pid(at, 'PERSID', decodeLatin1(data, at + 1, nl1 - at - 1), undefined);
@@ -559,6 +582,7 @@ class Scanner {
       return;
     }
     this.#failed = true;
+    if (this.#strict) this.#stopped = true;
     this.#malformed.push({ offset, opcode, reason, pickle: this.#pickle });
   }
 

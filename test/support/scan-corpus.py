@@ -463,6 +463,13 @@ hidden = hidden[:cd] + local + hidden[cd:]
 eocd = hidden.rindex(b"PK\x05\x06")
 hidden[eocd + 16:eocd + 20] = struct.pack("<I", cd + len(local))
 add("zip:entry hidden from the central directory", "dangerous", hidden)
+# A zip that is also a pickle: pickle.load reads the bytes from the start, torch.load reads the zip
+polyglot = io.BytesIO()
+polyglot.write(b"PK\x03\x04 not a header\n0cos\nsystem\n(S'id'\ntR.")
+with zipfile.ZipFile(polyglot, "a") as z:
+    for name, data in torch_entries(BENIGN_PKL):
+        z.writestr(name, data)
+add("zip:zip and pickle polyglot", "dangerous", polyglot.getvalue())
 add("zip:truncated archive", "unsafe", torch_zip(torch_entries(BENIGN_PKL))[:-30])
 
 
