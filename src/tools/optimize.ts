@@ -6,7 +6,7 @@
  * @module
  */
 import { UnpicklingError } from '../errors.js';
-import { genops, type PickleArg } from './genops.js';
+import { type GenopsOptions, genops, type PickleArg } from './genops.js';
 
 /** 64 KiB: the frame size CPython's pickler aims at. */
 const FRAME_SIZE_TARGET = 64 * 1024;
@@ -32,6 +32,8 @@ type Item =
  * writes a `gNone` that no unpickler reads (protocol 0).
  *
  * @param data - the pickle
+ * @param options - `lenient`: also optimize pickles that `pickle.loads` reads
+ *   but pickletools refuses (text that is not ASCII, see {@link GenopsOptions})
  * @returns the optimized pickle (a new array)
  * @throws {@link UnpicklingError} for malformed input (as {@link genops}), a
  *   PROTO above 5 (`pickle protocol must be <= 5`) or a GET of a memo entry
@@ -41,7 +43,7 @@ type Item =
  * const smaller = optimize(dumps(value, { protocol: 2 }));
  * ```
  */
-export function optimize(data: Uint8Array): Uint8Array {
+export function optimize(data: Uint8Array, options?: { lenient?: boolean }): Uint8Array {
   const items: Item[] = [];
   const oldIds = new Set<string>();
   /** Memo keys a GET reads, to the new index (null until their PUT is written). */
@@ -49,7 +51,7 @@ export function optimize(data: Uint8Array): Uint8Array {
   let proto = 0;
   let header: Uint8Array = new Uint8Array(0);
   let protoOffset = 0;
-  for (const op of genops(data)) {
+  for (const op of genops(data, { lenient: options?.lenient === true })) {
     const name = op.info.name;
     if (name.includes('PUT')) {
       const key = memoKey(op.arg);
