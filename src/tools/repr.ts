@@ -329,6 +329,120 @@ function dictItems(dict: object, sort: boolean): [unknown, unknown][] {
 }
 
 // ---------------------------------------------------------------------------
+// CPython's set iteration order. A set's repr lists its hash table in slot
+// order, which depends on the hashes and on the insertion history. The set
+// Python prints was rebuilt from the pickle by adding the items in the order
+// the pickle lists them; for numbers (whose hashes do not depend on the
+// process) brine replays those insertions into a model of CPython 3.11's
+// table (setobject.c: linear probes of 9, perturbation shift 5, growth at 3/5
+// full). For other items (str and bytes hashes are salted per process) the
+// pickle's order is kept.
+
+const HASH_MODULUS = (1n << 61n) - 1n;
+const U64 = (1n << 64n) - 1n;
+
+/** Python's `hash()` of an int, as an unsigned 64-bit value. */
+function hashInt(n: bigint): bigint {
+  const negative = n < 0n;
+  let h = (negative ? -n : n) % HASH_MODULUS;
+  if (negative) h = -h;
+  if (h === -1n) h = -2n;
+  return h & U64;
+}
+
+/** Python's `hash()` of a float (`_Py_HashDouble`), or `undefined` for NaN (hashed by address). */
+function hashFloat(v: number): bigint | undefined {
+  if (Number.isNaN(v)) return undefined;
+  if (!Number.isFinite(v)) return (v > 0 ? 314159n : -314159n) & U64;
+  if (Number.isInteger(v)) return hashInt(BigInt(v));
+  // frexp: v = m * 2**e with 0.5 <= |m| < 1
+  let e = Math.floor(Math.log2(Math.abs(v))) + 1;
+  let m = v / 2 ** e;
+  while (Math.abs(m) >= 1) {
+    m /= 2;
+    e++;
+  }
+  while (Math.abs(m) < 0.5) {
+    m *= 2;
+    e--;
+  }
+  let sign = 1n;
+  if (m < 0) {
+    sign = -1n;
+    m = -m;
+  }
+  let x = 0n;
+  while (m !== 0) {
+    x = ((x << 28n) & HASH_MODULUS) | (x >> 33n);
+    m *= 268435456;
+    e -= 28;
+    const y = Math.floor(m);
+    m -= y;
+    x += BigInt(y);
+    if (x >= HASH_MODULUS) x -= HASH_MODULUS;
+  }
+  const shift = BigInt(e >= 0 ? e % 61 : 60 - ((-1 - e) % 61));
+  x = ((x << shift) & HASH_MODULUS) | (x >> (61n - shift));
+  x = (x * sign) & U64;
+  if (x === U64) x = U64 - 1n;
+  return x;
+}
+
+function pyHash(value: unknown): bigint | undefined {
+  if (typeof value === 'boolean') return value ? 1n : 0n;
+  if (typeof value === 'bigint') return hashInt(value);
+  if (typeof value === 'number') return hashFloat(value);
+  if (value instanceof PyFloat) return hashFloat(value.value);
+  return undefined;
+}
+
+/** The items in the order CPython iterates a set built by adding them in this order, when it can be known. */
+function cpythonSetOrder(items: unknown[]): unknown[] {
+  if (items.length < 2) return items;
+  const hashes: bigint[] = [];
+  for (const item of items) {
+    const h = pyHash(item);
+    if (h === undefined) return items;
+    hashes.push(h);
+  }
+  let mask = 7;
+  let table = new Int32Array(8).fill(-1);
+  const place = (t: Int32Array, m: number, index: number): void => {
+    const hash = hashes[index]!;
+    let perturb = hash;
+    let i = Number(hash & BigInt(m));
+    for (;;) {
+      const probes = i + 9 <= m ? 9 : 0;
+      for (let j = 0; j <= probes; j++) {
+        if (t[i + j] === -1) {
+          t[i + j] = index;
+          return;
+        }
+      }
+      perturb >>= 5n;
+      i = Number((BigInt(i) * 5n + 1n + perturb) & BigInt(m));
+    }
+  };
+  let used = 0;
+  for (let index = 0; index < items.length; index++) {
+    place(table, mask, index);
+    used++;
+    if (used * 5 >= mask * 3) {
+      const minused = used > 50000 ? used * 2 : used * 4;
+      let size = 8;
+      while (size <= minused) size *= 2;
+      const next = new Int32Array(size).fill(-1);
+      for (const at of table) if (at !== -1) place(next, size - 1, at);
+      table = next;
+      mask = size - 1;
+    }
+  }
+  const out: unknown[] = [];
+  for (const at of table) if (at !== -1) out.push(items[at]);
+  return out;
+}
+
+// ---------------------------------------------------------------------------
 // Flat repr, iterative: a work stack of literal text, values and exit marks.
 
 const TEXT = 0;
@@ -521,7 +635,7 @@ function plainSequence(obj: object, state: ReprState, out: string[]): [number, u
   } else if (obj instanceof Set) {
     const frozen = obj instanceof FrozenSet;
     if (obj.size === 0) seq.push([TEXT, frozen ? 'frozenset()' : 'set()']);
-    else list(obj, frozen ? 'frozenset({' : '{', frozen ? '})' : '}');
+    else list(cpythonSetOrder([...obj]), frozen ? 'frozenset({' : '{', frozen ? '})' : '}');
   } else if (obj instanceof PySlice) {
     list([obj.start, obj.stop, obj.step], 'slice(', ')');
   } else if (obj instanceof PyObject) {
