@@ -40,9 +40,9 @@ const propertySeed = process.env.BRINE_SEED === undefined ? SEED : Number(proces
 const vectors = vectorInputs();
 const bad = badPickleInputs();
 const adversarial = adversarialInputs();
-const dumped = dumpsInputs(150, SEED);
+const dumped = dumpsInputs(100, SEED);
 const small = [...vectors.filter((v) => v.data.length < 4096), ...adversarial, ...bad, ...dumped];
-const mutated = mutatedInputs(small, 3000, SEED);
+const mutated = mutatedInputs(small, 2500, SEED);
 const soup = fc
   .sample(opcodeSoup, { seed: SEED, numRuns: 1500 })
   .map((data, i): ToolInput => ({ name: `opcode soup ${i}`, data }));
@@ -100,7 +100,7 @@ function indentFor(input: ToolInput): number {
   return spaces > HUGE ? 0 : 4;
 }
 /** The annotated listing of the largest vectors adds time and nothing new. */
-const ANNOTATE_MAX = 16 * 1024;
+const ANNOTATE_MAX = 8 * 1024;
 
 interface Case {
   readonly group: string;

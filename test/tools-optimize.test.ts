@@ -30,11 +30,11 @@ const vectorInputs: ToolInput[] = vectors.map((v) => ({
   data: fromHex(v.pickle),
 }));
 const adversarial = adversarialInputs();
-const dumped = dumpsInputs(150, SEED);
+const dumped = dumpsInputs(100, SEED);
 const bad = badPickleInputs();
 const mutated = mutatedInputs(
   [...vectorInputs.filter((v) => v.data.length < 4096), ...adversarial, ...dumped],
-  2000,
+  1500,
   SEED,
 );
 const groups = [
