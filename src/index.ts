@@ -17,10 +17,41 @@ export {
   type Reconstructor,
   Registry,
 } from './registry.js';
+export { type ArrayData, type ArrayTypecode, PyArray } from './types/array.js';
 export { PickleBuffer, PyComplex, PyFloat, PyRange, PySlice } from './types/builtins.js';
+export {
+  type NamedTupleClass,
+  namedTuple,
+  PyCounter,
+  PyDefaultDict,
+  PyDeque,
+  PyOrderedDict,
+} from './types/collections.js';
+export {
+  PyDate,
+  PyDateTime,
+  PyTime,
+  PyTimeDelta,
+  PyTimezone,
+  PyZoneInfo,
+  type ToDateOptions,
+} from './types/datetime.js';
+export { defineEnum, type EnumClass, PyEnum } from './types/enum.js';
+export { PyException } from './types/exception.js';
 export { FrozenSet } from './types/frozen-set.js';
+export { PyDecimal, PyFraction } from './types/numbers.js';
+export { isPyValue, PY_REDUCE, PY_REPR, type PyValue, type Reduction } from './types/protocol.js';
 export { PyByteArray } from './types/py-bytearray.js';
 export { PyGlobal } from './types/py-global.js';
 export { PyObject, type PyObjectKind } from './types/py-object.js';
+export {
+  type IPAddressType,
+  type PathType,
+  PyIPAddress,
+  PyPath,
+  PyPattern,
+  PySimpleNamespace,
+  PyUUID,
+} from './types/stdlib.js';
 export { isTuple, type Tuple, tuple } from './types/tuple.js';
 export { HIGHEST_PROTOCOL, loads, Unpickler } from './unpickler.js';

@@ -68,6 +68,8 @@ const G_SLICE = new PyGlobal('builtins', 'slice');
 const G_RANGE = new PyGlobal('builtins', 'range');
 const G_GETATTR = new PyGlobal('builtins', 'getattr');
 const G_NEWOBJ = new PyGlobal('copyreg', '__newobj__');
+const G_RECONSTRUCTOR = new PyGlobal('copyreg', '_reconstructor');
+const G_OBJECT = new PyGlobal('builtins', 'object');
 const G_NEWOBJ_EX = new PyGlobal('copyreg', '__newobj_ex__');
 
 /** A string the pickler made itself (CPython makes a fresh str object): memoized, never looked up. */
@@ -985,7 +987,12 @@ export class Pickler {
         args = args[1] as readonly unknown[];
       }
     }
-    if (kind === 'newobj' && proto < 2) {
+    if (kind === 'newobj' && proto < 2 && args.length === 0) {
+      // What object.__reduce_ex__ writes below protocol 2: copyreg._reconstructor(cls, object, None).
+      kind = 'reduce';
+      args = Object.freeze([callable, G_OBJECT, null]);
+      callable = G_RECONSTRUCTOR;
+    } else if (kind === 'newobj' && proto < 2) {
       kind = 'reduce';
       args = Object.freeze([callable, ...args]);
       callable = G_NEWOBJ;

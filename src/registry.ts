@@ -2,6 +2,8 @@ import { builtinReconstructors } from './reconstructors/builtins.js';
 import { copyregReconstructors } from './reconstructors/copyreg.js';
 import { datetimeReconstructors } from './reconstructors/datetime.js';
 import { stdlibReconstructors } from './reconstructors/stdlib.js';
+import type { NamedTupleClass } from './types/collections.js';
+import { type EnumClass, PyEnum } from './types/enum.js';
 import type { PyGlobal } from './types/py-global.js';
 import type { PyObject, PyObjectKind } from './types/py-object.js';
 import type { Tuple } from './types/tuple.js';
@@ -160,19 +162,20 @@ export class Registry {
   readonly #classes = new Map<unknown, ClassEntry>();
   #frozen = false;
 
-  /** A registry with the safe built-ins, or empty with `{ builtins: false }`. */
-  constructor(options?: { builtins?: boolean }) {
+  /**
+   * A registry with the safe built-ins: Python's built-in types and copyreg
+   * (`builtins: false` leaves them out) and the standard-library value
+   * classes, datetime, Decimal, collections ... (`stdlib: false` leaves them
+   * out, so that those types load as inert `PyObject`s).
+   */
+  constructor(options?: { builtins?: boolean; stdlib?: boolean }) {
     this.#entries = new Map();
-    if (options?.builtins !== false) {
-      for (const table of [
-        builtinReconstructors,
-        copyregReconstructors,
-        datetimeReconstructors,
-        stdlibReconstructors,
-      ]) {
-        for (const [module, name, reconstructor] of table)
-          this.#entries.set(key(module, name), reconstructor);
-      }
+    const tables = [
+      ...(options?.builtins === false ? [] : [builtinReconstructors, copyregReconstructors]),
+      ...(options?.stdlib === false ? [] : [datetimeReconstructors, stdlibReconstructors]),
+    ];
+    for (const table of tables) {
+      for (const [module, name, reconstructor] of table) this.#entries.set(key(module, name), reconstructor);
     }
   }
 
@@ -212,6 +215,36 @@ export class Registry {
       reduce: reduce as (obj: object) => ClassReduction | PyGlobal,
     });
     return this;
+  }
+
+  /**
+   * Registers a Python enum declared with `defineEnum`: pickled members
+   * (`Color(1)`) load as its {@link PyEnum} members, and a value with no
+   * member of its own (a Flag combination) as a nameless `PyEnum`.
+   */
+  registerEnum(enumClass: EnumClass): this {
+    const { pyClass } = enumClass;
+    return this.register(pyClass.module, pyClass.name, {
+      call: (args, context) =>
+        args.length === 1
+          ? (enumClass.of(args[0]) ?? new PyEnum(pyClass, null, args[0]))
+          : context.inert('reduce', context.global, args),
+    });
+  }
+
+  /**
+   * Registers a named tuple class made by `namedTuple`: pickled instances
+   * (`Point.__new__(Point, 1, 2)`, or `copyreg._reconstructor` at protocols 0
+   * and 1) load as its instances. Its instances dump as the Python class
+   * without registration.
+   */
+  registerNamedTuple(cls: NamedTupleClass): this {
+    const { pyClass } = cls;
+    return this.register(pyClass.module, pyClass.name, {
+      call: (args) => new cls(...args),
+      construct: (args, kwargs, context) =>
+        kwargs === null ? new cls(...args) : context.inert('newobj_ex', context.global, args, kwargs),
+    });
   }
 
   /** The registered class entry for a JS constructor, if any. @internal */

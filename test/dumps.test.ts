@@ -444,7 +444,7 @@ test('dumps() refuses what Python cannot hold, with the path to it', () => {
     ['a symbol at the root', Symbol.iterator, 'root'],
     ['an instance of an unregistered class', { x: new (class Foo {})() }, 'root.x'],
     ['an instance of a named unregistered class', [new Foo()], 'root[0]'],
-    ['a Date', { when: new Date(0) }, 'root.when'],
+    ['an invalid Date', { when: new Date(Number.NaN) }, 'root.when'],
     ['a RegExp', [/x/], 'root[0]'],
     ['a WeakMap', { w: new WeakMap() }, 'root.w'],
     ['a Promise', [Promise.resolve(1)], 'root[0]'],

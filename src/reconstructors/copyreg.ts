@@ -26,10 +26,42 @@ export const copyregReconstructors: readonly Entry[] = [
       // _reconstructor(cls, base, state): object.__new__(cls) when base is object.
       call(args, context) {
         const [cls, base, state] = args;
-        if (args.length === 3 && state === null && base instanceof PyGlobal) {
-          if (base.module === 'builtins' && base.name === 'object') {
+        if (args.length === 3 && base instanceof PyGlobal && base.module === 'builtins') {
+          if (base.name === 'object' && state === null) {
             const made = context.construct(cls, EMPTY_TUPLE, null);
             if (made !== undefined) return made;
+          }
+          // tuple.__new__(cls, state): a tuple subclass (named tuples) gets its items as arguments.
+          if (base.name === 'tuple' && isTuple(state)) {
+            const made = context.construct(cls, state, null);
+            if (made !== undefined) return made;
+          }
+          // dict.__init__(obj, state) / list.__init__(obj, state): a subclass filled with the base's items.
+          if (
+            (base.name === 'dict' && state instanceof Map) ||
+            (base.name === 'list' && Array.isArray(state))
+          ) {
+            const made = context.construct(cls, EMPTY_TUPLE, null);
+            if (made instanceof Map) {
+              for (const [k, v] of state as Map<unknown, unknown>) made.set(k, v);
+              return made;
+            }
+            if (Array.isArray(made) && !Object.isFrozen(made)) {
+              made.push(...(state as unknown[]));
+              return made;
+            }
+          }
+          if (
+            base.name === 'dict' &&
+            typeof state === 'object' &&
+            state !== null &&
+            Object.getPrototypeOf(state) === Object.prototype
+          ) {
+            const made = context.construct(cls, EMPTY_TUPLE, null);
+            if (made instanceof Map) {
+              for (const [k, v] of Object.entries(state)) made.set(k, v);
+              return made;
+            }
           }
         }
         return keep(args, context);

@@ -6,6 +6,7 @@
  */
 import { PicklingError } from '../errors.js';
 import { formatFloatRepr } from '../floats.js';
+import { PyFloat } from './builtins.js';
 import { PY_REDUCE, PY_REPR, type Reduction } from './protocol.js';
 import { PyGlobal } from './py-global.js';
 import { basicRepr, reprString } from './py-repr.js';
@@ -207,7 +208,8 @@ export class PyArray {
 
   [PY_REDUCE](protocol: number): Reduction {
     if (protocol < 3) {
-      const items = this.toArray();
+      const floats = this.typecode === 'f' || this.typecode === 'd';
+      const items = floats ? [...(this.data as Float64Array)].map((v) => new PyFloat(v)) : this.toArray();
       return { callable: G_ARRAY, args: [this.typecode, items] };
     }
     const info = TYPES[this.typecode];

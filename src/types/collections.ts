@@ -13,6 +13,8 @@ const G_ORDERED_DICT = new PyGlobal('collections', 'OrderedDict');
 const G_DEFAULT_DICT = new PyGlobal('collections', 'defaultdict');
 const G_COUNTER = new PyGlobal('collections', 'Counter');
 const G_DEQUE = new PyGlobal('collections', 'deque');
+const G_RECONSTRUCTOR = new PyGlobal('copyreg', '_reconstructor');
+const G_TUPLE = new PyGlobal('builtins', 'tuple');
 
 type ReprFn = (value: unknown) => string;
 
@@ -165,8 +167,10 @@ export function namedTuple(module: string, name: string, fields: readonly string
       for (let i = fieldList.length; i < this.length; i++) parts.push(repr(this[i]));
       return `${name.slice(name.lastIndexOf('.') + 1)}(${parts.join(', ')})`;
     }
-    [PY_REDUCE](): Reduction {
-      return { kind: 'newobj', callable: pyClass, args: [...this] };
+    [PY_REDUCE](protocol: number): Reduction {
+      // object.__reduce_ex__: NEWOBJ with __getnewargs__ from protocol 2, copyreg._reconstructor below.
+      if (protocol >= 2) return { kind: 'newobj', callable: pyClass, args: [...this] };
+      return { callable: G_RECONSTRUCTOR, args: [pyClass, G_TUPLE, Object.freeze([...this])] };
     }
   };
   fieldList.forEach((field, i) => {

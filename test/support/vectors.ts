@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { type LoadOptions, PickleBuffer } from '../../src/index.js';
+import { type LoadOptions, PickleBuffer, Registry } from '../../src/index.js';
 import type { Desc } from './describe.js';
 import { fromHex, PYTHON, ROOT } from './python.js';
 
@@ -39,8 +39,11 @@ export interface Vector {
   ends?: number[];
 }
 
+/** The vectors describe the value CPython builds with inert globals: standard-library types stay inert. */
+const CORE_REGISTRY = new Registry({ stdlib: false }).freeze();
+
 export function toLoadOptions(json: JsonLoadOptions): LoadOptions {
-  const options: LoadOptions = {};
+  const options: LoadOptions = { registry: CORE_REGISTRY };
   if (json.encoding !== undefined) options.encoding = json.encoding;
   if (json.fixImports !== undefined) options.fixImports = json.fixImports;
   if (json.buffers !== undefined) options.buffers = json.buffers.map((h) => new PickleBuffer(fromHex(h)));
