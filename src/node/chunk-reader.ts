@@ -16,6 +16,17 @@ import { withTextModeHint } from './text-mode.js';
 /** The smallest buffer the reader allocates. */
 const MIN_CAPACITY = 64 * 1024;
 
+/** pickletools' argument size of each opcode byte (see OpcodeInfo.argBytes), NOT_OPCODE for other bytes. */
+const NOT_OPCODE = -100;
+const ARG_BYTES = (() => {
+  const table = new Int32Array(256).fill(NOT_OPCODE);
+  for (let code = 0; code < 256; code++) {
+    const info = OPCODE_BY_CODE[code];
+    if (info !== undefined) table[code] = info.argBytes;
+  }
+  return table;
+})();
+
 const STOP = 0x2e;
 const NEWLINE = 0x0a;
 const GLOBAL = 0x63;
@@ -284,9 +295,8 @@ export class PickleChunkReader {
         this.#scan = pos + 1;
         return pos + 1;
       }
-      const info = OPCODE_BY_CODE[op];
-      if (info === undefined) return -2;
-      const size = info.argBytes;
+      const size = ARG_BYTES[op]!;
+      if (size === NOT_OPCODE) return -2;
       let next: number;
       if (size >= 0) {
         next = pos + 1 + size;
