@@ -649,6 +649,15 @@ suite('dumpFile: atomic replacement', () => {
     assert.deepEqual(tempFiles(folder), []);
   });
 
+  test('concurrent saves of one file: the last rename wins, each file whole', async () => {
+    const path = join(folder, 'race.pkl');
+    const values = Array.from({ length: 20 }, (_, i) => ({ writer: i, data: 'x'.repeat(10000 * (i + 1)) }));
+    await Promise.all(values.map((v) => dumpFile(path, v)));
+    const loaded = (await loadFile(path)) as { writer: number; data: string };
+    assert.deepEqual(loaded, values[loaded.writer]);
+    assert.deepEqual(tempFiles(folder), []);
+  });
+
   test('a symbolic link stays a link, and the file it leads to is replaced', async () => {
     const real = join(folder, 'real.pkl');
     const link = join(folder, 'link.pkl');

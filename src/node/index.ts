@@ -235,6 +235,8 @@ export async function* loadAll(
  * exactly `options.mode`. When `path` is a symbolic link, the file it leads to
  * is replaced and the link stays a link (as writing through the link with
  * `open()` would); a link to a file that does not exist yet creates it.
+ * Like every atomic save, it needs write permission on the folder, and a file
+ * with several hard links is replaced under the resolved name only.
  *
  * @param path the file to write.
  * @param value the value (see the value model in the README).
