@@ -70,6 +70,8 @@ const G_GETATTR = new PyGlobal('builtins', 'getattr');
 const G_NEWOBJ = new PyGlobal('copyreg', '__newobj__');
 const G_RECONSTRUCTOR = new PyGlobal('copyreg', '_reconstructor');
 const G_OBJECT = new PyGlobal('builtins', 'object');
+const G_DICT = new PyGlobal('builtins', 'dict');
+const G_LIST = new PyGlobal('builtins', 'list');
 const G_NEWOBJ_EX = new PyGlobal('copyreg', '__newobj_ex__');
 
 /** A string the pickler made itself (CPython makes a fresh str object): memoized, never looked up. */
@@ -987,10 +989,18 @@ export class Pickler {
         args = args[1] as readonly unknown[];
       }
     }
+    let { listitems, dictitems } = obj;
     if (kind === 'newobj' && proto < 2 && args.length === 0) {
-      // What object.__reduce_ex__ writes below protocol 2: copyreg._reconstructor(cls, object, None).
+      // What object.__reduce_ex__ writes below protocol 2: copyreg._reconstructor(cls, base, base_state),
+      // the base being dict or list (with the items as its state) for their subclasses, else object.
       kind = 'reduce';
-      args = Object.freeze([callable, G_OBJECT, null]);
+      if (dictitems !== null && listitems === null) {
+        args = Object.freeze([callable, G_DICT, new Map(dictitems)]);
+        dictitems = null;
+      } else if (listitems !== null && dictitems === null) {
+        args = Object.freeze([callable, G_LIST, listitems]);
+        listitems = null;
+      } else args = Object.freeze([callable, G_OBJECT, null]);
       callable = G_RECONSTRUCTOR;
     } else if (kind === 'newobj' && proto < 2) {
       kind = 'reduce';
@@ -1027,8 +1037,8 @@ export class Pickler {
         steps.push(S_SAVE, callable, S_SAVE, args, S_OP, 0x52);
     }
     steps.push(S_MEMO, memoKey);
-    if (obj.listitems !== null) steps.push(S_LIST, obj.listitems);
-    if (obj.dictitems !== null) steps.push(S_DICT, obj.dictitems);
+    if (listitems !== null) steps.push(S_LIST, listitems);
+    if (dictitems !== null) steps.push(S_DICT, dictitems);
     if (obj.setitems !== null && proto >= 4) steps.push(S_ADD, obj.setitems);
     if (obj.state !== undefined) {
       if (obj.stateSetter === undefined) steps.push(S_SAVE, obj.state, S_OP, 0x62);

@@ -4,7 +4,7 @@ import { datetimeReconstructors } from './reconstructors/datetime.js';
 import { stdlibReconstructors } from './reconstructors/stdlib.js';
 import type { NamedTupleClass } from './types/collections.js';
 import { type EnumClass, PyEnum } from './types/enum.js';
-import type { PyGlobal } from './types/py-global.js';
+import { PyGlobal } from './types/py-global.js';
 import type { PyObject, PyObjectKind } from './types/py-object.js';
 import type { Tuple } from './types/tuple.js';
 
@@ -48,6 +48,10 @@ export interface Reconstructor {
    * such a value is an error.
    */
   setState?(obj: unknown, state: unknown, context: ReconstructContext): void;
+  /** APPEND / APPENDS applied to a value this reconstructor returned (Python calls `obj.extend(items)`). */
+  extend?(obj: unknown, items: unknown[], context: ReconstructContext): void;
+  /** SETITEM / SETITEMS applied to a value this reconstructor returned (Python's `obj[key] = value`). */
+  setItems?(obj: unknown, pairs: [unknown, unknown][], context: ReconstructContext): void;
   /**
    * The value that stands for the global itself when the pickle pushes it
    * without calling it. Default: the `PyGlobal`.
@@ -99,6 +103,10 @@ export interface ClassOptions<T extends object> {
   create?(args: Tuple, kwargs: unknown): T;
   /** BUILD state into the instance. Default: a dict state (or the dicts of a `(dict, slots)` pair) assigned as own properties. */
   setState?(obj: T, state: unknown): void;
+  /** Items APPENDed to an instance (a `__reduce__` with list items: Python calls `obj.extend`). Default: refused, unless the class extends Array. */
+  extend?(obj: T, items: unknown[]): void;
+  /** Pairs SETITEMed into an instance (a `__reduce__` with dict items). Default: refused, unless the class extends Map. */
+  setItems?(obj: T, pairs: [unknown, unknown][]): void;
 }
 
 /** A registered class as the pickler sees it. @internal */
@@ -109,13 +117,16 @@ export interface ClassEntry {
 }
 
 /** Default BUILD for registered classes: dict state, or `(dict, slots)`, as own data properties. */
-function assignState(obj: object, state: unknown): void {
+function assignState(obj: object, state: unknown, fail: (reason: string) => never): void {
   const parts = Array.isArray(state) && Object.isFrozen(state) && state.length === 2 ? state : [state];
   for (const part of parts) {
     if (part === null || part === undefined) continue;
     const entries =
-      part instanceof Map ? [...part] : typeof part === 'object' ? Object.entries(part as object) : undefined;
-    if (entries === undefined) throw new TypeError('the state of a registered class must be a dict');
+      part instanceof Map ? [...part] : isPlainObject(part) ? Object.entries(part as object) : undefined;
+    if (entries === undefined)
+      fail(
+        `the state of a registered ${(obj as { constructor?: { name?: string } }).constructor?.name ?? 'class'} is not a dict: give registerClass a setState option`,
+      );
     for (const [k, v] of entries) {
       Object.defineProperty(obj, String(k), {
         value: v,
@@ -127,12 +138,59 @@ function assignState(obj: object, state: unknown): void {
   }
 }
 
-function defaultReduce(obj: object): ClassReduction {
+function isPlainObject(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/** The built-in JS base of a class (Map, Set or Array), which Python's dict, set and list subclasses map to. */
+function builtinBase(prototype: object): MapConstructor | SetConstructor | ArrayConstructor | undefined {
+  if (prototype instanceof Map) return Map;
+  if (prototype instanceof Set) return Set;
+  if (prototype instanceof Array) return Array;
+  return undefined;
+}
+
+/** The own enumerable properties as a dict state, or `undefined` when there are none. */
+function ownState(obj: object): Record<string, unknown> | undefined {
+  const keys = Object.keys(obj);
+  if (keys.length === 0) return undefined;
   const state: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(obj)) {
-    Object.defineProperty(state, k, { value: v, writable: true, enumerable: true, configurable: true });
+  for (const k of keys) {
+    Object.defineProperty(state, k, {
+      value: (obj as Record<string, unknown>)[k],
+      writable: true,
+      enumerable: true,
+      configurable: true,
+    });
   }
-  return { args: [], state };
+  return state;
+}
+
+/**
+ * What Python's `object.__reduce_ex__` writes for an instance: NEWOBJ and its
+ * `__dict__`; for a Map (dict subclass) its items too, for an Array (list
+ * subclass) its items, and a Set (set subclass) is called with its items.
+ */
+function defaultReduce(obj: object, cls: PyGlobal): ClassReduction {
+  if (obj instanceof Map) return { args: [], dictitems: [...obj], state: ownState(obj) };
+  if (obj instanceof Set) return { callable: cls, args: [[...obj]], state: ownState(obj) };
+  if (Array.isArray(obj)) {
+    const attributes = Object.keys(obj).filter((k) => !/^(0|[1-9]\d*)$/.test(k));
+    let state: Record<string, unknown> | undefined;
+    for (const k of attributes) {
+      state ??= {};
+      Object.defineProperty(state, k, {
+        value: (obj as unknown as Record<string, unknown>)[k],
+        writable: true,
+        enumerable: true,
+        configurable: true,
+      });
+    }
+    return { args: [], listitems: [...obj], state };
+  }
+  return { args: [], state: ownState(obj) ?? {} };
 }
 
 function key(module: string, name: string): string {
@@ -163,16 +221,18 @@ export class Registry {
   #frozen = false;
 
   /**
-   * A registry with the safe built-ins: Python's built-in types and copyreg
-   * (`builtins: false` leaves them out) and the standard-library value
-   * classes, datetime, Decimal, collections ... (`stdlib: false` leaves them
-   * out, so that those types load as inert `PyObject`s).
+   * A registry with the safe built-ins: Python's built-in types and copyreg,
+   * and the standard-library value classes (datetime, Decimal, collections
+   * ...). `stdlib: false` leaves the latter out, so that those types load as
+   * inert `PyObject`s; `builtins: false` makes an empty registry.
    */
   constructor(options?: { builtins?: boolean; stdlib?: boolean }) {
     this.#entries = new Map();
     const tables = [
       ...(options?.builtins === false ? [] : [builtinReconstructors, copyregReconstructors]),
-      ...(options?.stdlib === false ? [] : [datetimeReconstructors, stdlibReconstructors]),
+      ...((options?.stdlib ?? options?.builtins !== false)
+        ? [datetimeReconstructors, stdlibReconstructors]
+        : []),
     ];
     for (const table of tables) {
       for (const [module, name, reconstructor] of table) this.#entries.set(key(module, name), reconstructor);
@@ -201,14 +261,29 @@ export class Registry {
    * ```
    */
   registerClass<T extends object>(cls: abstract new (...args: never[]) => T, options: ClassOptions<T>): this {
-    const create = options.create ?? (() => Object.create(cls.prototype) as T);
-    const setState = options.setState ?? assignState;
+    const prototype = cls.prototype as object;
+    const base = builtinBase(prototype);
+    // A bare instance without running the JS constructor; Map, Set and Array subclasses get real internal slots.
+    const bare = (items?: unknown): T => {
+      if (base === undefined) return Object.create(prototype) as T;
+      const made = Reflect.construct(base, [], cls as unknown as new () => T) as T;
+      if (made instanceof Set && Array.isArray(items)) for (const item of items) made.add(item);
+      return made;
+    };
+    const create = options.create ?? ((args: Tuple) => bare(args[0]));
+    const { setState, extend, setItems } = options;
+    const pyClass = new PyGlobal(options.module, options.name);
     this.register(options.module, options.name, {
       call: (args) => create(args, null),
       construct: (args, kwargs) => create(args, kwargs),
-      setState: (obj, state) => setState(obj as T, state),
+      setState:
+        setState === undefined
+          ? (obj, state, context) => assignState(obj as object, state, (reason) => context.fail(reason))
+          : (obj, state) => setState(obj as T, state),
+      ...(extend === undefined ? {} : { extend: (obj, items) => extend(obj as T, items) }),
+      ...(setItems === undefined ? {} : { setItems: (obj, pairs) => setItems(obj as T, pairs) }),
     });
-    const reduce = options.reduce ?? defaultReduce;
+    const reduce = options.reduce ?? ((obj: object) => defaultReduce(obj, pyClass));
     this.#classes.set(cls, {
       module: options.module,
       name: options.name,

@@ -318,6 +318,8 @@ export class Unpickler {
             } else if (stack.length <= fence) {
               throw underflow();
             } else {
+              const top = stack[stack.length - 1];
+              if (top instanceof PyObject && top.kind === 'reduce') this.#stateSetterCall(top);
               stack.length--;
             }
             continue;
@@ -500,7 +502,7 @@ export class Unpickler {
               if (this.#grown === null) target.push(value);
               else this.#appendList(target, [value], 0, 1);
             } else {
-              appendTo(target, value, 'APPEND');
+              this.#appendOther(target, [value], 0, 'APPEND');
             }
             continue;
           }
@@ -545,7 +547,7 @@ export class Unpickler {
             if (Array.isArray(target) && !Object.isFrozen(target)) {
               this.#appendList(target, stack, mark, n);
             } else {
-              for (let i = mark; i < n; i++) appendTo(target, stack[i], 'APPENDS');
+              this.#appendOther(target, stack, mark, 'APPENDS');
             }
             truncate(stack, mark);
             continue;
@@ -1032,6 +1034,14 @@ export class Unpickler {
       for (let i = from; i < to; i += 2) target.dictitems.push([items[i], items[i + 1]]);
       return target;
     }
+    const reconstructor = typeof target === 'object' && target !== null ? this.#made?.get(target) : undefined;
+    if (reconstructor?.setItems !== undefined) {
+      const pairs: [unknown, unknown][] = [];
+      for (let i = from; i < to; i += 2) pairs.push([items[i], items[i + 1]]);
+      this.#settle(pairs.flat());
+      reconstructor.setItems(target, pairs, this.#contextFor(null));
+      return target;
+    }
     throw new LoadFailure(`cannot set items of ${describeType(target)}: not a dict`);
   }
 
@@ -1067,10 +1077,13 @@ export class Unpickler {
     let global = this.#globals.get(key);
     if (global === undefined) {
       const reconstructor = opts.registry.get(module, name);
-      if (reconstructor === undefined && opts.strict && !this.#allowed(module, name)) {
-        throw new LoadFailure(
-          `global '${module}.${name}' is not allowed in strict mode; to load it as an inert PyGlobal/PyObject pass allowGlobals: ['${module}.${name}'], or register a reconstructor: registry.register('${module}', '${name}', { call: (args) => ... })`,
-        );
+      if (
+        reconstructor === undefined &&
+        opts.strict &&
+        !this.#allowed(module, name) &&
+        !this.#isNewOf(module, name)
+      ) {
+        throw new LoadFailure(strictMessage(module, name));
       }
       global = new PyGlobal(module, name);
       this.#globals.set(key, global);
@@ -1084,6 +1097,14 @@ export class Unpickler {
       if (reconstructor?.value !== undefined) return reconstructor.value;
     }
     return global;
+  }
+
+  /** `Class.__new__` of a class the registry constructs (reached through `getattr` in the partial form of NEWOBJ_EX). */
+  #isNewOf(module: string, name: string): boolean {
+    return (
+      name.endsWith('.__new__') &&
+      this.#options.registry.get(module, name.slice(0, -8))?.construct !== undefined
+    );
   }
 
   /** The allow-list of strict mode: exact names, or every plain (not dotted) name of a listed module. */
@@ -1109,13 +1130,78 @@ export class Unpickler {
     reconstructor.setState(target, state, this.#contextFor(null));
   }
 
-  /** Remembers which reconstructor made `value` when it can take BUILD state later. */
+  /** APPEND / APPENDS into anything but a list: an inert object records them, a registered one takes them through `extend`. */
+  #appendOther(target: unknown, items: unknown[], from: number, opcode: string): void {
+    const reconstructor = typeof target === 'object' && target !== null ? this.#made?.get(target) : undefined;
+    if (reconstructor?.extend !== undefined && !Array.isArray(target)) {
+      const added = items.slice(from);
+      this.#settle(added);
+      reconstructor.extend(target, added, this.#contextFor(null));
+      return;
+    }
+    for (let i = from; i < items.length; i++) appendTo(target, items[i], opcode);
+  }
+
+  /** Remembers which reconstructor made `value` when it can take BUILD state or items later. */
   #track(value: unknown, reconstructor: Reconstructor): unknown {
-    if (reconstructor.setState !== undefined && typeof value === 'object' && value !== null) {
+    if (
+      (reconstructor.setState !== undefined ||
+        reconstructor.extend !== undefined ||
+        reconstructor.setItems !== undefined) &&
+      typeof value === 'object' &&
+      value !== null
+    ) {
       this.#made ??= new WeakMap();
       this.#made.set(value, reconstructor);
     }
     return value;
+  }
+
+  /**
+   * An inert call whose result the pickle drops (REDUCE then POP) is how
+   * `__reduce__`'s sixth item, `state_setter(obj, state)`, is written. An
+   * inert object gets the state and the setter recorded, so that it dumps the
+   * same way; an object a reconstructor made gets the state through its
+   * `setState` hook.
+   */
+  #stateSetterCall(call: PyObject): void {
+    if (
+      call.args.length !== 2 ||
+      call.state !== undefined ||
+      call.listitems !== null ||
+      call.dictitems !== null
+    )
+      return;
+    const [target, state] = call.args;
+    if (target instanceof PyObject) {
+      if (target.state === undefined && target.stateSetter === undefined) {
+        target.state = state;
+        target.stateSetter = call.callable;
+      }
+      return;
+    }
+    if (typeof target === 'object' && target !== null && this.#made?.get(target)?.setState !== undefined)
+      this.#setState(target, state);
+  }
+
+  /**
+   * `functools.partial(cls.__new__, cls, *args, **kwargs)()`, which CPython
+   * writes for `__getnewargs_ex__` below protocol 4: constructed through the
+   * registry as NEWOBJ_EX would be; `undefined` when the registry cannot.
+   */
+  #partialNew(partial: PyObject, callArgs: Tuple): unknown {
+    const fn = partial.callable;
+    if (!(fn instanceof PyGlobal) || fn.module !== 'functools' || fn.name !== 'partial') return undefined;
+    const state = partial.state;
+    if (!isTuple(state) || state.length !== 4) return undefined;
+    const [func, args, kwargs] = state;
+    if (!(func instanceof PyGlobal) || !func.name.endsWith('.__new__') || !isTuple(args) || args.length === 0)
+      return undefined;
+    const cls = args[0];
+    if (!(cls instanceof PyGlobal) || cls.module !== func.module || `${cls.name}.__new__` !== func.name)
+      return undefined;
+    const positional = markTuple([...args.slice(1), ...callArgs]);
+    return this.#contextFor(cls).construct(cls, positional, kwargs ?? null);
   }
 
   #contextFor(global: PyGlobal | null): ReconstructContext {
@@ -1135,7 +1221,10 @@ export class Unpickler {
       }
       return new PyObject('reduce', callable, args);
     }
-    if (callable instanceof PyObject) return new PyObject('reduce', callable, args);
+    if (callable instanceof PyObject) {
+      const made = this.#partialNew(callable, args);
+      return made === undefined ? new PyObject('reduce', callable, args) : made;
+    }
     throw new LoadFailure(`REDUCE cannot call ${describeType(callable)}`);
   }
 
@@ -1309,6 +1398,16 @@ function memoSet(memo: unknown[], index: number, value: unknown): number {
 }
 
 /** An error inside the load loop; the loop adds the offset and opcode and raises it as an UnpicklingError. */
+/** The strict-mode refusal of a global, with the one line that registers it. */
+function strictMessage(module: string, name: string): string {
+  const short = name.slice(name.lastIndexOf('.') + 1);
+  const jsName = /^[A-Za-z_$][\w$]*$/.test(short) ? short : 'YourClass';
+  const line = /^[A-Z]/.test(short)
+    ? `registry.registerClass(${jsName}, { module: '${module}', name: '${name}' })`
+    : `registry.register('${module}', '${name}', { call: (args) => ... })`;
+  return `global '${module}.${name}' is not allowed in strict mode; register it with \`${line}\` and pass { registry }, or load it inert with allowGlobals: ['${module}.${name}']`;
+}
+
 class LoadFailure extends Error {
   /** The input ended before the pickle did. */
   truncated = false;

@@ -210,5 +210,8 @@ export const builtinReconstructors: readonly Entry[] = [
       },
     },
   ],
+  // functools.partial(cls.__new__, cls, *args, **kwargs)() is how CPython writes __getnewargs_ex__ below
+  // protocol 4: kept inert (nothing is called); the unpickler constructs the class when the registry can.
+  ['functools', 'partial', { call: (args, context) => context.inert('reduce', context.global, args) }],
   ...plainGlobals.map((name): Entry => ['builtins', name, {}]),
 ];
