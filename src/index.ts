@@ -17,6 +17,50 @@ export {
   type Reconstructor,
   Registry,
 } from './registry.js';
+export {
+  type DisassembleOptions,
+  DisassemblyError,
+  type DisassemblyMemo,
+  disassemble,
+  disassembleAll,
+  formatPreamble,
+} from './tools/disassemble.js';
+export { rateGlobal, type Severity } from './tools/gadgets.js';
+export {
+  type GenopsOptions,
+  genops,
+  genopsLenient,
+  type PickleArg,
+  type PickleOp,
+  PickletoolsError,
+  type PythonErrorType,
+} from './tools/genops.js';
+export { optimize } from './tools/optimize.js';
+export {
+  type ScanArchiveEntry,
+  type ScanCall,
+  type ScanEvent,
+  type ScanFinding,
+  type ScanGlobal,
+  type ScanOptions,
+  type ScanPickle,
+  type ScanProblem,
+  type ScanReport,
+  scan,
+  scanArchive,
+  type Verdict,
+} from './tools/scan.js';
+export {
+  crc32,
+  crcMatches,
+  type InflateRaw,
+  isZip,
+  readZip,
+  readZipEntry,
+  type ZipArchive,
+  type ZipEntry,
+  ZipError,
+} from './tools/zip.js';
 export { type ArrayData, type ArrayTypecode, PyArray } from './types/array.js';
 export { PickleBuffer, PyComplex, PyFloat, PyRange, PySlice } from './types/builtins.js';
 export {
