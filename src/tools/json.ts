@@ -132,8 +132,12 @@ function floatNode(x: number): JSONValue {
   return Number.isFinite(x) && !Number.isInteger(x) ? x : { $float: formatFloatRepr(x) };
 }
 
+/** An int as dumps writes it: a JSON number when safe, else `{"$int": digits}`; a float number gives its float node. */
 function intNode(x: number | bigint): JSONValue {
-  if (typeof x === 'number') return Number.isSafeInteger(x) ? (Object.is(x, -0) ? 0 : x) : floatNode(x);
+  if (typeof x === 'number') {
+    if (!Number.isInteger(x) || Object.is(x, -0)) return floatNode(x);
+    return Number.isSafeInteger(x) ? x : { $int: BigInt(x).toString() };
+  }
   return x >= -0x1fffffffffffffn && x <= 0x1fffffffffffffn ? Number(x) : { $int: x.toString() };
 }
 
@@ -183,6 +187,13 @@ function isLeafObject(value: object): boolean {
 
 /** The objects a value refers to, for the sharing pass. */
 function childrenOf(value: object, reductions: Map<object, Reduction>, protocol: number): unknown[] {
+  if (isPyValue(value)) {
+    const r = reductionOf(value, reductions, protocol);
+    const out: unknown[] = [r.callable, ...r.args, r.kwargs, r.state];
+    if (r.listitems !== undefined) out.push(...r.listitems);
+    if (r.dictitems !== undefined) for (const [k, v] of r.dictitems) out.push(k, v);
+    return out;
+  }
   if (Array.isArray(value)) return value;
   if (value instanceof Uint8Array || value instanceof PickleBuffer) return [];
   if (value instanceof Map) {
@@ -199,13 +210,6 @@ function childrenOf(value: object, reductions: Map<object, Reduction>, protocol:
     return out;
   }
   if (value instanceof PySlice) return [value.start, value.stop, value.step];
-  if (isPyValue(value)) {
-    const r = reductionOf(value, reductions, protocol);
-    const out: unknown[] = [r.callable, ...r.args, r.kwargs, r.state];
-    if (r.listitems !== undefined) out.push(...r.listitems);
-    if (r.dictitems !== undefined) for (const [k, v] of r.dictitems) out.push(k, v);
-    return out;
-  }
   if (isPlainObject(value)) return Object.values(value);
   return [];
 }
@@ -324,7 +328,7 @@ export function toJSONValue(value: unknown, options: ToJSONOptions = {}): JSONVa
         return v;
       case 'number':
         count(8);
-        return Number.isSafeInteger(v) && !Object.is(v, -0) ? v : floatNode(v);
+        return intNode(v);
       case 'boolean':
         count(5);
         return v;
@@ -356,6 +360,22 @@ export function toJSONValue(value: unknown, options: ToJSONOptions = {}): JSONVa
   };
 
   const build = (obj: object): JSONValue => {
+    // First: a value class may extend Map, Set or Array, and its reduction is what Python needs.
+    if (isPyValue(obj)) {
+      const r = reductionOf(obj, reductions, protocol);
+      const fields = objectFields(r.kind ?? 'reduce', r.callable, r.args, {
+        kwargs: r.kwargs ?? null,
+        state: r.state,
+        listitems: r.listitems ?? null,
+        dictitems: r.dictitems ?? null,
+        setitems: null,
+      });
+      const repr = (obj as { [PY_REPR]?: () => string })[PY_REPR];
+      if (typeof repr === 'function') defineKey(fields, 'repr', String(repr.call(obj)));
+      const readable = readableValue(obj);
+      if (readable !== undefined) defineKey(fields, 'value', readable);
+      return { $object: fields };
+    }
     if (Array.isArray(obj)) {
       const out: JSONValue[] = [];
       push({ children: obj, mode: Mode.Array, out });
@@ -402,21 +422,6 @@ export function toJSONValue(value: unknown, options: ToJSONOptions = {}): JSONVa
     }
     if (obj instanceof PyObject) {
       return { $object: objectFields(obj.kind, obj.callable, obj.args, obj) };
-    }
-    if (isPyValue(obj)) {
-      const r = reductionOf(obj, reductions, protocol);
-      const fields = objectFields(r.kind ?? 'reduce', r.callable, r.args, {
-        kwargs: r.kwargs ?? null,
-        state: r.state,
-        listitems: r.listitems ?? null,
-        dictitems: r.dictitems ?? null,
-        setitems: null,
-      });
-      const repr = (obj as { [PY_REPR]?: () => string })[PY_REPR];
-      if (typeof repr === 'function') defineKey(fields, 'repr', String(repr.call(obj)));
-      const readable = readableValue(obj);
-      if (readable !== undefined) defineKey(fields, 'value', readable);
-      return { $object: fields };
     }
     if (isPlainObject(obj)) {
       const out: Record<string, JSONValue> = {};
