@@ -14,6 +14,9 @@ compares against what a JavaScript library loaded. The summary also records a ha
 bench/run.mjs regenerates the data when the hash changes.
 """
 
+import collections
+import datetime
+import decimal
 import hashlib
 import json
 import os
@@ -22,6 +25,7 @@ import random
 import struct
 import sys
 import time
+import uuid
 
 BENCH = os.path.dirname(os.path.abspath(__file__))
 DATA = os.path.join(BENCH, "data")
@@ -63,6 +67,19 @@ def canon(v):
         return ["tuple", [canon(x) for x in v]]
     if t is dict:
         return ["dict", [[canon(k), canon(x)] for k, x in v.items()]]
+    # Standard-library values (the `stdlib` workload), by their exact content.
+    if t is datetime.datetime:
+        return ["datetime", v.isoformat(), v.fold]
+    if t is datetime.date:
+        return ["date", v.isoformat()]
+    if t is datetime.timedelta:
+        return ["timedelta", v.days, v.seconds, v.microseconds]
+    if t is decimal.Decimal:
+        return ["decimal", str(v)]
+    if t is uuid.UUID:
+        return ["uuid", v.hex]
+    if t is collections.OrderedDict:
+        return ["odict", [[canon(k), canon(x)] for k, x in v.items()]]
     if hasattr(v, "__dict__"):
         return ["obj", t.__module__, t.__qualname__, canon(vars(v))]
     raise TypeError(f"no canonical form for {t!r}")
@@ -222,6 +239,31 @@ def make_classes(rng):
     ]
 
 
+def make_stdlib(rng):
+    """50k records of standard-library values, as an application cache holds them."""
+    utc = datetime.timezone.utc
+    start = datetime.datetime(2023, 1, 1, tzinfo=utc)
+    # A few fixed offsets besides UTC: timezone objects shared between records, as
+    # an application keeps one per zone (the pickler memoizes each once).
+    zones = [utc, utc, utc, datetime.timezone(datetime.timedelta(hours=2)), datetime.timezone(-datetime.timedelta(hours=5))]
+    records = []
+    for _ in range(50_000):
+        created = start + datetime.timedelta(seconds=rng.randrange(2 * 365 * 86400), microseconds=rng.randrange(10**6))
+        created = created.astimezone(rng.choice(zones))
+        cents = rng.randrange(1, 10**7)
+        records.append(
+            {
+                "id": uuid.UUID(int=rng.getrandbits(128), version=4),
+                "created": created,
+                "day": (created + datetime.timedelta(days=rng.randrange(-30, 31))).date(),
+                "amount": decimal.Decimal(f"{cents // 100}.{cents % 100:02d}"),
+                "elapsed": datetime.timedelta(seconds=rng.randrange(3 * 86400), microseconds=rng.randrange(10**6)),
+                "tags": collections.OrderedDict((tag, rng.randrange(1000)) for tag in rng.sample(TAGS, 3)),
+            }
+        )
+    return records
+
+
 # Small pickles: one load costs microseconds, so per-call overhead dominates
 # (caches, messages). case.mjs and case.py time them in batches of many calls.
 
@@ -275,7 +317,8 @@ def make_small_classes(rng):
 
 # name -> (title, builder, main protocol, also write a protocol-2 file, also
 # write JSON, small: timed in batches of many calls). No JSON for bytes, for ints
-# beyond 2**53 (a JSON number would lose them) or for class instances.
+# beyond 2**53 (a JSON number would lose them), for class instances or for
+# standard-library values.
 WORKLOADS = {
     "ints": ("1M small ints", make_ints, 5, True, True, False),
     "floats": ("1M floats", make_floats, 5, True, True, False),
@@ -291,6 +334,8 @@ WORKLOADS = {
     "small_record": ("one dict of 20 mixed fields", make_small_record, 5, True, True, True),
     "small_list": ("list of 50 short str", make_small_list, 5, True, True, True),
     "small_classes": ("5 class instances", make_small_classes, 5, True, False, True),
+    # Last, so that the seeds of the workloads above (1000 + position) stay the same.
+    "stdlib": ("50k records of stdlib values", make_stdlib, 5, True, False, False),
 }
 
 

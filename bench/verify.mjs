@@ -2,7 +2,13 @@
 // to bench/data/summary.json (length plus sampled items in a canonical form).
 // Lenient about representation, strict about content: a Python int may be a
 // number or a bigint, a tuple any array, a dict a Map or a plain object, an
-// instance a brine PyObject or an object carrying its attributes.
+// instance a brine PyObject or an object carrying its attributes. A
+// standard-library value (datetime, date, timedelta, Decimal, UUID,
+// OrderedDict) must be an object holding its content under Python's attribute
+// names (year, month, ..., tzinfo; days, seconds, microseconds; int), a
+// Decimal an object whose string is Python's str(), an OrderedDict a mapping
+// whose class is named OrderedDict: a plain string, number or dict would not
+// dump back as the same Python type.
 
 import { createHash } from 'node:crypto';
 
@@ -135,7 +141,87 @@ function match(c, v, path) {
       }
       return;
     }
+    case 'datetime': {
+      const [iso, fold] = rest;
+      const d = fields(v, DATETIME_FIELDS, path, 'a datetime');
+      if (!('tzinfo' in v)) fail(path, 'a datetime with a tzinfo attribute', v);
+      const text = `${isoDate(d)}T${pad(d.hour)}:${pad(d.minute)}:${pad(d.second)}${
+        d.microsecond ? `.${pad(d.microsecond, 6)}` : ''
+      }${isoOffset(v.tzinfo, path)}`;
+      if (text !== iso) fail(path, `datetime ${iso}`, text);
+      if ((v.fold ?? 0) !== fold) fail(path, `fold=${fold}`, v.fold);
+      return;
+    }
+    case 'date': {
+      const d = fields(v, DATE_FIELDS, path, 'a date');
+      if ('hour' in v) fail(path, 'a date, not a datetime', v);
+      if (isoDate(d) !== rest[0]) fail(path, `date ${rest[0]}`, isoDate(d));
+      return;
+    }
+    case 'timedelta': {
+      const d = fields(v, TIMEDELTA_FIELDS, path, 'a timedelta');
+      const got = [d.days, d.seconds, d.microseconds];
+      if (got.some((x, i) => x !== rest[i])) fail(path, `timedelta(${rest})`, `timedelta(${got})`);
+      return;
+    }
+    case 'decimal': {
+      if (v === null || typeof v !== 'object') fail(path, `Decimal('${rest[0]}') as an object`, v);
+      if (String(v) !== rest[0]) fail(path, `Decimal('${rest[0]}')`, String(v));
+      return;
+    }
+    case 'uuid': {
+      const hex = typeof v?.int === 'bigint' ? v.int.toString(16).padStart(32, '0') : undefined;
+      if (hex !== rest[0]) fail(path, `UUID with hex ${rest[0]}`, hex ?? v);
+      return;
+    }
+    case 'odict': {
+      if (!/OrderedDict/.test(v?.constructor?.name ?? '')) fail(path, 'an OrderedDict', v);
+      match(['dict', rest[0]], v, path);
+      return;
+    }
     default:
       throw new Error(`unknown canonical tag ${tag}`);
   }
+}
+
+const DATE_FIELDS = ['year', 'month', 'day'];
+const DATETIME_FIELDS = [...DATE_FIELDS, 'hour', 'minute', 'second', 'microsecond'];
+const TIMEDELTA_FIELDS = ['days', 'seconds', 'microseconds'];
+
+/** The integer attributes `names` of `v`, or a mismatch naming `what`. */
+function fields(v, names, path, what) {
+  if (v === null || typeof v !== 'object') fail(path, what, v);
+  const out = {};
+  for (const name of names) {
+    const x = v[name];
+    if (!Number.isSafeInteger(x)) fail(path, `${what} with an integer ${name}`, v);
+    out[name] = x;
+  }
+  return out;
+}
+
+function pad(n, width = 2) {
+  return String(n).padStart(width, '0');
+}
+
+function isoDate(d) {
+  return `${pad(d.year, 4)}-${pad(d.month)}-${pad(d.day)}`;
+}
+
+/**
+ * Python's isoformat suffix for a fixed-offset tzinfo: '' when naive, else
+ * `+HH:MM[:SS[.ffffff]]`. The tzinfo must hold its offset as a timedelta under
+ * `offset`, as `datetime.timezone` does.
+ */
+function isoOffset(tz, path) {
+  if (tz === null) return '';
+  const off = fields(tz?.offset, TIMEDELTA_FIELDS, `${path}.tzinfo.offset`, 'a timedelta');
+  let us = (off.days * 86_400 + off.seconds) * 1_000_000 + off.microseconds;
+  const sign = us < 0 ? '-' : '+';
+  us = Math.abs(us);
+  const secs = Math.floor(us / 1_000_000);
+  let out = `${sign}${pad(Math.floor(secs / 3600))}:${pad(Math.floor(secs / 60) % 60)}`;
+  if (secs % 60 || us % 1_000_000) out += `:${pad(secs % 60)}`;
+  if (us % 1_000_000) out += `.${pad(us % 1_000_000, 6)}`;
+  return out;
 }
