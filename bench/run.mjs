@@ -20,8 +20,8 @@ const CASE_TIMEOUT_S = 300;
 
 const USAGE = `usage: npm run bench -- [options]
   --only a,b      run only these workloads: ints, floats, strdict, records, bytes64m,
-                  ascii, nonascii, tuples, bigints, classes, text0, small_record,
-                  small_list, small_classes
+                  ascii, nonascii, tuples, bigints, classes, text0, stdlib,
+                  small_record, small_list, small_classes
   --quick         fewer runs per case (about 0.3 s of timed runs instead of 1 s)
   --ops list      loads,dumps (default); dumps runs when dist/index.js exports dumps,
                   or when --ops names it explicitly
@@ -394,7 +394,8 @@ if (ops.has('loads')) {
         'the cost of building these objects on the V8 heap, a floor for a JavaScript decoder (see bench/README.md). ' +
         'Its ratio above 1 means brine is faster than JSON.parse on the same data. ' +
         'The JSON text is decoded from the file before timing. ' +
-        'It is absent where JSON cannot hold the value (bytes, ints beyond 2**53, class instances). ' +
+        'It is absent where JSON cannot hold the value (bytes, ints beyond 2**53, class instances, ' +
+        'standard-library values). ' +
         'jpickle reads protocols 0-2 only, so its column times the protocol-2 file of each workload, ' +
         "and its ratio divides by brine's time on that same file (next table). " +
         'On bytes64m, brine and pickleparser return a view into the input where CPython copies 64 MiB, ' +
