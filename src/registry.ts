@@ -148,6 +148,7 @@ function isPlainObject(value: unknown): boolean {
 function builtinBase(prototype: object): MapConstructor | SetConstructor | ArrayConstructor | undefined {
   if (prototype instanceof Map) return Map;
   if (prototype instanceof Set) return Set;
+  // biome-ignore lint/suspicious/useIsArray: a subclass's prototype is not an array, only inherits from one
   if (prototype instanceof Array) return Array;
   return undefined;
 }
