@@ -576,7 +576,7 @@ function writeScanText(results: ScanResult[], out: Output): void {
     out.write(`${r.path}: ${report.verdict}\n`);
     const shown = report.findings.filter((f) => f.severity !== 'info' && f.severity !== 'safe');
     for (const f of shown.slice(0, 50)) {
-      const where = f.offset === undefined ? '' : ` (offset ${f.offset})`;
+      const where = f.offset === undefined || /offset \d/.test(f.message) ? '' : ` (offset ${f.offset})`;
       const entry = f.entry === undefined ? '' : ` [${f.entry}]`;
       out.write(`  ${f.severity}: ${f.message}${where}${entry}\n`);
     }

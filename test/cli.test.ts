@@ -1,0 +1,308 @@
+/**
+ * The brine command as a user runs it: the built `node dist/cli.js` (npm test
+ * builds first), compared with python3 -m pickle and python3 -m pickletools.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { fromJSON } from '../src/tools/json.js';
+import { PYTHON, ROOT } from './support/python.js';
+
+const CLI = join(ROOT, 'dist', 'cli.js');
+const DIR = mkdtempSync(join(tmpdir(), 'brine-cli-'));
+after(() => rmSync(DIR, { recursive: true, force: true }));
+
+execFileSync(PYTHON, ['test/support/cli-files.py', DIR], { cwd: ROOT });
+const f = (name: string): string => join(DIR, name);
+
+interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+  raw: Buffer;
+}
+
+function brine(args: string[], input?: string | Uint8Array): Run {
+  assert.ok(existsSync(CLI), 'dist/cli.js is missing: build first (npx tsc -p tsconfig.build.json)');
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: DIR, input, maxBuffer: 1 << 28 });
+  return {
+    status: r.status,
+    stdout: r.stdout.toString('utf8'),
+    stderr: r.stderr.toString('utf8'),
+    raw: r.stdout,
+  };
+}
+
+function python(args: string[], input?: Uint8Array): string {
+  return execFileSync(PYTHON, args, { cwd: DIR, encoding: 'utf8', input, maxBuffer: 1 << 28 });
+}
+
+const dataFiles = Array.from({ length: 6 }, (_, p) =>
+  Array.from({ length: 8 }, (_, i) => `data-${p}-${i}.pkl`),
+).flat();
+
+/** One error line, no stack trace. */
+function assertOneLineError(r: Run, pattern: RegExp): void {
+  assert.match(r.stderr, pattern);
+  assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+  assert.equal(r.stderr.trim().split('\n')[0]!.startsWith('brine: '), true);
+}
+
+describe('brine show', () => {
+  test('prints what python3 -m pickle prints, for every data file', () => {
+    // One brine run prints every file in turn; one python3 process does what python3 -m pickle does for each.
+    const ours = brine(['show', ...dataFiles]);
+    assert.equal(ours.status, 0, ours.stderr);
+    const theirs = python([
+      '-c',
+      'import pickle, pprint, sys\nfor name in sys.argv[1:]:\n    with open(name, "rb") as f: pprint.pprint(pickle.load(f))',
+      ...dataFiles,
+    ]);
+    assert.equal(ours.stdout, theirs);
+    // and python3 -m pickle itself, on a few
+    for (const name of ['data-0-0.pkl', 'data-5-5.pkl'])
+      assert.equal(brine(['show', name]).stdout, python(['-m', 'pickle', name]));
+  });
+
+  test('several files, and every pickle of a file', () => {
+    const r = brine(['show', 'two.pkl', 'data-2-4.pkl']);
+    assert.equal(r.status, 0);
+    assert.equal(r.stdout, "[1, 2]\n{'b': 3}\n(1,)\n");
+  });
+
+  test('standard input as -', () => {
+    const r = brine(['show', '-'], readFileSync(f('data-5-0.pkl')));
+    assert.equal(r.status, 0);
+    assert.equal(r.stdout, python(['-m', 'pickle', 'data-5-0.pkl']));
+  });
+
+  test('--json prints the JSON view', () => {
+    const r = brine(['show', '--json', 'data-4-0.pkl']);
+    assert.equal(r.status, 0);
+    const value = fromJSON(r.stdout) as Record<string, unknown>;
+    assert.equal(value.name, 'Ada');
+    assert.match(r.stdout, /"\$tuple"/);
+  });
+
+  test('an instance prints inert, nothing runs', () => {
+    const r = brine(['show', 'evil.pkl']);
+    assert.equal(r.status, 0);
+    assert.equal(r.stdout, "<PyObject reduce posix.system('echo owned')>\n");
+  });
+
+  test('bad input: exit 65 and one line naming the offset and opcode', () => {
+    const r = brine(['show', 'truncated.pkl']);
+    assert.equal(r.status, 65);
+    assertOneLineError(r, /truncated\.pkl: Cannot load pickle at offset \d+ \(\w+\)/);
+    const garbage = brine(['show', '-'], 'this is not a pickle');
+    assert.equal(garbage.status, 65);
+    assertOneLineError(garbage, /standard input: .*offset 0/);
+  });
+
+  test('a reader that closes the pipe early ends it quietly', () => {
+    const r = spawnSync('sh', ['-c', `"${process.execPath}" "${CLI}" show big.pkl | head -n 2`], {
+      cwd: DIR,
+      encoding: 'utf8',
+    });
+    assert.equal(r.stdout.split('\n').length, 3);
+    assert.equal(r.stderr, '');
+  });
+});
+
+describe('brine dis', () => {
+  test('prints what python3 -m pickletools prints, with its flags', () => {
+    const files = [
+      'data-0-0.pkl',
+      'data-1-2.pkl',
+      'data-2-5.pkl',
+      'data-3-7.pkl',
+      'data-4-6.pkl',
+      'data-5-0.pkl',
+      'evil.pkl',
+    ];
+    for (const flags of [
+      [],
+      ['-a'],
+      ['-l', '2'],
+      ['--annotate', '--indentlevel', '0', '--preamble=-- {name!r:>20} --'],
+    ]) {
+      const r = brine(['dis', ...flags, ...files]);
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.stdout, python(['-m', 'pickletools', ...flags, ...files]), flags.join(' '));
+    }
+    assert.equal(brine(['dis', 'data-3-3.pkl']).stdout, python(['-m', 'pickletools', 'data-3-3.pkl']));
+  });
+
+  test('--memo shares the memo between files, and fails where pickletools fails', () => {
+    const args = ['-m', 'data-2-0.pkl', 'data-3-2.pkl'];
+    const r = brine(['dis', ...args]);
+    const py = spawnSync(PYTHON, ['-m', 'pickletools', ...args], { cwd: DIR, encoding: 'utf8' });
+    assert.notEqual(py.status, 0);
+    assert.match(py.stderr, /memo key 0 already defined/);
+    assert.equal(r.status, 65);
+    assert.equal(r.stdout, py.stdout);
+    assertOneLineError(r, /memo key 0 already defined/);
+  });
+
+  test('-o writes the disassembly to a file', () => {
+    const o = brine(['dis', '-o', 'out.txt', 'data-4-1.pkl']);
+    assert.equal(o.status, 0);
+    assert.equal(o.stdout, '');
+    assert.equal(readFileSync(f('out.txt'), 'utf8'), python(['-m', 'pickletools', 'data-4-1.pkl']));
+  });
+
+  test('--all disassembles every pickle of the file', () => {
+    const r = brine(['dis', '--all', 'two.pkl']);
+    assert.equal((r.stdout.match(/highest protocol among opcodes/g) ?? []).length, 2);
+  });
+
+  test('bad input: the text so far, then one error line and exit 65', () => {
+    const r = brine(['dis', 'truncated.pkl']);
+    assert.equal(r.status, 65);
+    assert.match(r.stdout, /PROTO/);
+    assertOneLineError(r, /truncated\.pkl: /);
+  });
+});
+
+describe('brine scan', () => {
+  test('exit codes: 0 safe, 1 review, 2 dangerous, 3 malformed', () => {
+    assert.equal(brine(['scan', 'data-4-0.pkl']).status, 0);
+    assert.equal(brine(['scan', 'review.pkl']).status, 1);
+    const evil = brine(['scan', 'evil.pkl']);
+    assert.equal(evil.status, 2);
+    assert.match(evil.stdout, /evil\.pkl: dangerous\n {2}dangerous: .*system/);
+    assert.equal(brine(['scan', 'truncated.pkl']).status, 3);
+    assert.equal(brine(['scan', 'truncated.pkl', 'review.pkl']).status, 3);
+    assert.equal(brine(['scan', 'truncated.pkl', 'evil.pkl', 'data-1-1.pkl']).status, 2);
+  });
+
+  test('a folder: pickle names, and other files that start like a pickle', () => {
+    const r = brine(['scan', 'tree']);
+    assert.equal(r.status, 2);
+    const lines = r.stdout.split('\n');
+    assert.ok(lines.includes('tree/a/model.pkl: safe'));
+    assert.ok(lines.includes('tree/b/disguised.txt: dangerous'));
+    assert.ok(lines.includes('tree/c/proto0.log: safe'));
+    assert.ok(!r.stdout.includes('notes.txt') && !r.stdout.includes('readme.md'));
+    assert.match(r.stdout, /3 files: 2 safe, 1 dangerous/);
+    assert.equal(r.stderr, '', 'no progress line when stderr is not a terminal');
+  });
+
+  test('--json for machines', () => {
+    const r = brine(['scan', '--json', 'evil.pkl', 'data-0-1.pkl', 'missing.pkl']);
+    const results = JSON.parse(r.stdout) as { path: string; verdict?: string; error?: string }[];
+    assert.deepEqual(
+      results.map((x) => [x.path, x.verdict ?? x.error]),
+      [
+        ['missing.pkl', 'missing.pkl: no such file or directory'],
+        ['evil.pkl', 'dangerous'],
+        ['data-0-1.pkl', 'safe'],
+      ],
+    );
+    assert.equal(r.status, 2, 'dangerous wins over an unreadable path');
+    assert.equal(brine(['scan', 'data-0-1.pkl', 'missing.pkl']).status, 66);
+  });
+});
+
+describe('brine convert', () => {
+  test('pickle -> JSON -> pickle loads equal in python3', () => {
+    for (const name of ['data-0-0.pkl', 'data-2-5.pkl', 'data-4-6.pkl']) {
+      const json = brine(['convert', name, '--to', 'json']);
+      assert.equal(json.status, 0, json.stderr);
+      const back = brine(['convert', '-', '--to', 'pickle'], json.stdout);
+      assert.equal(back.status, 0, back.stderr);
+      const same = python(
+        [
+          '-c',
+          'import pickle,sys; print(pickle.loads(sys.stdin.buffer.read()) == pickle.load(open(sys.argv[1], "rb")))',
+          name,
+        ],
+        back.raw,
+      );
+      assert.equal(same.trim(), 'True', name);
+    }
+  });
+
+  test('a pickle rewritten at protocol 0, into a file', () => {
+    const r = brine(['convert', 'data-5-0.pkl', '--to', 'pickle', '--protocol', '0', '-o', 'p0.pkl']);
+    assert.equal(r.status, 0, r.stderr);
+    const data = readFileSync(f('p0.pkl'));
+    assert.notEqual(data[0], 0x80);
+    assert.equal(
+      python([
+        '-c',
+        'import pickle; print(pickle.load(open("p0.pkl","rb")) == pickle.load(open("data-5-0.pkl","rb")))',
+      ]).trim(),
+      'True',
+    );
+  });
+
+  test('hand-written JSON', () => {
+    writeFileSync(f('hand.json'), '{"a": [1, 2.5, {"$tuple": [1]}], "$$ref": null}');
+    const r = brine(['convert', 'hand.json', '--to', 'pickle', '-o', 'hand.pkl']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(python(['-m', 'pickle', 'hand.pkl']), "{'$ref': None, 'a': [1, 2.5, (1,)]}\n");
+    const bad = brine(['convert', '-', '--to', 'pickle', '--from', 'json'], '{"a": ');
+    assert.equal(bad.status, 65);
+    assertOneLineError(bad, /Not valid JSON/);
+  });
+
+  test('usage errors exit 64', () => {
+    assert.equal(brine(['convert', 'data-0-0.pkl']).status, 64);
+    assert.equal(brine(['convert', 'data-0-0.pkl', '--to', 'yaml']).status, 64);
+    assert.equal(brine(['convert', 'data-0-0.pkl', '--to', 'pickle', '--protocol', '9']).status, 64);
+  });
+});
+
+describe('files, usage, help', () => {
+  test('a missing file: 66; a directory: 68; an unreadable file: 77', (t) => {
+    const missing = brine(['show', 'nope.pkl']);
+    assert.equal(missing.status, 66);
+    assertOneLineError(missing, /^brine: nope\.pkl: no such file or directory\n$/);
+    const dir = brine(['dis', 'tree']);
+    assert.equal(dir.status, 68);
+    assertOneLineError(dir, /tree: is a directory/);
+    if (process.getuid?.() === 0) {
+      t.diagnostic('running as root: permissions are not enforced, the unreadable-file case is skipped');
+      return;
+    }
+    writeFileSync(f('locked.pkl'), readFileSync(f('data-0-0.pkl')));
+    chmodSync(f('locked.pkl'), 0o000);
+    const locked = brine(['show', 'locked.pkl']);
+    assert.equal(locked.status, 77);
+    assertOneLineError(locked, /locked\.pkl: permission denied/);
+  });
+
+  test('bad usage: 64 with a pointer to --help', () => {
+    for (const args of [
+      [],
+      ['frobnicate'],
+      ['show'],
+      ['show', '--bogus', 'x'],
+      ['dis', '-l', 'many', 'x'],
+      ['scan'],
+    ]) {
+      const r = brine(args);
+      assert.equal(r.status, 64, args.join(' '));
+      assert.match(r.stderr, /Usage|--help/);
+    }
+  });
+
+  test('--help for the command and each subcommand, --version', () => {
+    const main = brine(['--help']);
+    assert.equal(main.status, 0);
+    assert.match(main.stdout, /^Usage: brine <command>/);
+    assert.match(main.stdout, /66 {2}file not found/);
+    for (const cmd of ['show', 'dis', 'scan', 'convert']) {
+      const r = brine([cmd, '--help']);
+      assert.equal(r.status, 0);
+      assert.match(r.stdout, new RegExp(`^Usage: brine ${cmd}`));
+    }
+    const version = brine(['--version']);
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    assert.equal(version.stdout, `brine ${pkg.version}\n`);
+  });
+});
