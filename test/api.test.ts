@@ -164,7 +164,7 @@ describe('instances and globals', () => {
         typeof e.offset === 'number' &&
         e.message.includes("'myapp.geometry.Point'") &&
         e.message.includes("allowGlobals: ['myapp.geometry.Point']") &&
-        e.message.includes("registry.register('myapp.geometry', 'Point'"),
+        e.message.includes("registry.registerClass(Point, { module: 'myapp.geometry', name: 'Point' })"),
     );
   });
 

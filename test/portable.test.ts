@@ -27,7 +27,8 @@ test('the core imports no Node module and names no Node global', () => {
   });
   assert.ok(core.length > 5);
   for (const file of core) {
-    const text = readFileSync(file, 'utf8');
+    // Code only: a documentation example may show how Node code calls the function.
+    const text = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '');
     assert.doesNotMatch(
       text,
       /from ['"]node:|require\(|from ['"](fs|path|os|crypto|stream|buffer)['"]/,
