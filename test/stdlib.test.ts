@@ -27,6 +27,7 @@ import {
   PyFraction,
   PyGlobal,
   PyIPAddress,
+  PyObject,
   PyOrderedDict,
   PyPath,
   PyPattern,
@@ -316,5 +317,76 @@ describe('values built in JS', () => {
       ),
     );
     assert.throws(() => loads(bad), { name: 'UnpicklingError', message: /REDUCE.*day/ });
+  });
+});
+
+describe('hostile arguments to the standard-library reconstructors', () => {
+  const call = (module: string, name: string, ...args: unknown[]) =>
+    dumps(new PyObject('reduce', new PyGlobal(module, name), tuple(...args)));
+
+  // 3^60 paths: expanding the graph would never end; the test's timeout catches a hang.
+  test('an exception whose argument is a billion-laughs graph loads at once, with a short message', {
+    timeout: 60_000,
+  }, () => {
+    let level: unknown = ['lol'];
+    for (let i = 0; i < 60; i++) level = [level, level, level];
+    const e = loads(call('builtins', 'ValueError', level)) as PyException;
+    assert.ok(e instanceof PyException);
+    assert.ok(e.message.length < 400, e.message);
+  });
+
+  test('numbers that would take unbounded work are refused', () => {
+    assert.throws(() => loads(call('fractions', 'Fraction', '1e999999999')), {
+      name: 'UnpicklingError',
+      message: /limit/,
+    });
+    assert.throws(() => loads(call('fractions', 'Fraction', '9'.repeat(5000))), { name: 'UnpicklingError' });
+    assert.throws(() => loads(call('decimal', 'Decimal', 'not a number')), { name: 'UnpicklingError' });
+    assert.throws(() => loads(call('datetime', 'timedelta', 1e9)), {
+      name: 'UnpicklingError',
+      message: /days/,
+    });
+  });
+
+  test('values that do not fit are refused as Python refuses them', () => {
+    assert.throws(() => loads(call('array', 'array', 'b', [1, 300])), {
+      name: 'UnpicklingError',
+      message: /fit/,
+    });
+    assert.throws(() => loads(call('array', 'array', 'i', ['x'])), { name: 'UnpicklingError' });
+    assert.throws(
+      () =>
+        loads(
+          call('array', '_array_reconstructor', new PyGlobal('array', 'array'), 'i', 99, new Uint8Array(4)),
+        ),
+      {
+        name: 'UnpicklingError',
+      },
+    );
+    assert.throws(() => loads(call('uuid', 'UUID', 'zz')), { name: 'UnpicklingError' });
+  });
+
+  test('shapes Python never writes stay inert instead of guessing', () => {
+    for (const data of [
+      call('datetime', 'date', 'x'),
+      call('collections', 'deque', 5),
+      call('re', '_compile', 1, 2),
+      call('ipaddress', 'IPv4Address', [1]),
+      call('decimal', 'Decimal', [1]),
+    ])
+      assert.ok(loads(data) instanceof PyObject);
+  });
+
+  test('attribute names from a pickle become own properties, never prototypes', () => {
+    const ns = loads(
+      dumps(
+        Object.assign(new PyObject('reduce', new PyGlobal('types', 'SimpleNamespace'), tuple()), {
+          state: new Map([['__proto__', { polluted: true }]]),
+        }),
+      ),
+    ) as PySimpleNamespace;
+    assert.ok(ns instanceof PySimpleNamespace);
+    assert.equal(Object.getPrototypeOf(ns), PySimpleNamespace.prototype);
+    assert.equal(({} as { polluted?: boolean }).polluted, undefined);
   });
 });

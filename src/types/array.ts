@@ -110,18 +110,26 @@ export class PyArray {
     } else list = [...(items as Iterable<unknown>)];
     const data = info.make(list.length);
     const big = data instanceof BigInt64Array || data instanceof BigUint64Array;
+    const floats = typecode === 'f' || typecode === 'd';
     for (let i = 0; i < list.length; i++) {
       let v = list[i];
       if (typeof v === 'string' && (typecode === 'u' || typecode === 'w') && [...v].length === 1)
         v = v.codePointAt(0);
+      if (typeof v !== 'number' && typeof v !== 'bigint')
+        throw new PicklingError(`array item must be a number, got ${v === null ? 'None' : typeof v}`);
       if (big) {
-        if (typeof v !== 'bigint' && !(typeof v === 'number' && Number.isInteger(v)))
-          throw new PicklingError(`array item must be an integer, got ${String(v)}`);
-        (data as BigInt64Array)[i] = BigInt(v as number) as never;
+        if (typeof v === 'number' && !Number.isInteger(v))
+          throw new PicklingError(`array item must be an integer, got ${v}`);
+        const n = BigInt(v);
+        (data as BigInt64Array)[i] = n as never;
+        if ((data as BigInt64Array)[i] !== n)
+          throw new PicklingError(`array item ${n} does not fit typecode '${typecode}'`);
       } else {
-        if (typeof v !== 'number' && typeof v !== 'bigint')
-          throw new PicklingError(`array item must be a number, got ${String(v)}`);
-        (data as Float64Array)[i] = Number(v);
+        const n = Number(v);
+        (data as Float64Array)[i] = n;
+        // Integer codes hold what fits, as Python's OverflowError says; f rounds to float32.
+        if (!floats && (data as Float64Array)[i] !== n)
+          throw new PicklingError(`array item ${n} does not fit typecode '${typecode}'`);
       }
     }
     this.data = data;

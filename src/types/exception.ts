@@ -5,7 +5,7 @@
  */
 import { PY_REDUCE, PY_REPR, type Reduction } from './protocol.js';
 import { PyGlobal } from './py-global.js';
-import { basicRepr } from './py-repr.js';
+import { basicRepr, shortRepr } from './py-repr.js';
 
 /**
  * A Python exception instance (`ValueError('bad', 2)`): a JS `Error` whose
@@ -51,11 +51,15 @@ export class PyException extends Error {
   }
 }
 
-/** Python's `str(exc)`: '' for no args, `str(arg)` for one, the tuple's repr for more. */
+/**
+ * Python's `str(exc)`: '' for no args, `str(arg)` for one, the tuple's repr
+ * for more; cut short for large or deeply nested arguments, since it is made
+ * as the exception loads.
+ */
 function exceptionMessage(args: readonly unknown[]): string {
   if (args.length === 0) return '';
-  if (args.length === 1) return typeof args[0] === 'string' ? args[0] : basicRepr(args[0]);
-  return basicRepr(Object.freeze([...args]));
+  if (args.length === 1 && typeof args[0] === 'string') return args[0];
+  return shortRepr(args.length === 1 ? args[0] : Object.freeze([...args]));
 }
 
 /** The built-in exception classes brine loads as {@link PyException}. @internal */

@@ -136,6 +136,8 @@ function toBigInt(value: number | bigint, name: string): bigint {
   return BigInt(value);
 }
 
+const MAX_DIGITS = 4300;
+
 const FRACTION_RE = /^([+-]?)(\d+(?:_\d+)*)?(?:\/(\d+(?:_\d+)*)|(?:\.(\d+(?:_\d+)*)?)?(?:e([+-]?\d+))?)$/i;
 
 /**
@@ -157,7 +159,10 @@ export class PyFraction {
     if (typeof numerator === 'string') {
       const m = FRACTION_RE.exec(numerator.trim());
       if (m === null || (m[2] === undefined && m[4] === undefined))
-        throw new PicklingError(`Invalid literal for Fraction: ${reprString(numerator)}`);
+        throw new PicklingError(`Invalid literal for Fraction: ${reprString(numerator.slice(0, 100))}`);
+      // Python's int() refuses more than 4300 digits; an exponent is a power of ten to compute.
+      if (numerator.length > MAX_DIGITS || Math.abs(Number(m[5] ?? '0')) > MAX_DIGITS)
+        throw new PicklingError(`Fraction text exceeds the limit of ${MAX_DIGITS} digits`);
       n = BigInt((m[2] ?? '0').replaceAll('_', ''));
       d = 1n;
       if (m[3] !== undefined) d = BigInt(m[3].replaceAll('_', ''));

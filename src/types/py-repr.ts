@@ -69,3 +69,31 @@ export function basicRepr(value: unknown): string {
   if (typeof method === 'function') return method.call(value, basicRepr);
   return String(value);
 }
+
+/**
+ * A repr cut short: at most `budget` characters and `depth` levels, so that a
+ * hostile value (deeply nested, or a graph of shared references that expands
+ * exponentially) costs next to nothing. Used where a repr is made eagerly.
+ */
+export function shortRepr(value: unknown, budget = 200, depth = 4): string {
+  if (typeof value === 'string')
+    return value.length > budget ? `${reprString(value.slice(0, budget))}...` : reprString(value);
+  if (Array.isArray(value)) {
+    if (depth <= 0) return Object.isFrozen(value) ? '(...)' : '[...]';
+    let out = '';
+    for (let i = 0; i < value.length; i++) {
+      if (out.length > budget) {
+        out += ', ...';
+        break;
+      }
+      out += (i > 0 ? ', ' : '') + shortRepr(value[i], budget - out.length, depth - 1);
+    }
+    if (Object.isFrozen(value)) return value.length === 1 ? `(${out},)` : `(${out})`;
+    return `[${out}]`;
+  }
+  if (value === null || typeof value !== 'object' || value instanceof Uint8Array) {
+    const text = basicRepr(value);
+    return text.length > budget ? `${text.slice(0, budget)}...` : text;
+  }
+  return `<${(value as object).constructor?.name ?? 'object'}>`;
+}
