@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { describe, test } from 'node:test';
+import fc from 'fast-check';
 import {
   defineEnum,
   dumps,
@@ -41,7 +42,9 @@ import {
   PyZoneInfo,
   Registry,
   tuple,
+  UnpicklingError,
 } from '../src/index.js';
+import { failWithSeed } from './support/fast-check.js';
 import { fromHex, PYTHON, ROOT, toHex } from './support/python.js';
 
 const SCRIPT = 'test/support/stdlib_cases.py';
@@ -388,5 +391,39 @@ describe('hostile arguments to the standard-library reconstructors', () => {
     assert.ok(ns instanceof PySimpleNamespace);
     assert.equal(Object.getPrototypeOf(ns), PySimpleNamespace.prototype);
     assert.equal(({} as { polluted?: boolean }).polluted, undefined);
+  });
+});
+
+describe('mutated standard-library pickles', () => {
+  test('only ever load or raise an UnpicklingError, with the registry of enums and named tuples too', () => {
+    const seeds = Object.values(made.pickles).flatMap((per) => Object.values(per).map(fromHex));
+    const seed = Number(process.env.BRINE_SEED ?? 20261126);
+    try {
+      fc.assert(
+        fc.property(
+          fc.integer({ min: 0, max: seeds.length - 1 }),
+          fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }),
+          fc.boolean(),
+          (which, edits, truncate) => {
+            const data = Uint8Array.from(seeds[which]!);
+            for (const [at, byte] of edits) data[at % data.length] = byte;
+            const input = truncate ? data.subarray(0, edits[0]![0] % data.length) : data;
+            for (const options of [{}, { registry }]) {
+              try {
+                const value = loads(input, options);
+                // Whatever loaded must be printable as Python would, without throwing.
+                const method = (value as { [PY_REPR]?: () => string } | null)?.[PY_REPR];
+                if (typeof method === 'function') method.call(value);
+              } catch (error) {
+                if (!(error instanceof UnpicklingError)) throw error;
+              }
+            }
+          },
+        ),
+        { seed, numRuns: Number(process.env.BRINE_RUNS ?? 3000) },
+      );
+    } catch (error) {
+      failWithSeed(error, seed);
+    }
   });
 });

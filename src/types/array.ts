@@ -132,6 +132,7 @@ export class PyArray {
           throw new PicklingError(`array item ${n} does not fit typecode '${typecode}'`);
       }
     }
+    if (typecode === 'u' || typecode === 'w') checkCodePoints(data as Uint32Array);
     this.data = data;
   }
 
@@ -175,6 +176,7 @@ export class PyArray {
       if (big) (data as BigInt64Array)[i] = BigInt(v);
       else (data as Float64Array)[i] = Number(v);
     }
+    if (typecode === 'u' || typecode === 'w') checkCodePoints(data as Uint32Array);
     return PyArray.wrap(typecode, data);
   }
 
@@ -237,4 +239,11 @@ function littleEndian(bytes: Uint8Array, size: number): Uint8Array {
   for (let i = 0; i < bytes.length; i += size)
     for (let j = 0; j < size; j++) out[i + j] = bytes[i + size - 1 - j]!;
   return out;
+}
+
+/** A `'u'` array holds characters: every item a Unicode code point, as Python checks. */
+function checkCodePoints(data: Uint32Array): void {
+  for (const cp of data)
+    if (cp > 0x10ffff)
+      throw new PicklingError(`character U+${cp.toString(16)} is not in range [U+0000; U+10ffff]`);
 }
