@@ -7,8 +7,7 @@
  *
  * @module
  */
-import { PicklingError } from '../errors.js';
-import type { ReconstructContext, Reconstructor } from '../registry.js';
+import type { Reconstructor } from '../registry.js';
 import {
   daysInMonth,
   PyDate,
@@ -19,8 +18,7 @@ import {
   PyZoneInfo,
 } from '../types/datetime.js';
 import type { Tuple } from '../types/tuple.js';
-
-type Entry = readonly [module: string, name: string, reconstructor: Reconstructor];
+import { build, type Entry } from './shared.js';
 
 /** The packed state as bytes: bytes as they are, a str of code points < 256 as Python's latin-1 encoding. */
 function stateBytes(value: unknown, length: number): Uint8Array | undefined {
@@ -37,16 +35,6 @@ function stateBytes(value: unknown, length: number): Uint8Array | undefined {
 
 function isSmallInt(value: unknown): value is number {
   return typeof value === 'number' && Number.isInteger(value);
-}
-
-/** Runs a value-class constructor, turning its validation error into an UnpicklingError at the opcode. */
-function build<T>(context: ReconstructContext, make: () => T): T {
-  try {
-    return make();
-  } catch (error) {
-    if (error instanceof PicklingError) context.fail(error.reason);
-    throw error;
-  }
 }
 
 const dateReconstructor: Reconstructor = {

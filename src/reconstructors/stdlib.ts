@@ -6,16 +6,16 @@
  *
  * @module
  */
-import { PicklingError } from '../errors.js';
 import type { ReconstructContext, Reconstructor } from '../registry.js';
 import { isArrayTypecode, PyArray } from '../types/array.js';
 import { PyCounter, PyDefaultDict, PyDeque, PyOrderedDict } from '../types/collections.js';
 import { BUILTIN_EXCEPTIONS, PyException } from '../types/exception.js';
 import { PyDecimal, PyFraction } from '../types/numbers.js';
 import {
+  IP_ADDRESS_TYPES,
   type IPAddressType,
-  isIPAddressType,
   isPathType,
+  PATH_CLASSES,
   PyIPAddress,
   PyPath,
   PyPattern,
@@ -23,18 +23,7 @@ import {
   PyUUID,
 } from '../types/stdlib.js';
 import { isTuple, type Tuple } from '../types/tuple.js';
-
-type Entry = readonly [module: string, name: string, reconstructor: Reconstructor];
-
-/** Runs a value-class constructor, turning its validation error into an UnpicklingError at the opcode. */
-function build<T>(context: ReconstructContext, make: () => T): T {
-  try {
-    return make();
-  } catch (error) {
-    if (error instanceof PicklingError) context.fail(error.reason);
-    throw error;
-  }
-}
+import { build, type Entry } from './shared.js';
 
 function isInt(value: unknown): value is number | bigint {
   return (typeof value === 'number' && Number.isInteger(value)) || typeof value === 'bigint';
@@ -148,7 +137,7 @@ const counterReconstructor: Reconstructor = {
   call(args, context) {
     if (args.length === 0) return new PyCounter();
     const entries = args.length === 1 ? dictEntries(args[0]) : undefined;
-    if (entries !== undefined && entries.every(([, v]) => isInt(v) || typeof v === 'number'))
+    if (entries?.every(([, v]) => isInt(v) || typeof v === 'number'))
       return new PyCounter(entries as [unknown, number][]);
     return context.inert('reduce', context.global, args);
   },
@@ -303,16 +292,6 @@ const exceptionReconstructor: Reconstructor = {
   },
 };
 
-const PATH_TYPES = ['PurePath', 'PurePosixPath', 'PureWindowsPath', 'Path', 'PosixPath', 'WindowsPath'];
-const IP_TYPES: IPAddressType[] = [
-  'IPv4Address',
-  'IPv6Address',
-  'IPv4Network',
-  'IPv6Network',
-  'IPv4Interface',
-  'IPv6Interface',
-];
-
 /** The standard-library reconstructors, as `[module, name, reconstructor]`. */
 export const stdlibReconstructors: readonly Entry[] = [
   ['decimal', 'Decimal', decimalReconstructor],
@@ -324,8 +303,8 @@ export const stdlibReconstructors: readonly Entry[] = [
   ['collections', 'deque', dequeReconstructor],
   ['array', 'array', arrayReconstructor],
   ['array', '_array_reconstructor', arrayReconstructorFunction],
-  ...IP_TYPES.filter(isIPAddressType).map((t): Entry => ['ipaddress', t, ipReconstructor(t)]),
-  ...PATH_TYPES.flatMap((t): Entry[] => [
+  ...IP_ADDRESS_TYPES.map((t): Entry => ['ipaddress', t, ipReconstructor(t)]),
+  ...PATH_CLASSES.flatMap((t): Entry[] => [
     ['pathlib', t, pathReconstructor(t)],
     ['pathlib._local', t, pathReconstructor(t)],
   ]),

@@ -87,6 +87,31 @@ function reprOf(value: unknown, repr: ((v: unknown) => string) | undefined): str
   return (repr ?? basicRepr)(value);
 }
 
+interface TimeFields {
+  readonly hour: number;
+  readonly minute: number;
+  readonly second: number;
+  readonly microsecond: number;
+  readonly tzinfo: unknown;
+  readonly fold: number;
+}
+
+/** The repr of a time or datetime: trailing zero seconds and microseconds left out, then fold and tzinfo. */
+function reprTimeFields(
+  cls: string,
+  date: number[],
+  t: TimeFields,
+  repr: ((v: unknown) => string) | undefined,
+): string {
+  const fields = [...date, t.hour, t.minute];
+  if (t.second !== 0 || t.microsecond !== 0) fields.push(t.second);
+  if (t.microsecond !== 0) fields.push(t.microsecond);
+  let out = `${cls}(${fields.join(', ')}`;
+  if (t.fold !== 0) out += `, fold=${t.fold}`;
+  if (t.tzinfo !== null) out += `, tzinfo=${reprOf(t.tzinfo, repr)}`;
+  return `${out})`;
+}
+
 /**
  * Python's `datetime.timedelta`: a duration in days, seconds (0..86399) and
  * microseconds (0..999999), normalised as Python normalises it.
@@ -384,13 +409,7 @@ export class PyTime {
   }
 
   [PY_REPR](repr?: (v: unknown) => string): string {
-    const fields = [this.hour, this.minute];
-    if (this.second !== 0 || this.microsecond !== 0) fields.push(this.second);
-    if (this.microsecond !== 0) fields.push(this.microsecond);
-    let out = `datetime.time(${fields.join(', ')}`;
-    if (this.fold !== 0) out += `, fold=${this.fold}`;
-    if (this.tzinfo !== null) out += `, tzinfo=${reprOf(this.tzinfo, repr)}`;
-    return `${out})`;
+    return reprTimeFields('datetime.time', [], this, repr);
   }
 
   [PY_REDUCE](protocol: number): Reduction {
@@ -553,13 +572,7 @@ export class PyDateTime {
   }
 
   [PY_REPR](repr?: (v: unknown) => string): string {
-    const fields = [this.year, this.month, this.day, this.hour, this.minute];
-    if (this.second !== 0 || this.microsecond !== 0) fields.push(this.second);
-    if (this.microsecond !== 0) fields.push(this.microsecond);
-    let out = `datetime.datetime(${fields.join(', ')}`;
-    if (this.fold !== 0) out += `, fold=${this.fold}`;
-    if (this.tzinfo !== null) out += `, tzinfo=${reprOf(this.tzinfo, repr)}`;
-    return `${out})`;
+    return reprTimeFields('datetime.datetime', [this.year, this.month, this.day], this, repr);
   }
 
   [PY_REDUCE](protocol: number): Reduction {

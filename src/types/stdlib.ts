@@ -99,14 +99,17 @@ export type IPAddressType =
   | 'IPv4Interface'
   | 'IPv6Interface';
 
-const IP_TYPES = new Set<string>([
+/** The `ipaddress` classes brine loads. @internal */
+export const IP_ADDRESS_TYPES: readonly IPAddressType[] = [
   'IPv4Address',
   'IPv6Address',
   'IPv4Network',
   'IPv6Network',
   'IPv4Interface',
   'IPv6Interface',
-]);
+];
+
+const IP_TYPES = new Set<string>(IP_ADDRESS_TYPES);
 
 /** True for the name of an `ipaddress` class. @internal */
 export function isIPAddressType(name: string): name is IPAddressType {
@@ -180,14 +183,17 @@ export type PathType =
   | 'PosixPath'
   | 'WindowsPath';
 
-const PATH_TYPES = new Set<string>([
+/** The `pathlib` classes brine loads. @internal */
+export const PATH_CLASSES: readonly PathType[] = [
   'PurePath',
   'PurePosixPath',
   'PureWindowsPath',
   'Path',
   'PosixPath',
   'WindowsPath',
-]);
+];
+
+const PATH_TYPES = new Set<string>(PATH_CLASSES);
 
 /** True for the name of a `pathlib` class. @internal */
 export function isPathType(name: string): name is PathType {
