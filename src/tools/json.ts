@@ -141,8 +141,12 @@ function intNode(x: number | bigint): JSONValue {
   return x >= -0x1fffffffffffffn && x <= 0x1fffffffffffffn ? Number(x) : { $int: x.toString() };
 }
 
-function escapeKey(key: string): string {
-  return key.charCodeAt(0) === 0x24 ? `$${key}` : key;
+/** The keys with every key that starts with `$` given one more `$` (the same array when none does). */
+function escapeKeys(keys: string[]): string[] {
+  for (let i = 0; i < keys.length; i++) {
+    if (keys[i]!.charCodeAt(0) === 0x24) return keys.map((k) => (k.charCodeAt(0) === 0x24 ? `$${k}` : k));
+  }
+  return keys;
 }
 
 function isPlainObject(value: object): boolean {
@@ -171,6 +175,11 @@ function isArrayIndex(key: string): boolean {
 }
 
 function defineKey(target: Record<string, JSONValue>, key: string, value: JSONValue): void {
+  // Plain assignment reaches a prototype only through the '__proto__' setter.
+  if (key !== '__proto__') {
+    target[key] = value;
+    return;
+  }
   Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
 }
 
@@ -288,7 +297,7 @@ interface Frame {
  *
  * @example A tuple and a set
  * ```ts
- * import { toJSONValue } from 'brine/tools/json';
+ * import { toJSONValue } from 'brine';
  * toJSONValue({ pair: tuple(1, 2), tags: new Set(['a']) });
  * // { pair: { $tuple: [1, 2] }, tags: { $set: ['a'] } }
  * ```
@@ -316,8 +325,8 @@ export function toJSONValue(value: unknown, options: ToJSONOptions = {}): JSONVa
     if (bytes > maxBytes) throw maxBytesError(maxBytes);
   };
 
-  const push = (frame: Omit<Frame, 'i'>): void => {
-    if (frame.children.length > 0) stack.push({ ...frame, i: 0 });
+  const push = (frame: Frame): void => {
+    if (frame.children.length > 0) stack.push(frame);
   };
 
   /** The node of one value; containers are returned empty and filled by the frame pushed for them. */
@@ -378,7 +387,7 @@ export function toJSONValue(value: unknown, options: ToJSONOptions = {}): JSONVa
     }
     if (Array.isArray(obj)) {
       const out: JSONValue[] = [];
-      push({ children: obj, mode: Mode.Array, out });
+      push({ children: obj, i: 0, mode: Mode.Array, out });
       return Object.isFrozen(obj) ? { $tuple: out } : out;
     }
     if (obj instanceof Uint8Array) {
@@ -391,18 +400,18 @@ export function toJSONValue(value: unknown, options: ToJSONOptions = {}): JSONVa
       if (isStringKeyedMap(obj)) {
         const out: Record<string, JSONValue> = {};
         const keys = [...obj.keys()] as string[];
-        push({ children: [...obj.values()], mode: Mode.Object, out, keys: keys.map(escapeKey) });
+        push({ children: [...obj.values()], i: 0, mode: Mode.Object, out, keys: escapeKeys(keys) });
         return out;
       }
       const out: JSONValue[] = [];
       const children: unknown[] = [];
       for (const [k, v2] of obj) children.push(k, v2);
-      push({ children, mode: Mode.Pairs, out });
+      push({ children, i: 0, mode: Mode.Pairs, out });
       return { $dict: out };
     }
     if (obj instanceof Set) {
       const out: JSONValue[] = [];
-      push({ children: [...obj], mode: Mode.Array, out });
+      push({ children: [...obj], i: 0, mode: Mode.Array, out });
       return obj instanceof FrozenSet ? { $frozenset: out } : { $set: out };
     }
     if (obj instanceof PyGlobal) return { $global: [obj.module, obj.name] };
@@ -411,7 +420,7 @@ export function toJSONValue(value: unknown, options: ToJSONOptions = {}): JSONVa
     if (obj instanceof PyRange) return { $range: [intNode(obj.start), intNode(obj.stop), intNode(obj.step)] };
     if (obj instanceof PySlice) {
       const out: JSONValue[] = [];
-      push({ children: [obj.start, obj.stop, obj.step], mode: Mode.Array, out });
+      push({ children: [obj.start, obj.stop, obj.step], i: 0, mode: Mode.Array, out });
       return { $slice: out };
     }
     if (obj instanceof PickleBuffer) {
@@ -426,12 +435,7 @@ export function toJSONValue(value: unknown, options: ToJSONOptions = {}): JSONVa
     if (isPlainObject(obj)) {
       const out: Record<string, JSONValue> = {};
       const keys = Object.keys(obj);
-      push({
-        children: keys.map((k) => (obj as Record<string, unknown>)[k]),
-        mode: Mode.Object,
-        out,
-        keys: keys.map(escapeKey),
-      });
+      push({ children: Object.values(obj), i: 0, mode: Mode.Object, out, keys: escapeKeys(keys) });
       return out;
     }
     if (obj instanceof ArrayBuffer) return { $bytes: encodeBase64(new Uint8Array(obj)) };
@@ -579,7 +583,7 @@ function readableValue(obj: object): JSONValue | undefined {
  * @example Export a loaded pickle
  * ```ts
  * import { loads } from 'brine';
- * import { toJSON } from 'brine/tools/json';
+ * import { toJSON } from 'brine';
  * toJSON(loads(data), { indent: 2 });
  * ```
  */
@@ -699,7 +703,7 @@ interface ReadFrame {
  * @example
  * ```ts
  * import { dumps } from 'brine';
- * import { fromJSON } from 'brine/tools/json';
+ * import { fromJSON } from 'brine';
  * dumps(fromJSON('{"point": {"$tuple": [1, 2]}}')); // Python loads {'point': (1, 2)}
  * ```
  */

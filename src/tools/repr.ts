@@ -168,7 +168,18 @@ export function reprBytes(bytes: Uint8Array): string {
 
 /** Python's `repr()` of an int or float held in a JavaScript number. */
 function reprNumber(x: number): string {
-  return Number.isSafeInteger(x) && !Object.is(x, -0) ? String(x) : formatFloatRepr(x);
+  return Number.isSafeInteger(x) && !Object.is(x, -0) ? String(x) : reprFloat(x);
+}
+
+/** Python's `repr()` of a float. */
+function reprFloat(x: number): string {
+  // Where Python's repr and JavaScript both write fixed notation, their shortest digits agree.
+  const abs = Math.abs(x);
+  if (abs >= 1e-4 && abs < 1e16) {
+    const text = String(x);
+    return text.includes('.') ? text : `${text}.0`;
+  }
+  return formatFloatRepr(x);
 }
 
 /** A complex part: float repr without the `.0` Python leaves out inside complex. */
@@ -471,14 +482,32 @@ function recursionText(value: object, state: ReprState): string {
 
 function flatRepr(root: unknown, safe: boolean, state: ReprState): string {
   const out: string[] = [];
+  // The work stack, in two parallel arrays; entries are pushed in reverse output order.
   const kinds: number[] = [safe ? SAFE : PLAIN];
   const items: unknown[] = [root];
-  /** Pushes a sequence (in output order) onto the work stack. */
-  const pushAll = (seq: (readonly [number, unknown])[]): void => {
-    for (let i = seq.length - 1; i >= 0; i--) {
-      kinds.push(seq[i]![0]);
-      items.push(seq[i]![1]);
+  const text = (t: string): void => {
+    kinds.push(TEXT);
+    items.push(t);
+  };
+  /** Pushes `open item, item, ... close` (items of `kind`), then `exit` to run after them. */
+  const sequence = (values: readonly unknown[], kind: number, open: string, close: string): void => {
+    text(close);
+    for (let i = values.length - 1; i >= 0; i--) {
+      kinds.push(kind);
+      items.push(values[i]);
+      if (i > 0) text(', ');
     }
+    text(open);
+  };
+  const pairs = (entries: readonly (readonly [unknown, unknown])[], kind: number): void => {
+    text('}');
+    for (let i = entries.length - 1; i >= 0; i--) {
+      const [k, v] = entries[i]!;
+      kinds.push(kind, TEXT, kind);
+      items.push(v, ': ', k);
+      if (i > 0) text(', ');
+    }
+    text('{');
   };
   while (kinds.length > 0) {
     const kind = kinds.pop()!;
@@ -495,9 +524,9 @@ function flatRepr(root: unknown, safe: boolean, state: ReprState): string {
       state.plainContext.delete(item as object);
       continue;
     }
-    const text = scalarRepr(item);
-    if (text !== undefined) {
-      out.push(text);
+    const scalar = scalarRepr(item);
+    if (scalar !== undefined) {
+      out.push(scalar);
       continue;
     }
     const obj = item as object;
@@ -520,32 +549,77 @@ function flatRepr(root: unknown, safe: boolean, state: ReprState): string {
         continue;
       }
       state.safeContext.add(obj);
-      const seq: [number, unknown][] = [];
+      kinds.push(EXIT_SAFE);
+      items.push(obj);
       if (isList) {
         const list = obj as unknown[];
-        seq.push([TEXT, isTuple ? '(' : '[']);
-        for (let i = 0; i < list.length; i++) {
-          if (i > 0) seq.push([TEXT, ', ']);
-          seq.push([SAFE, list[i]]);
-        }
-        seq.push([TEXT, isTuple ? (list.length === 1 ? ',)' : ')') : ']']);
-      } else {
-        seq.push([TEXT, '{']);
-        let first = true;
-        for (const [k, v] of dictItems(obj, state.sortDicts)) {
-          if (!first) seq.push([TEXT, ', ']);
-          first = false;
-          seq.push([SAFE, k], [TEXT, ': '], [SAFE, v]);
-        }
-        seq.push([TEXT, '}']);
-      }
-      seq.push([EXIT_SAFE, obj]);
-      pushAll(seq);
+        sequence(list, SAFE, isTuple ? '(' : '[', isTuple ? (list.length === 1 ? ',)' : ')') : ']');
+      } else pairs(dictItems(obj, state.sortDicts), SAFE);
       continue;
     }
-    pushAll(plainSequence(obj, state, out));
+    // Python's built-in repr.
+    if (state.plainContext.has(obj)) {
+      out.push(plainRecursion(obj));
+      continue;
+    }
+    state.plainContext.add(obj);
+    kinds.push(EXIT_PLAIN);
+    items.push(obj);
+    if (isList) {
+      const list = obj as unknown[];
+      sequence(list, PLAIN, isTuple ? '(' : '[', isTuple ? (list.length === 1 ? ',)' : ')') : ']');
+    } else if (obj instanceof Set) {
+      const frozen = obj instanceof FrozenSet;
+      if (obj.size === 0) text(frozen ? 'frozenset()' : 'set()');
+      else sequence(cpythonSetOrder([...obj]), PLAIN, frozen ? 'frozenset({' : '{', frozen ? '})' : '}');
+    } else if (obj instanceof PySlice) {
+      sequence([obj.start, obj.stop, obj.step], PLAIN, 'slice(', ')');
+    } else if (obj instanceof PyObject) {
+      // Pushed in reverse: the closing '>' first, the kind and callable last.
+      text('>');
+      if (obj.setitems !== null) {
+        sequence(obj.setitems, PLAIN, '{', '}');
+        text(' setitems=');
+      }
+      if (obj.dictitems !== null) {
+        pairs(obj.dictitems, PLAIN);
+        text(' dictitems=');
+      }
+      if (obj.listitems !== null) {
+        sequence(obj.listitems, PLAIN, '[', ']');
+        text(' listitems=');
+      }
+      if (obj.state !== undefined) {
+        kinds.push(PLAIN);
+        items.push(obj.state);
+        text(' state=');
+      }
+      text(')');
+      if (obj.kwargs !== null && obj.kwargs !== undefined) {
+        kinds.push(PLAIN);
+        items.push(obj.kwargs);
+        text(obj.args.length > 0 ? ', **' : '**');
+      }
+      sequence(obj.args, PLAIN, '(', '');
+      if (obj.callable instanceof PyGlobal) text(obj.callable.qualifiedName);
+      else {
+        kinds.push(PLAIN);
+        items.push(obj.callable);
+      }
+      text(`<PyObject ${obj.kind} `);
+    } else pairs(dictItems(obj, false), PLAIN);
   }
   return out.join('');
+}
+
+/** What Python's built-in repr writes for a container it is already inside. */
+function plainRecursion(obj: object): string {
+  if (Array.isArray(obj)) return Object.isFrozen(obj) ? '(...)' : '[...]';
+  if (obj instanceof FrozenSet) return 'frozenset(...)';
+  if (obj instanceof Set) return 'set(...)';
+  if (obj instanceof PyObject) return '<PyObject ...>';
+  if (obj instanceof PySlice) return 'slice(...)';
+  return '{...}';
 }
 
 function dictSize(dict: object): number {
@@ -573,7 +647,10 @@ function scalarRepr(value: unknown): string | undefined {
       return `<${typeof value}>`;
   }
   if (value === null) return 'None';
-  if (value instanceof PyFloat) return formatFloatRepr(value.value);
+  if (value instanceof PyFloat)
+    return (
+      reprNumber(value.value) + (Number.isSafeInteger(value.value) && !Object.is(value.value, -0) ? '.0' : '')
+    );
   if (value instanceof PyByteArray) return `bytearray(${reprBytes(value)})`;
   if (value instanceof Uint8Array) return reprBytes(value);
   if (value instanceof PyGlobal) return `<global ${value.qualifiedName}>`;
@@ -591,82 +668,6 @@ function scalarRepr(value: unknown): string | undefined {
   if (value instanceof PySlice || isDict(value)) return undefined;
   const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
   return `<${typeof name === 'string' && name !== '' ? name : 'object'} object>`;
-}
-
-/** The work-stack sequence of a container in Python's built-in repr. */
-function plainSequence(obj: object, state: ReprState, out: string[]): [number, unknown][] {
-  const seq: [number, unknown][] = [];
-  const isList = Array.isArray(obj);
-  const isTuple = isList && Object.isFrozen(obj);
-  let recursion: string;
-  if (isList) recursion = isTuple ? '(...)' : '[...]';
-  else if (obj instanceof FrozenSet) recursion = 'frozenset(...)';
-  else if (obj instanceof Set) recursion = 'set(...)';
-  else if (obj instanceof PyObject) recursion = '<PyObject ...>';
-  else if (obj instanceof PySlice) recursion = 'slice(...)';
-  else recursion = '{...}';
-  if (state.plainContext.has(obj)) {
-    out.push(recursion);
-    return seq;
-  }
-  const list = (values: Iterable<unknown>, open: string, close: string): void => {
-    seq.push([TEXT, open]);
-    let first = true;
-    for (const v of values) {
-      if (!first) seq.push([TEXT, ', ']);
-      first = false;
-      seq.push([PLAIN, v]);
-    }
-    seq.push([TEXT, close]);
-  };
-  const dict = (pairs: Iterable<readonly [unknown, unknown]>): void => {
-    seq.push([TEXT, '{']);
-    let first = true;
-    for (const [k, v] of pairs) {
-      if (!first) seq.push([TEXT, ', ']);
-      first = false;
-      seq.push([PLAIN, k], [TEXT, ': '], [PLAIN, v]);
-    }
-    seq.push([TEXT, '}']);
-  };
-  if (isList) {
-    const items = obj as unknown[];
-    list(items, isTuple ? '(' : '[', isTuple ? (items.length === 1 ? ',)' : ')') : ']');
-  } else if (obj instanceof Set) {
-    const frozen = obj instanceof FrozenSet;
-    if (obj.size === 0) seq.push([TEXT, frozen ? 'frozenset()' : 'set()']);
-    else list(cpythonSetOrder([...obj]), frozen ? 'frozenset({' : '{', frozen ? '})' : '}');
-  } else if (obj instanceof PySlice) {
-    list([obj.start, obj.stop, obj.step], 'slice(', ')');
-  } else if (obj instanceof PyObject) {
-    seq.push([TEXT, `<PyObject ${obj.kind} `]);
-    if (obj.callable instanceof PyGlobal) seq.push([TEXT, obj.callable.qualifiedName]);
-    else seq.push([PLAIN, obj.callable]);
-    list(obj.args, '(', '');
-    if (obj.kwargs !== null && obj.kwargs !== undefined) {
-      seq.push([TEXT, obj.args.length > 0 ? ', **' : '**'], [PLAIN, obj.kwargs]);
-    }
-    seq.push([TEXT, ')']);
-    if (obj.state !== undefined) seq.push([TEXT, ' state='], [PLAIN, obj.state]);
-    if (obj.listitems !== null) {
-      seq.push([TEXT, ' listitems=']);
-      list(obj.listitems, '[', ']');
-    }
-    if (obj.dictitems !== null) {
-      seq.push([TEXT, ' dictitems=']);
-      dict(obj.dictitems);
-    }
-    if (obj.setitems !== null) {
-      seq.push([TEXT, ' setitems=']);
-      list(obj.setitems, '{', '}');
-    }
-    seq.push([TEXT, '>']);
-  } else {
-    dict(dictItems(obj, false));
-  }
-  state.plainContext.add(obj);
-  seq.push([EXIT_PLAIN, obj]);
-  return seq;
 }
 
 function newState(sortDicts: boolean): ReprState {
