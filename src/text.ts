@@ -327,7 +327,7 @@ export function escapeDecode(bytes: Uint8Array, start: number, end: number): Uin
       out[n++] = b;
       continue;
     }
-    if (i >= end) throw new TextDecodeError('trailing \\ in string');
+    if (i >= end) throw new TextDecodeError('Trailing \\ in string');
     const c = bytes[i++]!;
     switch (c) {
       case 0x0a: // backslash-newline: line continuation

@@ -14,6 +14,7 @@
 import { UnpicklingError } from '../errors.js';
 import { decodeLong } from '../ints.js';
 import { OPCODE_BY_CODE, type OpcodeInfo } from '../opcodes.js';
+import { escapeDecode as decodeEscapes, hexValue, TextDecodeError } from '../text.js';
 
 /** One opcode of a pickle, as {@link genops} yields it. */
 export interface PickleOp {
@@ -420,82 +421,15 @@ function asciiString(bytes: Uint8Array): string {
   return latin1(bytes);
 }
 
-/** `codecs.escape_decode`: the backslash escapes of a Python bytes literal. */
+/** `codecs.escape_decode`: the backslash escapes of a Python bytes literal (the loader's own decoder). */
 function escapeDecode(bytes: Uint8Array): Uint8Array {
   if (!bytes.includes(0x5c)) return bytes;
-  const out = new Uint8Array(bytes.length);
-  let n = 0;
-  let i = 0;
-  const end = bytes.length;
-  while (i < end) {
-    const b = bytes[i++]!;
-    if (b !== 0x5c) {
-      out[n++] = b;
-      continue;
-    }
-    if (i >= end) throw new ArgError('Trailing \\ in string');
-    const c = bytes[i++]!;
-    switch (c) {
-      case 0x0a: // backslash-newline: nothing
-        break;
-      case 0x5c:
-      case 0x27:
-      case 0x22:
-        out[n++] = c;
-        break;
-      case 0x62: // \b
-        out[n++] = 0x08;
-        break;
-      case 0x66: // \f
-        out[n++] = 0x0c;
-        break;
-      case 0x74: // \t
-        out[n++] = 0x09;
-        break;
-      case 0x6e: // \n
-        out[n++] = 0x0a;
-        break;
-      case 0x72: // \r
-        out[n++] = 0x0d;
-        break;
-      case 0x76: // \v
-        out[n++] = 0x0b;
-        break;
-      case 0x61: // \a
-        out[n++] = 0x07;
-        break;
-      case 0x78: {
-        // \xhh: exactly two hex digits
-        const hi = i < end ? hexDigit(bytes[i]!) : -1;
-        const lo = i + 1 < end ? hexDigit(bytes[i + 1]!) : -1;
-        if (hi < 0 || lo < 0) throw new ArgError(`invalid \\x escape at position ${i - 2}`);
-        out[n++] = hi * 16 + lo;
-        i += 2;
-        break;
-      }
-      default:
-        if (c >= 0x30 && c <= 0x37) {
-          // Up to three octal digits; the value is kept modulo 256.
-          let v = c - 0x30;
-          for (let k = 0; k < 2 && i < end && bytes[i]! >= 0x30 && bytes[i]! <= 0x37; k++) {
-            v = v * 8 + bytes[i++]! - 0x30;
-          }
-          out[n++] = v & 0xff;
-        } else {
-          // Unknown escape: the backslash stays, the character is read again as plain text.
-          out[n++] = 0x5c;
-          i--;
-        }
-    }
+  try {
+    return decodeEscapes(bytes, 0, bytes.length);
+  } catch (error) {
+    if (error instanceof TextDecodeError) throw new ArgError(error.message);
+    throw error;
   }
-  return out.subarray(0, n);
-}
-
-function hexDigit(b: number): number {
-  if (b >= 0x30 && b <= 0x39) return b - 0x30;
-  if (b >= 0x61 && b <= 0x66) return b - 0x57;
-  if (b >= 0x41 && b <= 0x46) return b - 0x37;
-  return -1;
 }
 
 function hex2(b: number): string {
@@ -545,7 +479,7 @@ export function rawUnicodeEscapeDecode(bytes: Uint8Array): number[] {
     }
     let cp = 0;
     for (; count > 0; count--, i++) {
-      const h = i < end ? hexDigit(bytes[i]!) : -1;
+      const h = i < end ? hexValue(bytes[i]) : -1;
       if (h < 0) throw decodeErrorMessage('rawunicodeescape', bytes, start, i, message);
       cp = cp * 16 + h;
     }
