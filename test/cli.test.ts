@@ -41,7 +41,7 @@ function python(args: string[], input?: Uint8Array): string {
 }
 
 const dataFiles = Array.from({ length: 6 }, (_, p) =>
-  Array.from({ length: 8 }, (_, i) => `data-${p}-${i}.pkl`),
+  Array.from({ length: 9 }, (_, i) => `data-${p}-${i}.pkl`),
 ).flat();
 
 /** One error line, no stack trace. */

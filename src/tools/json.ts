@@ -489,7 +489,8 @@ export function toJSONValue(value: unknown, options: ToJSONOptions = {}): JSONVa
       children.push(...rest.setitems);
       fields.push(['setitems', rest.setitems.length, 'list']);
     }
-    for (const [field, , how] of fields) if (how !== 'one') defineKey(out, field, []);
+    // Every field now, in this order (filled as the children are written), so that repr and value come last.
+    for (const [field, , how] of fields) defineKey(out, field, how === 'one' ? null : []);
     stack.push({ children, i: 0, mode: Mode.Fields, out, fields });
     return out;
   };

@@ -9,6 +9,9 @@ big.pkl         a large list, for a reader that closes the pipe early
 tree/...        a folder: pickles under pickle names, one disguised as .txt, and text files
 """
 
+import collections
+import datetime
+import decimal
 import os
 import pickle
 import sys
@@ -30,6 +33,7 @@ DATA = [
     {1: "one", 2.5: "two and a half", (1, 2): "tuple", None: "none"},
     [float("inf"), -0.0, 1e100, 2**70, -(2**64), bytearray(b"ba"), range(3), slice(None, 2)],
     frozenset({10, 20, 30}),
+    {"when": datetime.datetime(2024, 5, 6, 7, 8, 9), "price": decimal.Decimal("1.50"), "od": collections.OrderedDict(a=1)},
 ]
 
 
