@@ -4,7 +4,7 @@
 // process (bench/case.mjs, bench/case.py); this script plans the cases, collects
 // the timings and writes the tables to stdout and bench/results.md.
 //
-//   npm run bench -- [--only records,ints] [--quick] [--ops loads,dumps] [--budget ms]
+//   npm run bench -- [--only records,ints] [--quick] [--ops loads,dumps] [--budget ms] [--out file]
 //
 // See bench/README.md for the methodology.
 
@@ -26,6 +26,8 @@ const USAGE = `usage: npm run bench -- [options]
   --ops list      loads,dumps (default); dumps runs when dist/index.js exports dumps,
                   or when --ops names it explicitly
   --budget ms     time to spend on the timed runs of each case
+  --out file      where to write the tables (default bench/results.md); give one with
+                  --only so that a partial run does not replace the full tables
   --help          this text`;
 
 const { values } = parseArgs({
@@ -34,6 +36,7 @@ const { values } = parseArgs({
     quick: { type: 'boolean', default: false },
     ops: { type: 'string' },
     budget: { type: 'string' },
+    out: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -503,7 +506,6 @@ out[environmentLine] =
   `${os.loadavg()[0].toFixed(2)} at the end.`;
 const text = out.join('\n');
 process.stdout.write(`\n${text}`);
-writeFileSync(`${BENCH}results.md`, text);
-log(
-  `\n${caseCount} cases in ${((Date.now() - started) / 1000).toFixed(0)} s; tables written to bench/results.md`,
-);
+const outFile = values.out ?? `${BENCH}results.md`;
+writeFileSync(outFile, text);
+log(`\n${caseCount} cases in ${((Date.now() - started) / 1000).toFixed(0)} s; tables written to ${outFile}`);
