@@ -13,11 +13,13 @@
 import { PickleError } from '../errors.js';
 import { formatFloatRepr } from '../floats.js';
 import { PickleBuffer, PyComplex, PyFloat, PyRange, PySlice } from '../types/builtins.js';
+import { PyCounter, PyDefaultDict, PyDeque, PyOrderedDict } from '../types/collections.js';
 import { FrozenSet } from '../types/frozen-set.js';
 import { PY_REDUCE, PY_REPR, type Reduction } from '../types/protocol.js';
 import { PyByteArray } from '../types/py-bytearray.js';
 import { PyGlobal } from '../types/py-global.js';
 import { PyObject } from '../types/py-object.js';
+import { tuple } from '../types/tuple.js';
 
 // Code points where Python 3.11's str.isprintable() (Unicode 14.0) changes value, starting
 // from "not printable" at U+0000: base-36 deltas. JavaScript's own Unicode tables follow the
@@ -194,7 +196,7 @@ function reprComplex(z: PyComplex): string {
   return `(${complexPart(z.real)}${imag.startsWith('-') ? '' : '+'}${imag}j)`;
 }
 
-function hasOwnRepr(value: object): value is { [PY_REPR](): string } {
+function hasOwnRepr(value: object): value is { [PY_REPR](repr?: (v: unknown) => string): string } {
   return typeof (value as { [PY_REPR]?: unknown })[PY_REPR] === 'function';
 }
 
@@ -469,6 +471,8 @@ interface ReprState {
   /** Containers being written by the built-in repr (Python's Py_ReprEnter list). */
   readonly plainContext: Set<object>;
   readonly ids: Map<object, number>;
+  /** Value class reprs being written (each calls back into this module). */
+  valueClassDepth: number;
 }
 
 function recursionText(value: object, state: ReprState): string {
@@ -531,7 +535,7 @@ function flatRepr(root: unknown, safe: boolean, state: ReprState): string {
     }
     const obj = item as object;
     if (hasOwnRepr(obj)) {
-      out.push(String(obj[PY_REPR]()));
+      out.push(valueClassRepr(obj, state));
       continue;
     }
     const isList = Array.isArray(obj);
@@ -612,6 +616,25 @@ function flatRepr(root: unknown, safe: boolean, state: ReprState): string {
   return out.join('');
 }
 
+/** Deepest nesting of value classes inside value classes that repr follows (each level is a call). */
+const MAX_VALUE_CLASS_DEPTH = 200;
+
+/** A value class's own repr, given this module's repr for the values it holds. */
+function valueClassRepr(obj: { [PY_REPR](repr?: (v: unknown) => string): string }, state: ReprState): string {
+  if (state.plainContext.has(obj)) return '...';
+  if (state.valueClassDepth >= MAX_VALUE_CLASS_DEPTH) {
+    throw new PickleError(`repr: value classes nested deeper than ${MAX_VALUE_CLASS_DEPTH} levels`);
+  }
+  state.plainContext.add(obj);
+  state.valueClassDepth++;
+  try {
+    return String(obj[PY_REPR]((v) => flatRepr(v, false, state)));
+  } finally {
+    state.valueClassDepth--;
+    state.plainContext.delete(obj);
+  }
+}
+
 /** What Python's built-in repr writes for a container it is already inside. */
 function plainRecursion(obj: object): string {
   if (Array.isArray(obj)) return Object.isFrozen(obj) ? '(...)' : '[...]';
@@ -671,7 +694,7 @@ function scalarRepr(value: unknown): string | undefined {
 }
 
 function newState(sortDicts: boolean): ReprState {
-  return { sortDicts, safeContext: new Set(), plainContext: new Set(), ids: new Map() };
+  return { sortDicts, safeContext: new Set(), plainContext: new Set(), ids: new Map(), valueClassDepth: 0 };
 }
 
 /**
@@ -844,7 +867,9 @@ class PrettyPrinter {
     if (typeof value === 'string') {
       return value.length === 0 ? undefined : (i, a, l) => this.#pprintStr(value, i, a, l);
     }
-    if (typeof value !== 'object' || value === null || hasOwnRepr(value)) return undefined;
+    if (typeof value !== 'object' || value === null) return undefined;
+    const collection = this.#collectionPrinter(value);
+    if (collection !== undefined || hasOwnRepr(value)) return collection;
     if (value instanceof PyByteArray) return (i, a, l) => this.#pprintByteArray(value, i, a, l);
     if (value instanceof Uint8Array) return (i, a, l) => this.#pprintBytes(value, i, a, l);
     if (Array.isArray(value)) {
@@ -878,13 +903,77 @@ class PrettyPrinter {
         this.#write(end);
       };
     }
-    if (isDict(value) && !(value instanceof PyObject)) {
+    if (isDict(value) && !(value instanceof PyObject)) return (i, a, l) => this.#pprintDict(value, i, a, l);
+    return undefined;
+  }
+
+  #pprintDict(value: object, indent: number, allowance: number, level: number): void {
+    this.#write('{');
+    if (this.#indentPerLevel > 1) this.#write(' '.repeat(this.#indentPerLevel - 1));
+    const items = dictItems(value, this.#state.sortDicts);
+    if (items.length > 0) this.#formatDictItems(items, indent, allowance + 1, level);
+    this.#write('}');
+  }
+
+  /** pprint's printers for collections.OrderedDict, defaultdict, Counter and deque. */
+  #collectionPrinter(
+    value: object,
+  ): ((indent: number, allowance: number, level: number) => void) | undefined {
+    const empty = (value instanceof Map ? value.size : (value as unknown[]).length) === 0;
+    const flat = (): void => this.#write(this.#repr(value));
+    if (value instanceof PyOrderedDict) {
       return (i, a, l) => {
-        this.#write('{');
+        if (empty) return flat();
+        this.#write('OrderedDict(');
+        this.#format(
+          [...value].map(([k, v]) => tuple(k, v)),
+          i + 'OrderedDict'.length + 1,
+          a + 1,
+          l,
+        );
+        this.#write(')');
+      };
+    }
+    if (value instanceof PyDefaultDict) {
+      return (i, a, l) => {
+        if (empty) return flat();
+        const factory = value.defaultFactory;
+        const rdf =
+          factory instanceof PyGlobal
+            ? `<class '${factory.module === 'builtins' ? factory.name : factory.qualifiedName}'>`
+            : this.#repr(factory);
+        i += 'defaultdict'.length + 1;
+        this.#write(`defaultdict(${rdf},\n${' '.repeat(i)}`);
+        this.#pprintDict(value, i, a + 1, l);
+        this.#write(')');
+      };
+    }
+    if (value instanceof PyCounter) {
+      return (i, a, l) => {
+        if (empty) return flat();
+        this.#write('Counter({');
         if (this.#indentPerLevel > 1) this.#write(' '.repeat(this.#indentPerLevel - 1));
-        const items = dictItems(value, this.#state.sortDicts);
-        if (items.length > 0) this.#formatDictItems(items, i, a + 1, l);
-        this.#write('}');
+        const items = [...value].sort((x, y) => (x[1] < y[1] ? 1 : x[1] > y[1] ? -1 : 0)) as [
+          unknown,
+          unknown,
+        ][];
+        this.#formatDictItems(items, i + 'Counter'.length + 1, a + 2, l);
+        this.#write('})');
+      };
+    }
+    if (value instanceof PyDeque) {
+      return (i, a, l) => {
+        if (empty) return flat();
+        this.#write('deque([');
+        i += 'deque'.length + 1;
+        const items = [...value];
+        if (value.maxlen === null) {
+          this.#formatItems(items, i, a + 2, l);
+          this.#write('])');
+        } else {
+          this.#formatItems(items, i, 2, l);
+          this.#write(`],\n${' '.repeat(i)}maxlen=${this.#repr(value.maxlen)})`);
+        }
       };
     }
     return undefined;

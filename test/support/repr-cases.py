@@ -11,6 +11,9 @@ Prints one JSON object:
 Usage: PYTHONHASHSEED=0 python3 test/support/repr-cases.py
 """
 
+import collections
+import datetime
+import decimal
 import json
 import pickle
 import pprint
@@ -144,6 +147,17 @@ def fixed_values():
     yield "unicode wrap", ["日本語のテキスト " * 10, "emoji 😀 " * 15]
     yield "whitespace words", "word\tword\x0bword\x0cword\x1cword\x85word\u3000word " * 5
     yield "splitlines kinds", "a\rb\r\nc\x1dd\x1ee\u2028f\u2029g\x0bh\x0ci" * 4
+    yield "collections short", [collections.OrderedDict(a=1), collections.defaultdict(list, {1: [2]}), collections.Counter("abca"),
+                                collections.deque([1, 2]), collections.deque([1], maxlen=3), collections.OrderedDict(),
+                                collections.Counter(), collections.deque()]
+    yield "ordered dict long", collections.OrderedDict((f"key{i}", [i] * i) for i in range(12))
+    yield "defaultdict long", collections.defaultdict(list, {f"k{i}": list(range(i)) for i in range(10)})
+    yield "counter long", collections.Counter("the quick brown fox jumps over the lazy dog" * 3)
+    yield "deque long", collections.deque(range(40))
+    yield "deque maxlen long", collections.deque(range(40), maxlen=50)
+    yield "collections nested", {"od": collections.OrderedDict(x=collections.deque(["a" * 30, "b" * 30])), "n": 1}
+    yield "stdlib scalars", [datetime.datetime(2024, 5, 6, 7, 8, 9, 10), datetime.date(2020, 1, 1), decimal.Decimal("1.50"),
+                             datetime.timedelta(days=1, seconds=5)] * 3
     yield "big dict", {f"key{i}": [i, i * 2.5, "v" * (i % 13)] for i in range(30)}
 
 
