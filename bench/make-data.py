@@ -245,7 +245,9 @@ def make_stdlib(rng):
     start = datetime.datetime(2023, 1, 1, tzinfo=utc)
     # A few fixed offsets besides UTC: timezone objects shared between records, as
     # an application keeps one per zone (the pickler memoizes each once).
-    zones = [utc, utc, utc, datetime.timezone(datetime.timedelta(hours=2)), datetime.timezone(-datetime.timedelta(hours=5))]
+    plus2 = datetime.timezone(datetime.timedelta(hours=2))
+    minus5 = datetime.timezone(-datetime.timedelta(hours=5))
+    zones = [utc, utc, utc, plus2, minus5]
     records = []
     for _ in range(50_000):
         created = start + datetime.timedelta(seconds=rng.randrange(2 * 365 * 86400), microseconds=rng.randrange(10**6))
