@@ -35,7 +35,25 @@ export {
   PickletoolsError,
   type PythonErrorType,
 } from './tools/genops.js';
+export {
+  fromJSON,
+  fromJSONValue,
+  type JSONValue,
+  stringifyJSON,
+  type ToJSONOptions,
+  toJSON,
+  toJSONValue,
+} from './tools/json.js';
 export { optimize } from './tools/optimize.js';
+export {
+  isPrintable,
+  PFORMAT_MAX_DEPTH,
+  type PformatOptions,
+  pformat,
+  repr,
+  reprBytes,
+  reprString,
+} from './tools/repr.js';
 export {
   type ScanArchiveEntry,
   type ScanCall,

@@ -10,9 +10,10 @@
  *
  * @module
  */
+
 import { PickleError } from '../errors.js';
 import { formatFloatRepr } from '../floats.js';
-import { NON_PRINTABLE_RANGES } from '../opcodes.js';
+import { reprCodePoints, reprString } from '../python-repr.js';
 import {
   genops,
   type PickleArg,
@@ -422,35 +423,7 @@ function reprArg(data: Uint8Array, op: PickleOp): string {
 
 /** Python's `repr(str)`, of `text` or of the given code points. */
 export function reprStr(text: string, codePoints?: readonly number[]): string {
-  const points: Iterable<number> = codePoints ?? { [Symbol.iterator]: () => stringCodePoints(text) };
-  let single = false;
-  let double = false;
-  for (const c of points) {
-    if (c === 0x27) single = true;
-    else if (c === 0x22) double = true;
-  }
-  const quote = single && !double ? 0x22 : 0x27;
-  const parts: string[] = [String.fromCharCode(quote)];
-  let run = '';
-  for (const c of points) {
-    if (c === quote || c === 0x5c) run += `\\${String.fromCharCode(c)}`;
-    else if (c === 0x09) run += '\\t';
-    else if (c === 0x0a) run += '\\n';
-    else if (c === 0x0d) run += '\\r';
-    else if (c < 0x20 || c === 0x7f) run += `\\x${c.toString(16).padStart(2, '0')}`;
-    else if (c < 0x7f) run += String.fromCharCode(c);
-    else if (!isPrintable(c)) {
-      if (c <= 0xff) run += `\\x${c.toString(16).padStart(2, '0')}`;
-      else if (c <= 0xffff) run += `\\u${c.toString(16).padStart(4, '0')}`;
-      else run += `\\U${c.toString(16).padStart(8, '0')}`;
-    } else run += String.fromCodePoint(c);
-    if (run.length > 4096) {
-      parts.push(run);
-      run = '';
-    }
-  }
-  parts.push(run, String.fromCharCode(quote));
-  return parts.join('');
+  return codePoints === undefined ? reprString(text) : reprCodePoints(codePoints);
 }
 
 /** Python's `ascii(str)`: repr with every non-ASCII character escaped. */
@@ -461,37 +434,4 @@ function asciiRepr(text: string): string {
     if (c <= 0xffff) return `\\u${c.toString(16).padStart(4, '0')}`;
     return `\\U${c.toString(16).padStart(8, '0')}`;
   });
-}
-
-/** The code points of a JS string (a lone surrogate is one). */
-function* stringCodePoints(text: string): Generator<number> {
-  for (const ch of text) yield ch.codePointAt(0)!;
-}
-
-/** Range starts and ends (inclusive) of the code points repr escapes. */
-const [NP_LO, NP_HI] = (() => {
-  const pairs = NON_PRINTABLE_RANGES.split(' ');
-  const lo = new Int32Array(pairs.length);
-  const hi = new Int32Array(pairs.length);
-  let last = 0;
-  pairs.forEach((pair, i) => {
-    const [gap = '0', len = '0'] = pair.split(',');
-    lo[i] = last + Number.parseInt(gap, 36);
-    hi[i] = lo[i]! + Number.parseInt(len, 36);
-    last = hi[i]!;
-  });
-  return [lo, hi];
-})();
-
-/** `chr(c).isprintable()` in CPython 3.11. */
-function isPrintable(c: number): boolean {
-  let a = 0;
-  let b = NP_LO.length - 1;
-  while (a <= b) {
-    const m = (a + b) >> 1;
-    if (c < NP_LO[m]!) b = m - 1;
-    else if (c > NP_HI[m]!) a = m + 1;
-    else return false;
-  }
-  return true;
 }

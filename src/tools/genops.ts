@@ -14,6 +14,7 @@
 import { UnpicklingError } from '../errors.js';
 import { decodeLong } from '../ints.js';
 import { OPCODE_BY_CODE, type OpcodeInfo } from '../opcodes.js';
+import { reprBytes } from '../python-repr.js';
 import { escapeDecode as decodeEscapes, hexValue, TextDecodeError } from '../text.js';
 
 /** One opcode of a pickle, as {@link genops} yields it. */
@@ -702,24 +703,4 @@ export function parsePythonFloat(text: Uint8Array): number {
 // ---------------------------------------------------------------------------
 // repr
 
-/** Python's `repr(bytes)`: `b'...'`, double quotes when the bytes hold `'` and no `"`. */
-export function reprBytes(bytes: Uint8Array): string {
-  const quote = bytes.includes(0x27) && !bytes.includes(0x22) ? 0x22 : 0x27;
-  const parts: string[] = [quote === 0x22 ? 'b"' : "b'"];
-  let run = '';
-  for (let i = 0; i < bytes.length; i++) {
-    const b = bytes[i]!;
-    if (b === quote || b === 0x5c) run += `\\${String.fromCharCode(b)}`;
-    else if (b === 0x09) run += '\\t';
-    else if (b === 0x0a) run += '\\n';
-    else if (b === 0x0d) run += '\\r';
-    else if (b < 0x20 || b >= 0x7f) run += `\\x${hex2(b)}`;
-    else run += String.fromCharCode(b);
-    if (run.length > 4096) {
-      parts.push(run);
-      run = '';
-    }
-  }
-  parts.push(run, quote === 0x22 ? '"' : "'");
-  return parts.join('');
-}
+export { reprBytes };

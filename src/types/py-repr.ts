@@ -5,45 +5,10 @@
  * @module
  */
 import { formatFloatRepr } from '../floats.js';
+import { reprBytes, reprString } from '../python-repr.js';
 import { PY_REPR, type PyValue } from './protocol.js';
 
-/** Python's repr of a str: single quotes unless the text has one and no double quote. */
-export function reprString(text: string): string {
-  const quote = text.includes("'") && !text.includes('"') ? '"' : "'";
-  let out = quote;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    const ch = text[i]!;
-    if (ch === quote || ch === '\\') out += `\\${ch}`;
-    else if (ch === '\n') out += '\\n';
-    else if (ch === '\r') out += '\\r';
-    else if (ch === '\t') out += '\\t';
-    else if (c < 0x20 || c === 0x7f) out += `\\x${c.toString(16).padStart(2, '0')}`;
-    else out += ch;
-  }
-  return out + quote;
-}
-
-/** Python's repr of bytes: `b'...'`. */
-export function reprBytes(data: Uint8Array): string {
-  let hasSingle = false;
-  let hasDouble = false;
-  for (const b of data) {
-    if (b === 0x27) hasSingle = true;
-    else if (b === 0x22) hasDouble = true;
-  }
-  const quote = hasSingle && !hasDouble ? '"' : "'";
-  let out = `b${quote}`;
-  for (const b of data) {
-    if (b === quote.charCodeAt(0) || b === 0x5c) out += `\\${String.fromCharCode(b)}`;
-    else if (b === 0x0a) out += '\\n';
-    else if (b === 0x0d) out += '\\r';
-    else if (b === 0x09) out += '\\t';
-    else if (b < 0x20 || b >= 0x7f) out += `\\x${b.toString(16).padStart(2, '0')}`;
-    else out += String.fromCharCode(b);
-  }
-  return out + quote;
-}
+export { reprBytes, reprString } from '../python-repr.js';
 
 /** A plain repr for the values the value classes hold: scalars, arrays, and other value classes. */
 export function basicRepr(value: unknown): string {
