@@ -183,7 +183,7 @@ export class Unpickler {
   /** Globals resolved through the registry in this unpickler, with their reconstructor (made on first use). */
   #resolved: Map<PyGlobal, Reconstructor> | null = null;
   /** Values made by reconstructors that take BUILD state, with their reconstructor (made on first use). */
-  #made: WeakMap<object, Reconstructor> | null = null;
+  #made: Map<object, Reconstructor> | null = null; // a Map, dropped after each load: a WeakMap costs much more to fill
   /** Interned globals: one `PyGlobal` per name (made on first use). */
   #globals: Map<string, PyGlobal> | null = null;
   #proto = 0;
@@ -258,6 +258,7 @@ export class Unpickler {
       this.#entered = false;
       this.#exposed = null;
       this.#needsFixup = false;
+      if (!this.#options.keepMemo) this.#made = null;
     }
   }
 
@@ -1151,7 +1152,7 @@ export class Unpickler {
       typeof value === 'object' &&
       value !== null
     ) {
-      this.#made ??= new WeakMap();
+      this.#made ??= new Map();
       this.#made.set(value, reconstructor);
     }
     return value;

@@ -83,14 +83,26 @@ const fractionReconstructor: Reconstructor = {
 };
 
 function setUUIDState(obj: unknown, state: unknown, context: ReconstructContext): void {
-  const entries = dictEntries(state);
-  const map = new Map(entries ?? []);
-  const int = map.get('int');
-  if (entries === undefined || !isInt(int)) context.fail("UUID state must be a dict with an 'int'");
-  const safe = map.get('is_safe');
-  const fresh = build(context, () => new PyUUID(BigInt(int), isInt(safe) ? Number(safe) : null));
-  Object.defineProperty(obj, 'int', { value: fresh.int, enumerable: true });
-  Object.defineProperty(obj, 'isSafe', { value: fresh.isSafe, enumerable: true });
+  let int: unknown;
+  let safe: unknown;
+  if (state instanceof Map) {
+    int = state.get('int');
+    safe = state.get('is_safe');
+  } else if (
+    typeof state === 'object' &&
+    state !== null &&
+    Object.getPrototypeOf(state) === Object.prototype
+  ) {
+    const dict = state as Record<string, unknown>;
+    if (Object.hasOwn(dict, 'int')) int = dict.int;
+    if (Object.hasOwn(dict, 'is_safe')) safe = dict.is_safe;
+  }
+  if (!isInt(int)) return context.fail("UUID state must be a dict with an 'int'");
+  const value = BigInt(int);
+  if (value < 0n || value >= 1n << 128n) context.fail('int is out of range (need a 128-bit value)');
+  const uuid = obj as { int: bigint; isSafe: number | null };
+  uuid.int = value;
+  uuid.isSafe = isInt(safe) ? Number(safe) : null;
 }
 
 const uuidReconstructor: Reconstructor = {

@@ -130,6 +130,19 @@ export class PyTimeDelta {
     ] as const) {
       if (!Number.isSafeInteger(v)) fail(`timedelta ${name} must be a safe integer, got ${v}`);
     }
+    if (
+      seconds >= 0 &&
+      seconds < 86_400 &&
+      microseconds >= 0 &&
+      microseconds < 1_000_000 &&
+      Math.abs(days) <= MAX_DAYS
+    ) {
+      // Already normalised, as every pickled timedelta is.
+      this.days = days + 0; // never -0
+      this.seconds = seconds + 0;
+      this.microseconds = microseconds + 0;
+      return;
+    }
     const total = (BigInt(days) * 86_400n + BigInt(seconds)) * 1_000_000n + BigInt(microseconds);
     const [d, s, us] = splitMicroseconds(total);
     this.days = d;

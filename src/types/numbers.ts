@@ -44,6 +44,12 @@ export class PyDecimal {
       else if (!Number.isFinite(value)) text = value > 0 ? 'Infinity' : '-Infinity';
       else text = Object.is(value, -0) ? '-0' : String(value);
     } else text = String(value);
+    const plain = plainDecimal(text);
+    if (plain !== undefined) {
+      [this.sign, this.digits, this.exponent] = plain;
+      this.kind = 'F';
+      return;
+    }
     const m = DECIMAL_RE.exec(text.trim());
     if (m === null || (m[2] === undefined && m[3] === undefined && m[5] === undefined && m[7] === undefined))
       throw new PicklingError(`invalid literal for Decimal: ${reprString(text)}`);
@@ -121,6 +127,27 @@ export class PyDecimal {
   [PY_REDUCE](): Reduction {
     return { callable: G_DECIMAL, args: [this.toString()] };
   }
+}
+
+/**
+ * The common case, `[-]digits[.digits]` (what `str(Decimal)` gives for most
+ * values), without the regular expression: sign, digits and exponent, or
+ * `undefined` for anything else.
+ */
+function plainDecimal(text: string): [0 | 1, string, number] | undefined {
+  const n = text.length;
+  const start = text.charCodeAt(0) === 0x2d ? 1 : 0;
+  let dot = -1;
+  for (let j = start; j < n; j++) {
+    const c = text.charCodeAt(j);
+    if (c === 0x2e && dot < 0) dot = j;
+    else if (c < 0x30 || c > 0x39) return undefined;
+  }
+  if (n === start || dot === start || dot === n - 1) return undefined;
+  const digits = dot < 0 ? text.slice(start) : text.slice(start, dot) + text.slice(dot + 1);
+  let z = 0;
+  while (z < digits.length - 1 && digits.charCodeAt(z) === 0x30) z++;
+  return [start === 1 ? 1 : 0, z === 0 ? digits : digits.slice(z), dot < 0 ? 0 : dot + 1 - n];
 }
 
 function gcd(a: bigint, b: bigint): bigint {
