@@ -131,6 +131,11 @@ describe('standard-library values written by python3', () => {
       assert.ok(cls, `no class listed for ${name}`);
       redumped[name] = {};
       for (const [protocol, hex] of Object.entries(perProtocol)) {
+        // exact: true (integral floats as PyFloat, dicts as Maps) must load the same classes.
+        assert.ok(
+          loads(fromHex(hex), { registry, exact: true }) instanceof cls,
+          `${name}@${protocol} with exact`,
+        );
         const value = loads(fromHex(hex), { registry });
         assert.ok(
           value instanceof cls,

@@ -6,7 +6,7 @@
  * @module
  */
 import type { ReconstructContext, Reconstructor } from '../registry.js';
-import { PyComplex, PyRange, PySlice } from '../types/builtins.js';
+import { PyComplex, PyFloat, PyRange, PySlice } from '../types/builtins.js';
 import { FrozenSet } from '../types/frozen-set.js';
 import { PyByteArray } from '../types/py-bytearray.js';
 import { PyGlobal } from '../types/py-global.js';
@@ -119,7 +119,8 @@ const bytesReconstructor: Reconstructor = {
 };
 
 function complexFrom(args: Tuple, kind: 'reduce' | 'newobj', context: ReconstructContext): unknown {
-  const [real = 0, imag = 0] = args;
+  // With exact: true an integral float arrives as a PyFloat.
+  const [real = 0, imag = 0] = args.map((a) => (a instanceof PyFloat ? a.value : a));
   if (args.length <= 2 && isReal(real) && isReal(imag)) return new PyComplex(Number(real), Number(imag));
   return context.inert(kind, context.global, args);
 }

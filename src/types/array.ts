@@ -113,6 +113,7 @@ export class PyArray {
     const floats = typecode === 'f' || typecode === 'd';
     for (let i = 0; i < list.length; i++) {
       let v = list[i];
+      if (v instanceof PyFloat) v = v.value; // an integral float loaded with exact: true
       if (typeof v === 'string' && (typecode === 'u' || typecode === 'w') && [...v].length === 1)
         v = v.codePointAt(0);
       if (typeof v !== 'number' && typeof v !== 'bigint')
