@@ -97,7 +97,7 @@ function setUUIDState(obj: unknown, state: unknown, context: ReconstructContext)
     if (Object.hasOwn(dict, 'int')) int = dict.int;
     if (Object.hasOwn(dict, 'is_safe')) safe = dict.is_safe;
   }
-  if (!isInt(int)) return context.fail("UUID state must be a dict with an 'int'");
+  if (!isInt(int)) throw context.fail("UUID state must be a dict with an 'int'");
   const value = BigInt(int);
   if (value < 0n || value >= 1n << 128n) context.fail('int is out of range (need a 128-bit value)');
   const uuid = obj as { int: bigint; isSafe: number | null };
