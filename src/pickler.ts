@@ -145,6 +145,8 @@ export class Pickler {
   #strings = new StringMemo();
   /** Globals by `module\nname` -> memo index (one class is one object in Python). */
   #globalMemo = new Map<string, number>();
+  /** `copyreg._reconstructor` calls being written, whose arguments may lead back to them (see #saveObject). */
+  #reconstructing: Set<object> | null = null;
   #memoCount = 0;
   #work: Frame[] = [];
 
@@ -188,6 +190,7 @@ export class Pickler {
     const w = this.#w!;
     w.reset();
     this.#work.length = 0;
+    this.#reconstructing = null;
     try {
       if (this.#proto >= 2) w.byte2(0x80, this.#proto);
       if (this.#proto >= 4) w.framing = true;
@@ -418,8 +421,11 @@ export class Pickler {
       case S_MEMO: {
         const index = this.#memo.get(arg);
         if (index !== undefined) {
+          // The object was written while its arguments were: drop this copy, read that one, and
+          // write nothing more for it (no items, no state), as CPython's C pickler returns here.
           this.#w!.byte(0x30); // POP
           this.#writeGet(index);
+          f.i = f.items.length;
         } else {
           this.#memoize(arg);
         }
@@ -1012,6 +1018,23 @@ export class Pickler {
       callable = G_NEWOBJ_EX;
     }
     if ((kind === 'inst' || kind === 'obj') && !(callable instanceof PyGlobal)) kind = 'obj';
+    if (kind === 'reduce' && isReconstructor(callable) && args.length === 3) {
+      // _reconstructor(cls, dict|list, state) copies its state. CPython's reduce makes a new state
+      // (dict(self)) on each call, so an object met again inside its own state is written a second
+      // time with a new copy, complete when it is read. Do the same for the one brine holds.
+      if (this.#reconstructing?.has(memoKey)) {
+        const state = args[2];
+        if (state instanceof Map) args = Object.freeze([args[0], args[1], new Map(state)]);
+        else if (Array.isArray(state) && !Object.isFrozen(state))
+          args = Object.freeze([args[0], args[1], [...state]]);
+        else if (
+          typeof state === 'object' &&
+          state !== null &&
+          Object.getPrototypeOf(state) === Object.prototype
+        )
+          args = Object.freeze([args[0], args[1], { ...state }]);
+      } else (this.#reconstructing ??= new Set()).add(memoKey);
+    }
     switch (kind) {
       case 'newobj':
         steps.push(S_SAVE, callable, S_SAVE, args, S_OP, 0x81);
@@ -1163,3 +1186,8 @@ export function dumps(value: unknown, options?: DumpOptions): Uint8Array {
 let sharedWriter: Writer | null = null;
 /** A buffer that grew past this is dropped after the call instead of being kept. */
 const MAX_SHARED_BUFFER = 64 * 1024 * 1024;
+
+/** `copyreg._reconstructor`, as a pickle names it. */
+function isReconstructor(callable: unknown): boolean {
+  return callable instanceof PyGlobal && callable.module === 'copyreg' && callable.name === '_reconstructor';
+}

@@ -206,6 +206,14 @@ const EXPECTED: Record<string, (v: unknown) => void> = {
       [v instanceof SetSub, [...(v as SetSub)], (v as { note?: unknown }).note],
       [true, [1, 2], 'n'],
     ),
+  selfdict: (v) => {
+    const d = v as DictSub;
+    assert.ok(d instanceof DictSub && (d.get('b') as unknown[])[0] === d && d.get('a') === 1);
+  },
+  selflist: (v) => {
+    const l = v as ListSub;
+    assert.ok(l instanceof ListSub && (l[1] as unknown[])[0] === l && l[0] === 1);
+  },
   nested: (v) => {
     const [p, d] = v as [Point, { p: Point }];
     assert.ok(p instanceof Point && d.p instanceof Point && d.p.y === 4);

@@ -175,6 +175,32 @@ CASES = {
 }
 
 
+def _self_dict():
+    d = _with(DictSub(a=1), note='n')
+    d['b'] = [d]
+    return d
+
+
+def _self_list():
+    items = _with(ListSub([1]), note='n')
+    items.append([items])
+    return items
+
+
+CASES['selfdict'] = _self_dict()
+CASES['selflist'] = _self_list()
+
+
+def _equal(name, value):
+    if name == 'singleton':
+        return value is SINGLETON
+    if name == 'selfdict':  # == would recurse forever on a structure that contains itself
+        return type(value) is DictSub and value['a'] == 1 and value['b'][0] is value and vars(value) == {'note': 'n'}
+    if name == 'selflist':
+        return type(value) is ListSub and value[0] == 1 and value[1][0] is value and vars(value) == {'note': 'n'}
+    return value == CASES[name]
+
+
 def main():
     if sys.argv[1] == 'make':
         out = {}
@@ -183,7 +209,7 @@ def main():
             for p in range(6):
                 try:
                     out[name][p] = pickle.dumps(value, p).hex()
-                except TypeError:
+                except (TypeError, RecursionError):
                     pass  # e.g. __slots__ without __getstate__ below protocol 2: Python cannot pickle it
         json.dump(out, sys.stdout)
         return
@@ -194,7 +220,7 @@ def main():
             data = bytes.fromhex(hexdata)
             try:
                 value = pickle.loads(data)
-                ok = value == CASES[name] if name != 'singleton' else value is SINGLETON
+                ok = _equal(name, value)
                 report[name][p] = {'equal': ok, 'identical': data == pickle.dumps(CASES[name], int(p)), 'error': None if ok else repr(value)}
             except Exception as e:  # noqa: BLE001
                 report[name][p] = {'equal': False, 'identical': False, 'error': f'{type(e).__name__}: {e}'}
