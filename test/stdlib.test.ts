@@ -41,6 +41,7 @@ import {
   PyUUID,
   PyZoneInfo,
   Registry,
+  scan,
   tuple,
   UnpicklingError,
 } from '../src/index.js';
@@ -168,6 +169,19 @@ describe('standard-library values written by python3', () => {
       return !NOT_IDENTICAL[name]?.split(' ').includes(protocol);
     });
     assert.deepEqual(unexpected, [], 'every re-dump is byte-identical to CPython');
+  });
+});
+
+describe('the scanner on standard-library pickles', () => {
+  test('none is dangerous, and the types brine reconstructs are safe', () => {
+    // Unknown to the scanner by design (docs/scanner.md): user classes (enums, named tuples), pathlib, re.
+    const review = /^(namedtuple|enum|intflag|.*path$|pattern)/;
+    for (const [name, perProtocol] of Object.entries(made.pickles)) {
+      for (const [protocol, hex] of Object.entries(perProtocol)) {
+        const { verdict } = scan(fromHex(hex));
+        assert.equal(verdict, review.test(name) ? 'review' : 'safe', `${name}@${protocol}`);
+      }
+    }
   });
 });
 

@@ -355,6 +355,38 @@ export const SAFE_NAMES: readonly string[] = [
   'ipaddress.IPv6Network',
   'ipaddress.IPv4Interface',
   'ipaddress.IPv6Interface',
+  'zoneinfo.ZoneInfo._unpickle',
+  'array.array',
+  'array._array_reconstructor',
+  'types.SimpleNamespace',
+  // Built-in exception classes: their constructor stores its arguments
+  ...[
+    'BaseException',
+    'Exception',
+    'ArithmeticError',
+    'AssertionError',
+    'AttributeError',
+    'EOFError',
+    'FileNotFoundError',
+    'ImportError',
+    'IndexError',
+    'KeyError',
+    'LookupError',
+    'ModuleNotFoundError',
+    'NameError',
+    'NotImplementedError',
+    'OSError',
+    'OverflowError',
+    'PermissionError',
+    'RuntimeError',
+    'StopIteration',
+    'TimeoutError',
+    'TypeError',
+    'UnicodeDecodeError',
+    'UnicodeEncodeError',
+    'ValueError',
+    'ZeroDivisionError',
+  ].map((name) => `builtins.${name}`),
   // numpy array, dtype and scalar reconstruction (numpy 1.x `numpy.core`, 2.x `numpy._core`)
   'numpy.ndarray',
   'numpy.dtype',
@@ -487,6 +519,9 @@ export const MAX_NAME_PARTS = 32;
  */
 export function rateGlobal(module: string, name: string): { severity: Severity; reason: string } {
   const full = `${module}.${name}`;
+  // An exact allow-listed name first: one class of a module that also holds gadgets
+  // (types.SimpleNamespace beside types.FunctionType), or a known dotted name.
+  if (safeNames.has(full)) return { severity: 'safe', reason: 'allow-listed data constructor' };
   if (!name.includes('.')) {
     if (safeNames.has(full)) return { severity: 'safe', reason: 'allow-listed data constructor' };
     if (dangerousNames.has(full)) return { severity: 'dangerous', reason: `${full} is a known gadget` };
