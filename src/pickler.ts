@@ -1115,7 +1115,42 @@ function dictLabel(key: unknown): string {
 }
 
 /** The minimal little-endian two's-complement bytes of `v`, as `_pickle.c` save_long writes them. */
+const longScratch = new DataView(new ArrayBuffer(256));
+
+/**
+ * `longBytes` for values of up to 2048 bits: 64-bit words through a scratch
+ * buffer, about three times faster than going through hex text. The result is
+ * a view into the scratch buffer, valid until the next call.
+ */
+function longBytesSmall(v: bigint): Uint8Array {
+  const negative = v < 0n;
+  const view = longScratch;
+  const bytes = new Uint8Array(view.buffer);
+  let x = negative ? -v : v;
+  let words = 0;
+  while (x > 0n) {
+    view.setBigUint64(words * 8, BigInt.asUintN(64, x), true);
+    x >>= 64n;
+    words++;
+  }
+  let top = words * 8 - 1;
+  while (top > 0 && bytes[top] === 0) top--;
+  const nbits = top * 8 + (32 - Math.clz32(bytes[top]!));
+  let nbytes = (nbits >> 3) + 1;
+  if (negative) {
+    let y = BigInt.asUintN(8 * nbytes, v);
+    for (let w = 0; w < (nbytes + 7) >> 3; w++) {
+      view.setBigUint64(w * 8, BigInt.asUintN(64, y), true);
+      y >>= 64n;
+    }
+    // A negative value may carry one redundant 0xff byte.
+    if (nbytes > 1 && bytes[nbytes - 1] === 0xff && (bytes[nbytes - 2]! & 0x80) !== 0) nbytes--;
+  } else if (nbytes > words * 8) bytes[nbytes - 1] = 0; // the sign byte of a positive value
+  return bytes.subarray(0, nbytes);
+}
+
 function longBytes(v: bigint): Uint8Array {
+  if ((v < 0n ? -v : v) < 1n << 2040n) return longBytesSmall(v);
   const negative = v < 0n;
   const absHex = (negative ? -v : v).toString(16);
   const nbits = (absHex.length - 1) * 4 + (32 - Math.clz32(hexValue(absHex.charCodeAt(0))));
