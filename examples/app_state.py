@@ -9,6 +9,14 @@ import pickle
 import sys
 import uuid
 
+class Cart:
+    """An application class: brine has never heard of it."""
+
+    def __init__(self, owner, items):
+        self.owner = owner
+        self.items = items
+
+
 users = [
     {
         "id": 1,
@@ -40,6 +48,8 @@ state = {
     "request_id": uuid.UUID("12345678-1234-5678-1234-567812345678"),
     "price": decimal.Decimal("19.99"),
     "greeting": "Grüß Gott, 世界 👋",
+    "updated": datetime.datetime(2026, 11, 25, 17, 30, 5, 250000, tzinfo=datetime.timezone.utc),
+    "cart": Cart("ada@example.org", [("pen", 2), ("ink", 1)]),
     200: "HTTP OK",
 }
 

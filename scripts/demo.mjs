@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
-import { loads, UnpicklingError } from '../dist/index.js';
+import { loads, pformat, Registry, scan, UnpicklingError } from '../dist/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'brine-demo-'));
 try {
@@ -24,16 +24,30 @@ try {
     '  state.get("by_email")["ada@example.org"] === state.get("users")[0] ->',
     state.get('by_email')['ada@example.org'] === state.get('users')[0],
   );
+  const updated = state.get('updated');
+  console.log('Standard-library values are brine classes with conversions:');
   console.log(
-    'Classes brine does not reconstruct (date, Decimal, UUID, Counter) stay inert PyObjects: nothing is executed.',
+    `  updated.toDate() -> ${updated.toDate().toISOString()}, price -> ${state.get('price')} (exact)`,
   );
+  console.log(
+    'The application class Cart is not registered: it stays an inert PyObject, nothing is executed:',
+  );
+  console.log(`  cart.cls = ${state.get('cart').cls}, cart.state =`, state.get('cart').state);
+
+  console.log('\nAs python -m pickle prints it (brine show):\n');
+  console.log(pformat(state));
+  console.log(`\nThe static scanner rates the file: ${scan(data).verdict}`);
 
   try {
     loads(data, { strict: true });
   } catch (error) {
     if (!(error instanceof UnpicklingError)) throw error;
-    console.log('\nWith { strict: true } the same file is refused:\n ', error.message);
+    console.log('\nWith { strict: true } the unregistered class is refused:\n ', error.message);
   }
+  class Cart {}
+  const registry = new Registry().registerClass(Cart, { module: '__main__', name: 'Cart' });
+  const cart = loads(data, { registry, strict: true }).get('cart');
+  console.log('Registered, it loads as the JS class:', cart);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
