@@ -16,15 +16,15 @@ import {
   dumps,
   loads,
   PY_REPR,
-  PyArray,
-  PyDecimal,
-  PyDefaultDict,
-  PyDeque,
-  PyException,
+  type PyArray,
+  type PyDecimal,
+  type PyDefaultDict,
+  type PyDeque,
+  type PyException,
   PyObject,
-  PyOrderedDict,
+  type PyOrderedDict,
   PySimpleNamespace,
-  PyUUID,
+  type PyUUID,
 } from '../src/index.js';
 import { fromHex, PYTHON, ROOT, toHex } from './support/python.js';
 import { poke } from './support/stdlib-poke.js';
@@ -118,14 +118,14 @@ describe('what the edge values load as', () => {
     assert.equal(repr(ns), 'namespace(x=1, me=namespace(...))');
     const dd = at('recursive-defaultdict') as PyDefaultDict;
     assert.equal(dd.get('me'), dd);
-    assert.equal(repr(dd), "defaultdict(<class 'list'>, {'me': ...})");
+    assert.equal(repr(dd), "defaultdict(<class 'list'>, {'me': defaultdict(<class 'list'>, {...})})");
   });
 
   test('attribute names that are Object.prototype members stay data, and the value still prints', () => {
     const ns = at('namespace-protokeys') as PySimpleNamespace;
     assert.deepEqual(Object.keys(ns), ['__proto__', 'constructor', 'toString']);
     assert.equal(Object.getPrototypeOf(ns), PySimpleNamespace.prototype);
-    assert.equal(String(ns), "namespace(__proto__=1, constructor=2, toString=3)");
+    assert.equal(String(ns), 'namespace(__proto__=1, constructor=2, toString=3)');
     assert.equal(`${ns}`, String(ns));
   });
 

@@ -59,7 +59,12 @@ const decimalReconstructor: Reconstructor = {
       ) {
         const body = digits.length === 0 ? '0' : digits.join('');
         const sgn = sign === 1 ? '-' : '';
-        if (isInt(exponent)) return build(context, () => new PyDecimal(`${sgn}${body}E${exponent}`));
+        if (isInt(exponent)) {
+          // Far beyond CPython's limits: refused before the number is written out as text.
+          if (exponent > 10n ** 20n || exponent < -(10n ** 20n))
+            context.fail('Decimal exponent out of range');
+          return build(context, () => new PyDecimal(`${sgn}${body}E${exponent}`));
+        }
         if (exponent === 'F') return build(context, () => new PyDecimal(`${sgn}Infinity`));
         if (exponent === 'n' || exponent === 'N')
           return build(
@@ -162,8 +167,12 @@ const dequeReconstructor: Reconstructor = {
       args.length <= 2 &&
       Array.isArray(items) &&
       (maxlen === null || (isInt(maxlen) && Number(maxlen) >= 0))
-    )
+    ) {
+      // CPython keeps maxlen in a Py_ssize_t; a JS number is exact up to 2^53.
+      if (maxlen !== null && !Number.isSafeInteger(Number(maxlen)))
+        context.fail('Python int too large to convert to C ssize_t');
       return build(context, () => PyDeque.create(items, maxlen === null ? null : Number(maxlen)));
+    }
     return context.inert('reduce', context.global, args);
   },
   setState: keepAttributes,
@@ -264,7 +273,14 @@ function pathReconstructor(type: string): Reconstructor {
 const patternReconstructor: Reconstructor = {
   call(args, context) {
     const [pattern, flags = 0] = args;
-    if (args.length <= 2 && (typeof pattern === 'string' || pattern instanceof Uint8Array) && isInt(flags))
+    // CPython's flags are a C int.
+    if (
+      args.length <= 2 &&
+      (typeof pattern === 'string' || pattern instanceof Uint8Array) &&
+      isInt(flags) &&
+      flags >= -(2 ** 31) &&
+      flags < 2 ** 31
+    )
       return new PyPattern(pattern, Number(flags));
     return context.inert('reduce', context.global, args);
   },

@@ -7,7 +7,7 @@
 import { PicklingError } from '../errors.js';
 import { PY_REDUCE, PY_REPR, type Reduction } from './protocol.js';
 import { PyGlobal } from './py-global.js';
-import { basicRepr } from './py-repr.js';
+import { basicRepr, globalRepr, guardRepr } from './py-repr.js';
 
 const G_ORDERED_DICT = new PyGlobal('collections', 'OrderedDict');
 const G_DEFAULT_DICT = new PyGlobal('collections', 'defaultdict');
@@ -29,7 +29,11 @@ export class PyOrderedDict<K = unknown, V = unknown> extends Map<K, V> {
 
   [PY_REPR](repr: ReprFn = basicRepr): string {
     if (this.size === 0) return 'OrderedDict()';
-    return `OrderedDict([${[...this].map(([k, v]) => `(${repr(k)}, ${repr(v)})`).join(', ')}])`;
+    return guardRepr(
+      this,
+      '...',
+      () => `OrderedDict([${[...this].map(([k, v]) => `(${repr(k)}, ${repr(v)})`).join(', ')}])`,
+    );
   }
 
   [PY_REDUCE](): Reduction {
@@ -53,10 +57,13 @@ export class PyDefaultDict<K = unknown, V = unknown> extends Map<K, V> {
 
   [PY_REPR](repr: ReprFn = basicRepr): string {
     const factory =
-      this.defaultFactory instanceof PyGlobal
-        ? `<class '${this.defaultFactory.name}'>`
-        : repr(this.defaultFactory);
-    return `defaultdict(${factory}, ${dictRepr(this, repr)})`;
+      this.defaultFactory instanceof PyGlobal ? globalRepr(this.defaultFactory) : repr(this.defaultFactory);
+    // Python's defaultdict met again inside itself prints its dict part as {...}.
+    return guardRepr(
+      this,
+      `defaultdict(${factory}, {...})`,
+      () => `defaultdict(${factory}, ${dictRepr(this, repr)})`,
+    );
   }
 
   [PY_REDUCE](): Reduction {
@@ -68,13 +75,28 @@ export class PyDefaultDict<K = unknown, V = unknown> extends Map<K, V> {
   }
 }
 
+/** Orders counts (numbers or bigints, exactly) for Counter's most-common-first repr. */
+function compareCounts(a: unknown, b: unknown): number {
+  if (typeof a === 'bigint' || typeof b === 'bigint') {
+    const x = typeof a === 'bigint' ? a : Number.isInteger(a) ? BigInt(a as number) : undefined;
+    const y = typeof b === 'bigint' ? b : Number.isInteger(b) ? BigInt(b as number) : undefined;
+    if (x !== undefined && y !== undefined) return x < y ? -1 : x > y ? 1 : 0;
+  }
+  const d = Number(a) - Number(b);
+  return Number.isNaN(d) ? 0 : d;
+}
+
 /** Python's `collections.Counter`: a `Map` from items to counts. */
 export class PyCounter<K = unknown> extends Map<K, number | bigint> {
   [PY_REPR](repr: ReprFn = basicRepr): string {
     if (this.size === 0) return 'Counter()';
     // Counter's repr lists the most common first.
-    const items = [...this].sort((a, b) => Number(b[1]) - Number(a[1]));
-    return `Counter({${items.map(([k, v]) => `${repr(k)}: ${repr(v)}`).join(', ')}})`;
+    const items = [...this].sort((a, b) => compareCounts(b[1], a[1]));
+    return guardRepr(
+      this,
+      '...',
+      () => `Counter({${items.map(([k, v]) => `${repr(k)}: ${repr(v)}`).join(', ')}})`,
+    );
   }
 
   [PY_REDUCE](): Reduction {
@@ -110,8 +132,10 @@ export class PyDeque<T = unknown> extends Array<T> {
   }
 
   [PY_REPR](repr: ReprFn = basicRepr): string {
-    const items = `[${Array.prototype.map.call(this, (v) => repr(v)).join(', ')}]`;
-    return this.maxlen === null ? `deque(${items})` : `deque(${items}, maxlen=${this.maxlen})`;
+    return guardRepr(this, '[...]', () => {
+      const items = `[${Array.prototype.map.call(this, (v) => repr(v)).join(', ')}]`;
+      return this.maxlen === null ? `deque(${items})` : `deque(${items}, maxlen=${this.maxlen})`;
+    });
   }
 
   [PY_REDUCE](): Reduction {

@@ -60,10 +60,20 @@ function epochDay(year: number, month: number, day: number): number {
   return toOrdinal(year, month, day) - 719_163;
 }
 
-/** A tzinfo brine understands: its UTC offset for a wall time, in microseconds, or undefined. */
+/**
+ * A tzinfo brine understands: its UTC offset for a wall time, in microseconds,
+ * or undefined (also for a zone key the runtime's time zone data does not know).
+ */
 function offsetOf(tzinfo: unknown, wall: PyDateTime | null): bigint | undefined {
   if (tzinfo instanceof PyTimezone) return tzinfo.offset.totalMicroseconds();
-  if (tzinfo instanceof PyZoneInfo && wall !== null) return tzinfo.utcOffsetMicroseconds(wall);
+  if (tzinfo instanceof PyZoneInfo && wall !== null) {
+    try {
+      return tzinfo.utcOffsetMicroseconds(wall);
+    } catch (error) {
+      if (error instanceof PicklingError) return undefined;
+      throw error;
+    }
+  }
   return undefined;
 }
 
@@ -560,9 +570,13 @@ export class PyDateTime {
    * truncated to milliseconds. A naive datetime is read as UTC unless
    * `options.naive` is `'local'`; a `ZoneInfo` zone is resolved with the
    * runtime's time zone data (`Intl`), `fold` choosing between repeated times.
-   * @throws {@link PicklingError} when the tzinfo is one brine cannot evaluate.
+   * A tzinfo brine cannot evaluate (a custom class, a zone the runtime does not
+   * know) has no instant: the result is then an invalid `Date` (`getTime()` is
+   * NaN), as JS's own constructors answer, and {@link PyDateTime.toEpochMicroseconds}
+   * says why.
    */
   toDate(options?: ToDateOptions): Date {
+    if (this.tzinfo !== null && offsetOf(this.tzinfo, this) === undefined) return new Date(Number.NaN);
     const us = this.toEpochMicroseconds(options);
     const ms = us >= 0n ? us / 1000n : -((-us + 999n) / 1000n);
     return new Date(Number(ms));

@@ -25,8 +25,12 @@ export class PyDecimal {
   readonly sign: 0 | 1;
   /** The coefficient's decimal digits without leading zeros (`'0'` for zero); a NaN's payload, `''` when none. */
   readonly digits: string;
-  /** The exponent (`digits × 10^exponent`); 0 for specials. */
-  readonly exponent: number;
+  /**
+   * The exponent (`digits × 10^exponent`); 0 for specials. A number when it
+   * is a safe integer, else a bigint (CPython allows exponents up to about
+   * ±2×10^18), as brine loads Python ints.
+   */
+  readonly exponent: number | bigint;
   /** `'F'` finite, `'Infinity'`, `'NaN'` (quiet) or `'sNaN'` (signaling). */
   readonly kind: 'F' | 'Infinity' | 'NaN' | 'sNaN';
 
@@ -66,10 +70,8 @@ export class PyDecimal {
       this.kind = 'F';
       const intPart = (m[2] ?? '').replaceAll('_', '');
       const fracPart = (m[3] ?? '').replaceAll('_', '');
-      const exp = Number((m[4] ?? '0').replaceAll('_', '')) - fracPart.length;
-      if (!Number.isSafeInteger(exp)) throw new PicklingError(`Decimal exponent out of range: ${text}`);
       this.digits = (intPart + fracPart).replace(/^0+(?=.)/, '');
-      this.exponent = exp;
+      this.exponent = decimalExponent((m[4] ?? '0').replaceAll('_', ''), fracPart.length, this.digits, text);
     }
   }
 
@@ -89,6 +91,12 @@ export class PyDecimal {
     if (this.kind === 'Infinity') return `${sign}Infinity`;
     if (this.kind !== 'F') return `${sign}${this.kind}${this.digits}`;
     const digits = this.digits;
+    if (typeof this.exponent === 'bigint') {
+      // Beyond 2^53 the notation is always scientific: one digit before the point.
+      const adjusted = this.exponent + BigInt(digits.length - 1);
+      const frac = digits.length > 1 ? `.${digits.slice(1)}` : '';
+      return `${sign}${digits[0]}${frac}E${adjusted >= 0n ? '+' : ''}${adjusted}`;
+    }
     const exp = this.exponent;
     const leftDigits = exp + digits.length;
     const dotPlace = exp <= 0 && leftDigits > -6 ? leftDigits : 1;
@@ -127,6 +135,27 @@ export class PyDecimal {
   [PY_REDUCE](): Reduction {
     return { callable: G_DECIMAL, args: [this.toString()] };
   }
+}
+
+/** CPython's exponent limits on 64-bit machines (`decimal.MAX_EMAX`, `decimal.MIN_ETINY`). */
+const MAX_EMAX = 999_999_999_999_999_999n;
+const MIN_ETINY = -1_999_999_999_999_999_997n;
+
+/**
+ * The exponent of `digits × 10^(text - shift)`, checked against CPython's
+ * limits (beyond them `Decimal(str)` raises InvalidOperation): a number when
+ * safe, else a bigint. Exponent text longer than any valid exponent is refused
+ * before it is converted.
+ */
+function decimalExponent(text: string, shift: number, digits: string, source: string): number | bigint {
+  const small = Number(text) - shift;
+  if (Number.isSafeInteger(small) && Math.abs(small) < 1e15) return small;
+  const bare = text.replace(/^[+-]?0*/, '');
+  if (bare.length > 20) throw new PicklingError(`Decimal exponent out of range: ${source.slice(0, 100)}`);
+  const exp = BigInt(text) - BigInt(shift);
+  if (exp < MIN_ETINY || exp + BigInt(digits.length - 1) > MAX_EMAX)
+    throw new PicklingError(`Decimal exponent out of range: ${source.slice(0, 100)}`);
+  return Number.isSafeInteger(Number(exp)) && BigInt(Number(exp)) === exp ? Number(exp) : exp;
 }
 
 /**

@@ -8,7 +8,7 @@
 import { PicklingError } from '../errors.js';
 import { PY_REDUCE, PY_REPR, type Reduction } from './protocol.js';
 import { PyGlobal } from './py-global.js';
-import { basicRepr, reprBytes, reprString } from './py-repr.js';
+import { basicRepr, guardRepr, reprBytes, reprString } from './py-repr.js';
 
 const G_UUID = new PyGlobal('uuid', 'UUID');
 const G_RECONSTRUCTOR = new PyGlobal('copyreg', '_reconstructor');
@@ -46,13 +46,17 @@ export class PyUUID {
     this.isSafe = isSafe;
   }
 
-  /** The 32 hex digits. */
+  /**
+   * The 32 hex digits. A UUID a pickle created without ever giving it its
+   * `int` (`UUID.__new__(UUID)` and no state) has none: `''`.
+   */
   get hex(): string {
-    return this.int.toString(16).padStart(32, '0');
+    return typeof this.int === 'bigint' ? this.int.toString(16).padStart(32, '0') : '';
   }
 
-  /** The 16 bytes, big-endian (Python's `.bytes`). */
+  /** The 16 bytes, big-endian (Python's `.bytes`); none for a UUID without its `int`. */
   get bytes(): Uint8Array {
+    if (typeof this.int !== 'bigint') return new Uint8Array(0);
     const out = new Uint8Array(16);
     let v = this.int;
     for (let i = 15; i >= 0; i--) {
@@ -64,12 +68,14 @@ export class PyUUID {
 
   /** The UUID version, for RFC 4122 UUIDs; else `null`. */
   get version(): number | null {
+    if (typeof this.int !== 'bigint') return null;
     return ((this.int >> 62n) & 3n) === 2n ? Number((this.int >> 76n) & 0xfn) : null;
   }
 
-  /** `12345678-1234-5678-1234-567812345678`. */
+  /** `12345678-1234-5678-1234-567812345678` (`''` for a UUID without its `int`, see {@link PyUUID.hex}). */
   toString(): string {
     const h = this.hex;
+    if (h === '') return '';
     return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
   }
 
@@ -78,12 +84,16 @@ export class PyUUID {
   }
 
   [PY_REPR](): string {
-    return `UUID('${this.toString()}')`;
+    return typeof this.int === 'bigint' ? `UUID('${this.toString()}')` : '<uuid.UUID object>';
   }
 
   [PY_REDUCE](protocol: number): Reduction {
-    const state: Record<string, unknown> = { int: this.int };
-    if (this.isSafe !== null) state.is_safe = this.isSafe;
+    // A UUID the pickle never gave an int is written back as it came: created, without state.
+    let state: Record<string, unknown> | undefined;
+    if (typeof this.int === 'bigint') {
+      state = { int: this.int };
+      if (this.isSafe !== null && this.isSafe !== undefined) state.is_safe = this.isSafe;
+    }
     // object.__reduce_ex__: NEWOBJ from protocol 2, copyreg._reconstructor below.
     if (protocol >= 2) return { kind: 'newobj', callable: G_UUID, args: [], state };
     return { callable: G_RECONSTRUCTOR, args: [G_UUID, G_OBJECT, null], state };
@@ -351,9 +361,23 @@ export class PySimpleNamespace {
   }
 
   [PY_REPR](repr: (v: unknown) => string = basicRepr): string {
-    return `namespace(${Object.entries(this)
-      .map(([k, v]) => `${k}=${repr(v)}`)
-      .join(', ')})`;
+    return guardRepr(
+      this,
+      'namespace(...)',
+      () =>
+        `namespace(${Object.entries(this)
+          .map(([k, v]) => `${k}=${repr(v)}`)
+          .join(', ')})`,
+    );
+  }
+
+  /**
+   * Python's repr, for `String(ns)` and template literals. An attribute named
+   * `toString` or `valueOf` (an own property, as every attribute is) cannot
+   * shadow it: string conversion asks this symbol first.
+   */
+  [Symbol.toPrimitive](): string {
+    return this[PY_REPR]();
   }
 
   [PY_REDUCE](): Reduction {

@@ -20,7 +20,8 @@ export function poke(root: unknown): string | undefined {
     const calls: [string, () => unknown][] = [];
     // Plain dicts and lists are the pickle's own data (a dict may well have a 'toString' key): only brine's classes are asked.
     const proto = Object.getPrototypeOf(value);
-    const plain = proto === Object.prototype || proto === null || proto === Array.prototype || proto === Map.prototype;
+    const plain =
+      proto === Object.prototype || proto === null || proto === Array.prototype || proto === Map.prototype;
     const method = (value as { [PY_REPR]?: unknown })[PY_REPR];
     if (typeof method === 'function') calls.push(['PY_REPR', () => method.call(value)]);
     for (const name of METHODS) {
@@ -57,7 +58,7 @@ export function poke(root: unknown): string | undefined {
       if (Object.hasOwn(value, key) || key in value)
         work.push([(value as Record<string, unknown>)[key], `${path}.${key}`]);
   }
-  if (({} as Record<string, unknown>).polluted !== undefined || Object.prototype.hasOwnProperty('x'))
+  if (({} as Record<string, unknown>).polluted !== undefined || Object.hasOwn(Object.prototype, 'x'))
     return 'a prototype was touched';
   return undefined;
 }
