@@ -47,6 +47,15 @@ function keepAttributes(obj: unknown, state: unknown, context: ReconstructContex
 const decimalReconstructor: Reconstructor = {
   call(args, context) {
     const [value] = args;
+    // An integral JS number beyond 2^53 was a float in the pickle (larger ints load as bigints): Python's
+    // Decimal(float) is its exact binary value, which BigInt gives; a JS number's shortest text would not.
+    if (
+      args.length === 1 &&
+      typeof value === 'number' &&
+      Number.isInteger(value) &&
+      !Number.isSafeInteger(value)
+    )
+      return new PyDecimal(BigInt(value));
     if (args.length === 1 && (typeof value === 'string' || isInt(value)))
       return build(context, () => new PyDecimal(value));
     // Decimal((sign, digits, exponent))

@@ -131,6 +131,11 @@ export class PyDeque<T = unknown> extends Array<T> {
     return deque;
   }
 
+  /** Python's `str()`, which for a deque is its repr: `deque([1, 2])` (not Array's `1,2`, which would recurse without limit). */
+  override toString(): string {
+    return this[PY_REPR]();
+  }
+
   [PY_REPR](repr: ReprFn = basicRepr): string {
     return guardRepr(this, '[...]', () => {
       const items = `[${Array.prototype.map.call(this, (v) => repr(v)).join(', ')}]`;

@@ -8,12 +8,12 @@ import { PY_REPR, PyObject } from '../../src/index.js';
 
 const METHODS = ['toString', 'valueOf', 'toJSON', 'toDate', 'toEpochMicroseconds', 'isoformat', 'toArray'];
 
-/** What `poke` found wrong: the path to the value and the error, or `undefined`. */
-export function poke(root: unknown): string | undefined {
+/** What `poke` found wrong: the path to the value and the error, or `undefined`. At most `limit` objects are asked. */
+export function poke(root: unknown, limit = 100_000): string | undefined {
   const seen = new Set<unknown>();
   const work: [unknown, string][] = [[root, 'root']];
   let visits = 0;
-  while (work.length > 0 && visits++ < 100_000) {
+  while (work.length > 0 && visits++ < limit) {
     const [value, path] = work.pop()!;
     if (typeof value !== 'object' || value === null || seen.has(value)) continue;
     seen.add(value);
