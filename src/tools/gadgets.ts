@@ -184,6 +184,41 @@ export const DANGEROUS_MODULES: readonly string[] = [
   'numpy.lib._npyio_impl',
   'numpy.lib.utils',
   'numpy.lib.npyio',
+  // Found by attacking this scanner (test/support/scan-attacks.py): importing these runs a
+  // program, or their functions write files, fetch URLs or run code
+  'antigravity',
+  'unittest',
+  'lib2to3',
+  'test.regrtest',
+  'tkinter',
+  '_tkinter',
+  'turtle',
+  'turtledemo',
+  '_pyio',
+  'wave',
+  'aifc',
+  'sunau',
+  'uu',
+  'zipapp',
+  'readline',
+  'syslog',
+  'getpass',
+  'cgitb',
+  'faulthandler',
+  'pstats',
+  'netrc',
+  'wsgiref',
+  'asyncore',
+  'asynchat',
+  '_posixshmem',
+  'xml.sax',
+  'xml.dom.pulldom',
+  'xml.etree.ElementInclude',
+  'torch.fx',
+  'torch.multiprocessing',
+  'torch.utils.model_zoo',
+  'torch.utils.benchmark',
+  'torch.utils.tensorboard',
 ];
 
 /**
@@ -267,6 +302,22 @@ export const DANGEROUS_NAMES: readonly string[] = [
   'pandas.eval',
   'keras.models.load_model',
   'sklearn.utils._joblib',
+  'xml.dom.minidom.parse',
+  'xml.dom.expatbuilder.parse',
+  'xml.etree.ElementTree.parse',
+  'xml.etree.ElementTree.iterparse',
+  'mimetypes.init',
+  'mimetypes.read_mime_types',
+  'imghdr.what',
+  'sndhdr.what',
+  'numpy.lib.format.open_memmap',
+  'numpy.core.records.fromfile',
+  'numpy._core.records.fromfile',
+  'numpy.rec.fromfile',
+  'numpy.ma.mrecords.fromtextfile',
+  'torch._C._load_for_lite_interpreter',
+  'torch._C.import_ir_module',
+  'torch._C.import_ir_module_from_buffer',
 ];
 
 /**
@@ -297,6 +348,87 @@ export const DANGEROUS_ATTRIBUTES: readonly string[] = [
   'call',
   'check_call',
   'check_output',
+  // The rest of os's process functions, and methods that touch files, the network or processes
+  // (a bound method of a standard-library object: getattr(PosixPath(...), 'write_text'))
+  'posix_spawn',
+  'posix_spawnp',
+  'spawnle',
+  'spawnlp',
+  'spawnlpe',
+  'spawnve',
+  'spawnvp',
+  'spawnvpe',
+  'execle',
+  'execlp',
+  'execlpe',
+  'execvpe',
+  'fork',
+  'forkpty',
+  'kill',
+  'killpg',
+  'startfile',
+  'putenv',
+  'unsetenv',
+  'getoutput',
+  'getstatusoutput',
+  'import_module',
+  'run_path',
+  'run_module',
+  'resolve_name',
+  'attrgetter',
+  'methodcaller',
+  'write_text',
+  'write_bytes',
+  'read_text',
+  'read_bytes',
+  'unlink',
+  'touch',
+  'mkdir',
+  'makedirs',
+  'rmdir',
+  'removedirs',
+  'rmtree',
+  'remove',
+  'rename',
+  'symlink_to',
+  'hardlink_to',
+  'link_to',
+  'chmod',
+  'lchmod',
+  'chown',
+  'truncate',
+  'tofile',
+  'connect',
+  'sendall',
+  'urlopen',
+  'urlretrieve',
+  'extractall',
+  'write_history_file',
+  'read_history_file',
+];
+
+/**
+ * Modules reached under a private alias (`import os as _os`, `import sys as _sys`): in a
+ * dotted name, a part that is one of these after its leading underscores is that module.
+ */
+const ALIASED_MODULES: readonly string[] = [
+  'os',
+  'sys',
+  'subprocess',
+  'builtins',
+  'importlib',
+  'socket',
+  'shutil',
+  'pickle',
+  'marshal',
+  'ctypes',
+  'posix',
+  'nt',
+  'runpy',
+  'pty',
+  'io',
+  'signal',
+  'tempfile',
 ];
 
 /**
@@ -463,9 +595,14 @@ const dangerousModules = new Set(DANGEROUS_MODULES);
 const dangerousNames = new Set(DANGEROUS_NAMES);
 const dangerousAttributes = new Set(DANGEROUS_ATTRIBUTES);
 const safeNames = new Set(SAFE_NAMES);
+const aliasedModules = new Set(ALIASED_MODULES);
 
-/** True when `module` or one of its parent packages is in {@link DANGEROUS_MODULES}. */
+/**
+ * True when `module` or one of its parent packages is in {@link DANGEROUS_MODULES},
+ * or when it is a package's `__main__` (importing `unittest.__main__` runs unittest).
+ */
 export function isDangerousModule(module: string): boolean {
+  if (module.endsWith('.__main__') || module.includes('.__main__.')) return true;
   let at = module.length;
   for (;;) {
     if (dangerousModules.has(module.slice(0, at))) return true;
@@ -536,15 +673,24 @@ export function rateGlobal(module: string, name: string): { severity: Severity; 
     }
     return { severity: 'review', reason: 'not on the allow-list' };
   }
-  const parts = name.split('.');
-  if (parts.length > MAX_NAME_PARTS) {
-    return { severity: 'dangerous', reason: `dotted name of ${parts.length} parts (too deep to analyse)` };
+  let dots = 0;
+  for (let at = name.indexOf('.'); at >= 0 && dots < MAX_NAME_PARTS; at = name.indexOf('.', at + 1)) dots++;
+  if (dots >= MAX_NAME_PARTS) {
+    return {
+      severity: 'dangerous',
+      reason: `dotted name of more than ${MAX_NAME_PARTS} parts (too deep to analyse)`,
+    };
   }
+  const parts = name.split('.');
   const head = rateGlobal(module, parts[0]!);
   if (head.severity === 'dangerous') return head;
   for (const part of parts) {
     if (isDangerousAttribute(part)) {
       return { severity: 'dangerous', reason: `dotted name reaches the attribute '${part}'` };
+    }
+    const bare = part.replace(/^_+/, '');
+    if (bare !== part && aliasedModules.has(bare)) {
+      return { severity: 'dangerous', reason: `dotted name reaches the module ${bare} (as ${part})` };
     }
   }
   // Any attribute may be a module imported by the previous one (`pathlib.os`):

@@ -175,7 +175,7 @@ const RANK: Record<Verdict | 'info', number> = { info: 0, safe: 1, review: 2, ma
  * ```
  */
 export function scan(data: Uint8Array, options?: ScanOptions): ScanReport {
-  if (!isZip(data)) return new Scanner(data, options, false).run();
+  if (!isZip(data)) return scanPickles(data, options);
   const report = scanArchive(data, options);
   // A zip/pickle polyglot: the same bytes read by pickle.load. Only up to the first error (as CPython
   // stops there), so that raw tensor bytes are never read as names.
@@ -212,24 +212,59 @@ export function scan(data: Uint8Array, options?: ScanOptions): ScanReport {
  * ```
  */
 export function scanArchive(data: Uint8Array, options?: ScanOptions): ScanReport {
+  const report = scanEntries(data, options, undefined);
+  const others = report.archive?.otherEndRecords ?? [];
+  if (others.length === 0) return report.report;
+  // Readers disagree on the end record: the archive as each of them lists it.
+  const findings = [...report.report.findings];
+  for (const at of others) {
+    const other = scanEntries(data, options, at).report;
+    for (const f of other.findings) {
+      if (f.severity === 'info' || f.severity === 'safe') continue;
+      findings.push({ ...f, message: `with the end record at ${at}: ${f.message}` });
+    }
+  }
+  return { ...report.report, verdict: verdictOf(findings), findings: sortFindings(findings) };
+}
+
+/** Names equal but for ASCII case are one name to PyTorch's reader (miniz looks names up case-insensitively). */
+function foldCase(name: string): string {
+  return name.replace(/[A-Z]+/g, (m) => m.toLowerCase());
+}
+
+function scanEntries(
+  data: Uint8Array,
+  options: ScanOptions | undefined,
+  endRecord: number | undefined,
+): { report: ScanReport; archive: ReturnType<typeof readZip> | undefined } {
   const findings: ScanFinding[] = [];
   const problems: string[] = [];
   const entries: ScanArchiveEntry[] = [];
   let archive: ReturnType<typeof readZip>;
   try {
-    archive = readZip(data);
+    archive = readZip(data, endRecord);
   } catch (error) {
     if (!(error instanceof ZipError)) throw error;
     findings.push({ severity: 'malformed', offset: error.offset, message: error.message });
-    return finishArchive(findings, entries, [error.message]);
+    return { report: finishArchive(findings, entries, [error.message]), archive: undefined };
   }
   for (const p of archive.problems) {
     problems.push(p);
     findings.push({ severity: 'review', offset: undefined, message: `zip: ${p}` });
   }
-  const torch = archive.entries.some((e) => /(^|\/)data\.pkl$/.test(e.name));
+  const torch = archive.entries.some((e) => /(^|\/)data\.pkl$/i.test(e.name));
   const entryOptions: ScanOptions = { ...options, persistentIds: torch ? 'torch' : options?.persistentIds };
-  if (archive.entries.some((e) => /(^|\/)(constants\.pkl$|code\/)/.test(e.name))) {
+  const folded = new Map<string, string>();
+  for (const e of archive.entries) {
+    const key = foldCase(e.name);
+    const seen = folded.get(key);
+    if (seen !== undefined && seen !== e.name) {
+      const p = `${JSON.stringify(seen)} and ${JSON.stringify(e.name)} differ only in case (PyTorch's reader may take either)`;
+      problems.push(p);
+      findings.push({ severity: 'review', offset: e.headerOffset, message: `zip: ${p}` });
+    } else if (seen === undefined) folded.set(key, e.name);
+  }
+  if (archive.entries.some((e) => /(^|\/)(constants\.pkl$|code\/)/i.test(e.name))) {
     findings.push({
       severity: 'review',
       offset: undefined,
@@ -238,6 +273,10 @@ export function scanArchive(data: Uint8Array, options?: ScanOptions): ScanReport
     });
   }
   let pickles = 0;
+  // Entries that share their bytes are read once; the inflated total is bounded (overlapping entries
+  // make a small archive inflate without end).
+  const bySpan = new Map<string, ScanReport | undefined>();
+  let budget = 4 * (options?.maxEntrySize ?? 2 ** 30);
   for (const entry of archive.entries) {
     for (const p of entry.problems) {
       findings.push({
@@ -247,10 +286,31 @@ export function scanArchive(data: Uint8Array, options?: ScanOptions): ScanReport
         entry: entry.name,
       });
     }
-    const named = entry.name.endsWith('.pkl') || (entry.localName?.endsWith('.pkl') ?? false);
+    const named = /\.pkl$/i.test(entry.name) || /\.pkl$/i.test(entry.localName ?? '');
     const must = named || entry.localName !== entry.name || entry.source === 'local';
+    const span = `${must}\n${entry.dataOffset}\n${entry.compressedSize}\n${entry.method}\n${entry.size}`;
+    if (bySpan.has(span)) {
+      const report = bySpan.get(span);
+      if (report !== undefined) for (const f of report.findings) findings.push({ ...f, entry: entry.name });
+      entries.push({
+        name: entry.name,
+        localName: entry.localName,
+        size: entry.size,
+        problems: entry.problems,
+        ...(report === undefined ? {} : { report }),
+      });
+      continue;
+    }
     let bytes: Uint8Array | undefined;
     try {
+      if (entry.method !== 0 && entry.readable) {
+        if (entry.size > budget) {
+          throw new ZipError(
+            `the archive's entries inflate to more than ${4 * (options?.maxEntrySize ?? 2 ** 30)} bytes in all`,
+          );
+        }
+        budget -= entry.size;
+      }
       bytes = readZipEntry(data, entry, { inflateRaw: options?.inflateRaw, maxSize: options?.maxEntrySize });
     } catch (error) {
       if (!(error instanceof ZipError)) throw error;
@@ -262,6 +322,7 @@ export function scanArchive(data: Uint8Array, options?: ScanOptions): ScanReport
           entry: entry.name,
         });
       }
+      bySpan.set(span, undefined);
       entries.push({
         name: entry.name,
         localName: entry.localName,
@@ -282,7 +343,7 @@ export function scanArchive(data: Uint8Array, options?: ScanOptions): ScanReport
     const sniffed = !must && looksLikePickle(bytes) && !/(^|\/)data\/\d+$/.test(entry.name);
     let report: ScanReport | undefined;
     if (must || sniffed) {
-      report = new Scanner(bytes, entryOptions, false).run();
+      report = scanPickles(bytes, entryOptions);
       if (sniffed && report.verdict === 'malformed') report = undefined; // raw data that happened to start like a pickle
     }
     if (report !== undefined) {
@@ -297,6 +358,7 @@ export function scanArchive(data: Uint8Array, options?: ScanOptions): ScanReport
       }
       for (const f of report.findings) findings.push({ ...f, entry: entry.name });
     }
+    bySpan.set(span, report);
     entries.push({
       name: entry.name,
       localName: entry.localName,
@@ -307,7 +369,42 @@ export function scanArchive(data: Uint8Array, options?: ScanOptions): ScanReport
   }
   if (pickles === 0)
     findings.push({ severity: 'review', offset: undefined, message: 'zip: no pickle entry found' });
-  return finishArchive(findings, entries, problems);
+  return { report: finishArchive(findings, entries, problems), archive };
+}
+
+/**
+ * Scans a pickle or a stream of pickles. A stream is read twice: with the
+ * memo carried from one pickle to the next (one Unpickler calling load() in
+ * turn) and with a new memo for each pickle (pickle.load in a loop, PyTorch's
+ * legacy format): MEMOIZE numbers slots differently and GET reads other
+ * values in the two readings, and either may be the victim's.
+ */
+function scanPickles(data: Uint8Array, options: ScanOptions | undefined): ScanReport {
+  const shared = new Scanner(data, options, false, false);
+  const report = shared.run();
+  if (shared.pickleCount < 2) return report;
+  const fresh = new Scanner(data, options, false, true).run();
+  const messages = new Set(report.findings.map((f) => f.message));
+  const extra = fresh.findings
+    .filter((f) => f.severity !== 'info' && !messages.has(f.message))
+    .map((f) => ({
+      ...f,
+      message: `with a new memo for each pickle (pickle.load in a loop): ${f.message}`,
+    }));
+  if (extra.length === 0) return report;
+  const globals = new Set(report.globals.map((g) => `${g.offset}\n${g.module}\n${g.name}`));
+  const calls = new Set(report.calls.map((c) => `${c.offset}\n${c.callable}`));
+  const findings = sortFindings([...report.findings, ...extra]);
+  return {
+    ...report,
+    verdict: verdictOf(findings),
+    findings,
+    globals: [
+      ...report.globals,
+      ...fresh.globals.filter((g) => !globals.has(`${g.offset}\n${g.module}\n${g.name}`)),
+    ],
+    calls: [...report.calls, ...fresh.calls.filter((c) => !calls.has(`${c.offset}\n${c.callable}`))],
+  };
 }
 
 function finishArchive(
@@ -404,6 +501,77 @@ const PERSID = 0x50;
 const FLOAT = 0x46;
 const STOP = 0x2e;
 const FRAME = 0x95;
+const GET = 0x67;
+const PUT = 0x70;
+/** Text opcodes whose number CPython's C unpickler reads more loosely than pickletools (NUL ends it, base 0). */
+const TEXT_NUMBERS = new Set([0x49, 0x4c, FLOAT, GET, PUT]);
+
+/** Items (and marks) the stack holds before its bottom half is dropped (a JS array cannot grow much past 2^27). */
+const STACK_LIMIT = 2 ** 24;
+/** Indices below this may go in the memo's dense array. */
+const DENSE_LIMIT = 2 ** 25;
+/** Entries the memo's maps hold at most; past it, values are forgotten (read back as unknown). */
+const SPARSE_LIMIT = 2 ** 22;
+/** A PUT this far past the dense array's end goes to the maps instead (no huge holes). */
+const DENSE_GAP = 1 << 16;
+/** Errors after which the scan of an input stops (CPython stops at the first). */
+const MAX_ERRORS = 10_000;
+
+/**
+ * The memo: a dense array for the indices CPython writes (0, 1, 2...) and
+ * maps for scattered ones, sharded because one Map holds at most 2^24
+ * entries while a pickle may memoize 2^32 values.
+ */
+class Memo {
+  readonly #dense: (Val | undefined)[] = [];
+  readonly #shards: Map<number | string, Val>[] = [];
+  #count = 0;
+  #sparse = 0;
+  /** Whether values were dropped for size: a missing index is then no error, only an unknown value. */
+  forgotten = false;
+
+  /** How many slots are filled (where MEMOIZE writes next). */
+  get size(): number {
+    return this.#count;
+  }
+
+  get(key: number | string): Val | undefined {
+    if (typeof key === 'number' && key < this.#dense.length) {
+      const v = this.#dense[key];
+      if (v !== undefined) return v;
+    }
+    return this.#shards.length === 0 ? undefined : this.#shard(key).get(key);
+  }
+
+  set(key: number | string, value: Val): void {
+    const dense = this.#dense;
+    if (typeof key === 'number' && key >= 0 && key < DENSE_LIMIT && key <= dense.length + DENSE_GAP) {
+      while (dense.length < key) dense.push(undefined);
+      if (dense[key] === undefined && !(this.#shards.length > 0 && this.#shard(key).delete(key)))
+        this.#count++;
+      dense[key] = value;
+      return;
+    }
+    const shard = this.#shard(key);
+    if (shard.has(key)) {
+      shard.set(key, value);
+      return;
+    }
+    this.#count++;
+    if (this.#sparse >= SPARSE_LIMIT) {
+      this.forgotten = true;
+      return;
+    }
+    this.#sparse++;
+    shard.set(key, value);
+  }
+
+  #shard(key: number | string): Map<number | string, Val> {
+    if (this.#shards.length === 0) for (let i = 0; i < 256; i++) this.#shards.push(new Map());
+    const i = typeof key === 'number' ? key % 256 : (key.length + key.charCodeAt(key.length - 1)) % 256;
+    return this.#shards[i]!;
+  }
+}
 
 class Scanner {
   readonly #data: Uint8Array;
@@ -421,28 +589,45 @@ class Scanner {
   /** Findings not tied to a global, keyed by message (first offset kept). */
   readonly #findings = new Map<string, ScanFinding>();
   /** The memo persists across the pickles of one input, as in Python's Unpickler. */
-  readonly #memo = new Map<number | string, Val>();
+  #memo = new Memo();
+  /** A new memo for each pickle (pickle.load in a loop) instead of one carried over (Unpickler.load in turn). */
+  readonly #freshMemo: boolean;
+  #pickleCount = 0;
+  #errors = 0;
+  /** The getattr reference shared by every getattr beyond the report's cap (its uses add up). */
+  #overflowLookup: GlobalRef | undefined;
   /** Ratings by raw name (and whether Python 2 names are mapped). */
   readonly #rated = new Map<string, Rated>();
   #stack: Val[] = [];
   #marks: number[] = [];
   #fence = 0;
+  /** Items dropped from the bottom of the stack (see #bound). */
+  #floor = 0;
+  #droppedMarks = 0;
   #proto = 0;
   #pickle = 0;
   /** Set at the first error of the current pickle: from then on values are guessed and errors only counted. */
   #failed = false;
   #laterErrors = 0;
+  /** The worst severity among the kept findings. */
+  #worstFinding = 0;
   #op: PickleOp | undefined;
 
   /** Stop at the first error (no lenient reading on, no next pickle). */
   readonly #strict: boolean;
   #stopped = false;
 
-  constructor(data: Uint8Array, options: ScanOptions | undefined, strict: boolean) {
+  constructor(data: Uint8Array, options: ScanOptions | undefined, strict: boolean, freshMemo = false) {
     this.#data = data;
     this.#options = options;
     this.#strict = strict;
+    this.#freshMemo = freshMemo;
     this.#max = options?.maxReported ?? 10_000;
+  }
+
+  /** How many pickles (complete or not) the input held. */
+  get pickleCount(): number {
+    return this.#pickleCount;
   }
 
   run(): ScanReport {
@@ -451,16 +636,21 @@ class Scanner {
     if (data.length === 0) {
       this.#problem(0, undefined, 'empty input: not a pickle');
       this.#pickles.push({ start: 0, end: 0, protocol: 0, complete: false });
+      this.#pickleCount = 1;
     }
     while (pos < data.length) {
       const start = pos;
       this.#stack = [];
       this.#marks = [];
       this.#fence = 0;
+      this.#floor = 0;
+      this.#droppedMarks = 0;
       this.#proto = 0;
       this.#failed = false;
+      if (this.#freshMemo) this.#memo = new Memo();
       const end = this.#runOne(start);
-      this.#pickles.push({
+      this.#pickleCount++;
+      this.#keep(this.#pickles, {
         start,
         end: end < 0 ? data.length : end,
         protocol: this.#proto,
@@ -470,12 +660,12 @@ class Scanner {
       pos = end;
       this.#pickle++;
     }
-    if (this.#pickles.length > 1) {
+    if (this.#pickleCount > 1) {
       const complete = this.#pickles.filter((p) => p.complete).length;
       this.#finding(
         'info',
-        this.#pickles[1]!.start,
-        `${this.#pickles.length - 1} more pickle(s) or data after the first STOP (${complete} complete); a loader reading in turn runs them all`,
+        this.#pickles[1]?.start,
+        `${this.#pickleCount - 1} more pickle(s) or data after the first STOP (${complete} of the first ${this.#pickles.length} complete); a loader reading in turn runs them all`,
       );
     }
     return this.#report();
@@ -528,12 +718,40 @@ class Scanner {
         }
         this.#problem(at, error.opcode, error.reason);
         if (this.#stopped) return -1;
+        if (TEXT_NUMBERS.has(code ?? -1)) {
+          // Read as CPython's C unpickler reads it (the number ends at a NUL, INT and LONG in base 0):
+          // the stack and the memo stay as the victim's, so what follows is rated on the right operands.
+          const end = this.#textNumberOp(at, code!);
+          if (end >= 0) {
+            if (frameEnd >= 0 && end > frameEnd) frameEnd = -1;
+            pos = end;
+            continue;
+          }
+        }
         const next = skipOp(data, at);
         if (next < 0) return -1;
         pos = next;
         if (frameEnd >= 0 && pos > frameEnd) frameEnd = -1;
       }
     }
+  }
+
+  /** INT, LONG, FLOAT, GET or PUT whose text genops refused: its effect on the stack and memo. Returns the end, or -1. */
+  #textNumberOp(at: number, code: number): number {
+    const data = this.#data;
+    const nl = data.indexOf(0x0a, at + 1);
+    if (nl < 0) return -1;
+    this.#op = { code, info: OPCODE_BY_CODE[code]!, arg: null, pos: at, end: nl + 1 };
+    if (code !== GET && code !== PUT) {
+      this.#stack.push(DATA);
+      return nl + 1;
+    }
+    const nul = data.indexOf(0, at + 1);
+    const text = decodeLatin1(data, at + 1, (nul >= 0 && nul < nl ? nul : nl) - at - 1).trim();
+    const key = /^\+?\d+(?:_\d+)*$/.test(text) ? memoKey(BigInt(text.replace(/[+_]/g, ''))) : undefined;
+    if (code === GET) this.#stack.push((key === undefined ? undefined : this.#memo.get(key)) ?? UNKNOWN);
+    else if (key !== undefined) this.#memo.set(key, this.#top());
+    return nl + 1;
   }
 
   /** GLOBAL, INST or PERSID that genops could not decode: read as the loader does. Returns the end, or -1. */
@@ -577,17 +795,33 @@ class Scanner {
   }
 
   #problem(offset: number | undefined, opcode: string | undefined, reason: string): void {
+    if (++this.#errors > MAX_ERRORS && !this.#stopped) {
+      // Reading on through garbage only serves lenient readers; none reads on past this many errors.
+      this.#stopped = true;
+      this.#finding(
+        'info',
+        offset,
+        `scan stopped after ${MAX_ERRORS} errors (CPython stops at the first); the rest of the input was not read`,
+      );
+    }
     if (this.#failed) {
       this.#laterErrors++;
       return;
     }
     this.#failed = true;
     if (this.#strict) this.#stopped = true;
-    this.#malformed.push({ offset, opcode, reason, pickle: this.#pickle });
+    this.#keep(this.#malformed, { offset, opcode, reason, pickle: this.#pickle });
   }
 
   #finding(severity: ScanFinding['severity'], offset: number | undefined, message: string): void {
-    if (!this.#findings.has(message)) this.#findings.set(message, { severity, offset, message });
+    if (this.#findings.has(message)) return;
+    // Past the cap, only a finding worse than all kept ones is added: the verdict stays whole.
+    if (this.#findings.size >= this.#max && RANK[severity] <= this.#worstFinding) {
+      this.#omitted++;
+      return;
+    }
+    this.#worstFinding = Math.max(this.#worstFinding, RANK[severity]);
+    this.#findings.set(message, { severity, offset, message });
   }
 
   #keep<T>(list: T[], item: T): void {
@@ -597,46 +831,95 @@ class Scanner {
 
   // --- stack ------------------------------------------------------------------
 
+  // Positions (marks, the fence) count every item pushed; the bottom `#floor` items may have been
+  // dropped from the array (a stack too deep to hold), and read back as unknown values.
+
+  /** The logical stack depth. */
+  #depth(): number {
+    return this.#stack.length + this.#floor;
+  }
+
+  /** Keeps the stack and the marks under their limits by dropping their bottom halves (read back as unknown). */
+  #bound(): void {
+    const stack = this.#stack;
+    if (stack.length >= STACK_LIMIT) {
+      const n = stack.length >> 1;
+      stack.splice(0, n);
+      this.#floor += n;
+      this.#limitFinding();
+    }
+    if (this.#marks.length >= STACK_LIMIT) {
+      const n = this.#marks.length >> 1;
+      this.#marks.splice(0, n);
+      this.#droppedMarks += n;
+      this.#limitFinding();
+    }
+  }
+
+  #limitFinding(): void {
+    this.#finding(
+      'review',
+      this.#op?.pos,
+      `more than ${STACK_LIMIT} items or marks on the stack: the deepest were dropped and are read back as unknown values`,
+    );
+  }
+
   /** Pops `n` values (deepest first); on underflow reports it and pads with unknown values. */
   #pop(n: number): Val[] {
     const stack = this.#stack;
-    if (stack.length - n < this.#fence) this.#error('unpickling stack underflow');
+    let depth = this.#depth();
+    if (depth - n < this.#fence) this.#error('unpickling stack underflow');
     const out: Val[] = new Array(n).fill(UNKNOWN);
-    for (let i = n - 1; i >= 0 && stack.length > this.#fence; i--) out[i] = stack.pop()!;
+    for (let i = n - 1; i >= 0 && depth > this.#fence; i--, depth--) {
+      if (stack.length > 0) out[i] = stack.pop()!;
+      else this.#floor--;
+    }
     return out;
   }
 
   #top(): Val {
     const stack = this.#stack;
-    if (stack.length <= this.#fence) {
+    if (this.#depth() <= this.#fence) {
       this.#error('unpickling stack underflow');
       return UNKNOWN;
     }
-    return stack[stack.length - 1]!;
+    return stack.length > 0 ? stack[stack.length - 1]! : UNKNOWN;
   }
 
   /** Pops the items above the topmost MARK and the MARK. */
   #popMark(): Val[] {
-    const mark = this.#marks.pop();
+    let mark = this.#marks.pop();
     const stack = this.#stack;
+    if (mark === undefined && this.#droppedMarks > 0) {
+      // A mark dropped for depth: where it was is not known; everything held is taken as its items.
+      this.#droppedMarks--;
+      mark = this.#floor;
+    }
     this.#fence = this.#marks.length === 0 ? 0 : this.#marks[this.#marks.length - 1]!;
     if (mark === undefined) {
       this.#error('could not find MARK');
       return [];
     }
-    const items = stack.slice(mark);
-    stack.length = mark;
+    const from = mark - this.#floor;
+    if (from >= 0) {
+      const items = stack.slice(from);
+      stack.length = from;
+      return items;
+    }
+    const items = [UNKNOWN, ...stack];
+    stack.length = 0;
+    this.#floor = mark;
     return items;
   }
 
   /** The value below a MARK'd slice (APPENDS, SETITEMS, ADDITEMS target). */
   #below(): Val {
     const stack = this.#stack;
-    if (stack.length === 0) {
+    if (this.#depth() === 0) {
       this.#error('unpickling stack underflow');
       return UNKNOWN;
     }
-    return stack[stack.length - 1]!;
+    return stack.length > 0 ? stack[stack.length - 1]! : UNKNOWN;
   }
 
   #tuple(items: Val[]): Val {
@@ -693,17 +976,26 @@ class Scanner {
       objectUse: false,
       dynamicUse: false,
     };
-    this.#addRef(ref);
-    return { k: 'glob', ref };
+    return { k: 'glob', ref: this.#addRef(ref) };
   }
 
-  #addRef(ref: GlobalRef): void {
-    if (this.#refs.length < this.#max || ref.severity === 'dangerous' || ref.lookup) this.#refs.push(ref);
-    else {
-      this.#omitted++;
-      // Still counted in the verdict.
-      this.#finding(ref.severity, ref.offset, `${describeRef(ref)}: ${ref.reason}`);
+  /** Keeps a reference for the report; past the cap, its rating still reaches the verdict. Returns the reference to use. */
+  #addRef(ref: GlobalRef): GlobalRef {
+    if (this.#refs.length < this.#max) {
+      this.#refs.push(ref);
+      return ref;
     }
+    this.#omitted++;
+    if (ref.lookup) {
+      // getattr is rated by its uses: past the cap every getattr shares one reference, whose uses add up.
+      if (this.#overflowLookup === undefined) {
+        this.#overflowLookup = ref;
+        this.#refs.push(ref);
+      }
+      return this.#overflowLookup;
+    }
+    this.#finding(ref.severity, ref.offset, `${describeRef(ref)}: ${ref.reason}`);
+    return ref;
   }
 
   #dynamicGlobal(offset: number, why: string): Val {
@@ -859,18 +1151,19 @@ class Scanner {
   // --- one opcode ---------------------------------------------------------------
 
   #step(op: PickleOp): void {
+    if (this.#stack.length >= STACK_LIMIT || this.#marks.length >= STACK_LIMIT) this.#bound();
     const stack = this.#stack;
     const code = op.code;
     switch (code) {
       case 0x28: // MARK
-        this.#marks.push(stack.length);
-        this.#fence = stack.length;
+        this.#marks.push(this.#depth());
+        this.#fence = this.#depth();
         return;
       case STOP:
         this.#consume(this.#top());
         return;
       case 0x30: // POP (the top item, or a MARK right on top)
-        if (this.#marks.length > 0 && this.#marks[this.#marks.length - 1] === stack.length) this.#popMark();
+        if (this.#marks.length > 0 && this.#marks[this.#marks.length - 1] === this.#depth()) this.#popMark();
         else this.#pop(1);
         return;
       case 0x31: // POP_MARK
@@ -961,7 +1254,7 @@ class Scanner {
         const key = memoKey(op.arg);
         const value = this.#memo.get(key);
         if (value === undefined) {
-          this.#error(`Memo value not found at index ${String(key)}`);
+          if (!this.#memo.forgotten) this.#error(`Memo value not found at index ${String(key)}`);
           stack.push(UNKNOWN);
         } else {
           stack.push(value);
@@ -1279,6 +1572,7 @@ function isNonString(v: Val): boolean {
 function memoKey(arg: unknown): number | string {
   if (typeof arg === 'boolean') return arg ? 1 : 0;
   if (typeof arg === 'number') return arg;
+  if (typeof arg === 'bigint' && arg <= BigInt(Number.MAX_SAFE_INTEGER)) return Number(arg);
   return String(arg);
 }
 

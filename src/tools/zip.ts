@@ -69,6 +69,14 @@ export interface ZipEntry {
 export interface ZipArchive {
   readonly entries: readonly ZipEntry[];
   readonly problems: readonly string[];
+  /** The end record read (the last signature with a whole record after it, as miniz and zipfile take). */
+  readonly endRecord: number;
+  /**
+   * Other end records a reader could take instead (earlier ones whose comment
+   * reaches the end of the file and whose central directory is in place):
+   * pass one to {@link readZip} to list the archive as that reader sees it.
+   */
+  readonly otherEndRecords: readonly number[];
 }
 
 const LOCAL_SIG = 0x04034b50;
@@ -101,6 +109,8 @@ export function isZip(data: Uint8Array): boolean {
  * local headers, with every inconsistency between them.
  *
  * @param data the archive's bytes.
+ * @param endRecord offset of the end record to use (one of `otherEndRecords`); by default the one
+ *   PyTorch's reader (miniz) and Python's zipfile use.
  * @returns the entries (central directory order, then entries only local headers list) and the archive's problems.
  * @throws {@link ZipError} when there is no readable end of central directory or central directory, or the archive is zip64.
  * @example
@@ -110,11 +120,25 @@ export function isZip(data: Uint8Array): boolean {
  * for (const entry of archive.entries) console.log(entry.name, entry.size, entry.problems);
  * ```
  */
-export function readZip(data: Uint8Array): ZipArchive {
+export function readZip(data: Uint8Array, endRecord?: number): ZipArchive {
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const problems: string[] = [];
-  const eocd = findEndRecord(data, view);
-  if (eocd < 0) throw new ZipError('no end of central directory record');
+  const candidates = findEndRecords(data, view);
+  const eocd = endRecord ?? candidates[0] ?? -1;
+  if (eocd < 0 || eocd + 22 > data.length || view.getUint32(eocd, true) !== EOCD_SIG) {
+    throw new ZipError('no end of central directory record');
+  }
+  const otherEndRecords = candidates
+    .slice(1)
+    .filter((at) => at !== eocd && plausibleEndRecord(data, view, at));
+  if (endRecord !== undefined && candidates[0] !== undefined && candidates[0] !== endRecord) {
+    otherEndRecords.unshift(candidates[0]);
+  }
+  if (otherEndRecords.length > 0) {
+    problems.push(
+      `more than one end of central directory record (at ${[eocd, ...otherEndRecords].join(', ')}): readers that validate it differently list other entries`,
+    );
+  }
   const disk = view.getUint16(eocd + 4, true);
   const cdDisk = view.getUint16(eocd + 6, true);
   const countHere = view.getUint16(eocd + 8, true);
@@ -141,9 +165,9 @@ export function readZip(data: Uint8Array): ZipArchive {
   if (cdOffset + cdSize !== eocd) {
     problems.push(`${eocd - cdOffset - cdSize} bytes between the central directory and its end record`);
   }
-  if (eocd + 22 + view.getUint16(eocd + 20, true) !== data.length) {
-    problems.push('data after the end of central directory record');
-  }
+  const commentEnd = eocd + 22 + view.getUint16(eocd + 20, true);
+  if (commentEnd < data.length) problems.push('data after the end of central directory record');
+  if (commentEnd > data.length) problems.push("the end record's comment runs past the end of the file");
 
   const entries: ZipEntry[] = [];
   const seenNames = new Set<string>();
@@ -176,7 +200,8 @@ export function readZip(data: Uint8Array): ZipArchive {
     seenNames.add(name);
     if (seenOffsets.has(headerOffset)) entryProblems.push('shares its local header with another entry');
     seenOffsets.add(headerOffset);
-    const local = readable ? readLocal(data, view, headerOffset, cdOffset) : undefined;
+    // miniz and zipfile read a local header anywhere in the file: so does this reader.
+    const local = readable ? readLocal(data, view, headerOffset, data.length) : undefined;
     let localName: string | undefined;
     let dataOffset: number | undefined;
     if (local === undefined) {
@@ -202,8 +227,13 @@ export function readZip(data: Uint8Array): ZipArchive {
       ) {
         entryProblems.push('CRC or sizes differ between the central directory and the local header');
       }
-      if (dataOffset + compressedSize > cdOffset) {
+      if (headerOffset >= cdOffset) {
+        entryProblems.push(`local header at ${headerOffset}, after the start of the central directory`);
+      } else if (dataOffset + compressedSize > cdOffset) {
         entryProblems.push(`data (${compressedSize} bytes at ${dataOffset}) runs into the central directory`);
+      }
+      if (dataOffset + compressedSize > data.length) {
+        entryProblems.push(`data (${compressedSize} bytes at ${dataOffset}) runs past the end of the file`);
         readable = false;
       }
     }
@@ -267,7 +297,7 @@ export function readZip(data: Uint8Array): ZipArchive {
     if ((local.flags & 8) !== 0) break; // sizes come after the data: the next header cannot be found safely
     pos = local.dataOffset + local.compressedSize;
   }
-  return { entries, problems };
+  return { entries, problems, endRecord: eocd, otherEndRecords };
 }
 
 /**
@@ -406,27 +436,33 @@ function readLocal(data: Uint8Array, view: DataView, pos: number, limit: number)
   };
 }
 
+/** Most end record signatures looked at (a comment full of them costs no more). */
+const MAX_END_RECORDS = 16;
+
 /**
- * The end of central directory record, searched backwards over the largest
- * possible comment. A match is taken only when its comment fits in the file
- * and its central directory lies before it and starts with an entry (a
- * signature inside a comment or in entry data is skipped).
+ * The end of central directory record signatures with a whole record after
+ * them, last first, over the largest possible comment. The first is the one
+ * PyTorch's reader (miniz) and Python's zipfile take, whatever its comment
+ * length says; the others are what a stricter reader may take instead.
  */
-function findEndRecord(data: Uint8Array, view: DataView): number {
+function findEndRecords(data: Uint8Array, view: DataView): number[] {
+  const found: number[] = [];
   const last = data.length - 22;
   const first = Math.max(0, last - 0xffff);
-  for (let pos = last; pos >= first; pos--) {
-    if (data[pos] !== 0x50 || view.getUint32(pos, true) !== EOCD_SIG) continue;
-    if (pos + 22 + view.getUint16(pos + 20, true) > data.length) continue;
-    const count = view.getUint16(pos + 10, true);
-    const cdSize = view.getUint32(pos + 12, true);
-    const cdOffset = view.getUint32(pos + 16, true);
-    if (count === 0xffff || cdOffset === 0xffffffff || cdSize === 0xffffffff) return pos; // zip64: refused by the caller
-    if (cdOffset + cdSize > pos) continue;
-    if (count > 0 && (cdOffset + 4 > pos || view.getUint32(cdOffset, true) !== CENTRAL_SIG)) continue;
-    return pos;
+  for (let pos = last; pos >= first && found.length < MAX_END_RECORDS; pos--) {
+    if (data[pos] === 0x50 && view.getUint32(pos, true) === EOCD_SIG) found.push(pos);
   }
-  return -1;
+  return found;
+}
+
+/** An end record whose comment reaches exactly the end of the file and whose central directory is in place. */
+function plausibleEndRecord(data: Uint8Array, view: DataView, pos: number): boolean {
+  if (pos + 22 + view.getUint16(pos + 20, true) !== data.length) return false;
+  const count = view.getUint16(pos + 10, true);
+  const cdSize = view.getUint32(pos + 12, true);
+  const cdOffset = view.getUint32(pos + 16, true);
+  if (cdOffset + cdSize > pos) return false;
+  return count === 0 || (cdOffset + 4 <= pos && view.getUint32(cdOffset, true) === CENTRAL_SIG);
 }
 
 const utf8 = new TextDecoder('utf-8');
