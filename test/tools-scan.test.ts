@@ -13,7 +13,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { describe, it } from 'node:test';
-import { inflateRawSync } from 'node:zlib';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import fc from 'fast-check';
 import { dumps, Unpickler } from '../src/index.js';
 import { rateGlobal } from '../src/tools/gadgets.js';
@@ -45,6 +45,27 @@ const cases: Case[] = (() => {
 })();
 
 const inflateRaw = (b: Uint8Array, max: number): Uint8Array => inflateRawSync(b, { maxOutputLength: max });
+
+/** An attack of test/support/scan-attacks.py, with what CPython's audit hook saw it do. */
+interface Attack {
+  readonly name: string;
+  readonly kind: 'loads' | 'stream' | 'torch';
+  readonly data: Uint8Array;
+  readonly events: readonly string[];
+}
+
+const attacks: Attack[] = (() => {
+  const out = execFileSync(PYTHON, ['test/support/scan-attacks.py'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    maxBuffer: 1 << 26,
+  });
+  type Raw = Omit<Attack, 'data'> & { hex: string };
+  return (JSON.parse(out) as { cases: Raw[] }).cases.map(({ hex, ...rest }) => ({
+    ...rest,
+    data: fromHex(hex),
+  }));
+})();
 
 function scanned(c: Case): ScanReport {
   return scan(c.data, { inflateRaw });
@@ -82,6 +103,39 @@ describe('scan: verdicts on the python3 corpus', () => {
   it('rates plain data, stdlib values, numpy and torch output safe', () =>
     checkAll('safe', (v) => v === 'safe'));
   it('never rates a benign pickle dangerous', () => checkAll('benign', (v) => v !== 'dangerous'));
+});
+
+describe('scan: attacks that got past it, checked against CPython', () => {
+  it('has attacks that CPython really runs (an audit hook saw the gadget)', () => {
+    assert.ok(attacks.length >= 20, `${attacks.length}`);
+    assert.deepEqual(
+      attacks.filter((a) => a.events.length === 0).map((a) => a.name),
+      [],
+    );
+  });
+
+  it('rates every attack dangerous', () => {
+    const failures = attacks
+      .map((a) => [a, scan(a.data, { inflateRaw })] as const)
+      .filter(([, r]) => r.verdict !== 'dangerous')
+      .map(([a, r]) => `${a.name}: ${r.verdict} (${summary(r)})`);
+    assert.deepEqual(failures, []);
+  });
+
+  it('reads a stream with a new memo for each pickle as well as with one memo', () => {
+    const a = attacks.find((x) => x.name.startsWith('stream: MEMOIZE'))!;
+    const report = scan(a.data);
+    assert.ok(
+      report.findings.some((f) => f.severity === 'dangerous' && /new memo for each pickle/.test(f.message)),
+    );
+    assert.ok(report.globals.some((g) => g.module === 'os' && g.name === 'system' && g.pickle === 1));
+  });
+
+  it('scans both archives when readers disagree on the end record', () => {
+    const a = attacks.find((x) => x.name.includes('second end record'))!;
+    const report = scan(a.data, { inflateRaw });
+    assert.ok(report.findings.some((f) => /more than one end of central directory record/.test(f.message)));
+  });
 });
 
 describe('scan: agrees with CPython on what a pickle does', () => {
@@ -319,6 +373,65 @@ describe('scan: bounded on hostile structure', () => {
     assert.ok(report.omitted > 0);
   });
 
+  it('holds more than 2^24 memo entries (one Map cannot)', () => {
+    const n = 2 ** 24 + 8;
+    const data = new Uint8Array(n + 2).fill(0x94); // MEMOIZE
+    data[0] = 0x4e; // NONE
+    data[n + 1] = 0x2e;
+    assert.equal(scan(data).verdict, 'safe');
+  });
+
+  it('drops the bottom of a stack deeper than 2^24 and still sees a gadget above it', () => {
+    const n = 2 ** 24 + 8;
+    const tail = new TextEncoder().encode("cos\nsystem\n(S'id'\ntR.");
+    const data = new Uint8Array(n + tail.length).fill(0x4e); // NONE
+    data.set(tail, n);
+    const report = scan(data);
+    assert.equal(report.verdict, 'dangerous');
+    assert.ok(report.findings.some((f) => /deepest were dropped/.test(f.message)));
+  });
+
+  it('stops reading garbage after 10,000 errors', () => {
+    const report = scan(new Uint8Array(2_000_000).fill(0xff));
+    assert.equal(report.verdict, 'malformed');
+    assert.ok(report.findings.some((f) => /scan stopped after/.test(f.message)));
+  });
+
+  it('caps the pickles and errors of a stream of many pickles', () => {
+    const n = 100_000;
+    const ok = new Uint8Array(2 * n);
+    const bad = new Uint8Array(2 * n);
+    for (let i = 0; i < n; i++) {
+      ok.set([0x4e, 0x2e], 2 * i); // N.
+      bad.set([0x28, 0x2e], 2 * i); // (.
+    }
+    const report = scan(ok, { maxReported: 50 });
+    assert.equal(report.verdict, 'safe');
+    assert.ok(report.pickles.length <= 50 && report.omitted > 0);
+    const broken = scan(bad, { maxReported: 50 });
+    assert.equal(broken.verdict, 'malformed');
+    assert.ok(broken.malformed.length <= 50 && broken.findings.length <= 60);
+  });
+
+  it('inflates entries that share their bytes once, and bounds the inflated total', () => {
+    const zeros = deflateRawSync(new Uint8Array(1 << 20));
+    // 2,000 central entries naming one local header (an overlapping zip bomb)
+    const shared = zipOf(
+      Array.from({ length: 2000 }, (_, i) => [`x${i}.pkl`, zeros, 1 << 20, 0] as const),
+      1,
+    );
+    const report = scan(shared, { inflateRaw });
+    assert.equal(report.archive?.entries.length, 2000);
+    // ten distinct 1 MiB entries against a budget of 4 * maxEntrySize = 8 MiB
+    const many = zipOf(
+      Array.from({ length: 10 }, (_, i) => [`y${i}.pkl`, zeros, 1 << 20, 0] as const),
+      10,
+    );
+    const limited = scan(many, { inflateRaw, maxEntrySize: 2 << 20 });
+    assert.equal(limited.verdict, 'malformed');
+    assert.ok(limited.findings.some((f) => /inflate to more than/.test(f.message)));
+  });
+
   it('handles a dotted name of 10^5 parts', () => {
     const name = Array.from({ length: 100_000 }, () => 'a').join('.');
     const report = scan(bytes(0x80, 4, 0x8c, 1, 'm', 0x8d, le(name.length, 8), name, 0x93, '.'));
@@ -465,6 +578,74 @@ function storedZip(entries: readonly (readonly [string, Uint8Array])[]): Uint8Ar
     parts.push(local);
     offset += local.length;
   }
+  const cd = bytes(...central);
+  const end = bytes(
+    'PK\x05\x06',
+    le(0, 4),
+    le(entries.length, 2),
+    le(entries.length, 2),
+    le(cd.length, 4),
+    le(offset, 4),
+    le(0, 2),
+  );
+  return bytes(...parts, cd, end);
+}
+
+/**
+ * A zip of deflated entries `[name, compressed bytes, size, crc]`; the first
+ * `locals` of them get a local header, the rest share the first's.
+ */
+function zipOf(
+  entries: readonly (readonly [string, Uint8Array, number, number])[],
+  locals: number,
+): Uint8Array {
+  const parts: Uint8Array[] = [];
+  const offsets: number[] = [];
+  let offset = 0;
+  for (const [i, [name, body, size, crc]] of entries.entries()) {
+    if (i >= locals) {
+      offsets.push(offsets[0]!);
+      continue;
+    }
+    const local = bytes(
+      'PK\x03\x04',
+      le(20, 2),
+      le(0, 2),
+      le(8, 2),
+      le(0, 4),
+      le(crc, 4),
+      le(body.length, 4),
+      le(size, 4),
+      le(name.length, 2),
+      le(0, 2),
+      name,
+      body,
+    );
+    offsets.push(offset);
+    parts.push(local);
+    offset += local.length;
+  }
+  const central = entries.map(([name, body, size, crc], i) =>
+    bytes(
+      'PK\x01\x02',
+      le(20, 2),
+      le(20, 2),
+      le(0, 2),
+      le(8, 2),
+      le(0, 4),
+      le(crc, 4),
+      le(body.length, 4),
+      le(size, 4),
+      le(name.length, 2),
+      le(0, 2),
+      le(0, 2),
+      le(0, 2),
+      le(0, 2),
+      le(0, 4),
+      le(offsets[i]!, 4),
+      name,
+    ),
+  );
   const cd = bytes(...central);
   const end = bytes(
     'PK\x05\x06',

@@ -99,6 +99,34 @@ describe('zip: agrees with python3 zipfile', () => {
     );
   });
 
+  it('takes the end record that miniz and zipfile take, and names the others', () => {
+    const past = archive('end record whose comment runs past the file');
+    assert.equal(past.error, null);
+    assert.match(readZip(past.data).problems.join(), /comment runs past/);
+    const two = archive('two end records');
+    const zip = readZip(two.data);
+    assert.deepEqual(
+      zip.entries.map((e) => e.name),
+      two.entries!.map((e) => e[0]),
+    );
+    assert.equal(zip.otherEndRecords.length, 1);
+    assert.match(zip.problems.join(), /more than one end of central directory record/);
+    const other = readZip(two.data, zip.otherEndRecords[0]);
+    assert.deepEqual(
+      other.entries.map((e) => e.name),
+      ['first.txt'],
+    );
+    assert.deepEqual(other.otherEndRecords, [zip.endRecord]);
+  });
+
+  it('reads a local header placed after the central directory, as zipfile does', () => {
+    const a = archive('local header after the central directory');
+    const entry = readZip(a.data).entries.find((e) => e.name === 'late.txt')!;
+    assert.equal(entry.readable, true);
+    assert.match(entry.problems.join(), /after the start of the central directory/);
+    assert.equal(toHex(readZipEntry(a.data, entry)), a.entries!.find((e) => e[0] === 'late.txt')![6]);
+  });
+
   it('computes CRC-32 as zlib does', () => {
     for (const [hex, expected] of corpus.crc) assert.equal(crc32(fromHex(hex)), expected);
   });

@@ -96,6 +96,45 @@ add("not a zip", b"PK\x03\x04" + b"\x00" * 40)
 trailing = build(FILES) + b"trailing bytes"
 add("data after the end record", trailing)
 
+# The end record as miniz (PyTorch) and zipfile find it: the last signature with a whole record
+# after it, whatever its comment length says.
+past = build(FILES)
+at = past.rindex(b"PK\x05\x06")
+past[at + 20:at + 22] = struct.pack("<H", 5)
+add("end record whose comment runs past the file", past)
+
+
+def stored_local(name, data):
+    return struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 0, 0, 0, zlib.crc32(data), len(data), len(data),
+                       len(name), 0) + name.encode() + data
+
+
+def stored_central(name, data, offset):
+    return struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 0, 0, 0, zlib.crc32(data), len(data),
+                       len(data), len(name), 0, 0, 0, 0, 0, offset) + name.encode()
+
+
+def end_record(count, size, offset, comment_len):
+    return struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, count, count, size, offset, comment_len)
+
+
+# A first archive whose end record's comment holds a second archive: zipfile lists the second.
+first = stored_local("first.txt", b"first")
+cd1 = stored_central("first.txt", b"first", 0)
+second_at = len(first) + len(cd1) + 22
+second = stored_local("second.txt", b"second")
+cd2 = stored_central("second.txt", b"second", second_at) + stored_central("first.txt", b"first", 0)
+tail = second + cd2 + end_record(2, len(cd2), second_at + len(second), 3)
+add("two end records", first + cd1 + end_record(1, len(cd1), len(first), len(tail)) + tail)
+
+# A local header after the central directory, in the end record's comment
+body = stored_local("a.txt", b"aaa")
+late = stored_local("late.txt", b"late entry")
+cd = stored_central("a.txt", b"aaa", 0)
+late_at = len(body) + len(cd) + len(stored_central("late.txt", b"late entry", 0)) + 22
+cd += stored_central("late.txt", b"late entry", late_at)
+add("local header after the central directory", body + cd + end_record(2, len(cd), len(body), len(late)) + late)
+
 try:
     add("bzip2 method", build(FILES[:2], zipfile.ZIP_BZIP2))
 except Exception:  # bz2 missing from this python
