@@ -175,21 +175,97 @@ const RANK: Record<Verdict | 'info', number> = { info: 0, safe: 1, review: 2, ma
  * ```
  */
 export function scan(data: Uint8Array, options?: ScanOptions): ScanReport {
-  if (!isZip(data)) return scanPickles(data, options);
+  if (npyPickleStart(data) !== undefined) return scanNpy(data, options);
+  if (!isZip(data)) {
+    const report = scanPickles(data, options);
+    // A pickle that is also a zip: Python's zipfile finds an archive behind other data (its end
+    // record at the end, its offsets moved by what precedes it).
+    if (!hasEndRecord(data)) return report;
+    const asZip = scanEntries(data, options, undefined, true).report;
+    return withDangerous(
+      report,
+      asZip,
+      'the bytes read as a zip archive (as zipfile reads one behind other data)',
+    );
+  }
   const report = scanArchive(data, options);
   // A zip/pickle polyglot: the same bytes read by pickle.load. Only up to the first error (as CPython
   // stops there), so that raw tensor bytes are never read as names.
-  const asPickle = new Scanner(data, options, true).run();
-  const dangerous = asPickle.findings.filter((f) => f.severity === 'dangerous');
+  return withDangerous(report, scanPickles(data, options, true), "the archive's bytes read as a pickle");
+}
+
+/**
+ * Where the pickle of a numpy `.npy` file starts, or undefined when `data` is
+ * not one. `numpy.load(allow_pickle=True)` reads the header (a Python literal,
+ * read with `ast.literal_eval`) and, for a dtype holding objects, unpickles
+ * everything after it. `object` is -1 when the header names no object dtype:
+ * no `O`, no `object`, and no backslash (`'|\x4f'` is `'|O'` to literal_eval).
+ */
+function npyPickleStart(data: Uint8Array): { start: number; object: boolean } | undefined {
+  if (data.length < 10 || data[0] !== 0x93 || decodeLatin1(data, 1, 5) !== 'NUMPY') return undefined;
+  const major = data[6]!;
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  let start: number;
+  if (major === 1) start = 10 + view.getUint16(8, true);
+  else if (major === 2 || major === 3) {
+    if (data.length < 12) return undefined;
+    start = 12 + view.getUint32(8, true);
+  } else return undefined;
+  if (start > data.length) return undefined;
+  const header = decodeLatin1(data, 8, start - 8);
+  return { start, object: /O|object|\\/.test(header) };
+}
+
+/** A `.npy` file: the pickle after its header when its dtype holds objects, else plain array data. */
+function scanNpy(data: Uint8Array, options: ScanOptions | undefined): ScanReport {
+  const npy = npyPickleStart(data)!;
+  if (npy.object) {
+    const report = scanPickles(data.subarray(npy.start), options);
+    const info: ScanFinding = {
+      severity: 'info',
+      offset: npy.start,
+      message: `numpy .npy of objects: numpy.load(allow_pickle=True) unpickles the ${data.length - npy.start} bytes after its header (offsets below are from there)`,
+    };
+    return { ...report, findings: [...report.findings, info] };
+  }
+  return {
+    verdict: 'safe',
+    findings: [
+      { severity: 'info', offset: undefined, message: 'numpy .npy without objects: array data, no pickle' },
+    ],
+    globals: [],
+    calls: [],
+    extensions: [],
+    persistentIds: [],
+    buffers: [],
+    protocols: [],
+    pickles: [],
+    malformed: [],
+    omitted: 0,
+  };
+}
+
+/** `report` with the dangerous findings of another reading of the same bytes added. */
+function withDangerous(report: ScanReport, other: ScanReport, reading: string): ScanReport {
+  const dangerous = other.findings.filter((f) => f.severity === 'dangerous');
   if (dangerous.length === 0) return report;
   return {
     ...report,
     verdict: 'dangerous',
     findings: sortFindings([
       ...report.findings,
-      ...dangerous.map((f) => ({ ...f, message: `the archive's bytes read as a pickle: ${f.message}` })),
+      ...dangerous.map((f) => ({ ...f, message: `${reading}: ${f.message}` })),
     ]),
   };
+}
+
+/** Whether an end of central directory signature lies where a zip reader looks for one. */
+function hasEndRecord(data: Uint8Array): boolean {
+  for (let pos = data.length - 22; pos >= 0 && pos >= data.length - 22 - 0xffff; pos--) {
+    if (data[pos] === 0x50 && data[pos + 1] === 0x4b && data[pos + 2] === 5 && data[pos + 3] === 6)
+      return true;
+  }
+  return false;
 }
 
 /**
@@ -212,16 +288,23 @@ export function scan(data: Uint8Array, options?: ScanOptions): ScanReport {
  * ```
  */
 export function scanArchive(data: Uint8Array, options?: ScanOptions): ScanReport {
-  const report = scanEntries(data, options, undefined);
-  const others = report.archive?.otherEndRecords ?? [];
+  const report = scanEntries(data, options, undefined, false);
+  const others: [string, number | undefined, boolean][] = (report.archive?.otherEndRecords ?? []).map(
+    (at) => [`with the end record at ${at}`, at, false],
+  );
+  // zipfile moves every offset by the bytes before the archive (miniz does not); when the plain
+  // reading fails, zipfile's may still succeed.
+  if (report.archive === undefined || report.archive.shift > 0) {
+    others.push(['as zipfile reads it (offsets moved by the bytes before the archive)', undefined, true]);
+  }
   if (others.length === 0) return report.report;
-  // Readers disagree on the end record: the archive as each of them lists it.
+  // Readers disagree on where the archive is: the archive as each of them lists it.
   const findings = [...report.report.findings];
-  for (const at of others) {
-    const other = scanEntries(data, options, at).report;
+  for (const [reading, at, shifted] of others) {
+    const other = scanEntries(data, options, at, shifted).report;
     for (const f of other.findings) {
       if (f.severity === 'info' || f.severity === 'safe') continue;
-      findings.push({ ...f, message: `with the end record at ${at}: ${f.message}` });
+      findings.push({ ...f, message: `${reading}: ${f.message}` });
     }
   }
   return { ...report.report, verdict: verdictOf(findings), findings: sortFindings(findings) };
@@ -236,13 +319,14 @@ function scanEntries(
   data: Uint8Array,
   options: ScanOptions | undefined,
   endRecord: number | undefined,
+  shifted: boolean,
 ): { report: ScanReport; archive: ReturnType<typeof readZip> | undefined } {
   const findings: ScanFinding[] = [];
   const problems: string[] = [];
   const entries: ScanArchiveEntry[] = [];
   let archive: ReturnType<typeof readZip>;
   try {
-    archive = readZip(data, endRecord);
+    archive = readZip(data, endRecord, shifted);
   } catch (error) {
     if (!(error instanceof ZipError)) throw error;
     findings.push({ severity: 'malformed', offset: error.offset, message: error.message });
@@ -342,7 +426,9 @@ function scanEntries(
     }
     const sniffed = !must && looksLikePickle(bytes) && !/(^|\/)data\/\d+$/.test(entry.name);
     let report: ScanReport | undefined;
-    if (must || sniffed) {
+    if (!must && npyPickleStart(bytes) !== undefined) {
+      report = scanNpy(bytes, entryOptions); // an .npz member: numpy unpickles object arrays
+    } else if (must || sniffed) {
       report = scanPickles(bytes, entryOptions);
       if (sniffed && report.verdict === 'malformed') report = undefined; // raw data that happened to start like a pickle
     }
@@ -379,11 +465,11 @@ function scanEntries(
  * legacy format): MEMOIZE numbers slots differently and GET reads other
  * values in the two readings, and either may be the victim's.
  */
-function scanPickles(data: Uint8Array, options: ScanOptions | undefined): ScanReport {
-  const shared = new Scanner(data, options, false, false);
+function scanPickles(data: Uint8Array, options: ScanOptions | undefined, strict = false): ScanReport {
+  const shared = new Scanner(data, options, strict, false);
   const report = shared.run();
   if (shared.pickleCount < 2) return report;
-  const fresh = new Scanner(data, options, false, true).run();
+  const fresh = new Scanner(data, options, strict, true).run();
   const messages = new Set(report.findings.map((f) => f.message));
   const extra = fresh.findings
     .filter((f) => f.severity !== 'info' && !messages.has(f.message))

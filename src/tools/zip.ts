@@ -77,6 +77,13 @@ export interface ZipArchive {
    * pass one to {@link readZip} to list the archive as that reader sees it.
    */
   readonly otherEndRecords: readonly number[];
+  /**
+   * Bytes between the central directory and its end record: Python's zipfile
+   * takes them for data prepended to the archive and moves every offset by
+   * this much (miniz does not). Pass `shifted` to {@link readZip} to list the
+   * archive as zipfile does.
+   */
+  readonly shift: number;
 }
 
 const LOCAL_SIG = 0x04034b50;
@@ -111,6 +118,8 @@ export function isZip(data: Uint8Array): boolean {
  * @param data the archive's bytes.
  * @param endRecord offset of the end record to use (one of `otherEndRecords`); by default the one
  *   PyTorch's reader (miniz) and Python's zipfile use.
+ * @param shifted read every offset as Python's zipfile does: moved by the bytes found between the
+ *   central directory and its end record (`shift`: data prepended to the archive); miniz does not.
  * @returns the entries (central directory order, then entries only local headers list) and the archive's problems.
  * @throws {@link ZipError} when there is no readable end of central directory or central directory, or the archive is zip64.
  * @example
@@ -120,7 +129,7 @@ export function isZip(data: Uint8Array): boolean {
  * for (const entry of archive.entries) console.log(entry.name, entry.size, entry.problems);
  * ```
  */
-export function readZip(data: Uint8Array, endRecord?: number): ZipArchive {
+export function readZip(data: Uint8Array, endRecord?: number, shifted = false): ZipArchive {
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const problems: string[] = [];
   const candidates = findEndRecords(data, view);
@@ -144,7 +153,10 @@ export function readZip(data: Uint8Array, endRecord?: number): ZipArchive {
   const countHere = view.getUint16(eocd + 8, true);
   const count = view.getUint16(eocd + 10, true);
   const cdSize = view.getUint32(eocd + 12, true);
-  const cdOffset = view.getUint32(eocd + 16, true);
+  let cdOffset = view.getUint32(eocd + 16, true);
+  // zipfile's "concat": bytes before the archive, which it adds to every offset.
+  const shift = Math.max(0, eocd - cdSize - cdOffset);
+  if (shifted) cdOffset += shift;
   if (
     (eocd >= 20 && view.getUint32(eocd - 20, true) === ZIP64_LOCATOR_SIG) ||
     count === 0xffff ||
@@ -163,7 +175,9 @@ export function readZip(data: Uint8Array, endRecord?: number): ZipArchive {
     );
   }
   if (cdOffset + cdSize !== eocd) {
-    problems.push(`${eocd - cdOffset - cdSize} bytes between the central directory and its end record`);
+    problems.push(
+      `${eocd - cdOffset - cdSize} bytes between the central directory and its end record (zipfile moves every offset by them)`,
+    );
   }
   const commentEnd = eocd + 22 + view.getUint16(eocd + 20, true);
   if (commentEnd < data.length) problems.push('data after the end of central directory record');
@@ -185,7 +199,7 @@ export function readZip(data: Uint8Array, endRecord?: number): ZipArchive {
     const nameLen = view.getUint16(pos + 28, true);
     const extraLen = view.getUint16(pos + 30, true);
     const commentLen = view.getUint16(pos + 32, true);
-    const headerOffset = view.getUint32(pos + 42, true);
+    const headerOffset = view.getUint32(pos + 42, true) + (shifted ? shift : 0);
     const next = pos + 46 + nameLen + extraLen + commentLen;
     if (next > cdOffset + cdSize) throw new ZipError(`central directory entry ${i} is truncated`, pos);
     const rawName = data.subarray(pos + 46, pos + 46 + nameLen);
@@ -266,7 +280,7 @@ export function readZip(data: Uint8Array, endRecord?: number): ZipArchive {
   if (pos !== cdOffset + cdSize) problems.push('central directory holds bytes after its last entry');
 
   // Local headers in file order: an entry a streaming reader would see but the central directory hides.
-  pos = 0;
+  pos = shifted ? shift : 0;
   while (pos + 30 <= cdOffset && view.getUint32(pos, true) === LOCAL_SIG) {
     const local = readLocal(data, view, pos, cdOffset);
     if (local === undefined) break;
@@ -297,7 +311,7 @@ export function readZip(data: Uint8Array, endRecord?: number): ZipArchive {
     if ((local.flags & 8) !== 0) break; // sizes come after the data: the next header cannot be found safely
     pos = local.dataOffset + local.compressedSize;
   }
-  return { entries, problems, endRecord: eocd, otherEndRecords };
+  return { entries, problems, endRecord: eocd, otherEndRecords, shift };
 }
 
 /**

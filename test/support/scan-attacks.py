@@ -9,6 +9,10 @@ and blocks them by raising, so nothing runs:
   loads   pickle.loads(data) (the C unpickler)
   stream  pickle.load(f) called until the end of the file, a new Unpickler
           each time (the usual loop; torch.load's legacy format does the same)
+  npy     numpy.load(allow_pickle=True) of an .npy file: the header read with
+          ast.literal_eval and, for an object dtype, pickle.load of the rest
+          (numpy's format.read_array logic; numpy is not installed)
+  npz     numpy.load of an .npz: zipfile, then every .npy member as above
   torch   torch.load's reading of a zip: the entry named
           <first entry's folder>/data.pkl, looked up case-insensitively as
           PyTorch's zip reader (miniz, flags 0) does, every candidate loaded
@@ -23,6 +27,7 @@ is `dangerous` (the scanner must say so); events is what the audit hook saw
 Usage: python3 test/support/scan-attacks.py
 """
 
+import ast
 import io
 import json
 import os
@@ -196,6 +201,23 @@ late = rest_part + cd + end(len(REST) + 1, len(cd), cd_offset, len(pkl_local)) +
 add("zip: data.pkl's local header after the central directory", "torch", late)
 
 
+# --- numpy: numpy.load(allow_pickle=True) unpickles what follows an object array's header -------
+def npy(header, body):
+    text = header.encode("latin1")
+    text += b" " * (-(10 + len(text) + 1) % 64) + b"\n"
+    return b"\x93NUMPY\x01\x00" + struct.pack("<H", len(text)) + text + body
+
+
+add("npy of objects, pickle in protocol 0", "npy", npy("{'descr': '|O', 'fortran_order': False, 'shape': (1,), }", EVIL0))
+add("npy whose object dtype is spelled with an escape", "npy",
+    npy("{'descr': '|\\x4f', 'fortran_order': False, 'shape': (1,), }", EVIL0))
+npz = archive([("arr_0.npy", npy("{'descr': '|O', 'fortran_order': False, 'shape': (1,), }", EVIL0))])
+add("npz member of objects", "npz", npz)
+# Bytes before the archive: zipfile moves every offset by them (miniz does not)
+lead = local("lead.txt", b"lead")
+add("npz behind a leading entry (zipfile's offset shift)", "npz", lead + npz)
+
+
 # --- Proof: load each case as its victim does, under an audit hook ----------------------
 SENSITIVE = ("os.system", "os.posix_spawn", "os.exec", "os.spawn", "os.fork", "subprocess.Popen", "webbrowser.open",
              "socket.connect", "socket.getaddrinfo", "urllib.Request", "os.remove", "os.rmdir", "os.rename",
@@ -213,6 +235,17 @@ class Persistent(pickle.Unpickler):
         return None
 
 
+def load_npy(f):
+    """numpy.lib.format.read_array's path to pickle (numpy is not installed: its logic, not its code)."""
+    assert f.read(6) == b"\x93NUMPY"
+    major = f.read(2)[0]
+    size = struct.unpack("<H", f.read(2))[0] if major == 1 else struct.unpack("<I", f.read(4))[0]
+    descr = str(ast.literal_eval(f.read(size).decode("latin1"))["descr"])
+    if "O" in descr or "object" in descr:  # dtype.hasobject
+        return pickle.load(f)
+    return None
+
+
 def victim(kind, data):
     if kind == "loads":
         pickle.loads(data)
@@ -220,6 +253,13 @@ def victim(kind, data):
         f = io.BytesIO(data)
         while f.tell() < len(data):
             pickle.load(f)
+    elif kind == "npy":
+        load_npy(io.BytesIO(data))
+    elif kind == "npz":
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            for name in z.namelist():
+                if name.endswith(".npy"):
+                    load_npy(io.BytesIO(z.read(name)))
     else:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             names = z.namelist()
