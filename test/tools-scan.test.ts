@@ -131,6 +131,26 @@ describe('scan: attacks that got past it, checked against CPython', () => {
     assert.ok(report.globals.some((g) => g.module === 'os' && g.name === 'system' && g.pickle === 1));
   });
 
+  it('reads a zip that zipfile finds behind a pickle', () => {
+    const evil = bytes("cos\nsystem\n(S'id'\ntR.");
+    const inner = zipOf([['evil.pkl', deflateRawSync(evil), evil.length, 0]], 1);
+    const report = scan(bytes('N.', inner), { inflateRaw });
+    assert.equal(report.verdict, 'dangerous');
+    assert.ok(report.findings.some((f) => /read as a zip archive/.test(f.message)));
+    assert.equal(
+      scan(bytes('N.', zipOf([['x.txt', deflateRawSync(bytes('x')), 1, 0]], 1))).verdict,
+      'review',
+    );
+  });
+
+  it('rates a numpy .npy without objects safe (array data, no pickle)', () => {
+    const header = "{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }";
+    const data = bytes(0x93, 'NUMPY', 1, 0, le(header.length + 1, 2), header, '\n', new Uint8Array(16));
+    const report = scan(data);
+    assert.equal(report.verdict, 'safe');
+    assert.match(report.findings[0]!.message, /without objects/);
+  });
+
   it('scans both archives when readers disagree on the end record', () => {
     const a = attacks.find((x) => x.name.includes('second end record'))!;
     const report = scan(a.data, { inflateRaw });
