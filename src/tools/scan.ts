@@ -289,9 +289,9 @@ function hasEndRecord(data: Uint8Array): boolean {
  */
 export function scanArchive(data: Uint8Array, options?: ScanOptions): ScanReport {
   const report = scanEntries(data, options, undefined, false);
-  const others: [string, number | undefined, boolean][] = (report.archive?.otherEndRecords ?? []).map(
-    (at) => [`with the end record at ${at}`, at, false],
-  );
+  const others: [string, number | undefined, boolean][] = (report.archive?.otherEndRecords ?? [])
+    .slice(0, MAX_READINGS)
+    .map((at) => [`with the end record at ${at}`, at, false]);
   // zipfile moves every offset by the bytes before the archive (miniz does not); when the plain
   // reading fails, zipfile's may still succeed.
   if (report.archive === undefined || report.archive.shift > 0) {
@@ -309,6 +309,9 @@ export function scanArchive(data: Uint8Array, options?: ScanOptions): ScanReport
   }
   return { ...report.report, verdict: verdictOf(findings), findings: sortFindings(findings) };
 }
+
+/** Other end records an archive is also read with (each reading inflates and scans it again). */
+const MAX_READINGS = 2;
 
 /** Names equal but for ASCII case are one name to PyTorch's reader (miniz looks names up case-insensitively). */
 function foldCase(name: string): string {
