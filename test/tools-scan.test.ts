@@ -8,7 +8,10 @@
  * protocol, stdlib values, dataclasses, numpy and torch output) that must never
  * be `dangerous`, and plain data `safe`. For each pickle python3 also records
  * every global its C unpickler looks up (the scanner must report all of them),
- * the protocols and the call sites pickletools sees.
+ * the protocols and the call sites pickletools sees. The attacks of
+ * test/support/scan-attacks.py (each proved against CPython under an audit
+ * hook) must all be `dangerous`, and hostile sizes must give a report, never a
+ * crash.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
