@@ -6,17 +6,31 @@
  *
  * @module
  */
-import { type Dirent, readdirSync, readFileSync, realpathSync, statSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  type Dirent,
+  fstatSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  realpathSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { inflateRawSync } from 'node:zlib';
 import { isPickleError, PickleError, UnpicklingError } from './errors.js';
+import { OPCODE_BY_CODE } from './opcodes.js';
 import { DEFAULT_PROTOCOL, dumps } from './pickler.js';
 import { DisassemblyError, type DisassemblyMemo, disassemble, formatPreamble } from './tools/disassemble.js';
 import { fromJSON, toJSON } from './tools/json.js';
 import { pformat, repr } from './tools/repr.js';
 import { type ScanOptions, type ScanReport, scan, type Verdict } from './tools/scan.js';
+import { isZip } from './tools/zip.js';
 import { HIGHEST_PROTOCOL, loads, Unpickler } from './unpickler.js';
 
 /** The command's exit codes (also in the help text and docs/cli.md). */
@@ -40,6 +54,8 @@ export const EXIT = {
   io: 74,
   /** Permission denied. */
   permission: 77,
+  /** An internal error (a bug in brine). */
+  software: 70,
 } as const;
 
 const EXIT_TABLE = `Exit codes:
@@ -51,6 +67,7 @@ const EXIT_TABLE = `Exit codes:
   65  bad input: not a valid pickle or JSON, or not convertible
   66  file not found
   68  a directory where a file is needed
+  70  internal error (a bug in brine)
   74  other read or write error
   77  permission denied`;
 
@@ -174,45 +191,218 @@ class CliError extends Error {
 
 function usage(message: string, command?: string): CliError {
   return new CliError(
-    `${message}\nRun "brine ${command === undefined ? '' : `${command} `}--help" for usage.`,
+    `${message} (see "brine ${command === undefined ? '' : `${command} `}--help")`,
     EXIT.usage,
   );
 }
 
-/** Maps a file system error to a one-line message and an exit code. */
-function fileError(error: unknown, path: string): CliError {
+/**
+ * A name as messages print it: control characters, and others that can move
+ * the cursor or reorder the text of a terminal, escaped as in JSON, so that a
+ * message stays one line and shows what the name really is.
+ */
+function displayName(path: string): string {
+  if (path === '-') return 'standard input';
+  if (path === '') return '""';
+  return safeText(path);
+}
+
+/** Text from files (names, findings) made safe for a terminal: one line, no escape sequences. */
+function safeText(text: string): string {
+  // C0 and C1 controls, DEL, bidirectional overrides and isolates, line and paragraph separators.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/g, (c) => {
+    const code = c.charCodeAt(0);
+    if (c === '\n') return '\\n';
+    if (c === '\r') return '\\r';
+    if (c === '\t') return '\\t';
+    return code < 0x100
+      ? `\\x${code.toString(16).padStart(2, '0')}`
+      : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+}
+
+/** node:util parseArgs' messages, in one line each. */
+function parseArgsMessage(error: unknown): string {
+  const e = error as { code?: string; message?: string };
+  const message = e.message ?? String(error);
+  const option = /'([^']+)'/.exec(message)?.[1];
+  switch (e.code) {
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
+      return `unknown option ${option ?? message}`;
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
+      if (/argument missing/.test(message)) return `option ${option ?? ''} needs a value`;
+      if (/does not take an argument/.test(message)) return `option ${option ?? ''} takes no value`;
+      if (/ambiguous/.test(message) && option !== undefined)
+        return `option ${option} needs a value (write ${option}=VALUE for a value that starts with "-")`;
+      return message.split('\n')[0]!;
+    default:
+      return message.split('\n')[0]!;
+  }
+}
+
+/** A system error's message without Node's `ECODE: ` prefix and `, syscall 'path'` suffix. */
+function systemMessage(error: unknown): string {
+  const e = error as NodeJS.ErrnoException;
+  let message = String(e.message ?? error);
+  if (e.code !== undefined && message.startsWith(`${e.code}: `)) message = message.slice(e.code.length + 2);
+  if (e.syscall !== undefined) {
+    const at = message.lastIndexOf(`, ${e.syscall}`);
+    if (at > 0) message = message.slice(0, at);
+  }
+  return safeText(message.split('\n')[0]!);
+}
+
+/**
+ * Maps a file system error to a one-line message and an exit code. For an
+ * output file (`writing`), a missing folder is a write error (74), not a missing input (66).
+ */
+function fileError(error: unknown, path: string, writing = false): CliError {
   const code = (error as NodeJS.ErrnoException).code;
-  const name = path === '-' ? 'standard input' : path;
+  const name = displayName(path);
   switch (code) {
     case 'ENOENT':
+      if (writing) return new CliError(`${name}: cannot create: no such directory`, EXIT.io);
       return new CliError(`${name}: no such file or directory`, EXIT.notFound);
     case 'EACCES':
     case 'EPERM':
       return new CliError(`${name}: permission denied`, EXIT.permission);
     case 'EISDIR':
       return new CliError(`${name}: is a directory`, EXIT.isDirectory);
+    case 'ELOOP':
+      return new CliError(`${name}: too many levels of symbolic links`, EXIT.io);
     default:
-      return new CliError(`${name}: ${(error as Error).message}`, EXIT.io);
+      return new CliError(`${name}: ${systemMessage(error)}`, EXIT.io);
   }
 }
 
-function readInput(path: string): Uint8Array {
+/**
+ * Most bytes read from standard input, a pipe or a device (a regular file is
+ * read whole, up to Node's own limit): a stream that never ends (/dev/zero)
+ * is refused instead of filling the memory.
+ */
+export const MAX_STREAM_INPUT = 1024 * 1024 * 1024;
+
+/**
+ * How much of a stream to read before deciding: `whole` reads it all;
+ * `pickle` stops after the first bytes when they cannot start a pickle (the
+ * load fails there whatever follows); `pickleOrJson` also keeps text that
+ * may be JSON.
+ */
+type ReadMode = 'whole' | 'pickle' | 'pickleOrJson';
+
+function readInput(path: string, mode: ReadMode = 'whole'): Uint8Array {
+  let fd: number;
   try {
-    const data = readFileSync(path === '-' ? 0 : path);
-    return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    fd = path === '-' ? 0 : openSync(path, 'r');
   } catch (error) {
     throw fileError(error, path);
   }
+  try {
+    const info = fstatSync(fd);
+    if (info.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    if (info.isFile()) {
+      const data = readFileSync(fd);
+      return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    }
+    return readStream(fd, path, mode);
+  } catch (error) {
+    if (error instanceof CliError) throw error;
+    throw fileError(error, path);
+  } finally {
+    if (fd !== 0) closeSync(fd);
+  }
+}
+
+/** True when a stream starting with byte `b` can still be a pickle (or JSON, for `pickleOrJson`). */
+function mayContinue(b: number, mode: ReadMode): boolean {
+  if (mode === 'whole' || OPCODE_BY_CODE[b] !== undefined || b === 0x50 /* P: a zip */) return true;
+  return mode === 'pickleOrJson' && (b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d || isJsonStart(b));
+}
+
+function readStream(fd: number, path: string, mode: ReadMode): Uint8Array {
+  let buf = Buffer.allocUnsafe(64 * 1024);
+  let length = 0;
+  for (;;) {
+    if (length === buf.length) {
+      if (length >= MAX_STREAM_INPUT) {
+        throw new CliError(
+          `${displayName(path)}: more than ${MAX_STREAM_INPUT / 1024 / 1024} MiB: too large to read from a stream`,
+          EXIT.io,
+        );
+      }
+      const next = Buffer.allocUnsafe(Math.min(MAX_STREAM_INPUT, length * 2));
+      buf.copy(next, 0, 0, length);
+      buf = next;
+    }
+    let n: number;
+    try {
+      n = readSync(fd, buf, length, buf.length - length, null);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EAGAIN') {
+        sleep(5);
+        continue;
+      }
+      if (code === 'EOF') break;
+      throw error;
+    }
+    if (n === 0) break;
+    length += n;
+    if (!mayContinue(buf[0]!, mode)) break;
+  }
+  return new Uint8Array(buf.buffer, buf.byteOffset, length);
+}
+
+function sleep(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
 function badInput(error: unknown, path: string): CliError {
-  const name = path === '-' ? 'standard input' : path;
-  if (isPickleError(error)) return new CliError(`${name}: ${error.message}`, EXIT.badInput);
+  if (isPickleError(error)) return new CliError(`${displayName(path)}: ${error.message}`, EXIT.badInput);
   throw error;
+}
+
+/** The error for input that is not one pickle at all: empty, or a zip archive. */
+function notAPickle(data: Uint8Array, path: string): CliError | undefined {
+  const name = displayName(path);
+  if (data.length === 0) return new CliError(`${name}: empty input: not a pickle`, EXIT.badInput);
+  if (isZip(data)) {
+    return new CliError(
+      `${name}: a zip archive (as torch.save writes), not a pickle: "brine scan" reads its pickles`,
+      EXIT.badInput,
+    );
+  }
+  return undefined;
 }
 
 // ---------------------------------------------------------------------------
 // Output: everything goes through one writer so that a closed pipe ends quietly.
+
+/** Thrown when the reader of standard output went away: the command ends quietly. */
+class ClosedOutput extends Error {}
+
+/**
+ * Writes to standard output synchronously, so that a reader that goes away
+ * (`brine show big.pkl | head`) stops the command at once instead of after
+ * the whole input, and a failing write (a full disk) is a message, not a crash.
+ */
+function writeStdout(text: string | Uint8Array): void {
+  const bytes = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
+  for (let at = 0; at < bytes.length; ) {
+    try {
+      at += writeSync(1, bytes, at, bytes.length - at);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EAGAIN') {
+        sleep(1);
+        continue;
+      }
+      if (code === 'EPIPE') throw new ClosedOutput();
+      throw new CliError(`standard output: ${systemMessage(error)}`, EXIT.io);
+    }
+  }
+}
 
 class Output {
   readonly #chunks: (string | Uint8Array)[] = [];
@@ -221,7 +411,7 @@ class Output {
     this.#path = path;
   }
   write(text: string | Uint8Array): void {
-    if (this.#path === undefined) process.stdout.write(text);
+    if (this.#path === undefined) writeStdout(text);
     else this.#chunks.push(text);
   }
   close(): void {
@@ -230,7 +420,7 @@ class Output {
     try {
       writeFileSync(this.#path, Buffer.concat(parts));
     } catch (error) {
-      throw fileError(error, this.#path);
+      throw fileError(error, this.#path, true);
     }
   }
 }
@@ -253,7 +443,7 @@ function parse(command: string, args: string[], options: NonNullable<ParseArgsCo
     });
     return { values: values as Parsed['values'], positionals };
   } catch (error) {
-    throw usage((error as Error).message, command);
+    throw usage(parseArgsMessage(error), command);
   }
 }
 
@@ -281,7 +471,9 @@ function cmdShow(args: string[]): number {
   const width = intOption(values.width, '--width', 'show', 1, 1_000_000) ?? 80;
   const out = new Output(undefined);
   for (const path of positionals) {
-    const data = readInput(path);
+    const data = readInput(path, 'pickle');
+    const refused = notAPickle(data, path);
+    if (refused !== undefined) throw refused;
     const unpickler = new Unpickler(data, { exact: true });
     try {
       do {
@@ -324,7 +516,7 @@ function cmdDis(args: string[]): number {
   const sharedMemo: DisassemblyMemo | undefined = values.memo ? new Map() : undefined;
   let failure: CliError | undefined;
   for (const path of positionals) {
-    const data = readInput(path);
+    const data = readInput(path, 'pickle');
     if (positionals.length > 1) {
       try {
         out.write(`${formatPreamble(preambleTemplate, path === '-' ? '<stdin>' : path)}\n`);
@@ -387,8 +579,12 @@ function cmdConvert(args: string[]): number {
   if (to === 'pickle' && output === undefined && process.stdout.isTTY) {
     throw usage('refusing to write a pickle to a terminal: use -o FILE or a pipe', 'convert');
   }
-  const data = readInput(path);
+  const data = readInput(path, from === 'json' ? 'whole' : 'pickleOrJson');
   const kind = from ?? detectKind(path, data);
+  if (kind === 'pickle') {
+    const refused = notAPickle(data, path);
+    if (refused !== undefined) throw refused;
+  }
   let value: unknown;
   try {
     value =
@@ -396,7 +592,7 @@ function cmdConvert(args: string[]): number {
         ? fromJSON(new TextDecoder('utf-8', { fatal: true }).decode(data))
         : loads(data, { exact: true });
   } catch (error) {
-    if (error instanceof TypeError) throw new CliError(`${path}: not UTF-8 text`, EXIT.badInput);
+    if (error instanceof TypeError) throw new CliError(`${displayName(path)}: not UTF-8 text`, EXIT.badInput);
     throw badInput(error, path);
   }
   const out = new Output(output);
@@ -417,9 +613,18 @@ function detectKind(path: string, data: Uint8Array): 'json' | 'pickle' {
   while (i < data.length && (data[i] === 0x20 || data[i] === 0x0a || data[i] === 0x0d || data[i] === 0x09))
     i++;
   const c = data[i];
-  if (c === undefined) return 'pickle';
-  // No pickle starts with these bytes ('[', '{', '"', '-', digits, 't', 'f', 'n' are not opcodes a pickle begins with).
-  const jsonStart =
+  if (c === undefined || !isJsonStart(c)) return 'pickle';
+  try {
+    JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(data));
+    return 'json';
+  } catch {
+    return 'pickle';
+  }
+}
+
+/** '[', '{', '"', '-', digits, 't', 'f', 'n': what JSON text starts with (no pickle starts with them). */
+function isJsonStart(c: number): boolean {
+  return (
     c === 0x5b ||
     c === 0x7b ||
     c === 0x22 ||
@@ -427,14 +632,8 @@ function detectKind(path: string, data: Uint8Array): 'json' | 'pickle' {
     (c >= 0x30 && c <= 0x39) ||
     c === 0x74 ||
     c === 0x66 ||
-    c === 0x6e;
-  if (!jsonStart) return 'pickle';
-  try {
-    JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(data));
-    return 'json';
-  } catch {
-    return 'pickle';
-  }
+    c === 0x6e
+  );
 }
 
 // ---------------------------------------------------------------------------
@@ -536,7 +735,7 @@ function cmdScan(args: string[]): number {
   const options: ScanOptions = { inflateRaw: (b, max) => inflateRawSync(b, { maxOutputLength: max }) };
   const progress = process.stderr.isTTY === true && files.length > 1;
   files.forEach(({ path, sniffed }, index) => {
-    if (progress) process.stderr.write(`\r\x1b[Kscanning ${index + 1}/${files.length} ${path}`);
+    if (progress) process.stderr.write(`\r\x1b[Kscanning ${index + 1}/${files.length} ${displayName(path)}`);
     let data: Uint8Array;
     try {
       data = readInput(path);
@@ -568,17 +767,17 @@ function writeScanText(results: ScanResult[], out: Output): void {
   for (const r of results) {
     if (r.error !== undefined) {
       errors++;
-      out.write(`${r.path}: error: ${r.error.replace(/^.*?: /, '')}\n`);
+      out.write(`${displayName(r.path)}: error: ${r.error.slice(displayName(r.path).length + 2)}\n`);
       continue;
     }
     const report = r.report!;
     counts[report.verdict]++;
-    out.write(`${r.path}: ${report.verdict}\n`);
+    out.write(`${displayName(r.path)}: ${report.verdict}\n`);
     const shown = report.findings.filter((f) => f.severity !== 'info' && f.severity !== 'safe');
     for (const f of shown.slice(0, 50)) {
       const where = f.offset === undefined || /offset \d/.test(f.message) ? '' : ` (offset ${f.offset})`;
       const entry = f.entry === undefined ? '' : ` [${f.entry}]`;
-      out.write(`  ${f.severity}: ${f.message}${where}${entry}\n`);
+      out.write(`  ${f.severity}: ${safeText(`${f.message}${where}${entry}`)}\n`);
     }
     if (shown.length > 50) out.write(`  ... ${shown.length - 50} more findings (--json lists them all)\n`);
   }
@@ -606,7 +805,7 @@ function scanExitCode(results: ScanResult[]): number {
 // ---------------------------------------------------------------------------
 
 function help(command: keyof typeof HELP): number {
-  process.stdout.write(HELP[command]!);
+  writeStdout(HELP[command]!);
   return EXIT.ok;
 }
 
@@ -645,7 +844,7 @@ export function main(argv: string[]): number {
         return help(rest[0] !== undefined && rest[0] in HELP && rest[0] !== 'main' ? rest[0] : 'main');
       case '-V':
       case '--version':
-        process.stdout.write(`brine ${version()}\n`);
+        writeStdout(`brine ${version()}\n`);
         return EXIT.ok;
       case 'show':
         return cmdShow(rest);
@@ -659,6 +858,7 @@ export function main(argv: string[]): number {
         throw usage(`unknown command ${JSON.stringify(command)}`);
     }
   } catch (error) {
+    if (error instanceof ClosedOutput) return EXIT.ok;
     if (error instanceof CliError) {
       process.stderr.write(`brine: ${error.message}\n`);
       return error.code;
@@ -692,5 +892,11 @@ if (isMain()) {
     if (isEpipe(error)) process.exit(EXIT.ok);
     throw error;
   });
-  process.exitCode = main(process.argv.slice(2));
+  try {
+    process.exitCode = main(process.argv.slice(2));
+  } catch (error) {
+    // A bug, or memory exhausted by an input too large for it: still one line, no stack trace.
+    process.stderr.write(`brine: internal error: ${safeText(String((error as Error)?.message ?? error))}\n`);
+    process.exitCode = EXIT.software;
+  }
 }

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -25,9 +25,15 @@ interface Run {
   raw: Buffer;
 }
 
-function brine(args: string[], input?: string | Uint8Array): Run {
+function brine(args: string[], input?: string | Uint8Array, stdin?: number): Run {
   assert.ok(existsSync(CLI), 'dist/cli.js is missing: build first (npx tsc -p tsconfig.build.json)');
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: DIR, input, maxBuffer: 1 << 28 });
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    cwd: DIR,
+    input,
+    maxBuffer: 1 << 28,
+    timeout: 60_000,
+    ...(stdin === undefined ? {} : { stdio: [stdin, 'pipe', 'pipe'] }),
+  });
   return {
     status: r.status,
     stdout: r.stdout.toString('utf8'),
@@ -304,5 +310,103 @@ describe('files, usage, help', () => {
     const version = brine(['--version']);
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
     assert.equal(version.stdout, `brine ${pkg.version}\n`);
+  });
+});
+
+describe('hostile and unusual inputs and outputs', () => {
+  test('a reader that closes the pipe stops the command at once, not after the whole input', () => {
+    // Many pickles, then garbage: a command that went on after the reader left would reach it and complain.
+    const big = readFileSync(f('big.pkl'));
+    writeFileSync(f('long.pkl'), Buffer.concat([big, big, big, big, big, Buffer.from('garbage')]));
+    for (const args of ['show long.pkl', 'show --json long.pkl', 'dis --all long.pkl']) {
+      const r = spawnSync('sh', ['-c', `"${process.execPath}" "${CLI}" ${args} | head -n 1; exit 0`], {
+        cwd: DIR,
+        encoding: 'utf8',
+      });
+      assert.equal(r.stdout.split('\n').length, 2, args);
+      assert.equal(r.stderr, '', args);
+    }
+  });
+
+  test('a failing write to standard output is one line and exit 74', (t) => {
+    if (!existsSync('/dev/full')) return t.skip('no /dev/full');
+    const r = spawnSync('sh', ['-c', `"${process.execPath}" "${CLI}" show data-0-0.pkl > /dev/full`], {
+      cwd: DIR,
+      encoding: 'utf8',
+    });
+    assert.equal(r.status, 74);
+    assert.equal(r.stderr, 'brine: standard output: no space left on device\n');
+  });
+
+  test('an endless stream that is no pickle fails at its first byte instead of filling the memory', (t) => {
+    if (!existsSync('/dev/zero')) return t.skip('no /dev/zero');
+    const r = brine(['show', '/dev/zero']);
+    assert.equal(r.status, 65);
+    assertOneLineError(r, /^brine: \/dev\/zero: .*offset 0 \(0x00\)/);
+    const c = brine(['convert', '-', '--to', 'json'], undefined, openSync('/dev/zero', 'r'));
+    assert.equal(c.status, 65);
+    assertOneLineError(c, /^brine: standard input: .*offset 0/);
+  });
+
+  test('names and findings with control characters print escaped, on one line', () => {
+    const name = 'bad\nname\x1b[2J.pkl';
+    writeFileSync(f(name), 'not a pickle');
+    const r = brine(['show', name]);
+    assert.equal(r.status, 65);
+    assert.equal(r.stderr.split('\n').length, 2);
+    assert.ok(!r.stderr.includes('\x1b'));
+    assert.match(r.stderr, /^brine: bad\\nname\\x1b\[2J\.pkl: /);
+    // A global whose name moves the cursor back over the verdict, rings the bell and recolours the text.
+    writeFileSync(f('escape.pkl'), Buffer.from('\x80\x04cos\x1b[32m\rsafe\x07\nsystem\n.', 'latin1'));
+    const s = brine(['scan', 'escape.pkl']);
+    assert.equal(s.status, 1);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: no control character may reach the terminal
+    assert.doesNotMatch(s.stdout, /[\x00-\x09\x0b-\x1f\x7f]/);
+    assert.match(s.stdout, /os\\x1b\[32m\\rsafe\\x07\.system/);
+    assert.equal(brine(['show', '']).stderr, 'brine: "": no such file or directory\n');
+  });
+
+  test('an empty input and a zip archive get a message that says what they are', () => {
+    writeFileSync(f('empty.pkl'), '');
+    const e = brine(['show', 'empty.pkl']);
+    assert.equal(e.status, 65);
+    assert.equal(e.stderr, 'brine: empty.pkl: empty input: not a pickle\n');
+    assert.equal(
+      brine(['convert', '-', '--to', 'json'], '').stderr,
+      'brine: standard input: empty input: not a pickle\n',
+    );
+    python([
+      '-c',
+      'import zipfile, pickle\nwith zipfile.ZipFile("model.pt", "w") as z: z.writestr("archive/data.pkl", pickle.dumps([1.0], 2))',
+    ]);
+    for (const args of [
+      ['show', 'model.pt'],
+      ['convert', 'model.pt', '--to', 'json'],
+    ]) {
+      const r = brine(args);
+      assert.equal(r.status, 65);
+      assertOneLineError(r, /^brine: model\.pt: a zip archive .*brine scan/);
+    }
+    assert.equal(brine(['scan', 'model.pt']).status, 0);
+  });
+
+  test('bad command lines are one line each, with a pointer to --help', () => {
+    for (const args of [
+      ['scan', '--bogus'],
+      ['show', '-w'],
+      ['convert', 'x.pkl', '--indent', '-1'],
+      ['show', '--json=1', 'x.pkl'],
+    ]) {
+      const r = brine(args);
+      assert.equal(r.status, 64, args.join(' '));
+      assert.equal(r.stderr.split('\n').length, 2, r.stderr);
+      assert.match(r.stderr, /^brine: .*--help/);
+    }
+  });
+
+  test('an output file in a missing folder is a write error (74), not a missing input', () => {
+    const r = brine(['convert', 'data-0-0.pkl', '--to', 'json', '-o', 'no/such/dir/out.json']);
+    assert.equal(r.status, 74);
+    assertOneLineError(r, /^brine: no\/such\/dir\/out\.json: cannot create/);
   });
 });
