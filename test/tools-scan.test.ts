@@ -414,6 +414,11 @@ describe('scan: bounded on hostile structure', () => {
     assert.ok(report.findings.some((f) => /deepest were dropped/.test(f.message)));
   });
 
+  it('reports negative and huge text memo indices', () => {
+    assert.equal(scan(bytes('Np-6\n0g-6\n.')).verdict, 'malformed');
+    assert.equal(scan(bytes('Np99999999999999999999999\n0g99999999999999999999999\n.')).verdict, 'safe');
+  });
+
   it('stops reading garbage after 10,000 errors', () => {
     const report = scan(new Uint8Array(2_000_000).fill(0xff));
     assert.equal(report.verdict, 'malformed');

