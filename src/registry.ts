@@ -118,16 +118,20 @@ export interface ClassEntry {
 
 /** Default BUILD for registered classes: dict state, or `(dict, slots)`, as own data properties. */
 function assignState(obj: object, state: unknown, fail: (reason: string) => never): void {
+  // The class's own name, read from the prototype: the state may give the instance a 'constructor' of its own.
+  const ctor = Object.getPrototypeOf(obj)?.constructor as { name?: unknown } | undefined;
+  const label = `registered ${typeof ctor?.name === 'string' && ctor.name !== '' ? ctor.name : 'class'}`;
   const parts = Array.isArray(state) && Object.isFrozen(state) && state.length === 2 ? state : [state];
   for (const part of parts) {
     if (part === null || part === undefined) continue;
     const entries =
       part instanceof Map ? [...part] : isPlainObject(part) ? Object.entries(part as object) : undefined;
     if (entries === undefined)
-      fail(
-        `the state of a registered ${(obj as { constructor?: { name?: string } }).constructor?.name ?? 'class'} is not a dict: give registerClass a setState option`,
-      );
+      fail(`the state of a ${label} is not a dict: give registerClass a setState option`);
     for (const [k, v] of entries) {
+      // Python's __dict__ takes any key; a JS property name is a string, and only plain keys convert safely.
+      if (k !== null && typeof k === 'object')
+        fail(`the state of a ${label} has a key that is not a str: give registerClass a setState option`);
       Object.defineProperty(obj, String(k), {
         value: v,
         writable: true,
@@ -315,11 +319,15 @@ export class Registry {
    * without registration.
    */
   registerNamedTuple(cls: NamedTupleClass): this {
-    const { pyClass } = cls;
+    const { pyClass, fields } = cls;
+    // Python's named tuple takes exactly one argument per field (the pickle holds them all); other counts stay inert.
     return this.register(pyClass.module, pyClass.name, {
-      call: (args) => new cls(...args),
+      call: (args, context) =>
+        args.length === fields.length ? new cls(...args) : context.inert('reduce', context.global, args),
       construct: (args, kwargs, context) =>
-        kwargs === null ? new cls(...args) : context.inert('newobj_ex', context.global, args, kwargs),
+        kwargs === null && args.length === fields.length
+          ? new cls(...args)
+          : context.inert(kwargs === null ? 'newobj' : 'newobj_ex', context.global, args, kwargs),
     });
   }
 

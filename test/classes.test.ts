@@ -10,7 +10,17 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { describe, test } from 'node:test';
-import { dumps, loads, PyGlobal, PyObject, Registry, tuple } from '../src/index.js';
+import {
+  defaultRegistry,
+  dumps,
+  loads,
+  namedTuple,
+  PyDeque,
+  PyGlobal,
+  PyObject,
+  Registry,
+  tuple,
+} from '../src/index.js';
 import { fromHex, PYTHON, ROOT, toHex } from './support/python.js';
 
 type Report = Record<string, Record<string, { equal: boolean; identical: boolean; error: string | null }>>;
@@ -318,5 +328,73 @@ describe('strict mode', () => {
       name: 'UnpicklingError',
       message: /BUILD.*not a dict: give registerClass a setState option/,
     });
+  });
+});
+
+describe('hostile input to registered classes', () => {
+  test('a state key that is not a plain value is an UnpicklingError, not a TypeError', () => {
+    const r = new Registry().registerClass(Point, { module: M, name: 'Point' });
+    for (const key of [tuple({ toString: 1 }), new PyObject('reduce', g('x'), tuple()), tuple(1, 2)]) {
+      const obj = new PyObject('newobj', g('Point'), tuple());
+      obj.state = new Map<unknown, unknown>([[key, 1]]);
+      assert.throws(() => loads(dumps(obj), { registry: r }), {
+        name: 'UnpicklingError',
+        message: /BUILD.*a key that is not a str/,
+      });
+    }
+    // Plain keys still become properties, as before.
+    const obj = new PyObject('newobj', g('Point'), tuple());
+    obj.state = new Map<unknown, unknown>([
+      [1, 'one'],
+      ['constructor', { name: { toString: 5 } }],
+      ['x', 2],
+    ]);
+    const p = loads(dumps(obj), { registry: r }) as Point & Record<string, unknown>;
+    assert.ok(p instanceof Point, 'p instanceof Point');
+    assert.equal(p['1'], 'one');
+    assert.equal(p.x, 2);
+  });
+
+  test('a list subclass filled at protocol 0 with 300,000 items', () => {
+    const r = new Registry().registerClass(ListSub, { module: M, name: 'ListSub' });
+    const items = Array.from({ length: 300_000 }, (_, i) => i);
+    const data = dumps(
+      new PyObject(
+        'reduce',
+        new PyGlobal('copyreg', '_reconstructor'),
+        tuple<unknown>(g('ListSub'), new PyGlobal('builtins', 'list'), items),
+      ),
+      { protocol: 1 },
+    );
+    const loaded = loads(data, { registry: r }) as ListSub;
+    assert.ok(loaded instanceof ListSub, 'loaded instanceof ListSub');
+    assert.equal(loaded.length, 300_000);
+  });
+
+  test('a named tuple called with another number of arguments than it has fields stays inert', () => {
+    const Pair = namedTuple(M, 'Pair', ['a', 'b']);
+    const r = new Registry().registerNamedTuple(Pair);
+    for (const args of [tuple(1), tuple(1, 2, 3), Object.freeze(Array.from({ length: 300_000 }, () => 0))]) {
+      assert.ok(
+        loads(dumps(new PyObject('newobj', g('Pair'), args)), { registry: r }) instanceof PyObject,
+        "loads(dumps(new PyObject('newobj', g('Pair'), args)), { registry: r })",
+      );
+      assert.ok(
+        loads(dumps(new PyObject('reduce', g('Pair'), args)), { registry: r }) instanceof PyObject,
+        "loads(dumps(new PyObject('reduce', g('Pair'), args)), { registry: r })",
+      );
+    }
+    assert.ok(
+      loads(dumps(new PyObject('newobj', g('Pair'), tuple(1, 2))), { registry: r }) instanceof Pair,
+      "loads(dumps(new PyObject('newobj', g('Pair'), tuple(1, 2))), { registr",
+    );
+  });
+
+  test("deque's extend keeps the last maxlen items, as CPython's deque.extend", () => {
+    const extend = defaultRegistry.get('collections', 'deque')?.extend;
+    assert.ok(extend, 'extend');
+    const deque = PyDeque.create([1, 2], 3);
+    extend(deque, [3, 4, 5], undefined as never);
+    assert.deepEqual([...deque], [3, 4, 5]);
   });
 });

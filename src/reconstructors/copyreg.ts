@@ -47,7 +47,7 @@ export const copyregReconstructors: readonly Entry[] = [
               return made;
             }
             if (Array.isArray(made) && !Object.isFrozen(made)) {
-              made.push(...(state as unknown[]));
+              for (const item of state as unknown[]) made.push(item);
               return made;
             }
           }

@@ -185,6 +185,12 @@ const dequeReconstructor: Reconstructor = {
     return context.inert('reduce', context.global, args);
   },
   setState: keepAttributes,
+  // deque.extend: a bounded deque keeps the last maxlen items, as CPython's does.
+  extend(obj, items) {
+    const deque = obj as PyDeque;
+    for (const item of items) deque.push(item);
+    if (deque.maxlen !== null && deque.length > deque.maxlen) deque.splice(0, deque.length - deque.maxlen);
+  },
 };
 
 const arrayReconstructor: Reconstructor = {
