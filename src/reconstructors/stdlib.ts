@@ -11,6 +11,7 @@ import { isArrayTypecode, PyArray } from '../types/array.js';
 import { PyCounter, PyDefaultDict, PyDeque, PyOrderedDict } from '../types/collections.js';
 import { BUILTIN_EXCEPTIONS, PyException } from '../types/exception.js';
 import { PyDecimal, PyFraction } from '../types/numbers.js';
+import { PyObject } from '../types/py-object.js';
 import {
   IP_ADDRESS_TYPES,
   type IPAddressType,
@@ -186,8 +187,15 @@ const dequeReconstructor: Reconstructor = {
   },
   setState: keepAttributes,
   // deque.extend: a bounded deque keeps the last maxlen items, as CPython's does.
-  extend(obj, items) {
-    const deque = obj as PyDeque;
+  extend(obj, items, context) {
+    // The unpickler also asks this hook for the inert objects the reconstructor returned.
+    if (obj instanceof PyObject) {
+      obj.listitems ??= [];
+      for (const item of items) obj.listitems.push(item);
+      return;
+    }
+    if (!(obj instanceof PyDeque)) return context.fail('APPENDS needs a list');
+    const deque = obj;
     for (const item of items) deque.push(item);
     if (deque.maxlen !== null && deque.length > deque.maxlen) deque.splice(0, deque.length - deque.maxlen);
   },
