@@ -479,7 +479,10 @@ function cmdShow(args: string[]): number {
       do {
         const value = unpickler.load();
         if (values.json) out.write(`${toJSON(value, { indent: 2 })}\n`);
-        else out.write(`${prettyOrFlat(value, width)}\n`);
+        else {
+          prettyOrFlat(value, width, (text) => out.write(text));
+          out.write('\n');
+        }
       } while (!unpickler.done);
     } catch (error) {
       throw badInput(error, path);
@@ -488,13 +491,15 @@ function cmdShow(args: string[]): number {
   return EXIT.ok;
 }
 
-function prettyOrFlat(value: unknown, width: number): string {
+/** pprint's text of the value, written in pieces; one line (repr) for a value too deep to split. */
+function prettyOrFlat(value: unknown, width: number, write: (text: string) => void): void {
   try {
-    return pformat(value, { width });
+    pformat(value, { width, write });
   } catch (error) {
+    // The depth check comes before any output.
     if (!(error instanceof PickleError)) throw error;
     process.stderr.write(`brine: ${error.message}; printing it on one line\n`);
-    return repr(value);
+    write(repr(value));
   }
 }
 

@@ -52,10 +52,6 @@ export function isPrintable(codePoint: number): boolean {
   return true;
 }
 
-function hex(n: number, digits: number): string {
-  return n.toString(16).padStart(digits, '0');
-}
-
 /** The code points of a JS string (a lone surrogate is one). */
 function* stringCodePoints(text: string): Generator<number> {
   for (const ch of text) yield ch.codePointAt(0)!;
@@ -75,26 +71,56 @@ export function reprCodePoints(points: Iterable<number>): string {
     else if (c === 0x22) double = true;
   }
   const quote = single && !double ? 0x22 : 0x27;
-  const parts: string[] = [String.fromCharCode(quote)];
-  let run = '';
-  for (const c of points) {
-    if (c === quote || c === 0x5c) run += `\\${String.fromCharCode(c)}`;
-    else if (c === 0x09) run += '\\t';
-    else if (c === 0x0a) run += '\\n';
-    else if (c === 0x0d) run += '\\r';
-    else if (c < 0x20 || c === 0x7f) run += `\\x${hex(c, 2)}`;
-    else if (c < 0x7f) run += String.fromCharCode(c);
-    else if (!isPrintable(c)) {
-      if (c <= 0xff) run += `\\x${hex(c, 2)}`;
-      else if (c <= 0xffff) run += `\\u${hex(c, 4)}`;
-      else run += `\\U${hex(c, 8)}`;
-    } else run += String.fromCodePoint(c);
-    if (run.length > 4096) {
-      parts.push(run);
-      run = '';
+  // UTF-16 code units into a growing buffer, turned into text in slices: appending to a string
+  // character by character builds a rope of one node per character, far more memory than the text.
+  let units = new Uint16Array(256);
+  let n = 0;
+  const put = (unit: number): void => {
+    if (n === units.length) {
+      const grown = new Uint16Array(units.length * 2);
+      grown.set(units);
+      units = grown;
     }
+    units[n++] = unit;
+  };
+  const escape = (prefix: number, value: number, digits: number): void => {
+    put(0x5c);
+    put(prefix);
+    for (let shift = 4 * (digits - 1); shift >= 0; shift -= 4)
+      put(HEX_DIGITS.charCodeAt((value >>> shift) & 15));
+  };
+  put(quote);
+  for (const c of points) {
+    if (c === quote || c === 0x5c) {
+      put(0x5c);
+      put(c);
+    } else if (c === 0x09) escape(0x74, 0, 0);
+    else if (c === 0x0a) escape(0x6e, 0, 0);
+    else if (c === 0x0d) escape(0x72, 0, 0);
+    else if (c < 0x20 || c === 0x7f) escape(0x78, c, 2);
+    else if (c < 0x7f) put(c);
+    else if (!isPrintable(c)) {
+      if (c <= 0xff) escape(0x78, c, 2);
+      else if (c <= 0xffff) escape(0x75, c, 4);
+      else escape(0x55, c, 8);
+    } else if (c > 0xffff) {
+      put(0xd800 + ((c - 0x10000) >> 10));
+      put(0xdc00 + ((c - 0x10000) & 0x3ff));
+    } else put(c);
   }
-  parts.push(run, String.fromCharCode(quote));
+  put(quote);
+  return unitsToString(units, n);
+}
+
+const HEX_DIGITS = '0123456789abcdef';
+
+/** Text from UTF-16 code units, a slice at a time (an argument list has a size limit). */
+function unitsToString(units: Uint16Array | Uint8Array, n: number): string {
+  const parts: string[] = [];
+  for (let i = 0; i < n; i += 0x2000)
+    parts.push(
+      String.fromCharCode.apply(null, units.subarray(i, Math.min(n, i + 0x2000)) as unknown as number[]),
+    );
   return parts.join('');
 }
 
@@ -128,21 +154,33 @@ export function reprString(text: string): string {
  */
 export function reprBytes(bytes: Uint8Array): string {
   const quote = bytes.includes(0x27) && !bytes.includes(0x22) ? 0x22 : 0x27;
-  const parts: string[] = [quote === 0x22 ? 'b"' : "b'"];
-  let run = '';
+  // The exact length first, then the ASCII text into one buffer (see reprCodePoints).
+  let length = 3;
   for (let i = 0; i < bytes.length; i++) {
     const b = bytes[i]!;
-    if (b === quote || b === 0x5c) run += `\\${String.fromCharCode(b)}`;
-    else if (b === 0x09) run += '\\t';
-    else if (b === 0x0a) run += '\\n';
-    else if (b === 0x0d) run += '\\r';
-    else if (b < 0x20 || b >= 0x7f) run += `\\x${hex(b, 2)}`;
-    else run += String.fromCharCode(b);
-    if (run.length > 4096) {
-      parts.push(run);
-      run = '';
+    if (b === quote || b === 0x5c || b === 0x09 || b === 0x0a || b === 0x0d) length += 2;
+    else length += b >= 0x20 && b < 0x7f ? 1 : 4;
+  }
+  const out = new Uint8Array(length);
+  let n = 0;
+  out[n++] = 0x62; // b
+  out[n++] = quote;
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i]!;
+    if (b >= 0x20 && b < 0x7f && b !== quote && b !== 0x5c) out[n++] = b;
+    else {
+      out[n++] = 0x5c;
+      if (b === quote || b === 0x5c) out[n++] = b;
+      else if (b === 0x09) out[n++] = 0x74;
+      else if (b === 0x0a) out[n++] = 0x6e;
+      else if (b === 0x0d) out[n++] = 0x72;
+      else {
+        out[n++] = 0x78;
+        out[n++] = HEX_DIGITS.charCodeAt(b >> 4);
+        out[n++] = HEX_DIGITS.charCodeAt(b & 15);
+      }
     }
   }
-  parts.push(run, quote === 0x22 ? '"' : "'");
-  return parts.join('');
+  out[n++] = quote;
+  return unitsToString(out, n);
 }

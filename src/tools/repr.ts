@@ -583,6 +583,12 @@ export interface PformatOptions {
   sortDicts?: boolean;
   /** Put as many items on each line as fit (pprint's `compact`). Default `false`. */
   compact?: boolean;
+  /**
+   * Receives the text in pieces as it is made, as `pprint.pprint` writes to
+   * its stream (then `pformat` returns `''`): a huge value is never held as
+   * one string.
+   */
+  write?: (text: string) => void;
 }
 
 /** Deepest nesting {@link pformat} splits over lines (Python's own pprint stops near 330). */
@@ -667,8 +673,11 @@ class PrettyPrinter {
   readonly #compact: boolean;
   readonly #state: ReprState;
   readonly #out: string[] = [];
+  readonly #sink: ((text: string) => void) | undefined;
+  #buffered = 0;
 
   constructor(options: PformatOptions) {
+    this.#sink = options.write;
     this.#width = options.width ?? 80;
     this.#indentPerLevel = options.indent ?? 1;
     this.#compact = options.compact === true;
@@ -686,11 +695,23 @@ class PrettyPrinter {
       );
     }
     this.#format(value, 0, 0, 0);
-    return this.#out.join('');
+    if (this.#sink === undefined) return this.#out.join('');
+    this.#flush();
+    return '';
   }
 
   #write(text: string): void {
     this.#out.push(text);
+    if (this.#sink !== undefined) {
+      this.#buffered += text.length;
+      if (this.#buffered >= 1 << 16) this.#flush();
+    }
+  }
+
+  #flush(): void {
+    if (this.#out.length > 0) this.#sink!(this.#out.join(''));
+    this.#out.length = 0;
+    this.#buffered = 0;
   }
 
   #repr(value: unknown): string {
@@ -987,21 +1008,52 @@ function containerDepth(root: unknown): number {
 
 /** pprint's `_wrap_bytes_repr`: the bytes in 4-byte groups, as many per line as fit. */
 function wrapBytesRepr(bytes: Uint8Array, width: number, allowance: number): string[] {
+  // pprint's algorithm (grow the line 4 bytes at a time while its repr fits), with the length of
+  // the repr kept as running counts instead of re-made for every group.
   const out: string[] = [];
   let start = 0;
   let end = 0;
+  let sum = 0; // repr length of the bytes with no quote escaped
+  let singles = 0;
+  let doubles = 0;
   const last = Math.floor(bytes.length / 4) * 4;
   for (let i = 0; i < bytes.length; i += 4) {
     const partEnd = Math.min(i + 4, bytes.length);
     if (i === last) width -= allowance;
-    if (reprBytes(bytes.subarray(start, partEnd)).length > width) {
+    let partSum = 0;
+    let partSingles = 0;
+    let partDoubles = 0;
+    for (let k = i; k < partEnd; k++) {
+      const b = bytes[k]!;
+      partSum += byteReprLength(b);
+      if (b === 0x27) partSingles++;
+      else if (b === 0x22) partDoubles++;
+    }
+    const s2 = singles + partSingles;
+    const d2 = doubles + partDoubles;
+    // b'...' (3 characters), and a backslash for each quote that matches the one repr picks.
+    const length = 3 + sum + partSum + (s2 > 0 && d2 === 0 ? 0 : s2);
+    if (length > width) {
       if (end > start) out.push(reprBytes(bytes.subarray(start, end)));
       start = i;
+      sum = partSum;
+      singles = partSingles;
+      doubles = partDoubles;
+    } else {
+      sum += partSum;
+      singles = s2;
+      doubles = d2;
     }
     end = partEnd;
   }
   if (end > start) out.push(reprBytes(bytes.subarray(start, end)));
   return out;
+}
+
+/** Length of one byte in a bytes repr, before quote escaping. */
+function byteReprLength(b: number): number {
+  if (b === 0x5c || b === 0x09 || b === 0x0a || b === 0x0d) return 2;
+  return b >= 0x20 && b < 0x7f ? 1 : 4;
 }
 
 /**
