@@ -47,6 +47,7 @@ import {
 } from '../src/index.js';
 import { failWithSeed } from './support/fast-check.js';
 import { fromHex, PYTHON, ROOT, toHex } from './support/python.js';
+import { poke } from './support/stdlib-poke.js';
 
 const SCRIPT = 'test/support/stdlib_cases.py';
 
@@ -430,9 +431,9 @@ describe('mutated standard-library pickles', () => {
             for (const options of [{}, { registry }]) {
               try {
                 const value = loads(input, options);
-                // Whatever loaded must be printable as Python would, without throwing.
-                const method = (value as { [PY_REPR]?: () => string } | null)?.[PY_REPR];
-                if (typeof method === 'function') method.call(value);
+                // Whatever loaded answers every conversion (repr, toString, valueOf, toJSON, toDate) without throwing.
+                const bad = poke(value, 2000);
+                if (bad !== undefined) throw new Error(bad);
               } catch (error) {
                 if (!(error instanceof UnpicklingError)) throw error;
               }
