@@ -1029,10 +1029,12 @@ class Scanner {
   #mutate(target: Val, items: readonly Val[], opcode: string): void {
     for (const v of items) this.#consume(v);
     if (target.k === 'glob') {
+      // Past an error CPython has stopped: structure read on through damage (or through a file that
+      // is no pickle at all) is not evidence of a gadget, only of bytes worth a look.
       this.#finding(
-        'dangerous',
+        this.#failed ? 'review' : 'dangerous',
         this.#op?.pos,
-        `${opcode} changes the module-level object ${describeRef(target.ref)} (module state that later code uses)`,
+        `${opcode} changes the module-level object ${describeRef(target.ref)} (module state that later code uses)${this.#failed ? ', after an error' : ''}`,
       );
     }
   }
