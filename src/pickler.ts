@@ -1033,7 +1033,10 @@ export class Pickler {
           Object.getPrototypeOf(state) === Object.prototype
         )
           args = Object.freeze([args[0], args[1], { ...state }]);
-      } else (this.#reconstructing ??= new Set()).add(memoKey);
+      } else {
+        this.#reconstructing ??= new Set();
+        this.#reconstructing.add(memoKey);
+      }
     }
     switch (kind) {
       case 'newobj':

@@ -83,7 +83,7 @@ export function reprCodePoints(points: Iterable<number>): string {
     }
     units[n++] = unit;
   };
-  const escape = (prefix: number, value: number, digits: number): void => {
+  const putEscape = (prefix: number, value: number, digits: number): void => {
     put(0x5c);
     put(prefix);
     for (let shift = 4 * (digits - 1); shift >= 0; shift -= 4)
@@ -94,15 +94,15 @@ export function reprCodePoints(points: Iterable<number>): string {
     if (c === quote || c === 0x5c) {
       put(0x5c);
       put(c);
-    } else if (c === 0x09) escape(0x74, 0, 0);
-    else if (c === 0x0a) escape(0x6e, 0, 0);
-    else if (c === 0x0d) escape(0x72, 0, 0);
-    else if (c < 0x20 || c === 0x7f) escape(0x78, c, 2);
+    } else if (c === 0x09) putEscape(0x74, 0, 0);
+    else if (c === 0x0a) putEscape(0x6e, 0, 0);
+    else if (c === 0x0d) putEscape(0x72, 0, 0);
+    else if (c < 0x20 || c === 0x7f) putEscape(0x78, c, 2);
     else if (c < 0x7f) put(c);
     else if (!isPrintable(c)) {
-      if (c <= 0xff) escape(0x78, c, 2);
-      else if (c <= 0xffff) escape(0x75, c, 4);
-      else escape(0x55, c, 8);
+      if (c <= 0xff) putEscape(0x78, c, 2);
+      else if (c <= 0xffff) putEscape(0x75, c, 4);
+      else putEscape(0x55, c, 8);
     } else if (c > 0xffff) {
       put(0xd800 + ((c - 0x10000) >> 10));
       put(0xdc00 + ((c - 0x10000) & 0x3ff));
