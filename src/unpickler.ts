@@ -499,7 +499,7 @@ export class Unpickler {
             if (stack.length - 2 < fence) throw underflow();
             const value = stack.pop();
             const target = stack[stack.length - 1];
-            if (Array.isArray(target) && !Object.isFrozen(target)) {
+            if (Array.isArray(target) && !Object.isFrozen(target) && !this.#extendsItself(target)) {
               if (this.#grown === null) target.push(value);
               else this.#appendList(target, [value], 0, 1);
             } else {
@@ -545,7 +545,7 @@ export class Unpickler {
             if (mark === stack.length) continue; // nothing to append: CPython returns early
             const target = stack[mark - 1];
             const n = stack.length;
-            if (Array.isArray(target) && !Object.isFrozen(target)) {
+            if (Array.isArray(target) && !Object.isFrozen(target) && !this.#extendsItself(target)) {
               this.#appendList(target, stack, mark, n);
             } else {
               this.#appendOther(target, stack, mark, 'APPENDS');
@@ -1133,14 +1133,22 @@ export class Unpickler {
 
   /** APPEND / APPENDS into anything but a list: an inert object records them, a registered one takes them through `extend`. */
   #appendOther(target: unknown, items: unknown[], from: number, opcode: string): void {
-    const reconstructor = typeof target === 'object' && target !== null ? this.#made?.get(target) : undefined;
-    if (reconstructor?.extend !== undefined && !Array.isArray(target)) {
+    const reconstructor =
+      typeof target === 'object' && target !== null && !(target instanceof PyObject)
+        ? this.#made?.get(target)
+        : undefined;
+    if (reconstructor?.extend !== undefined) {
       const added = items.slice(from);
       this.#settle(added);
       reconstructor.extend(target, added, this.#contextFor(null));
       return;
     }
     for (let i = from; i < items.length; i++) appendTo(target, items[i], opcode);
+  }
+
+  /** An array made by a reconstructor with an `extend` hook (a deque with `maxlen`) takes items through it. */
+  #extendsItself(target: unknown[]): boolean {
+    return this.#made !== null && this.#made.get(target)?.extend !== undefined;
   }
 
   /** Remembers which reconstructor made `value` when it can take BUILD state or items later. */
