@@ -184,3 +184,19 @@ export function reprBytes(bytes: Uint8Array): string {
   out[n++] = quote;
   return unitsToString(out, n);
 }
+
+/** Python's `len()` of a str: code points, not UTF-16 units (a surrogate pair is one). */
+export function pyLen(text: string): number {
+  let n = text.length;
+  for (let i = 0; i < text.length - 1; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const d = text.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        n--;
+        i++;
+      }
+    }
+  }
+  return n;
+}

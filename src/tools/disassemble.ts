@@ -13,7 +13,7 @@
 
 import { PickleError } from '../errors.js';
 import { formatFloatRepr } from '../floats.js';
-import { reprCodePoints, reprString } from '../python-repr.js';
+import { pyLen, reprCodePoints, reprString } from '../python-repr.js';
 import {
   genops,
   type PickleArg,
@@ -316,8 +316,8 @@ function disassembleInto(
       if (markMsg !== undefined) line += ` ${markMsg}`;
     }
     if (annotate !== 0) {
-      line += ' '.repeat(Math.max(0, annoCol - codePointLength(line)));
-      annoCol = codePointLength(line);
+      line += ' '.repeat(Math.max(0, annoCol - pyLen(line)));
+      annoCol = pyLen(line);
       if (annoCol > 50) annoCol = annotate;
       line += ` ${info.doc}`;
     }
@@ -345,22 +345,6 @@ function memoKey(arg: PickleArg): string {
 /** `repr(opcode.code)[1:-1]`. */
 function codeRepr(code: number): string {
   return code < 0x80 ? String.fromCharCode(code) : `\\x${code.toString(16)}`;
-}
-
-/** `len(line)`: code points, not UTF-16 units. */
-function codePointLength(text: string): number {
-  let n = text.length;
-  for (let i = 0; i < text.length - 1; i++) {
-    const c = text.charCodeAt(i);
-    if (c >= 0xd800 && c <= 0xdbff) {
-      const d = text.charCodeAt(i + 1);
-      if (d >= 0xdc00 && d <= 0xdfff) {
-        n--;
-        i++;
-      }
-    }
-  }
-  return n;
 }
 
 // ---------------------------------------------------------------------------

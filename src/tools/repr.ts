@@ -12,7 +12,7 @@
  */
 import { PickleError } from '../errors.js';
 import { formatFloatRepr } from '../floats.js';
-import { reprBytes, reprString } from '../python-repr.js';
+import { pyLen, reprBytes, reprString } from '../python-repr.js';
 import { PickleBuffer, PyComplex, PyFloat, PyRange, PySlice } from '../types/builtins.js';
 import { PyCounter, PyDefaultDict, PyDeque, PyOrderedDict } from '../types/collections.js';
 import { FrozenSet } from '../types/frozen-set.js';
@@ -649,22 +649,6 @@ function wordsWithSpaces(line: string): string[] {
     parts.push(line.slice(start, i));
   }
   return parts;
-}
-
-/** Python's `len()`: code points, not UTF-16 units. */
-function pyLen(text: string): number {
-  let n = text.length;
-  for (let i = 0; i < text.length - 1; i++) {
-    const c = text.charCodeAt(i);
-    if (c >= 0xd800 && c <= 0xdbff) {
-      const d = text.charCodeAt(i + 1);
-      if (d >= 0xdc00 && d <= 0xdfff) {
-        n--;
-        i++;
-      }
-    }
-  }
-  return n;
 }
 
 class PrettyPrinter {
