@@ -8,7 +8,6 @@
  * Python class.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { describe, test } from 'node:test';
 import {
   defaultRegistry,
@@ -21,17 +20,12 @@ import {
   Registry,
   tuple,
 } from '../src/index.js';
-import { fromHex, PYTHON, ROOT, toHex } from './support/python.js';
+import { fromHex, runPythonScript, toHex } from './support/python.js';
 
 type Report = Record<string, Record<string, { equal: boolean; identical: boolean; error: string | null }>>;
 
 function python(mode: string, input?: string): string {
-  return execFileSync(PYTHON, ['test/support/brine_models.py', mode], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    maxBuffer: 1 << 28,
-    ...(input === undefined ? {} : { input }),
-  });
+  return runPythonScript('test/support/brine_models.py', [mode], input);
 }
 
 const pickles = JSON.parse(python('make')) as Record<string, Record<string, string>>;

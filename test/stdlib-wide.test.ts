@@ -10,7 +10,6 @@
  * for the listed exceptions. Unregistered subclasses load inert.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { describe, test } from 'node:test';
 import {
   dumps,
@@ -26,18 +25,13 @@ import {
   PySimpleNamespace,
   type PyUUID,
 } from '../src/index.js';
-import { fromHex, PYTHON, ROOT, toHex } from './support/python.js';
+import { fromHex, runPythonScript, toHex } from './support/python.js';
 import { poke } from './support/stdlib-poke.js';
 
 const SCRIPT = 'test/support/stdlib_wide.py';
 
 function python(mode: string, input?: string): string {
-  return execFileSync(PYTHON, [SCRIPT, mode], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    maxBuffer: 1 << 28,
-    ...(input === undefined ? {} : { input }),
-  });
+  return runPythonScript(SCRIPT, [mode], input);
 }
 
 const made = JSON.parse(python('make')) as Record<string, Record<string, string>>;

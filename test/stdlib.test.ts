@@ -6,7 +6,6 @@
  * listed exceptions), and values built in JS dump to what Python expects.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import {
@@ -46,18 +45,13 @@ import {
   UnpicklingError,
 } from '../src/index.js';
 import { failWithSeed } from './support/fast-check.js';
-import { fromHex, PYTHON, ROOT, toHex } from './support/python.js';
+import { fromHex, runPythonScript, toHex } from './support/python.js';
 import { poke } from './support/stdlib-poke.js';
 
 const SCRIPT = 'test/support/stdlib_cases.py';
 
 function python(mode: string, input?: string): string {
-  return execFileSync(PYTHON, [SCRIPT, mode], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    maxBuffer: 1 << 28,
-    ...(input === undefined ? {} : { input }),
-  });
+  return runPythonScript(SCRIPT, [mode], input);
 }
 
 const made = JSON.parse(python('make')) as {

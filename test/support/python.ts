@@ -21,6 +21,16 @@ export function runPython(code: string, args: readonly string[] = [], input?: st
   });
 }
 
+/** Runs a python3 script of the project (`test/support/x.py`) with argv and stdin, and returns its stdout. */
+export function runPythonScript(script: string, args: readonly string[] = [], input?: string): string {
+  return execFileSync(PYTHON, [script, ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    maxBuffer: 1 << 30,
+    ...(input === undefined ? {} : { input }),
+  });
+}
+
 /**
  * Runs Python code that defines `cases`, a dict (or list of pairs) from a name
  * to bytes, and returns the bytes by name.
