@@ -607,16 +607,7 @@ function storedZip(entries: readonly (readonly [string, Uint8Array])[]): Uint8Ar
     offset += local.length;
   }
   const cd = bytes(...central);
-  const end = bytes(
-    'PK\x05\x06',
-    le(0, 4),
-    le(entries.length, 2),
-    le(entries.length, 2),
-    le(cd.length, 4),
-    le(offset, 4),
-    le(0, 2),
-  );
-  return bytes(...parts, cd, end);
+  return bytes(...parts, cd, endRecord(entries.length, cd.length, offset));
 }
 
 /**
@@ -675,14 +666,18 @@ function zipOf(
     ),
   );
   const cd = bytes(...central);
-  const end = bytes(
+  return bytes(...parts, cd, endRecord(entries.length, cd.length, offset));
+}
+
+/** A zip's end of central directory record: `count` entries, the directory's size and offset, no comment. */
+function endRecord(count: number, cdLength: number, cdOffset: number): Uint8Array {
+  return bytes(
     'PK\x05\x06',
     le(0, 4),
-    le(entries.length, 2),
-    le(entries.length, 2),
-    le(cd.length, 4),
-    le(offset, 4),
+    le(count, 2),
+    le(count, 2),
+    le(cdLength, 4),
+    le(cdOffset, 4),
     le(0, 2),
   );
-  return bytes(...parts, cd, end);
 }
