@@ -24,13 +24,13 @@ import { fileURLToPath } from 'node:url';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { inflateRawSync } from 'node:zlib';
 import { isPickleError, PickleError, UnpicklingError } from './errors.js';
+import { isZip } from './formats/zip.js';
 import { OPCODE_BY_CODE } from './opcodes.js';
 import { DEFAULT_PROTOCOL, dumps } from './pickler.js';
 import { DisassemblyError, type DisassemblyMemo, disassemble, formatPreamble } from './tools/disassemble.js';
 import { fromJSON, toJSON } from './tools/json.js';
 import { pformat, repr } from './tools/repr.js';
 import { type ScanOptions, type ScanReport, scan, type Verdict } from './tools/scan.js';
-import { isZip } from './tools/zip.js';
 import { HIGHEST_PROTOCOL, loads, Unpickler } from './unpickler.js';
 
 /** The command's exit codes (also in the help text and docs/cli.md). */

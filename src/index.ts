@@ -5,7 +5,19 @@
  *
  * @module
  */
+export { type ChunkReaderOptions, PickleChunkReader, type ReadResult } from './chunk-reader.js';
 export { isPickleError, PickleError, PicklingError, UnpicklingError } from './errors.js';
+export {
+  crc32,
+  crcMatches,
+  type InflateRaw,
+  isZip,
+  readZip,
+  readZipEntry,
+  type ZipArchive,
+  type ZipEntry,
+  ZipError,
+} from './formats/zip.js';
 export { OPCODE_BY_CODE, OPCODES, type OpcodeInfo, opcodeName } from './opcodes.js';
 export type { LoadOptions } from './options.js';
 export { DEFAULT_PROTOCOL, type DumpOptions, dumps, Pickler } from './pickler.js';
@@ -68,17 +80,6 @@ export {
   scanArchive,
   type Verdict,
 } from './tools/scan.js';
-export {
-  crc32,
-  crcMatches,
-  type InflateRaw,
-  isZip,
-  readZip,
-  readZipEntry,
-  type ZipArchive,
-  type ZipEntry,
-  ZipError,
-} from './tools/zip.js';
 export { type ArrayData, type ArrayTypecode, PyArray } from './types/array.js';
 export { PickleBuffer, PyComplex, PyFloat, PyRange, PySlice } from './types/builtins.js';
 export {

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { inflateRawSync } from 'node:zlib';
-import { crc32, isZip, readZip, readZipEntry, type ZipEntry, ZipError } from '../src/tools/zip.js';
+import { crc32, isZip, readZip, readZipEntry, type ZipEntry, ZipError } from '../src/formats/zip.js';
 import { fromHex, PYTHON, ROOT, toHex } from './support/python.js';
 
 type PyEntry = [

@@ -10,16 +10,16 @@ import { once } from 'node:events';
 import { createReadStream, readFileSync } from 'node:fs';
 import { type FileHandle, open, readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
+import { type ChunkReaderOptions, PickleChunkReader } from '../chunk-reader.js';
 import { PicklingError, UnpicklingError } from '../errors.js';
 import type { LoadOptions } from '../options.js';
 import { type DumpOptions, dumps } from '../pickler.js';
+import { withTextModeHint } from '../text-mode.js';
 import { loads, Unpickler } from '../unpickler.js';
 import { type AtomicOptions, toPath, writeAtomic, writeAtomicSync } from './atomic.js';
-import { type ChunkReaderOptions, PickleChunkReader } from './chunk-reader.js';
-import { withTextModeHint } from './text-mode.js';
 
+export { type ChunkReaderOptions, PickleChunkReader, type ReadResult } from '../chunk-reader.js';
 export type { AtomicOptions } from './atomic.js';
-export { type ChunkReaderOptions, PickleChunkReader, type ReadResult } from './chunk-reader.js';
 
 /** Options of {@link dumpFile}, {@link dumpFileSync} and {@link dumpAll}: how to pickle, and how to write the file. */
 export type DumpFileOptions = DumpOptions & AtomicOptions;

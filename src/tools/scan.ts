@@ -23,6 +23,7 @@
  */
 import { UnpicklingError } from '../errors.js';
 import { FloatParseError, parseFloatText } from '../floats.js';
+import { crcMatches, type InflateRaw, isZip, readZip, readZipEntry, ZipError } from '../formats/zip.js';
 import { OPCODE_BY_CODE } from '../opcodes.js';
 import { IMPORT_MAPPING, NAME_MAPPING } from '../reconstructors/compat-names.js';
 import { decodeLatin1, decodeUtf8, TextDecodeError } from '../text.js';
@@ -34,7 +35,6 @@ import {
   TORCH_STORAGE_NAMES,
 } from './gadgets.js';
 import { genops, type PickleOp } from './genops.js';
-import { crcMatches, type InflateRaw, isZip, readZip, readZipEntry, ZipError } from './zip.js';
 
 /** The overall rating: a {@link Severity}, or `malformed` for input that is not a valid pickle (and references nothing dangerous). */
 export type Verdict = Severity | 'malformed';

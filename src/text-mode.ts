@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { UnpicklingError } from '../errors.js';
+import { UnpicklingError } from './errors.js';
 
 const ADVICE = 'read and write pickles in binary mode';
 

@@ -7,11 +7,11 @@
  *
  * @module
  */
-import { UnpicklingError } from '../errors.js';
-import { OPCODE_BY_CODE } from '../opcodes.js';
-import type { LoadOptions } from '../options.js';
-import { Unpickler } from '../unpickler.js';
+import { UnpicklingError } from './errors.js';
+import { OPCODE_BY_CODE } from './opcodes.js';
+import type { LoadOptions } from './options.js';
 import { withTextModeHint } from './text-mode.js';
+import { Unpickler } from './unpickler.js';
 
 /** The smallest buffer the reader allocates. */
 const MIN_CAPACITY = 64 * 1024;
