@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { ReconstructContext, Reconstructor } from '../registry.js';
+import type { ReconstructContext, Reconstructor } from '../reconstruct.js';
 import { PyComplex, PyFloat, PyRange, PySlice } from '../types/builtins.js';
 import { FrozenSet } from '../types/frozen-set.js';
 import { PyByteArray } from '../types/py-bytearray.js';

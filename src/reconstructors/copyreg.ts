@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { ReconstructContext, Reconstructor } from '../registry.js';
+import type { ReconstructContext, Reconstructor } from '../reconstruct.js';
 import { PyGlobal } from '../types/py-global.js';
 import { EMPTY_TUPLE, isTuple, markTuple, type Tuple } from '../types/tuple.js';
 

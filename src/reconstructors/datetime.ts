@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { Reconstructor } from '../registry.js';
+import type { Reconstructor } from '../reconstruct.js';
 import {
   daysInMonth,
   PyDate,

@@ -4,7 +4,7 @@
  * @module
  */
 import { PicklingError } from '../errors.js';
-import type { ReconstructContext, Reconstructor } from '../registry.js';
+import type { ReconstructContext, Reconstructor } from '../reconstruct.js';
 
 /** A reconstructor table: `[module, name, reconstructor]`. */
 export type Entry = readonly [module: string, name: string, reconstructor: Reconstructor];

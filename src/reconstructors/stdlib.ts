@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { ReconstructContext, Reconstructor } from '../registry.js';
+import type { ReconstructContext, Reconstructor } from '../reconstruct.js';
 import { isArrayTypecode, PyArray } from '../types/array.js';
 import { PyCounter, PyDefaultDict, PyDeque, PyOrderedDict } from '../types/collections.js';
 import { BUILTIN_EXCEPTIONS, PyException } from '../types/exception.js';
