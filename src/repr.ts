@@ -57,8 +57,10 @@ export interface ReprOptions {
 
 /**
  * Method key, optional beside `PY_REPR`: the text a value class prints when
- * it is met again inside itself (Python's `[...]` for a deque). Default `...`.
- * @internal
+ * it is met again inside itself (Python's `[...]` for a deque), for the
+ * classes whose repr Python guards against recursion. A class without it
+ * prints again when met inside itself (as Python's exceptions do), up to
+ * twice on one path. @internal
  */
 export const PY_REPR_RECURSIVE: unique symbol = Symbol.for('brine.reprRecursive');
 
@@ -81,6 +83,8 @@ export interface ReprRun {
   readonly limit: number;
   /** Containers inside Python's built-in repr (`Py_ReprEnter`). */
   readonly active: Set<object>;
+  /** Value classes Python does not guard, and how many times each is on the current path. */
+  readonly reentered: Map<object, number>;
   readonly safe: SafeMode | undefined;
   /** The start of the placeholders handed to value classes (unguessable per run). */
   readonly mark: string;
@@ -93,6 +97,7 @@ export function newRun(limit: number, safe?: SafeMode): ReprRun {
     length: 0,
     limit,
     active: new Set(),
+    reentered: new Map(),
     safe,
     mark: `\u0000${Math.random().toString(36).slice(2)}:`,
   };
@@ -138,6 +143,13 @@ const SAFE = 1;
 const PLAIN = 2;
 const EXIT_SAFE = 3;
 const EXIT_PLAIN = 4;
+const EXIT_REENTERED = 5;
+
+function leave(run: ReprRun, obj: object): void {
+  const n = run.reentered.get(obj)! - 1;
+  if (n === 0) run.reentered.delete(obj);
+  else run.reentered.set(obj, n);
+}
 
 /**
  * Writes the repr of `root` into `run`, stopping as soon as the text passes
@@ -182,6 +194,7 @@ export function reprInto(root: unknown, run: ReprRun): boolean {
       for (let i = 0; i < kinds.length; i++) {
         if (kinds[i] === EXIT_SAFE) run.safe!.context.delete(items[i] as object);
         else if (kinds[i] === EXIT_PLAIN) run.active.delete(items[i] as object);
+        else if (kinds[i] === EXIT_REENTERED) leave(run, items[i] as object);
       }
       return false;
     }
@@ -199,6 +212,10 @@ export function reprInto(root: unknown, run: ReprRun): boolean {
       run.active.delete(item as object);
       continue;
     }
+    if (kind === EXIT_REENTERED) {
+      leave(run, item as object);
+      continue;
+    }
     if (typeof item !== 'object' || item === null) {
       // A long str or bytes is not made when its shortest repr is already over the budget.
       if (typeof item === 'string' && run.length + item.length + 2 > run.limit) {
@@ -211,9 +228,13 @@ export function reprInto(root: unknown, run: ReprRun): boolean {
     const obj = item as object;
     const method = (obj as { [PY_REPR]?: unknown })[PY_REPR];
     if (typeof method === 'function') {
-      if (run.active.has(obj)) {
-        const recursive = (obj as { [PY_REPR_RECURSIVE]?: unknown })[PY_REPR_RECURSIVE];
-        emit(typeof recursive === 'string' ? recursive : '...');
+      const recursive = (obj as { [PY_REPR_RECURSIVE]?: unknown })[PY_REPR_RECURSIVE];
+      const guarded = typeof recursive === 'string';
+      // A class Python guards (deque, OrderedDict ...) prints its mark when met again inside itself.
+      // One Python does not guard (an exception, a datetime) prints again: the container that
+      // holds it is what stops the cycle, as in Python; a third time on the same path is `...`.
+      if (guarded ? run.active.has(obj) : (run.reentered.get(obj) ?? 0) >= 2) {
+        emit(guarded ? recursive : '...');
         continue;
       }
       const held: unknown[] = [];
@@ -234,8 +255,13 @@ export function reprInto(root: unknown, run: ReprRun): boolean {
         emit(own);
         continue;
       }
-      run.active.add(obj);
-      kinds.push(EXIT_PLAIN);
+      if (guarded) {
+        run.active.add(obj);
+        kinds.push(EXIT_PLAIN);
+      } else {
+        run.reentered.set(obj, (run.reentered.get(obj) ?? 0) + 1);
+        kinds.push(EXIT_REENTERED);
+      }
       items.push(obj);
       pushWithPlaceholders(own, held, run.mark, kinds, items);
       continue;

@@ -65,7 +65,7 @@ const hex = fc
 const identifier = fc.constantFrom('a', 'b', 'alpha', 'x1', 'long_attribute_name');
 
 const scalar: fc.Arbitrary<Spec> = fc.oneof(
-  fc.constant(['none']),
+  fc.constant<Spec>(['none']),
   fc.boolean().map((b) => ['bool', b]),
   intText.map((v) => ['int', v]),
   floatText.map((v) => ['float', v]),

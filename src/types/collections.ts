@@ -31,6 +31,11 @@ export class PyOrderedDict<K = unknown, V = unknown> extends Map<K, V> {
     return `OrderedDict([${[...this].map(([k, v]) => `(${repr(k)}, ${repr(v)})`).join(', ')}])`;
   }
 
+  /** An OrderedDict met again inside itself (reprlib's `...`). */
+  get [PY_REPR_RECURSIVE](): string {
+    return '...';
+  }
+
   [PY_REDUCE](): Reduction {
     return { callable: G_ORDERED_DICT, args: [], state: this.attributes, dictitems: [...this] };
   }
@@ -96,6 +101,11 @@ export class PyCounter<K = unknown> extends Map<K, number | bigint> {
     // Counter's repr lists the most common first.
     const items = [...this].sort((a, b) => compareCounts(b[1], a[1]));
     return `Counter({${items.map(([k, v]) => `${repr(k)}: ${repr(v)}`).join(', ')}})`;
+  }
+
+  /** A Counter met again inside itself. */
+  get [PY_REPR_RECURSIVE](): string {
+    return '...';
   }
 
   [PY_REDUCE](): Reduction {
