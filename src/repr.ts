@@ -276,6 +276,10 @@ export function reprInto(root: unknown, run: ReprRun): boolean {
     }
     const isList = Array.isArray(obj);
     const isTuple = isList && Object.isFrozen(obj);
+    if (isList && (obj as unknown[]).length === 0) {
+      emit(isTuple ? '()' : '[]');
+      continue;
+    }
     const dict = !isList && !(obj instanceof Set) && isDict(obj);
     if (!isList && !dict && !(obj instanceof Set)) {
       emit(`<${className(obj)} object>`);

@@ -8,7 +8,7 @@
  */
 import { PickleError } from '../errors.js';
 import { formatFloatRepr } from '../floats.js';
-import { ReprLimitError, reprText } from '../repr.js';
+import { className, DEFAULT_MAX_REPR_LENGTH, ReprLimitError, reprText } from '../repr.js';
 import { PickleBuffer, PyComplex, PyFloat, PyRange, PySlice } from '../types/builtins.js';
 import { FrozenSet } from '../types/frozen-set.js';
 import { isPyValue, PY_REDUCE, PY_REPR, type Reduction } from '../types/protocol.js';
@@ -406,14 +406,18 @@ export function toJSONValue(value: unknown, options: ToJSONOptions = {}): JSONVa
         setitems: null,
       });
       if (typeof (obj as { [PY_REPR]?: unknown })[PY_REPR] === 'function') {
-        // The repr counts against maxBytes, and is never made longer than what is left of it.
-        const room = maxBytes - bytes;
+        // The repr counts against maxBytes, and is never made longer than what is left of it, nor
+        // than repr's own budget: a value class over shared references can print exponentially long.
+        const room = Math.max(0, maxBytes - bytes - 9);
         let text: string;
         try {
-          text = reprText(obj, 'toJSON', Math.max(0, room - 9));
+          text = reprText(obj, 'toJSON', Math.min(room, DEFAULT_MAX_REPR_LENGTH));
         } catch (error) {
-          if (error instanceof ReprLimitError) throw maxBytesError(maxBytes);
-          throw error;
+          if (!(error instanceof ReprLimitError)) throw error;
+          if (room <= DEFAULT_MAX_REPR_LENGTH) throw maxBytesError(maxBytes);
+          throw jsonError(
+            `The repr field of a ${className(obj)} is longer than ${DEFAULT_MAX_REPR_LENGTH} characters (repr's maxLength)`,
+          );
         }
         bytes += text.length + 9; // "repr":"...", before escapes
         defineKey(fields, 'repr', text);

@@ -25,6 +25,11 @@ export class PyOrderedDict<K = unknown, V = unknown> extends Map<K, V> {
   /** Instance attributes (`__dict__`) the pickle carried, else `undefined`. */
   attributes: Record<string, unknown> | Map<unknown, unknown> | undefined;
 
+  /** Python's `str()`, which for this class is its repr (not Map's `[object Map]`). */
+  override toString(): string {
+    return pyRepr(this);
+  }
+
   [PY_REPR](repr?: ReprFn): string {
     if (repr === undefined) return pyRepr(this);
     if (this.size === 0) return 'OrderedDict()';
@@ -53,6 +58,11 @@ export class PyDefaultDict<K = unknown, V = unknown> extends Map<K, V> {
   constructor(defaultFactory: unknown = null, entries?: Iterable<readonly [K, V]> | null) {
     super(entries);
     this.defaultFactory = defaultFactory ?? null;
+  }
+
+  /** Python's `str()`, which for this class is its repr (not Map's `[object Map]`). */
+  override toString(): string {
+    return pyRepr(this);
   }
 
   [PY_REPR](repr?: ReprFn): string {
@@ -95,6 +105,11 @@ function compareCounts(a: unknown, b: unknown): number {
 
 /** Python's `collections.Counter`: a `Map` from items to counts. */
 export class PyCounter<K = unknown> extends Map<K, number | bigint> {
+  /** Python's `str()`, which for this class is its repr (not Map's `[object Map]`). */
+  override toString(): string {
+    return pyRepr(this);
+  }
+
   [PY_REPR](repr?: ReprFn): string {
     if (repr === undefined) return pyRepr(this);
     if (this.size === 0) return 'Counter()';
@@ -142,7 +157,7 @@ export class PyDeque<T = unknown> extends Array<T> {
 
   /** Python's `str()`, which for a deque is its repr: `deque([1, 2])` (not Array's `1,2`, which would recurse without limit). */
   override toString(): string {
-    return this[PY_REPR]();
+    return pyRepr(this);
   }
 
   [PY_REPR](repr?: ReprFn): string {
