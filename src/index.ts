@@ -69,11 +69,15 @@ export {
 } from './tools/json.js';
 export { optimize } from './tools/optimize.js';
 export {
+  DEFAULT_MAX_REPR_LENGTH,
   isPrintable,
   PFORMAT_MAX_DEPTH,
   type PformatOptions,
   pformat,
+  ReprLimitError,
+  type ReprOptions,
   repr,
+  reprByteArray,
   reprBytes,
   reprString,
 } from './tools/repr.js';

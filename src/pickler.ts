@@ -13,7 +13,7 @@ import { REVERSE_IMPORT_MAPPING, REVERSE_NAME_MAPPING } from './reconstructors/c
 import type { ClassReduction, Registry } from './registry.js';
 import { StringMemo } from './string-memo.js';
 import { decodeLatin1, hexValue } from './text.js';
-import { PickleBuffer, PyComplex, PyFloat, PyRange, PySlice } from './types/builtins.js';
+import { PickleBuffer, PyFloat } from './types/builtins.js';
 import { PyDateTime } from './types/datetime.js';
 import { FrozenSet } from './types/frozen-set.js';
 import { PY_REDUCE, type PyValue, type Reduction } from './types/protocol.js';
@@ -63,9 +63,6 @@ const G_BYTES = new PyGlobal('builtins', 'bytes');
 const G_BYTEARRAY = new PyGlobal('builtins', 'bytearray');
 const G_SET = new PyGlobal('builtins', 'set');
 const G_FROZENSET = new PyGlobal('builtins', 'frozenset');
-const G_COMPLEX = new PyGlobal('builtins', 'complex');
-const G_SLICE = new PyGlobal('builtins', 'slice');
-const G_RANGE = new PyGlobal('builtins', 'range');
 const G_GETATTR = new PyGlobal('builtins', 'getattr');
 const G_NEWOBJ = new PyGlobal('copyreg', '__newobj__');
 const G_RECONSTRUCTOR = new PyGlobal('copyreg', '_reconstructor');
@@ -546,18 +543,6 @@ export class Pickler {
     }
     if (obj instanceof FreshString) {
       this.#saveString(obj.text, null);
-      return;
-    }
-    if (obj instanceof PyComplex) {
-      this.#saveReduce(G_COMPLEX, [new PyFloat(obj.real), new PyFloat(obj.imag)], obj);
-      return;
-    }
-    if (obj instanceof PySlice) {
-      this.#saveReduce(G_SLICE, [obj.start, obj.stop, obj.step], obj);
-      return;
-    }
-    if (obj instanceof PyRange) {
-      this.#saveReduce(G_RANGE, [obj.start, obj.stop, obj.step], obj);
       return;
     }
     if (obj instanceof PickleBuffer) {

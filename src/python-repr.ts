@@ -153,12 +153,33 @@ export function reprString(text: string): string {
  * ```
  */
 export function reprBytes(bytes: Uint8Array): string {
+  return bytesLiteral(bytes, false);
+}
+
+/**
+ * Python's `repr()` of a bytearray: `bytearray(b'...')`. CPython's bytearray
+ * escapes a single quote even inside double quotes (`bytearray(b"\'")`),
+ * where bytes does not (`b"'"`).
+ *
+ * @param bytes the bytearray's bytes.
+ * @returns the text.
+ * @example
+ * ```ts
+ * reprByteArray(new Uint8Array([0x27])); // `bytearray(b"\\'")`
+ * ```
+ */
+export function reprByteArray(bytes: Uint8Array): string {
+  return `bytearray(${bytesLiteral(bytes, true)})`;
+}
+
+function bytesLiteral(bytes: Uint8Array, bytearray: boolean): string {
   const quote = bytes.includes(0x27) && !bytes.includes(0x22) ? 0x22 : 0x27;
+  const escaped = (b: number): boolean => b === quote || b === 0x5c || (bytearray && b === 0x27);
   // The exact length first, then the ASCII text into one buffer (see reprCodePoints).
   let length = 3;
   for (let i = 0; i < bytes.length; i++) {
     const b = bytes[i]!;
-    if (b === quote || b === 0x5c || b === 0x09 || b === 0x0a || b === 0x0d) length += 2;
+    if (escaped(b) || b === 0x09 || b === 0x0a || b === 0x0d) length += 2;
     else length += b >= 0x20 && b < 0x7f ? 1 : 4;
   }
   const out = new Uint8Array(length);
@@ -167,10 +188,10 @@ export function reprBytes(bytes: Uint8Array): string {
   out[n++] = quote;
   for (let i = 0; i < bytes.length; i++) {
     const b = bytes[i]!;
-    if (b >= 0x20 && b < 0x7f && b !== quote && b !== 0x5c) out[n++] = b;
+    if (b >= 0x20 && b < 0x7f && !escaped(b)) out[n++] = b;
     else {
       out[n++] = 0x5c;
-      if (b === quote || b === 0x5c) out[n++] = b;
+      if (escaped(b)) out[n++] = b;
       else if (b === 0x09) out[n++] = 0x74;
       else if (b === 0x0a) out[n++] = 0x6e;
       else if (b === 0x0d) out[n++] = 0x72;

@@ -88,7 +88,10 @@ describe('targeted hostile pickles', () => {
     const tz = dt.tzinfo as PyObject;
     assert.equal((tz.state as { dt: unknown }).dt, dt);
     assert.equal(poke(dt), undefined);
-    assert.match(repr(dt), /tzinfo=<myapp\.TZ object>\)$/);
+    assert.match(
+      repr(dt),
+      /tzinfo=<PyObject reduce myapp\.TZ\(\) state=\{'dt': datetime\.datetime\(.*tzinfo=<PyObject \.\.\.>\)\}>\)$/,
+    );
     assert.ok(Number.isNaN(dt.toDate().getTime()), 'Number.isNaN(dt.toDate().getTime())');
     assert.equal(poke(loads(dumps(dt))), undefined);
   });
@@ -151,8 +154,9 @@ describe('targeted hostile pickles', () => {
       }
       const loaded = loads(dumps(value));
       assert.ok(!(loaded instanceof PyObject), name);
-      // Python's repr gives up with a RecursionError; brine's prints `...` from 500 levels down.
-      assert.match(repr(loaded), /\.\.\./, name);
+      // Python's repr gives up with a RecursionError; brine's repr engine is flat and prints every level.
+      const text = repr(loaded);
+      assert.ok(text.length > 100_000 * 5, name);
       assert.equal(poke(loaded, 20), undefined, name);
     }
   });

@@ -13,7 +13,7 @@
 
 import { PickleError } from '../errors.js';
 import { formatFloatRepr } from '../floats.js';
-import { pyLen, reprCodePoints, reprString } from '../python-repr.js';
+import { pyLen, reprByteArray, reprCodePoints, reprString } from '../python-repr.js';
 import {
   genops,
   type PickleArg,
@@ -381,7 +381,7 @@ function reprArg(data: Uint8Array, op: PickleOp): string {
     case 'bytes8':
       return reprBytes(arg as Uint8Array);
     case 'bytearray8':
-      return `bytearray(${reprBytes(arg as Uint8Array)})`;
+      return reprByteArray(arg as Uint8Array);
     case 'unicodestring1':
     case 'unicodestring4':
     case 'unicodestring8':

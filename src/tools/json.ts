@@ -8,6 +8,7 @@
  */
 import { PickleError } from '../errors.js';
 import { formatFloatRepr } from '../floats.js';
+import { className, DEFAULT_MAX_REPR_LENGTH, ReprLimitError, reprText } from '../repr.js';
 import { PickleBuffer, PyComplex, PyFloat, PyRange, PySlice } from '../types/builtins.js';
 import { FrozenSet } from '../types/frozen-set.js';
 import { isPyValue, PY_REDUCE, PY_REPR, type Reduction } from '../types/protocol.js';
@@ -184,14 +185,31 @@ function defineKey(target: Record<string, JSONValue>, key: string, value: JSONVa
 }
 
 /** Objects that are written in place every time (small immutable values) rather than shared. */
-function isLeafObject(value: object): boolean {
-  return (
-    value instanceof PyGlobal ||
-    value instanceof PyFloat ||
-    value instanceof PyComplex ||
-    value instanceof PyRange ||
-    (Array.isArray(value) && value.length === 0 && Object.isFrozen(value))
-  );
+function isLeafObject(value: object, reductions: Map<object, Reduction>, protocol: number): boolean {
+  if (value instanceof PyGlobal || value instanceof PyFloat) return true;
+  if (Array.isArray(value)) return value.length === 0 && Object.isFrozen(value);
+  if (!isPyValue(value)) return false;
+  const tag = builtinTag(reductionOf(value, reductions, protocol));
+  return tag === '$complex' || tag === '$range';
+}
+
+/**
+ * The tag of a value class whose reduction is a built-in value the JSON view
+ * has a tag for: `complex(real, imag)`, `range(start, stop, step)`,
+ * `slice(start, stop, step)` (see docs/json.md).
+ */
+function builtinTag(r: Reduction): '$complex' | '$range' | '$slice' | undefined {
+  const c = r.callable;
+  if (!(c instanceof PyGlobal) || c.module !== 'builtins' || (r.kind ?? 'reduce') !== 'reduce')
+    return undefined;
+  if (r.state !== undefined || r.listitems !== undefined || r.dictitems !== undefined) return undefined;
+  const args = r.args;
+  const isReal = (v: unknown) => typeof v === 'number' || v instanceof PyFloat;
+  const isInt = (v: unknown) => typeof v === 'bigint' || (typeof v === 'number' && Number.isInteger(v));
+  if (c.name === 'complex' && args.length === 2 && args.every(isReal)) return '$complex';
+  if (c.name === 'range' && args.length === 3 && args.every(isInt)) return '$range';
+  if (c.name === 'slice' && args.length === 3) return '$slice';
+  return undefined;
 }
 
 /** The objects a value refers to, for the sharing pass. */
@@ -218,7 +236,6 @@ function childrenOf(value: object, reductions: Map<object, Reduction>, protocol:
     if (value.setitems !== null) out.push(...value.setitems);
     return out;
   }
-  if (value instanceof PySlice) return [value.start, value.stop, value.step];
   if (isPlainObject(value)) return Object.values(value);
   return [];
 }
@@ -245,7 +262,7 @@ function findShared(root: unknown, expand: boolean, reductions: Map<object, Redu
       state.set(stack.pop() as object, 2);
       continue;
     }
-    if (typeof item !== 'object' || item === null || isLeafObject(item)) continue;
+    if (typeof item !== 'object' || item === null || isLeafObject(item, reductions, protocol)) continue;
     const s = state.get(item);
     if (s !== undefined) {
       if (!expand || s === 1) shared.add(item);
@@ -372,6 +389,15 @@ export function toJSONValue(value: unknown, options: ToJSONOptions = {}): JSONVa
     // First: a value class may extend Map, Set or Array, and its reduction is what Python needs.
     if (isPyValue(obj)) {
       const r = reductionOf(obj, reductions, protocol);
+      const tag = builtinTag(r);
+      if (tag === '$complex')
+        return { $complex: [floatPart(Number(r.args[0])), floatPart(Number(r.args[1]))] };
+      if (tag === '$range') return { $range: r.args.map((v) => intNode(v as number | bigint)) };
+      if (tag === '$slice') {
+        const out: JSONValue[] = [];
+        push({ children: r.args, i: 0, mode: Mode.Array, out });
+        return { $slice: out };
+      }
       const fields = objectFields(r.kind ?? 'reduce', r.callable, r.args, {
         kwargs: r.kwargs ?? null,
         state: r.state,
@@ -379,10 +405,29 @@ export function toJSONValue(value: unknown, options: ToJSONOptions = {}): JSONVa
         dictitems: r.dictitems ?? null,
         setitems: null,
       });
-      const repr = (obj as { [PY_REPR]?: () => string })[PY_REPR];
-      if (typeof repr === 'function') defineKey(fields, 'repr', String(repr.call(obj)));
+      if (typeof (obj as { [PY_REPR]?: unknown })[PY_REPR] === 'function') {
+        // The repr counts against maxBytes, and is never made longer than what is left of it, nor
+        // than repr's own budget: a value class over shared references can print exponentially long.
+        const room = Math.max(0, maxBytes - bytes - 9);
+        let text: string;
+        try {
+          text = reprText(obj, 'toJSON', Math.min(room, DEFAULT_MAX_REPR_LENGTH));
+        } catch (error) {
+          if (!(error instanceof ReprLimitError)) throw error;
+          if (room <= DEFAULT_MAX_REPR_LENGTH) throw maxBytesError(maxBytes);
+          throw jsonError(
+            `The repr field of a ${className(obj)} is longer than ${DEFAULT_MAX_REPR_LENGTH} characters (repr's maxLength)`,
+          );
+        }
+        bytes += text.length + 9; // "repr":"...", before escapes
+        defineKey(fields, 'repr', text);
+      }
       const readable = readableValue(obj);
-      if (readable !== undefined) defineKey(fields, 'value', readable);
+      if (readable !== undefined) {
+        bytes += jsonLength(readable) + 9;
+        if (bytes > maxBytes) throw maxBytesError(maxBytes);
+        defineKey(fields, 'value', readable);
+      }
       return { $object: fields };
     }
     if (Array.isArray(obj)) {
@@ -416,13 +461,6 @@ export function toJSONValue(value: unknown, options: ToJSONOptions = {}): JSONVa
     }
     if (obj instanceof PyGlobal) return { $global: [obj.module, obj.name] };
     if (obj instanceof PyFloat) return { $float: formatFloatRepr(obj.value) };
-    if (obj instanceof PyComplex) return { $complex: [floatPart(obj.real), floatPart(obj.imag)] };
-    if (obj instanceof PyRange) return { $range: [intNode(obj.start), intNode(obj.stop), intNode(obj.step)] };
-    if (obj instanceof PySlice) {
-      const out: JSONValue[] = [];
-      push({ children: [obj.start, obj.stop, obj.step], i: 0, mode: Mode.Array, out });
-      return { $slice: out };
-    }
     if (obj instanceof PickleBuffer) {
       const text = encodeBase64(obj.data);
       bytes += text.length;
@@ -548,6 +586,13 @@ function maxBytesError(maxBytes: number): PickleError {
   return jsonError(
     `The JSON view exceeds maxBytes (${maxBytes} characters): raise the maxBytes option to allow a larger output`,
   );
+}
+
+/** The length of a readable value's JSON text (without escapes). */
+function jsonLength(value: JSONValue): number {
+  if (typeof value === 'string') return value.length + 2;
+  if (typeof value !== 'object' || value === null) return String(value).length;
+  return JSON.stringify(value).length;
 }
 
 /** The value of a Python value class's `toJSON()`, when it has one and it gives plain JSON. */

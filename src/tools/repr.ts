@@ -2,6 +2,11 @@
  * Python's `repr()` and `pprint.pformat()` for the values `loads` returns:
  * the text `python -m pickle` prints. Browser-safe: no Node module.
  *
+ * Both are built on the core repr engine (`src/repr.ts`): `repr` is the
+ * engine itself, and `pformat` uses it in pprint's `_safe_repr` mode (sorted
+ * dict keys, `<Recursion on ...>`) for every piece it prints on one line.
+ * Both are iterative and have an output budget (`maxLength`).
+ *
  * Integral floats print as ints unless they were loaded with `exact: true`
  * (which makes them `PyFloat`): a JavaScript number does not remember it was a
  * float. Values brine keeps inert print as what they are, never as if they
@@ -11,55 +16,33 @@
  * @module
  */
 import { PickleError } from '../errors.js';
-import { formatFloatRepr } from '../floats.js';
 import { pyLen, reprBytes, reprString } from '../python-repr.js';
-import { PickleBuffer, PyComplex, PyFloat, PyRange, PySlice } from '../types/builtins.js';
+import {
+  checkMaxLength,
+  DEFAULT_MAX_REPR_LENGTH,
+  isDict,
+  newRun,
+  ReprLimitError,
+  type ReprOptions,
+  reprInto,
+  reprText,
+  type SafeMode,
+} from '../repr.js';
+import { PyComplex, PyFloat, PyRange, PySlice } from '../types/builtins.js';
 import { PyCounter, PyDefaultDict, PyDeque, PyOrderedDict } from '../types/collections.js';
 import { FrozenSet } from '../types/frozen-set.js';
 import { PY_REDUCE, PY_REPR, type Reduction } from '../types/protocol.js';
 import { PyByteArray } from '../types/py-bytearray.js';
 import { PyGlobal } from '../types/py-global.js';
 import { PyObject } from '../types/py-object.js';
+import { PySimpleNamespace } from '../types/stdlib.js';
 import { tuple } from '../types/tuple.js';
 
-export { isPrintable, reprBytes, reprString } from '../python-repr.js';
+export { isPrintable, reprByteArray, reprBytes, reprString } from '../python-repr.js';
+export { DEFAULT_MAX_REPR_LENGTH, ReprLimitError, type ReprOptions } from '../repr.js';
 
-/** Python's `repr()` of an int or float held in a JavaScript number. */
-function reprNumber(x: number): string {
-  return Number.isSafeInteger(x) && !Object.is(x, -0) ? String(x) : reprFloat(x);
-}
-
-/** Python's `repr()` of a float. */
-function reprFloat(x: number): string {
-  // Where Python's repr and JavaScript both write fixed notation, their shortest digits agree.
-  const abs = Math.abs(x);
-  if (abs >= 1e-4 && abs < 1e16) {
-    const text = String(x);
-    return text.includes('.') ? text : `${text}.0`;
-  }
-  return formatFloatRepr(x);
-}
-
-/** A complex part: float repr without the `.0` Python leaves out inside complex. */
-function complexPart(x: number): string {
-  const text = formatFloatRepr(x);
-  return text.endsWith('.0') ? text.slice(0, -2) : text;
-}
-
-function reprComplex(z: PyComplex): string {
-  const imag = complexPart(z.imag);
-  if (z.real === 0 && !Object.is(z.real, -0)) return `${imag}j`;
-  return `(${complexPart(z.real)}${imag.startsWith('-') ? '' : '+'}${imag}j)`;
-}
-
-function hasOwnRepr(value: object): value is { [PY_REPR](repr?: (v: unknown) => string): string } {
+function hasOwnRepr(value: object): boolean {
   return typeof (value as { [PY_REPR]?: unknown })[PY_REPR] === 'function';
-}
-
-function isDict(value: object): boolean {
-  if (value instanceof Map) return true;
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
 }
 
 /** Python's type name of a loaded value, as `str(type(x))` spells it (pprint's fallback sort key). */
@@ -197,360 +180,14 @@ function dictItems(dict: object, sort: boolean): [unknown, unknown][] {
   return keys.map((k) => [k, (dict as Record<string, unknown>)[k]]);
 }
 
-// ---------------------------------------------------------------------------
-// CPython's set iteration order. A set's repr lists its hash table in slot
-// order, which depends on the hashes and on the insertion history. The set
-// Python prints was rebuilt from the pickle by adding the items in the order
-// the pickle lists them; for numbers (whose hashes do not depend on the
-// process) brine replays those insertions into a model of CPython 3.11's
-// table (setobject.c: linear probes of 9, perturbation shift 5, growth at 3/5
-// full). For other items (str and bytes hashes are salted per process) the
-// pickle's order is kept.
-
-const HASH_MODULUS = (1n << 61n) - 1n;
-const U64 = (1n << 64n) - 1n;
-
-/** Python's `hash()` of an int, as an unsigned 64-bit value. */
-function hashInt(n: bigint): bigint {
-  const negative = n < 0n;
-  let h = (negative ? -n : n) % HASH_MODULUS;
-  if (negative) h = -h;
-  if (h === -1n) h = -2n;
-  return h & U64;
-}
-
-/** Python's `hash()` of a float (`_Py_HashDouble`), or `undefined` for NaN (hashed by address). */
-function hashFloat(v: number): bigint | undefined {
-  if (Number.isNaN(v)) return undefined;
-  if (!Number.isFinite(v)) return (v > 0 ? 314159n : -314159n) & U64;
-  if (Number.isInteger(v)) return hashInt(BigInt(v));
-  // frexp: v = m * 2**e with 0.5 <= |m| < 1
-  let e = Math.floor(Math.log2(Math.abs(v))) + 1;
-  let m = v / 2 ** e;
-  while (Math.abs(m) >= 1) {
-    m /= 2;
-    e++;
-  }
-  while (Math.abs(m) < 0.5) {
-    m *= 2;
-    e--;
-  }
-  let sign = 1n;
-  if (m < 0) {
-    sign = -1n;
-    m = -m;
-  }
-  let x = 0n;
-  while (m !== 0) {
-    x = ((x << 28n) & HASH_MODULUS) | (x >> 33n);
-    m *= 268435456;
-    e -= 28;
-    const y = Math.floor(m);
-    m -= y;
-    x += BigInt(y);
-    if (x >= HASH_MODULUS) x -= HASH_MODULUS;
-  }
-  const shift = BigInt(e >= 0 ? e % 61 : 60 - ((-1 - e) % 61));
-  x = ((x << shift) & HASH_MODULUS) | (x >> (61n - shift));
-  x = (x * sign) & U64;
-  if (x === U64) x = U64 - 1n;
-  return x;
-}
-
-function pyHash(value: unknown): bigint | undefined {
-  if (typeof value === 'boolean') return value ? 1n : 0n;
-  if (typeof value === 'bigint') return hashInt(value);
-  if (typeof value === 'number') return hashFloat(value);
-  if (value instanceof PyFloat) return hashFloat(value.value);
-  return undefined;
-}
-
-/** The items in the order CPython iterates a set built by adding them in this order, when it can be known. */
-function cpythonSetOrder(items: unknown[]): unknown[] {
-  if (items.length < 2) return items;
-  const hashes: bigint[] = [];
-  for (const item of items) {
-    const h = pyHash(item);
-    if (h === undefined) return items;
-    hashes.push(h);
-  }
-  let mask = 7;
-  let table = new Int32Array(8).fill(-1);
-  const place = (t: Int32Array, m: number, index: number): void => {
-    const hash = hashes[index]!;
-    let perturb = hash;
-    let i = Number(hash & BigInt(m));
-    for (;;) {
-      const probes = i + 9 <= m ? 9 : 0;
-      for (let j = 0; j <= probes; j++) {
-        if (t[i + j] === -1) {
-          t[i + j] = index;
-          return;
-        }
-      }
-      perturb >>= 5n;
-      i = Number((BigInt(i) * 5n + 1n + perturb) & BigInt(m));
-    }
-  };
-  let used = 0;
-  for (let index = 0; index < items.length; index++) {
-    place(table, mask, index);
-    used++;
-    if (used * 5 >= mask * 3) {
-      const minused = used > 50000 ? used * 2 : used * 4;
-      let size = 8;
-      while (size <= minused) size *= 2;
-      const next = new Int32Array(size).fill(-1);
-      for (const at of table) if (at !== -1) place(next, size - 1, at);
-      table = next;
-      mask = size - 1;
-    }
-  }
-  const out: unknown[] = [];
-  for (const at of table) if (at !== -1) out.push(items[at]);
-  return out;
-}
-
-// ---------------------------------------------------------------------------
-// Flat repr, iterative: a work stack of literal text, values and exit marks.
-
-const TEXT = 0;
-const SAFE = 1; // a value in pprint's _safe_repr: sorted dicts, <Recursion on ...>
-const PLAIN = 2; // a value in Python's built-in repr: insertion order, [...]
-const EXIT_SAFE = 3;
-const EXIT_PLAIN = 4;
-
-interface ReprState {
-  readonly sortDicts: boolean;
-  /** Containers being written by pprint (its `context`). */
-  readonly safeContext: Set<object>;
-  /** Containers being written by the built-in repr (Python's Py_ReprEnter list). */
-  readonly plainContext: Set<object>;
-  readonly ids: Map<object, number>;
-  /** Value class reprs being written (each calls back into this module). */
-  valueClassDepth: number;
-}
-
-function recursionText(value: object, state: ReprState): string {
-  let id = state.ids.get(value);
+/** The text pprint writes for a container met again inside itself. */
+function recursionText(value: object, ids: Map<object, number>): string {
+  let id = ids.get(value);
   if (id === undefined) {
-    id = state.ids.size + 1;
-    state.ids.set(value, id);
+    id = ids.size + 1;
+    ids.set(value, id);
   }
   return `<Recursion on ${typeName(value).slice(8, -2)} with id=${id}>`;
-}
-
-function flatRepr(root: unknown, safe: boolean, state: ReprState): string {
-  const out: string[] = [];
-  // The work stack, in two parallel arrays; entries are pushed in reverse output order.
-  const kinds: number[] = [safe ? SAFE : PLAIN];
-  const items: unknown[] = [root];
-  const text = (t: string): void => {
-    kinds.push(TEXT);
-    items.push(t);
-  };
-  /** Pushes `open item, item, ... close` (items of `kind`), then `exit` to run after them. */
-  const sequence = (values: readonly unknown[], kind: number, open: string, close: string): void => {
-    text(close);
-    for (let i = values.length - 1; i >= 0; i--) {
-      kinds.push(kind);
-      items.push(values[i]);
-      if (i > 0) text(', ');
-    }
-    text(open);
-  };
-  const pairs = (entries: readonly (readonly [unknown, unknown])[], kind: number): void => {
-    text('}');
-    for (let i = entries.length - 1; i >= 0; i--) {
-      const [k, v] = entries[i]!;
-      kinds.push(kind, TEXT, kind);
-      items.push(v, ': ', k);
-      if (i > 0) text(', ');
-    }
-    text('{');
-  };
-  while (kinds.length > 0) {
-    const kind = kinds.pop()!;
-    const item = items.pop();
-    if (kind === TEXT) {
-      out.push(item as string);
-      continue;
-    }
-    if (kind === EXIT_SAFE) {
-      state.safeContext.delete(item as object);
-      continue;
-    }
-    if (kind === EXIT_PLAIN) {
-      state.plainContext.delete(item as object);
-      continue;
-    }
-    const scalar = scalarRepr(item);
-    if (scalar !== undefined) {
-      out.push(scalar);
-      continue;
-    }
-    const obj = item as object;
-    if (hasOwnRepr(obj)) {
-      out.push(valueClassRepr(obj, state));
-      continue;
-    }
-    const isList = Array.isArray(obj);
-    const isTuple = isList && Object.isFrozen(obj);
-    const dict = !isList && isDict(obj);
-    if (kind === SAFE && (isList || dict)) {
-      // pprint's own walk: dicts sorted, recursion spelled out.
-      const empty = isList ? (obj as unknown[]).length === 0 : dictSize(obj) === 0;
-      if (empty) {
-        out.push(isTuple ? '()' : isList ? '[]' : '{}');
-        continue;
-      }
-      if (state.safeContext.has(obj)) {
-        out.push(recursionText(obj, state));
-        continue;
-      }
-      state.safeContext.add(obj);
-      kinds.push(EXIT_SAFE);
-      items.push(obj);
-      if (isList) {
-        const list = obj as unknown[];
-        sequence(list, SAFE, isTuple ? '(' : '[', isTuple ? (list.length === 1 ? ',)' : ')') : ']');
-      } else pairs(dictItems(obj, state.sortDicts), SAFE);
-      continue;
-    }
-    // Python's built-in repr.
-    if (state.plainContext.has(obj)) {
-      out.push(plainRecursion(obj));
-      continue;
-    }
-    state.plainContext.add(obj);
-    kinds.push(EXIT_PLAIN);
-    items.push(obj);
-    if (isList) {
-      const list = obj as unknown[];
-      sequence(list, PLAIN, isTuple ? '(' : '[', isTuple ? (list.length === 1 ? ',)' : ')') : ']');
-    } else if (obj instanceof Set) {
-      const frozen = obj instanceof FrozenSet;
-      if (obj.size === 0) text(frozen ? 'frozenset()' : 'set()');
-      else sequence(cpythonSetOrder([...obj]), PLAIN, frozen ? 'frozenset({' : '{', frozen ? '})' : '}');
-    } else if (obj instanceof PySlice) {
-      sequence([obj.start, obj.stop, obj.step], PLAIN, 'slice(', ')');
-    } else if (obj instanceof PyObject) {
-      // Pushed in reverse: the closing '>' first, the kind and callable last.
-      text('>');
-      if (obj.setitems !== null) {
-        sequence(obj.setitems, PLAIN, '{', '}');
-        text(' setitems=');
-      }
-      if (obj.dictitems !== null) {
-        pairs(obj.dictitems, PLAIN);
-        text(' dictitems=');
-      }
-      if (obj.listitems !== null) {
-        sequence(obj.listitems, PLAIN, '[', ']');
-        text(' listitems=');
-      }
-      if (obj.state !== undefined) {
-        kinds.push(PLAIN);
-        items.push(obj.state);
-        text(' state=');
-      }
-      text(')');
-      if (obj.kwargs !== null && obj.kwargs !== undefined) {
-        kinds.push(PLAIN);
-        items.push(obj.kwargs);
-        text(obj.args.length > 0 ? ', **' : '**');
-      }
-      sequence(obj.args, PLAIN, '(', '');
-      if (obj.callable instanceof PyGlobal) text(obj.callable.qualifiedName);
-      else {
-        kinds.push(PLAIN);
-        items.push(obj.callable);
-      }
-      text(`<PyObject ${obj.kind} `);
-    } else pairs(dictItems(obj, false), PLAIN);
-  }
-  return out.join('');
-}
-
-/** Deepest nesting of value classes inside value classes that repr follows (each level is a call). */
-const MAX_VALUE_CLASS_DEPTH = 200;
-
-/** A value class's own repr, given this module's repr for the values it holds. */
-function valueClassRepr(obj: { [PY_REPR](repr?: (v: unknown) => string): string }, state: ReprState): string {
-  if (state.plainContext.has(obj)) return '...';
-  if (state.valueClassDepth >= MAX_VALUE_CLASS_DEPTH) {
-    throw new PickleError(`repr: value classes nested deeper than ${MAX_VALUE_CLASS_DEPTH} levels`);
-  }
-  state.plainContext.add(obj);
-  state.valueClassDepth++;
-  try {
-    return String(obj[PY_REPR]((v) => flatRepr(v, false, state)));
-  } finally {
-    state.valueClassDepth--;
-    state.plainContext.delete(obj);
-  }
-}
-
-/** What Python's built-in repr writes for a container it is already inside. */
-function plainRecursion(obj: object): string {
-  if (Array.isArray(obj)) return Object.isFrozen(obj) ? '(...)' : '[...]';
-  if (obj instanceof FrozenSet) return 'frozenset(...)';
-  if (obj instanceof Set) return 'set(...)';
-  if (obj instanceof PyObject) return '<PyObject ...>';
-  if (obj instanceof PySlice) return 'slice(...)';
-  return '{...}';
-}
-
-function dictSize(dict: object): number {
-  return dict instanceof Map ? dict.size : Object.keys(dict).length;
-}
-
-/** The repr of a value that holds no other value, or `undefined` for a container. */
-function scalarRepr(value: unknown): string | undefined {
-  switch (typeof value) {
-    case 'string':
-      return reprString(value);
-    case 'number':
-      return reprNumber(value);
-    case 'bigint':
-      return value.toString();
-    case 'boolean':
-      return value ? 'True' : 'False';
-    case 'undefined':
-      return 'None';
-    case 'object':
-      break;
-    case 'function':
-      return `<function ${value.name || 'anonymous'}>`;
-    default:
-      return `<${typeof value}>`;
-  }
-  if (value === null) return 'None';
-  if (value instanceof PyFloat)
-    return (
-      reprNumber(value.value) + (Number.isSafeInteger(value.value) && !Object.is(value.value, -0) ? '.0' : '')
-    );
-  if (value instanceof PyByteArray) return `bytearray(${reprBytes(value)})`;
-  if (value instanceof Uint8Array) return reprBytes(value);
-  if (value instanceof PyGlobal) return `<global ${value.qualifiedName}>`;
-  if (value instanceof PyComplex) return reprComplex(value);
-  if (value instanceof PyRange) {
-    const { start, stop, step } = value;
-    return step === 1 || step === 1n ? `range(${start}, ${stop})` : `range(${start}, ${stop}, ${step})`;
-  }
-  if (value instanceof PickleBuffer) {
-    return `<PickleBuffer ${reprBytes(value.data)}${value.readonly ? ' readonly' : ''}>`;
-  }
-  if (hasOwnRepr(value) || Array.isArray(value) || value instanceof Set || value instanceof PyObject) {
-    return undefined;
-  }
-  if (value instanceof PySlice || isDict(value)) return undefined;
-  const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
-  return `<${typeof name === 'string' && name !== '' ? name : 'object'} object>`;
-}
-
-function newState(sortDicts: boolean): ReprState {
-  return { sortDicts, safeContext: new Set(), plainContext: new Set(), ids: new Map(), valueClassDepth: 0 };
 }
 
 /**
@@ -562,15 +199,20 @@ function newState(sortDicts: boolean): ReprState {
  * Iterative: any nesting depth.
  *
  * @param value any value `loads` returns.
+ * @param options `maxLength`: the output budget in characters (default
+ *   {@link DEFAULT_MAX_REPR_LENGTH}, 16 Mi).
  * @returns the text Python's `repr()` gives for the same object.
+ * @throws {@link ReprLimitError} (a {@link PickleError}) as soon as the text
+ *   passes `maxLength`: a few hundred bytes of shared references can stand for
+ *   an exponentially long text.
  * @example
  * ```ts
  * repr({ a: 1, b: [1, 2.5] }); // "{'a': 1, 'b': [1, 2.5]}"
  * repr(tuple(1)); // '(1,)'
  * ```
  */
-export function repr(value: unknown): string {
-  return flatRepr(value, false, newState(false));
+export function repr(value: unknown, options: ReprOptions = {}): string {
+  return reprText(value, 'repr', checkMaxLength('repr', options.maxLength));
 }
 
 /** Options of {@link pformat}. */
@@ -589,6 +231,14 @@ export interface PformatOptions {
    * one string.
    */
   write?: (text: string) => void;
+  /**
+   * Output budget in characters (UTF-16 code units), counting everything
+   * written, also through `write`. Default {@link DEFAULT_MAX_REPR_LENGTH}
+   * (16 Mi); `Infinity` for none. A value whose text would be longer raises
+   * {@link ReprLimitError}, before any output when the value's size alone
+   * says so.
+   */
+  maxLength?: number;
 }
 
 /** Deepest nesting {@link pformat} splits over lines (Python's own pprint stops near 330). */
@@ -651,40 +301,64 @@ function wordsWithSpaces(line: string): string[] {
   return parts;
 }
 
+type Task = string | (() => void);
+
 class PrettyPrinter {
   readonly #width: number;
   readonly #indentPerLevel: number;
   readonly #compact: boolean;
-  readonly #state: ReprState;
+  readonly #sortDicts: boolean;
+  readonly #maxLength: number;
+  /** Containers being written (pprint's `context`). */
+  readonly #context = new Set<object>();
+  readonly #ids = new Map<object, number>();
+  readonly #safe: SafeMode;
   readonly #out: string[] = [];
   readonly #sink: ((text: string) => void) | undefined;
+  /** Work still to do, last first: text to write, or a step that writes and pushes more work. */
+  readonly #tasks: Task[] = [];
   #buffered = 0;
+  #written = 0;
 
   constructor(options: PformatOptions) {
     this.#sink = options.write;
     this.#width = options.width ?? 80;
     this.#indentPerLevel = options.indent ?? 1;
     this.#compact = options.compact === true;
-    this.#state = newState(options.sortDicts ?? true);
+    this.#sortDicts = options.sortDicts ?? true;
+    this.#maxLength = checkMaxLength('pformat', options.maxLength);
     if (!Number.isInteger(this.#width) || this.#width === 0)
       throw new PickleError('pformat: width must be a non-zero integer');
     if (!Number.isInteger(this.#indentPerLevel) || this.#indentPerLevel < 0)
       throw new PickleError('pformat: indent must be an integer >= 0');
+    this.#safe = {
+      context: this.#context,
+      recursion: (obj) => recursionText(obj, this.#ids),
+      items: (dict) => dictItems(dict, this.#sortDicts),
+    };
   }
 
   run(value: unknown): string {
-    if (containerDepth(value) > PFORMAT_MAX_DEPTH) {
-      throw new PickleError(
-        `pformat: the value nests deeper than ${PFORMAT_MAX_DEPTH} containers; use repr() for a one-line text`,
-      );
+    checkShape(value, this.#maxLength);
+    this.#tasks.push(() => this.#format(value, 0, 0, 0));
+    while (this.#tasks.length > 0) {
+      const task = this.#tasks.pop()!;
+      if (typeof task === 'string') this.#write(task);
+      else task();
     }
-    this.#format(value, 0, 0, 0);
     if (this.#sink === undefined) return this.#out.join('');
     this.#flush();
     return '';
   }
 
+  /** Schedules `tasks` to run in this order, before the work already scheduled. */
+  #then(...tasks: Task[]): void {
+    for (let i = tasks.length - 1; i >= 0; i--) this.#tasks.push(tasks[i]!);
+  }
+
   #write(text: string): void {
+    this.#written += text.length;
+    if (this.#written > this.#maxLength) throw new ReprLimitError('pformat', this.#maxLength);
     this.#out.push(text);
     if (this.#sink !== undefined) {
       this.#buffered += text.length;
@@ -698,30 +372,58 @@ class PrettyPrinter {
     this.#buffered = 0;
   }
 
+  /** The one-line text of a value within what is left of the budget. */
   #repr(value: unknown): string {
-    return flatRepr(value, true, this.#state);
+    const limit = this.#maxLength - this.#written;
+    const run = newRun(limit, this.#safe);
+    if (!reprInto(value, run)) throw new ReprLimitError('pformat', this.#maxLength);
+    return run.out.join('');
+  }
+
+  /**
+   * The one-line text of a value when it is at most `maxWidth` characters
+   * (Python's `len`), else `undefined`, found without making more than twice
+   * that many characters: the width test costs the width, not the value.
+   */
+  #fit(value: unknown, maxWidth: number): string | undefined {
+    if (maxWidth < 0) return undefined;
+    const room = this.#maxLength - this.#written;
+    const limit = Math.min(2 * maxWidth, room);
+    const run = newRun(limit, this.#safe);
+    if (!reprInto(value, run)) {
+      // Cut at the budget rather than the width: the text would not fit in the budget either.
+      if (limit === room && limit < 2 * maxWidth) throw new ReprLimitError('pformat', this.#maxLength);
+      return undefined;
+    }
+    const rep = run.out.join('');
+    return pyLen(rep) <= maxWidth ? rep : undefined;
   }
 
   #format(value: unknown, indent: number, allowance: number, level: number): void {
-    const context = this.#state.safeContext;
+    const context = this.#context;
     if (typeof value === 'object' && value !== null && context.has(value)) {
-      this.#write(recursionText(value, this.#state));
+      this.#write(recursionText(value, this.#ids));
       return;
     }
-    const rep = this.#repr(value);
     const maxWidth = this.#width - indent - allowance;
-    if (pyLen(rep) > maxWidth) {
-      const printer = this.#dispatch(value);
-      if (printer !== undefined) {
-        const obj = value as object;
-        const isObject = typeof value === 'object' && value !== null;
-        if (isObject) context.add(obj);
-        printer(indent, allowance, level + 1);
-        if (isObject) context.delete(obj);
-        return;
-      }
+    const rep = this.#fit(value, maxWidth);
+    if (rep !== undefined) {
+      this.#write(rep);
+      return;
     }
-    this.#write(rep);
+    const printer = this.#dispatch(value);
+    if (printer === undefined) {
+      this.#write(this.#repr(value));
+      return;
+    }
+    if (typeof value === 'object' && value !== null) {
+      // checkShape ran first; this keeps the bound whatever reaches here.
+      if (level >= PFORMAT_MAX_DEPTH && !(value instanceof Uint8Array)) throw tooDeep();
+      const obj = value;
+      context.add(obj);
+      this.#tasks.push(() => context.delete(obj));
+    }
+    printer(indent, allowance, level + 1);
   }
 
   #dispatch(value: unknown): ((indent: number, allowance: number, level: number) => void) | undefined {
@@ -729,51 +431,73 @@ class PrettyPrinter {
       return value.length === 0 ? undefined : (i, a, l) => this.#pprintStr(value, i, a, l);
     }
     if (typeof value !== 'object' || value === null) return undefined;
+    if (value instanceof PyByteArray) return (i, a, l) => this.#pprintByteArray(value, i, a, l);
+    if (value instanceof FrozenSet) return (i, a, l) => this.#pprintSet(value, i, a, l);
+    if (value instanceof PySimpleNamespace) return (i, a, l) => this.#pprintNamespace(value, i, a, l);
     const collection = this.#collectionPrinter(value);
     if (collection !== undefined || hasOwnRepr(value)) return collection;
-    if (value instanceof PyByteArray) return (i, a, l) => this.#pprintByteArray(value, i, a, l);
     if (value instanceof Uint8Array) return (i, a, l) => this.#pprintBytes(value, i, a, l);
     if (Array.isArray(value)) {
       if (Object.isFrozen(value)) {
-        return (i, a, l) => {
-          this.#write('(');
-          const end = value.length === 1 ? ',)' : ')';
-          this.#formatItems(value, i, a + end.length, l);
-          this.#write(end);
-        };
+        const end = value.length === 1 ? ',)' : ')';
+        return (i, a, l) => this.#then('(', () => this.#formatItems(value, i, a + end.length, l), end);
       }
-      return (i, a, l) => {
-        this.#write('[');
-        this.#formatItems(value, i, a + 1, l);
-        this.#write(']');
-      };
+      return (i, a, l) => this.#then('[', () => this.#formatItems(value, i, a + 1, l), ']');
     }
-    if (value instanceof Set) {
-      return (i, a, l) => {
-        if (value.size === 0) {
-          this.#write(this.#repr(value));
-          return;
-        }
-        let end = '}';
-        if (value instanceof FrozenSet) {
-          this.#write('frozenset({');
-          end = '})';
-          i += 'frozenset'.length + 1;
-        } else this.#write('{');
-        this.#formatItems(sortedItems(value), i, a + end.length, l);
-        this.#write(end);
-      };
-    }
+    if (value instanceof Set) return (i, a, l) => this.#pprintSet(value, i, a, l);
     if (isDict(value) && !(value instanceof PyObject)) return (i, a, l) => this.#pprintDict(value, i, a, l);
     return undefined;
+  }
+
+  #pprintSet(value: Set<unknown>, indent: number, allowance: number, level: number): void {
+    if (value.size === 0) {
+      this.#write(this.#repr(value));
+      return;
+    }
+    if (value instanceof FrozenSet) {
+      this.#then(
+        'frozenset({',
+        () => this.#formatItems(sortedItems(value), indent + 'frozenset'.length + 1, allowance + 2, level),
+        '})',
+      );
+    } else this.#then('{', () => this.#formatItems(sortedItems(value), indent, allowance + 1, level), '}');
   }
 
   #pprintDict(value: object, indent: number, allowance: number, level: number): void {
     this.#write('{');
     if (this.#indentPerLevel > 1) this.#write(' '.repeat(this.#indentPerLevel - 1));
-    const items = dictItems(value, this.#state.sortDicts);
-    if (items.length > 0) this.#formatDictItems(items, indent, allowance + 1, level);
-    this.#write('}');
+    const items = dictItems(value, this.#sortDicts);
+    this.#then(() => {
+      if (items.length > 0) this.#formatDictItems(items, indent, allowance + 1, level);
+    }, '}');
+  }
+
+  /** pprint's `_pprint_simplenamespace` (Python 3.9 and later). */
+  #pprintNamespace(value: PySimpleNamespace, indent: number, allowance: number, level: number): void {
+    const items = Object.entries(value);
+    indent += 'namespace'.length + 1;
+    const delimnl = `,\n${' '.repeat(indent)}`;
+    const last = items.length - 1;
+    let i = 0;
+    const step = (): void => {
+      if (i > last) {
+        this.#write(')');
+        return;
+      }
+      const [key, entry] = items[i]!;
+      const isLast = i === last;
+      if (i > 0) this.#write(delimnl);
+      i++;
+      this.#write(`${key}=`);
+      this.#tasks.push(step);
+      if (typeof entry === 'object' && entry !== null && this.#context.has(entry)) this.#write('...');
+      else {
+        const keyLength = pyLen(key);
+        this.#tasks.push(() => this.#format(entry, indent + keyLength + 1, isLast ? allowance : 1, level));
+      }
+    };
+    this.#write('namespace(');
+    step();
   }
 
   /** pprint's printers for collections.OrderedDict, defaultdict, Counter and deque. */
@@ -785,14 +509,8 @@ class PrettyPrinter {
     if (value instanceof PyOrderedDict) {
       return (i, a, l) => {
         if (empty) return flat();
-        this.#write('OrderedDict(');
-        this.#format(
-          [...value].map(([k, v]) => tuple(k, v)),
-          i + 'OrderedDict'.length + 1,
-          a + 1,
-          l,
-        );
-        this.#write(')');
+        const pairs = [...value].map(([k, v]) => tuple(k, v));
+        this.#then('OrderedDict(', () => this.#format(pairs, i + 'OrderedDict'.length + 1, a + 1, l), ')');
       };
     }
     if (value instanceof PyDefaultDict) {
@@ -805,8 +523,7 @@ class PrettyPrinter {
             : this.#repr(factory);
         i += 'defaultdict'.length + 1;
         this.#write(`defaultdict(${rdf},\n${' '.repeat(i)}`);
-        this.#pprintDict(value, i, a + 1, l);
-        this.#write(')');
+        this.#then(() => this.#pprintDict(value, i, a + 1, l), ')');
       };
     }
     if (value instanceof PyCounter) {
@@ -818,8 +535,7 @@ class PrettyPrinter {
           unknown,
           unknown,
         ][];
-        this.#formatDictItems(items, i + 'Counter'.length + 1, a + 2, l);
-        this.#write('})');
+        this.#then(() => this.#formatDictItems(items, i + 'Counter'.length + 1, a + 2, l), '})');
       };
     }
     if (value instanceof PyDeque) {
@@ -828,12 +544,13 @@ class PrettyPrinter {
         this.#write('deque([');
         i += 'deque'.length + 1;
         const items = [...value];
-        if (value.maxlen === null) {
-          this.#formatItems(items, i, a + 2, l);
-          this.#write('])');
-        } else {
-          this.#formatItems(items, i, 2, l);
-          this.#write(`],\n${' '.repeat(i)}maxlen=${this.#repr(value.maxlen)})`);
+        if (value.maxlen === null) this.#then(() => this.#formatItems(items, i, a + 2, l), '])');
+        else {
+          const maxlen = value.maxlen;
+          this.#then(
+            () => this.#formatItems(items, i, 2, l),
+            () => this.#write(`],\n${' '.repeat(i)}maxlen=${this.#repr(maxlen)})`),
+          );
         }
       };
     }
@@ -844,14 +561,21 @@ class PrettyPrinter {
     indent += this.#indentPerLevel;
     const delim = `,\n${' '.repeat(indent)}`;
     const last = items.length - 1;
-    for (let i = 0; i <= last; i++) {
+    let i = 0;
+    const step = (): void => {
+      if (i > last) return;
+      if (i > 0) this.#write(delim);
       const [key, value] = items[i]!;
+      const isLast = i === last;
+      i++;
       const rep = this.#repr(key);
       this.#write(rep);
       this.#write(': ');
-      this.#format(value, indent + pyLen(rep) + 2, i === last ? allowance : 1, level);
-      if (i !== last) this.#write(delim);
-    }
+      this.#tasks.push(step);
+      const column = indent + pyLen(rep) + 2;
+      this.#tasks.push(() => this.#format(value, column, isLast ? allowance : 1, level));
+    };
+    step();
   }
 
   #formatItems(items: readonly unknown[], indent: number, allowance: number, level: number): void {
@@ -861,32 +585,39 @@ class PrettyPrinter {
     let delim = '';
     let width = this.#width - indent + 1;
     let maxWidth = width;
-    for (let i = 0; i < items.length; i++) {
-      const last = i === items.length - 1;
-      if (last) {
-        maxWidth -= allowance;
-        width -= allowance;
-      }
-      const item = items[i];
-      if (this.#compact) {
-        const rep = this.#repr(item);
-        const w = pyLen(rep) + 2;
-        if (width < w) {
-          width = maxWidth;
-          if (delim) delim = delimnl;
+    let i = 0;
+    const step = (): void => {
+      while (i < items.length) {
+        const last = i === items.length - 1;
+        if (last) {
+          maxWidth -= allowance;
+          width -= allowance;
         }
-        if (width >= w) {
-          width -= w;
-          this.#write(delim);
-          delim = ', ';
-          this.#write(rep);
-          continue;
+        const item = items[i++];
+        if (this.#compact) {
+          // The item's text is only needed when it can fit on a line (w <= max(width, maxWidth)).
+          const rep = this.#fit(item, Math.max(width, maxWidth) - 2);
+          const w = rep === undefined ? Number.POSITIVE_INFINITY : pyLen(rep) + 2;
+          if (width < w) {
+            width = maxWidth;
+            if (delim) delim = delimnl;
+          }
+          if (width >= w) {
+            width -= w;
+            this.#write(delim);
+            delim = ', ';
+            this.#write(rep!);
+            continue;
+          }
         }
+        this.#write(delim);
+        delim = delimnl;
+        this.#tasks.push(step);
+        this.#format(item, indent, last ? allowance : 1, level);
+        return;
       }
-      this.#write(delim);
-      delim = delimnl;
-      this.#format(item, indent, last ? allowance : 1, level);
-    }
+    };
+    step();
   }
 
   #pprintStr(text: string, indent: number, allowance: number, level: number): void {
@@ -925,8 +656,12 @@ class PrettyPrinter {
       this.#write(rep);
       return;
     }
+    const separator = `\n${' '.repeat(indent)}`;
     if (level === 1) this.#write('(');
-    this.#write(chunks.join(`\n${' '.repeat(indent)}`));
+    for (let i = 0; i < chunks.length; i++) {
+      if (i > 0) this.#write(separator);
+      this.#write(chunks[i]!);
+    }
     if (level === 1) this.#write(')');
   }
 
@@ -962,24 +697,52 @@ class PrettyPrinter {
   }
 }
 
-/** Deepest nesting of the lists, tuples, dicts and sets that pformat splits over lines (iterative). */
-function containerDepth(root: unknown): number {
-  let max = 0;
+function tooDeep(): PickleError {
+  return new PickleError(
+    `pformat: the value nests deeper than ${PFORMAT_MAX_DEPTH} containers; use repr() for a one-line text`,
+  );
+}
+
+/**
+ * Checks, before any output, the two things that make pformat refuse a value:
+ * containers nested deeper than {@link PFORMAT_MAX_DEPTH}, and a text that
+ * cannot fit in the budget. It walks the value as pformat prints it (a shared
+ * container at every place it appears, a container inside itself not again),
+ * counting one character per container and per item, a lower bound of the
+ * text, so it stops after at most `maxLength` steps.
+ */
+function checkShape(root: unknown, maxLength: number): void {
+  let count = 0;
+  const onPath = new Set<object>();
   const values: unknown[] = [root];
   const depths: number[] = [1];
-  const seen = new Set<object>();
   while (values.length > 0) {
     const value = values.pop();
     const depth = depths.pop()!;
-    if (typeof value !== 'object' || value === null || seen.has(value) || hasOwnRepr(value)) continue;
+    if (depth < 0) {
+      onPath.delete(value as object);
+      continue;
+    }
+    if (typeof value !== 'object' || value === null || onPath.has(value)) continue;
     let children: Iterable<unknown>;
-    if (Array.isArray(value) || value instanceof Set) children = value;
-    else if (value instanceof Map) children = value.values();
-    else if (isDict(value) && !(value instanceof PyObject)) children = Object.values(value);
-    else continue;
-    seen.add(value);
-    if (depth > max) max = depth;
-    if (max > PFORMAT_MAX_DEPTH) return max;
+    let size: number;
+    if (Array.isArray(value)) {
+      children = value;
+      size = value.length;
+    } else if (value instanceof Set || value instanceof Map) {
+      children = value instanceof Map ? value.values() : value;
+      size = value.size;
+    } else if (value instanceof PySimpleNamespace || (isDict(value) && !hasOwnRepr(value))) {
+      const entries = Object.values(value);
+      children = entries;
+      size = entries.length;
+    } else continue;
+    if (depth > PFORMAT_MAX_DEPTH) throw tooDeep();
+    count += 1 + size;
+    if (count > maxLength) throw new ReprLimitError('pformat', maxLength);
+    onPath.add(value);
+    values.push(value);
+    depths.push(-1);
     for (const child of children) {
       if (typeof child === 'object' && child !== null) {
         values.push(child);
@@ -987,7 +750,6 @@ function containerDepth(root: unknown): number {
       }
     }
   }
-  return max;
 }
 
 /** pprint's `_wrap_bytes_repr`: the bytes in 4-byte groups, as many per line as fit. */
@@ -1044,13 +806,17 @@ function byteReprLength(b: number): number {
  * Python's `pprint.pformat()` of a loaded value: the text `python -m pickle`
  * prints for the same object (same line breaks, indentation, sorted dict keys,
  * strings and bytes split across lines). Python value classes print their
- * `PY_REPR` on one line.
+ * `PY_REPR` on one line. Iterative, and linear in its output: the test of
+ * whether a piece fits on a line makes at most twice the width.
  *
  * @param value any value `loads` returns (load with `exact: true` so that integral floats print as floats).
- * @param options `width` (80), `indent` (1), `sortDicts` (true), `compact` (false), as pprint's.
+ * @param options `width` (80), `indent` (1), `sortDicts` (true), `compact` (false), as pprint's;
+ *   `write`, a sink for the text; `maxLength`, the output budget (16 Mi characters).
  * @returns the formatted text, without a final newline.
- * @throws {@link PickleError} for a value nested deeper than {@link PFORMAT_MAX_DEPTH}
- *   levels that does not fit on one line (use {@link repr}), or a bad option.
+ * @throws {@link ReprLimitError} when the text would be longer than `maxLength`;
+ *   {@link PickleError} for a value nested deeper than {@link PFORMAT_MAX_DEPTH}
+ *   levels (use {@link repr}), or a bad option. Both are raised before any
+ *   output when the shape of the value says so.
  * @example
  * ```ts
  * pformat({ b: 1, a: [1, 2] }); // "{'a': [1, 2], 'b': 1}"

@@ -9,7 +9,7 @@ import { formatFloatRepr } from '../floats.js';
 import { PyFloat } from './builtins.js';
 import { PY_REDUCE, PY_REPR, type Reduction } from './protocol.js';
 import { PyGlobal } from './py-global.js';
-import { basicRepr, reprString } from './py-repr.js';
+import { pyRepr, type ReprFn, reprString } from './py-repr.js';
 
 const G_ARRAY = new PyGlobal('array', 'array');
 const G_ARRAY_RECONSTRUCTOR = new PyGlobal('array', '_array_reconstructor');
@@ -208,7 +208,8 @@ export class PyArray {
       : this.toArray().map((v) => (typeof v === 'bigint' ? String(v) : v));
   }
 
-  [PY_REPR](repr: (v: unknown) => string = basicRepr): string {
+  [PY_REPR](repr?: ReprFn): string {
+    if (repr === undefined) return pyRepr(this);
     if (this.length === 0) return `array('${this.typecode}')`;
     if (this.typecode === 'u' || this.typecode === 'w')
       return `array('${this.typecode}', ${reprString(this.toString())})`;

@@ -5,6 +5,15 @@
  *
  * @module
  */
+import { formatFloatRepr } from '../floats.js';
+import { FLOAT_BRAND } from '../repr.js';
+import { PY_REDUCE, PY_REPR, type Reduction } from './protocol.js';
+import { PyGlobal } from './py-global.js';
+import { PY_REPR_RECURSIVE, pyRepr, type ReprFn, reprBytes } from './py-repr.js';
+
+const G_COMPLEX = new PyGlobal('builtins', 'complex');
+const G_SLICE = new PyGlobal('builtins', 'slice');
+const G_RANGE = new PyGlobal('builtins', 'range');
 
 /** A Python `complex` number. */
 export class PyComplex {
@@ -14,21 +23,29 @@ export class PyComplex {
     this.real = real;
     this.imag = imag;
   }
-  /** Python's spelling: `(1+2j)`, `3j`, `(-0-1j)`. */
+
+  /** Python's spelling, which is its repr: `(1+2j)`, `3j`, `(-0-1j)`, `(1e+16+1e-05j)`. */
   toString(): string {
-    const imag = `${formatComplexPart(this.imag)}j`;
-    if (this.real === 0 && !Object.is(this.real, -0)) return imag;
-    const sign = this.imag < 0 || Object.is(this.imag, -0) || Number.isNaN(this.imag) ? '' : '+';
-    return `(${formatComplexPart(this.real)}${sign}${imag})`;
+    return this[PY_REPR]();
+  }
+
+  [PY_REPR](repr?: ReprFn): string {
+    if (repr === undefined) return pyRepr(this);
+    const imag = complexPart(this.imag);
+    if (this.real === 0 && !Object.is(this.real, -0)) return `${imag}j`;
+    return `(${complexPart(this.real)}${imag.startsWith('-') ? '' : '+'}${imag}j)`;
+  }
+
+  [PY_REDUCE](): Reduction {
+    // complex.__reduce_ex__: complex(real, imag), both parts floats.
+    return { callable: G_COMPLEX, args: [new PyFloat(this.real), new PyFloat(this.imag)] };
   }
 }
 
-function formatComplexPart(x: number): string {
-  if (Number.isNaN(x)) return 'nan';
-  if (x === Number.POSITIVE_INFINITY) return 'inf';
-  if (x === Number.NEGATIVE_INFINITY) return '-inf';
-  if (Object.is(x, -0)) return '-0';
-  return String(x);
+/** A complex part: the float's repr without the `.0` Python leaves out inside a complex. */
+function complexPart(x: number): string {
+  const text = formatFloatRepr(x);
+  return text.endsWith('.0') ? text.slice(0, -2) : text;
 }
 
 /** A Python `slice(start, stop, step)`; each part may be any value, `null` for None. */
@@ -40,6 +57,25 @@ export class PySlice {
     this.start = start;
     this.stop = stop;
     this.step = step;
+  }
+
+  /** Python's `str()`, which is its repr: `slice(1, None, None)`. */
+  toString(): string {
+    return this[PY_REPR]();
+  }
+
+  [PY_REPR](repr?: ReprFn): string {
+    if (repr === undefined) return pyRepr(this);
+    return `slice(${repr(this.start)}, ${repr(this.stop)}, ${repr(this.step)})`;
+  }
+
+  /** A slice met again inside itself. */
+  get [PY_REPR_RECURSIVE](): string {
+    return 'slice(...)';
+  }
+
+  [PY_REDUCE](): Reduction {
+    return { callable: G_SLICE, args: [this.start, this.stop, this.step] };
   }
 }
 
@@ -53,6 +89,24 @@ export class PyRange {
     this.stop = stop;
     this.step = step;
   }
+
+  /** Python's `str()`, which is its repr: `range(0, 5)`, `range(0, 10, 2)`. */
+  toString(): string {
+    return this[PY_REPR]();
+  }
+
+  [PY_REPR](repr?: ReprFn): string {
+    if (repr === undefined) return pyRepr(this);
+    const { start, stop, step } = this;
+    return step === 1 || step === 1n
+      ? `range(${repr(start)}, ${repr(stop)})`
+      : `range(${repr(start)}, ${repr(stop)}, ${repr(step)})`;
+  }
+
+  [PY_REDUCE](): Reduction {
+    return { callable: G_RANGE, args: [this.start, this.stop, this.step] };
+  }
+
   /** Number of items, like `len(range)`. */
   get length(): number {
     const { start, stop, step } = this;
@@ -95,6 +149,14 @@ export class PyFloat {
   toString(): string {
     return String(this.value);
   }
+  /** Python's repr: `1.0`, `1e+16`. */
+  [PY_REPR](): string {
+    return formatFloatRepr(this.value);
+  }
+  /** Hashes (in a set's print order) as the float it is. @internal */
+  get [FLOAT_BRAND](): boolean {
+    return true;
+  }
 }
 
 /**
@@ -108,6 +170,10 @@ export class PickleBuffer {
   constructor(data: Uint8Array | ArrayBuffer | ArrayBufferView, readonly = false) {
     this.data = toUint8Array(data);
     this.readonly = readonly;
+  }
+  /** brine's text for it (Python prints `<pickle.PickleBuffer object at 0x...>`): `<PickleBuffer b'...'>`. */
+  [PY_REPR](): string {
+    return `<PickleBuffer ${reprBytes(this.data)}${this.readonly ? ' readonly' : ''}>`;
   }
 }
 

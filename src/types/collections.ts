@@ -7,7 +7,7 @@
 import { PicklingError } from '../errors.js';
 import { PY_REDUCE, PY_REPR, type Reduction } from './protocol.js';
 import { PyGlobal } from './py-global.js';
-import { basicRepr, globalRepr, guardRepr } from './py-repr.js';
+import { globalRepr, PY_REPR_RECURSIVE, pyRepr, type ReprFn } from './py-repr.js';
 
 const G_ORDERED_DICT = new PyGlobal('collections', 'OrderedDict');
 const G_DEFAULT_DICT = new PyGlobal('collections', 'defaultdict');
@@ -15,8 +15,6 @@ const G_COUNTER = new PyGlobal('collections', 'Counter');
 const G_DEQUE = new PyGlobal('collections', 'deque');
 const G_RECONSTRUCTOR = new PyGlobal('copyreg', '_reconstructor');
 const G_TUPLE = new PyGlobal('builtins', 'tuple');
-
-type ReprFn = (value: unknown) => string;
 
 function dictRepr(map: Map<unknown, unknown>, repr: ReprFn): string {
   return `{${[...map].map(([k, v]) => `${repr(k)}: ${repr(v)}`).join(', ')}}`;
@@ -27,13 +25,20 @@ export class PyOrderedDict<K = unknown, V = unknown> extends Map<K, V> {
   /** Instance attributes (`__dict__`) the pickle carried, else `undefined`. */
   attributes: Record<string, unknown> | Map<unknown, unknown> | undefined;
 
-  [PY_REPR](repr: ReprFn = basicRepr): string {
+  /** Python's `str()`, which for this class is its repr (not Map's `[object Map]`). */
+  override toString(): string {
+    return pyRepr(this);
+  }
+
+  [PY_REPR](repr?: ReprFn): string {
+    if (repr === undefined) return pyRepr(this);
     if (this.size === 0) return 'OrderedDict()';
-    return guardRepr(
-      this,
-      '...',
-      () => `OrderedDict([${[...this].map(([k, v]) => `(${repr(k)}, ${repr(v)})`).join(', ')}])`,
-    );
+    return `OrderedDict([${[...this].map(([k, v]) => `(${repr(k)}, ${repr(v)})`).join(', ')}])`;
+  }
+
+  /** An OrderedDict met again inside itself (reprlib's `...`). */
+  get [PY_REPR_RECURSIVE](): string {
+    return '...';
   }
 
   [PY_REDUCE](): Reduction {
@@ -55,15 +60,27 @@ export class PyDefaultDict<K = unknown, V = unknown> extends Map<K, V> {
     this.defaultFactory = defaultFactory ?? null;
   }
 
-  [PY_REPR](repr: ReprFn = basicRepr): string {
-    const factory =
-      this.defaultFactory instanceof PyGlobal ? globalRepr(this.defaultFactory) : repr(this.defaultFactory);
-    // Python's defaultdict met again inside itself prints its dict part as {...}.
-    return guardRepr(
-      this,
-      `defaultdict(${factory}, {...})`,
-      () => `defaultdict(${factory}, ${dictRepr(this, repr)})`,
-    );
+  /** Python's `str()`, which for this class is its repr (not Map's `[object Map]`). */
+  override toString(): string {
+    return pyRepr(this);
+  }
+
+  [PY_REPR](repr?: ReprFn): string {
+    if (repr === undefined) return pyRepr(this);
+    return `defaultdict(${this.#factoryRepr(repr)}, ${dictRepr(this, repr)})`;
+  }
+
+  #factoryRepr(repr: ReprFn): string {
+    return this.defaultFactory instanceof PyGlobal
+      ? globalRepr(this.defaultFactory)
+      : repr(this.defaultFactory);
+  }
+
+  /** Python's defaultdict met again inside itself prints its dict part as `{...}`. */
+  get [PY_REPR_RECURSIVE](): string {
+    const factory = this.defaultFactory;
+    if (factory instanceof PyGlobal) return `defaultdict(${globalRepr(factory)}, {...})`;
+    return factory === null || factory === undefined ? 'defaultdict(None, {...})' : 'defaultdict(..., {...})';
   }
 
   [PY_REDUCE](): Reduction {
@@ -88,15 +105,22 @@ function compareCounts(a: unknown, b: unknown): number {
 
 /** Python's `collections.Counter`: a `Map` from items to counts. */
 export class PyCounter<K = unknown> extends Map<K, number | bigint> {
-  [PY_REPR](repr: ReprFn = basicRepr): string {
+  /** Python's `str()`, which for this class is its repr (not Map's `[object Map]`). */
+  override toString(): string {
+    return pyRepr(this);
+  }
+
+  [PY_REPR](repr?: ReprFn): string {
+    if (repr === undefined) return pyRepr(this);
     if (this.size === 0) return 'Counter()';
     // Counter's repr lists the most common first.
     const items = [...this].sort((a, b) => compareCounts(b[1], a[1]));
-    return guardRepr(
-      this,
-      '...',
-      () => `Counter({${items.map(([k, v]) => `${repr(k)}: ${repr(v)}`).join(', ')}})`,
-    );
+    return `Counter({${items.map(([k, v]) => `${repr(k)}: ${repr(v)}`).join(', ')}})`;
+  }
+
+  /** A Counter met again inside itself. */
+  get [PY_REPR_RECURSIVE](): string {
+    return '...';
   }
 
   [PY_REDUCE](): Reduction {
@@ -133,14 +157,18 @@ export class PyDeque<T = unknown> extends Array<T> {
 
   /** Python's `str()`, which for a deque is its repr: `deque([1, 2])` (not Array's `1,2`, which would recurse without limit). */
   override toString(): string {
-    return this[PY_REPR]();
+    return pyRepr(this);
   }
 
-  [PY_REPR](repr: ReprFn = basicRepr): string {
-    return guardRepr(this, '[...]', () => {
-      const items = `[${Array.prototype.map.call(this, (v) => repr(v)).join(', ')}]`;
-      return this.maxlen === null ? `deque(${items})` : `deque(${items}, maxlen=${this.maxlen})`;
-    });
+  [PY_REPR](repr?: ReprFn): string {
+    if (repr === undefined) return pyRepr(this);
+    const items = `[${Array.prototype.map.call(this, (v) => repr(v)).join(', ')}]`;
+    return this.maxlen === null ? `deque(${items})` : `deque(${items}, maxlen=${this.maxlen})`;
+  }
+
+  /** A deque met again inside itself (`deque([[...]])`). */
+  get [PY_REPR_RECURSIVE](): string {
+    return '[...]';
   }
 
   [PY_REDUCE](): Reduction {
@@ -191,7 +219,8 @@ export function namedTuple(module: string, name: string, fields: readonly string
       for (const item of items) this.push(item);
       Object.freeze(this);
     }
-    [PY_REPR](repr: ReprFn = basicRepr): string {
+    [PY_REPR](repr?: ReprFn): string {
+      if (repr === undefined) return pyRepr(this);
       const parts = fieldList.map((f, i) => `${f}=${repr(this[i])}`);
       for (let i = fieldList.length; i < this.length; i++) parts.push(repr(this[i]));
       return `${name.slice(name.lastIndexOf('.') + 1)}(${parts.join(', ')})`;

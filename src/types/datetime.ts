@@ -10,7 +10,7 @@ import { PicklingError } from '../errors.js';
 import { PY_REDUCE, PY_REPR, type Reduction } from './protocol.js';
 import { PyGlobal } from './py-global.js';
 import { PyObject } from './py-object.js';
-import { basicRepr, reprString } from './py-repr.js';
+import { pyRepr, type ReprFn, reprString } from './py-repr.js';
 
 const G_DATE = new PyGlobal('datetime', 'date');
 const G_TIME = new PyGlobal('datetime', 'time');
@@ -93,8 +93,8 @@ function formatOffset(us: bigint, separator = ':'): string {
   return out;
 }
 
-function reprOf(value: unknown, repr: ((v: unknown) => string) | undefined): string {
-  return (repr ?? basicRepr)(value);
+function reprOf(value: unknown, repr: ReprFn): string {
+  return repr(value);
 }
 
 interface TimeFields {
@@ -107,12 +107,7 @@ interface TimeFields {
 }
 
 /** The repr of a time or datetime: trailing zero seconds and microseconds left out, then fold and tzinfo. */
-function reprTimeFields(
-  cls: string,
-  date: number[],
-  t: TimeFields,
-  repr: ((v: unknown) => string) | undefined,
-): string {
+function reprTimeFields(cls: string, date: number[], t: TimeFields, repr: ReprFn): string {
   const fields = [...date, t.hour, t.minute];
   if (t.second !== 0 || t.microsecond !== 0) fields.push(t.second);
   if (t.microsecond !== 0) fields.push(t.microsecond);
@@ -250,7 +245,8 @@ export class PyTimezone {
     return us === 0n ? 'UTC' : `UTC${formatOffset(us)}`;
   }
 
-  [PY_REPR](repr?: (v: unknown) => string): string {
+  [PY_REPR](repr?: ReprFn): string {
+    if (repr === undefined) return pyRepr(this);
     if (this.isUTC) return 'datetime.timezone.utc';
     const offset = reprOf(this.offset, repr);
     return this.name === null
@@ -431,7 +427,8 @@ export class PyTime {
     return out;
   }
 
-  [PY_REPR](repr?: (v: unknown) => string): string {
+  [PY_REPR](repr?: ReprFn): string {
+    if (repr === undefined) return pyRepr(this);
     return reprTimeFields('datetime.time', [], this, repr);
   }
 
@@ -598,7 +595,8 @@ export class PyDateTime {
     return this.isoformat(' ');
   }
 
-  [PY_REPR](repr?: (v: unknown) => string): string {
+  [PY_REPR](repr?: ReprFn): string {
+    if (repr === undefined) return pyRepr(this);
     return reprTimeFields('datetime.datetime', [this.year, this.month, this.day], this, repr);
   }
 

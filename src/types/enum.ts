@@ -8,7 +8,7 @@
  */
 import { PY_REDUCE, PY_REPR, type Reduction } from './protocol.js';
 import { PyGlobal } from './py-global.js';
-import { basicRepr } from './py-repr.js';
+import { pyRepr, type ReprFn } from './py-repr.js';
 
 /** One member of a Python enum (or a value of it that is not a named member, such as a Flag combination). */
 export class PyEnum {
@@ -29,7 +29,7 @@ export class PyEnum {
   /** `Color.RED`. */
   toString(): string {
     const cls = this.enumClass.name.slice(this.enumClass.name.lastIndexOf('.') + 1);
-    return this.name === null ? `${cls}(${basicRepr(this.value)})` : `${cls}.${this.name}`;
+    return this.name === null ? `${cls}(${pyRepr(this.value)})` : `${cls}.${this.name}`;
   }
 
   /** The member's value, so that int and str enums compare like their values. */
@@ -41,7 +41,8 @@ export class PyEnum {
     return this.value;
   }
 
-  [PY_REPR](repr: (v: unknown) => string = basicRepr): string {
+  [PY_REPR](repr?: ReprFn): string {
+    if (repr === undefined) return pyRepr(this);
     const cls = this.enumClass.name.slice(this.enumClass.name.lastIndexOf('.') + 1);
     return `<${cls}.${this.name ?? '?'}: ${repr(this.value)}>`;
   }

@@ -5,7 +5,7 @@
  */
 import { PY_REDUCE, PY_REPR, type Reduction } from './protocol.js';
 import { PyGlobal } from './py-global.js';
-import { basicRepr, shortRepr } from './py-repr.js';
+import { pyRepr, type ReprFn, shortRepr } from './py-repr.js';
 
 /**
  * A Python exception instance (`ValueError('bad', 2)`): a JS `Error` whose
@@ -33,7 +33,8 @@ export class PyException extends Error {
     return this.pyClass.name;
   }
 
-  [PY_REPR](repr: (v: unknown) => string = basicRepr): string {
+  [PY_REPR](repr?: ReprFn): string {
+    if (repr === undefined) return pyRepr(this);
     const cls = this.pyClass.name.slice(this.pyClass.name.lastIndexOf('.') + 1);
     return `${cls}(${this.args.map((a) => repr(a)).join(', ')})`;
   }

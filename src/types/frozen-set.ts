@@ -1,3 +1,7 @@
+import { cpythonSetOrder, PY_REPR_RECURSIVE, pyRepr } from '../repr.js';
+import { PY_REPR } from './protocol.js';
+import type { ReprFn } from './py-repr.js';
+
 const setAdd = Set.prototype.add;
 
 /**
@@ -18,5 +22,17 @@ export class FrozenSet<T = unknown> extends Set<T> {
   }
   override clear(): void {
     throw new TypeError('Cannot clear a FrozenSet');
+  }
+  /** Python's repr: `frozenset({1, 2})`, `frozenset()`. */
+  [PY_REPR](repr?: ReprFn): string {
+    if (repr === undefined) return pyRepr(this);
+    if (this.size === 0) return 'frozenset()';
+    return `frozenset({${cpythonSetOrder([...this])
+      .map((v) => repr(v))
+      .join(', ')}})`;
+  }
+  /** A frozenset met again inside itself. */
+  get [PY_REPR_RECURSIVE](): string {
+    return 'frozenset(...)';
   }
 }

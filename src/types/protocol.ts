@@ -17,7 +17,10 @@ export const PY_REDUCE: unique symbol = Symbol.for('brine.reduce');
 /**
  * Method key: Python's `repr()` of the value (`Decimal('1.5')`). It takes the
  * caller's `repr` for the values it contains (the items of a deque, the
- * tzinfo of a datetime); without one it uses a plain fallback.
+ * tzinfo of a datetime) and puts what that returns into its text unchanged
+ * (brine's engine hands out placeholders that it fills in afterwards, so that
+ * nesting costs no stack). Called without one, it should print the whole
+ * value through brine's engine (`pyRepr(this)`), which has an output budget.
  */
 export const PY_REPR: unique symbol = Symbol.for('brine.repr');
 

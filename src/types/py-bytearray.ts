@@ -1,3 +1,6 @@
+import { reprByteArray } from '../python-repr.js';
+import { PY_REPR } from './protocol.js';
+
 /**
  * A Python `bytearray`: a `Uint8Array` that dumps as `bytearray` instead of
  * `bytes`. Loaded bytearrays own their memory (they are never views of the input).
@@ -9,5 +12,9 @@ export class PyByteArray extends Uint8Array {
     const out = new PyByteArray(source.length);
     out.set(source);
     return out;
+  }
+  /** Python's repr: `bytearray(b'...')`. */
+  [PY_REPR](): string {
+    return reprByteArray(this);
   }
 }

@@ -1,3 +1,5 @@
+import { PY_REPR } from './protocol.js';
+
 /**
  * A Python global (a class, function or other module attribute) that a pickle
  * names and brine does not reconstruct. It is inert: nothing is imported or
@@ -18,5 +20,9 @@ export class PyGlobal {
   }
   toString(): string {
     return this.qualifiedName;
+  }
+  /** brine's text for a class or function it never imported: `<global module.name>`. */
+  [PY_REPR](): string {
+    return `<global ${this.qualifiedName}>`;
   }
 }

@@ -1,3 +1,7 @@
+import { PY_REPR_RECURSIVE, pyRepr } from '../repr.js';
+import { PY_REPR } from './protocol.js';
+import { PyGlobal } from './py-global.js';
+import type { ReprFn } from './py-repr.js';
 import type { Tuple } from './tuple.js';
 
 /**
@@ -47,6 +51,33 @@ export class PyObject {
     this.dictitems = null;
     this.setitems = null;
     this.stateSetter = undefined;
+  }
+
+  /**
+   * brine's text for an inert instance, never Python's (which would run the
+   * class's `__repr__`): `<PyObject newobj module.Class(args) state=...>`,
+   * then `listitems=`, `dictitems=`, `setitems=` when the pickle had them.
+   */
+  [PY_REPR](repr?: ReprFn): string {
+    if (repr === undefined) return pyRepr(this);
+    const callable = this.callable;
+    let out = `<PyObject ${this.kind} ${
+      callable instanceof PyGlobal ? callable.qualifiedName : repr(callable)
+    }(${this.args.map((a) => repr(a)).join(', ')}`;
+    if (this.kwargs !== null && this.kwargs !== undefined)
+      out += `${this.args.length > 0 ? ', **' : '**'}${repr(this.kwargs)}`;
+    out += ')';
+    if (this.state !== undefined) out += ` state=${repr(this.state)}`;
+    if (this.listitems !== null) out += ` listitems=[${this.listitems.map((v) => repr(v)).join(', ')}]`;
+    if (this.dictitems !== null)
+      out += ` dictitems={${this.dictitems.map(([k, v]) => `${repr(k)}: ${repr(v)}`).join(', ')}}`;
+    if (this.setitems !== null) out += ` setitems={${this.setitems.map((v) => repr(v)).join(', ')}}`;
+    return `${out}>`;
+  }
+
+  /** An instance met again inside itself. */
+  get [PY_REPR_RECURSIVE](): string {
+    return '<PyObject ...>';
   }
 
   /**

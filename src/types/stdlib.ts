@@ -8,7 +8,7 @@
 import { PicklingError } from '../errors.js';
 import { PY_REDUCE, PY_REPR, type Reduction } from './protocol.js';
 import { PyGlobal } from './py-global.js';
-import { basicRepr, guardRepr, reprBytes, reprString } from './py-repr.js';
+import { PY_REPR_RECURSIVE, pyRepr, type ReprFn, reprBytes, reprString } from './py-repr.js';
 
 const G_UUID = new PyGlobal('uuid', 'UUID');
 const G_RECONSTRUCTOR = new PyGlobal('copyreg', '_reconstructor');
@@ -275,14 +275,17 @@ function splitPath(text: string, windows: boolean): string[] {
 }
 
 /** `re` flag bits. */
+/** The flag names of a pattern's repr, in the order CPython 3.11's `_sre` prints them. */
 const RE_FLAGS: readonly (readonly [number, string])[] = [
-  [256, 'ASCII'],
+  [1, 'TEMPLATE'],
   [2, 'IGNORECASE'],
   [4, 'LOCALE'],
   [8, 'MULTILINE'],
   [16, 'DOTALL'],
+  [32, 'UNICODE'],
   [64, 'VERBOSE'],
   [128, 'DEBUG'],
+  [256, 'ASCII'],
 ];
 
 /**
@@ -335,11 +338,20 @@ export class PyPattern {
   }
 
   [PY_REPR](): string {
-    const source = typeof this.pattern === 'string' ? reprString(this.pattern) : reprBytes(this.pattern);
-    const implicit = typeof this.pattern === 'string' ? 32 : 0;
-    const names = RE_FLAGS.filter(([bit]) => this.flags & bit).map(([, n]) => `re.${n}`);
-    const extra = this.flags & ~(implicit | RE_FLAGS.reduce((a, [bit]) => a | bit, 0));
-    if (extra) names.push(`0x${extra.toString(16)}`);
+    // CPython prints at most 200 characters of the pattern's repr.
+    const full = typeof this.pattern === 'string' ? reprString(this.pattern) : reprBytes(this.pattern);
+    const source = [...full.slice(0, 400)].slice(0, 200).join('');
+    let flags = this.flags;
+    // re.UNICODE is left out for a str pattern that is not also LOCALE or ASCII (its default).
+    if (typeof this.pattern === 'string' && (flags & (4 | 32 | 256)) === 32) flags &= ~32;
+    const names: string[] = [];
+    for (const [bit, name] of RE_FLAGS) {
+      if (flags & bit) {
+        names.push(`re.${name}`);
+        flags &= ~bit;
+      }
+    }
+    if (flags) names.push(`0x${(flags >>> 0).toString(16)}`);
     return names.length === 0 ? `re.compile(${source})` : `re.compile(${source}, ${names.join('|')})`;
   }
 
@@ -360,15 +372,16 @@ export class PySimpleNamespace {
     }
   }
 
-  [PY_REPR](repr: (v: unknown) => string = basicRepr): string {
-    return guardRepr(
-      this,
-      'namespace(...)',
-      () =>
-        `namespace(${Object.entries(this)
-          .map(([k, v]) => `${k}=${repr(v)}`)
-          .join(', ')})`,
-    );
+  [PY_REPR](repr?: ReprFn): string {
+    if (repr === undefined) return pyRepr(this);
+    return `namespace(${Object.entries(this)
+      .map(([k, v]) => `${k}=${repr(v)}`)
+      .join(', ')})`;
+  }
+
+  /** A namespace met again inside itself. */
+  get [PY_REPR_RECURSIVE](): string {
+    return 'namespace(...)';
   }
 
   /**
@@ -377,7 +390,7 @@ export class PySimpleNamespace {
    * shadow it: string conversion asks this symbol first.
    */
   [Symbol.toPrimitive](): string {
-    return this[PY_REPR]();
+    return pyRepr(this);
   }
 
   [PY_REDUCE](): Reduction {

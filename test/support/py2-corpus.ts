@@ -7,7 +7,14 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { FrozenSet, isTuple, PyObject, type PyObjectKind, tuple } from '../../src/index.js';
-import { isPyValue, PY_REDUCE } from '../../src/types/protocol.js';
+import { PyComplex, PyRange, PySlice } from '../../src/types/builtins.js';
+import { isPyValue as implementsReduce, PY_REDUCE, type PyValue } from '../../src/types/protocol.js';
+
+/** A brine value class the generator describes by its reduction (not complex, slice or range, which it describes as themselves). */
+function isPyValue(v: unknown): v is PyValue {
+  return implementsReduce(v) && !(v instanceof PyComplex || v instanceof PySlice || v instanceof PyRange);
+}
+
 import type { Desc } from './describe.js';
 import { PYTHON, ROOT } from './python.js';
 
