@@ -1,4 +1,4 @@
-import type { Registry } from './registry.js';
+import type { Registry } from './default-registry.js';
 
 /**
  * Options of {@link loads} and {@link Unpickler}. Every field is optional; the

@@ -7,10 +7,11 @@
  *
  * @module
  */
+
+import type { Registry } from './default-registry.js';
 import { PicklingError } from './errors.js';
 import { formatFloatRepr } from './floats.js';
 import { REVERSE_IMPORT_MAPPING, REVERSE_NAME_MAPPING } from './reconstructors/compat-names.js';
-import type { ClassReduction, Registry } from './registry.js';
 import { StringMemo } from './string-memo.js';
 import { decodeLatin1, hexValue } from './text.js';
 import { PickleBuffer, PyComplex, PyFloat, PyRange, PySlice } from './types/builtins.js';
@@ -928,18 +929,30 @@ export class Pickler {
     this.#pushSteps([S_SAVE, callable, S_SAVE, Object.freeze(args), S_OP, 0x52, S_MEMO, obj], '');
   }
 
-  /** An instance of a registered JS class: NEWOBJ (NEWOBJ_EX with kwargs) of its Python class, then items and BUILD. */
   /**
-   * Objects that say how they pickle: instances of classes in the registry,
-   * brine's Python value classes (`PY_REDUCE`), and JS `Date`s (aware UTC
-   * datetimes). False when `obj` is none of them.
+   * Objects that say how they pickle: instances of classes in the registry
+   * (NEWOBJ, or NEWOBJ_EX with kwargs, of their Python class, then items and
+   * BUILD), JS types with a reducer in the registry, brine's Python value
+   * classes (`PY_REDUCE`), and JS `Date`s (aware UTC datetimes). False when
+   * `obj` is none of them.
    */
   #saveSpecial(obj: object): boolean {
-    const entry = this.#registry?.classFor((obj as { constructor?: unknown }).constructor);
+    const ctor = (obj as { constructor?: unknown }).constructor;
+    const entry = this.#registry?.classFor(ctor);
     if (entry !== undefined) {
       const r = entry.reduce(obj);
       if (r instanceof PyGlobal) this.#saveGlobal(r.module, r.name);
       else this.#saveReduction(obj, r, new PyGlobal(entry.module, entry.name));
+      return true;
+    }
+    const reducer = this.#registry?.reducerFor(ctor);
+    if (reducer !== undefined) {
+      const r = reducer(obj);
+      if (typeof r !== 'object' || r === null || r.callable === undefined)
+        throw new PicklingError(
+          `the reducer registered for ${(ctor as { name?: string }).name || 'a class'} gave no callable`,
+        );
+      this.#saveReduction(obj, r, r.callable);
       return true;
     }
     const reduce = (obj as Partial<PyValue>)[PY_REDUCE];
@@ -956,7 +969,7 @@ export class Pickler {
   }
 
   /** Writes a reduction (a registered class's or a value class's) for `obj`, memoized under `obj`. */
-  #saveReduction(obj: object, r: ClassReduction | Reduction, cls: unknown): void {
+  #saveReduction(obj: object, r: Reduction, cls: unknown): void {
     const callable = r.callable ?? cls;
     const kind =
       ('kind' in r ? r.kind : undefined) ??

@@ -7,15 +7,17 @@
  *
  * @module
  */
+
+import { defaultRegistry } from './default-registry.js';
 import { UnpicklingError } from './errors.js';
 import { patchReferences } from './fixup.js';
 import { FloatParseError, parseFloatText } from './floats.js';
 import { decodeLong, IntParseError, parseDecimalInt, parseMemoIndex } from './ints.js';
 import { opcodeName } from './opcodes.js';
 import type { LoadOptions, ResolvedLoadOptions } from './options.js';
+import type { ReconstructContext, Reconstructor } from './reconstruct.js';
 import { BUILTIN_FUNCTIONS } from './reconstructors/builtin-functions.js';
 import { IMPORT_MAPPING, NAME_MAPPING } from './reconstructors/compat-names.js';
-import { defaultRegistry, type ReconstructContext, type Reconstructor } from './registry.js';
 import {
   decodeAscii,
   decodeLatin1,

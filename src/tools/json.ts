@@ -198,7 +198,7 @@ function isLeafObject(value: object): boolean {
 function childrenOf(value: object, reductions: Map<object, Reduction>, protocol: number): unknown[] {
   if (isPyValue(value)) {
     const r = reductionOf(value, reductions, protocol);
-    const out: unknown[] = [r.callable, ...r.args, r.kwargs, r.state];
+    const out: unknown[] = [r.callable, ...(r.args ?? []), r.kwargs, r.state];
     if (r.listitems !== undefined) out.push(...r.listitems);
     if (r.dictitems !== undefined) for (const [k, v] of r.dictitems) out.push(k, v);
     return out;
@@ -372,7 +372,7 @@ export function toJSONValue(value: unknown, options: ToJSONOptions = {}): JSONVa
     // First: a value class may extend Map, Set or Array, and its reduction is what Python needs.
     if (isPyValue(obj)) {
       const r = reductionOf(obj, reductions, protocol);
-      const fields = objectFields(r.kind ?? 'reduce', r.callable, r.args, {
+      const fields = objectFields(r.kind ?? 'reduce', r.callable, r.args ?? [], {
         kwargs: r.kwargs ?? null,
         state: r.state,
         listitems: r.listitems ?? null,
