@@ -7,8 +7,9 @@
  *
  * @module
  */
-import { gzipSync } from 'node:zlib';
+
 import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 
 /** An entry point: what a program that uses only these names imports. */
@@ -59,6 +60,8 @@ export async function measure(entry: BundleEntry): Promise<BundleSize> {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   for (const entry of ENTRIES) {
     const size = await measure(entry);
-    console.log(`${size.name.padEnd(12)} ${String(size.minified).padStart(8)} min ${String(size.gzipped).padStart(8)} gzip`);
+    console.log(
+      `${size.name.padEnd(12)} ${String(size.minified).padStart(8)} min ${String(size.gzipped).padStart(8)} gzip`,
+    );
   }
 }
