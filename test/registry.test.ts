@@ -77,7 +77,10 @@ test('a table is included, later entries replace earlier ones, and a frozen regi
       'sys.stdout.write(pickle.dumps([M(), {1}], 2).hex())',
     ].join('\n'),
   );
-  assert.deepEqual(loads(Uint8Array.from(Buffer.from(data, 'hex')), { registry }), [{ meters: 3 }, 'replaced']);
+  assert.deepEqual(loads(Uint8Array.from(Buffer.from(data, 'hex')), { registry }), [
+    { meters: 3 },
+    'replaced',
+  ]);
   assert.throws(() => defaultRegistry.include(units), TypeError);
   assert.equal(defaultRegistry.has('myunits', 'meters'), false);
   // A base registry starts empty; a clone keeps the class, the tables and the entries.
