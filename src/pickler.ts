@@ -11,6 +11,7 @@
 import type { Registry } from './default-registry.js';
 import { PicklingError } from './errors.js';
 import { formatFloatRepr } from './floats.js';
+import { type DumpOptions, resolveDumpOptions } from './options.js';
 import { REVERSE_IMPORT_MAPPING, REVERSE_NAME_MAPPING } from './reconstructors/compat-names.js';
 import { StringMemo } from './string-memo.js';
 import { decodeLatin1, hexValue } from './text.js';
@@ -23,33 +24,7 @@ import { PyGlobal } from './types/py-global.js';
 import { PyObject } from './types/py-object.js';
 import { utf8Length, Writer } from './writer.js';
 
-/** Options of {@link dumps} and {@link Pickler}. */
-export interface DumpOptions {
-  /** Pickle protocol, 0 to 5. Default 5, the highest. */
-  protocol?: number;
-  /** Write Python 2 module names (`__builtin__`, `copy_reg` ...) in protocol 0-2 pickles, as Python does. Default `true`. */
-  fixImports?: boolean;
-  /**
-   * Returns a persistent id for values kept outside the pickle (Python's
-   * `persistent_id`), or `undefined` / `null` to pickle the value itself.
-   */
-  persistentId?: (value: unknown) => unknown;
-  /**
-   * Receives each `PickleBuffer` at protocol 5, like Python's `buffer_callback`:
-   * when it returns a false value (`undefined` too, so `(b) => { list.push(b) }`
-   * works as `list.append` does), the buffer goes out of band: only NEXT_BUFFER
-   * is written and the caller keeps the buffer; a true value writes it in band.
-   * Without a callback, buffers are written in band.
-   */
-  bufferCallback?: (buffer: PickleBuffer) => unknown;
-  /** The extension registry, like `copyreg.add_extension`: code -> `[module, name]`. */
-  extensions?: ReadonlyMap<number, readonly [string, string]>;
-  /** JS classes registered as Python classes (`registry.registerClass`). */
-  registry?: Registry;
-}
-
-/** The protocol `dumps` writes by default: the highest. */
-export const DEFAULT_PROTOCOL = 5;
+export { DEFAULT_PROTOCOL, type DumpOptions } from './options.js';
 
 const BATCHSIZE = 1000;
 
@@ -152,19 +127,14 @@ export class Pickler {
   #work: Frame[] = [];
 
   constructor(options?: DumpOptions) {
-    const proto = options?.protocol ?? DEFAULT_PROTOCOL;
-    if (!Number.isInteger(proto) || proto < 0 || proto > 5) {
-      throw new PicklingError(`pickle protocol must be an integer from 0 to 5, got ${String(proto)}`);
-    }
-    this.#proto = proto;
-    this.#bin = proto >= 1;
-    this.#fixImports = options?.fixImports ?? true;
-    this.#persistentId = options?.persistentId;
-    this.#bufferCallback = options?.bufferCallback;
-    this.#registry = options?.registry;
-    this.#extensions = options?.extensions
-      ? new Map([...options.extensions].map(([code, [m, n]]) => [`${m}\n${n}`, code]))
-      : null;
+    const resolved = resolveDumpOptions(options);
+    this.#proto = resolved.protocol;
+    this.#bin = resolved.protocol >= 1;
+    this.#fixImports = resolved.fixImports;
+    this.#persistentId = resolved.persistentId;
+    this.#bufferCallback = resolved.bufferCallback;
+    this.#registry = resolved.registry;
+    this.#extensions = resolved.extensions;
   }
 
   /** @internal `dumps` lends its reused buffer to a one-off pickler. */

@@ -8,24 +8,21 @@
  * @module
  */
 
-import { defaultRegistry } from './default-registry.js';
 import { UnpicklingError } from './errors.js';
 import { patchReferences } from './fixup.js';
 import { FloatParseError, parseFloatText } from './floats.js';
 import { decodeLong, IntParseError, parseDecimalInt, parseMemoIndex } from './ints.js';
 import { opcodeName } from './opcodes.js';
-import type { LoadOptions, ResolvedLoadOptions } from './options.js';
+import {
+  DEFAULT_LOAD_OPTIONS,
+  type LoadOptions,
+  type ResolvedLoadOptions,
+  resolveLoadOptions,
+} from './options.js';
 import type { ReconstructContext, Reconstructor } from './reconstruct.js';
 import { BUILTIN_FUNCTIONS } from './reconstructors/builtin-functions.js';
 import { IMPORT_MAPPING, NAME_MAPPING } from './reconstructors/compat-names.js';
-import {
-  decodeAscii,
-  decodeLatin1,
-  decodeRawUnicodeEscape,
-  decodeUtf8,
-  escapeDecode,
-  TextDecodeError,
-} from './text.js';
+import { decodeLatin1, decodeRawUnicodeEscape, decodeUtf8, escapeDecode, TextDecodeError } from './text.js';
 import { PickleBuffer, PyFloat } from './types/builtins.js';
 import { FrozenSet } from './types/frozen-set.js';
 import { PyByteArray } from './types/py-bytearray.js';
@@ -109,36 +106,6 @@ function textModeHint(data: Uint8Array): string {
   return '';
 }
 
-/** Options resolved for a call that gave none (shareable: it holds no iterator). */
-const DEFAULT_OPTIONS: ResolvedLoadOptions = Object.freeze(resolveOptions(undefined));
-
-function resolveOptions(options: LoadOptions | undefined): ResolvedLoadOptions {
-  const allowModules = new Set<string>();
-  const allowNames = new Set<string>();
-  if (options?.allowGlobals !== undefined) {
-    for (const entry of options.allowGlobals) {
-      if (entry.endsWith('.*')) allowModules.add(entry.slice(0, -2));
-      else allowNames.add(entry);
-    }
-  }
-  const buffers = options?.buffers;
-  return {
-    encoding: options?.encoding ?? 'ASCII',
-    fixImports: options?.fixImports ?? true,
-    persistentLoad: options?.persistentLoad,
-    buffers: buffers === undefined ? undefined : buffers[Symbol.iterator](),
-    registry: options?.registry ?? defaultRegistry,
-    strict: options?.strict === true || options?.allowGlobals !== undefined,
-    allowModules,
-    allowNames,
-    extensions: options?.extensions,
-    dictsAsMap: options?.dicts === 'map' || options?.exact === true,
-    copyBytes: options?.copyBytes === true,
-    exact: options?.exact === true,
-    keepMemo: options?.keepMemo === true,
-  };
-}
-
 function toBytes(data: Uint8Array | ArrayBuffer | ArrayBufferView): Uint8Array {
   if (data instanceof Uint8Array) return data;
   if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
@@ -201,7 +168,7 @@ export class Unpickler {
   constructor(data: Uint8Array | ArrayBuffer | ArrayBufferView, options?: LoadOptions) {
     this.#data = toBytes(data);
     this.#view = new DataView(this.#data.buffer, this.#data.byteOffset, this.#data.byteLength);
-    this.#options = options === undefined ? DEFAULT_OPTIONS : resolveOptions(options);
+    this.#options = options === undefined ? DEFAULT_LOAD_OPTIONS : resolveLoadOptions(options);
   }
 
   #makeContext(): ReconstructContext & { global: PyGlobal } {
@@ -1292,43 +1259,11 @@ export class Unpickler {
    * `copyBytes`, or when `data` is already a private copy).
    */
   #py2String(data: Uint8Array, start: number, n: number, fresh: boolean): unknown {
-    const encoding = this.#options.encoding;
-    switch (encoding.toLowerCase().replace(/[-_ ]/g, '')) {
-      case 'bytes':
-        return this.#options.copyBytes && !fresh
-          ? data.slice(start, start + n)
-          : new Uint8Array(data.buffer, data.byteOffset + start, n);
-      case 'ascii':
-      case 'usascii':
-        try {
-          return decodeAscii(data, start, n);
-        } catch (error) {
-          // The default encoding meets a Python 2 str of non-ASCII bytes: say which option reads it.
-          throw new LoadFailure(
-            `${(error as Error).message}: a Python 2 str holds bytes; load with encoding: 'latin1' (text, or what datetime and numpy pickles need) or 'bytes'`,
-          );
-        }
-      case 'latin1':
-      case 'latin':
-      case 'iso88591':
-      case 'l1':
-        return decodeLatin1(data, start, n);
-      case 'utf8':
-        return decodeUtf8Strict(data, start, n);
-      default: {
-        let decoder: TextDecoder;
-        try {
-          decoder = new TextDecoder(encoding, { fatal: true });
-        } catch {
-          throw new LoadFailure(`unknown encoding: ${encoding}`);
-        }
-        try {
-          return decoder.decode(data.subarray(start, start + n));
-        } catch {
-          throw new LoadFailure(`'${encoding}' codec cannot decode the string`);
-        }
-      }
-    }
+    const decode = this.#options.decodePy2String;
+    if (decode !== null) return decode(data, start, n);
+    return this.#options.copyBytes && !fresh
+      ? data.slice(start, start + n)
+      : new Uint8Array(data.buffer, data.byteOffset + start, n);
   }
 
   /** Patches references to dicts that became Maps after something referred to them (see fixup.ts). */
@@ -1528,19 +1463,6 @@ function newDict(
   const map = new Map<unknown, unknown>();
   for (let i = from; i < stack.length; i += 2) map.set(stack[i], stack[i + 1]);
   return map;
-}
-
-function decodeUtf8Strict(data: Uint8Array, start: number, n: number): string {
-  const s = decodeUtf8(data, start, n);
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 0xd800 && c <= 0xdfff) {
-      const d = s.charCodeAt(i + 1);
-      if (c <= 0xdbff && d >= 0xdc00 && d <= 0xdfff) i++;
-      else throw new TextDecodeError("'utf-8' codec cannot decode a surrogate");
-    }
-  }
-  return s;
 }
 
 /**

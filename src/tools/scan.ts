@@ -23,8 +23,9 @@
  */
 import { UnpicklingError } from '../errors.js';
 import { FloatParseError, parseFloatText } from '../floats.js';
-import { crcMatches, type InflateRaw, isZip, readZip, readZipEntry, ZipError } from '../formats/zip.js';
+import { crcMatches, isZip, readZip, readZipEntry, ZipError } from '../formats/zip.js';
 import { OPCODE_BY_CODE } from '../opcodes.js';
+import { resolveScanOptions, type ScanOptions } from '../options.js';
 import { IMPORT_MAPPING, NAME_MAPPING } from '../reconstructors/compat-names.js';
 import { decodeLatin1, decodeUtf8, TextDecodeError } from '../text.js';
 import {
@@ -39,22 +40,7 @@ import { genops, type PickleOp } from './genops.js';
 /** The overall rating: a {@link Severity}, or `malformed` for input that is not a valid pickle (and references nothing dangerous). */
 export type Verdict = Severity | 'malformed';
 
-/** Options of {@link scan} and {@link scanArchive}. */
-export interface ScanOptions {
-  /**
-   * How persistent ids are resolved by the program that loads the pickle.
-   * `'torch'`: PyTorch's `('storage', StorageClass, key, location, numel)`
-   * tuples are expected and rated safe. {@link scanArchive} sets it for the
-   * pickles of an archive laid out as `torch.save` writes it.
-   */
-  persistentIds?: 'torch';
-  /** Inflates deflated zip entries (Node: `(b, max) => zlib.inflateRawSync(b, { maxOutputLength: max })`). */
-  inflateRaw?: InflateRaw;
-  /** Largest zip entry to inflate, in bytes (default 1 GiB). */
-  maxEntrySize?: number;
-  /** Most items kept in each list of the report (default 10,000); the verdict always covers everything. */
-  maxReported?: number;
-}
+export type { ScanOptions } from '../options.js';
 
 /** A global the pickle references. */
 export interface ScanGlobal {
@@ -363,7 +349,8 @@ function scanEntries(
   // Entries that share their bytes are read once; the inflated total is bounded (overlapping entries
   // make a small archive inflate without end).
   const bySpan = new Map<string, ScanReport | undefined>();
-  let budget = 4 * (options?.maxEntrySize ?? 2 ** 30);
+  const { maxEntrySize, inflateRaw } = resolveScanOptions(options);
+  let budget = 4 * maxEntrySize;
   for (const entry of archive.entries) {
     for (const p of entry.problems) {
       findings.push({
@@ -392,13 +379,11 @@ function scanEntries(
     try {
       if (entry.method !== 0 && entry.readable) {
         if (entry.size > budget) {
-          throw new ZipError(
-            `the archive's entries inflate to more than ${4 * (options?.maxEntrySize ?? 2 ** 30)} bytes in all`,
-          );
+          throw new ZipError(`the archive's entries inflate to more than ${4 * maxEntrySize} bytes in all`);
         }
         budget -= entry.size;
       }
-      bytes = readZipEntry(data, entry, { inflateRaw: options?.inflateRaw, maxSize: options?.maxEntrySize });
+      bytes = readZipEntry(data, entry, { inflateRaw, maxSize: maxEntrySize });
     } catch (error) {
       if (!(error instanceof ZipError)) throw error;
       if (must) {
@@ -714,7 +699,7 @@ class Scanner {
     this.#options = options;
     this.#strict = strict;
     this.#freshMemo = freshMemo;
-    this.#max = options?.maxReported ?? 10_000;
+    this.#max = resolveScanOptions(options).maxReported;
   }
 
   /** How many pickles (complete or not) the input held. */
