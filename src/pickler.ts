@@ -12,7 +12,7 @@ import type { Registry } from './default-registry.js';
 import { PicklingError } from './errors.js';
 import { formatFloatRepr } from './floats.js';
 import { type DumpOptions, resolveDumpOptions } from './options.js';
-import { REVERSE_IMPORT_MAPPING, REVERSE_NAME_MAPPING } from './reconstructors/compat-names.js';
+import { py2Name } from './py2-names.js';
 import { StringMemo } from './string-memo.js';
 import { decodeLatin1, hexValue } from './text.js';
 import { PickleBuffer, PyComplex, PyFloat, PyRange, PySlice } from './types/builtins.js';
@@ -20,7 +20,7 @@ import { PyDateTime } from './types/datetime.js';
 import { FrozenSet } from './types/frozen-set.js';
 import { PY_REDUCE, type PyValue, type Reduction } from './types/protocol.js';
 import { PyByteArray } from './types/py-bytearray.js';
-import { PyGlobal } from './types/py-global.js';
+import { G_GETATTR, G_OBJECT, G_RECONSTRUCTOR, PyGlobal } from './types/py-global.js';
 import { PyObject } from './types/py-object.js';
 import { utf8Length, Writer } from './writer.js';
 
@@ -31,9 +31,6 @@ const BATCHSIZE = 1000;
 /** Key of the internal method that gives a pickler the shared buffer of `dumps`. */
 const USE_WRITER: unique symbol = Symbol('useWriter');
 
-const reverseImports = new Map(REVERSE_IMPORT_MAPPING);
-const reverseNames = new Map(REVERSE_NAME_MAPPING.map(([m, n, m2, n2]) => [`${m}\n${n}`, [m2, n2] as const]));
-
 const G_CODECS_ENCODE = new PyGlobal('_codecs', 'encode');
 const G_BYTES = new PyGlobal('builtins', 'bytes');
 const G_BYTEARRAY = new PyGlobal('builtins', 'bytearray');
@@ -42,10 +39,7 @@ const G_FROZENSET = new PyGlobal('builtins', 'frozenset');
 const G_COMPLEX = new PyGlobal('builtins', 'complex');
 const G_SLICE = new PyGlobal('builtins', 'slice');
 const G_RANGE = new PyGlobal('builtins', 'range');
-const G_GETATTR = new PyGlobal('builtins', 'getattr');
 const G_NEWOBJ = new PyGlobal('copyreg', '__newobj__');
-const G_RECONSTRUCTOR = new PyGlobal('copyreg', '_reconstructor');
-const G_OBJECT = new PyGlobal('builtins', 'object');
 const G_DICT = new PyGlobal('builtins', 'dict');
 const G_LIST = new PyGlobal('builtins', 'list');
 const G_NEWOBJ_EX = new PyGlobal('copyreg', '__newobj_ex__');
@@ -871,9 +865,7 @@ export class Pickler {
 
   #globalLine(opcode: number, module: string, name: string): void {
     if (this.#proto < 3 && this.#fixImports) {
-      const mapped = reverseNames.get(`${module}\n${name}`);
-      if (mapped !== undefined) [module, name] = mapped;
-      else module = reverseImports.get(module) ?? module;
+      [module, name] = py2Name(module, name);
     }
     const line = `${module}\n${name}\n`;
     const w = this.#w!;

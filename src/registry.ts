@@ -13,17 +13,6 @@ import type { Reduction } from './types/protocol.js';
 import { PyGlobal } from './types/py-global.js';
 import type { Tuple } from './types/tuple.js';
 
-export type {
-  ClassEntry,
-  ClassOptions,
-  ClassReduction,
-  Entry,
-  ReconstructContext,
-  Reconstructor,
-  ReconstructorTable,
-  RegistryLike,
-} from './reconstruct.js';
-
 /** Default BUILD for registered classes: dict state, or `(dict, slots)`, as own data properties. */
 function assignState(obj: object, state: unknown, fail: (reason: string) => never): void {
   // The class's own name, read from the prototype: the state may give the instance a 'constructor' of its own.

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { defineKey, isArrayIndexKey } from '../dict-keys.js';
 import { PickleError } from '../errors.js';
 import { formatFloatRepr } from '../floats.js';
 import { PickleBuffer, PyComplex, PyFloat, PyRange, PySlice } from '../types/builtins.js';
@@ -157,30 +158,9 @@ function isPlainObject(value: object): boolean {
 /** A Map whose keys are all strings that a JSON object keeps in order (no array-index key). */
 function isStringKeyedMap(map: Map<unknown, unknown>): boolean {
   for (const key of map.keys()) {
-    if (typeof key !== 'string' || isArrayIndex(key)) return false;
+    if (typeof key !== 'string' || isArrayIndexKey(key)) return false;
   }
   return true;
-}
-
-function isArrayIndex(key: string): boolean {
-  if (key.length === 0 || key.length > 10) return false;
-  if (key === '0') return true;
-  const c = key.charCodeAt(0);
-  if (c < 0x31 || c > 0x39) return false;
-  for (let i = 1; i < key.length; i++) {
-    const d = key.charCodeAt(i);
-    if (d < 0x30 || d > 0x39) return false;
-  }
-  return Number(key) < 4294967295;
-}
-
-function defineKey(target: Record<string, JSONValue>, key: string, value: JSONValue): void {
-  // Plain assignment reaches a prototype only through the '__proto__' setter.
-  if (key !== '__proto__') {
-    target[key] = value;
-    return;
-  }
-  Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
 }
 
 /** Objects that are written in place every time (small immutable values) rather than shared. */

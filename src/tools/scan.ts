@@ -26,7 +26,7 @@ import { FloatParseError, parseFloatText } from '../floats.js';
 import { crcMatches, isZip, readZip, readZipEntry, ZipError } from '../formats/zip.js';
 import { OPCODE_BY_CODE } from '../opcodes.js';
 import { resolveScanOptions, type ScanOptions } from '../options.js';
-import { IMPORT_MAPPING, NAME_MAPPING } from '../reconstructors/compat-names.js';
+import { py3Name } from '../py2-names.js';
 import { decodeLatin1, decodeUtf8, TextDecodeError } from '../text.js';
 import {
   ATTRIBUTE_LOOKUP,
@@ -35,7 +35,7 @@ import {
   type Severity,
   TORCH_STORAGE_NAMES,
 } from './gadgets.js';
-import { genops, type PickleOp } from './genops.js';
+import { genops, memoKey, type PickleOp } from './genops.js';
 
 /** The overall rating: a {@link Severity}, or `malformed` for input that is not a valid pickle (and references nothing dangerous). */
 export type Verdict = Severity | 'malformed';
@@ -565,8 +565,6 @@ const EMPTY_TUPLE: Val = { k: 'tuple', items: [] };
 /** Tuples longer than this keep no items (only short tuples are ever inspected). */
 const TUPLE_ITEMS = 8;
 
-const importMapping = new Map(IMPORT_MAPPING);
-const nameMapping = new Map(NAME_MAPPING.map(([m, n, m3, n3]) => [`${m}\n${n}`, [m3, n3] as const]));
 const torchStorages = new Set(TORCH_STORAGE_NAMES);
 
 const GLOBAL = 0x63;
@@ -1599,9 +1597,7 @@ interface Rated {
 
 /** A global as the loader resolves it (Python 2 names mapped below protocol 3), rated; a dangerous spelling, raw or mapped, stays dangerous whatever the protocol. */
 function rateNames(rawModule: string, rawName: string, fixImports: boolean): Rated {
-  const mapped = nameMapping.get(`${rawModule}\n${rawName}`);
-  const mappedModule = mapped?.[0] ?? importMapping.get(rawModule) ?? rawModule;
-  const mappedName = mapped?.[1] ?? rawName;
+  const [mappedModule, mappedName] = py3Name(rawModule, rawName);
   const module = fixImports ? mappedModule : rawModule;
   const name = fixImports ? mappedName : rawName;
   let { severity, reason } = rateGlobal(module, name);
@@ -1646,13 +1642,6 @@ function describeVal(v: Val): string {
 /** A value known not to be a str (STACK_GLOBAL refuses it). */
 function isNonString(v: Val): boolean {
   return v.k === 'data' || v.k === 'tuple' || v.k === 'glob';
-}
-
-function memoKey(arg: unknown): number | string {
-  if (typeof arg === 'boolean') return arg ? 1 : 0;
-  if (typeof arg === 'number') return arg;
-  if (typeof arg === 'bigint' && arg <= BigInt(Number.MAX_SAFE_INTEGER)) return Number(arg);
-  return String(arg);
 }
 
 /** The offset after the opcode at `pos`, from its structure only (used to read on after an error), or -1. */
