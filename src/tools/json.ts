@@ -277,7 +277,7 @@ interface Frame {
  *
  * @example A tuple and a set
  * ```ts
- * import { toJSONValue } from 'brine';
+ * import { toJSONValue, tuple } from 'brine';
  * toJSONValue({ pair: tuple(1, 2), tags: new Set(['a']) });
  * // { pair: { $tuple: [1, 2] }, tags: { $set: ['a'] } }
  * ```

@@ -155,7 +155,7 @@ const RANK: Record<Verdict | 'info', number> = { info: 0, safe: 1, review: 2, ma
  * @throws never for bad input (it is reported); only for a bug or exhausted memory.
  * @example
  * ```ts
- * import { scan } from 'brine/tools/scan';
+ * import { scan } from 'brine';
  * const report = scan(bytes);
  * if (report.verdict !== 'safe') for (const f of report.findings) console.log(f.severity, f.message);
  * ```
