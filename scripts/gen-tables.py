@@ -72,9 +72,20 @@ function byCode(): (OpcodeInfo | undefined)[] {
   return table;
 }
 
+/**
+ * Opcode names by code byte, apart from the table above: the loader names
+ * opcodes in its messages and needs nothing else, so its bundle leaves the
+ * table (docs, stack pictures) out.
+ */
+const OPCODE_NAMES: Readonly<Record<number, string>> = {
+"""
+        + "\n".join("  0x{:02x}: {},".format(ord(op.code), json.dumps(op.name)) for op in pickletools.opcodes)
+        + """
+};
+
 /** The pickletools name of an opcode byte, or a hex spelling for bytes that are not opcodes. */
 export function opcodeName(code: number): string {
-  return OPCODE_BY_CODE[code]?.name ?? `0x${code.toString(16).padStart(2, '0')}`;
+  return OPCODE_NAMES[code] ?? `0x${code.toString(16).padStart(2, '0')}`;
 }
 """
     )

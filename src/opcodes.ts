@@ -713,7 +713,83 @@ function byCode(): (OpcodeInfo | undefined)[] {
   return table;
 }
 
+/**
+ * Opcode names by code byte, apart from the table above: the loader names
+ * opcodes in its messages and needs nothing else, so its bundle leaves the
+ * table (docs, stack pictures) out.
+ */
+const OPCODE_NAMES: Readonly<Record<number, string>> = {
+  73: 'INT',
+  74: 'BININT',
+  75: 'BININT1',
+  77: 'BININT2',
+  76: 'LONG',
+  138: 'LONG1',
+  139: 'LONG4',
+  83: 'STRING',
+  84: 'BINSTRING',
+  85: 'SHORT_BINSTRING',
+  66: 'BINBYTES',
+  67: 'SHORT_BINBYTES',
+  142: 'BINBYTES8',
+  150: 'BYTEARRAY8',
+  151: 'NEXT_BUFFER',
+  152: 'READONLY_BUFFER',
+  78: 'NONE',
+  136: 'NEWTRUE',
+  137: 'NEWFALSE',
+  86: 'UNICODE',
+  140: 'SHORT_BINUNICODE',
+  88: 'BINUNICODE',
+  141: 'BINUNICODE8',
+  70: 'FLOAT',
+  71: 'BINFLOAT',
+  93: 'EMPTY_LIST',
+  97: 'APPEND',
+  101: 'APPENDS',
+  108: 'LIST',
+  41: 'EMPTY_TUPLE',
+  116: 'TUPLE',
+  133: 'TUPLE1',
+  134: 'TUPLE2',
+  135: 'TUPLE3',
+  125: 'EMPTY_DICT',
+  100: 'DICT',
+  115: 'SETITEM',
+  117: 'SETITEMS',
+  143: 'EMPTY_SET',
+  144: 'ADDITEMS',
+  145: 'FROZENSET',
+  48: 'POP',
+  50: 'DUP',
+  40: 'MARK',
+  49: 'POP_MARK',
+  103: 'GET',
+  104: 'BINGET',
+  106: 'LONG_BINGET',
+  112: 'PUT',
+  113: 'BINPUT',
+  114: 'LONG_BINPUT',
+  148: 'MEMOIZE',
+  130: 'EXT1',
+  131: 'EXT2',
+  132: 'EXT4',
+  99: 'GLOBAL',
+  147: 'STACK_GLOBAL',
+  82: 'REDUCE',
+  98: 'BUILD',
+  105: 'INST',
+  111: 'OBJ',
+  129: 'NEWOBJ',
+  146: 'NEWOBJ_EX',
+  128: 'PROTO',
+  46: 'STOP',
+  149: 'FRAME',
+  80: 'PERSID',
+  81: 'BINPERSID',
+};
+
 /** The pickletools name of an opcode byte, or a hex spelling for bytes that are not opcodes. */
 export function opcodeName(code: number): string {
-  return OPCODE_BY_CODE[code]?.name ?? `0x${code.toString(16).padStart(2, '0')}`;
+  return OPCODE_NAMES[code] ?? `0x${code.toString(16).padStart(2, '0')}`;
 }

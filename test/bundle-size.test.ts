@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { ENTRIES, measure } from '../scripts/bundle-size.js';
+import { OPCODE_BY_CODE, opcodeName } from '../src/opcodes.js';
 
 const doc = readFileSync(new URL('../docs/bundle-size.md', import.meta.url), 'utf8');
 const budgetTable = doc.slice(doc.indexOf('## Budgets'), doc.indexOf('## ', doc.indexOf('## Budgets') + 3));
@@ -59,8 +60,14 @@ test('the entry points carry only what they use', async () => {
   for (const marker of [RECONSTRUCTOR_TABLE, OPCODE_TABLE, UNICODE_TABLE])
     assert.ok(everything.text.includes(marker));
   assert.ok(loads.text.includes(RECONSTRUCTOR_TABLE), 'loads uses the default registry');
+  assert.ok(!loads.text.includes(OPCODE_TABLE), 'loads carries opcode names only, not the opcode table');
   assert.ok(!dumps.text.includes(RECONSTRUCTOR_TABLE), 'dumps carries no reconstructor table');
   assert.ok(!dumps.text.includes(OPCODE_TABLE), 'dumps carries no opcode table');
   assert.ok(!scan.text.includes(RECONSTRUCTOR_TABLE), 'scan carries no reconstructor table');
   assert.ok(!scan.text.includes(UNICODE_TABLE), 'scan carries no Unicode table');
+});
+
+test('the opcode names the loader carries agree with the opcode table', () => {
+  for (let code = 0; code < 256; code++)
+    assert.equal(opcodeName(code), OPCODE_BY_CODE[code]?.name ?? `0x${code.toString(16).padStart(2, '0')}`);
 });
