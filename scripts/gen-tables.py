@@ -1,7 +1,7 @@
 """Writes the tables brine takes from CPython's own modules.
 
-  src/opcodes.ts                     every opcode of pickletools.opcodes, and the code
-                                     points Python's repr() escapes
+  src/opcodes.ts                     every opcode of pickletools.opcodes
+  src/unicode-printable.ts           the code points Python's repr() escapes
   src/reconstructors/compat-names.ts _compat_pickle's Python 2 <-> 3 name maps
   src/reconstructors/builtin-functions.ts  the functions (not classes) of builtins
 
@@ -64,22 +64,34 @@ export const OPCODES: readonly OpcodeInfo[] = [
 ];
 
 /** Opcode information by code byte (`undefined` for bytes that are not opcodes). */
-export const OPCODE_BY_CODE: readonly (OpcodeInfo | undefined)[] = (() => {
+export const OPCODE_BY_CODE: readonly (OpcodeInfo | undefined)[] = /* @__PURE__ */ byCode();
+
+function byCode(): (OpcodeInfo | undefined)[] {
   const table: (OpcodeInfo | undefined)[] = new Array(256).fill(undefined);
   for (const op of OPCODES) table[op.code] = op;
   return table;
-})();
+}
+
+/**
+ * Opcode names by code byte, apart from the table above: the loader names
+ * opcodes in its messages and needs nothing else, so its bundle leaves the
+ * table (docs, stack pictures) out.
+ */
+const OPCODE_NAMES: Readonly<Record<number, string>> = {
+"""
+        + "\n".join("  0x{:02x}: {},".format(ord(op.code), json.dumps(op.name)) for op in pickletools.opcodes)
+        + """
+};
 
 /** The pickletools name of an opcode byte, or a hex spelling for bytes that are not opcodes. */
 export function opcodeName(code: number): string {
-  return OPCODE_BY_CODE[code]?.name ?? `0x${code.toString(16).padStart(2, '0')}`;
+  return OPCODE_NAMES[code] ?? `0x${code.toString(16).padStart(2, '0')}`;
 }
 """
-        + non_printable_ts()
     )
 
 
-def non_printable_ts():
+def non_printable_ts(version):
     ranges = []
     for c in range(0x110000):
         if not chr(c).isprintable():
@@ -94,7 +106,8 @@ def non_printable_ts():
         parts.append("{},{}".format(base36(lo - last), base36(hi - lo)))
         last = hi
     return (
-        """
+        HEADER.format(version)
+        + """
 /**
  * The code points that Python's `str.isprintable()` rejects (Unicode {}, as
  * CPython {}), which `repr()` writes as escapes: ranges as base-36
@@ -175,6 +188,8 @@ if __name__ == "__main__":
     version = sys.version.split()[0]
     with open("src/opcodes.ts", "w") as f:
         f.write(opcodes_ts(version))
+    with open("src/unicode-printable.ts", "w") as f:
+        f.write(non_printable_ts(version))
     with open("src/reconstructors/compat-names.ts", "w") as f:
         f.write(compat_ts(version))
     with open("src/reconstructors/builtin-functions.ts", "w") as f:

@@ -72,7 +72,7 @@ export interface ReadResult {
  *
  * @example Feed chunks as they arrive
  * ```ts
- * import { PickleChunkReader } from 'brine/node';
+ * import { PickleChunkReader } from 'brine';
  * declare const chunks: Uint8Array[];
  * const reader = new PickleChunkReader();
  * const values = [];

@@ -6,6 +6,7 @@
  * @module
  */
 export { type ChunkReaderOptions, PickleChunkReader, type ReadResult } from './chunk-reader.js';
+export { DEFAULT_TABLES, defaultRegistry, Registry, type RegistryOptions } from './default-registry.js';
 export { isPickleError, PickleError, PicklingError, UnpicklingError } from './errors.js';
 export {
   type ByteSource,
@@ -32,14 +33,19 @@ export {
 export { OPCODE_BY_CODE, OPCODES, type OpcodeInfo, opcodeName } from './opcodes.js';
 export type { LoadOptions } from './options.js';
 export { DEFAULT_PROTOCOL, type DumpOptions, dumps, Pickler } from './pickler.js';
-export {
-  type ClassOptions,
-  type ClassReduction,
-  defaultRegistry,
-  type ReconstructContext,
-  type Reconstructor,
-  Registry,
-} from './registry.js';
+export type {
+  ClassOptions,
+  ClassReduction,
+  Entry,
+  ReconstructContext,
+  Reconstructor,
+  ReconstructorTable,
+  RegistryLike,
+} from './reconstruct.js';
+export { builtins } from './reconstructors/builtins.js';
+export { copyreg } from './reconstructors/copyreg.js';
+export { stdlib } from './reconstructors/stdlib.js';
+export { BaseRegistry } from './registry.js';
 export {
   type DisassembleOptions,
   DisassemblyError,

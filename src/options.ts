@@ -1,4 +1,17 @@
-import type { Registry } from './registry.js';
+/**
+ * The options of loading, dumping and scanning, and their resolution: each
+ * public options object is read once, here, into a resolved form with every
+ * default applied, which the unpickler, the pickler and the scanner read
+ * instead of the caller's object. The `encoding` of Python 2 strings is
+ * resolved to a decode function once per load, not per string.
+ *
+ * @module
+ */
+import { defaultRegistry, type Registry } from './default-registry.js';
+import { PicklingError } from './errors.js';
+import type { InflateRaw } from './formats/zip.js';
+import { decodeAscii, decodeLatin1, decodeUtf8, TextDecodeError } from './text.js';
+import type { PickleBuffer } from './types/builtins.js';
 
 /**
  * Options of {@link loads} and {@link Unpickler}. Every field is optional; the
@@ -54,9 +67,19 @@ export interface LoadOptions {
   exact?: boolean;
 }
 
+/**
+ * Decodes a Python 2 `str` (the bytes `start` to `start + n` of `data`) per
+ * the `encoding` option, throwing {@link TextDecodeError} for bytes the codec
+ * rejects. `null` when the option is `'bytes'`: such strings stay bytes.
+ */
+export type Py2StringCodec = ((data: Uint8Array, start: number, n: number) => string) | null;
+
 /** Options after defaults: read by the load loop, never the caller's object. @internal */
 export interface ResolvedLoadOptions {
+  /** The `encoding` option as given (for messages). */
   readonly encoding: string;
+  /** The `encoding` option resolved to its decoder. */
+  readonly decodePy2String: Py2StringCodec;
   readonly fixImports: boolean;
   readonly persistentLoad: ((pid: unknown) => unknown) | undefined;
   readonly buffers: Iterator<unknown> | undefined;
@@ -69,4 +92,197 @@ export interface ResolvedLoadOptions {
   readonly copyBytes: boolean;
   readonly exact: boolean;
   readonly keepMemo: boolean;
+}
+
+/** `'utf-8'` as Python 2 strings need it: strict, a surrogate (even one `surrogatepass` would keep) is an error. */
+function decodeUtf8Strict(data: Uint8Array, start: number, n: number): string {
+  const s = decodeUtf8(data, start, n);
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdfff) {
+      const d = s.charCodeAt(i + 1);
+      if (c <= 0xdbff && d >= 0xdc00 && d <= 0xdfff) i++;
+      else throw new TextDecodeError("'utf-8' codec cannot decode a surrogate");
+    }
+  }
+  return s;
+}
+
+/** ASCII, the default: a non-ASCII byte says which option reads the string. */
+function decodeAsciiExplained(data: Uint8Array, start: number, n: number): string {
+  try {
+    return decodeAscii(data, start, n);
+  } catch (error) {
+    throw new TextDecodeError(
+      `${(error as Error).message}: a Python 2 str holds bytes; load with encoding: 'latin1' (text, or what datetime and numpy pickles need) or 'bytes'`,
+    );
+  }
+}
+
+/**
+ * The decoder of an `encoding` option, as Python's codec lookup normalises
+ * names; any other label goes to `TextDecoder` (made once). An encoding
+ * nothing knows fails when the first Python 2 string is read, as in Python.
+ */
+export function py2StringCodec(encoding: string): Py2StringCodec {
+  switch (encoding.toLowerCase().replace(/[-_ ]/g, '')) {
+    case 'bytes':
+      return null;
+    case 'ascii':
+    case 'usascii':
+      return decodeAsciiExplained;
+    case 'latin1':
+    case 'latin':
+    case 'iso88591':
+    case 'l1':
+      return decodeLatin1;
+    case 'utf8':
+      return decodeUtf8Strict;
+    default: {
+      let decoder: TextDecoder;
+      try {
+        decoder = new TextDecoder(encoding, { fatal: true });
+      } catch {
+        return () => {
+          throw new TextDecodeError(`unknown encoding: ${encoding}`);
+        };
+      }
+      return (data, start, n) => {
+        try {
+          return decoder.decode(data.subarray(start, start + n));
+        } catch {
+          throw new TextDecodeError(`'${encoding}' codec cannot decode the string`);
+        }
+      };
+    }
+  }
+}
+
+/** Resolves the options of a load. @internal */
+export function resolveLoadOptions(options: LoadOptions | undefined): ResolvedLoadOptions {
+  const allowModules = new Set<string>();
+  const allowNames = new Set<string>();
+  if (options?.allowGlobals !== undefined) {
+    for (const entry of options.allowGlobals) {
+      if (entry.endsWith('.*')) allowModules.add(entry.slice(0, -2));
+      else allowNames.add(entry);
+    }
+  }
+  const buffers = options?.buffers;
+  const encoding = options?.encoding ?? 'ASCII';
+  return {
+    encoding,
+    decodePy2String: py2StringCodec(encoding),
+    fixImports: options?.fixImports ?? true,
+    persistentLoad: options?.persistentLoad,
+    buffers: buffers === undefined ? undefined : buffers[Symbol.iterator](),
+    registry: options?.registry ?? defaultRegistry,
+    strict: options?.strict === true || options?.allowGlobals !== undefined,
+    allowModules,
+    allowNames,
+    extensions: options?.extensions,
+    dictsAsMap: options?.dicts === 'map' || options?.exact === true,
+    copyBytes: options?.copyBytes === true,
+    exact: options?.exact === true,
+    keepMemo: options?.keepMemo === true,
+  };
+}
+
+function frozenLoadDefaults(): ResolvedLoadOptions {
+  return Object.freeze(resolveLoadOptions(undefined));
+}
+
+/** Options resolved for a load that gave none (shareable: it holds no iterator). @internal */
+export const DEFAULT_LOAD_OPTIONS: ResolvedLoadOptions = /* @__PURE__ */ frozenLoadDefaults();
+
+/** Options of {@link dumps} and {@link Pickler}. */
+export interface DumpOptions {
+  /** Pickle protocol, 0 to 5. Default 5, the highest. */
+  protocol?: number;
+  /** Write Python 2 module names (`__builtin__`, `copy_reg` ...) in protocol 0-2 pickles, as Python does. Default `true`. */
+  fixImports?: boolean;
+  /**
+   * Returns a persistent id for values kept outside the pickle (Python's
+   * `persistent_id`), or `undefined` / `null` to pickle the value itself.
+   */
+  persistentId?: (value: unknown) => unknown;
+  /**
+   * Receives each `PickleBuffer` at protocol 5, like Python's `buffer_callback`:
+   * when it returns a false value (`undefined` too, so `(b) => { list.push(b) }`
+   * works as `list.append` does), the buffer goes out of band: only NEXT_BUFFER
+   * is written and the caller keeps the buffer; a true value writes it in band.
+   * Without a callback, buffers are written in band.
+   */
+  bufferCallback?: (buffer: PickleBuffer) => unknown;
+  /** The extension registry, like `copyreg.add_extension`: code -> `[module, name]`. */
+  extensions?: ReadonlyMap<number, readonly [string, string]>;
+  /** JS classes registered as Python classes (`registry.registerClass`) and JS types with a reducer (`registry.registerReducer`). */
+  registry?: Registry;
+}
+
+/** The protocol `dumps` writes by default: the highest. */
+export const DEFAULT_PROTOCOL = 5;
+
+/** Dump options after defaults. @internal */
+export interface ResolvedDumpOptions {
+  readonly protocol: number;
+  readonly fixImports: boolean;
+  readonly persistentId: ((value: unknown) => unknown) | undefined;
+  readonly bufferCallback: ((buffer: PickleBuffer) => unknown) | undefined;
+  /** The extension registry by `module\nname`, or `null` for none. */
+  readonly extensions: Map<string, number> | null;
+  readonly registry: Registry | undefined;
+}
+
+/** Resolves the options of a pickler; a protocol that is not 0 to 5 is a {@link PicklingError}. @internal */
+export function resolveDumpOptions(options: DumpOptions | undefined): ResolvedDumpOptions {
+  const protocol = options?.protocol ?? DEFAULT_PROTOCOL;
+  if (!Number.isInteger(protocol) || protocol < 0 || protocol > 5) {
+    throw new PicklingError(`pickle protocol must be an integer from 0 to 5, got ${String(protocol)}`);
+  }
+  return {
+    protocol,
+    fixImports: options?.fixImports ?? true,
+    persistentId: options?.persistentId,
+    bufferCallback: options?.bufferCallback,
+    extensions: options?.extensions
+      ? new Map([...options.extensions].map(([code, [m, n]]) => [`${m}\n${n}`, code]))
+      : null,
+    registry: options?.registry,
+  };
+}
+
+/** Options of {@link scan} and {@link scanArchive}. */
+export interface ScanOptions {
+  /**
+   * How persistent ids are resolved by the program that loads the pickle.
+   * `'torch'`: PyTorch's `('storage', StorageClass, key, location, numel)`
+   * tuples are expected and rated safe. {@link scanArchive} sets it for the
+   * pickles of an archive laid out as `torch.save` writes it.
+   */
+  persistentIds?: 'torch';
+  /** Inflates deflated zip entries (Node: `(b, max) => zlib.inflateRawSync(b, { maxOutputLength: max })`). */
+  inflateRaw?: InflateRaw;
+  /** Largest zip entry to inflate, in bytes (default 1 GiB). */
+  maxEntrySize?: number;
+  /** Most items kept in each list of the report (default 10,000); the verdict always covers everything. */
+  maxReported?: number;
+}
+
+/** Scan options after defaults. @internal */
+export interface ResolvedScanOptions {
+  readonly persistentIds: 'torch' | undefined;
+  readonly inflateRaw: InflateRaw | undefined;
+  readonly maxEntrySize: number;
+  readonly maxReported: number;
+}
+
+/** Resolves the options of a scan. @internal */
+export function resolveScanOptions(options: ScanOptions | undefined): ResolvedScanOptions {
+  return {
+    persistentIds: options?.persistentIds,
+    inflateRaw: options?.inflateRaw,
+    maxEntrySize: options?.maxEntrySize ?? 2 ** 30,
+    maxReported: options?.maxReported ?? 10_000,
+  };
 }

@@ -7,10 +7,12 @@
  *
  * @module
  */
+
+import type { Registry } from './default-registry.js';
 import { PicklingError } from './errors.js';
 import { formatFloatRepr } from './floats.js';
-import { REVERSE_IMPORT_MAPPING, REVERSE_NAME_MAPPING } from './reconstructors/compat-names.js';
-import type { ClassReduction, Registry } from './registry.js';
+import { type DumpOptions, resolveDumpOptions } from './options.js';
+import { py2Name } from './py2-names.js';
 import { StringMemo } from './string-memo.js';
 import { decodeLatin1, hexValue } from './text.js';
 import { PickleBuffer, PyFloat } from './types/builtins.js';
@@ -18,55 +20,23 @@ import { PyDateTime } from './types/datetime.js';
 import { FrozenSet } from './types/frozen-set.js';
 import { PY_REDUCE, type PyValue, type Reduction } from './types/protocol.js';
 import { PyByteArray } from './types/py-bytearray.js';
-import { PyGlobal } from './types/py-global.js';
+import { G_GETATTR, G_OBJECT, G_RECONSTRUCTOR, PyGlobal } from './types/py-global.js';
 import { PyObject } from './types/py-object.js';
 import { utf8Length, Writer } from './writer.js';
 
-/** Options of {@link dumps} and {@link Pickler}. */
-export interface DumpOptions {
-  /** Pickle protocol, 0 to 5. Default 5, the highest. */
-  protocol?: number;
-  /** Write Python 2 module names (`__builtin__`, `copy_reg` ...) in protocol 0-2 pickles, as Python does. Default `true`. */
-  fixImports?: boolean;
-  /**
-   * Returns a persistent id for values kept outside the pickle (Python's
-   * `persistent_id`), or `undefined` / `null` to pickle the value itself.
-   */
-  persistentId?: (value: unknown) => unknown;
-  /**
-   * Receives each `PickleBuffer` at protocol 5, like Python's `buffer_callback`:
-   * when it returns a false value (`undefined` too, so `(b) => { list.push(b) }`
-   * works as `list.append` does), the buffer goes out of band: only NEXT_BUFFER
-   * is written and the caller keeps the buffer; a true value writes it in band.
-   * Without a callback, buffers are written in band.
-   */
-  bufferCallback?: (buffer: PickleBuffer) => unknown;
-  /** The extension registry, like `copyreg.add_extension`: code -> `[module, name]`. */
-  extensions?: ReadonlyMap<number, readonly [string, string]>;
-  /** JS classes registered as Python classes (`registry.registerClass`). */
-  registry?: Registry;
-}
-
-/** The protocol `dumps` writes by default: the highest. */
-export const DEFAULT_PROTOCOL = 5;
+export { DEFAULT_PROTOCOL, type DumpOptions } from './options.js';
 
 const BATCHSIZE = 1000;
 
 /** Key of the internal method that gives a pickler the shared buffer of `dumps`. */
 const USE_WRITER: unique symbol = Symbol('useWriter');
 
-const reverseImports = new Map(REVERSE_IMPORT_MAPPING);
-const reverseNames = new Map(REVERSE_NAME_MAPPING.map(([m, n, m2, n2]) => [`${m}\n${n}`, [m2, n2] as const]));
-
 const G_CODECS_ENCODE = new PyGlobal('_codecs', 'encode');
 const G_BYTES = new PyGlobal('builtins', 'bytes');
 const G_BYTEARRAY = new PyGlobal('builtins', 'bytearray');
 const G_SET = new PyGlobal('builtins', 'set');
 const G_FROZENSET = new PyGlobal('builtins', 'frozenset');
-const G_GETATTR = new PyGlobal('builtins', 'getattr');
 const G_NEWOBJ = new PyGlobal('copyreg', '__newobj__');
-const G_RECONSTRUCTOR = new PyGlobal('copyreg', '_reconstructor');
-const G_OBJECT = new PyGlobal('builtins', 'object');
 const G_DICT = new PyGlobal('builtins', 'dict');
 const G_LIST = new PyGlobal('builtins', 'list');
 const G_NEWOBJ_EX = new PyGlobal('copyreg', '__newobj_ex__');
@@ -148,19 +118,14 @@ export class Pickler {
   #work: Frame[] = [];
 
   constructor(options?: DumpOptions) {
-    const proto = options?.protocol ?? DEFAULT_PROTOCOL;
-    if (!Number.isInteger(proto) || proto < 0 || proto > 5) {
-      throw new PicklingError(`pickle protocol must be an integer from 0 to 5, got ${String(proto)}`);
-    }
-    this.#proto = proto;
-    this.#bin = proto >= 1;
-    this.#fixImports = options?.fixImports ?? true;
-    this.#persistentId = options?.persistentId;
-    this.#bufferCallback = options?.bufferCallback;
-    this.#registry = options?.registry;
-    this.#extensions = options?.extensions
-      ? new Map([...options.extensions].map(([code, [m, n]]) => [`${m}\n${n}`, code]))
-      : null;
+    const resolved = resolveDumpOptions(options);
+    this.#proto = resolved.protocol;
+    this.#bin = resolved.protocol >= 1;
+    this.#fixImports = resolved.fixImports;
+    this.#persistentId = resolved.persistentId;
+    this.#bufferCallback = resolved.bufferCallback;
+    this.#registry = resolved.registry;
+    this.#extensions = resolved.extensions;
   }
 
   /** @internal `dumps` lends its reused buffer to a one-off pickler. */
@@ -885,9 +850,7 @@ export class Pickler {
 
   #globalLine(opcode: number, module: string, name: string): void {
     if (this.#proto < 3 && this.#fixImports) {
-      const mapped = reverseNames.get(`${module}\n${name}`);
-      if (mapped !== undefined) [module, name] = mapped;
-      else module = reverseImports.get(module) ?? module;
+      [module, name] = py2Name(module, name);
     }
     const line = `${module}\n${name}\n`;
     const w = this.#w!;
@@ -913,18 +876,30 @@ export class Pickler {
     this.#pushSteps([S_SAVE, callable, S_SAVE, Object.freeze(args), S_OP, 0x52, S_MEMO, obj], '');
   }
 
-  /** An instance of a registered JS class: NEWOBJ (NEWOBJ_EX with kwargs) of its Python class, then items and BUILD. */
   /**
-   * Objects that say how they pickle: instances of classes in the registry,
-   * brine's Python value classes (`PY_REDUCE`), and JS `Date`s (aware UTC
-   * datetimes). False when `obj` is none of them.
+   * Objects that say how they pickle: instances of classes in the registry
+   * (NEWOBJ, or NEWOBJ_EX with kwargs, of their Python class, then items and
+   * BUILD), JS types with a reducer in the registry, brine's Python value
+   * classes (`PY_REDUCE`), and JS `Date`s (aware UTC datetimes). False when
+   * `obj` is none of them.
    */
   #saveSpecial(obj: object): boolean {
-    const entry = this.#registry?.classFor((obj as { constructor?: unknown }).constructor);
+    const ctor = (obj as { constructor?: unknown }).constructor;
+    const entry = this.#registry?.classFor(ctor);
     if (entry !== undefined) {
       const r = entry.reduce(obj);
       if (r instanceof PyGlobal) this.#saveGlobal(r.module, r.name);
       else this.#saveReduction(obj, r, new PyGlobal(entry.module, entry.name));
+      return true;
+    }
+    const reducer = this.#registry?.reducerFor(ctor);
+    if (reducer !== undefined) {
+      const r = reducer(obj);
+      if (typeof r !== 'object' || r === null || r.callable === undefined)
+        throw new PicklingError(
+          `the reducer registered for ${(ctor as { name?: string }).name || 'a class'} gave no callable`,
+        );
+      this.#saveReduction(obj, r, r.callable);
       return true;
     }
     const reduce = (obj as Partial<PyValue>)[PY_REDUCE];
@@ -941,7 +916,7 @@ export class Pickler {
   }
 
   /** Writes a reduction (a registered class's or a value class's) for `obj`, memoized under `obj`. */
-  #saveReduction(obj: object, r: ClassReduction | Reduction, cls: unknown): void {
+  #saveReduction(obj: object, r: Reduction, cls: unknown): void {
     const callable = r.callable ?? cls;
     const kind =
       ('kind' in r ? r.kind : undefined) ??

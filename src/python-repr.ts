@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { NON_PRINTABLE_RANGES } from './opcodes.js';
+import { NON_PRINTABLE_RANGES } from './unicode-printable.js';
 
 let ranges: [Int32Array, Int32Array] | undefined;
 

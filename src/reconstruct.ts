@@ -7,6 +7,8 @@
  *
  * @module
  */
+
+import type { Reduction } from './types/protocol.js';
 import type { PyGlobal } from './types/py-global.js';
 import type { PyObject, PyObjectKind } from './types/py-object.js';
 import type { Tuple } from './types/tuple.js';
@@ -63,28 +65,11 @@ export interface Reconstructor {
 }
 
 /**
- * How an instance of a registered JS class is written: Python's
- * `__reduce_ex__` answer, in data. By default the class itself is created
- * with `cls.__new__(cls, *args)` (NEWOBJ, as `object.__reduce_ex__` does);
- * `callable` writes `callable(*args)` instead (a `__reduce__` returning a
- * factory function or the class to call).
+ * How an instance of a registered JS class is written.
+ *
+ * @deprecated The same type as {@link Reduction}: use that name.
  */
-export interface ClassReduction {
-  /** What to call with `args` (REDUCE): a `PyGlobal`, or `getattr(...)` as a `PyObject`. Default: NEWOBJ of the class. */
-  callable?: PyGlobal | PyObject;
-  /** Positional arguments of `cls.__new__` (NEWOBJ), or of `callable`. Default: none. */
-  args?: readonly unknown[];
-  /** Keyword arguments (NEWOBJ_EX at protocol 4+). Default: none. */
-  kwargs?: Record<string, unknown> | Map<string, unknown>;
-  /** `__reduce__`'s sixth item: a global called as `stateSetter(obj, state)` instead of BUILD. */
-  stateSetter?: PyGlobal;
-  /** The BUILD state (`__setstate__` argument or `__dict__` update). Omitted: no BUILD. */
-  state?: unknown;
-  /** Items APPENDed after BUILD-less construction (list subclasses). */
-  listitems?: readonly unknown[];
-  /** Pairs SETITEMed (dict subclasses). */
-  dictitems?: readonly (readonly [unknown, unknown])[];
-}
+export type ClassReduction = Reduction;
 
 /**
  * A JS class registered as a Python class, for both directions: instances
@@ -101,7 +86,7 @@ export interface ClassOptions<T extends object> {
    * properties as a dict state. Returning a `PyGlobal` pickles the instance as
    * that global (a `__reduce__` that returns a string).
    */
-  reduce?(obj: T): ClassReduction | PyGlobal;
+  reduce?(obj: T): Reduction | PyGlobal;
   /** Python arguments to a JS instance (NEWOBJ / REDUCE). Default: a bare instance, `Object.create(cls.prototype)`. */
   create?(args: Tuple, kwargs: unknown): T;
   /** BUILD state into the instance. Default: a dict state (or the dicts of a `(dict, slots)` pair) assigned as own properties. */
@@ -116,7 +101,7 @@ export interface ClassOptions<T extends object> {
 export interface ClassEntry {
   readonly module: string;
   readonly name: string;
-  reduce(obj: object): ClassReduction | PyGlobal;
+  reduce(obj: object): Reduction | PyGlobal;
 }
 
 /** What a reconstructor may ask of the registry of the current load. */

@@ -1,29 +1,17 @@
-import type {
-  ClassEntry,
-  ClassOptions,
-  ClassReduction,
-  Reconstructor,
-  ReconstructorTable,
-} from './reconstruct.js';
-import { builtinReconstructors } from './reconstructors/builtins.js';
-import { copyregReconstructors } from './reconstructors/copyreg.js';
-import { datetimeReconstructors } from './reconstructors/datetime.js';
-import { stdlibReconstructors } from './reconstructors/stdlib.js';
+/**
+ * The registry: Python globals to reconstructors (load), JS classes to
+ * Python classes and JS types to reductions (dump). It imports no
+ * reconstructor table: src/default-registry.ts builds the default registry
+ * from the tables, so that a bundle that never loads with it carries none.
+ *
+ * @module
+ */
+import type { ClassEntry, ClassOptions, Reconstructor, ReconstructorTable } from './reconstruct.js';
 import type { NamedTupleClass } from './types/collections.js';
 import { type EnumClass, PyEnum } from './types/enum.js';
+import type { Reduction } from './types/protocol.js';
 import { PyGlobal } from './types/py-global.js';
 import type { Tuple } from './types/tuple.js';
-
-export type {
-  ClassEntry,
-  ClassOptions,
-  ClassReduction,
-  Entry,
-  ReconstructContext,
-  Reconstructor,
-  ReconstructorTable,
-  RegistryLike,
-} from './reconstruct.js';
 
 /** Default BUILD for registered classes: dict state, or `(dict, slots)`, as own data properties. */
 function assignState(obj: object, state: unknown, fail: (reason: string) => never): void {
@@ -87,7 +75,7 @@ function ownState(obj: object): Record<string, unknown> | undefined {
  * `__dict__`; for a Map (dict subclass) its items too, for an Array (list
  * subclass) its items, and a Set (set subclass) is called with its items.
  */
-function defaultReduce(obj: object, cls: PyGlobal): ClassReduction {
+function defaultReduce(obj: object, cls: PyGlobal): Reduction {
   if (obj instanceof Map) return { args: [], dictitems: [...obj], state: ownState(obj) };
   if (obj instanceof Set) return { callable: cls, args: [[...obj]], state: ownState(obj) };
   if (Array.isArray(obj)) {
@@ -112,70 +100,39 @@ function key(module: string, name: string): string {
 }
 
 /**
- * Maps Python globals (`module`, `name`) to {@link Reconstructor}s. The
- * unpickler resolves names only here: a name that is not registered loads as an
- * inert `PyGlobal` / `PyObject` (or is refused in strict mode).
- *
- * A registry is a plain object the caller passes in options; nothing is
- * process-wide. {@link defaultRegistry} holds the safe built-ins and cannot be
- * changed; `new Registry()` starts from the same built-ins and can.
- *
- * @example Register a reconstructor for a Python function
- * ```ts
- * import { Registry, loads } from 'brine';
- * const registry = new Registry().register('myapp.units', 'meters', {
- *   call: (args) => ({ meters: args[0] }),
- * });
- * // loads(data, { registry })
- * ```
+ * Maps Python globals (`module`, `name`) to {@link Reconstructor}s, and JS
+ * classes to the Python classes they dump as. This is the registry without
+ * any table of its own: the public `Registry` (src/default-registry.ts)
+ * extends it with the built-in tables.
  */
-export class Registry {
-  readonly #entries: Map<string, Reconstructor>;
+export class BaseRegistry {
+  readonly #entries = new Map<string, Reconstructor>();
   readonly #classes = new Map<unknown, ClassEntry>();
+  readonly #reducers = new Map<unknown, (value: object) => Reduction>();
+  readonly #tables: string[] = [];
   #frozen = false;
 
-  /**
-   * A registry with the safe built-ins: Python's built-in types and copyreg,
-   * and the standard-library value classes (datetime, Decimal, collections
-   * ...). `stdlib: false` leaves the latter out, so that those types load as
-   * inert `PyObject`s; `builtins: false` makes an empty registry.
-   */
-  constructor(options?: readonly ReconstructorTable[] | { builtins?: boolean; stdlib?: boolean }) {
-    this.#entries = new Map();
-    const tables: readonly ReconstructorTable[] = Array.isArray(options)
-      ? options
-      : [
-          ...((options as { builtins?: boolean } | undefined)?.builtins === false
-            ? []
-            : [
-                { name: 'builtins', entries: builtinReconstructors },
-                { name: 'copyreg', entries: copyregReconstructors },
-              ]),
-          ...(((options as { stdlib?: boolean } | undefined)?.stdlib ??
-          (options as { builtins?: boolean } | undefined)?.builtins !== false)
-            ? [{ name: 'stdlib', entries: [...datetimeReconstructors, ...stdlibReconstructors] }]
-            : []),
-        ];
+  /** A registry with the globals of `tables`, later tables replacing earlier entries. */
+  constructor(tables: readonly ReconstructorTable[] = []) {
     for (const table of tables) this.#add(table);
   }
 
   #add(table: ReconstructorTable): void {
+    if (!this.#tables.includes(table.name)) this.#tables.push(table.name);
     for (const [module, name, reconstructor] of table.entries)
       this.#entries.set(key(module, name), reconstructor);
   }
 
   /** Adds every global of a library's table (`registry.include(numpy)`), replacing earlier entries. Returns the registry. */
   include(table: ReconstructorTable): this {
-    if (this.#frozen)
-      throw new TypeError('Cannot include a table in a frozen Registry: make one with new Registry()');
+    this.#checkOpen('include a table in');
     this.#add(table);
     return this;
   }
 
   /** Adds or replaces the reconstructor of `module.name`. Returns the registry. */
   register(module: string, name: string, reconstructor: Reconstructor): this {
-    if (this.#frozen)
-      throw new TypeError('Cannot register in a frozen Registry: make one with new Registry()');
+    this.#checkOpen('register in');
     this.#entries.set(key(module, name), reconstructor);
     return this;
   }
@@ -220,9 +177,47 @@ export class Registry {
     this.#classes.set(cls, {
       module: options.module,
       name: options.name,
-      reduce: reduce as (obj: object) => ClassReduction | PyGlobal,
+      reduce: reduce as (obj: object) => Reduction | PyGlobal,
     });
     return this;
+  }
+
+  /**
+   * Dump only: instances of `jsClass` (exactly that constructor, not its
+   * subclasses) pickle as the Python value `reduce` describes, a
+   * {@link Reduction} whose `callable` names the Python class or function
+   * (a typed array written as a numpy array, a JS class as a Python
+   * function call). Loading is unchanged: register a reconstructor for the
+   * callable to load such pickles back. Values that have a Python form of
+   * their own (plain objects, arrays, `Map`, `Uint8Array`, strings, numbers)
+   * never reach a reducer; a class given to `registerClass` uses its own
+   * `reduce`.
+   *
+   * @example Dump a JS class as a call of a Python function
+   * ```ts
+   * import { PyGlobal, Registry, dumps, loads } from 'brine';
+   * class Meters { constructor(readonly value: number) {} }
+   * const registry = new Registry().registerReducer(Meters, (m) => ({
+   *   callable: new PyGlobal('myapp.units', 'meters'),
+   *   args: [m.value],
+   * }));
+   * const data = dumps([new Meters(3)], { registry }); // [myapp.units.meters(3)] in Python
+   * const back = loads(data); // [PyObject] here: myapp.units.meters is not registered for loading
+   * ```
+   */
+  registerReducer<T extends object>(
+    jsClass: abstract new (...args: never[]) => T,
+    reduce: (value: T) => Reduction,
+  ): this {
+    this.#checkOpen('register a reducer in');
+    if (typeof jsClass !== 'function') throw new TypeError('registerReducer takes a class (a constructor)');
+    if (typeof reduce !== 'function') throw new TypeError('registerReducer takes a reduce function');
+    this.#reducers.set(jsClass, reduce as (value: object) => Reduction);
+    return this;
+  }
+
+  #checkOpen(what: string): void {
+    if (this.#frozen) throw new TypeError(`Cannot ${what} a frozen Registry: make one with new Registry()`);
   }
 
   /**
@@ -264,6 +259,16 @@ export class Registry {
     return typeof ctor === 'function' ? this.#classes.get(ctor) : undefined;
   }
 
+  /** The reducer registered for a JS constructor, if any. @internal */
+  reducerFor(ctor: unknown): ((value: object) => Reduction) | undefined {
+    return typeof ctor === 'function' ? this.#reducers.get(ctor) : undefined;
+  }
+
+  /** The names of the tables included, in order (`['builtins', 'copyreg', 'stdlib']`). */
+  tables(): string[] {
+    return [...this.#tables];
+  }
+
   /** The reconstructor of `module.name`, if any. */
   get(module: string, name: string): Reconstructor | undefined {
     return this.#entries.get(key(module, name));
@@ -280,10 +285,13 @@ export class Registry {
   }
 
   /** A new, changeable registry with the same entries. */
-  clone(): Registry {
-    const copy = new Registry({ builtins: false });
+  clone(): this {
+    // The same class (a subclass's constructor takes a list of tables too), empty, then filled.
+    const copy = new (this.constructor as new (tables: readonly ReconstructorTable[]) => this)([]);
     for (const [k, v] of this.#entries) copy.#entries.set(k, v);
     for (const [k, v] of this.#classes) copy.#classes.set(k, v);
+    for (const [k, v] of this.#reducers) copy.#reducers.set(k, v);
+    copy.#tables.push(...this.#tables);
     return copy;
   }
 
@@ -293,6 +301,3 @@ export class Registry {
     return this;
   }
 }
-
-/** The registry used when none is given: the safe built-ins, frozen. */
-export const defaultRegistry: Registry = new Registry().freeze();

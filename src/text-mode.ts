@@ -11,6 +11,28 @@ import { UnpicklingError } from './errors.js';
 const ADVICE = 'read and write pickles in binary mode';
 
 /**
+ * The loader's quick hint, from the start of the data only (and its first
+ * CR LF): data that was decoded and re-encoded as text, or written with
+ * newline translation. `''` when there is none. {@link textModeHint} looks
+ * at the whole data when a load has failed.
+ */
+export function startTextModeHint(data: Uint8Array): string {
+  const b0 = data[0];
+  const b1 = data[1];
+  if (b0 === 0xc2 && b1 !== undefined && b1 >= 0x80 && b1 <= 0xbf) {
+    return `; the data starts with the UTF-8 encoding of a byte >= 0x80: it looks like a pickle that was decoded and re-encoded as text (a file opened in text mode); ${ADVICE}`;
+  }
+  if (b0 === 0xef && b1 === 0xbf && data[2] === 0xbd) {
+    return `; the data starts with U+FFFD: it looks like a pickle that was decoded as text with replacement characters (a file opened in text mode); ${ADVICE}`;
+  }
+  const cr = data.indexOf(0x0d);
+  if (cr !== -1 && data[cr + 1] === 0x0a) {
+    return `; the data contains CR LF line ends: it looks like a pickle written or read in text mode with newline translation; ${ADVICE}`;
+  }
+  return '';
+}
+
+/**
  * Returns `error` with a text-mode hint added when `data` shows signs of text
  * mode and the message has none yet, and with `base` added to its offset.
  *

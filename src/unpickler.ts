@@ -7,23 +7,24 @@
  *
  * @module
  */
+
+import { defineKey, isArrayIndexKey } from './dict-keys.js';
 import { UnpicklingError } from './errors.js';
 import { patchReferences } from './fixup.js';
 import { FloatParseError, parseFloatText } from './floats.js';
 import { decodeLong, IntParseError, parseDecimalInt, parseMemoIndex } from './ints.js';
 import { opcodeName } from './opcodes.js';
-import type { LoadOptions, ResolvedLoadOptions } from './options.js';
-import { BUILTIN_FUNCTIONS } from './reconstructors/builtin-functions.js';
-import { IMPORT_MAPPING, NAME_MAPPING } from './reconstructors/compat-names.js';
-import { defaultRegistry, type ReconstructContext, type Reconstructor } from './registry.js';
 import {
-  decodeAscii,
-  decodeLatin1,
-  decodeRawUnicodeEscape,
-  decodeUtf8,
-  escapeDecode,
-  TextDecodeError,
-} from './text.js';
+  DEFAULT_LOAD_OPTIONS,
+  type LoadOptions,
+  type ResolvedLoadOptions,
+  resolveLoadOptions,
+} from './options.js';
+import { py3Name } from './py2-names.js';
+import type { ReconstructContext, Reconstructor } from './reconstruct.js';
+import { BUILTIN_FUNCTIONS } from './reconstructors/builtin-functions.js';
+import { decodeLatin1, decodeRawUnicodeEscape, decodeUtf8, escapeDecode, TextDecodeError } from './text.js';
+import { startTextModeHint } from './text-mode.js';
 import { PickleBuffer, PyFloat } from './types/builtins.js';
 import { FrozenSet } from './types/frozen-set.js';
 import { PyByteArray } from './types/py-bytearray.js';
@@ -40,33 +41,6 @@ const OBJECT_PROTO = Object.prototype;
  * Unpickler#appendList). Four CPython batches of 1000: small lists stay packed.
  */
 const GROWN_LIST = 4096;
-
-const importMapping = new Map(IMPORT_MAPPING);
-const nameMapping = new Map(NAME_MAPPING.map(([m, n, m3, n3]) => [`${m}\n${n}`, [m3, n3] as const]));
-
-/** True when JS would treat `key` as an array index (and so move it ahead of the other keys of an object). */
-function isArrayIndexKey(key: string): boolean {
-  const n = key.length;
-  if (n === 0 || n > 10) return false;
-  const c0 = key.charCodeAt(0);
-  if (c0 < 0x30 || c0 > 0x39) return false;
-  if (n === 1) return true;
-  if (c0 === 0x30) return false;
-  for (let i = 1; i < n; i++) {
-    const c = key.charCodeAt(i);
-    if (c < 0x30 || c > 0x39) return false;
-  }
-  return Number(key) <= 4294967294;
-}
-
-/** Stores `key: value` in a plain-object dict without ever reaching a prototype. */
-function defineKey(dict: Record<string, unknown>, key: string, value: unknown): void {
-  if (key === '__proto__') {
-    Object.defineProperty(dict, key, { value, writable: true, enumerable: true, configurable: true });
-  } else {
-    dict[key] = value;
-  }
-}
 
 function isPlainDict(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === OBJECT_PROTO;
@@ -88,53 +62,6 @@ function describeType(value: unknown): string {
   if (value instanceof PyGlobal) return `global ${value.qualifiedName}`;
   if (value instanceof PyObject) return 'object';
   return (value as object).constructor?.name ?? typeof value;
-}
-
-/** A hint for data that was decoded and re-encoded as text (a file opened in text mode). */
-function textModeHint(data: Uint8Array): string {
-  const b0 = data[0];
-  const b1 = data[1];
-  if (b0 === 0xc2 && b1 !== undefined && b1 >= 0x80 && b1 <= 0xbf) {
-    return '; the data starts with the UTF-8 encoding of a byte >= 0x80: it looks like a pickle that was decoded and re-encoded as text (a file opened in text mode); read and write pickles in binary mode';
-  }
-  if (b0 === 0xef && b1 === 0xbf && data[2] === 0xbd) {
-    return '; the data starts with U+FFFD: it looks like a pickle that was decoded as text with replacement characters (a file opened in text mode); read and write pickles in binary mode';
-  }
-  const cr = data.indexOf(0x0d);
-  if (cr !== -1 && data[cr + 1] === 0x0a) {
-    return '; the data contains CR LF line ends: it looks like a pickle written or read in text mode with newline translation; read and write pickles in binary mode';
-  }
-  return '';
-}
-
-/** Options resolved for a call that gave none (shareable: it holds no iterator). */
-const DEFAULT_OPTIONS: ResolvedLoadOptions = Object.freeze(resolveOptions(undefined));
-
-function resolveOptions(options: LoadOptions | undefined): ResolvedLoadOptions {
-  const allowModules = new Set<string>();
-  const allowNames = new Set<string>();
-  if (options?.allowGlobals !== undefined) {
-    for (const entry of options.allowGlobals) {
-      if (entry.endsWith('.*')) allowModules.add(entry.slice(0, -2));
-      else allowNames.add(entry);
-    }
-  }
-  const buffers = options?.buffers;
-  return {
-    encoding: options?.encoding ?? 'ASCII',
-    fixImports: options?.fixImports ?? true,
-    persistentLoad: options?.persistentLoad,
-    buffers: buffers === undefined ? undefined : buffers[Symbol.iterator](),
-    registry: options?.registry ?? defaultRegistry,
-    strict: options?.strict === true || options?.allowGlobals !== undefined,
-    allowModules,
-    allowNames,
-    extensions: options?.extensions,
-    dictsAsMap: options?.dicts === 'map' || options?.exact === true,
-    copyBytes: options?.copyBytes === true,
-    exact: options?.exact === true,
-    keepMemo: options?.keepMemo === true,
-  };
 }
 
 function toBytes(data: Uint8Array | ArrayBuffer | ArrayBufferView): Uint8Array {
@@ -199,7 +126,7 @@ export class Unpickler {
   constructor(data: Uint8Array | ArrayBuffer | ArrayBufferView, options?: LoadOptions) {
     this.#data = toBytes(data);
     this.#view = new DataView(this.#data.buffer, this.#data.byteOffset, this.#data.byteLength);
-    this.#options = options === undefined ? DEFAULT_OPTIONS : resolveOptions(options);
+    this.#options = options === undefined ? DEFAULT_LOAD_OPTIONS : resolveLoadOptions(options);
   }
 
   #makeContext(): ReconstructContext & { global: PyGlobal } {
@@ -445,7 +372,7 @@ export class Unpickler {
             const q = data[pos];
             if (nl - pos < 2 || (q !== 0x27 && q !== 0x22) || data[nl - 1] !== q) {
               throw new LoadFailure(
-                `the STRING opcode argument must be quoted${data[nl - 1] === 0x0d ? textModeHint(data) : ''}`,
+                `the STRING opcode argument must be quoted${data[nl - 1] === 0x0d ? startTextModeHint(data) : ''}`,
               );
             }
             const raw = escapeDecode(data, pos + 1, nl - 1);
@@ -877,7 +804,7 @@ export class Unpickler {
               op >= 0x20 && op < 0x7f
                 ? `'${String.fromCharCode(op)}'`
                 : `'\\x${op.toString(16).padStart(2, '0')}'`;
-            throw new LoadFailure(`invalid load key, ${shown}${textModeHint(data)}`);
+            throw new LoadFailure(`invalid load key, ${shown}${startTextModeHint(data)}`);
           }
         }
       }
@@ -961,7 +888,7 @@ export class Unpickler {
     if (frameEnd >= 0 && needed <= left)
       return new LoadFailure(`opcode runs past the end of its frame at offset ${frameEnd}`);
     const failure = new LoadFailure(
-      `pickle data was truncated: needed ${needed} bytes, ${left} left${textModeHint(this.#data)}`,
+      `pickle data was truncated: needed ${needed} bytes, ${left} left${startTextModeHint(this.#data)}`,
     );
     failure.truncated = true;
     return failure;
@@ -1064,15 +991,7 @@ export class Unpickler {
     checkName(module, 'module');
     checkName(name, 'name');
     const opts = this.#options;
-    if (this.#proto < 3 && opts.fixImports) {
-      const mapped = nameMapping.get(`${module}\n${name}`);
-      if (mapped !== undefined) {
-        module = mapped[0];
-        name = mapped[1];
-      } else {
-        module = importMapping.get(module) ?? module;
-      }
-    }
+    if (this.#proto < 3 && opts.fixImports) [module, name] = py3Name(module, name);
     const key = `${module}\n${name}`;
     this.#globals ??= new Map();
     let global = this.#globals.get(key);
@@ -1290,43 +1209,11 @@ export class Unpickler {
    * `copyBytes`, or when `data` is already a private copy).
    */
   #py2String(data: Uint8Array, start: number, n: number, fresh: boolean): unknown {
-    const encoding = this.#options.encoding;
-    switch (encoding.toLowerCase().replace(/[-_ ]/g, '')) {
-      case 'bytes':
-        return this.#options.copyBytes && !fresh
-          ? data.slice(start, start + n)
-          : new Uint8Array(data.buffer, data.byteOffset + start, n);
-      case 'ascii':
-      case 'usascii':
-        try {
-          return decodeAscii(data, start, n);
-        } catch (error) {
-          // The default encoding meets a Python 2 str of non-ASCII bytes: say which option reads it.
-          throw new LoadFailure(
-            `${(error as Error).message}: a Python 2 str holds bytes; load with encoding: 'latin1' (text, or what datetime and numpy pickles need) or 'bytes'`,
-          );
-        }
-      case 'latin1':
-      case 'latin':
-      case 'iso88591':
-      case 'l1':
-        return decodeLatin1(data, start, n);
-      case 'utf8':
-        return decodeUtf8Strict(data, start, n);
-      default: {
-        let decoder: TextDecoder;
-        try {
-          decoder = new TextDecoder(encoding, { fatal: true });
-        } catch {
-          throw new LoadFailure(`unknown encoding: ${encoding}`);
-        }
-        try {
-          return decoder.decode(data.subarray(start, start + n));
-        } catch {
-          throw new LoadFailure(`'${encoding}' codec cannot decode the string`);
-        }
-      }
-    }
+    const decode = this.#options.decodePy2String;
+    if (decode !== null) return decode(data, start, n);
+    return this.#options.copyBytes && !fresh
+      ? data.slice(start, start + n)
+      : new Uint8Array(data.buffer, data.byteOffset + start, n);
   }
 
   /** Patches references to dicts that became Maps after something referred to them (see fixup.ts). */
@@ -1337,7 +1224,7 @@ export class Unpickler {
 
 /** A text argument whose line ends in CR LF: CPython never writes one, a text-mode file does. */
 function crLine(data: Uint8Array): LoadFailure {
-  const hint = textModeHint(data);
+  const hint = startTextModeHint(data);
   return new LoadFailure(
     `the argument line ends with a carriage return${hint === '' ? ': the pickle looks like it went through a file opened in text mode' : hint}`,
   );
@@ -1526,19 +1413,6 @@ function newDict(
   const map = new Map<unknown, unknown>();
   for (let i = from; i < stack.length; i += 2) map.set(stack[i], stack[i + 1]);
   return map;
-}
-
-function decodeUtf8Strict(data: Uint8Array, start: number, n: number): string {
-  const s = decodeUtf8(data, start, n);
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 0xd800 && c <= 0xdfff) {
-      const d = s.charCodeAt(i + 1);
-      if (c <= 0xdbff && d >= 0xdc00 && d <= 0xdfff) i++;
-      else throw new TextDecodeError("'utf-8' codec cannot decode a surrogate");
-    }
-  }
-  return s;
 }
 
 /**

@@ -1,7 +1,9 @@
 /**
  * The core runs without Node: no Node module is imported outside src/node,
  * and with `globalThis.Buffer` removed (as in a browser) the portable text
- * paths give the same values as the Node-accelerated ones.
+ * paths give the same values as the Node-accelerated ones. The layers import
+ * only downwards: the core never imports `node/`, `tools/` or the command,
+ * and neither does a library folder (numpy, torch ...).
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -9,6 +11,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { srcGraph } from './support/imports.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -37,6 +40,52 @@ test('the core imports no Node module and names no Node global', () => {
     // Buffer only through globalThis feature detection.
     assert.doesNotMatch(text.replace(/globalThis as \{ Buffer\?[^}]*\}/g, ''), /(?<![.\w])Buffer\./, file);
   }
+});
+
+/** Folders of src/ that hold one foreign library's support (its value classes, reconstructors, formats). */
+const LIBRARY_FOLDERS = ['numpy/', 'torch/', 'pandas/', 'joblib/', 'sklearn/'];
+
+/** The package entry (src/index.ts) re-exports the tools: it is the one file of the core allowed to. */
+const ENTRY = 'index.ts';
+
+/** What the core and the libraries may not import: the Node layer, the tools, the command. */
+function upperLayer(file: string): string | undefined {
+  if (file.startsWith('node/')) return 'the Node layer (src/node/)';
+  if (file.startsWith('tools/')) return 'the tools (src/tools/)';
+  if (/^cli[^/]*(\/|\.ts$)/.test(file)) return 'the command (src/cli*)';
+  return undefined;
+}
+
+function layerOf(file: string): 'upper' | 'library' | 'core' {
+  if (upperLayer(file) !== undefined) return 'upper';
+  if (LIBRARY_FOLDERS.some((folder) => file.startsWith(folder))) return 'library';
+  return 'core';
+}
+
+test('the layer rule reads paths as meant', () => {
+  assert.equal(layerOf('node/index.ts'), 'upper');
+  assert.equal(layerOf('tools/scan.ts'), 'upper');
+  assert.equal(layerOf('cli.ts'), 'upper');
+  assert.equal(layerOf('cli/dis.ts'), 'upper');
+  assert.equal(layerOf('numpy/ndarray.ts'), 'library');
+  assert.equal(layerOf('torch/load.ts'), 'library');
+  assert.equal(layerOf('unpickler.ts'), 'core');
+  assert.equal(layerOf('formats/zip.ts'), 'core');
+  assert.equal(layerOf('types/datetime.ts'), 'core');
+});
+
+test('the core and the library folders never import node/, tools/ or the command (type imports included)', () => {
+  const graph = srcGraph({ types: true });
+  let checked = 0;
+  for (const [from, targets] of graph) {
+    if (from === ENTRY || layerOf(from) === 'upper') continue;
+    checked++;
+    for (const target of targets) {
+      const upper = upperLayer(target);
+      assert.equal(upper, undefined, `${from} (${layerOf(from)}) imports ${target}, in ${upper}`);
+    }
+  }
+  assert.ok(checked > 20);
 });
 
 // Strings of every tier (short, medium, long; ASCII, Latin-1, CJK, astral, lone surrogates), loaded

@@ -921,8 +921,12 @@ function inflateEntry(
  * @throws {@link ZipError} for an unreadable entry, a deflated entry without `inflateRaw`, or output of the wrong size.
  * @example
  * ```ts
+ * import { readFileSync } from 'node:fs';
  * import { inflateRawSync } from 'node:zlib';
- * const bytes = readZipEntry(data, entry, { inflateRaw: (b, max) => inflateRawSync(b, { maxOutputLength: max }) });
+ * import { readZip, readZipEntry } from 'brine';
+ * const data = readFileSync('model.pt');
+ * const [entry] = readZip(data).entries;
+ * const bytes = readZipEntry(data, entry!, { inflateRaw: (b, max) => inflateRawSync(b, { maxOutputLength: max }) });
  * ```
  */
 export function readZipEntry(
@@ -950,7 +954,11 @@ export function readZipEntry(
  * @returns true when the CRC-32 matches.
  * @example
  * ```ts
- * if (!crcMatches(entry, bytes)) console.warn('CRC mismatch');
+ * import { readFileSync } from 'node:fs';
+ * import { crcMatches, readZip, readZipEntry } from 'brine';
+ * const data = readFileSync('model.pt');
+ * for (const entry of readZip(data).entries)
+ *   if (!crcMatches(entry, readZipEntry(data, entry))) console.warn('CRC mismatch');
  * ```
  */
 export function crcMatches(entry: ZipEntry, bytes: Uint8Array): boolean {

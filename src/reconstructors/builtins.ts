@@ -5,24 +5,19 @@
  *
  * @module
  */
-import type { ReconstructContext, Reconstructor } from '../reconstruct.js';
+import type { Entry, ReconstructContext, Reconstructor, ReconstructorTable } from '../reconstruct.js';
 import { PyComplex, PyFloat, PyRange, PySlice } from '../types/builtins.js';
 import { FrozenSet } from '../types/frozen-set.js';
 import { PyByteArray } from '../types/py-bytearray.js';
 import { PyGlobal } from '../types/py-global.js';
 import type { Tuple } from '../types/tuple.js';
-
-type Entry = readonly [module: string, name: string, reconstructor: Reconstructor];
+import { isInt, table } from './shared.js';
 
 /** The items of a Python iterable that CPython writes as a constructor argument (list, tuple, set). */
 function iterableItems(value: unknown): readonly unknown[] | undefined {
   if (Array.isArray(value)) return value;
   if (value instanceof Set) return [...value];
   return undefined;
-}
-
-function isInt(value: unknown): value is number | bigint {
-  return (typeof value === 'number' && Number.isInteger(value)) || typeof value === 'bigint';
 }
 
 function isReal(value: unknown): value is number | bigint | boolean {
@@ -187,8 +182,8 @@ const plainGlobals = [
   'NotImplemented',
 ] as const;
 
-/** The built-in reconstructors, as `[module, name, reconstructor]`. */
-export const builtinReconstructors: readonly Entry[] = [
+/** Python's built-in types (and `_codecs.encode`, `functools.partial`), as a table for a registry. */
+export const builtins: ReconstructorTable = /* @__PURE__ */ table('builtins', () => [
   ['builtins', 'set', setReconstructor],
   ['builtins', 'frozenset', frozensetReconstructor],
   ['builtins', 'bytearray', bytearrayReconstructor],
@@ -215,4 +210,4 @@ export const builtinReconstructors: readonly Entry[] = [
   // protocol 4: kept inert (nothing is called); the unpickler constructs the class when the registry can.
   ['functools', 'partial', { call: (args, context) => context.inert('reduce', context.global, args) }],
   ...plainGlobals.map((name): Entry => ['builtins', name, {}]),
-];
+]);

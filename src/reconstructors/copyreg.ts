@@ -7,18 +7,18 @@
  *
  * @module
  */
-import type { ReconstructContext, Reconstructor } from '../reconstruct.js';
+import type { ReconstructContext, ReconstructorTable } from '../reconstruct.js';
 import { PyGlobal } from '../types/py-global.js';
 import { EMPTY_TUPLE, isTuple, markTuple, type Tuple } from '../types/tuple.js';
-
-type Entry = readonly [module: string, name: string, reconstructor: Reconstructor];
+import { table } from './shared.js';
 
 /** The default: keep the call to the copyreg function, inert. */
 function keep(args: Tuple, context: ReconstructContext): unknown {
   return context.inert('reduce', context.global, args);
 }
 
-export const copyregReconstructors: readonly Entry[] = [
+/** copyreg's object constructors, as a table for a registry. */
+export const copyreg: ReconstructorTable = /* @__PURE__ */ table('copyreg', () => [
   [
     'copyreg',
     '_reconstructor',
@@ -97,4 +97,4 @@ export const copyregReconstructors: readonly Entry[] = [
       },
     },
   ],
-];
+]);

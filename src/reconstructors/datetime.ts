@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { Reconstructor } from '../reconstruct.js';
+import type { Entry, Reconstructor } from '../reconstruct.js';
 import {
   daysInMonth,
   PyDate,
@@ -18,7 +18,7 @@ import {
   PyZoneInfo,
 } from '../types/datetime.js';
 import type { Tuple } from '../types/tuple.js';
-import { build, type Entry } from './shared.js';
+import { build } from './shared.js';
 
 /** The packed state as bytes: bytes as they are, a str of code points < 256 as Python's latin-1 encoding. */
 function stateBytes(value: unknown, length: number): Uint8Array | undefined {
@@ -143,13 +143,15 @@ const zoneinfoClass: Reconstructor = {
   },
 };
 
-/** `datetime` and `zoneinfo` reconstructors, as `[module, name, reconstructor]`. */
-export const datetimeReconstructors: readonly Entry[] = [
-  ['datetime', 'date', dateReconstructor],
-  ['datetime', 'time', timeReconstructor],
-  ['datetime', 'datetime', datetimeReconstructor],
-  ['datetime', 'timedelta', timedeltaReconstructor],
-  ['datetime', 'timezone', timezoneReconstructor],
-  ['zoneinfo', 'ZoneInfo', zoneinfoClass],
-  ['zoneinfo', 'ZoneInfo._unpickle', zoneinfoUnpickle],
-];
+/** `datetime` and `zoneinfo` reconstructors, as `[module, name, reconstructor]`: part of the `stdlib` table. */
+export function datetimeEntries(): Entry[] {
+  return [
+    ['datetime', 'date', dateReconstructor],
+    ['datetime', 'time', timeReconstructor],
+    ['datetime', 'datetime', datetimeReconstructor],
+    ['datetime', 'timedelta', timedeltaReconstructor],
+    ['datetime', 'timezone', timezoneReconstructor],
+    ['zoneinfo', 'ZoneInfo', zoneinfoClass],
+    ['zoneinfo', 'ZoneInfo._unpickle', zoneinfoUnpickle],
+  ];
+}

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { ReconstructContext, Reconstructor } from '../reconstruct.js';
+import type { Entry, ReconstructContext, Reconstructor, ReconstructorTable } from '../reconstruct.js';
 import { isArrayTypecode, PyArray } from '../types/array.js';
 import { PyCounter, PyDefaultDict, PyDeque, PyOrderedDict } from '../types/collections.js';
 import { BUILTIN_EXCEPTIONS, PyException } from '../types/exception.js';
@@ -24,11 +24,8 @@ import {
   PyUUID,
 } from '../types/stdlib.js';
 import { isTuple, type Tuple } from '../types/tuple.js';
-import { build, type Entry } from './shared.js';
-
-function isInt(value: unknown): value is number | bigint {
-  return (typeof value === 'number' && Number.isInteger(value)) || typeof value === 'bigint';
-}
+import { datetimeEntries } from './datetime.js';
+import { build, isInt, table } from './shared.js';
 
 /** The entries of a loaded dict (plain object or Map). */
 function dictEntries(value: unknown): [unknown, unknown][] | undefined {
@@ -343,8 +340,13 @@ const exceptionReconstructor: Reconstructor = {
   },
 };
 
-/** The standard-library reconstructors, as `[module, name, reconstructor]`. */
-export const stdlibReconstructors: readonly Entry[] = [
+/**
+ * The standard-library value classes (datetime, zoneinfo, Decimal, Fraction,
+ * UUID, collections, array, ipaddress, pathlib, re, SimpleNamespace and the
+ * built-in exceptions), as a table for a registry.
+ */
+export const stdlib: ReconstructorTable = /* @__PURE__ */ table('stdlib', () => [
+  ...datetimeEntries(),
   ['decimal', 'Decimal', decimalReconstructor],
   ['fractions', 'Fraction', fractionReconstructor],
   ['uuid', 'UUID', uuidReconstructor],
@@ -362,4 +364,4 @@ export const stdlibReconstructors: readonly Entry[] = [
   ['re', '_compile', patternReconstructor],
   ['types', 'SimpleNamespace', namespaceReconstructor],
   ...BUILTIN_EXCEPTIONS.map((name): Entry => ['builtins', name, exceptionReconstructor]),
-];
+]);

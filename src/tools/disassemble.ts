@@ -13,9 +13,11 @@
 
 import { PickleError } from '../errors.js';
 import { formatFloatRepr } from '../floats.js';
+import { MAX_STR_DIGITS } from '../ints.js';
 import { pyLen, reprByteArray, reprCodePoints, reprString } from '../python-repr.js';
 import {
   genops,
+  memoKey,
   type PickleArg,
   type PickleOp,
   PickletoolsError,
@@ -292,13 +294,13 @@ function disassembleInto(
       if (name === 'MEMOIZE') {
         key = String(memo.size);
         markMsg = `(as ${key})`;
-      } else key = memoKey(arg);
+      } else key = String(memoKey(arg));
       if (memo.has(key)) errorMsg = `memo key ${name === 'MEMOIZE' ? 'None' : reprInt(arg)} already defined`;
       else if (stack.length === 0) errorMsg = "stack is empty -- can't store into memo";
       else if (stack[stack.length - 1] === MARK) errorMsg = "can't store markobject in the memo";
       else memo.set(key, stack[stack.length - 1]!);
     } else if (name === 'GET' || name === 'BINGET' || name === 'LONG_BINGET') {
-      const stored = memo.get(memoKey(arg));
+      const stored = memo.get(String(memoKey(arg)));
       if (stored !== undefined) after = [stored];
       else errorMsg = `memo key ${reprInt(arg)} has never been stored into`;
     }
@@ -336,12 +338,6 @@ function disassembleInto(
   return op!.end;
 }
 
-/** The memo key of an index argument: Python's dict treats True as 1 and False as 0. */
-function memoKey(arg: PickleArg): string {
-  if (typeof arg === 'boolean') return arg ? '1' : '0';
-  return String(arg);
-}
-
 /** `repr(opcode.code)[1:-1]`. */
 function codeRepr(code: number): string {
   return code < 0x80 ? String.fromCharCode(code) : `\\x${code.toString(16)}`;
@@ -353,7 +349,6 @@ function codeRepr(code: number): string {
 /** A repr Python refuses (an int of more than 4300 digits). */
 class ReprError extends Error {}
 
-const MAX_STR_DIGITS = 4300;
 const DIGIT_LIMIT = 10n ** BigInt(MAX_STR_DIGITS);
 
 function reprInt(arg: PickleArg): string {

@@ -12,7 +12,7 @@
  * @module
  */
 import { UnpicklingError } from '../errors.js';
-import { decodeLong } from '../ints.js';
+import { decodeLong, MAX_STR_DIGITS, narrow } from '../ints.js';
 import { OPCODE_BY_CODE, type OpcodeInfo } from '../opcodes.js';
 import { reprBytes } from '../python-repr.js';
 import { escapeDecode as decodeEscapes, hexValue, TextDecodeError } from '../text.js';
@@ -209,7 +209,7 @@ class ArgReader {
         arg = this.uint(4, 'uint4');
         break;
       case 'uint8':
-        arg = narrowBig(this.uint8('uint8'));
+        arg = narrow(this.uint8('uint8'));
         break;
       case 'float8':
         arg = this.float8();
@@ -393,8 +393,16 @@ class ArgReader {
   }
 }
 
-function narrowBig(value: bigint): number | bigint {
-  return value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
+/**
+ * The memo key of a PUT / GET argument, as Python's memo dict sees it: `True`
+ * is 1 and `False` 0, an int is itself whatever its JS type (a number when it
+ * is safe, so that it can index a dense array), a larger one its decimal text.
+ */
+export function memoKey(arg: unknown): number | string {
+  if (typeof arg === 'boolean') return arg ? 1 : 0;
+  if (typeof arg === 'number') return arg;
+  if (typeof arg === 'bigint' && arg <= BigInt(Number.MAX_SAFE_INTEGER)) return Number(arg);
+  return String(arg);
 }
 
 // ---------------------------------------------------------------------------
@@ -606,8 +614,6 @@ function utf8String(bytes: Uint8Array): string {
 // ---------------------------------------------------------------------------
 // int() and float() of bytes
 
-const MAX_STR_DIGITS = 4300;
-
 function isSpace(b: number | undefined): boolean {
   return b === 0x20 || (b !== undefined && b >= 0x09 && b <= 0x0d);
 }
@@ -660,13 +666,7 @@ export function parsePythonInt(text: Uint8Array): number | bigint {
     const v = Number(s);
     return negative && v !== 0 ? -v : v;
   }
-  return narrowBig2(negative ? -BigInt(s) : BigInt(s));
-}
-
-function narrowBig2(value: bigint): number | bigint {
-  return value >= -BigInt(Number.MAX_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER)
-    ? Number(value)
-    : value;
+  return narrow(negative ? -BigInt(s) : BigInt(s));
 }
 
 const FLOAT_DECIMAL = /^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$/;

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { defineKey, isArrayIndexKey } from '../dict-keys.js';
 import { PickleError } from '../errors.js';
 import { formatFloatRepr } from '../floats.js';
 import { className, DEFAULT_MAX_REPR_LENGTH, ReprLimitError, reprText } from '../repr.js';
@@ -158,30 +159,9 @@ function isPlainObject(value: object): boolean {
 /** A Map whose keys are all strings that a JSON object keeps in order (no array-index key). */
 function isStringKeyedMap(map: Map<unknown, unknown>): boolean {
   for (const key of map.keys()) {
-    if (typeof key !== 'string' || isArrayIndex(key)) return false;
+    if (typeof key !== 'string' || isArrayIndexKey(key)) return false;
   }
   return true;
-}
-
-function isArrayIndex(key: string): boolean {
-  if (key.length === 0 || key.length > 10) return false;
-  if (key === '0') return true;
-  const c = key.charCodeAt(0);
-  if (c < 0x31 || c > 0x39) return false;
-  for (let i = 1; i < key.length; i++) {
-    const d = key.charCodeAt(i);
-    if (d < 0x30 || d > 0x39) return false;
-  }
-  return Number(key) < 4294967295;
-}
-
-function defineKey(target: Record<string, JSONValue>, key: string, value: JSONValue): void {
-  // Plain assignment reaches a prototype only through the '__proto__' setter.
-  if (key !== '__proto__') {
-    target[key] = value;
-    return;
-  }
-  Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
 }
 
 /** Objects that are written in place every time (small immutable values) rather than shared. */
@@ -203,7 +183,7 @@ function builtinTag(r: Reduction): '$complex' | '$range' | '$slice' | undefined 
   if (!(c instanceof PyGlobal) || c.module !== 'builtins' || (r.kind ?? 'reduce') !== 'reduce')
     return undefined;
   if (r.state !== undefined || r.listitems !== undefined || r.dictitems !== undefined) return undefined;
-  const args = r.args;
+  const args = r.args ?? [];
   const isReal = (v: unknown) => typeof v === 'number' || v instanceof PyFloat;
   const isInt = (v: unknown) => typeof v === 'bigint' || (typeof v === 'number' && Number.isInteger(v));
   if (c.name === 'complex' && args.length === 2 && args.every(isReal)) return '$complex';
@@ -216,7 +196,7 @@ function builtinTag(r: Reduction): '$complex' | '$range' | '$slice' | undefined 
 function childrenOf(value: object, reductions: Map<object, Reduction>, protocol: number): unknown[] {
   if (isPyValue(value)) {
     const r = reductionOf(value, reductions, protocol);
-    const out: unknown[] = [r.callable, ...r.args, r.kwargs, r.state];
+    const out: unknown[] = [r.callable, ...(r.args ?? []), r.kwargs, r.state];
     if (r.listitems !== undefined) out.push(...r.listitems);
     if (r.dictitems !== undefined) for (const [k, v] of r.dictitems) out.push(k, v);
     return out;
@@ -314,7 +294,7 @@ interface Frame {
  *
  * @example A tuple and a set
  * ```ts
- * import { toJSONValue } from 'brine';
+ * import { toJSONValue, tuple } from 'brine';
  * toJSONValue({ pair: tuple(1, 2), tags: new Set(['a']) });
  * // { pair: { $tuple: [1, 2] }, tags: { $set: ['a'] } }
  * ```
@@ -390,15 +370,15 @@ export function toJSONValue(value: unknown, options: ToJSONOptions = {}): JSONVa
     if (isPyValue(obj)) {
       const r = reductionOf(obj, reductions, protocol);
       const tag = builtinTag(r);
-      if (tag === '$complex')
-        return { $complex: [floatPart(Number(r.args[0])), floatPart(Number(r.args[1]))] };
-      if (tag === '$range') return { $range: r.args.map((v) => intNode(v as number | bigint)) };
+      const args = r.args ?? [];
+      if (tag === '$complex') return { $complex: [floatPart(Number(args[0])), floatPart(Number(args[1]))] };
+      if (tag === '$range') return { $range: args.map((v) => intNode(v as number | bigint)) };
       if (tag === '$slice') {
         const out: JSONValue[] = [];
-        push({ children: r.args, i: 0, mode: Mode.Array, out });
+        push({ children: args, i: 0, mode: Mode.Array, out });
         return { $slice: out };
       }
-      const fields = objectFields(r.kind ?? 'reduce', r.callable, r.args, {
+      const fields = objectFields(r.kind ?? 'reduce', r.callable, r.args ?? [], {
         kwargs: r.kwargs ?? null,
         state: r.state,
         listitems: r.listitems ?? null,

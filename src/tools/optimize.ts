@@ -6,7 +6,7 @@
  * @module
  */
 import { UnpicklingError } from '../errors.js';
-import { type GenopsOptions, genops, type PickleArg } from './genops.js';
+import { type GenopsOptions, genops, memoKey } from './genops.js';
 
 /** 64 KiB: the frame size CPython's pickler aims at. */
 const FRAME_SIZE_TARGET = 64 * 1024;
@@ -15,8 +15,8 @@ const FRAME_SIZE_MIN = 4;
 const HIGHEST_PROTOCOL = 5;
 
 type Item =
-  | { readonly kind: 'put'; readonly key: string }
-  | { readonly kind: 'get'; readonly key: string; readonly pos: number }
+  | { readonly kind: 'put'; readonly key: number | string }
+  | { readonly kind: 'get'; readonly key: number | string; readonly pos: number }
   | { readonly kind: 'copy'; readonly pos: number; readonly end: number };
 
 /**
@@ -45,9 +45,9 @@ type Item =
  */
 export function optimize(data: Uint8Array, options?: { lenient?: boolean }): Uint8Array {
   const items: Item[] = [];
-  const oldIds = new Set<string>();
+  const oldIds = new Set<number | string>();
   /** Memo keys a GET reads, to the new index (null until their PUT is written). */
-  const newIds = new Map<string, number | null>();
+  const newIds = new Map<number | string, number | null>();
   let proto = 0;
   let header: Uint8Array = new Uint8Array(0);
   let protoOffset = 0;
@@ -58,7 +58,7 @@ export function optimize(data: Uint8Array, options?: { lenient?: boolean }): Uin
       oldIds.add(key);
       items.push({ kind: 'put', key });
     } else if (name === 'MEMOIZE') {
-      const key = String(oldIds.size);
+      const key = oldIds.size;
       oldIds.add(key);
       items.push({ kind: 'put', key });
     } else if (name === 'FRAME') {
@@ -112,12 +112,6 @@ export function optimize(data: Uint8Array, options?: { lenient?: boolean }): Uin
   }
   out.endFraming();
   return out.result();
-}
-
-/** The memo key of an index argument: Python's dict treats True as 1 and False as 0. */
-function memoKey(arg: PickleArg): string {
-  if (typeof arg === 'boolean') return arg ? '1' : '0';
-  return String(arg);
 }
 
 /** `pickle._Pickler.put(index)`. */

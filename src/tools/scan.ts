@@ -23,9 +23,10 @@
  */
 import { UnpicklingError } from '../errors.js';
 import { FloatParseError, parseFloatText } from '../floats.js';
-import { crcMatches, type InflateRaw, isZip, readZip, readZipEntry, ZipError } from '../formats/zip.js';
+import { crcMatches, isZip, readZip, readZipEntry, ZipError } from '../formats/zip.js';
 import { OPCODE_BY_CODE } from '../opcodes.js';
-import { IMPORT_MAPPING, NAME_MAPPING } from '../reconstructors/compat-names.js';
+import { resolveScanOptions, type ScanOptions } from '../options.js';
+import { py3Name } from '../py2-names.js';
 import { decodeLatin1, decodeUtf8, TextDecodeError } from '../text.js';
 import {
   ATTRIBUTE_LOOKUP,
@@ -34,27 +35,12 @@ import {
   type Severity,
   TORCH_STORAGE_NAMES,
 } from './gadgets.js';
-import { genops, type PickleOp } from './genops.js';
+import { genops, memoKey, type PickleOp } from './genops.js';
 
 /** The overall rating: a {@link Severity}, or `malformed` for input that is not a valid pickle (and references nothing dangerous). */
 export type Verdict = Severity | 'malformed';
 
-/** Options of {@link scan} and {@link scanArchive}. */
-export interface ScanOptions {
-  /**
-   * How persistent ids are resolved by the program that loads the pickle.
-   * `'torch'`: PyTorch's `('storage', StorageClass, key, location, numel)`
-   * tuples are expected and rated safe. {@link scanArchive} sets it for the
-   * pickles of an archive laid out as `torch.save` writes it.
-   */
-  persistentIds?: 'torch';
-  /** Inflates deflated zip entries (Node: `(b, max) => zlib.inflateRawSync(b, { maxOutputLength: max })`). */
-  inflateRaw?: InflateRaw;
-  /** Largest zip entry to inflate, in bytes (default 1 GiB). */
-  maxEntrySize?: number;
-  /** Most items kept in each list of the report (default 10,000); the verdict always covers everything. */
-  maxReported?: number;
-}
+export type { ScanOptions } from '../options.js';
 
 /** A global the pickle references. */
 export interface ScanGlobal {
@@ -169,7 +155,7 @@ const RANK: Record<Verdict | 'info', number> = { info: 0, safe: 1, review: 2, ma
  * @throws never for bad input (it is reported); only for a bug or exhausted memory.
  * @example
  * ```ts
- * import { scan } from 'brine/tools/scan';
+ * import { scan } from 'brine';
  * const report = scan(bytes);
  * if (report.verdict !== 'safe') for (const f of report.findings) console.log(f.severity, f.message);
  * ```
@@ -363,7 +349,8 @@ function scanEntries(
   // Entries that share their bytes are read once; the inflated total is bounded (overlapping entries
   // make a small archive inflate without end).
   const bySpan = new Map<string, ScanReport | undefined>();
-  let budget = 4 * (options?.maxEntrySize ?? 2 ** 30);
+  const { maxEntrySize, inflateRaw } = resolveScanOptions(options);
+  let budget = 4 * maxEntrySize;
   for (const entry of archive.entries) {
     for (const p of entry.problems) {
       findings.push({
@@ -392,13 +379,11 @@ function scanEntries(
     try {
       if (entry.method !== 0 && entry.readable) {
         if (entry.size > budget) {
-          throw new ZipError(
-            `the archive's entries inflate to more than ${4 * (options?.maxEntrySize ?? 2 ** 30)} bytes in all`,
-          );
+          throw new ZipError(`the archive's entries inflate to more than ${4 * maxEntrySize} bytes in all`);
         }
         budget -= entry.size;
       }
-      bytes = readZipEntry(data, entry, { inflateRaw: options?.inflateRaw, maxSize: options?.maxEntrySize });
+      bytes = readZipEntry(data, entry, { inflateRaw, maxSize: maxEntrySize });
     } catch (error) {
       if (!(error instanceof ZipError)) throw error;
       if (must) {
@@ -580,8 +565,6 @@ const EMPTY_TUPLE: Val = { k: 'tuple', items: [] };
 /** Tuples longer than this keep no items (only short tuples are ever inspected). */
 const TUPLE_ITEMS = 8;
 
-const importMapping = new Map(IMPORT_MAPPING);
-const nameMapping = new Map(NAME_MAPPING.map(([m, n, m3, n3]) => [`${m}\n${n}`, [m3, n3] as const]));
 const torchStorages = new Set(TORCH_STORAGE_NAMES);
 
 const GLOBAL = 0x63;
@@ -714,7 +697,7 @@ class Scanner {
     this.#options = options;
     this.#strict = strict;
     this.#freshMemo = freshMemo;
-    this.#max = options?.maxReported ?? 10_000;
+    this.#max = resolveScanOptions(options).maxReported;
   }
 
   /** How many pickles (complete or not) the input held. */
@@ -1614,9 +1597,7 @@ interface Rated {
 
 /** A global as the loader resolves it (Python 2 names mapped below protocol 3), rated; a dangerous spelling, raw or mapped, stays dangerous whatever the protocol. */
 function rateNames(rawModule: string, rawName: string, fixImports: boolean): Rated {
-  const mapped = nameMapping.get(`${rawModule}\n${rawName}`);
-  const mappedModule = mapped?.[0] ?? importMapping.get(rawModule) ?? rawModule;
-  const mappedName = mapped?.[1] ?? rawName;
+  const [mappedModule, mappedName] = py3Name(rawModule, rawName);
   const module = fixImports ? mappedModule : rawModule;
   const name = fixImports ? mappedName : rawName;
   let { severity, reason } = rateGlobal(module, name);
@@ -1661,13 +1642,6 @@ function describeVal(v: Val): string {
 /** A value known not to be a str (STACK_GLOBAL refuses it). */
 function isNonString(v: Val): boolean {
   return v.k === 'data' || v.k === 'tuple' || v.k === 'glob';
-}
-
-function memoKey(arg: unknown): number | string {
-  if (typeof arg === 'boolean') return arg ? 1 : 0;
-  if (typeof arg === 'number') return arg;
-  if (typeof arg === 'bigint' && arg <= BigInt(Number.MAX_SAFE_INTEGER)) return Number(arg);
-  return String(arg);
 }
 
 /** The offset after the opcode at `pos`, from its structure only (used to read on after an error), or -1. */

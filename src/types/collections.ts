@@ -6,14 +6,13 @@
  */
 import { PicklingError } from '../errors.js';
 import { PY_REDUCE, PY_REPR, type Reduction } from './protocol.js';
-import { PyGlobal } from './py-global.js';
+import { G_RECONSTRUCTOR, PyGlobal } from './py-global.js';
 import { globalRepr, PY_REPR_RECURSIVE, pyRepr, type ReprFn } from './py-repr.js';
 
 const G_ORDERED_DICT = new PyGlobal('collections', 'OrderedDict');
 const G_DEFAULT_DICT = new PyGlobal('collections', 'defaultdict');
 const G_COUNTER = new PyGlobal('collections', 'Counter');
 const G_DEQUE = new PyGlobal('collections', 'deque');
-const G_RECONSTRUCTOR = new PyGlobal('copyreg', '_reconstructor');
 const G_TUPLE = new PyGlobal('builtins', 'tuple');
 
 function dictRepr(map: Map<unknown, unknown>, repr: ReprFn): string {

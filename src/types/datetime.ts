@@ -8,7 +8,7 @@
  */
 import { PicklingError } from '../errors.js';
 import { PY_REDUCE, PY_REPR, type Reduction } from './protocol.js';
-import { PyGlobal } from './py-global.js';
+import { G_GETATTR, PyGlobal } from './py-global.js';
 import { PyObject } from './py-object.js';
 import { pyRepr, type ReprFn, reprString } from './py-repr.js';
 
@@ -17,7 +17,6 @@ const G_TIME = new PyGlobal('datetime', 'time');
 const G_DATETIME = new PyGlobal('datetime', 'datetime');
 const G_TIMEDELTA = new PyGlobal('datetime', 'timedelta');
 const G_TIMEZONE = new PyGlobal('datetime', 'timezone');
-const G_GETATTR = new PyGlobal('builtins', 'getattr');
 const G_ZONEINFO = new PyGlobal('zoneinfo', 'ZoneInfo');
 
 const US_PER_DAY = 86_400_000_000n;

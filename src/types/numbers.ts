@@ -4,6 +4,7 @@
  * @module
  */
 import { PicklingError } from '../errors.js';
+import { narrow } from '../ints.js';
 import { PY_REDUCE, PY_REPR, type Reduction } from './protocol.js';
 import { PyGlobal } from './py-global.js';
 import { reprString } from './py-repr.js';
@@ -265,12 +266,6 @@ export class PyFraction {
   }
 
   [PY_REDUCE](): Reduction {
-    return { callable: G_FRACTION, args: [narrowInt(this.numerator), narrowInt(this.denominator)] };
+    return { callable: G_FRACTION, args: [narrow(this.numerator), narrow(this.denominator)] };
   }
-}
-
-function narrowInt(value: bigint): number | bigint {
-  return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER)
-    ? Number(value)
-    : value;
 }

@@ -25,22 +25,31 @@ export const PY_REDUCE: unique symbol = Symbol.for('brine.reduce');
 export const PY_REPR: unique symbol = Symbol.for('brine.repr');
 
 /**
- * A value's pickled form: `callable(*args)` (REDUCE), or `cls.__new__(cls,
- * *args, **kwargs)` (NEWOBJ / NEWOBJ_EX), then list items, dict items and the
- * BUILD state, as the pickler writes them.
+ * A value's pickled form, as Python's `__reduce_ex__(protocol)` answers, in
+ * data: `callable(*args)` (REDUCE), or `cls.__new__(cls, *args, **kwargs)`
+ * (NEWOBJ / NEWOBJ_EX), then list items, dict items and the BUILD state, as
+ * the pickler writes them. brine's value classes return one from
+ * `[PY_REDUCE]`; a class registered with `registry.registerClass` or a JS
+ * type given to `registry.registerReducer` returns one from its `reduce`.
+ *
+ * For a registered class, `callable` may be left out: the instance is then
+ * created with NEWOBJ of the class itself (NEWOBJ_EX when `kwargs` is given),
+ * as `object.__reduce_ex__` does. Everywhere else `callable` is required.
  */
 export interface Reduction {
-  /** How the object is created. Default `'reduce'`. */
+  /** How the object is created. Default: `'reduce'` when `callable` is given, else NEWOBJ (NEWOBJ_EX with `kwargs`) of the registered class. */
   readonly kind?: 'reduce' | 'newobj' | 'newobj_ex';
   /** The callable (REDUCE) or class (NEWOBJ): a `PyGlobal`, or a value that pickles to one (`getattr(cls, name)`). */
-  readonly callable: PyGlobal | PyObject;
-  /** Positional arguments. */
-  readonly args: readonly unknown[];
-  /** Keyword arguments (`newobj_ex`). */
+  readonly callable?: PyGlobal | PyObject;
+  /** Positional arguments. Default: none. */
+  readonly args?: readonly unknown[];
+  /** Keyword arguments (`newobj_ex`): a dict, as a plain object or a `Map`. Default: none. */
   readonly kwargs?: unknown;
-  /** The BUILD state; `undefined` for no BUILD. */
+  /** `__reduce__`'s sixth item: a global called as `stateSetter(obj, state)` instead of BUILD. */
+  readonly stateSetter?: PyGlobal;
+  /** The BUILD state (`__setstate__` argument or `__dict__` update); `undefined` for no BUILD. */
   readonly state?: unknown;
-  /** Items appended after creation (APPENDS). */
+  /** Items appended after creation (APPENDS; Python calls `obj.extend`). */
   readonly listitems?: readonly unknown[];
   /** Pairs set after creation (SETITEMS). */
   readonly dictitems?: readonly (readonly [unknown, unknown])[];
@@ -48,7 +57,8 @@ export interface Reduction {
 
 /** A value that knows its Python form. */
 export interface PyValue {
-  [PY_REDUCE](protocol: number): Reduction;
+  /** The value's reduction; a value class always gives the callable and the arguments. */
+  [PY_REDUCE](protocol: number): Reduction & Required<Pick<Reduction, 'callable' | 'args'>>;
   [PY_REPR](repr?: (value: unknown) => string): string;
 }
 

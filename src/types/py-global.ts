@@ -26,3 +26,12 @@ export class PyGlobal {
     return `<global ${this.qualifiedName}>`;
   }
 }
+
+/** `copyreg._reconstructor`: how `object.__reduce_ex__` creates an instance below protocol 2. */
+export const G_RECONSTRUCTOR: PyGlobal = /* @__PURE__ */ new PyGlobal('copyreg', '_reconstructor');
+
+/** `builtins.object`: the base class `copyreg._reconstructor` is given for a plain instance. */
+export const G_OBJECT: PyGlobal = /* @__PURE__ */ new PyGlobal('builtins', 'object');
+
+/** `builtins.getattr`: how a pickle names a method or a nested attribute (`getattr(cls, name)`). */
+export const G_GETATTR: PyGlobal = /* @__PURE__ */ new PyGlobal('builtins', 'getattr');

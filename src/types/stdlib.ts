@@ -7,12 +7,10 @@
  */
 import { PicklingError } from '../errors.js';
 import { PY_REDUCE, PY_REPR, type Reduction } from './protocol.js';
-import { PyGlobal } from './py-global.js';
+import { G_OBJECT, G_RECONSTRUCTOR, PyGlobal } from './py-global.js';
 import { PY_REPR_RECURSIVE, pyRepr, type ReprFn, reprBytes, reprString } from './py-repr.js';
 
 const G_UUID = new PyGlobal('uuid', 'UUID');
-const G_RECONSTRUCTOR = new PyGlobal('copyreg', '_reconstructor');
-const G_OBJECT = new PyGlobal('builtins', 'object');
 const G_RE_COMPILE = new PyGlobal('re', '_compile');
 const G_NAMESPACE = new PyGlobal('types', 'SimpleNamespace');
 
