@@ -1,0 +1,100 @@
+/**
+ * PyTorch as the scanner sees it (a `ScanLibrary`, see src/tools/scan/library.ts):
+ * the globals `torch.save` writes for tensors and storages, the storage
+ * persistent ids of its archives, and its modules and functions that run
+ * code, load other files or reach the network. Plain data: this module
+ * imports nothing.
+ *
+ * @module
+ */
+
+/** The storage classes a persistent id `('storage', cls, key, location, numel)` may name. */
+const STORAGES = [
+  'torch.UntypedStorage',
+  'torch.TypedStorage',
+  'torch.storage.UntypedStorage',
+  'torch.storage.TypedStorage',
+  'torch.FloatStorage',
+  'torch.DoubleStorage',
+  'torch.HalfStorage',
+  'torch.BFloat16Storage',
+  'torch.LongStorage',
+  'torch.IntStorage',
+  'torch.ShortStorage',
+  'torch.CharStorage',
+  'torch.ByteStorage',
+  'torch.BoolStorage',
+  'torch.ComplexFloatStorage',
+  'torch.ComplexDoubleStorage',
+  'torch.QUInt8Storage',
+  'torch.QInt8Storage',
+  'torch.QInt32Storage',
+  'torch.QUInt4x2Storage',
+  'torch.QUInt2x4Storage',
+];
+
+/** PyTorch's contribution to the scanner (the reasons for each entry: docs/scanner.md). */
+export const TORCH_SCAN = {
+  name: 'torch',
+  safeGlobals: [
+    'torch._utils._rebuild_tensor',
+    'torch._utils._rebuild_tensor_v2',
+    'torch._utils._rebuild_tensor_v3',
+    'torch._utils._rebuild_parameter',
+    'torch._utils._rebuild_parameter_with_state',
+    'torch._utils._rebuild_qtensor',
+    'torch._utils._rebuild_sparse_tensor',
+    'torch._utils._rebuild_meta_tensor_no_storage',
+    'torch._utils._rebuild_wrapper_subclass',
+    'torch.Size',
+    'torch.device',
+    'torch.dtype',
+    'torch.float32',
+    'torch.float64',
+    'torch.float16',
+    'torch.bfloat16',
+    'torch.int64',
+    'torch.int32',
+    'torch.int16',
+    'torch.int8',
+    'torch.uint8',
+    'torch.bool',
+    'torch.complex64',
+    'torch.complex128',
+    'torch.per_tensor_affine',
+    'torch.per_channel_affine',
+    ...STORAGES,
+  ],
+  dangerousModules: [
+    'torch.hub',
+    'torch.jit',
+    'torch.package',
+    'torch.serialization',
+    'torch.utils.collect_env',
+    'torch.utils.cpp_extension',
+    'torch.distributed',
+    'torch._inductor',
+    'torch._dynamo',
+    'torch._ops',
+    'torch.library',
+    'torch.classes',
+    'torch.ops',
+    'torch.fx',
+    'torch.multiprocessing',
+    'torch.utils.model_zoo',
+    'torch.utils.benchmark',
+    'torch.utils.tensorboard',
+  ],
+  dangerousGlobals: [
+    'torch.load',
+    'torch.save',
+    'torch.storage._load_from_bytes',
+    'torch._C._jit_load',
+    'torch._C._load_for_lite_interpreter',
+    'torch._C.import_ir_module',
+    'torch._C.import_ir_module_from_buffer',
+  ],
+  persistentIds: [{ name: 'torch storage', tag: 'storage', lengths: [5, 6], classes: STORAGES }],
+  // torch.save's zip layout: <folder>/data.pkl (the legacy tar layout: a member named pickle)
+  archiveMarker: /(^|\/)data\.pkl$/i,
+};
