@@ -541,9 +541,16 @@ export class ScanRules {
     // An exact allow-listed name first: one class of a module that also holds gadgets
     // (types.SimpleNamespace beside types.FunctionType), or a known dotted name.
     if (this.#safe.has(full)) return { severity: 'safe', reason: 'allow-listed data constructor' };
+    if (this.#dangerousNames.has(full)) return { severity: 'dangerous', reason: `${full} is a known gadget` };
     if (!name.includes('.')) {
       if (this.#dangerousNames.has(full))
         return { severity: 'dangerous', reason: `${full} is a known gadget` };
+      if (isDunder(name)) {
+        return {
+          severity: 'dangerous',
+          reason: `${full} is a dunder attribute of a module (__builtins__, __loader__, __dict__, __spec__ reach the interpreter)`,
+        };
+      }
       if (this.isDangerousModule(module)) {
         return {
           severity: 'dangerous',
@@ -630,11 +637,12 @@ export function isDangerousModule(module: string): boolean {
  * ```
  */
 export function isDangerousAttribute(attr: string): boolean {
-  return (
-    (attr.length >= 4 && attr.startsWith('__') && attr.endsWith('__')) ||
-    attr === '' ||
-    dangerousAttributes.has(attr)
-  );
+  return isDunder(attr) || attr === '' || dangerousAttributes.has(attr);
+}
+
+/** `__name__`: a dunder (special) attribute. */
+function isDunder(name: string): boolean {
+  return name.length >= 4 && name.startsWith('__') && name.endsWith('__');
 }
 
 /** A dotted name longer than this many parts is rated dangerous outright (no nested class is that deep). */

@@ -84,6 +84,17 @@ export const TORCH_SCAN = {
     'torch.utils.model_zoo',
     'torch.utils.benchmark',
     'torch.utils.tensorboard',
+    // torch 1.13's own utilities that unpickle, load or run what they are given: decoder's
+    // basichandlers('pickle', data) is pickle.loads(data); model_dump reads archives and
+    // unpickles their debug records; _memory_viz runs processes and unpickles files; the rest
+    // run code from files or processes
+    'torch.utils.data.datapipes.utils.decoder',
+    'torch.utils.model_dump',
+    'torch.cuda._memory_viz',
+    'torch.utils.bottleneck',
+    'torch.utils.hipify',
+    'torch.backends.xeon',
+    'torch.testing._internal',
   ],
   dangerousGlobals: [
     'torch.load',
@@ -93,6 +104,23 @@ export const TORCH_SCAN = {
     'torch._C._load_for_lite_interpreter',
     'torch._C.import_ir_module',
     'torch._C.import_ir_module_from_buffer',
+    // A datapipe's serialization wrapper: its __setstate__ is pickle.loads (or dill.loads) of the state
+    'torch.utils.data.datapipes.datapipe._DataPipeSerializationWrapper',
+    'torch.utils.data.datapipes.datapipe._IterDataPipeSerializationWrapper',
+    'torch.utils.data.datapipes.datapipe._MapDataPipeSerializationWrapper',
+    'torch.utils.data.dataloader._IterDataPipeSerializationWrapper',
+    'torch.utils.data.dataloader._MapDataPipeSerializationWrapper',
+    // decoder's pickle.loads under the names other modules import it as
+    'torch.utils.data.datapipes.iter.routeddecoder.decoder_basichandlers',
+    // __import__ of any dotted name, and the storage type() methods that call it with their argument
+    'torch._utils._import_dotted_name',
+    'torch._import_dotted_name',
+    'torch._utils._type',
+    'torch.storage._type',
+    'torch.storage._StorageBase.type',
+    'torch.UntypedStorage.type',
+    'torch.storage.UntypedStorage.type',
+    'torch.nn.utils._deprecation_utils.lazy_deprecated_import',
   ],
   persistentIds: [{ name: 'torch storage', tag: 'storage', lengths: [5, 6], classes: STORAGES }],
   // torch.save's zip layout: <folder>/data.pkl (the legacy tar layout: a member named pickle)

@@ -16,6 +16,7 @@ import { IMPORT_MAPPING, NAME_MAPPING } from '../../reconstructors/compat-names.
 import { decodeLatin1, decodeUtf8, TextDecodeError } from '../../text.js';
 import { ATTRIBUTE_LOOKUP, isDangerousAttribute, type ScanRules, type Severity } from '../gadgets.js';
 import { genops, type PickleOp } from '../genops.js';
+import { fileReading } from './file-reading.js';
 import type { PersistentIdShape } from './library.js';
 import {
   RANK,
@@ -45,16 +46,36 @@ export function scanPickles(
   strict = false,
 ): ScanReport {
   const shared = new Scanner(data, options, rules, strict, false);
-  const report = shared.run();
-  if (shared.pickleCount < 2) return report;
-  const fresh = new Scanner(data, options, rules, strict, true).run();
+  let report = shared.run();
+  if (shared.pickleCount >= 2) {
+    const fresh = new Scanner(data, options, rules, strict, true).run();
+    report = addReading(report, fresh, 'with a new memo for each pickle (pickle.load in a loop)');
+  }
+  const file = fileReading(data);
+  if (file !== undefined) {
+    const other = new Scanner(file.bytes, options, rules, strict, false).run();
+    report = addReading(
+      report,
+      other,
+      'as pickle.load reads it from a file object that cannot peek (io.BytesIO; torch.load reads data.pkl so), which takes an opcode that straddles the end of its frame from the bytes after the frame',
+      file.toInput,
+    );
+  }
+  return report;
+}
+
+/** `report` with the findings, globals and calls only another reading of the same input has. */
+function addReading(
+  report: ScanReport,
+  other: ScanReport,
+  label: string,
+  toInput: (offset: number) => number = (o) => o,
+): ScanReport {
+  const at = (o: number | undefined) => (o === undefined ? undefined : toInput(o));
   const messages = new Set(report.findings.map((f) => f.message));
-  const extra = fresh.findings
+  const extra = other.findings
     .filter((f) => f.severity !== 'info' && !messages.has(f.message))
-    .map((f) => ({
-      ...f,
-      message: `with a new memo for each pickle (pickle.load in a loop): ${f.message}`,
-    }));
+    .map((f) => ({ ...f, offset: at(f.offset), message: `${label}: ${f.message}` }));
   if (extra.length === 0) return report;
   const globals = new Set(report.globals.map((g) => `${g.offset}\n${g.module}\n${g.name}`));
   const calls = new Set(report.calls.map((c) => `${c.offset}\n${c.callable}`));
@@ -65,9 +86,16 @@ export function scanPickles(
     findings,
     globals: [
       ...report.globals,
-      ...fresh.globals.filter((g) => !globals.has(`${g.offset}\n${g.module}\n${g.name}`)),
+      ...other.globals
+        .map((g) => ({ ...g, offset: toInput(g.offset) }))
+        .filter((g) => !globals.has(`${g.offset}\n${g.module}\n${g.name}`)),
     ],
-    calls: [...report.calls, ...fresh.calls.filter((c) => !calls.has(`${c.offset}\n${c.callable}`))],
+    calls: [
+      ...report.calls,
+      ...other.calls
+        .map((c) => ({ ...c, offset: toInput(c.offset) }))
+        .filter((c) => !calls.has(`${c.offset}\n${c.callable}`)),
+    ],
   };
 }
 
@@ -225,6 +253,8 @@ class Scanner {
   #pickle = 0;
   /** Set at the first error of the current pickle: from then on values are guessed and errors only counted. */
   #failed = false;
+  /** Set at the first error of the current pickle that CPython's loader makes too: it has stopped there. */
+  #cpythonStopped = false;
   #laterErrors = 0;
   /** The worst severity among the kept findings. */
   #worstFinding = 0;
@@ -271,6 +301,7 @@ class Scanner {
       this.#droppedMarks = 0;
       this.#proto = 0;
       this.#failed = false;
+      this.#cpythonStopped = false;
       if (this.#freshMemo) this.#memo = new Memo();
       const end = this.#runOne(start);
       this.#pickleCount++;
@@ -307,12 +338,12 @@ class Scanner {
           this.#op = op;
           if (frameEnd >= 0 && op.pos >= frameEnd) frameEnd = -1;
           if (frameEnd >= 0 && op.end > frameEnd) {
-            this.#error(`opcode runs past the end of its frame at offset ${frameEnd}`);
+            this.#error(`opcode runs past the end of its frame at offset ${frameEnd}`, true);
             frameEnd = -1; // read on as CPython's in-memory loader does: a frame is only a bounds check
           }
           if (op.code === FRAME) {
             const n = Number(op.arg);
-            if (frameEnd >= 0) this.#error('beginning of a new frame before end of current frame');
+            if (frameEnd >= 0) this.#error('beginning of a new frame before end of current frame', true);
             else if (op.end + n > data.length) this.#error(`pickle data was truncated: frame of ${n} bytes`);
             else if (n > 0) frameEnd = op.end + n;
             pos = op.end;
@@ -332,7 +363,7 @@ class Scanner {
           const end = this.#ownLineOp(at, code);
           if (end >= 0) {
             if (frameEnd >= 0 && end > frameEnd) {
-              this.#error(`opcode runs past the end of its frame at offset ${frameEnd}`);
+              this.#error(`opcode runs past the end of its frame at offset ${frameEnd}`, true);
               frameEnd = -1;
             }
             if (this.#stopped) return -1;
@@ -412,13 +443,23 @@ class Scanner {
 
   // --- errors and findings ----------------------------------------------------
 
-  /** An error of the pickle machine at the current opcode. */
-  #error(reason: string): void {
+  /**
+   * An error of the pickle machine at the current opcode. `cpythonReads`: an
+   * error for brine that CPython's C loader does not make (a frame boundary is
+   * only a buffer size there), so what follows still runs in Python.
+   */
+  #error(reason: string, cpythonReads = false): void {
     const op = this.#op;
-    this.#problem(op?.pos, op?.info.name, reason);
+    this.#problem(op?.pos, op?.info.name, reason, cpythonReads);
   }
 
-  #problem(offset: number | undefined, opcode: string | undefined, reason: string): void {
+  #problem(
+    offset: number | undefined,
+    opcode: string | undefined,
+    reason: string,
+    cpythonReads = false,
+  ): void {
+    if (!cpythonReads) this.#cpythonStopped = true;
     if (++this.#errors > MAX_ERRORS && !this.#stopped) {
       // Reading on through garbage only serves lenient readers; none reads on past this many errors.
       this.#stopped = true;
@@ -433,7 +474,7 @@ class Scanner {
       return;
     }
     this.#failed = true;
-    if (this.#strict) this.#stopped = true;
+    if (this.#strict && !cpythonReads) this.#stopped = true;
     this.#keep(this.#malformed, { offset, opcode, reason, pickle: this.#pickle });
   }
 
@@ -564,9 +605,9 @@ class Scanner {
       // Past an error CPython has stopped: structure read on through damage (or through a file that
       // is no pickle at all) is not evidence of a gadget, only of bytes worth a look.
       this.#finding(
-        this.#failed ? 'review' : 'dangerous',
+        this.#cpythonStopped ? 'review' : 'dangerous',
         this.#op?.pos,
-        `${opcode} changes the module-level object ${describeRef(target.ref)} (module state that later code uses)${this.#failed ? ', after an error' : ''}`,
+        `${opcode} changes the module-level object ${describeRef(target.ref)} (module state that later code uses)${this.#cpythonStopped ? ', after an error' : ''}`,
       );
     }
   }
@@ -582,7 +623,13 @@ class Scanner {
     }
     const { module, name } = rated;
     let severity = rated.severity;
-    const reason = rated.reason;
+    let reason = rated.reason;
+    const unresolvable = opcode === 'REDUCE' ? undefined : unresolvableName(name, this.#proto);
+    if (unresolvable !== undefined && severity === 'dangerous' && !this.#rules.isDangerousModule(module)) {
+      // find_class imports the module and then fails: nothing the name reaches is ever called.
+      severity = 'review';
+      reason = `CPython cannot resolve this name (${unresolvable}): loading fails at it after importing ${module}, before anything is called`;
+    }
     if (module.length === 0 || name.length === 0) {
       this.#error('empty module or name in a global');
       if (severity === 'safe') severity = 'review';
@@ -1154,6 +1201,18 @@ function rateNames(rules: ScanRules, rawModule: string, rawName: string, fixImpo
     }
   }
   return { module, name, severity, reason };
+}
+
+/**
+ * Why CPython's find_class cannot resolve `name`, or undefined when it can:
+ * below protocol 4 a name is one attribute (`getattr(module, 'a.b')` fails),
+ * and a `<locals>` step is refused at any protocol.
+ */
+function unresolvableName(name: string, proto: number): string | undefined {
+  if (!name.includes('.')) return undefined;
+  if (proto < 4) return `a dotted name below protocol 4 is looked up as one attribute`;
+  if (name.split('.').includes('<locals>')) return 'a <locals> step';
+  return undefined;
 }
 
 function describeRef(ref: GlobalRef): string {
