@@ -8,15 +8,26 @@
 export { type ChunkReaderOptions, PickleChunkReader, type ReadResult } from './chunk-reader.js';
 export { isPickleError, PickleError, PicklingError, UnpicklingError } from './errors.js';
 export {
+  type ByteSource,
+  blobSource,
+  bytesSource,
   crc32,
   crcMatches,
   type InflateRaw,
   isZip,
+  matchZipEntries,
   readZip,
+  readZipDirectory,
+  readZipDirectorySync,
   readZipEntry,
+  readZipEntryFrom,
+  readZipEntryFromSync,
   type ZipArchive,
+  type ZipDirectory,
   type ZipEntry,
   ZipError,
+  zipEntryDataOffset,
+  zipEntryDataOffsetSync,
 } from './formats/zip.js';
 export { OPCODE_BY_CODE, OPCODES, type OpcodeInfo, opcodeName } from './opcodes.js';
 export type { LoadOptions } from './options.js';
