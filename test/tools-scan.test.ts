@@ -14,7 +14,9 @@
  * crash.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import fc from 'fast-check';
@@ -802,3 +804,76 @@ function endRecord(count: number, cdLength: number, cdOffset: number): Uint8Arra
     le(0, 2),
   );
 }
+
+describe('scan: PyTorch checkpoints written and loaded by real torch', () => {
+  // Written by test/support/scan-torch.py with torch 1.13; `events` is what its audit hook saw
+  // while torch.load read each file.
+  interface TorchCase {
+    readonly name: string;
+    readonly expect: 'safe' | 'benign' | 'dangerous';
+    readonly hex: string;
+    readonly events: readonly string[];
+    readonly loaded: string;
+  }
+  const fixture = JSON.parse(readFileSync(join(ROOT, 'test/vectors/scan-torch.json'), 'utf8')) as {
+    torch: string;
+    cases: TorchCase[];
+  };
+
+  it('torch.load ran every gadget and nothing else', () => {
+    assert.ok(fixture.cases.length >= 10);
+    for (const c of fixture.cases) {
+      if (c.expect === 'dangerous') assert.ok(c.events.length > 0, c.name);
+      else {
+        assert.deepEqual(c.events, [], c.name);
+        assert.equal(c.loaded, 'yes', c.name);
+      }
+    }
+  });
+
+  it('rates a plain state_dict safe (zip64, legacy), a tar checkpoint not dangerous, every gadget dangerous', () => {
+    const failures = fixture.cases
+      .map((c) => [c, scan(fromHex(c.hex), { inflateRaw })] as const)
+      .filter(([c, r]) => (c.expect === 'benign' ? r.verdict === 'dangerous' : r.verdict !== c.expect))
+      .map(([c, r]) => `${c.name}: ${r.verdict} (${summary(r)})`);
+    assert.deepEqual(failures, []);
+  });
+
+  it('opens the legacy tar layout and walks its storages and tensors as torch.load does', () => {
+    const tar = fixture.cases.find((c) => c.name === 'legacy tar checkpoint')!;
+    const report = scan(fromHex(tar.hex));
+    assert.deepEqual(
+      report.archive!.entries.map((e) => e.name),
+      ['storages', 'tensors', 'pickle'],
+    );
+    assert.ok(report.findings.some((f) => /legacy tar checkpoint/.test(f.message)));
+    // the raw storage bytes between the records are not read as opcodes
+    assert.ok(!report.findings.some((f) => f.severity === 'malformed' || /the rest is read/.test(f.message)));
+  });
+
+  it('the fixture is what live torch writes and runs (regenerated where torch is installed)', (t) => {
+    const live = spawnSync('/usr/bin/python3', ['-c', 'import torch'], { encoding: 'utf8' });
+    if (live.status !== 0) {
+      t.skip('SKIPPED: /usr/bin/python3 has no torch: the committed scan-torch.json was not re-proved live');
+      return;
+    }
+    const out = JSON.parse(
+      execFileSync('/usr/bin/python3', ['test/support/scan-torch.py'], {
+        cwd: ROOT,
+        encoding: 'utf8',
+        maxBuffer: 1 << 26,
+      }),
+    ) as { cases: TorchCase[] };
+    assert.deepEqual(
+      out.cases.map((c) => [c.name, c.expect, c.events.length > 0]),
+      fixture.cases.map((c) => [c.name, c.expect, c.events.length > 0]),
+    );
+    for (const c of out.cases) {
+      const r = scan(fromHex(c.hex), { inflateRaw });
+      assert.ok(
+        c.expect === 'benign' ? r.verdict !== 'dangerous' : r.verdict === c.expect,
+        `${c.name}: ${r.verdict}`,
+      );
+    }
+  });
+});

@@ -33,6 +33,32 @@ const STORAGES = [
   'torch.QUInt2x4Storage',
 ];
 
+/** The pickle of the legacy format's magic number (protocol 2, LONG1 0x1950a86a20f9469cfc6c, STOP). */
+const LEGACY_MAGIC = [
+  0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19, 0x2e,
+];
+
+/**
+ * torch.save's legacy format (before 1.6): pickles of the magic number, the
+ * protocol version, the system info, the object (storages as persistent ids)
+ * and the storage keys, then the raw storages.
+ */
+function sniffLegacy(
+  data: Uint8Array,
+):
+  | { readonly kind: 'pickle'; start: number; note: string; persistentIds: string; pickles: number }
+  | undefined {
+  if (data.length < LEGACY_MAGIC.length) return undefined;
+  for (let i = 0; i < LEGACY_MAGIC.length; i++) if (data[i] !== LEGACY_MAGIC[i]) return undefined;
+  return {
+    kind: 'pickle',
+    start: 0,
+    note: 'PyTorch legacy checkpoint: torch.load unpickles its first five pickles; raw storage bytes follow',
+    persistentIds: 'torch',
+    pickles: 5,
+  };
+}
+
 /** PyTorch's contribution to the scanner (the reasons for each entry: docs/scanner.md). */
 export const TORCH_SCAN = {
   name: 'torch',
@@ -125,4 +151,5 @@ export const TORCH_SCAN = {
   persistentIds: [{ name: 'torch storage', tag: 'storage', lengths: [5, 6], classes: STORAGES }],
   // torch.save's zip layout: <folder>/data.pkl (the legacy tar layout: a member named pickle)
   archiveMarker: /(^|\/)data\.pkl$/i,
+  sniff: sniffLegacy,
 };

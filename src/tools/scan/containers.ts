@@ -16,10 +16,11 @@
  *
  * @module
  */
+import { isTar, readTar, type TarEntry, TarError } from '../../formats/tar.js';
 import { crcMatches, isZip, readZip, readZipEntry, ZipError } from '../../formats/zip.js';
 import { type ScanRules, scanRules } from '../gadgets.js';
 import type { ScanContainer } from './library.js';
-import { scanPickles } from './machine.js';
+import { scanOnePickle, scanPickles } from './machine.js';
 import {
   emptyReport,
   type ScanArchiveEntry,
@@ -51,6 +52,14 @@ export function scan(data: Uint8Array, options?: ScanOptions): ScanReport {
   const rules = scanRules(options?.libraries);
   const container = rules.sniff(data);
   if (container !== undefined) return scanContainer(data, container, options, rules);
+  if (isTar(data)) {
+    // A tar header is text a pickle can also be: read the bytes as a pickle too, as with zip.
+    return withDangerous(
+      scanTar(data, options, rules),
+      scanPickles(data, options, rules, true),
+      "the archive's bytes read as a pickle",
+    );
+  }
   if (!isZip(data)) {
     const report = scanPickles(data, options, rules);
     // A pickle that is also a zip: Python's zipfile finds an archive behind other data (its end
@@ -302,7 +311,12 @@ function finishArchive(
   };
 }
 
-/** A file a library's sniffer recognised: the pickle inside it, or plain data. */
+/**
+ * A file a library's sniffer recognised: the pickle(s) inside it, or plain
+ * data. When the library reads a fixed number of pickles and then raw data
+ * (PyTorch's legacy format), the rest is also read as pickles, for a stream
+ * reader's sake, and only its dangerous findings are kept.
+ */
 function scanContainer(
   data: Uint8Array,
   container: ScanContainer,
@@ -312,7 +326,29 @@ function scanContainer(
   if (container.kind === 'data') {
     return emptyReport({ severity: 'info', offset: undefined, message: container.note });
   }
-  const report = scanPickles(data.subarray(container.start), options, rules);
+  const inner: ScanOptions = { ...options, persistentIds: container.persistentIds ?? options?.persistentIds };
+  const body = data.subarray(container.start);
+  let end = body.length;
+  if (container.pickles !== undefined) {
+    let at = 0;
+    for (let i = 0; i < container.pickles && at < body.length; i++) {
+      const one = scanOnePickle(body.subarray(at), inner, rules).pickles[0];
+      if (one === undefined || !one.complete) {
+        at = body.length;
+        break;
+      }
+      at += one.end;
+    }
+    end = at;
+  }
+  let report = scanPickles(body.subarray(0, end), inner, rules);
+  if (end < body.length) {
+    report = withDangerous(
+      report,
+      scanPickles(body.subarray(end), inner, rules),
+      'the data after the pickles read as pickles',
+    );
+  }
   const info: ScanFinding = { severity: 'info', offset: container.start, message: container.note };
   return { ...report, findings: [...report.findings, info] };
 }
@@ -320,4 +356,187 @@ function scanContainer(
 /** PROTO 0-5 at the start, as every pickle of protocol 2 and above begins. */
 function looksLikePickle(bytes: Uint8Array): boolean {
   return bytes.length >= 3 && bytes[0] === 0x80 && bytes[1]! <= 5;
+}
+
+// ---------------------------------------------------------------------------
+// Tar archives: PyTorch's legacy checkpoints (before 0.4) were tar archives of
+// `storages`, `tensors` and `pickle`, read by torch.load with tarfile.
+
+/** Bytes per element of PyTorch's legacy storage classes. */
+const ELEMENT_SIZE: Record<string, number> = {
+  DoubleStorage: 8,
+  FloatStorage: 4,
+  HalfStorage: 2,
+  BFloat16Storage: 2,
+  LongStorage: 8,
+  IntStorage: 4,
+  ShortStorage: 2,
+  CharStorage: 1,
+  ByteStorage: 1,
+  BoolStorage: 1,
+  ComplexFloatStorage: 8,
+  ComplexDoubleStorage: 16,
+  QUInt8Storage: 1,
+  QInt8Storage: 1,
+  QInt32Storage: 4,
+  QUInt4x2Storage: 1,
+  QUInt2x4Storage: 1,
+};
+
+/**
+ * Scans a tar archive: every member named `pickle` (the object), `storages`
+ * and `tensors` (counts and records, each a pickle, between raw storage bytes:
+ * walked as torch.load reads them), and any other member that starts like a
+ * pickle.
+ */
+function scanTar(data: Uint8Array, options: ScanOptions | undefined, rules: ScanRules): ScanReport {
+  const findings: ScanFinding[] = [];
+  const entries: ScanArchiveEntry[] = [];
+  let members: TarEntry[];
+  try {
+    members = readTar(data);
+  } catch (error) {
+    if (!(error instanceof TarError)) throw error;
+    const problem = error.message;
+    findings.push({ severity: 'malformed', offset: error.offset, message: `tar: ${problem}` });
+    return finishArchive(findings, entries, [problem]);
+  }
+  const names = members.map((m) => m.name.replace(/^.*\//, ''));
+  const owner = names.includes('pickle') && names.includes('storages') ? 'torch' : undefined;
+  const entryOptions: ScanOptions = { ...options, persistentIds: owner ?? options?.persistentIds };
+  if (owner !== undefined) {
+    findings.push({
+      severity: 'info',
+      offset: undefined,
+      message: 'PyTorch legacy tar checkpoint: torch.load unpickles its storages, tensors and pickle members',
+    });
+  }
+  let pickles = 0;
+  for (const m of members) {
+    if (m.type !== '0' && m.type !== '7') continue;
+    const bytes = data.subarray(m.dataOffset, m.dataOffset + m.size);
+    const base = m.name.replace(/^.*\//, '');
+    let report: ScanReport | undefined;
+    if (owner !== undefined && (base === 'storages' || base === 'tensors')) {
+      report = walkLegacyMember(bytes, base, entryOptions, rules);
+    } else if (base === 'pickle' || /\.pkl$/i.test(base) || looksLikePickle(bytes)) {
+      report = scanPickles(bytes, entryOptions, rules);
+    }
+    if (report !== undefined) {
+      pickles++;
+      for (const f of report.findings) {
+        findings.push({
+          ...f,
+          offset: f.offset === undefined ? undefined : f.offset + m.dataOffset,
+          entry: m.name,
+        });
+      }
+    }
+    entries.push({
+      name: m.name,
+      localName: undefined,
+      size: m.size,
+      problems: [],
+      ...(report === undefined ? {} : { report }),
+    });
+  }
+  if (pickles === 0)
+    findings.push({ severity: 'review', offset: undefined, message: 'tar: no pickle member found' });
+  return finishArchive(findings, entries, []);
+}
+
+/** The value of a pickle that is one small int (`PROTO`, `K`/`M`/`J`, `STOP`), as torch writes a count; else undefined. */
+function smallIntPickle(bytes: Uint8Array, end: number): number | undefined {
+  let at = bytes[0] === 0x80 ? 2 : 0;
+  const code = bytes[at++];
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let n: number;
+  if (code === 0x4b) n = bytes[at++]!;
+  else if (code === 0x4d) {
+    n = view.getUint16(at, true);
+    at += 2;
+  } else if (code === 0x4a) {
+    n = view.getInt32(at, true);
+    at += 4;
+  } else return undefined;
+  return at + 1 === end && bytes[at] === 0x2e && n >= 0 ? n : undefined;
+}
+
+/**
+ * A legacy `storages` or `tensors` member, read as torch.load reads it: a
+ * count pickle, then per record a pickle and raw data whose size the record
+ * gives (a storage: an int64 element count times the element size of its
+ * class; a tensor: ndim, then sizes, strides and offset), then (storages) a
+ * pickle of views. Where the layout cannot be followed, the rest is read as a
+ * stream of pickles and only its dangerous findings are kept.
+ */
+function walkLegacyMember(
+  bytes: Uint8Array,
+  kind: 'storages' | 'tensors',
+  options: ScanOptions,
+  rules: ScanRules,
+): ScanReport {
+  const findings: ScanFinding[] = [];
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let pos = 0;
+  /** Scans the pickle at `pos`; returns its report, or undefined when it does not end. */
+  const one = (): ScanReport | undefined => {
+    const report = scanOnePickle(bytes.subarray(pos), options, rules);
+    for (const f of report.findings) {
+      if (f.severity !== 'info')
+        findings.push({ ...f, offset: f.offset === undefined ? undefined : f.offset + pos });
+    }
+    const p = report.pickles[0];
+    if (p === undefined || !p.complete) return undefined;
+    pos += p.end;
+    return report;
+  };
+  const rest = (why: string): ScanReport => {
+    findings.push({
+      severity: 'review',
+      offset: pos,
+      message: `${kind}: ${why}; the rest is read as pickles`,
+    });
+    const report = scanPickles(bytes.subarray(pos), options, rules);
+    for (const f of report.findings) {
+      if (f.severity === 'dangerous')
+        findings.push({ ...f, offset: f.offset === undefined ? undefined : f.offset + pos });
+    }
+    return emptyReportOf(findings);
+  };
+  const start = pos;
+  const count = one();
+  if (count === undefined) return emptyReportOf(findings);
+  const n = smallIntPickle(bytes.subarray(start), pos - start);
+  if (n === undefined) return rest('the record count is not a plain int');
+  for (let i = 0; i < n; i++) {
+    const args = one();
+    if (args === undefined) return emptyReportOf(findings);
+    if (kind === 'storages') {
+      const cls = args.globals.find((g) => g.name !== null && g.name in ELEMENT_SIZE);
+      const size = cls === undefined ? undefined : ELEMENT_SIZE[cls.name!];
+      if (size === undefined || pos + 8 > bytes.length)
+        return rest('a storage record without a known storage class');
+      const numel = view.getUint32(pos, true) + view.getUint32(pos + 4, true) * 2 ** 32;
+      pos += 8 + numel * size;
+    } else {
+      if (pos + 8 > bytes.length) return rest('a tensor record is cut short');
+      const ndim = view.getInt32(pos, true);
+      if (ndim < 0) return rest('a tensor record with a negative ndim');
+      pos += 8 + 16 * ndim + 8;
+    }
+    if (pos > bytes.length)
+      return rest(`a ${kind === 'storages' ? 'storage' : 'tensor'} runs past the member's end`);
+  }
+  if (kind === 'storages' && one() === undefined) return emptyReportOf(findings);
+  if (pos < bytes.length) return rest('bytes after the last record');
+  return emptyReportOf(findings);
+}
+
+function emptyReportOf(findings: ScanFinding[]): ScanReport {
+  return {
+    ...emptyReport({ severity: 'info', offset: undefined, message: 'legacy records' }),
+    verdict: verdictOf(findings),
+    findings: sortFindings(findings),
+  };
 }

@@ -27,7 +27,15 @@ export interface PersistentIdShape {
 /** What a sniffer found at the start of an input or of an archive member. */
 export type ScanContainer =
   /** The bytes from `start` on are a pickle the library's loader reads (a `.npy` of objects). */
-  | { readonly kind: 'pickle'; readonly start: number; readonly note: string }
+  | {
+      readonly kind: 'pickle';
+      readonly start: number;
+      readonly note: string;
+      /** The library's persistent ids are expected (a library name). */
+      readonly persistentIds?: string;
+      /** The loader reads this many pickles, then raw data (default: pickles to the end). */
+      readonly pickles?: number;
+    }
   /** A file of the library that holds no pickle (a `.npy` of numbers): plain data. */
   | { readonly kind: 'data'; readonly note: string };
 

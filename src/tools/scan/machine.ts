@@ -64,6 +64,18 @@ export function scanPickles(
   return report;
 }
 
+/**
+ * Scans the one pickle at the start of `data` (a container's pickle that other
+ * data follows); its `pickles[0].end` is where it ends.
+ */
+export function scanOnePickle(
+  data: Uint8Array,
+  options: ScanOptions | undefined,
+  rules: ScanRules,
+): ScanReport {
+  return new Scanner(data, options, rules, false, false, 1).run();
+}
+
 /** `report` with the findings, globals and calls only another reading of the same input has. */
 function addReading(
   report: ScanReport,
@@ -263,6 +275,8 @@ class Scanner {
   /** Stop at the first error (no lenient reading on, no next pickle). */
   readonly #strict: boolean;
   #stopped = false;
+  /** Pickles read at most (a container that holds one pickle and then other data). */
+  readonly #maxPickles: number;
 
   constructor(
     data: Uint8Array,
@@ -270,7 +284,9 @@ class Scanner {
     rules: ScanRules,
     strict: boolean,
     freshMemo = false,
+    maxPickles = Number.POSITIVE_INFINITY,
   ) {
+    this.#maxPickles = maxPickles;
     this.#data = data;
     this.#rules = rules;
     this.#pidShapes = rules.persistentIds(options?.persistentIds);
@@ -311,7 +327,7 @@ class Scanner {
         protocol: this.#proto,
         complete: end >= 0 && !this.#failed,
       });
-      if (end < 0 || this.#stopped) break;
+      if (end < 0 || this.#stopped || this.#pickleCount >= this.#maxPickles) break;
       pos = end;
       this.#pickle++;
     }
