@@ -17,7 +17,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { isPickleError } from '../errors.js';
-import { type SniffedFormat, sniffFormat } from '../formats/sniff.js';
+import { formatHint, type SniffedFormat, sniffFormat } from '../formats/sniff.js';
 import { writeAtomicSync } from '../node/atomic.js';
 import { OPCODE_BY_CODE } from '../opcodes.js';
 
@@ -237,9 +237,12 @@ export function sleep(ms: number): void {
  */
 export function badInput(error: unknown, path: string, data?: Uint8Array): CliError {
   if (!isPickleError(error)) throw error;
-  const format = data === undefined ? undefined : sniffFormat(data);
-  const hint = format === undefined ? '' : ` (the input looks like ${format.description}: ${format.advice})`;
-  return new CliError(`${displayName(path)}: ${escapeText(error.message)}${hint}`, EXIT.badInput);
+  // The loader says what a known format is; the disassembler does not.
+  const hint =
+    data === undefined || error.message.includes('the input looks like')
+      ? ''
+      : formatHint(data, (error as { offset?: number }).offset);
+  return new CliError(`${displayName(path)}: ${escapeText(error.message + hint)}`, EXIT.badInput);
 }
 
 /** The error for input that is no pickle at all: empty, or a format recognised by its first bytes. */

@@ -55,7 +55,8 @@ export function sniffFormat(data: Uint8Array): SniffedFormat | undefined {
     return {
       kind: 'zip',
       description: 'a zip archive (a PyTorch checkpoint written by torch.save, or a numpy .npz)',
-      advice: 'scan it with "brine scan", which reads the pickles inside',
+      advice:
+        'its pickles are entries inside it (a PyTorch checkpoint: <folder>/data.pkl); "brine scan" rates them',
       certain: true,
     };
   }
@@ -63,7 +64,8 @@ export function sniffFormat(data: Uint8Array): SniffedFormat | undefined {
     return {
       kind: 'npy',
       description: 'a numpy .npy file',
-      advice: 'read it with numpy.load (only arrays of objects hold a pickle: "brine scan" rates it)',
+      advice:
+        'read it as a numpy array (only an array of objects holds a pickle, after the header: "brine scan" rates it)',
       certain: true,
     };
   }
@@ -71,7 +73,7 @@ export function sniffFormat(data: Uint8Array): SniffedFormat | undefined {
     return {
       kind: 'gzip',
       description: 'a gzip-compressed file',
-      advice: 'decompress it first (gunzip -c FILE | brine show -)',
+      advice: 'decompress it first (gunzip)',
       certain: true,
     };
   }
@@ -79,7 +81,7 @@ export function sniffFormat(data: Uint8Array): SniffedFormat | undefined {
     return {
       kind: 'bz2',
       description: 'a bzip2-compressed file',
-      advice: 'decompress it first (bunzip2 -c FILE | brine show -)',
+      advice: 'decompress it first (bunzip2)',
       certain: true,
     };
   }
@@ -87,7 +89,7 @@ export function sniffFormat(data: Uint8Array): SniffedFormat | undefined {
     return {
       kind: 'xz',
       description: 'an xz-compressed file',
-      advice: 'decompress it first (xz -dc FILE | brine show -)',
+      advice: 'decompress it first (xz -d)',
       certain: true,
     };
   }
@@ -95,7 +97,7 @@ export function sniffFormat(data: Uint8Array): SniffedFormat | undefined {
     return {
       kind: 'zstd',
       description: 'a zstd-compressed file',
-      advice: 'decompress it first (zstd -dc FILE | brine show -)',
+      advice: 'decompress it first (zstd -d)',
       certain: true,
     };
   }
@@ -120,7 +122,7 @@ export function sniffFormat(data: Uint8Array): SniffedFormat | undefined {
     return {
       kind: 'json',
       description: 'JSON text',
-      advice: 'parse it as JSON ("brine convert FILE --to pickle" turns brine\'s JSON view into a pickle)',
+      advice: 'parse it as JSON ("brine convert FILE --to pickle" makes a pickle of brine\'s JSON view)',
       certain: false,
     };
   }
@@ -128,7 +130,7 @@ export function sniffFormat(data: Uint8Array): SniffedFormat | undefined {
     return {
       kind: 'text',
       description: 'plain text',
-      advice: 'a pickle is binary data (protocol 0 text pickles end with ".")',
+      advice: 'not a pickle (a protocol 0 pickle is text too, but ends with "." and loads)',
       certain: false,
     };
   }
@@ -162,4 +164,20 @@ function textKind(data: Uint8Array): 'json' | 'text' | undefined {
   // '{', '[' and '"' start no pickle opcode.
   if (first === 0x7b || first === 0x5b || first === 0x22) return 'json';
   return 'text';
+}
+
+/**
+ * The sentence to add to a load error when the input is a known format that
+ * is not a pickle (`; the input looks like a gzip-compressed file: ...`), or
+ * `''`. A guess (JSON, text) is only given when loading failed at the first
+ * opcode.
+ *
+ * @param data the input.
+ * @param at the offset where loading failed.
+ * @returns the hint, or `''`.
+ */
+export function formatHint(data: Uint8Array, at: number | undefined): string {
+  const format = sniffFormat(data);
+  if (format === undefined || (!format.certain && (at === undefined || at > 1))) return '';
+  return `; the input looks like ${format.description}: ${format.advice}`;
 }
