@@ -1,11 +1,12 @@
 /**
- * numpy as the scanner sees it (a `ScanLibrary`, see src/tools/scan/library.ts):
+ * numpy as the scanner sees it (a `ScanLibrary`, see src/scan-library.ts):
  * the globals numpy writes for arrays, dtypes and scalars, numpy's file and
  * code gadgets, and the `.npy` container, whose object arrays are pickles.
- * Plain data: this module imports nothing from the scanner.
+ * Plain data: this module imports nothing from the scanner (only its types).
  *
  * @module
  */
+import type { ScanContainer, ScanLibrary } from '../scan-library.js';
 import { decodeLatin1 } from '../text.js';
 
 /**
@@ -15,12 +16,7 @@ import { decodeLatin1 } from '../text.js';
  * everything after it. The header may name an object dtype when it holds
  * `O`, `object` or a backslash (`'|\x4f'` is `'|O'` to literal_eval).
  */
-function sniffNpy(
-  data: Uint8Array,
-):
-  | { readonly kind: 'pickle'; start: number; note: string }
-  | { readonly kind: 'data'; note: string }
-  | undefined {
+function sniffNpy(data: Uint8Array): ScanContainer | undefined {
   if (data.length < 10 || data[0] !== 0x93 || decodeLatin1(data, 1, 5) !== 'NUMPY') return undefined;
   const major = data[6]!;
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
@@ -43,7 +39,7 @@ function sniffNpy(
 }
 
 /** numpy's contribution to the scanner (the reasons for each entry: docs/scanner.md). */
-export const NUMPY_SCAN = {
+export const NUMPY_SCAN: ScanLibrary = {
   name: 'numpy',
   // Array, dtype and scalar reconstruction (numpy 1.x `numpy.core`, 2.x `numpy._core`)
   safeGlobals: [

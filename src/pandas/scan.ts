@@ -1,15 +1,16 @@
 /**
- * pandas as the scanner sees it (a `ScanLibrary`, see src/tools/scan/library.ts):
+ * pandas as the scanner sees it (a `ScanLibrary`, see src/scan-library.ts):
  * its readers of files and URLs and its expression evaluator are gadgets.
- * Plain data: this module imports nothing.
+ * Plain data: this module imports only the scanner-library types.
  *
  * @module
  */
+import type { ScanLibrary } from '../scan-library.js';
 
 /** pandas' contribution to the scanner. */
-export const PANDAS_SCAN = {
+export const PANDAS_SCAN: ScanLibrary = {
   name: 'pandas',
-  safeGlobals: [] as readonly string[],
+  safeGlobals: [],
   dangerousModules: ['pandas.io', 'pandas.core.computation'],
   dangerousGlobals: [
     'pandas.read_pickle',

@@ -13,8 +13,8 @@
  */
 import { NUMPY_SCAN } from '../numpy/scan.js';
 import { PANDAS_SCAN } from '../pandas/scan.js';
+import type { PersistentIdShape, ScanContainer, ScanLibrary } from '../scan-library.js';
 import { TORCH_SCAN } from '../torch/scan.js';
-import type { PersistentIdShape, ScanContainer, ScanLibrary } from './scan/library.js';
 
 /** How the scanner rates a global or a whole pickle, from best to worst. */
 export type Severity = 'safe' | 'review' | 'dangerous';

@@ -3,14 +3,15 @@
  * Python do, without executing or building anything. The code is in
  * `scan/`: the containers (`containers.ts`), the abstract pickle machine
  * (`machine.ts`), the report and its ranking (`report.ts`) and the data each
- * library contributes (`library.ts`, `gadgets.ts`). The rules and limits are
+ * library contributes (`../scan-library.ts`, `gadgets.ts`). The rules and limits are
  * documented in docs/scanner.md.
  *
  * @module
  */
+
+export type { PersistentIdShape, ScanContainer, ScanLibrary } from '../scan-library.js';
 export { DEFAULT_LIBRARIES, ScanRules, scanRules } from './gadgets.js';
 export { scan, scanArchive } from './scan/containers.js';
-export type { PersistentIdShape, ScanContainer, ScanLibrary } from './scan/library.js';
 export {
   RANK,
   type ScanArchiveEntry,

@@ -1,12 +1,13 @@
 /**
- * PyTorch as the scanner sees it (a `ScanLibrary`, see src/tools/scan/library.ts):
+ * PyTorch as the scanner sees it (a `ScanLibrary`, see src/scan-library.ts):
  * the globals `torch.save` writes for tensors and storages, the storage
  * persistent ids of its archives, and its modules and functions that run
  * code, load other files or reach the network. Plain data: this module
- * imports nothing.
+ * imports only the scanner-library types.
  *
  * @module
  */
+import type { ScanContainer, ScanLibrary } from '../scan-library.js';
 
 /** The storage classes a persistent id `('storage', cls, key, location, numel)` may name. */
 const STORAGES = [
@@ -43,11 +44,7 @@ const LEGACY_MAGIC = [
  * protocol version, the system info, the object (storages as persistent ids)
  * and the storage keys, then the raw storages.
  */
-function sniffLegacy(
-  data: Uint8Array,
-):
-  | { readonly kind: 'pickle'; start: number; note: string; persistentIds: string; pickles: number }
-  | undefined {
+function sniffLegacy(data: Uint8Array): ScanContainer | undefined {
   if (data.length < LEGACY_MAGIC.length) return undefined;
   for (let i = 0; i < LEGACY_MAGIC.length; i++) if (data[i] !== LEGACY_MAGIC[i]) return undefined;
   return {
@@ -60,7 +57,7 @@ function sniffLegacy(
 }
 
 /** PyTorch's contribution to the scanner (the reasons for each entry: docs/scanner.md). */
-export const TORCH_SCAN = {
+export const TORCH_SCAN: ScanLibrary = {
   name: 'torch',
   safeGlobals: [
     'torch._utils._rebuild_tensor',

@@ -4,7 +4,7 @@
  * reads the containers (a pickle, a stream of pickles, a zip archive, a
  * library's file such as numpy's `.npy`) and hands each pickle to the
  * abstract machine (`machine.ts`); the report and its ranking are in
- * `report.ts`, what each library contributes in `library.ts` and
+ * `report.ts`, what each library contributes in `../../scan-library.ts` and
  * `../gadgets.ts`.
  *
  * Verdicts: `safe` (only data and allow-listed data constructors),
@@ -18,8 +18,8 @@
  */
 import { isTar, readTar, type TarEntry, TarError } from '../../formats/tar.js';
 import { crcMatches, isZip, readZip, readZipEntry, ZipError } from '../../formats/zip.js';
+import type { ScanContainer } from '../../scan-library.js';
 import { type ScanRules, scanRules } from '../gadgets.js';
-import type { ScanContainer } from './library.js';
 import { scanOnePickle, scanPickles } from './machine.js';
 import {
   emptyReport,

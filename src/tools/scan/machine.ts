@@ -13,11 +13,11 @@ import { UnpicklingError } from '../../errors.js';
 import { FloatParseError, parseFloatText } from '../../floats.js';
 import { OPCODE_BY_CODE } from '../../opcodes.js';
 import { IMPORT_MAPPING, NAME_MAPPING } from '../../reconstructors/compat-names.js';
+import type { PersistentIdShape } from '../../scan-library.js';
 import { decodeLatin1, decodeUtf8, TextDecodeError } from '../../text.js';
 import { ATTRIBUTE_LOOKUP, isDangerousAttribute, type ScanRules, type Severity } from '../gadgets.js';
 import { genops, type PickleOp } from '../genops.js';
 import { fileReading } from './file-reading.js';
-import type { PersistentIdShape } from './library.js';
 import {
   RANK,
   type ScanCall,

@@ -6,8 +6,8 @@
  */
 
 import type { InflateRaw } from '../../formats/zip.js';
+import type { ScanLibrary } from '../../scan-library.js';
 import type { Severity } from '../gadgets.js';
-import type { ScanLibrary } from './library.js';
 
 export type Verdict = Severity | 'malformed';
 

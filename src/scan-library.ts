@@ -1,10 +1,10 @@
 /**
- * What a library tells the scanner, as data: the globals its pickles use to
- * build values, its known gadgets, the persistent ids its loader resolves,
- * and the containers it wraps pickles in. A library folder exports one
- * {@link ScanLibrary} (a plain object, no import needed: the type is checked
- * where the default set lists it, in `gadgets.ts`), and the scanner's
- * machine never changes for a new library.
+ * What a library tells the scanner (`src/tools/scan/`), as data: the globals
+ * its pickles use to build values, its known gadgets, the persistent ids its
+ * loader resolves, and the containers it wraps pickles in. A library folder
+ * exports one {@link ScanLibrary}, and the scanner's machine never changes
+ * for a new library. Types only, in the core, so that a library folder and
+ * the options can name them without importing the tools.
  *
  * @module
  */
