@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import fc from 'fast-check';
+import { isTar, readTar, TarError } from '../src/formats/tar.js';
 import { dumps, Unpickler } from '../src/index.js';
 import { rateGlobal } from '../src/tools/gadgets.js';
 import { DEFAULT_LIBRARIES, type ScanLibrary, type ScanReport, scan } from '../src/tools/scan.js';
@@ -874,6 +875,51 @@ describe('scan: PyTorch checkpoints written and loaded by real torch', () => {
         c.expect === 'benign' ? r.verdict !== 'dangerous' : r.verdict === c.expect,
         `${c.name}: ${r.verdict}`,
       );
+    }
+  });
+});
+
+describe('the tar reader lists what python3 tarfile lists', () => {
+  it('ustar, PAX and GNU long names, empty and odd-sized members, member data offsets', () => {
+    const out = JSON.parse(
+      execFileSync(
+        PYTHON,
+        [
+          '-c',
+          `import io, json, sys, tarfile
+cases = []
+for fmt in (tarfile.USTAR_FORMAT, tarfile.GNU_FORMAT, tarfile.PAX_FORMAT):
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=fmt) as t:
+        for name, size in [("storages", 700), ("dir/" + "n" * 90 + "/tensors", 0), ("pickle", 513)]:
+            if fmt != tarfile.USTAR_FORMAT:
+                name = name + "/" + "long" * 40 + "é"
+            info = tarfile.TarInfo(name)
+            info.size = size
+            t.addfile(info, io.BytesIO(bytes(range(256)) * 3))
+    data = buf.getvalue()
+    with tarfile.open(fileobj=io.BytesIO(data)) as t:
+        members = [[m.name, m.size, m.offset_data] for m in t.getmembers()]
+    cases.append({"hex": data.hex(), "members": members})
+json.dump(cases, sys.stdout)`,
+        ],
+        { encoding: 'utf8' },
+      ),
+    ) as { hex: string; members: [string, number, number][] }[];
+    for (const c of out) {
+      const data = fromHex(c.hex);
+      assert.ok(isTar(data));
+      assert.deepEqual(
+        readTar(data).map((e) => [e.name, e.size, e.dataOffset]),
+        c.members,
+      );
+      // a damaged header is refused, never misread
+      const bad = data.slice();
+      bad[0] = bad[0]! ^ 0x01;
+      assert.equal(isTar(bad), false);
+      assert.throws(() => readTar(bad), TarError);
+      // a size claim past the end is refused
+      assert.throws(() => readTar(data.subarray(0, c.members[0]![2] + 10)), TarError);
     }
   });
 });

@@ -26,7 +26,7 @@ const FRAME = 0x95;
 const STOP = 0x2e;
 const GLOBAL = 0x63;
 const INST = 0x69;
-/** Bytes of the input read past a straddle at most (each drop costs a copy of the rest). */
+/** Drops modelled at most; past them the rest is taken as it lies in the input (no honest pickle drops any). */
 const MAX_DROPS = 64;
 
 /**
