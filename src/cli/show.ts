@@ -9,9 +9,19 @@ import { toJSON } from '../tools/json.js';
 import { pformat, repr } from '../tools/repr.js';
 import { Unpickler } from '../unpickler.js';
 import { help, intOption, parse } from './args.js';
-import { badInput, EXIT, EXIT_TABLE, escapeText, notAPickle, Output, readInput, usage } from './io.js';
+import {
+  badInput,
+  CliError,
+  EXIT,
+  EXIT_TABLE,
+  escapeText,
+  notAPickle,
+  Output,
+  readInput,
+  usage,
+} from './io.js';
 
-export const SHOW_HELP = `Usage: brine show [--json] [--width N] FILE...
+export const SHOW_HELP = `Usage: brine show [--json] [--width N] [--max-output N] FILE...
 
 Prints every pickle of each file (a file may hold several, written by repeated
 pickle.dump calls) with pprint's layout, as "python -m pickle FILE" prints the
@@ -21,6 +31,8 @@ not reconstruct print as <PyObject ...> and <global module.name>: nothing runs.
 Options:
   --json              print the JSON view instead (see docs/json.md)
   -w, --width N       line width (default 80)
+  --max-output N      most characters printed per pickle (default: the
+                      library's output budget, 16 Mi); more is an error
   -h, --help          show this help
 
 ${EXIT_TABLE}
@@ -31,10 +43,12 @@ export function cmdShow(args: string[]): number {
   const { values, positionals } = parse('show', args, {
     json: { type: 'boolean' },
     width: { type: 'string', short: 'w' },
+    'max-output': { type: 'string' },
   });
   if (values.help) return help(SHOW_HELP);
   if (positionals.length === 0) throw usage('show needs a FILE', 'show');
   const width = intOption(values.width, '--width', 'show', 1, 1_000_000) ?? 80;
+  const maxLength = intOption(values['max-output'], '--max-output', 'show', 1, Number.MAX_SAFE_INTEGER);
   const out = new Output(undefined);
   for (const path of positionals) {
     const data = readInput(path, 'pickle');
@@ -46,7 +60,7 @@ export function cmdShow(args: string[]): number {
         const value = unpickler.load();
         if (values.json) out.write(`${escapeText(toJSON(value, { indent: 2 }), 'json')}\n`);
         else {
-          prettyOrFlat(value, width, (text) => out.write(escapeText(text, 'lines')));
+          prettyOrFlat(value, width, maxLength, (text) => out.write(escapeText(text, 'lines')));
           out.write('\n');
         }
       } while (!unpickler.done);
@@ -57,13 +71,26 @@ export function cmdShow(args: string[]): number {
   return EXIT.ok;
 }
 
-/** pprint's text of the value, written in pieces; one line (repr) for a value too deep to split. */
-function prettyOrFlat(value: unknown, width: number, write: (text: string) => void): void {
+/**
+ * pprint's text of the value, written in pieces, within the output budget
+ * (`maxLength`, where the repr engine has one: shared structure can make a
+ * small pickle print without end); one line (repr) for a value too deep to split.
+ */
+function prettyOrFlat(
+  value: unknown,
+  width: number,
+  maxLength: number | undefined,
+  write: (text: string) => void,
+): void {
+  const options = { width, write, ...(maxLength === undefined ? {} : { maxLength }) };
   try {
-    pformat(value, { width, write });
+    pformat(value, options);
   } catch (error) {
-    // The depth check comes before any output.
+    // The depth check comes before any output; a budget error is the input's, said as such.
     if (!(error instanceof PickleError)) throw error;
+    if (error.name === 'ReprLimitError' || /longer than maxLength/.test(error.message)) {
+      throw new CliError(`${escapeText(error.message)} (brine show --max-output N)`, EXIT.badInput);
+    }
     process.stderr.write(`brine: ${escapeText(error.message)}; printing it on one line\n`);
     write(repr(value));
   }
