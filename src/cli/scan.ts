@@ -38,8 +38,8 @@ export const SCAN_HELP = `Usage: brine scan [--json] PATH...
 Reads each file without loading it and rates what it would do when loaded:
 safe, review (calls something outside the safe list), dangerous (names code
 execution, file or network access ...) or malformed. Zip and tar archives
-(PyTorch .pt files, zip64 and legacy layouts too) are scanned entry by entry. Directories are walked recursively: files
-with a pickle extension (${[...PICKLE_EXTENSIONS].map((e) => `.${e}`).join(' ')}) and every
+(PyTorch .pt files, zip64 and legacy layouts too) are scanned entry by entry.
+Directories are walked recursively: files with a pickle extension (${[...PICKLE_EXTENSIONS].map((e) => `.${e}`).join(' ')}) and every
 other file whose first bytes look like a pickle or a zip archive.
 
 Options:
