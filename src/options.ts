@@ -10,6 +10,7 @@
 import { defaultRegistry, type Registry } from './default-registry.js';
 import { PicklingError } from './errors.js';
 import type { InflateRaw } from './formats/zip.js';
+import type { ScanLibrary } from './scan-library.js';
 import { decodeAscii, decodeLatin1, decodeUtf8, TextDecodeError } from './text.js';
 import type { PickleBuffer } from './types/builtins.js';
 
@@ -255,12 +256,18 @@ export function resolveDumpOptions(options: DumpOptions | undefined): ResolvedDu
 /** Options of {@link scan} and {@link scanArchive}. */
 export interface ScanOptions {
   /**
-   * How persistent ids are resolved by the program that loads the pickle.
-   * `'torch'`: PyTorch's `('storage', StorageClass, key, location, numel)`
-   * tuples are expected and rated safe. {@link scanArchive} sets it for the
+   * How persistent ids are resolved by the program that loads the pickle:
+   * the name of a library whose persistent ids are expected and rated safe
+   * (`'torch'`: PyTorch's `('storage', StorageClass, key, location, numel)`). {@link scanArchive} sets it for the
    * pickles of an archive laid out as `torch.save` writes it.
    */
-  persistentIds?: 'torch';
+  persistentIds?: string;
+  /**
+   * What the scanner knows of each library (safe globals, gadgets,
+   * persistent ids, containers); default: Python, numpy, PyTorch and pandas
+   * (`DEFAULT_LIBRARIES`).
+   */
+  libraries?: readonly ScanLibrary[];
   /** Inflates deflated zip entries (Node: `(b, max) => zlib.inflateRawSync(b, { maxOutputLength: max })`). */
   inflateRaw?: InflateRaw;
   /** Largest zip entry to inflate, in bytes (default 1 GiB). */
@@ -271,7 +278,7 @@ export interface ScanOptions {
 
 /** Scan options after defaults. @internal */
 export interface ResolvedScanOptions {
-  readonly persistentIds: 'torch' | undefined;
+  readonly persistentIds: string | undefined;
   readonly inflateRaw: InflateRaw | undefined;
   readonly maxEntrySize: number;
   readonly maxReported: number;

@@ -12,6 +12,7 @@ import { defineKey, isArrayIndexKey } from './dict-keys.js';
 import { UnpicklingError } from './errors.js';
 import { patchReferences } from './fixup.js';
 import { FloatParseError, parseFloatText } from './floats.js';
+import { formatHint } from './formats/sniff.js';
 import { decodeLong, IntParseError, parseDecimalInt, parseMemoIndex } from './ints.js';
 import { opcodeName } from './opcodes.js';
 import {
@@ -817,10 +818,15 @@ export class Unpickler {
         error instanceof IntParseError ||
         error instanceof FloatParseError
       ) {
-        throw new UnpicklingError(error.message, opPos, op < 0 ? undefined : opcodeName(op), {
-          cause: error,
-          truncated: error instanceof LoadFailure && error.truncated,
-        });
+        throw new UnpicklingError(
+          error.message + formatHint(data, opPos),
+          opPos,
+          op < 0 ? undefined : opcodeName(op),
+          {
+            cause: error,
+            truncated: error instanceof LoadFailure && error.truncated,
+          },
+        );
       }
       if (error instanceof RangeError && /call stack|allocation|Invalid array length/i.test(error.message)) {
         throw new UnpicklingError(

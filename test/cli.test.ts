@@ -4,7 +4,18 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -408,5 +419,157 @@ describe('hostile and unusual inputs and outputs', () => {
     const r = brine(['convert', 'data-0-0.pkl', '--to', 'json', '-o', 'no/such/dir/out.json']);
     assert.equal(r.status, 74);
     assertOneLineError(r, /^brine: no\/such\/dir\/out\.json: cannot create/);
+  });
+});
+
+describe('every byte a pickle controls is printed escaped', () => {
+  // C0 and C1 controls, DEL, bidi overrides and isolates, line separators: none may reach the terminal.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: no control character may reach the terminal
+  const RAW = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/u;
+  const hostile = (name: string, bytes: Buffer): string => {
+    writeFileSync(f(name), bytes);
+    return name;
+  };
+
+  test('show, --json and convert print strings with controls and bidi overrides escaped', () => {
+    const name = hostile(
+      'controls.pkl',
+      Buffer.from(
+        python([
+          '-c',
+          'import pickle, sys; sys.stdout.write(pickle.dumps(["a\\x1b]0;title\\x07\\x9b31m\\u202eb\\r\\u2066", {"k\\x85": b"\\x1b"}], 4).hex())',
+        ]),
+        'hex',
+      ),
+    );
+    const show = brine(['show', name]);
+    assert.equal(show.status, 0, show.stderr);
+    assert.doesNotMatch(show.stdout.replace(/\n/g, ''), RAW);
+    assert.equal(show.stdout, python(['-m', 'pickle', name]));
+    for (const args of [
+      ['show', '--json', name],
+      ['convert', name, '--to', 'json'],
+    ]) {
+      const r = brine(args);
+      assert.equal(r.status, 0, r.stderr);
+      assert.doesNotMatch(r.stdout.replace(/\n/g, ''), RAW, args.join(' '));
+      // still JSON, and the same value
+      const value = fromJSON(r.stdout) as unknown[];
+      assert.equal(value[0], 'a\x1b]0;title\x07\x9b31m\u202eb\r\u2066');
+    }
+  });
+
+  test('error messages quoting INT, LONG and FLOAT text escape it', () => {
+    const cases = [
+      hostile('int.pkl', Buffer.from('I12\x1b]0;owned\x07\x1b[2J\x9b\n.', 'latin1')),
+      hostile('long.pkl', Buffer.from('L1\x1b[31m\rok\nL.', 'latin1')),
+      hostile('float.pkl', Buffer.from('F1.5\x1b[2J\xe2\x80\xae\n.', 'latin1')),
+      hostile('global.pkl', Buffer.from('c__main__\nFoo\x1b]0;t\x07\xc2\x9b\xe2\x80\xae\n)R.', 'latin1')),
+    ];
+    for (const name of cases) {
+      for (const command of [['show'], ['dis'], ['convert', '--to', 'json'], ['scan']]) {
+        const r = brine([...command, name]);
+        assert.doesNotMatch(
+          r.stderr.replace(/\n$/, ''),
+          RAW,
+          `${command[0]} ${name}: ${JSON.stringify(r.stderr)}`,
+        );
+        assert.doesNotMatch(
+          r.stdout.replace(/\n/g, ''),
+          RAW,
+          `${command[0]} ${name}: ${JSON.stringify(r.stdout)}`,
+        );
+        if (command[0] !== 'scan') assert.equal(r.status, 65, `${command[0]} ${name}`);
+      }
+    }
+  });
+});
+
+describe('inputs that are not pickles say what they are', () => {
+  const formats: [string, string, RegExp][] = [
+    ['x.gz', 'import gzip, sys; sys.stdout.buffer.write(gzip.compress(b"x"))', /gzip-compressed/],
+    ['x.bz2', 'import bz2, sys; sys.stdout.buffer.write(bz2.compress(b"x"))', /bzip2-compressed/],
+    ['x.xz', 'import lzma, sys; sys.stdout.buffer.write(lzma.compress(b"x"))', /xz-compressed/],
+    ['x.zst', 'import sys; sys.stdout.buffer.write(bytes.fromhex("28b52ffd2000010000"))', /zstd-compressed/],
+    ['x.h5', 'import sys; sys.stdout.buffer.write(b"\\x89HDF\\r\\n\\x1a\\n" + bytes(64))', /HDF5/],
+    [
+      'x.safetensors',
+      'import sys, json, struct; h = json.dumps({"w": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}}).encode(); sys.stdout.buffer.write(struct.pack("<Q", len(h)) + h + bytes(4))',
+      /safetensors/,
+    ],
+    [
+      'x.npy',
+      "import sys; h = b\"{'descr': '<f8', 'fortran_order': False, 'shape': (1,), }\\n\"; sys.stdout.buffer.write(b\"\\x93NUMPY\\x01\\x00\" + bytes([len(h), 0]) + h + bytes(8))",
+      /numpy \.npy/,
+    ],
+  ];
+
+  test('show, dis and convert: exit 65 and one line naming the format and what to use', () => {
+    for (const [name, code, pattern] of formats) {
+      writeFileSync(f(name), Buffer.from(execFileSync(PYTHON, ['-c', code])));
+      for (const command of [['show'], ['dis'], ['convert', '--to', 'json']]) {
+        const r = brine([...command, name]);
+        assert.equal(r.status, 65, `${command[0]} ${name}`);
+        assertOneLineError(r, pattern);
+        assert.match(r.stderr, /not a pickle: /);
+      }
+      // scan reads the .npy (array data: safe); the others are malformed, with a note
+      const s = brine(['scan', name]);
+      if (name === 'x.npy') assert.equal(s.status, 0);
+      else {
+        assert.equal(s.status, 3, name);
+        assert.match(s.stdout, new RegExp(`note: the input looks like .*${pattern.source}`));
+      }
+    }
+  });
+
+  test('text and JSON are named once loading them as a pickle fails', () => {
+    writeFileSync(f('notes.txt'), 'hello world\n');
+    const r = brine(['show', '-'], 'hello');
+    assert.equal(r.status, 65);
+    assertOneLineError(r, /offset 0 .*looks like plain text/);
+    assertOneLineError(brine(['dis', 'notes.txt']), /looks like plain text/);
+    writeFileSync(f('data.txt'), '{"a": [1, 2]}');
+    assertOneLineError(brine(['show', 'data.txt']), /looks like JSON text/);
+    // a protocol 0 pickle is text too, and loads
+    assert.equal(brine(['show', '-'], '(lp0\nI1\na.').stdout, '[1]\n');
+  });
+});
+
+describe('scan reads real PyTorch checkpoints', () => {
+  const fixture = JSON.parse(readFileSync(join(ROOT, 'test/vectors/scan-torch.json'), 'utf8')) as {
+    cases: { name: string; expect: string; hex: string }[];
+  };
+  const file = (name: string, label: string): string => {
+    writeFileSync(f(label), Buffer.from(fixture.cases.find((c) => c.name === name)!.hex, 'hex'));
+    return label;
+  };
+
+  test('a state_dict torch.save wrote (zip64) is safe, one carrying os.system dangerous', () => {
+    const safe = file('torch.save state_dict (zip, zip64 records)', 'state.pt');
+    const evil = file('torch.save of a class whose __reduce__ is os.system', 'evil.pt');
+    const tar = file('legacy tar whose pickle member runs os.system', 'evil-tar.pt');
+    assert.equal(brine(['scan', safe]).status, 0);
+    const r = brine(['scan', evil]);
+    assert.equal(r.status, 2);
+    assert.match(r.stdout, /dangerous: posix\.system.*\[archive\/data\.pkl\]/);
+    assert.equal(brine(['scan', tar]).status, 2);
+    assert.equal(brine(['scan', safe, evil]).status, 2);
+  });
+});
+
+describe('-o writes atomically', () => {
+  test('an existing file is replaced whole, through a symbolic link, with no temp file left', () => {
+    const dir = mkdtempSync(join(DIR, 'out-'));
+    writeFileSync(join(dir, 'real.txt'), 'old');
+    symlinkSync('real.txt', join(dir, 'link.txt'));
+    const r = brine(['dis', '-o', join(dir, 'link.txt'), 'data-4-1.pkl']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(readFileSync(join(dir, 'real.txt'), 'utf8'), python(['-m', 'pickletools', 'data-4-1.pkl']));
+    assert.ok(lstatSync(join(dir, 'link.txt')).isSymbolicLink());
+    assert.deepEqual(readdirSync(dir).sort(), ['link.txt', 'real.txt']);
+    const c = brine(['convert', 'data-0-0.pkl', '--to', 'json', '-o', join(dir, 'real.txt')]);
+    assert.equal(c.status, 0, c.stderr);
+    assert.deepEqual(readdirSync(dir).sort(), ['link.txt', 'real.txt']);
   });
 });

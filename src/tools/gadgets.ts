@@ -11,6 +11,10 @@
  *
  * @module
  */
+import { NUMPY_SCAN } from '../numpy/scan.js';
+import { PANDAS_SCAN } from '../pandas/scan.js';
+import type { PersistentIdShape, ScanContainer, ScanLibrary } from '../scan-library.js';
+import { TORCH_SCAN } from '../torch/scan.js';
 
 /** How the scanner rates a global or a whole pickle, from best to worst. */
 export type Severity = 'safe' | 'review' | 'dangerous';
@@ -156,34 +160,9 @@ export const DANGEROUS_MODULES: readonly string[] = [
   'xmlrpclib',
   'webbrowser',
   // Third-party gadgets named by scanner advisories
-  'numpy.f2py',
-  'numpy.distutils',
-  'numpy.testing',
-  'numpy.ctypeslib',
-  'torch.hub',
-  'torch.jit',
-  'torch.package',
-  'torch.serialization',
-  'torch.utils.collect_env',
-  'torch.utils.cpp_extension',
-  'torch.distributed',
-  'torch._inductor',
-  'torch._dynamo',
   'mlflow.projects',
-  'pandas.io',
   'yaml',
   'jinja2',
-  'pandas.core.computation',
-  'torch._ops',
-  'torch.library',
-  'torch.classes',
-  'torch.ops',
-  'numpy._core.memmap',
-  'numpy.core.memmap',
-  'numpy.lib._datasource',
-  'numpy.lib._npyio_impl',
-  'numpy.lib.utils',
-  'numpy.lib.npyio',
   // Found by attacking this scanner (test/support/scan-attacks.py): importing these runs a
   // program, or their functions write files, fetch URLs or run code
   'antigravity',
@@ -214,11 +193,6 @@ export const DANGEROUS_MODULES: readonly string[] = [
   'xml.sax',
   'xml.dom.pulldom',
   'xml.etree.ElementInclude',
-  'torch.fx',
-  'torch.multiprocessing',
-  'torch.utils.model_zoo',
-  'torch.utils.benchmark',
-  'torch.utils.tensorboard',
 ];
 
 /**
@@ -274,32 +248,6 @@ export const DANGEROUS_NAMES: readonly string[] = [
   'uuid.getnode',
   'uuid._load_system_functions',
   'collections.namedtuple',
-  'numpy.load',
-  'numpy.save',
-  'numpy.savez',
-  'numpy.savez_compressed',
-  'numpy.savetxt',
-  'numpy.loadtxt',
-  'numpy.genfromtxt',
-  'numpy.fromfile',
-  'numpy.fromregex',
-  'numpy.memmap',
-  'numpy.DataSource',
-  'torch.load',
-  'torch.save',
-  'torch.storage._load_from_bytes',
-  'torch._C._jit_load',
-  'pandas.read_pickle',
-  'pandas.read_csv',
-  'pandas.read_table',
-  'pandas.read_json',
-  'pandas.read_html',
-  'pandas.read_sql',
-  'pandas.read_excel',
-  'pandas.read_parquet',
-  'pandas.read_feather',
-  'pandas.read_hdf',
-  'pandas.eval',
   'keras.models.load_model',
   'sklearn.utils._joblib',
   'xml.dom.minidom.parse',
@@ -310,14 +258,6 @@ export const DANGEROUS_NAMES: readonly string[] = [
   'mimetypes.read_mime_types',
   'imghdr.what',
   'sndhdr.what',
-  'numpy.lib.format.open_memmap',
-  'numpy.core.records.fromfile',
-  'numpy._core.records.fromfile',
-  'numpy.rec.fromfile',
-  'numpy.ma.mrecords.fromtextfile',
-  'torch._C._load_for_lite_interpreter',
-  'torch._C.import_ir_module',
-  'torch._C.import_ir_module_from_buffer',
 ];
 
 /**
@@ -432,8 +372,8 @@ const ALIASED_MODULES: readonly string[] = [
 ];
 
 /**
- * Pure data constructors that CPython, numpy and PyTorch write for ordinary
- * values. Each builds a value from its arguments without calling anything
+ * Pure data constructors that CPython writes for ordinary values (numpy's
+ * and PyTorch's are in their own folders' `ScanLibrary`). Each builds a value from its arguments without calling anything
  * the pickle supplies, importing anything else, or touching files, network
  * or processes. (Why each one is here: docs/scanner.md.)
  */
@@ -519,70 +459,7 @@ export const SAFE_NAMES: readonly string[] = [
     'ValueError',
     'ZeroDivisionError',
   ].map((name) => `builtins.${name}`),
-  // numpy array, dtype and scalar reconstruction (numpy 1.x `numpy.core`, 2.x `numpy._core`)
-  'numpy.ndarray',
-  'numpy.dtype',
-  'numpy.core.multiarray._reconstruct',
-  'numpy.core.multiarray.scalar',
-  'numpy.core.numeric._frombuffer',
-  'numpy._core.multiarray._reconstruct',
-  'numpy._core.multiarray.scalar',
-  'numpy._core.numeric._frombuffer',
-  'numpy.ma.core._mareconstruct',
-  // PyTorch tensors and storages (torch.save)
-  'torch._utils._rebuild_tensor',
-  'torch._utils._rebuild_tensor_v2',
-  'torch._utils._rebuild_tensor_v3',
-  'torch._utils._rebuild_parameter',
-  'torch._utils._rebuild_parameter_with_state',
-  'torch._utils._rebuild_qtensor',
-  'torch._utils._rebuild_sparse_tensor',
-  'torch._utils._rebuild_meta_tensor_no_storage',
-  'torch._utils._rebuild_wrapper_subclass',
-  'torch.Size',
-  'torch.device',
-  'torch.dtype',
-  'torch.float32',
-  'torch.float64',
-  'torch.float16',
-  'torch.bfloat16',
-  'torch.int64',
-  'torch.int32',
-  'torch.int16',
-  'torch.int8',
-  'torch.uint8',
-  'torch.bool',
-  'torch.complex64',
-  'torch.complex128',
-  'torch.per_tensor_affine',
-  'torch.per_channel_affine',
-  'torch.UntypedStorage',
-  'torch.TypedStorage',
-  'torch.storage.UntypedStorage',
-  'torch.storage.TypedStorage',
-  'torch.FloatStorage',
-  'torch.DoubleStorage',
-  'torch.HalfStorage',
-  'torch.BFloat16Storage',
-  'torch.LongStorage',
-  'torch.IntStorage',
-  'torch.ShortStorage',
-  'torch.CharStorage',
-  'torch.ByteStorage',
-  'torch.BoolStorage',
-  'torch.ComplexFloatStorage',
-  'torch.ComplexDoubleStorage',
-  'torch.QUInt8Storage',
-  'torch.QInt8Storage',
-  'torch.QInt32Storage',
-  'torch.QUInt4x2Storage',
-  'torch.QUInt2x4Storage',
 ];
-
-/** The storage classes a PyTorch persistent id `('storage', cls, key, location, numel)` may name. */
-export const TORCH_STORAGE_NAMES: readonly string[] = SAFE_NAMES.filter(
-  (n) => n.startsWith('torch.') && n.endsWith('Storage'),
-);
 
 /**
  * Callables whose call with a constant `(global, 'attribute')` pair is a
@@ -591,24 +468,159 @@ export const TORCH_STORAGE_NAMES: readonly string[] = SAFE_NAMES.filter(
  */
 export const ATTRIBUTE_LOOKUP = 'builtins.getattr';
 
-const dangerousModules = new Set(DANGEROUS_MODULES);
-const dangerousNames = new Set(DANGEROUS_NAMES);
+/** Python itself (the standard library) and the third-party gadgets of no library of their own. */
+export const PYTHON_SCAN: ScanLibrary = {
+  name: 'python',
+  safeGlobals: SAFE_NAMES,
+  dangerousModules: DANGEROUS_MODULES,
+  dangerousGlobals: DANGEROUS_NAMES,
+};
+
+/** The libraries the scanner knows by default: Python, numpy, PyTorch, pandas. */
+export const DEFAULT_LIBRARIES: readonly ScanLibrary[] = [PYTHON_SCAN, NUMPY_SCAN, TORCH_SCAN, PANDAS_SCAN];
+
 const dangerousAttributes = new Set(DANGEROUS_ATTRIBUTES);
-const safeNames = new Set(SAFE_NAMES);
 const aliasedModules = new Set(ALIASED_MODULES);
+
+/**
+ * The scanner's rules, compiled once from a set of {@link ScanLibrary}: how a
+ * global is rated, which persistent ids each library resolves, which archives
+ * are a library's, and the sniffers of its containers.
+ */
+export class ScanRules {
+  readonly libraries: readonly ScanLibrary[];
+  readonly #safe = new Set<string>();
+  readonly #dangerousModules = new Set<string>();
+  readonly #dangerousNames = new Set<string>();
+
+  constructor(libraries: readonly ScanLibrary[]) {
+    this.libraries = libraries;
+    for (const lib of libraries) {
+      for (const n of lib.safeGlobals) this.#safe.add(n);
+      for (const m of lib.dangerousModules ?? []) this.#dangerousModules.add(m);
+      for (const n of lib.dangerousGlobals ?? []) this.#dangerousNames.add(n);
+    }
+  }
+
+  /** The persistent-id shapes of the library called `name` (none for an unknown name). */
+  persistentIds(name: string | undefined): readonly PersistentIdShape[] {
+    if (name === undefined) return [];
+    return this.libraries.find((l) => l.name === name)?.persistentIds ?? [];
+  }
+
+  /** The library whose archive marker one of `names` matches. */
+  archiveOwner(names: readonly string[]): ScanLibrary | undefined {
+    return this.libraries.find(
+      (l) => l.archiveMarker !== undefined && names.some((n) => l.archiveMarker!.test(n)),
+    );
+  }
+
+  /** The first container a library's sniffer recognises in `data`. */
+  sniff(data: Uint8Array): ScanContainer | undefined {
+    for (const lib of this.libraries) {
+      const found = lib.sniff?.(data);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  }
+
+  /** See {@link isDangerousModule}. */
+  isDangerousModule(module: string): boolean {
+    if (module.endsWith('.__main__') || module.includes('.__main__.')) return true;
+    let at = module.length;
+    for (;;) {
+      if (this.#dangerousModules.has(module.slice(0, at))) return true;
+      at = module.lastIndexOf('.', at - 1);
+      if (at <= 0) return false;
+    }
+  }
+
+  /** See {@link rateGlobal}. */
+  rate(module: string, name: string): { severity: Severity; reason: string } {
+    const full = `${module}.${name}`;
+    // An exact allow-listed name first: one class of a module that also holds gadgets
+    // (types.SimpleNamespace beside types.FunctionType), or a known dotted name.
+    if (this.#safe.has(full)) return { severity: 'safe', reason: 'allow-listed data constructor' };
+    if (this.#dangerousNames.has(full)) return { severity: 'dangerous', reason: `${full} is a known gadget` };
+    if (!name.includes('.')) {
+      if (this.#dangerousNames.has(full))
+        return { severity: 'dangerous', reason: `${full} is a known gadget` };
+      if (isDunder(name)) {
+        return {
+          severity: 'dangerous',
+          reason: `${full} is a dunder attribute of a module (__builtins__, __loader__, __dict__, __spec__ reach the interpreter)`,
+        };
+      }
+      if (this.isDangerousModule(module)) {
+        return {
+          severity: 'dangerous',
+          reason: `module ${module} gives code, file, network or process access`,
+        };
+      }
+      if (this.isDangerousModule(full) || this.#dangerousNames.has(module)) {
+        return { severity: 'dangerous', reason: `${full} is a known gadget` };
+      }
+      return { severity: 'review', reason: 'not on the allow-list' };
+    }
+    let dots = 0;
+    for (let at = name.indexOf('.'); at >= 0 && dots < MAX_NAME_PARTS; at = name.indexOf('.', at + 1)) dots++;
+    if (dots >= MAX_NAME_PARTS) {
+      return {
+        severity: 'dangerous',
+        reason: `dotted name of more than ${MAX_NAME_PARTS} parts (too deep to analyse)`,
+      };
+    }
+    const parts = name.split('.');
+    const head = this.rate(module, parts[0]!);
+    if (head.severity === 'dangerous') return head;
+    for (const part of parts) {
+      if (isDangerousAttribute(part)) {
+        return { severity: 'dangerous', reason: `dotted name reaches the attribute '${part}'` };
+      }
+      const bare = part.replace(/^_+/, '');
+      if (bare !== part && aliasedModules.has(bare)) {
+        return { severity: 'dangerous', reason: `dotted name reaches the module ${bare} (as ${part})` };
+      }
+    }
+    // Any attribute may be a module imported by the previous one (`pathlib.os`):
+    // every contiguous run of parts is tried as a module, and the part after it as a name.
+    for (let k = 0; k < parts.length; k++) {
+      for (let j = k + 1; j <= parts.length; j++) {
+        const mod = parts.slice(k, j).join('.');
+        if (this.isDangerousModule(mod)) {
+          return { severity: 'dangerous', reason: `dotted name reaches the module ${mod}` };
+        }
+        const next = parts[j];
+        if (next !== undefined && this.#dangerousNames.has(`${mod}.${next}`)) {
+          return { severity: 'dangerous', reason: `dotted name reaches ${mod}.${next}` };
+        }
+      }
+    }
+    return {
+      severity: 'review',
+      reason: 'dotted name: resolved by attribute traversal, not on the allow-list',
+    };
+  }
+}
+
+const compiled = new WeakMap<readonly ScanLibrary[], ScanRules>();
+
+/** The rules of a set of libraries, compiled once per array. */
+export function scanRules(libraries: readonly ScanLibrary[] = DEFAULT_LIBRARIES): ScanRules {
+  let rules = compiled.get(libraries);
+  if (rules === undefined) {
+    rules = new ScanRules(libraries);
+    compiled.set(libraries, rules);
+  }
+  return rules;
+}
 
 /**
  * True when `module` or one of its parent packages is in {@link DANGEROUS_MODULES},
  * or when it is a package's `__main__` (importing `unittest.__main__` runs unittest).
  */
 export function isDangerousModule(module: string): boolean {
-  if (module.endsWith('.__main__') || module.includes('.__main__.')) return true;
-  let at = module.length;
-  for (;;) {
-    if (dangerousModules.has(module.slice(0, at))) return true;
-    at = module.lastIndexOf('.', at - 1);
-    if (at <= 0) return false;
-  }
+  return scanRules().isDangerousModule(module);
 }
 
 /**
@@ -625,11 +637,12 @@ export function isDangerousModule(module: string): boolean {
  * ```
  */
 export function isDangerousAttribute(attr: string): boolean {
-  return (
-    (attr.length >= 4 && attr.startsWith('__') && attr.endsWith('__')) ||
-    attr === '' ||
-    dangerousAttributes.has(attr)
-  );
+  return isDunder(attr) || attr === '' || dangerousAttributes.has(attr);
+}
+
+/** `__name__`: a dunder (special) attribute. */
+function isDunder(name: string): boolean {
+  return name.length >= 4 && name.startsWith('__') && name.endsWith('__');
 }
 
 /** A dotted name longer than this many parts is rated dangerous outright (no nested class is that deep). */
@@ -655,60 +668,5 @@ export const MAX_NAME_PARTS = 32;
  * ```
  */
 export function rateGlobal(module: string, name: string): { severity: Severity; reason: string } {
-  const full = `${module}.${name}`;
-  // An exact allow-listed name first: one class of a module that also holds gadgets
-  // (types.SimpleNamespace beside types.FunctionType), or a known dotted name.
-  if (safeNames.has(full)) return { severity: 'safe', reason: 'allow-listed data constructor' };
-  if (!name.includes('.')) {
-    if (safeNames.has(full)) return { severity: 'safe', reason: 'allow-listed data constructor' };
-    if (dangerousNames.has(full)) return { severity: 'dangerous', reason: `${full} is a known gadget` };
-    if (isDangerousModule(module)) {
-      return {
-        severity: 'dangerous',
-        reason: `module ${module} gives code, file, network or process access`,
-      };
-    }
-    if (isDangerousModule(full) || dangerousNames.has(module)) {
-      return { severity: 'dangerous', reason: `${full} is a known gadget` };
-    }
-    return { severity: 'review', reason: 'not on the allow-list' };
-  }
-  let dots = 0;
-  for (let at = name.indexOf('.'); at >= 0 && dots < MAX_NAME_PARTS; at = name.indexOf('.', at + 1)) dots++;
-  if (dots >= MAX_NAME_PARTS) {
-    return {
-      severity: 'dangerous',
-      reason: `dotted name of more than ${MAX_NAME_PARTS} parts (too deep to analyse)`,
-    };
-  }
-  const parts = name.split('.');
-  const head = rateGlobal(module, parts[0]!);
-  if (head.severity === 'dangerous') return head;
-  for (const part of parts) {
-    if (isDangerousAttribute(part)) {
-      return { severity: 'dangerous', reason: `dotted name reaches the attribute '${part}'` };
-    }
-    const bare = part.replace(/^_+/, '');
-    if (bare !== part && aliasedModules.has(bare)) {
-      return { severity: 'dangerous', reason: `dotted name reaches the module ${bare} (as ${part})` };
-    }
-  }
-  // Any attribute may be a module imported by the previous one (`pathlib.os`):
-  // every contiguous run of parts is tried as a module, and the part after it as a name.
-  for (let k = 0; k < parts.length; k++) {
-    for (let j = k + 1; j <= parts.length; j++) {
-      const mod = parts.slice(k, j).join('.');
-      if (isDangerousModule(mod)) {
-        return { severity: 'dangerous', reason: `dotted name reaches the module ${mod}` };
-      }
-      const next = parts[j];
-      if (next !== undefined && dangerousNames.has(`${mod}.${next}`)) {
-        return { severity: 'dangerous', reason: `dotted name reaches ${mod}.${next}` };
-      }
-    }
-  }
-  return {
-    severity: 'review',
-    reason: 'dotted name: resolved by attribute traversal, not on the allow-list',
-  };
+  return scanRules().rate(module, name);
 }

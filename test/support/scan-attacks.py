@@ -9,6 +9,9 @@ and blocks them by raising, so nothing runs:
   loads   pickle.loads(data) (the C unpickler)
   stream  pickle.load(f) called until the end of the file, a new Unpickler
           each time (the usual loop; torch.load's legacy format does the same)
+  file    pickle.load(io.BytesIO(data)): a file object that cannot peek, so
+          an opcode that straddles the end of its frame is read from the
+          bytes after the frame (torch.load reads data.pkl so)
   npy     numpy.load(allow_pickle=True) of an .npy file: the header read with
           ast.literal_eval and, for an object dtype, pickle.load of the rest
           (numpy's format.read_array logic; numpy is not installed)
@@ -21,8 +24,10 @@ and blocks them by raising, so nothing runs:
           for these archives (the last signature with a whole record after it)
 
 Prints one JSON object {"cases": [{name, kind, expect, hex, events}]}: expect
-is `dangerous` (the scanner must say so); events is what the audit hook saw
-(the test requires it to be non-empty: the attack is real).
+is `dangerous` (the scanner must say so; events, what the audit hook saw, must
+be non-empty: the attack is real) or `harmless` (a pickle that only looks like
+an attack: CPython fails before calling anything, so events must be empty and
+the scanner must not say `dangerous`).
 
 Usage: python3 test/support/scan-attacks.py
 """
@@ -41,8 +46,8 @@ import zlib
 CASES = []
 
 
-def add(name, kind, data):
-    CASES.append({"name": name, "kind": kind, "expect": "dangerous", "hex": bytes(data).hex()})
+def add(name, kind, data, expect="dangerous"):
+    CASES.append({"name": name, "kind": kind, "expect": expect, "hex": bytes(data).hex()})
 
 
 def u(text):
@@ -109,6 +114,31 @@ path = b"cpathlib\nPosixPath\n(V" + PROBE.encode() + b"\ntR"
 add("getattr(PosixPath, write_text)", "loads", b"cbuiltins\ngetattr\n(" + path + b"Vwrite_text\ntR(Vx\ntR.")
 add("getattr(PosixPath, unlink)", "loads", b"cbuiltins\ngetattr\n(" + path + b"Vunlink\ntR)R.")
 add("getattr(PosixPath, touch)", "loads", b"cbuiltins\ngetattr\n(" + path + b"Vtouch\ntR)R.")
+
+
+# --- A module's dunder attribute by plain name --------------------------------------------
+# collections.__builtins__ is the builtins dict; dict.get (a dotted name, only review) takes exec
+# out of it, and the result is called.
+add("a module's __builtins__ by plain name, then dict.get", "loads",
+    P4 + sg("builtins", "dict.get") + sg("collections", "__builtins__") + u("exec") + b"\x86R"
+    + u("import os; os.system('true #brine-probe')") + b"\x85R.")
+
+# --- An opcode that straddles the end of its frame -------------------------------------------
+# pickle.loads reads the frame's last bytes and goes on straight (here: a string, then bytes that
+# hold the payload as data); a file object without peek drops the frame's rest and reads the string
+# from the bytes after the frame, then runs the payload.
+payload = u("os") + u("system") + b"\x93" + RUN + b"."
+straddle = (P4 + b"\x95" + struct.pack("<Q", 6) + b"\x8c\x10AAAA" + b"B" * 12 + b"C"
+            + bytes([2 + len(payload)]) + b"cc" + payload + b".")
+add("an opcode straddling its frame's end, read by a file object", "file", straddle)
+
+# --- Names CPython cannot resolve: loading fails before any call --------------------------------
+# Below protocol 4 a dotted name is one attribute (getattr(module, 'Trainer.run') fails); a
+# <locals> step fails at any protocol. Nothing runs, whatever the name's parts say.
+add("dotted name below protocol 4 (unresolvable)", "loads",
+    b"\x80\x02cthreading\n_os.system\n(Vtrue #brine-probe\ntR.", "harmless")
+add("a <locals> step (unresolvable)", "loads",
+    P4 + sg("collections", "namedtuple.<locals>.system") + RUN + b".", "harmless")
 
 
 # --- Zip archives as torch.load reads them ---------------------------------------------
@@ -261,6 +291,8 @@ def load_npy(f):
 def victim(kind, data):
     if kind == "loads":
         pickle.loads(data)
+    elif kind == "file":
+        pickle.load(io.BytesIO(data))
     elif kind == "stream":
         f = io.BytesIO(data)
         while f.tell() < len(data):

@@ -1,0 +1,112 @@
+/**
+ * `brine convert`: a pickle to brine's JSON view, JSON back to a pickle, or a
+ * pickle to another protocol.
+ *
+ * @module
+ */
+import { extname } from 'node:path';
+import { DEFAULT_PROTOCOL, dumps } from '../pickler.js';
+import { fromJSON, toJSON } from '../tools/json.js';
+import { HIGHEST_PROTOCOL, loads } from '../unpickler.js';
+import { help, intOption, parse } from './args.js';
+import {
+  badInput,
+  CliError,
+  displayName,
+  EXIT,
+  EXIT_TABLE,
+  escapeText,
+  isJsonStart,
+  notAPickle,
+  Output,
+  readInput,
+  usage,
+} from './io.js';
+
+export const CONVERT_HELP = `Usage: brine convert FILE --to json|pickle [--protocol N] [-o OUT]
+
+  pickle -> JSON      brine convert data.pkl --to json
+  JSON -> pickle      brine convert data.json --to pickle -o data.pkl
+  pickle -> pickle    brine convert old.pkl --to pickle --protocol 2 -o new.pkl
+
+The input kind is found from its content (a .json name or JSON text is JSON);
+--from says it. Only the first pickle of a file is converted. The JSON format
+is described in docs/json.md.
+
+Options:
+  -t, --to KIND           json or pickle (required)
+  -f, --from KIND         json or pickle (default: detected)
+  -p, --protocol N        pickle protocol 0-${HIGHEST_PROTOCOL} (default ${DEFAULT_PROTOCOL})
+  -o, --output FILE       write to FILE instead of standard output
+  --indent N              JSON indentation (default 2; 0 for one line)
+  -h, --help              show this help
+
+${EXIT_TABLE}
+`;
+
+/** Runs `brine convert` with its arguments; returns the exit code. */
+export function cmdConvert(args: string[]): number {
+  const { values, positionals } = parse('convert', args, {
+    to: { type: 'string', short: 't' },
+    from: { type: 'string', short: 'f' },
+    protocol: { type: 'string', short: 'p' },
+    output: { type: 'string', short: 'o' },
+    indent: { type: 'string' },
+  });
+  if (values.help) return help(CONVERT_HELP);
+  if (positionals.length !== 1) throw usage('convert needs exactly one FILE', 'convert');
+  const to = values.to as string | undefined;
+  if (to !== 'json' && to !== 'pickle') throw usage('--to must be json or pickle', 'convert');
+  const from = values.from as string | undefined;
+  if (from !== undefined && from !== 'json' && from !== 'pickle')
+    throw usage('--from must be json or pickle', 'convert');
+  const protocol =
+    intOption(values.protocol, '--protocol', 'convert', 0, HIGHEST_PROTOCOL) ?? DEFAULT_PROTOCOL;
+  const indent = intOption(values.indent, '--indent', 'convert', 0, 10) ?? 2;
+  const path = positionals[0]!;
+  const output = values.output as string | undefined;
+  if (to === 'pickle' && output === undefined && process.stdout.isTTY) {
+    throw usage('refusing to write a pickle to a terminal: use -o FILE or a pipe', 'convert');
+  }
+  const data = readInput(path, from === 'json' ? 'whole' : 'pickleOrJson');
+  const kind = from ?? detectKind(path, data);
+  if (kind === 'pickle') {
+    const refused = notAPickle(data, path);
+    if (refused !== undefined) throw refused;
+  }
+  let value: unknown;
+  try {
+    value =
+      kind === 'json'
+        ? fromJSON(new TextDecoder('utf-8', { fatal: true }).decode(data))
+        : loads(data, { exact: true });
+  } catch (error) {
+    if (error instanceof TypeError) throw new CliError(`${displayName(path)}: not UTF-8 text`, EXIT.badInput);
+    throw badInput(error, path, data);
+  }
+  const out = new Output(output);
+  try {
+    if (to === 'json') out.write(`${escapeText(toJSON(value, { indent }), 'json')}\n`);
+    else out.write(dumps(value, { protocol }));
+  } catch (error) {
+    throw badInput(error, path);
+  }
+  out.close();
+  return EXIT.ok;
+}
+
+/** JSON when the name says so or the text parses as JSON; a pickle otherwise. */
+function detectKind(path: string, data: Uint8Array): 'json' | 'pickle' {
+  if (extname(path).toLowerCase() === '.json') return 'json';
+  let i = 0;
+  while (i < data.length && (data[i] === 0x20 || data[i] === 0x0a || data[i] === 0x0d || data[i] === 0x09))
+    i++;
+  const c = data[i];
+  if (c === undefined || !isJsonStart(c)) return 'pickle';
+  try {
+    JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(data));
+    return 'json';
+  } catch {
+    return 'pickle';
+  }
+}

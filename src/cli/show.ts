@@ -1,0 +1,97 @@
+/**
+ * `brine show`: prints every pickle of each file as `python -m pickle` does
+ * (pprint's layout), or the JSON view; nothing a pickle names runs.
+ *
+ * @module
+ */
+import { PickleError } from '../errors.js';
+import { toJSON } from '../tools/json.js';
+import { pformat, repr } from '../tools/repr.js';
+import { Unpickler } from '../unpickler.js';
+import { help, intOption, parse } from './args.js';
+import {
+  badInput,
+  CliError,
+  EXIT,
+  EXIT_TABLE,
+  escapeText,
+  notAPickle,
+  Output,
+  readInput,
+  usage,
+} from './io.js';
+
+export const SHOW_HELP = `Usage: brine show [--json] [--width N] [--max-output N] FILE...
+
+Prints every pickle of each file (a file may hold several, written by repeated
+pickle.dump calls) with pprint's layout, as "python -m pickle FILE" prints the
+first. Integral floats print as floats (1.0). Instances and globals brine does
+not reconstruct print as <PyObject ...> and <global module.name>: nothing runs.
+
+Options:
+  --json              print the JSON view instead (see docs/json.md)
+  -w, --width N       line width (default 80)
+  --max-output N      most characters printed per pickle (default: the
+                      library's output budget, 16 Mi); more is an error
+  -h, --help          show this help
+
+${EXIT_TABLE}
+`;
+
+/** Runs `brine show` with its arguments; returns the exit code. */
+export function cmdShow(args: string[]): number {
+  const { values, positionals } = parse('show', args, {
+    json: { type: 'boolean' },
+    width: { type: 'string', short: 'w' },
+    'max-output': { type: 'string' },
+  });
+  if (values.help) return help(SHOW_HELP);
+  if (positionals.length === 0) throw usage('show needs a FILE', 'show');
+  const width = intOption(values.width, '--width', 'show', 1, 1_000_000) ?? 80;
+  const maxLength = intOption(values['max-output'], '--max-output', 'show', 1, Number.MAX_SAFE_INTEGER);
+  const out = new Output(undefined);
+  for (const path of positionals) {
+    const data = readInput(path, 'pickle');
+    const refused = notAPickle(data, path);
+    if (refused !== undefined) throw refused;
+    const unpickler = new Unpickler(data, { exact: true });
+    try {
+      do {
+        const value = unpickler.load();
+        if (values.json) out.write(`${escapeText(toJSON(value, { indent: 2 }), 'json')}\n`);
+        else {
+          prettyOrFlat(value, width, maxLength, (text) => out.write(escapeText(text, 'lines')));
+          out.write('\n');
+        }
+      } while (!unpickler.done);
+    } catch (error) {
+      throw badInput(error, path, data);
+    }
+  }
+  return EXIT.ok;
+}
+
+/**
+ * pprint's text of the value, written in pieces, within the output budget
+ * (`maxLength`, where the repr engine has one: shared structure can make a
+ * small pickle print without end); one line (repr) for a value too deep to split.
+ */
+function prettyOrFlat(
+  value: unknown,
+  width: number,
+  maxLength: number | undefined,
+  write: (text: string) => void,
+): void {
+  const options = { width, write, ...(maxLength === undefined ? {} : { maxLength }) };
+  try {
+    pformat(value, options);
+  } catch (error) {
+    // The depth check comes before any output; a budget error is the input's, said as such.
+    if (!(error instanceof PickleError)) throw error;
+    if (error.name === 'ReprLimitError' || /longer than maxLength/.test(error.message)) {
+      throw new CliError(`${escapeText(error.message)} (brine show --max-output N)`, EXIT.badInput);
+    }
+    process.stderr.write(`brine: ${escapeText(error.message)}; printing it on one line\n`);
+    write(repr(value));
+  }
+}
