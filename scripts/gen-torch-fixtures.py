@@ -48,7 +48,7 @@ def enc_list(x):
 def describe(obj, storages):
     if isinstance(obj, torch.Tensor):
         st = obj.storage()
-        key = st.data_ptr(), st.nbytes()
+        key = st._cdata
         if key not in storages:
             storages[key] = len(storages)
         return {
