@@ -33,7 +33,7 @@ import { Storage, type StorageReader } from './tensor.js';
 
 /** Options of {@link loadTorch}. */
 export interface TorchLoadOptions
-  extends Pick<LoadOptions, 'strict' | 'allowGlobals' | 'encoding' | 'dicts' | 'copyBytes'> {
+  extends Pick<LoadOptions, 'strict' | 'allowGlobals' | 'encoding' | 'dicts' | 'copyBytes' | 'exact'> {
   /** Inflates deflated entries (torch never deflates, other zip tools may). `brine/node` passes zlib's. */
   inflateRaw?: InflateRaw;
   /** Largest `data.pkl` accepted, in bytes (default 1 GiB). */
@@ -183,6 +183,7 @@ function unpicklerOptions(
     encoding: options?.encoding,
     dicts: options?.dicts,
     copyBytes: options?.copyBytes,
+    exact: options?.exact,
     registry: torchRegistry(),
     persistentLoad,
   };

@@ -7,7 +7,10 @@
  */
 import { PicklingError, UnpicklingError } from '../errors.js';
 import { PyComplex } from '../types/builtins.js';
-import { PY_REPR } from '../types/protocol.js';
+import { PyOrderedDict } from '../types/collections.js';
+import { PY_REDUCE, PY_REPR, type Reduction } from '../types/protocol.js';
+import { PyGlobal } from '../types/py-global.js';
+import { tuple } from '../types/tuple.js';
 import {
   bfloat16ToNumber,
   type DTypeInfo,
@@ -453,6 +456,71 @@ export class Tensor {
   [PY_REPR](): string {
     return tensorRepr(this);
   }
+
+  /**
+   * What `torch.save` writes for the tensor: `_rebuild_tensor_v2` over its
+   * storage (which {@link dumpTorch} turns into a persistent id), wrapped in
+   * `_rebuild_parameter` for a Parameter.
+   */
+  [PY_REDUCE](): Reduction {
+    const hooks = new PyOrderedDict();
+    let data: Reduction;
+    if (this.storage === null) {
+      data = {
+        callable: new PyGlobal('torch._utils', '_rebuild_meta_tensor_no_storage'),
+        args: [
+          new PyGlobal('torch', this.dtype),
+          tuple(...this.shape),
+          tuple(...this.stride),
+          this.requiresGrad && !this.isParameter,
+        ],
+      };
+    } else if (this.quantizer !== undefined) {
+      data = {
+        callable: new PyGlobal('torch._utils', '_rebuild_qtensor'),
+        args: [
+          this.storage,
+          this.storageOffset,
+          tuple(...this.shape),
+          tuple(...this.stride),
+          tuple(...this.quantizer.params),
+          this.requiresGrad && !this.isParameter,
+          hooks,
+        ],
+      };
+    } else {
+      data = {
+        callable: new PyGlobal('torch._utils', '_rebuild_tensor_v2'),
+        args: [
+          new StorageView(this.storage, this.dtype),
+          this.storageOffset,
+          tuple(...this.shape),
+          tuple(...this.stride),
+          this.requiresGrad && !this.isParameter,
+          hooks,
+        ],
+      };
+    }
+    if (!this.isParameter) return data;
+    const inner = new Tensor({ ...this, isParameter: false, requiresGrad: false, stride: this.stride });
+    const args: unknown[] = [inner, this.requiresGrad, hooks];
+    if (this.state !== undefined) args.push(this.state);
+    return {
+      callable: new PyGlobal(
+        'torch._utils',
+        this.state === undefined ? '_rebuild_parameter' : '_rebuild_parameter_with_state',
+      ),
+      args,
+    };
+  }
+}
+
+/** A storage as one dtype sees it, for the persistent id a dump writes (torch saves typed storages). @internal */
+export class StorageView {
+  constructor(
+    readonly storage: Storage,
+    readonly dtype: TorchDType,
+  ) {}
 }
 
 /** The strides of a C-contiguous tensor of this shape. */
