@@ -6,9 +6,7 @@
  * big-endian archive and a deflated one; lazily through a ByteSource too.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { inflateRawSync } from 'node:zlib';
 import { UnpicklingError } from '../src/errors.js';
 import { blobSource, bytesSource } from '../src/formats/zip.js';
 import {
@@ -19,9 +17,6 @@ import {
   torchFormat,
 } from '../src/torch/load.js';
 import { Tensor } from '../src/torch/tensor.js';
-import { PyComplex } from '../src/types/builtins.js';
-import { PyOrderedDict } from '../src/types/collections.js';
-import { isTuple } from '../src/types/tuple.js';
 import { describeValue, expected, fixture, inflateRaw } from './support/torch-fixtures.js';
 
 const names = Object.keys(expected.values);
