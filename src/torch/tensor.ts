@@ -35,9 +35,15 @@ export type TypedArray =
   | Int8Array
   | Uint8Array;
 
-/** Most elements a tensor may have (a JS array index), and most bytes one gather may allocate by default. */
+/** Most dimensions a tensor may have. */
 const MAX_NDIM = 64;
-const DEFAULT_MAX_BYTES = 2 ** 32;
+/**
+ * Most bytes one gather allocates by default: the larger of 64 MiB and 16
+ * times the storage (a view with zero strides can be far larger than the
+ * bytes that back it; a tensor that is its storage always fits).
+ */
+const EXPANSION_FLOOR = 64 * 2 ** 20;
+const EXPANSION_RATIO = 16;
 
 /** Reads a storage's bytes: synchronously when the source can, else only asynchronously. */
 export interface StorageReader {
@@ -310,12 +316,14 @@ export class Tensor {
    * The view's elements in C order, little-endian, as raw bytes (what
    * `tensor.contiguous()` holds, and safetensors stores).
    *
-   * @param maxBytes refuse a result larger than this (an expanded view can be much larger than its storage). Default 4 GiB.
+   * @param maxBytes refuse a result larger than this (an expanded view can be much larger than its
+   *   storage). Default: the larger of 64 MiB and 16 times the storage's size.
    * @throws {@link UnpicklingError} when the storage cannot be read, or the result is too large.
    */
-  contiguousBytes(maxBytes = DEFAULT_MAX_BYTES): Uint8Array {
+  contiguousBytes(maxBytes?: number): Uint8Array {
     const storage = this.storage;
     if (storage === null) throw new UnpicklingError(`a ${this.device} tensor has no data`);
+    maxBytes ??= Math.max(EXPANSION_FLOOR, EXPANSION_RATIO * storage.nbytes);
     const size = this.elementSize;
     const total = this.numel * size;
     if (total > maxBytes) {
@@ -358,14 +366,14 @@ export class Tensor {
    * interleaved real and imaginary parts for complex, `BigInt64Array` for
    * int64, `Uint8Array` for bool and uint8.
    *
-   * @param maxBytes refuse a result larger than this. Default 4 GiB.
+   * @param maxBytes refuse a result larger than this. Default: the larger of 64 MiB and 16 times the storage.
    * @returns the elements.
    * @example
    * ```ts
    * Tensor.from([1.5, 2.5]).toTypedArray(); // Float32Array [1.5, 2.5]
    * ```
    */
-  toTypedArray(maxBytes = DEFAULT_MAX_BYTES): TypedArray {
+  toTypedArray(maxBytes?: number): TypedArray {
     const bytes = this.contiguousBytes(maxBytes);
     const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
     const n = this.numel;
@@ -422,14 +430,14 @@ export class Tensor {
    * tensor gives its one value. A quantized tensor gives its dequantized
    * values when its quantization is per tensor.
    *
-   * @param maxBytes refuse data larger than this. Default 4 GiB.
+   * @param maxBytes refuse data larger than this. Default: the larger of 64 MiB and 16 times the storage.
    * @returns the nested values.
    * @example
    * ```ts
    * Tensor.from([[1, 2], [3, 4]]).toArray(); // [[1, 2], [3, 4]]
    * ```
    */
-  toArray(maxBytes = DEFAULT_MAX_BYTES): unknown {
+  toArray(maxBytes?: number): unknown {
     const flat = this.toTypedArray(maxBytes);
     const values: unknown[] = [];
     const n = this.numel;
