@@ -16,7 +16,8 @@ import {
   TorchScriptError,
   torchFormat,
 } from '../src/torch/load.js';
-import { Tensor } from '../src/torch/tensor.js';
+import { summariseTensors } from '../src/torch/summary.js';
+import { Tensor, tensorRepr } from '../src/torch/tensor.js';
 import { describeValue, expected, fixture, inflateRaw } from './support/torch-fixtures.js';
 
 const names = Object.keys(expected.values);
@@ -87,5 +88,47 @@ describe('loadTorch: what it refuses', () => {
     ]) {
       assert.throws(() => loadTorch(bad), UnpicklingError);
     }
+  });
+});
+
+describe('summaries', () => {
+  it('prints a tensor as torch names its type, with a few values', () => {
+    const v = loadTorch(fixture('views')) as Record<string, Tensor>;
+    assert.equal(
+      tensorRepr(v.base!),
+      'tensor(dtype=float32, shape=[3, 4], values=[0.0, 1.0, 2.0, 3.0, 4.0, 5.0, ...])',
+    );
+    assert.equal(
+      tensorRepr(v.t!),
+      'tensor(dtype=float32, shape=[4, 3], values=[0.0, 4.0, 8.0, 1.0, 5.0, 9.0, ...])',
+    );
+    assert.equal(
+      tensorRepr(Tensor.from([true, false])),
+      'tensor(dtype=bool, shape=[2], values=[True, False])',
+    );
+    const p = loadTorch(fixture('parameters')) as Record<string, Tensor>;
+    assert.equal(
+      tensorRepr(p.w!),
+      'tensor(dtype=float32, shape=[2, 2], parameter, requires_grad=True, values=[1.0, 1.0, 1.0, 1.0])',
+    );
+  });
+
+  it('lists the tensors of a checkpoint by state_dict name, shared storages counted once', () => {
+    const { tensors, totalBytes, totalNumel } = summariseTensors(loadTorch(fixture('views')));
+    assert.deepEqual(
+      tensors.map((t) => [t.name, t.dtype, t.shape, t.nbytes]),
+      [
+        ['base', 'float32', [3, 4], 48],
+        ['row', 'float32', [4], 16],
+        ['col', 'float32', [3], 12],
+        ['t', 'float32', [4, 3], 48],
+        ['slice', 'float32', [2, 2], 16],
+        ['expanded', 'int64', [2, 3], 48],
+        ['same.0', 'float32', [3, 4], 48],
+        ['same.1', 'float32', [3, 4], 48],
+      ],
+    );
+    assert.equal(totalNumel, 12 + 4 + 3 + 12 + 4 + 6 + 12 + 12);
+    assert.equal(totalBytes, 48 + 24);
   });
 });

@@ -742,7 +742,8 @@ function someValues(tensor: Tensor, max: number): string | undefined {
       const first = firstElements(tensor, max);
       flat = [first.toArray()].flat(first.ndim) as unknown[];
     }
-    const shown = flat.slice(0, max).map(formatValue);
+    const float = /^(float|bfloat|complex)/.test(tensor.dtype);
+    const shown = flat.slice(0, max).map((v) => formatValue(v, float));
     return `[${shown.join(', ')}${n > max ? ', ...' : ''}]`;
   } catch {
     return undefined;
@@ -764,13 +765,16 @@ function firstElements(tensor: Tensor, count: number): Tensor {
   });
 }
 
-function formatValue(v: unknown): string {
+/** A value as Python prints it in a list (`1.0`, `nan`, `True`). */
+function formatValue(v: unknown, float: boolean): string {
   if (typeof v === 'boolean') return v ? 'True' : 'False';
   if (typeof v === 'bigint') return `${v}`;
   if (typeof v === 'number') {
     if (Number.isNaN(v)) return 'nan';
     if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf';
-    return Number.isInteger(v) && !Number.isSafeInteger(v) ? v.toExponential() : String(v);
+    if (Object.is(v, -0)) return '-0.0';
+    const text = String(v);
+    return float && Number.isInteger(v) && !/e/.test(text) ? `${text}.0` : text;
   }
   return String(v);
 }
