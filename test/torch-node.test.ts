@@ -39,7 +39,10 @@ describe('loadTorchFile', () => {
       let read = 0;
       const counting = {
         size: source.size,
-        read: (o: number, n: number) => ((read += n), source.read(o, n)),
+        read: (o: number, n: number) => {
+          read += n;
+          return source.read(o, n);
+        },
       };
       const value = loadTorchFromSync(counting) as Record<string, Tensor>;
       const listed = summariseTensors(value);
