@@ -334,7 +334,8 @@ export class Tensor {
     const src = storage.bytes();
     const swap = storage.byteOrder === 'big' && size > 1;
     const start = this.storageOffset * size;
-    if (this.isContiguous() && !swap) return src.slice(start, start + total);
+    // Always a copy (a Buffer's own slice would be a view of the storage).
+    if (this.isContiguous() && !swap) return Uint8Array.prototype.slice.call(src, start, start + total);
     const out = new Uint8Array(total);
     const ndim = this.shape.length;
     const numel = this.numel;
@@ -375,7 +376,12 @@ export class Tensor {
    */
   toTypedArray(maxBytes?: number): TypedArray {
     const bytes = this.contiguousBytes(maxBytes);
-    const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+    // contiguousBytes returns a fresh copy: its buffer is used as it is, copied only if it is not its own.
+    const buffer = (
+      bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+        ? bytes.buffer
+        : bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)
+    ) as ArrayBuffer;
     const n = this.numel;
     switch (this.dtype) {
       case 'float64':
