@@ -18,7 +18,7 @@ import { fixture, inflateRaw } from './support/torch-fixtures.js';
 /** Zip archives holding a data.pkl (written by python3's pickle) and records, by case name. */
 const crafted = (() => {
   const out = runPython(`
-import io, json, pickle, sys, zipfile, collections
+import io, json, pickle, struct, sys, zipfile, collections
 
 class G:
     def __init__(self, module, name): self.module, self.name = module, name
@@ -29,6 +29,7 @@ def glob(module, name):
     cls = type(name, (), {})
     cls.__module__ = module
     cls.__qualname__ = name
+    setattr(sys.modules.setdefault(module, types.ModuleType(module)), name, cls)
     return cls
 
 class P(pickle.Pickler):
@@ -42,8 +43,7 @@ class Call:
 
 import types
 def fn(module, name):
-    m = types.ModuleType(module)
-    sys.modules[module] = m
+    m = sys.modules.setdefault(module, types.ModuleType(module))
     f = lambda *a: None
     f.__module__, f.__qualname__, f.__name__ = module, name, name
     setattr(m, name, f)
@@ -76,6 +76,18 @@ cases = {
     "a fractional size": (tensor(("storage", Float, "0", "cpu", 4), 0, (1.5,), (1,)), {"0": F4}),
     "an honest tensor": (tensor(("storage", Float, "0", "cpu", 4), 0, (2, 2), (2, 1)), {"0": F4}),
     "an expanded view": (tensor(("storage", Float, "0", "cpu", 1), 0, (10**8,), (0,)), {"0": bytes(4)}),
+    # What newer torch writes: untyped storages counted in bytes and _rebuild_tensor_v3 with a dtype,
+    # parameters with state, quantized and meta tensors, subclasses through _rebuild_from_type_v2.
+    "v3 over an untyped storage": (Call(fn("torch._utils", "_rebuild_tensor_v3"), Pid("storage", storage_cls("UntypedStorage"), "0", "cpu", 8),
+                                       1, (1,), (1,), True, OD(), glob("torch", "float32")), {"0": struct.pack("<ff", 1.5, -2.0)}),
+    "a parameter with state": (Call(fn("torch._utils", "_rebuild_parameter_with_state"),
+                                    tensor(("storage", Float, "0", "cpu", 2), 0, (2,), (1,)), True, OD(), {"note": "kept"}), {"0": struct.pack("<ff", 3, 4)}),
+    "a quantized tensor": (Call(fn("torch._utils", "_rebuild_qtensor"), Pid("storage", storage_cls("QInt8Storage"), "0", "cpu", 3), 0, (3,), (1,),
+                                (glob("torch", "per_tensor_affine"), 0.5, 1), False, OD()), {"0": bytes([3, 5, 0])}),
+    "a meta tensor": (Call(fn("torch._utils", "_rebuild_meta_tensor_no_storage"), glob("torch", "bfloat16"), (2, 3), (3, 1), False), {}),
+    "a subclass": (Call(fn("torch._tensor", "_rebuild_from_type_v2"), utils, glob("torch.nn.parameter", "Buffer"),
+                        (Pid("storage", Float, "0", "cpu", 2), 0, (2,), (1,), False, OD()), {}), {"0": struct.pack("<ff", 5, 6)}),
+    "a size": (Call(fn("torch", "Size"), [2, 3]), {}),
 }
 result = {}
 for name, (obj, records) in cases.items():
@@ -122,11 +134,39 @@ describe('loadTorch: claims its records do not back', () => {
     ]);
   });
 
+  it('loads what newer torch writes', () => {
+    const v3 = loadTorch(crafted.get('v3 over an untyped storage')!) as Tensor;
+    assert.deepEqual(
+      [v3.dtype, v3.shape, v3.storageOffset, v3.requiresGrad, v3.toArray()],
+      ['float32', [1], 1, true, [-2]],
+    );
+    assert.equal(v3.storage!.dtype, 'uint8');
+    const p = loadTorch(crafted.get('a parameter with state')!) as Tensor;
+    assert.deepEqual(
+      [p.isParameter, p.requiresGrad, p.toArray(), p.state],
+      [true, true, [3, 4], { note: 'kept' }],
+    );
+    const q = loadTorch(crafted.get('a quantized tensor')!) as Tensor;
+    assert.deepEqual(
+      [q.dtype, q.quantizer?.scale, q.quantizer?.zeroPoint, q.toArray()],
+      ['qint8', 0.5, 1, [1, 2, -0.5]],
+    );
+    const meta = loadTorch(crafted.get('a meta tensor')!) as Tensor;
+    assert.deepEqual([meta.dtype, meta.shape, meta.device, meta.storage], ['bfloat16', [2, 3], 'meta', null]);
+    assert.throws(() => meta.toArray(), UnpicklingError);
+    const sub = loadTorch(crafted.get('a subclass')!) as Tensor;
+    assert.deepEqual(sub.toArray(), [5, 6]);
+    assert.deepEqual(loadTorch(crafted.get('a size')!), [2, 3]);
+  });
+
   it('keeps an expanded view, but refuses to gather it far past its storage', () => {
     const t = loadTorch(crafted.get('an expanded view')!) as Tensor;
     assert.deepEqual(t.shape, [1e8]);
     assert.deepEqual(t.stride, [0]);
-    assert.throws(() => t.toArray(), (e: unknown) => e instanceof UnpicklingError && /more than/.test(e.message));
+    assert.throws(
+      () => t.toArray(),
+      (e: unknown) => e instanceof UnpicklingError && /more than/.test(e.message),
+    );
     assert.throws(() => t.toTypedArray(), /more than/);
   });
 });

@@ -10,6 +10,14 @@ import { describe, it } from 'node:test';
 import { UnpicklingError } from '../src/errors.js';
 import { blobSource, bytesSource } from '../src/formats/zip.js';
 import {
+  bfloat16ToNumber,
+  float8ToNumber,
+  halfToNumber,
+  numberToBfloat16,
+  numberToHalf,
+  type TorchDType,
+} from '../src/torch/dtypes.js';
+import {
   loadTorch,
   loadTorchFrom,
   loadTorchFromSync,
@@ -17,7 +25,7 @@ import {
   torchFormat,
 } from '../src/torch/load.js';
 import { summariseTensors } from '../src/torch/summary.js';
-import { Tensor, tensorRepr } from '../src/torch/tensor.js';
+import { Storage, Tensor, tensorRepr } from '../src/torch/tensor.js';
 import { describeValue, expected, fixture, inflateRaw } from './support/torch-fixtures.js';
 
 const names = Object.keys(expected.values);
@@ -130,5 +138,47 @@ describe('summaries', () => {
     );
     assert.equal(totalNumel, 12 + 4 + 3 + 12 + 4 + 6 + 12 + 12);
     assert.equal(totalBytes, 48 + 24);
+  });
+});
+
+describe('dtype codecs', () => {
+  it('float16 and bfloat16: every bit pattern decodes and encodes back', () => {
+    for (let h = 0; h < 0x10000; h++) {
+      const x = halfToNumber(h);
+      if (Number.isNaN(x)) assert.ok(Number.isNaN(halfToNumber(numberToHalf(x))));
+      else assert.equal(numberToHalf(x), h, `half 0x${h.toString(16)}`);
+      const y = bfloat16ToNumber(h);
+      if (Number.isNaN(y)) assert.ok(Number.isNaN(bfloat16ToNumber(numberToBfloat16(y))));
+      else assert.equal(numberToBfloat16(y), h, `bfloat16 0x${h.toString(16)}`);
+    }
+    assert.equal(numberToHalf(1 + 2 ** -11), numberToHalf(1)); // ties to even
+    assert.equal(numberToHalf(65520), 0x7c00); // rounds to infinity
+  });
+
+  it('float8 kinds, by their published tables', () => {
+    const cases: [string, number, number][] = [
+      ['float8_e4m3fn', 0x7e, 448],
+      ['float8_e4m3fn', 0x01, 2 ** -9],
+      ['float8_e4m3fn', 0x38, 1],
+      ['float8_e4m3fn', 0xb8, -1],
+      ['float8_e5m2', 0x7b, 57344],
+      ['float8_e5m2', 0x7c, Number.POSITIVE_INFINITY],
+      ['float8_e5m2', 0x3c, 1],
+      ['float8_e5m2', 0x01, 2 ** -16],
+      ['float8_e4m3fnuz', 0x7f, 240],
+      ['float8_e4m3fnuz', 0x40, 1],
+      ['float8_e5m2fnuz', 0x7f, 57344],
+      ['float8_e5m2fnuz', 0x40, 1],
+    ];
+    for (const [kind, bits, value] of cases)
+      assert.equal(float8ToNumber(bits, kind as TorchDType), value, `${kind} 0x${bits.toString(16)}`);
+    assert.ok(Number.isNaN(float8ToNumber(0x7f, 'float8_e4m3fn')));
+    assert.ok(Number.isNaN(float8ToNumber(0x80, 'float8_e4m3fnuz')));
+    assert.ok(Number.isNaN(float8ToNumber(0x7e, 'float8_e5m2')));
+    const t = new Tensor({
+      storage: new Storage({ dtype: 'float8_e4m3fn', nbytes: 2, bytes: new Uint8Array([0x38, 0x7e]) }),
+      shape: [2],
+    });
+    assert.deepEqual(t.toArray(), [1, 448]);
   });
 });
