@@ -1,6 +1,7 @@
 """Writes the PyTorch fixtures of the tests with the real torch, and what torch computed for them.
 
-Run with a Python that has torch (Debian's /usr/bin/python3 with python3-torch):
+Run with a Python that has torch (Debian's /usr/bin/python3 with python3-torch),
+and the safetensors package for model.safetensors (kept as it is without it):
 
     /usr/bin/python3 scripts/gen-torch-fixtures.py
 
@@ -48,7 +49,7 @@ def enc_list(x):
 def describe(obj, storages):
     if isinstance(obj, torch.Tensor):
         st = obj.storage()
-        key = st.data_ptr(), st.nbytes()
+        key = st._cdata
         if key not in storages:
             storages[key] = len(storages)
         return {
@@ -182,6 +183,24 @@ class Tiny(torch.nn.Module):
 
 torch.jit.save(torch.jit.script(Tiny()), os.path.join(OUT, "torchscript.pt"))
 
+# safetensors, written by the reference implementation when this python has it.
+try:
+    from safetensors.torch import save_file
+except ImportError:
+    save_file = None
+    print("safetensors not installed: model.safetensors left as it is", file=sys.stderr)
+ST_PATH = os.path.join(OUT, "model.safetensors")
+if save_file is not None:
+    st = {k: v for k, v in dtypes.items() if k != "complex64" and k != "complex128"}
+    st["matrix"] = torch.arange(6, dtype=torch.float32).reshape(2, 3)
+    st["scalar"] = torch.tensor(2.5, dtype=torch.float64)
+    save_file(st, ST_PATH, metadata={"format": "pt", "note": "brine fixture"})
+    from safetensors.torch import load_file
+    EXPECTED_ST = {k: describe(v, {}) for k, v in load_file(ST_PATH).items()}
+else:
+    with open(os.path.join(OUT, "expected.json")) as f:
+        EXPECTED_ST = json.load(f)["safetensors"]
+
 # What the zip reader must see in torch's archives: the entries as zipfile lists them.
 listing = {}
 for f in sorted(os.listdir(OUT)):
@@ -191,5 +210,11 @@ for f in sorted(os.listdir(OUT)):
                           for i in z.infolist()]
 
 with open(os.path.join(OUT, "expected.json"), "w") as f:
-    json.dump({"torch": torch.__version__, "values": EXPECTED, "zip": listing}, f, sort_keys=True)
+    json.dump({"torch": torch.__version__, "values": EXPECTED, "zip": listing, "safetensors": EXPECTED_ST}, f,
+              sort_keys=True)
     f.write("\n")
+
+# The project's formatter owns the layout of its JSON files.
+import subprocess
+subprocess.run(["npx", "biome", "format", "--write", os.path.join(OUT, "expected.json")], check=False,
+               cwd=os.path.join(OUT, "..", "..", ".."), stdout=subprocess.DEVNULL)

@@ -297,7 +297,7 @@ describe('zip: archives written by torch.save (zip64 end records, data descripto
 
   it('reads asynchronously, from a Blob, the same as synchronously', async () => {
     const data = new Uint8Array(readFileSync(new URL('checkpoint.pt', FIXTURES)));
-    const blob = new Blob([data]);
+    const blob = new Blob([data as Uint8Array<ArrayBuffer>]);
     const directory = await readZipDirectory(blobSource(blob));
     assert.deepEqual(listing(directory.entries), torchListing['checkpoint.pt']);
     for (const e of directory.entries) {

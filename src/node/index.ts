@@ -20,6 +20,7 @@ import { type AtomicOptions, toPath, writeAtomic, writeAtomicSync } from './atom
 
 export { type ChunkReaderOptions, PickleChunkReader, type ReadResult } from '../chunk-reader.js';
 export type { AtomicOptions } from './atomic.js';
+export { dumpTorchFile, fileSource, loadTorchFile } from './torch.js';
 
 /** Options of {@link dumpFile}, {@link dumpFileSync} and {@link dumpAll}: how to pickle, and how to write the file. */
 export type DumpFileOptions = DumpOptions & AtomicOptions;
