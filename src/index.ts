@@ -8,6 +8,15 @@
 export { type ChunkReaderOptions, PickleChunkReader, type ReadResult } from './chunk-reader.js';
 export { isPickleError, PickleError, PicklingError, UnpicklingError } from './errors.js';
 export {
+  isNpy,
+  NPY_MAGIC,
+  NpyError,
+  type NpyHeader,
+  type NpyHeaderOptions,
+  readNpyHeader,
+  writeNpyHeader,
+} from './formats/npy.js';
+export {
   crc32,
   crcMatches,
   type InflateRaw,
@@ -24,6 +33,14 @@ export {
   type DTypeField,
   type DTypeKind,
   type DTypeSubarray,
+  type DumpNpzOptions,
+  descrToDType,
+  dumpNpy,
+  dumpNpz,
+  type LoadNpyOptions,
+  type LoadNpzOptions,
+  loadNpy,
+  loadNpz,
   type MaskedParts,
   NDArray,
   type NDArrayFromOptions,

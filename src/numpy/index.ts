@@ -14,4 +14,14 @@ export {
   subarrayDType,
 } from './dtype.js';
 export { type MaskedParts, NDArray, type NDArrayFromOptions, type TypedArray } from './ndarray.js';
+export {
+  type DumpNpzOptions,
+  descrToDType,
+  dumpNpy,
+  dumpNpz,
+  type LoadNpyOptions,
+  type LoadNpzOptions,
+  loadNpy,
+  loadNpz,
+} from './npy.js';
 export { NUMPY_SAFE_GLOBALS, numpyTable } from './reconstructors.js';
