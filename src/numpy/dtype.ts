@@ -515,8 +515,7 @@ export class DType {
       typeArg = new FreshString(text);
     }
     const extended = this.kind === 'U' || this.kind === 'S' || this.kind === 'V';
-    // A one-character field name written by Python code is not CPython's shared one-character str.
-    const names = this.fields?.map((f) => (f.name.length === 1 ? new FreshString(f.name) : f.name)) ?? null;
+    const names = this.fields?.map((f) => f.name) ?? null;
     const parts: unknown[] = [
       this.byteorder,
       this.subarray === null ? null : tuple<unknown>(this.subarray.base, tuple(...this.subarray.shape)),
