@@ -24,32 +24,10 @@ import {
   setDTypeState,
 } from './dtype.js';
 import { assignArray, NDArray, sizeOf } from './ndarray.js';
-
-/** The module spellings of numpy 1 and numpy 2. */
-const CORE = ['numpy.core', 'numpy._core'] as const;
+import { ARRAY_CLASSES, MASKED_CLASSES, NUMPY_CORE_MODULES } from './safe-names.js';
 
 /** The most elements an array of zero-byte items may claim (nothing bounds them by the data). */
 const MAX_EMPTY_ITEMS = 1 << 24;
-
-/** ndarray subclasses numpy ships whose pickle is the ndarray's: loaded as NDArray, class kept. */
-export const ARRAY_CLASSES: readonly (readonly [string, string])[] = [
-  ['numpy', 'ndarray'],
-  ['numpy', 'matrix'],
-  ['numpy.matrixlib.defmatrix', 'matrix'],
-  ['numpy', 'recarray'],
-  ['numpy.rec', 'recarray'],
-  ['numpy.core.records', 'recarray'],
-  ['numpy._core.records', 'recarray'],
-  ['numpy', 'memmap'],
-  ['numpy.core.memmap', 'memmap'],
-  ['numpy._core.memmap', 'memmap'],
-];
-
-/** Masked array classes (`numpy.ma`). */
-export const MASKED_CLASSES: readonly (readonly [string, string])[] = [
-  ['numpy.ma.core', 'MaskedArray'],
-  ['numpy.ma', 'MaskedArray'],
-];
 
 function isClass(value: unknown, list: readonly (readonly [string, string])[]): value is PyGlobal {
   return value instanceof PyGlobal && list.some(([m, n]) => m === value.module && n === value.name);
@@ -342,7 +320,7 @@ const dtype: Reconstructor = {
 
 /** The numpy globals brine reconstructs. */
 export const numpyEntries: readonly Entry[] = [
-  ...CORE.flatMap((core): Entry[] => [
+  ...NUMPY_CORE_MODULES.flatMap((core): Entry[] => [
     [`${core}.multiarray`, '_reconstruct', reconstruct],
     [`${core}.multiarray`, 'scalar', scalar],
     [`${core}.numeric`, '_frombuffer', frombuffer],
@@ -354,16 +332,4 @@ export const numpyEntries: readonly Entry[] = [
 /** numpy's reconstructor table: `registry.include(numpyTable)`. */
 export const numpyTable: ReconstructorTable = { name: 'numpy', entries: numpyEntries };
 
-/**
- * The numpy globals that only build data, for the scanner: the constructors
- * above, the classes they take, and the dtype scalar type of recarrays.
- * Each is `'module.name'`.
- */
-export const NUMPY_SAFE_GLOBALS: readonly string[] = [
-  ...numpyEntries.map(([m, n]) => `${m}.${n}`),
-  ...ARRAY_CLASSES.map(([m, n]) => `${m}.${n}`),
-  ...MASKED_CLASSES.map(([m, n]) => `${m}.${n}`),
-  'numpy.record',
-  'numpy.core.records.record',
-  'numpy._core.records.record',
-];
+export { NUMPY_SAFE_GLOBALS } from './safe-names.js';
