@@ -27,6 +27,9 @@ import {
 import { failWithSeed } from './support/fast-check.js';
 import { FIXTURES, fromHex, pickleCases } from './support/numpy-expect.js';
 
+/** A tuple of anything. */
+const t = (...items: unknown[]) => tuple<unknown>(...items);
+
 const RECONSTRUCT = new PyGlobal('numpy.core.multiarray', '_reconstruct');
 const FROMBUFFER = new PyGlobal('numpy.core.numeric', '_frombuffer');
 const SCALAR = new PyGlobal('numpy.core.multiarray', 'scalar');
@@ -35,22 +38,18 @@ const NDARRAY = new PyGlobal('numpy', 'ndarray');
 const DTYPE = new PyGlobal('numpy', 'dtype');
 
 function call(callable: PyGlobal, args: unknown[], state?: unknown): PyObject {
-  const o = new PyObject('reduce', callable, tuple(...args));
+  const o = new PyObject('reduce', callable, t(...args));
   o.state = state;
   return o;
 }
 
 /** `numpy.dtype(spec, False, True)` with a version 3 state. */
 function dtype(spec: unknown, state?: unknown[]): PyObject {
-  return call(DTYPE, [spec, false, true], tuple(...(state ?? [3, '<', null, null, null, -1, -1, 0])));
+  return call(DTYPE, [spec, false, true], t(...(state ?? [3, '<', null, null, null, -1, -1, 0])));
 }
 
 function array(shape: unknown[], dt: unknown, data: unknown, fortran = false): PyObject {
-  return call(
-    RECONSTRUCT,
-    [NDARRAY, tuple(0), new Uint8Array([0x62])],
-    tuple(1, tuple(...shape), dt, fortran, data),
-  );
+  return call(RECONSTRUCT, [NDARRAY, t(0), new Uint8Array([0x62])], t(1, t(...shape), dt, fortran, data));
 }
 
 function rejects(label: string, value: unknown, match?: RegExp, protocols = [2, 5]): void {
@@ -94,10 +93,7 @@ test('hostile array states are UnpicklingErrors before any allocation', () => {
     'zero-byte items beyond any bound',
     array([2 ** 40], dtype('V0', [3, '|', null, null, null, 0, 1, 0]), new Uint8Array(0)),
   );
-  rejects(
-    'state of the wrong length',
-    call(RECONSTRUCT, [NDARRAY, tuple(0), new Uint8Array([0x62])], tuple(1, 2)),
-  );
+  rejects('state of the wrong length', call(RECONSTRUCT, [NDARRAY, t(0), new Uint8Array([0x62])], t(1, 2)));
 });
 
 test('hostile dtypes are UnpicklingErrors', () => {
@@ -111,25 +107,25 @@ test('hostile dtypes are UnpicklingErrors', () => {
   const i4 = dtype('i4');
   rejects(
     'field past the end',
-    array([1], dtype('V8', [3, '|', null, tuple('a'), new Map([['a', tuple(i4, 6)]]), 8, 1, 16]), data),
+    array([1], dtype('V8', [3, '|', null, t('a'), new Map([['a', t(i4, 6)]]), 8, 1, 16]), data),
     /past the end/,
   );
   rejects(
     'negative offset',
-    array([1], dtype('V8', [3, '|', null, tuple('a'), new Map([['a', tuple(i4, -1)]]), 8, 1, 16]), data),
+    array([1], dtype('V8', [3, '|', null, t('a'), new Map([['a', t(i4, -1)]]), 8, 1, 16]), data),
   );
   rejects(
     'field missing from the dict',
-    array([1], dtype('V8', [3, '|', null, tuple('a'), new Map(), 8, 1, 16]), data),
+    array([1], dtype('V8', [3, '|', null, t('a'), new Map(), 8, 1, 16]), data),
   );
   rejects(
     'subarray not filling the item',
-    array([1], dtype('V8', [3, '|', tuple(i4, tuple(3)), null, null, 8, 4, 0]), data),
+    array([1], dtype('V8', [3, '|', t(i4, t(3)), null, null, 8, 4, 0]), data),
     /subarray/,
   );
   // A dtype whose field is itself: the memo makes the cycle.
   const self = dtype('V8');
-  (self.state as unknown[]) = tuple(3, '|', null, tuple('a'), new Map([['a', tuple(self, 0)]]), 8, 1, 16);
+  self.state = t(3, '|', null, t('a'), new Map([['a', t(self, 0)]]), 8, 1, 16);
   rejects('dtype containing itself', array([1], self, data), /itself|in use/);
   // Fields sharing one dtype, doubling the values per element at every level: refused, not walked.
   let level: PyObject = dtype('u1');
@@ -138,10 +134,10 @@ test('hostile dtypes are UnpicklingErrors', () => {
       3,
       '|',
       null,
-      tuple('a', 'b'),
+      t('a', 'b'),
       new Map([
-        ['a', tuple(level, 0)],
-        ['b', tuple(level, 0)],
+        ['a', t(level, 0)],
+        ['b', t(level, 0)],
       ]),
       1,
       1,
@@ -151,30 +147,30 @@ test('hostile dtypes are UnpicklingErrors', () => {
   rejects('exponential fields', array([1], level, new Uint8Array(1)), /too many values/);
   // Deep nesting of subarrays: refused past the depth limit.
   let deep: PyObject = dtype('u1');
-  for (let i = 0; i < 100; i++) deep = dtype('V1', [3, '|', tuple(deep, tuple(1)), null, null, 1, 1, 0]);
+  for (let i = 0; i < 100; i++) deep = dtype('V1', [3, '|', t(deep, t(1)), null, null, 1, 1, 0]);
   rejects('deep nesting', array([1], deep, new Uint8Array(1)), /too deep/);
 });
 
 test('hostile _frombuffer, scalar and masked calls are UnpicklingErrors', () => {
   const f8 = dtype('f8');
-  rejects('order X', call(FROMBUFFER, [new Uint8Array(8), f8, tuple(1), 'X']), /order/);
-  rejects('buffer too short', call(FROMBUFFER, [new Uint8Array(8), f8, tuple(2), 'C']));
-  rejects('shape overflow', call(FROMBUFFER, [new Uint8Array(8), f8, tuple(2 ** 40, 2 ** 40), 'C']));
+  rejects('order X', call(FROMBUFFER, [new Uint8Array(8), f8, t(1), 'X']), /order/);
+  rejects('buffer too short', call(FROMBUFFER, [new Uint8Array(8), f8, t(2), 'C']));
+  rejects('shape overflow', call(FROMBUFFER, [new Uint8Array(8), f8, t(2 ** 40, 2 ** 40), 'C']));
   rejects(
     'in-band buffer too short',
-    call(FROMBUFFER, [new PickleBuffer(new Uint8Array(4)), f8, tuple(1), 'C']),
+    call(FROMBUFFER, [new PickleBuffer(new Uint8Array(4)), f8, t(1), 'C']),
     undefined,
     [5],
   );
   rejects(
     'zero item size',
-    call(FROMBUFFER, [new Uint8Array(0), dtype('V0', [3, '|', null, null, null, 0, 1, 0]), tuple(5), 'C']),
+    call(FROMBUFFER, [new Uint8Array(0), dtype('V0', [3, '|', null, null, null, 0, 1, 0]), t(5), 'C']),
   );
   rejects('scalar too short', call(SCALAR, [f8, new Uint8Array(3)]), /too small/);
   const masked = call(
     MARECONSTRUCT,
-    [new PyGlobal('numpy.ma.core', 'MaskedArray'), NDARRAY, tuple(0), 'b'],
-    tuple(1, tuple(2), dtype('i1'), false, new Uint8Array(2), new Uint8Array(5), null),
+    [new PyGlobal('numpy.ma.core', 'MaskedArray'), NDARRAY, t(0), 'b'],
+    t(1, t(2), dtype('i1'), false, new Uint8Array(2), new Uint8Array(5), null),
   );
   rejects('mask of the wrong length', masked, /mask/);
 });

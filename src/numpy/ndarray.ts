@@ -646,8 +646,9 @@ function fromData(data: unknown, options?: NDArrayFromOptions): NDArray {
     const dtype = wanted ?? inferDType([data]);
     return encodeValues([data], checkFromShape(options?.shape ?? [], 1), dtype, 'C');
   }
+  // Items of a structured dtype are tuples; items of an object array may be anything, lists too.
   const structured = wanted?.fields != null;
-  const { shape, items } = flatten(data, structured);
+  const { shape, items } = flatten(data, structured, wanted?.kind === 'O');
   const dtype = wanted ?? inferDType(items);
   const finalShape = options?.shape === undefined ? shape : checkFromShape(options.shape, items.length);
   return encodeValues(items, finalShape, dtype, options?.order ?? 'C');
@@ -667,7 +668,11 @@ function checkFromShape(shape: readonly number[], n: number): number[] {
 }
 
 /** The shape and items (C order) of nested arrays; tuples are items when `tuplesAreItems`. */
-function flatten(data: unknown[], tuplesAreItems: boolean): { shape: number[]; items: unknown[] } {
+function flatten(
+  data: unknown[],
+  tuplesAreItems: boolean,
+  anyItems = false,
+): { shape: number[]; items: unknown[] } {
   const shape: number[] = [];
   let probe: unknown = data;
   while (Array.isArray(probe) && !(tuplesAreItems && isTuple(probe))) {
@@ -679,13 +684,18 @@ function flatten(data: unknown[], tuplesAreItems: boolean): { shape: number[]; i
   const items: unknown[] = [];
   const walk = (value: unknown, axis: number): void => {
     if (axis === shape.length) {
-      if (Array.isArray(value) && !(tuplesAreItems && isTuple(value)) && shape.length > 0)
+      if (!anyItems && Array.isArray(value) && !(tuplesAreItems && isTuple(value)) && shape.length > 0)
         throw new PicklingError('nested arrays are not rectangular');
       items.push(value);
       return;
     }
-    if (!Array.isArray(value) || value.length !== shape[axis])
+    if (!Array.isArray(value) || value.length !== shape[axis]) {
+      if (anyItems && axis > 0) {
+        // An object array stops where the nesting stops being regular, as numpy's does.
+        throw new PicklingError('nested arrays are not rectangular: give the shape');
+      }
       throw new PicklingError('nested arrays are not rectangular');
+    }
     for (const item of value) walk(item, axis + 1);
   };
   walk(data, 0);
