@@ -321,3 +321,39 @@ test('the scanner rates every numpy pickle and file safe (object arrays aside, w
   }
   assert.ok(verdicts.size > 400);
 });
+
+test('a Python 2 numpy pickle (data in a str) loads with encoding latin1 or bytes', () => {
+  const data = new Float64Array([1.5, -2, 3]);
+  const raw = Buffer.from(data.buffer).toString('latin1');
+  const text =
+    '\x80\x02cnumpy.core.multiarray\n_reconstruct\nq\x01cnumpy\nndarray\nq\x02K\x00\x85U\x01b\x87Rq\x03' +
+    '(K\x01K\x03\x85cnumpy\ndtype\nU\x02f8K\x00K\x01\x87R(K\x03U\x01<NNNJ\xff\xff\xff\xffJ\xff\xff\xff\xffK\x00tb' +
+    `\x89U\x18${raw}tb.`;
+  const pickle = new Uint8Array(Buffer.from(text, 'latin1'));
+  for (const encoding of ['latin1', 'bytes']) {
+    const a = loads(pickle, { encoding }) as NDArray;
+    assert.ok(a instanceof NDArray, encoding);
+    assert.equal(a.dtype.str, '<f8');
+    assert.deepEqual(a.toArray(), [1.5, -2, 3]);
+  }
+  assert.throws(() => loads(pickle), /latin1/);
+});
+
+test('brine/node: .npy and .npz files, written atomically', async () => {
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { dumpNpyFile, dumpNpzFile, loadNpyFile, loadNpzFile } = await import('../src/node/index.js');
+  const dir = mkdtempSync(join(tmpdir(), 'brine-numpy-'));
+  try {
+    const a = NDArray.from(new Float32Array([0.5, 1.5]));
+    await dumpNpyFile(join(dir, 'a.npy'), a);
+    assert.deepEqual((await loadNpyFile(join(dir, 'a.npy'))).toArray(), [0.5, 1.5]);
+    await dumpNpzFile(join(dir, 'z.npz'), { a, b: NDArray.from([1, 2]) }, { compress: true });
+    const z = await loadNpzFile(join(dir, 'z.npz'));
+    assert.deepEqual(z.get('b')!.toArray(), [1, 2]);
+    const real = await loadNpzFile(join(FIXTURES, 'files', 'deflated.npz'));
+    assert.deepEqual(real.get('a')!.toArray(), [0, 1, 2, 3, 4]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
