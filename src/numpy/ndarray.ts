@@ -86,6 +86,9 @@ function pyBytes(data: Uint8Array): Uint8Array {
 
 const LITTLE = NATIVE === '<';
 
+/** Arrays larger than this print their shape, not their elements (numpy's print threshold). */
+const REPR_THRESHOLD = 1000;
+
 /** The number of elements of a shape. */
 function sizeOf(shape: readonly number[]): number {
   let n = 1;
@@ -316,7 +319,11 @@ export class NDArray {
       return `${this.dtype.name === 'object' ? '' : `numpy.${scalarName(this.dtype)}`}(${reprItem(v, show)})`;
     }
     const name = this.pyClass.name === 'ndarray' ? 'array' : this.pyClass.name;
-    return `${name}(${reprItem(this.toArray(), show)}, dtype=${dtype.slice(6, -1)})`;
+    const dtypeText = dtype.startsWith('dtype(') ? dtype.slice(6, -1) : dtype;
+    // numpy summarizes arrays of more than 1000 elements; brine prints the shape instead (bounded output).
+    if (this.size > REPR_THRESHOLD)
+      return `${name}([...], shape=(${this.shape.join(', ')}${this.ndim === 1 ? ',' : ''}), dtype=${dtypeText})`;
+    return `${name}(${reprItem(this.toArray(), show)}, dtype=${dtypeText})`;
   }
 
   /** The pickle numpy writes for this array (or scalar) at `protocol`. */
