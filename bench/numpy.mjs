@@ -130,7 +130,10 @@ function main() {
     console.error(`${op}: numpy ${p.toFixed(3)} ms, brine ${b.toFixed(3)} ms`);
   }
   const header = ['case (64 MiB float32)', `CPython + numpy ${numpyVersion} ms`, 'brine ms', 'numpy/brine'];
-  const table = [header, header.map(() => '---'), ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
+  // Padded columns, as the formatter writes markdown tables.
+  const widths = header.map((_, i) => Math.max(...[header, ...rows].map((r) => r[i].length)));
+  const line = (r) => `| ${r.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
+  const table = [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
   const text = [
     '# numpy workload',
     '',
