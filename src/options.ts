@@ -219,6 +219,8 @@ export interface DumpOptions {
   extensions?: ReadonlyMap<number, readonly [string, string]>;
   /** JS classes registered as Python classes (`registry.registerClass`) and JS types with a reducer (`registry.registerReducer`). */
   registry?: Registry;
+  /** numpy's module names in numpy pickles: `1` (`numpy.core`, the default, read by numpy 1 and 2) or `2` (`numpy._core`). */
+  numpyNames?: 1 | 2;
 }
 
 /** The protocol `dumps` writes by default: the highest. */
@@ -233,6 +235,7 @@ export interface ResolvedDumpOptions {
   /** The extension registry by `module\nname`, or `null` for none. */
   readonly extensions: Map<string, number> | null;
   readonly registry: Registry | undefined;
+  readonly numpyNames: 1 | 2;
 }
 
 /** Resolves the options of a pickler; a protocol that is not 0 to 5 is a {@link PicklingError}. @internal */
@@ -250,6 +253,7 @@ export function resolveDumpOptions(options: DumpOptions | undefined): ResolvedDu
       ? new Map([...options.extensions].map(([code, [m, n]]) => [`${m}\n${n}`, code]))
       : null,
     registry: options?.registry,
+    numpyNames: options?.numpyNames === 2 ? 2 : 1,
   };
 }
 

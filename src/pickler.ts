@@ -18,7 +18,7 @@ import { decodeLatin1, hexValue } from './text.js';
 import { PickleBuffer, PyFloat } from './types/builtins.js';
 import { PyDateTime } from './types/datetime.js';
 import { FrozenSet } from './types/frozen-set.js';
-import { PY_REDUCE, type PyValue, type Reduction } from './types/protocol.js';
+import { PY_REDUCE, type PyValue, type ReduceOptions, type Reduction } from './types/protocol.js';
 import { PyByteArray } from './types/py-bytearray.js';
 import { G_GETATTR, G_OBJECT, G_RECONSTRUCTOR, PyGlobal } from './types/py-global.js';
 import { PyObject } from './types/py-object.js';
@@ -41,8 +41,12 @@ const G_DICT = new PyGlobal('builtins', 'dict');
 const G_LIST = new PyGlobal('builtins', 'list');
 const G_NEWOBJ_EX = new PyGlobal('copyreg', '__newobj_ex__');
 
-/** A string the pickler made itself (CPython makes a fresh str object): memoized, never looked up. */
-class FreshString {
+/**
+ * A str object of its own (CPython makes a fresh str object): memoized by identity, never looked
+ * up by value.
+ * @internal
+ */
+export class FreshString {
   constructor(readonly text: string) {}
 }
 
@@ -104,6 +108,7 @@ export class Pickler {
   readonly #bufferCallback: ((buffer: PickleBuffer) => unknown) | undefined;
   readonly #extensions: Map<string, number> | null;
   readonly #registry: Registry | undefined;
+  readonly #reduceOptions: ReduceOptions;
   /** The output buffer: made on the first dump (dumps() lends its shared one instead). */
   #w: Writer | null = null;
   /** Objects by identity -> memo index. */
@@ -126,6 +131,7 @@ export class Pickler {
     this.#bufferCallback = resolved.bufferCallback;
     this.#registry = resolved.registry;
     this.#extensions = resolved.extensions;
+    this.#reduceOptions = { numpyNames: resolved.numpyNames };
   }
 
   /** @internal `dumps` lends its reused buffer to a one-off pickler. */
@@ -507,7 +513,7 @@ export class Pickler {
       return;
     }
     if (obj instanceof FreshString) {
-      this.#saveString(obj.text, null);
+      this.#saveString(obj.text, obj);
       return;
     }
     if (obj instanceof PickleBuffer) {
@@ -651,7 +657,7 @@ export class Pickler {
   }
 
   /** A str: UNICODE (protocol 0), SHORT_BINUNICODE, BINUNICODE or BINUNICODE8; then memoized (by value, or not at all for `key` null). */
-  #saveString(text: string, key: string | null): void {
+  #saveString(text: string, key: string | FreshString | null): void {
     const w = this.#w!;
     if (!this.#bin) {
       w.byte(0x56);
@@ -904,7 +910,7 @@ export class Pickler {
     }
     const reduce = (obj as Partial<PyValue>)[PY_REDUCE];
     if (typeof reduce === 'function') {
-      const r = reduce.call(obj, this.#proto);
+      const r = reduce.call(obj, this.#proto, this.#reduceOptions);
       this.#saveReduction(obj, r, r.callable);
       return true;
     }

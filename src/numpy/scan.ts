@@ -8,6 +8,7 @@
  */
 import type { ScanContainer, ScanLibrary } from '../scan-library.js';
 import { decodeLatin1 } from '../text.js';
+import { NUMPY_SAFE_GLOBALS } from './safe-names.js';
 
 /**
  * Where the pickle of a `.npy` file starts, or undefined when `data` is not
@@ -43,6 +44,7 @@ export const NUMPY_SCAN: ScanLibrary = {
   name: 'numpy',
   // Array, dtype and scalar reconstruction (numpy 1.x `numpy.core`, 2.x `numpy._core`)
   safeGlobals: [
+    ...NUMPY_SAFE_GLOBALS,
     'numpy.ndarray',
     'numpy.dtype',
     'numpy.core.multiarray._reconstruct',

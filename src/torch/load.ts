@@ -6,6 +6,8 @@
  *
  * @module
  */
+
+import { Registry } from '../default-registry.js';
 import { UnpicklingError } from '../errors.js';
 import {
   type ByteSource,
@@ -23,7 +25,6 @@ import {
   ZipError,
 } from '../formats/zip.js';
 import type { LoadOptions } from '../options.js';
-import { Registry } from '../registry.js';
 import { PyGlobal } from '../types/py-global.js';
 import { isTuple } from '../types/tuple.js';
 import { Unpickler } from '../unpickler.js';

@@ -11,6 +11,7 @@ import { PyOrderedDict } from '../types/collections.js';
 import { PY_REDUCE, PY_REPR, type Reduction } from '../types/protocol.js';
 import { PyGlobal } from '../types/py-global.js';
 import { tuple } from '../types/tuple.js';
+import type { TypedArray } from '../types/typed-array.js';
 import {
   bfloat16ToNumber,
   type DTypeInfo,
@@ -22,18 +23,7 @@ import {
   type TorchDType,
 } from './dtypes.js';
 
-/** A typed array of any kind `toTypedArray` returns. */
-export type TypedArray =
-  | Float64Array
-  | Float32Array
-  | BigInt64Array
-  | BigUint64Array
-  | Int32Array
-  | Uint32Array
-  | Int16Array
-  | Uint16Array
-  | Int8Array
-  | Uint8Array;
+export type { TypedArray };
 
 /** Most dimensions a tensor may have. */
 const MAX_NDIM = 64;

@@ -55,10 +55,19 @@ export interface Reduction {
   readonly dictitems?: readonly (readonly [unknown, unknown])[];
 }
 
+/** What the pickler tells a value's reduction besides the protocol. */
+export interface ReduceOptions {
+  /** numpy's module names: 1 (`numpy.core`) or 2 (`numpy._core`). */
+  readonly numpyNames?: 1 | 2;
+}
+
 /** A value that knows its Python form. */
 export interface PyValue {
   /** The value's reduction; a value class always gives the callable and the arguments. */
-  [PY_REDUCE](protocol: number): Reduction & Required<Pick<Reduction, 'callable' | 'args'>>;
+  [PY_REDUCE](
+    protocol: number,
+    options?: ReduceOptions,
+  ): Reduction & Required<Pick<Reduction, 'callable' | 'args'>>;
   [PY_REPR](repr?: (value: unknown) => string): string;
 }
 
