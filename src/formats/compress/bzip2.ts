@@ -104,15 +104,18 @@ export function bunzip2(data: Uint8Array, options?: DecompressOptions): Uint8Arr
   let streams = 0;
   let tt: Uint32Array | undefined;
   while (streams === 0 || pos < data.length) {
+    const magic = [0x42, 0x5a, 0x68];
+    for (let i = 0; i < 3 && pos + i < data.length; i++) {
+      if (data[pos + i] !== magic[i]) {
+        throw new DecompressionError(
+          'bz2',
+          streams === 0 ? 'not a bzip2 stream' : 'data after the last stream',
+          pos,
+        );
+      }
+    }
     if (pos + 4 > data.length) {
       throw new DecompressionError('bz2', 'input ends inside a stream header', pos, { truncated: true });
-    }
-    if (data[pos] !== 0x42 || data[pos + 1] !== 0x5a || data[pos + 2] !== 0x68) {
-      throw new DecompressionError(
-        'bz2',
-        streams === 0 ? 'not a bzip2 stream' : 'data after the last stream',
-        pos,
-      );
     }
     const level = data[pos + 3]! - 0x30;
     if (level < 1 || level > 9) throw new DecompressionError('bz2', `invalid block size ${level}`, pos + 3);
@@ -302,8 +305,8 @@ function decodeBlock(br: BitReader, tt: Uint32Array, blockMax: number, out: Outp
   let tPos = tt[origPtr]! >>> 8;
   let last = -1;
   let same = 0;
-  out.reserve(n);
   let buf = out.buf;
+  let cap = buf.length;
   let op = out.pos;
   for (let i = 0; i < n; i++) {
     const e = tt[tPos]!;
@@ -312,8 +315,9 @@ function decodeBlock(br: BitReader, tt: Uint32Array, blockMax: number, out: Outp
     if (same === 4) {
       if (b > 0) {
         out.pos = op;
-        out.reserve(b + (n - i));
+        out.reserve(b);
         buf = out.buf;
+        cap = buf.length;
         buf.fill(last, op, op + b);
         for (let k = 0; k < b; k++) crc = (crc << 8) ^ table[((crc >>> 24) ^ last) & 0xff]!;
         op += b;
@@ -326,6 +330,12 @@ function decodeBlock(br: BitReader, tt: Uint32Array, blockMax: number, out: Outp
     else {
       last = b;
       same = 1;
+    }
+    if (op >= cap) {
+      out.pos = op;
+      out.reserve(1);
+      buf = out.buf;
+      cap = buf.length;
     }
     buf[op++] = b;
     crc = (crc << 8) ^ table[((crc >>> 24) ^ b) & 0xff]!;

@@ -9,6 +9,9 @@ import { PickleError } from '../../errors.js';
 /** A compression format {@link sniffCompression} recognises. */
 export type CompressionFormat = 'gzip' | 'zlib' | 'deflate' | 'bz2' | 'xz' | 'lzma' | 'zstd' | 'lz4';
 
+/** The format a {@link DecompressionError} names: `'unknown'` when no format was recognised. */
+export type ErrorFormat = CompressionFormat | 'unknown';
+
 /**
  * Raised for compressed input that cannot be decompressed: malformed or
  * truncated data, a checksum that does not match, a format brine recognises
@@ -17,7 +20,7 @@ export type CompressionFormat = 'gzip' | 'zlib' | 'deflate' | 'bz2' | 'xz' | 'lz
  */
 export class DecompressionError extends PickleError {
   /** The format being decoded. */
-  readonly format: CompressionFormat;
+  readonly format: ErrorFormat;
   /** Byte offset in the compressed input where the problem was found, when known. */
   readonly offset: number | undefined;
   /** The message without the format and offset. */
@@ -27,7 +30,7 @@ export class DecompressionError extends PickleError {
   /** True when the output would exceed `maxOutput`. */
   readonly tooLarge: boolean;
   constructor(
-    format: CompressionFormat,
+    format: ErrorFormat,
     reason: string,
     offset?: number,
     flags?: { truncated?: boolean; tooLarge?: boolean },

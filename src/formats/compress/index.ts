@@ -24,6 +24,7 @@ export {
   DEFAULT_MAX_OUTPUT,
   DecompressionError,
   type DecompressOptions,
+  type ErrorFormat,
 } from './errors.js';
 export { adler32, gunzip, inflateRaw, zlibDecompress } from './inflate.js';
 export { unlzma } from './lzma.js';
