@@ -18,6 +18,21 @@ export {
   type ZipEntry,
   ZipError,
 } from './formats/zip.js';
+export {
+  type ByteOrder,
+  DType,
+  type DTypeField,
+  type DTypeKind,
+  type DTypeSubarray,
+  type MaskedParts,
+  NDArray,
+  type NDArrayFromOptions,
+  NUMPY_SAFE_GLOBALS,
+  numpyTable,
+  structuredDType,
+  subarrayDType,
+  type TypedArray,
+} from './numpy/index.js';
 export { OPCODE_BY_CODE, OPCODES, type OpcodeInfo, opcodeName } from './opcodes.js';
 export type { LoadOptions } from './options.js';
 export { DEFAULT_PROTOCOL, type DumpOptions, dumps, Pickler } from './pickler.js';
@@ -103,7 +118,14 @@ export { defineEnum, type EnumClass, PyEnum } from './types/enum.js';
 export { PyException } from './types/exception.js';
 export { FrozenSet } from './types/frozen-set.js';
 export { PyDecimal, PyFraction } from './types/numbers.js';
-export { isPyValue, PY_REDUCE, PY_REPR, type PyValue, type Reduction } from './types/protocol.js';
+export {
+  isPyValue,
+  PY_REDUCE,
+  PY_REPR,
+  type PyValue,
+  type ReduceOptions,
+  type Reduction,
+} from './types/protocol.js';
 export { PyByteArray } from './types/py-bytearray.js';
 export { PyGlobal } from './types/py-global.js';
 export { PyObject, type PyObjectKind } from './types/py-object.js';
