@@ -52,7 +52,26 @@ export interface LoadOptions {
   keepMemo?: boolean;
   /** Load for an exact re-dump: integral floats become `PyFloat` and dicts are always `Map`. Default `false`. */
   exact?: boolean;
+  /**
+   * For loaders of file formats that write raw data into the pickle stream
+   * right after an object (joblib writes an array's bytes after the BUILD of
+   * its `NumpyArrayWrapper`). Called after every BUILD with the object just
+   * built, the offset of the byte after the BUILD and the input. Return
+   * `undefined` to go on as usual, or the value that replaces the built
+   * object on the stack and the offset (at or after the given one, within
+   * the input) where loading resumes. Resuming elsewhere is refused unless
+   * the BUILD ended its frame. A `PickleError` the hook throws becomes
+   * an `UnpicklingError` at the BUILD.
+   */
+  afterBuild?: AfterBuildHook;
 }
+
+/** See {@link LoadOptions.afterBuild}. */
+export type AfterBuildHook = (
+  built: unknown,
+  offset: number,
+  data: Uint8Array,
+) => { value: unknown; offset: number } | undefined;
 
 /** Options after defaults: read by the load loop, never the caller's object. @internal */
 export interface ResolvedLoadOptions {
@@ -69,4 +88,5 @@ export interface ResolvedLoadOptions {
   readonly copyBytes: boolean;
   readonly exact: boolean;
   readonly keepMemo: boolean;
+  readonly afterBuild: AfterBuildHook | undefined;
 }

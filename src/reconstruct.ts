@@ -84,6 +84,15 @@ export interface ClassReduction {
   listitems?: readonly unknown[];
   /** Pairs SETITEMed (dict subclasses). */
   dictitems?: readonly (readonly [unknown, unknown])[];
+  /**
+   * Bytes written into the stream right after the BUILD, outside any frame,
+   * and the object never memoized (each occurrence is written again): for
+   * file formats that put raw data in the pickle stream, as joblib does after
+   * each `NumpyArrayWrapper`. Python's `pickle` cannot read such a stream;
+   * only that format's loader can. A function is called with the offset in
+   * the output where the bytes will go (for alignment padding).
+   */
+  rawAfterBuild?: Uint8Array | ((offset: number) => Uint8Array);
 }
 
 /**
