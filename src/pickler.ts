@@ -457,7 +457,8 @@ export class Pickler {
       case S_RAW: {
         const w = this.#w!;
         w.commitFrame();
-        const bytes = typeof arg === 'function' ? (arg as (offset: number) => Uint8Array)(w.pos) : (arg as Uint8Array);
+        const bytes =
+          typeof arg === 'function' ? (arg as (offset: number) => Uint8Array)(w.pos) : (arg as Uint8Array);
         const framing = w.framing;
         w.framing = false;
         w.ensure(bytes.length);
@@ -995,7 +996,11 @@ export class Pickler {
   }
 
   /** Writes a PyObject back the way it was built. */
-  #saveObject(obj: PyObject, memoKey: object = obj, raw?: Uint8Array | ((offset: number) => Uint8Array)): void {
+  #saveObject(
+    obj: PyObject,
+    memoKey: object = obj,
+    raw?: Uint8Array | ((offset: number) => Uint8Array),
+  ): void {
     const proto = this.#proto;
     const steps: unknown[] = [];
     let kind = obj.kind;

@@ -4,8 +4,9 @@
  *
  * @module
  */
-import { DEFAULT_PROTOCOL, dumps, type DumpOptions } from '../pickler.js';
+
 import { NDArray } from '../numpy/ndarray.js';
+import { DEFAULT_PROTOCOL, type DumpOptions, dumps } from '../pickler.js';
 import type { ClassReduction } from '../reconstruct.js';
 import { Registry } from '../registry.js';
 import { PyGlobal } from '../types/py-global.js';
@@ -67,7 +68,12 @@ export function dumpJoblib(value: unknown, options?: DumpJoblibOptions): Uint8Ar
         numpy_array_alignment_bytes: ALIGNMENT,
       };
       if (dtype.hasObject) {
-        const objects = new NDArray({ dtype, shape: array.shape, order: array.order, objects: array.objects });
+        const objects = new NDArray({
+          dtype,
+          shape: array.shape,
+          order: array.order,
+          objects: array.objects,
+        });
         return { args: [], state, rawAfterBuild: dumps(objects, { protocol: 2 }) };
       }
       // As joblib: a padding-length byte, then padding (0xff) so the data starts 16-byte aligned in the stream.

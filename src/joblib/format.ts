@@ -25,7 +25,9 @@ export class JoblibError extends PickleError {
   readonly reason: string;
   constructor(reason: string, offset?: number) {
     super(
-      offset === undefined ? `Cannot load joblib file: ${reason}` : `Cannot load joblib file at offset ${offset}: ${reason}`,
+      offset === undefined
+        ? `Cannot load joblib file: ${reason}`
+        : `Cannot load joblib file at offset ${offset}: ${reason}`,
     );
     this.reason = reason;
     this.offset = offset;
@@ -76,7 +78,11 @@ export const JOBLIB_SAFE_GLOBALS: readonly string[] = Object.freeze([
  */
 export function isSklearnDataClass(module: string, name: string): boolean {
   if (module !== 'sklearn' && !module.startsWith('sklearn.')) return false;
-  if (/^sklearn\.(datasets|externals|utils\._testing|utils\.estimator_checks|_build_utils|conftest|tests)(\.|$)/.test(module))
+  if (
+    /^sklearn\.(datasets|externals|utils\._testing|utils\.estimator_checks|_build_utils|conftest|tests)(\.|$)/.test(
+      module,
+    )
+  )
     return false;
   if (module.split('.').some((part) => part === 'tests' || part === 'conftest')) return false;
   return /^_?[A-Z][A-Za-z0-9_]*$/.test(name) && !name.includes('__');
@@ -149,7 +155,8 @@ export function joblibArrayWrapper(obj: unknown): JoblibArrayInfo | undefined {
   const state = stateEntries(obj.state);
   if (state === undefined) throw new JoblibError('NumpyArrayWrapper state is not a dict');
   const shapeValue = state.get('shape');
-  if (!isTuple(shapeValue) && !Array.isArray(shapeValue)) throw new JoblibError('NumpyArrayWrapper shape is not a tuple');
+  if (!isTuple(shapeValue) && !Array.isArray(shapeValue))
+    throw new JoblibError('NumpyArrayWrapper shape is not a tuple');
   const shape: number[] = [];
   for (const d of shapeValue as readonly unknown[]) {
     const n = typeof d === 'bigint' ? Number(d) : d;

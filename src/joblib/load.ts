@@ -3,8 +3,9 @@
  *
  * @module
  */
-import { decompress, sniffCompression } from '../formats/compress/index.js';
+
 import { DEFAULT_MAX_OUTPUT } from '../formats/compress/errors.js';
+import { decompress, sniffCompression } from '../formats/compress/index.js';
 import { DType, NATIVE } from '../numpy/dtype.js';
 import { NDArray } from '../numpy/ndarray.js';
 import type { LoadOptions } from '../options.js';
@@ -18,12 +19,18 @@ export interface LoadJoblibOptions extends Omit<LoadOptions, 'afterBuild'> {
   maxOutput?: number;
 }
 
-const PLAIN_CLASSES = new Set(['numpy.ndarray', 'numpy.memmap', 'numpy.core.memmap.memmap', 'numpy._core.memmap.memmap']);
+const PLAIN_CLASSES = new Set([
+  'numpy.ndarray',
+  'numpy.memmap',
+  'numpy.core.memmap.memmap',
+  'numpy._core.memmap.memmap',
+]);
 
 /** Byte-swaps each `size`-byte unit of `bytes` into a new array. */
 function swapped(bytes: Uint8Array, size: number): Uint8Array {
   const out = new Uint8Array(bytes.length);
-  for (let i = 0; i < bytes.length; i += size) for (let j = 0; j < size; j++) out[i + j] = bytes[i + size - 1 - j]!;
+  for (let i = 0; i < bytes.length; i += size)
+    for (let j = 0; j < size; j++) out[i + j] = bytes[i + size - 1 - j]!;
   return out;
 }
 
@@ -33,7 +40,12 @@ function swapped(bytes: Uint8Array, size: number): Uint8Array {
  * fields' order.
  */
 function nativeOrder(dtype: DType, bytes: Uint8Array): [DType, Uint8Array] {
-  if (dtype.byteorder === '|' || dtype.byteorder === NATIVE || dtype.fields !== null || dtype.subarray !== null) {
+  if (
+    dtype.byteorder === '|' ||
+    dtype.byteorder === NATIVE ||
+    dtype.fields !== null ||
+    dtype.subarray !== null
+  ) {
     return [dtype, bytes];
   }
   const unit = dtype.kind === 'c' ? dtype.itemsize / 2 : dtype.kind === 'U' ? 4 : dtype.itemsize;
@@ -57,7 +69,8 @@ function arrayReader(options: LoadOptions): NonNullable<LoadOptions['afterBuild'
       return undefined;
     }
     const dtype = info.dtype;
-    if (!(dtype instanceof DType)) throw new JoblibError('NumpyArrayWrapper dtype is not a numpy dtype', offset);
+    if (!(dtype instanceof DType))
+      throw new JoblibError('NumpyArrayWrapper dtype is not a numpy dtype', offset);
     const span = joblibArraySpan(data, offset, info.shape, dtype.itemsize, {
       alignment: info.alignment,
       hasObject: dtype.hasObject,
@@ -111,9 +124,13 @@ function arrayReader(options: LoadOptions): NonNullable<LoadOptions['afterBuild'
 export function loadJoblib(data: Uint8Array, options?: LoadJoblibOptions): unknown {
   let bytes = data;
   const format = sniffCompression(data);
-  if (format !== undefined) bytes = decompress(data, { format, maxOutput: options?.maxOutput ?? DEFAULT_MAX_OUTPUT });
+  if (format !== undefined)
+    bytes = decompress(data, { format, maxOutput: options?.maxOutput ?? DEFAULT_MAX_OUTPUT });
   else if (data[0] === 0x5a && data[1] === 0x46) {
-    throw new JoblibError('a joblib file before 0.9.3 (ZF header, arrays in separate files) is not supported', 0);
+    throw new JoblibError(
+      'a joblib file before 0.9.3 (ZF header, arrays in separate files) is not supported',
+      0,
+    );
   }
   const { maxOutput: _, ...loadOptions } = options ?? {};
   const unpickler = new Unpickler(bytes, { ...loadOptions, afterBuild: arrayReader(loadOptions) });
