@@ -8,6 +8,25 @@
 export { type ChunkReaderOptions, PickleChunkReader, type ReadResult } from './chunk-reader.js';
 export { isPickleError, PickleError, PicklingError, UnpicklingError } from './errors.js';
 export {
+  adler32,
+  bunzip2,
+  type CompressionFormat,
+  crc64,
+  DEFAULT_MAX_OUTPUT,
+  type DecompressAnyOptions,
+  DecompressionError,
+  type DecompressOptions,
+  decompress,
+  type ErrorFormat,
+  gunzip,
+  inflateRaw,
+  sha256,
+  sniffCompression,
+  unlzma,
+  unxz,
+  zlibDecompress,
+} from './formats/compress/index.js';
+export {
   crc32,
   crcMatches,
   type InflateRaw,
@@ -18,6 +37,19 @@ export {
   type ZipEntry,
   ZipError,
 } from './formats/zip.js';
+export {
+  type DumpJoblibOptions,
+  dumpJoblib,
+  isSklearnDataClass,
+  JOBLIB_SAFE_GLOBALS,
+  type JoblibArrayInfo,
+  type JoblibArraySpan,
+  JoblibError,
+  joblibArraySpan,
+  joblibArrayWrapper,
+  type LoadJoblibOptions,
+  loadJoblib,
+} from './joblib/index.js';
 export {
   type ByteOrder,
   DType,
@@ -34,7 +66,7 @@ export {
   type TypedArray,
 } from './numpy/index.js';
 export { OPCODE_BY_CODE, OPCODES, type OpcodeInfo, opcodeName } from './opcodes.js';
-export type { LoadOptions } from './options.js';
+export type { AfterBuildHook, LoadOptions } from './options.js';
 export { DEFAULT_PROTOCOL, type DumpOptions, dumps, Pickler } from './pickler.js';
 export {
   type ClassOptions,

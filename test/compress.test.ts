@@ -137,7 +137,7 @@ describe('decompression agrees with python3', () => {
       assert.equal(sniffCompression(c.data), isUnsniffed(c) ? undefined : c.format, c.name);
     }
     const pickles = runPython(
-      String.raw`
+      `
 import pickle, json
 vals = [None, 1, 'abc', b'x', [1, 2], {'a': (1, 2)}, ('S',), [[]], 1.5]
 print(json.dumps([pickle.dumps(v, p).hex() for v in vals for p in range(6)]))`,
@@ -178,7 +178,7 @@ print(json.dumps([pickle.dumps(v, p).hex() for v in vals for p in range(6)]))`,
       { numRuns: 60, seed: SEED },
     );
     const out = runPython(
-      String.raw`
+      `
 import bz2, gzip, json, lzma, sys, zlib
 res = []
 for hex in json.load(sys.stdin):
@@ -201,7 +201,7 @@ json.dump(res, sys.stdout)`,
 
   test('CRC-64 and SHA-256 match python3', () => {
     const vectors = JSON.parse(
-      runPython(String.raw`
+      runPython(`
 import hashlib, json, random
 random.seed(3)
 out = []
@@ -330,7 +330,7 @@ describe('bad input', () => {
 
   test('unsupported xz filters and garbage after streams', () => {
     const out = JSON.parse(
-      runPython(String.raw`
+      runPython(`
 import bz2, gzip, json, lzma
 f = [{'id': lzma.FILTER_DELTA, 'dist': 4}, {'id': lzma.FILTER_LZMA2}]
 print(json.dumps([lzma.compress(b'abcd' * 100, filters=f).hex(), (gzip.compress(b'a') + b'xyz').hex(), (bz2.compress(b'a') + b'xyz').hex()]))`),
@@ -344,7 +344,7 @@ print(json.dumps([lzma.compress(b'abcd' * 100, filters=f).hex(), (gzip.compress(
 
 describe('bombs', () => {
   const bombs = JSON.parse(
-    runPython(String.raw`
+    runPython(`
 import bz2, gzip, json, lzma, zlib
 def all(z):
   c = zlib.compressobj(9, zlib.DEFLATED, -15)

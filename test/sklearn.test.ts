@@ -130,9 +130,9 @@ describe('scikit-learn models written by python3', () => {
         if (info.trees !== undefined) {
           const estimators = s.estimators_ as PyObject[];
           assert.equal(estimators.length, info.trees.length);
-          estimators.forEach((e, i) =>
-            checkTree(`${label}.estimators_[${i}]`, state(e).tree_, info.trees![i]!),
-          );
+          for (const [i, e] of estimators.entries()) {
+            checkTree(`${label}.estimators_[${i}]`, state(e).tree_, info.trees[i]!);
+          }
         }
         if (info.steps !== undefined) {
           const steps = s.steps as [string, PyObject][];
@@ -178,7 +178,7 @@ describe('dumped back by brine, python3 predicts the same', () => {
           }
         }
       }
-      const script = String.raw`
+      const script = `
 import json, pickle, sys, warnings
 import joblib, numpy as np
 warnings.simplefilter('ignore')

@@ -12,6 +12,7 @@ import { type FileHandle, open, readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { type ChunkReaderOptions, PickleChunkReader } from '../chunk-reader.js';
 import { PicklingError, UnpicklingError } from '../errors.js';
+import { type LoadJoblibOptions, loadJoblib } from '../joblib/index.js';
 import type { LoadOptions } from '../options.js';
 import { type DumpOptions, dumps } from '../pickler.js';
 import { withTextModeHint } from '../text-mode.js';
@@ -425,4 +426,23 @@ class FilePickleWriter implements PickleWriter {
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
+}
+
+/**
+ * Reads a file written by `joblib.dump` (compressed or not) and loads it as
+ * `joblib.load` does: see {@link loadJoblib}.
+ *
+ * @param path the file to read.
+ * @param options see {@link LoadJoblibOptions}.
+ * @returns the loaded value, arrays as `NDArray`s.
+ * @throws {@link UnpicklingError}, {@link DecompressionError} for bad input; the file system's errors as they are.
+ *
+ * @example Load a scikit-learn model
+ * ```ts
+ * import { loadJoblibFile } from 'brine/node';
+ * const model = await loadJoblibFile('test/fixtures/sklearn/StandardScaler.joblib');
+ * ```
+ */
+export async function loadJoblibFile(path: string | URL, options?: LoadJoblibOptions): Promise<unknown> {
+  return loadJoblib(await readFile(path), options);
 }
