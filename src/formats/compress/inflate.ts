@@ -101,6 +101,17 @@ function fixedTables(): [Huffman, Huffman] {
   return [fixedLit, fixedDist];
 }
 
+/** The error for a problem at bit position `bp` (a function, so the decoder's locals stay in registers). */
+function bad(
+  format: CompressionFormat,
+  reason: string,
+  bp: number,
+  length: number,
+  truncated = false,
+): DecompressionError {
+  return new DecompressionError(format, reason, Math.min(bp >>> 3, length), { truncated });
+}
+
 /**
  * Inflates the raw deflate stream that starts at `start` in `input`, appending
  * to `out`. Distances may not reach before the output position at the call.
@@ -119,14 +130,10 @@ export function inflateInto(
   let buf = out.buf;
   let op = out.pos;
   const windowStart = op;
-  const fail = (reason: string, truncated = false): never => {
-    out.pos = op;
-    throw new DecompressionError(format, reason, Math.min(bp >>> 3, d.length), { truncated });
-  };
   const lens = new Uint8Array(320);
   let final = 0;
   do {
-    if (bp + 3 > totalBits) fail('input ends inside a block header', true);
+    if (bp + 3 > totalBits) throw bad(format, 'input ends inside a block header', bp, d.length, true);
     let o = bp >>> 3;
     const head = ((d[o]! | (d[o + 1]! << 8)) >>> (bp & 7)) & 7;
     bp += 3;
@@ -135,14 +142,15 @@ export function inflateInto(
     if (type === 0) {
       bp = (bp + 7) & ~7;
       o = bp >>> 3;
-      if (o + 4 > d.length) fail('input ends inside a stored block header', true);
+      if (o + 4 > d.length) throw bad(format, 'input ends inside a stored block header', bp, d.length, true);
       const len = d[o]! | (d[o + 1]! << 8);
       const nlen = d[o + 2]! | (d[o + 3]! << 8);
-      if ((len ^ 0xffff) !== nlen) fail('stored block length does not match its complement');
+      if ((len ^ 0xffff) !== nlen)
+        throw bad(format, 'stored block length does not match its complement', bp, d.length);
       o += 4;
       if (o + len > d.length) {
         bp = o * 8;
-        fail('input ends inside a stored block', true);
+        throw bad(format, 'input ends inside a stored block', bp, d.length, true);
       }
       out.pos = op;
       out.reserve(len);
@@ -152,30 +160,32 @@ export function inflateInto(
       bp = (o + len) * 8;
       continue;
     }
-    if (type === 3) fail('invalid block type 3');
+    if (type === 3) throw bad(format, 'invalid block type 3', bp, d.length);
     let lit: Huffman;
     let dist: Huffman;
     if (type === 1) {
       [lit, dist] = fixedTables();
     } else {
-      if (bp + 14 > totalBits) fail('input ends inside a dynamic block header', true);
+      if (bp + 14 > totalBits)
+        throw bad(format, 'input ends inside a dynamic block header', bp, d.length, true);
       o = bp >>> 3;
       const h = (d[o]! | (d[o + 1]! << 8) | (d[o + 2]! << 16)) >>> (bp & 7);
       const hlit = (h & 31) + 257;
       const hdist = ((h >>> 5) & 31) + 1;
       const hclen = ((h >>> 10) & 15) + 4;
       bp += 14;
-      if (hlit > 286) fail(`${hlit} literal/length codes, more than 286`);
-      if (hdist > 30) fail(`${hdist} distance codes, more than 30`);
+      if (hlit > 286) throw bad(format, `${hlit} literal/length codes, more than 286`, bp, d.length);
+      if (hdist > 30) throw bad(format, `${hdist} distance codes, more than 30`, bp, d.length);
       const clLens = new Uint8Array(19);
-      if (bp + hclen * 3 > totalBits) fail('input ends inside the code length code', true);
+      if (bp + hclen * 3 > totalBits)
+        throw bad(format, 'input ends inside the code length code', bp, d.length, true);
       for (let i = 0; i < hclen; i++) {
         o = bp >>> 3;
         clLens[CL_ORDER[i]!] = ((d[o]! | (d[o + 1]! << 8)) >>> (bp & 7)) & 7;
         bp += 3;
       }
       const cl = buildHuffman(clLens, 19);
-      if (typeof cl === 'string') return fail(`code length code: ${cl}`);
+      if (typeof cl === 'string') throw bad(format, `code length code: ${cl}`, bp, d.length);
       const n = hlit + hdist;
       lens.fill(0);
       for (let i = 0; i < n; ) {
@@ -183,9 +193,9 @@ export function inflateInto(
         const bits = (d[o]! | (d[o + 1]! << 8) | (d[o + 2]! << 16)) >>> (bp & 7);
         const e = cl.table[bits & cl.mask]!;
         const l = e & 15;
-        if (l === 0) fail('invalid code length code');
+        if (l === 0) throw bad(format, 'invalid code length code', bp, d.length);
         bp += l;
-        if (bp > totalBits) fail('input ends inside the code lengths', true);
+        if (bp > totalBits) throw bad(format, 'input ends inside the code lengths', bp, d.length, true);
         const sym = e >>> 4;
         if (sym < 16) {
           lens[i++] = sym;
@@ -195,7 +205,7 @@ export function inflateInto(
         let rep: number;
         const x = bits >>> l;
         if (sym === 16) {
-          if (i === 0) fail('code length repeat with no previous length');
+          if (i === 0) throw bad(format, 'code length repeat with no previous length', bp, d.length);
           prev = lens[i - 1]!;
           rep = 3 + (x & 3);
           bp += 2;
@@ -206,16 +216,16 @@ export function inflateInto(
           rep = 11 + (x & 127);
           bp += 7;
         }
-        if (bp > totalBits) fail('input ends inside the code lengths', true);
-        if (i + rep > n) fail('code length repeat runs past the last code');
+        if (bp > totalBits) throw bad(format, 'input ends inside the code lengths', bp, d.length, true);
+        if (i + rep > n) throw bad(format, 'code length repeat runs past the last code', bp, d.length);
         lens.fill(prev, i, i + rep);
         i += rep;
       }
-      if (lens[256] === 0) fail('no code for end of block');
+      if (lens[256] === 0) throw bad(format, 'no code for end of block', bp, d.length);
       const lt = buildHuffman(lens.subarray(0, hlit), hlit);
-      if (typeof lt === 'string') return fail(`literal/length code: ${lt}`);
+      if (typeof lt === 'string') throw bad(format, `literal/length code: ${lt}`, bp, d.length);
       const dt = buildHuffman(lens.subarray(hlit, n), hdist);
-      if (typeof dt === 'string') return fail(`distance code: ${dt}`);
+      if (typeof dt === 'string') throw bad(format, `distance code: ${dt}`, bp, d.length);
       lit = lt;
       dist = dt;
     }
@@ -230,9 +240,9 @@ export function inflateInto(
       let bits = (d[o2]! | (d[o2 + 1]! << 8) | (d[o2 + 2]! << 16) | (d[o2 + 3]! << 24)) >>> (bp & 7);
       const e = lt[bits & lm]!;
       const l = e & 15;
-      if (l === 0) fail('invalid literal/length code');
+      if (l === 0) throw bad(format, 'invalid literal/length code', bp, d.length);
       bp += l;
-      if (bp > totalBits) fail('input ends inside a block', true);
+      if (bp > totalBits) throw bad(format, 'input ends inside a block', bp, d.length, true);
       const sym = e >>> 4;
       if (sym < 256) {
         if (op >= cap) {
@@ -246,7 +256,7 @@ export function inflateInto(
       }
       if (sym === 256) break;
       const li = sym - 257;
-      if (li >= 29) fail(`invalid length symbol ${sym}`);
+      if (li >= 29) throw bad(format, `invalid length symbol ${sym}`, bp, d.length);
       let len = LEN_BASE[li]!;
       const le = LEN_EXTRA[li]!;
       if (le > 0) {
@@ -257,10 +267,10 @@ export function inflateInto(
       bits = (d[o2]! | (d[o2 + 1]! << 8) | (d[o2 + 2]! << 16)) >>> (bp & 7);
       const de = dt[bits & dm]!;
       const dl = de & 15;
-      if (dl === 0) fail('invalid distance code');
+      if (dl === 0) throw bad(format, 'invalid distance code', bp, d.length);
       bp += dl;
       const ds = de >>> 4;
-      if (ds >= 30) fail(`invalid distance symbol ${ds}`);
+      if (ds >= 30) throw bad(format, `invalid distance symbol ${ds}`, bp, d.length);
       let distance = DIST_BASE[ds]!;
       const dx = DIST_EXTRA[ds]!;
       if (dx > 0) {
@@ -268,8 +278,9 @@ export function inflateInto(
         distance += ((d[o2]! | (d[o2 + 1]! << 8) | (d[o2 + 2]! << 16)) >>> (bp & 7)) & ((1 << dx) - 1);
         bp += dx;
       }
-      if (bp > totalBits) fail('input ends inside a block', true);
-      if (distance > op - windowStart) fail(`distance ${distance} reaches before the start of the output`);
+      if (bp > totalBits) throw bad(format, 'input ends inside a block', bp, d.length, true);
+      if (distance > op - windowStart)
+        throw bad(format, `distance ${distance} reaches before the start of the output`, bp, d.length);
       if (op + len > cap) {
         out.pos = op;
         out.reserve(len);
@@ -277,10 +288,11 @@ export function inflateInto(
         cap = buf.length;
       }
       let from = op - distance;
-      if (distance >= len) {
+      if (len > 64 && distance >= len) {
         buf.copyWithin(op, from, from + len);
         op += len;
       } else {
+        // Short copies (most matches) are faster by hand than through copyWithin's call.
         const end = op + len;
         while (op < end) buf[op++] = buf[from++]!;
       }
