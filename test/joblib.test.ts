@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { isPickleError } from '../src/errors.js';
+import { isPickleError, UnpicklingError } from '../src/errors.js';
 import { decompress } from '../src/formats/compress/index.js';
 import { dumpJoblib, joblibArraySpan, loadJoblib } from '../src/joblib/index.js';
 import { NDArray } from '../src/numpy/index.js';
@@ -18,7 +18,7 @@ import { dumps } from '../src/pickler.js';
 import { PyGlobal } from '../src/types/py-global.js';
 import { PyObject } from '../src/types/py-object.js';
 import { tuple } from '../src/types/tuple.js';
-import { loads } from '../src/unpickler.js';
+import { loads, Unpickler } from '../src/unpickler.js';
 import { ROOT } from './support/python.js';
 
 const DIR = join(ROOT, 'test/fixtures/sklearn');
@@ -236,6 +236,62 @@ print(json.dumps(bad))`;
     assert.throws(
       () => loads(dumpJoblib([NDArray.from(new Float64Array(64))])),
       (e: unknown) => isPickleError(e),
+    );
+  });
+});
+
+describe('the afterBuild load option', () => {
+  const built = () => {
+    const o = new PyObject('newobj', new PyGlobal('m', 'C'), tuple());
+    o.state = { a: 1 };
+    return o;
+  };
+
+  test('replaces the built object and resumes where it says, at a frame end', () => {
+    for (const protocol of [2, 4, 5]) {
+      const pickle = dumps([built(), 'after'], { protocol });
+      // Splice 3 raw bytes after the BUILD: the hook skips them.
+      const at = pickle.indexOf(0x62) + 1;
+      const spliced = Uint8Array.from([...pickle.subarray(0, at), 9, 9, 9, ...pickle.subarray(at)]);
+      if (protocol >= 4) {
+        // Inside a frame the hook may not move the position.
+        assert.throws(
+          () =>
+            new Unpickler(spliced, {
+              afterBuild: (_b, offset) => ({ value: 'x', offset: offset + 3 }),
+            }).load(),
+          (e: unknown) => e instanceof UnpicklingError && /inside a frame/.test(e.message),
+        );
+        continue;
+      }
+      const v = new Unpickler(spliced, {
+        afterBuild: (b, offset, data) => {
+          assert.ok(b instanceof PyObject);
+          assert.deepEqual([...data.subarray(offset, offset + 3)], [9, 9, 9]);
+          return { value: 'replaced', offset: offset + 3 };
+        },
+      }).load();
+      assert.deepEqual(v, ['replaced', 'after']);
+    }
+  });
+
+  test('an offset outside the input, or a PickleError of the hook, is an UnpicklingError at the BUILD', () => {
+    const pickle = dumps(built(), { protocol: 2 });
+    for (const offset of [-1, 1e9, 0.5]) {
+      assert.throws(
+        () => new Unpickler(pickle, { afterBuild: () => ({ value: 1, offset }) }).load(),
+        (e: unknown) => e instanceof UnpicklingError && e.opcode === 'BUILD',
+      );
+    }
+    assert.throws(
+      () =>
+        new Unpickler(pickle, {
+          afterBuild: () => {
+            throw new UnpicklingError('refused by the hook');
+          },
+        }).load(),
+      (e: unknown) =>
+        e instanceof UnpicklingError && e.opcode === 'BUILD' && /refused by the hook/.test(e.message),
     );
   });
 });
