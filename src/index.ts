@@ -9,6 +9,22 @@ export { type ChunkReaderOptions, PickleChunkReader, type ReadResult } from './c
 export { DEFAULT_TABLES, defaultRegistry, Registry, type RegistryOptions } from './default-registry.js';
 export { isPickleError, PickleError, PicklingError, UnpicklingError } from './errors.js';
 export {
+  bunzip2,
+  type CompressionFormat,
+  DEFAULT_MAX_OUTPUT,
+  type DecompressAnyOptions,
+  DecompressionError,
+  type DecompressOptions,
+  decompress,
+  type ErrorFormat,
+  gunzip,
+  inflateRaw,
+  sniffCompression,
+  unlzma,
+  unxz,
+  zlibDecompress,
+} from './formats/compress/index.js';
+export {
   isNpy,
   NPY_MAGIC,
   NpyError,
@@ -40,6 +56,19 @@ export {
   zipEntryDataOffsetSync,
 } from './formats/zip.js';
 export {
+  type DumpJoblibOptions,
+  dumpJoblib,
+  isSklearnDataClass,
+  JOBLIB_SAFE_GLOBALS,
+  type JoblibArrayInfo,
+  type JoblibArraySpan,
+  JoblibError,
+  joblibArraySpan,
+  joblibArrayWrapper,
+  type LoadJoblibOptions,
+  loadJoblib,
+} from './joblib/index.js';
+export {
   type ByteOrder,
   DType,
   type DTypeField,
@@ -62,7 +91,7 @@ export {
   subarrayDType,
 } from './numpy/index.js';
 export { OPCODE_BY_CODE, OPCODES, type OpcodeInfo, opcodeName } from './opcodes.js';
-export type { LoadOptions } from './options.js';
+export type { AfterBuildHook, LoadOptions } from './options.js';
 export { DEFAULT_PROTOCOL, type DumpOptions, dumps, Pickler } from './pickler.js';
 export type {
   ClassOptions,

@@ -66,6 +66,18 @@ export interface LoadOptions {
   keepMemo?: boolean;
   /** Load for an exact re-dump: integral floats become `PyFloat` and dicts are always `Map`. Default `false`. */
   exact?: boolean;
+  /**
+   * For loaders of file formats that write raw data into the pickle stream
+   * right after an object (joblib writes an array's bytes after the BUILD of
+   * its `NumpyArrayWrapper`). Called after every BUILD with the object just
+   * built, the offset of the byte after the BUILD and the input. Return
+   * `undefined` to go on as usual, or the value that replaces the built
+   * object on the stack and the offset (at or after the given one, within
+   * the input) where loading resumes. Resuming elsewhere is refused unless
+   * the BUILD ended its frame. A `PickleError` the hook throws becomes
+   * an `UnpicklingError` at the BUILD.
+   */
+  afterBuild?: AfterBuildHook;
 }
 
 /**
@@ -74,6 +86,13 @@ export interface LoadOptions {
  * rejects. `null` when the option is `'bytes'`: such strings stay bytes.
  */
 export type Py2StringCodec = ((data: Uint8Array, start: number, n: number) => string) | null;
+
+/** See {@link LoadOptions.afterBuild}. */
+export type AfterBuildHook = (
+  built: unknown,
+  offset: number,
+  data: Uint8Array,
+) => { value: unknown; offset: number } | undefined;
 
 /** Options after defaults: read by the load loop, never the caller's object. @internal */
 export interface ResolvedLoadOptions {
@@ -93,6 +112,7 @@ export interface ResolvedLoadOptions {
   readonly copyBytes: boolean;
   readonly exact: boolean;
   readonly keepMemo: boolean;
+  readonly afterBuild: AfterBuildHook | undefined;
 }
 
 /** `'utf-8'` as Python 2 strings need it: strict, a surrogate (even one `surrogatepass` would keep) is an error. */
@@ -186,6 +206,7 @@ export function resolveLoadOptions(options: LoadOptions | undefined): ResolvedLo
     copyBytes: options?.copyBytes === true,
     exact: options?.exact === true,
     keepMemo: options?.keepMemo === true,
+    afterBuild: options?.afterBuild,
   };
 }
 

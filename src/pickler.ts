@@ -68,6 +68,7 @@ const S_ADD = 5; // batched ADDITEMS
 const S_INST = 6; // INST module\nname\n of a PyGlobal
 const S_GLOBAL_MEMO = 7; // memoize a global by its name
 const S_SAVE_PLAIN = 8; // save a value without asking persistentId for it
+const S_RAW = 9; // write raw bytes outside any frame (ClassReduction.rawAfterBuild)
 
 interface Frame {
   kind: number;
@@ -412,6 +413,19 @@ export class Pickler {
       case S_ADD: {
         const items = arg as readonly unknown[];
         this.#push(F_ADDITEMS, null, items, items.length, false).label = '.setitems';
+        return;
+      }
+      case S_RAW: {
+        const w = this.#w!;
+        w.commitFrame();
+        const bytes =
+          typeof arg === 'function' ? (arg as (offset: number) => Uint8Array)(w.pos) : (arg as Uint8Array);
+        const framing = w.framing;
+        w.framing = false;
+        w.ensure(bytes.length);
+        w.buf.set(bytes, w.pos);
+        w.pos += bytes.length;
+        w.framing = framing;
         return;
       }
       case S_GLOBAL_MEMO:
@@ -932,11 +946,20 @@ export class Pickler {
     inert.listitems = r.listitems === undefined ? null : [...r.listitems];
     inert.dictitems = r.dictitems === undefined ? null : r.dictitems.map(([k, v]) => [k, v]);
     if ('stateSetter' in r && r.stateSetter !== undefined) inert.stateSetter = r.stateSetter;
-    this.#saveObject(inert, obj);
+    const raw = 'rawAfterBuild' in r ? r.rawAfterBuild : undefined;
+    if (raw !== undefined && (inert.state === undefined || inert.stateSetter !== undefined)) {
+      throw new PicklingError('rawAfterBuild needs a BUILD state', this.#path());
+    }
+    // Written again at each occurrence, never memoized: a reader replaces the object when it reads the raw bytes.
+    this.#saveObject(inert, raw === undefined ? obj : {}, raw);
   }
 
   /** Writes a PyObject back the way it was built. */
-  #saveObject(obj: PyObject, memoKey: object = obj): void {
+  #saveObject(
+    obj: PyObject,
+    memoKey: object = obj,
+    raw?: Uint8Array | ((offset: number) => Uint8Array),
+  ): void {
     const proto = this.#proto;
     const steps: unknown[] = [];
     let kind = obj.kind;
@@ -1033,7 +1056,10 @@ export class Pickler {
     if (dictitems !== null) steps.push(S_DICT, dictitems);
     if (obj.setitems !== null && proto >= 4) steps.push(S_ADD, obj.setitems);
     if (obj.state !== undefined) {
-      if (obj.stateSetter === undefined) steps.push(S_SAVE, obj.state, S_OP, 0x62);
+      if (obj.stateSetter === undefined) {
+        steps.push(S_SAVE, obj.state, S_OP, 0x62);
+        if (raw !== undefined) steps.push(S_RAW, raw);
+      }
       // The sixth item of __reduce__: state_setter(obj, state), its result POPped (TUPLE2 at every protocol, as CPython).
       else
         steps.push(

@@ -9,13 +9,14 @@
  */
 
 import { defineKey, isArrayIndexKey } from './dict-keys.js';
-import { UnpicklingError } from './errors.js';
+import { isPickleError, UnpicklingError } from './errors.js';
 import { patchReferences } from './fixup.js';
 import { FloatParseError, parseFloatText } from './floats.js';
 import { formatHint } from './formats/sniff.js';
 import { decodeLong, IntParseError, parseDecimalInt, parseMemoIndex } from './ints.js';
 import { opcodeName } from './opcodes.js';
 import {
+  type AfterBuildHook,
   DEFAULT_LOAD_OPTIONS,
   type LoadOptions,
   type ResolvedLoadOptions,
@@ -442,6 +443,18 @@ export class Unpickler {
             const target = stack[stack.length - 1];
             if (target instanceof PyObject) build(target, state);
             else this.#setState(target, state);
+            if (opts.afterBuild !== undefined) {
+              const next = afterBuild(opts.afterBuild, target, pos, data);
+              if (next !== undefined) {
+                if (frameEnd >= 0 && pos !== frameEnd) {
+                  throw new LoadFailure('raw data after BUILD inside a frame');
+                }
+                stack[stack.length - 1] = next.value;
+                pos = next.offset;
+                end = dataEnd;
+                frameEnd = -1;
+              }
+            }
             continue;
           }
           case 0x63: {
@@ -1308,6 +1321,31 @@ function strictMessage(module: string, name: string): string {
     ? `registry.registerClass(${jsName}, { module: '${module}', name: '${name}' })`
     : `registry.register('${module}', '${name}', { call: (args) => ... })`;
   return `global '${module}.${name}' is not allowed in strict mode; register it with \`${line}\` and pass { registry }, or load it inert with allowGlobals: ['${module}.${name}']`;
+}
+
+/** Runs a {@link LoadOptions.afterBuild} hook: checks the offset it returns, turns its PickleErrors into load failures. */
+function afterBuild(
+  hook: AfterBuildHook,
+  target: unknown,
+  pos: number,
+  data: Uint8Array,
+): { value: unknown; offset: number } | undefined {
+  let next: { value: unknown; offset: number } | undefined;
+  try {
+    next = hook(target, pos, data);
+  } catch (error) {
+    if (!isPickleError(error)) throw error;
+    const failure = new LoadFailure(error instanceof UnpicklingError ? error.reason : error.message, {
+      cause: error,
+    });
+    failure.truncated = error instanceof UnpicklingError && error.truncated;
+    throw failure;
+  }
+  if (next === undefined) return undefined;
+  if (!Number.isSafeInteger(next.offset) || next.offset < pos || next.offset > data.length) {
+    throw new LoadFailure(`afterBuild returned offset ${next.offset}, outside ${pos}..${data.length}`);
+  }
+  return next;
 }
 
 class LoadFailure extends Error {

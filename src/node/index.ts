@@ -13,6 +13,7 @@ import { Readable } from 'node:stream';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { type ChunkReaderOptions, PickleChunkReader } from '../chunk-reader.js';
 import { PicklingError, UnpicklingError } from '../errors.js';
+import { type LoadJoblibOptions, loadJoblib } from '../joblib/index.js';
 import type { NDArray } from '../numpy/ndarray.js';
 import {
   type DumpNpzOptions,
@@ -486,4 +487,23 @@ export async function dumpNpzFile(
     dumpNpz(arrays, { deflateRaw: (data) => deflateRawSync(data), ...options }),
     options,
   );
+}
+
+/**
+ * Reads a file written by `joblib.dump` (compressed or not) and loads it as
+ * `joblib.load` does: see {@link loadJoblib}.
+ *
+ * @param path the file to read.
+ * @param options see {@link LoadJoblibOptions}.
+ * @returns the loaded value, arrays as `NDArray`s.
+ * @throws {@link UnpicklingError}, {@link DecompressionError} for bad input; the file system's errors as they are.
+ *
+ * @example Load a scikit-learn model
+ * ```ts
+ * import { loadJoblibFile } from 'brine/node';
+ * const model = await loadJoblibFile('test/fixtures/sklearn/StandardScaler.joblib');
+ * ```
+ */
+export async function loadJoblibFile(path: string | URL, options?: LoadJoblibOptions): Promise<unknown> {
+  return loadJoblib(await readFile(path), options);
 }

@@ -53,6 +53,15 @@ export interface Reduction {
   readonly listitems?: readonly unknown[];
   /** Pairs set after creation (SETITEMS). */
   readonly dictitems?: readonly (readonly [unknown, unknown])[];
+  /**
+   * Bytes written into the stream right after the BUILD, outside any frame,
+   * and the object never memoized (each occurrence is written again): for
+   * file formats that put raw data in the pickle stream, as joblib does after
+   * each `NumpyArrayWrapper`. Python's `pickle` cannot read such a stream;
+   * only that format's loader can. A function is called with the offset in
+   * the output where the bytes will go (for alignment padding).
+   */
+  readonly rawAfterBuild?: Uint8Array | ((offset: number) => Uint8Array);
 }
 
 /** What the pickler tells a value's reduction besides the protocol. */
