@@ -14,7 +14,7 @@ import { OPCODE_BY_CODE, opcodeName } from '../src/opcodes.js';
 const doc = readFileSync(new URL('../docs/bundle-size.md', import.meta.url), 'utf8');
 const budgetTable = doc.slice(doc.indexOf('## Budgets'), doc.indexOf('## ', doc.indexOf('## Budgets') + 3));
 const budgets = new Map(
-  [...budgetTable.matchAll(/^\| (\w+) \| (\d+) \|$/gm)].map((m) => [m[1]!, Number(m[2])] as const),
+  [...budgetTable.matchAll(/^\|\s*(\w+)\s*\|\s*(\d+)\s*\|$/gm)].map((m) => [m[1]!, Number(m[2])] as const),
 );
 
 test('docs/bundle-size.md gives a budget for every entry point', () => {
