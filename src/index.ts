@@ -7,6 +7,7 @@
  */
 export { type ChunkReaderOptions, PickleChunkReader, type ReadResult } from './chunk-reader.js';
 export { isPickleError, PickleError, PicklingError, UnpicklingError } from './errors.js';
+export { type SniffedFormat, sniffFormat } from './formats/sniff.js';
 export {
   type ByteSource,
   blobSource,
@@ -40,6 +41,7 @@ export {
   type Reconstructor,
   Registry,
 } from './registry.js';
+export type { PersistentIdShape, ScanContainer, ScanLibrary } from './scan-library.js';
 export {
   type DisassembleOptions,
   DisassemblyError,
@@ -48,7 +50,7 @@ export {
   disassembleAll,
   formatPreamble,
 } from './tools/disassemble.js';
-export { rateGlobal, type Severity } from './tools/gadgets.js';
+export { DEFAULT_LIBRARIES, rateGlobal, type Severity } from './tools/gadgets.js';
 export {
   type GenopsOptions,
   genops,
