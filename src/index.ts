@@ -33,6 +33,7 @@ export {
   readNpyHeader,
   writeNpyHeader,
 } from './formats/npy.js';
+export { type SniffedFormat, sniffFormat } from './formats/sniff.js';
 export {
   type ByteSource,
   blobSource,
@@ -106,6 +107,7 @@ export { builtins } from './reconstructors/builtins.js';
 export { copyreg } from './reconstructors/copyreg.js';
 export { stdlib } from './reconstructors/stdlib.js';
 export { BaseRegistry } from './registry.js';
+export type { PersistentIdShape, ScanContainer, ScanLibrary } from './scan-library.js';
 export {
   type DisassembleOptions,
   DisassemblyError,
@@ -114,7 +116,7 @@ export {
   disassembleAll,
   formatPreamble,
 } from './tools/disassemble.js';
-export { rateGlobal, type Severity } from './tools/gadgets.js';
+export { DEFAULT_LIBRARIES, rateGlobal, type Severity } from './tools/gadgets.js';
 export {
   type GenopsOptions,
   genops,

@@ -923,3 +923,23 @@ json.dump(cases, sys.stdout)`,
     }
   });
 });
+
+describe('scan: text-mode damage is malformed, as the loader says', () => {
+  it('a CR before a newline in a number, an index or a name makes the pickle malformed, with the reason', () => {
+    for (const [text, reason] of [
+      ['(lp0\r\nI1\r\na.', /carriage return.*text mode/],
+      ['(dp0\r\nVa\r\np1\r\nI1\r\ns.', /carriage return.*text mode/],
+      ['F1.5\r\n.', /carriage return.*text mode/],
+      ['ccollections\r\nOrderedDict\r\n)R.', /control character/],
+    ] as const) {
+      const data = bytes(text);
+      assert.throws(() => new Unpickler(data, {}).load());
+      const report = scan(data);
+      assert.equal(report.verdict, 'malformed', text);
+      assert.match(report.malformed[0]!.reason, reason);
+    }
+    // CPython reads INT through the CR (int() strips whitespace): a gadget after it stays dangerous
+    const after = bytes('I1\r\n0', 'ccollections\nOrderedDict\n', 'K\x01a.');
+    assert.equal(scan(after).verdict, 'dangerous');
+  });
+});

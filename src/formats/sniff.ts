@@ -45,7 +45,7 @@ const TEXT_WINDOW = 4096;
  * @returns the format, or undefined.
  * @example
  * ```ts
- * import { sniffFormat } from './sniff.js';
+ * import { sniffFormat } from 'brine';
  * sniffFormat(new Uint8Array([0x1f, 0x8b, 8, 0]))?.kind; // 'gzip'
  * sniffFormat(new Uint8Array([0x80, 4, 0x4e, 0x2e])); // undefined: a pickle
  * ```

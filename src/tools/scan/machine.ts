@@ -156,6 +156,10 @@ const PUT = 0x70;
 /** Text opcodes whose number CPython's C unpickler reads more loosely than pickletools (NUL ends it, base 0). */
 const TEXT_NUMBERS = new Set([0x49, 0x4c, FLOAT, GET, PUT]);
 
+/** A control character, which no Python name holds. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
 /** Items (and marks) the stack holds before its bottom half is dropped (a JS array cannot grow much past 2^27). */
 const STACK_LIMIT = 2 ** 24;
 /** Indices below this may go in the memo's dense array. */
@@ -647,6 +651,12 @@ class Scanner {
     if (module.length === 0 || name.length === 0) {
       this.#error('empty module or name in a global');
       if (severity === 'safe') severity = 'review';
+    } else if (CONTROL.test(module) || CONTROL.test(name)) {
+      // As the loader: no Python name holds one (a CR is what a text-mode file leaves before a newline).
+      this.#error(
+        `the ${CONTROL.test(module) ? 'module' : 'attribute'} name of a global holds a control character`,
+      );
+      if (severity === 'safe') severity = 'review';
     }
     const ref: GlobalRef = {
       module,
@@ -833,6 +843,14 @@ class Scanner {
     if (this.#stack.length >= STACK_LIMIT || this.#marks.length >= STACK_LIMIT) this.#bound();
     const stack = this.#stack;
     const code = op.code;
+    if (TEXT_NUMBERS.has(code) && this.#data[op.end - 2] === 0x0d) {
+      // The loader refuses a CR before the newline (what a text-mode file leaves); CPython reads
+      // INT, LONG, GET and PUT through it (whitespace to int()), and refuses FLOAT.
+      this.#error(
+        'the argument line ends with a carriage return: the pickle looks like it went through a file opened in text mode',
+        code !== FLOAT,
+      );
+    }
     switch (code) {
       case 0x28: // MARK
         this.#marks.push(this.#depth());
