@@ -8,6 +8,15 @@
 export { type ChunkReaderOptions, PickleChunkReader, type ReadResult } from './chunk-reader.js';
 export { isPickleError, PickleError, PicklingError, UnpicklingError } from './errors.js';
 export {
+  isNpy,
+  NPY_MAGIC,
+  NpyError,
+  type NpyHeader,
+  type NpyHeaderOptions,
+  readNpyHeader,
+  writeNpyHeader,
+} from './formats/npy.js';
+export {
   crc32,
   crcMatches,
   type InflateRaw,
@@ -18,6 +27,29 @@ export {
   type ZipEntry,
   ZipError,
 } from './formats/zip.js';
+export {
+  type ByteOrder,
+  DType,
+  type DTypeField,
+  type DTypeKind,
+  type DTypeSubarray,
+  type DumpNpzOptions,
+  descrToDType,
+  dumpNpy,
+  dumpNpz,
+  type LoadNpyOptions,
+  type LoadNpzOptions,
+  loadNpy,
+  loadNpz,
+  type MaskedParts,
+  NDArray,
+  type NDArrayFromOptions,
+  NUMPY_SAFE_GLOBALS,
+  numpyTable,
+  structuredDType,
+  subarrayDType,
+  type TypedArray,
+} from './numpy/index.js';
 export { OPCODE_BY_CODE, OPCODES, type OpcodeInfo, opcodeName } from './opcodes.js';
 export type { LoadOptions } from './options.js';
 export { DEFAULT_PROTOCOL, type DumpOptions, dumps, Pickler } from './pickler.js';
@@ -103,7 +135,14 @@ export { defineEnum, type EnumClass, PyEnum } from './types/enum.js';
 export { PyException } from './types/exception.js';
 export { FrozenSet } from './types/frozen-set.js';
 export { PyDecimal, PyFraction } from './types/numbers.js';
-export { isPyValue, PY_REDUCE, PY_REPR, type PyValue, type Reduction } from './types/protocol.js';
+export {
+  isPyValue,
+  PY_REDUCE,
+  PY_REPR,
+  type PyValue,
+  type ReduceOptions,
+  type Reduction,
+} from './types/protocol.js';
 export { PyByteArray } from './types/py-bytearray.js';
 export { PyGlobal } from './types/py-global.js';
 export { PyObject, type PyObjectKind } from './types/py-object.js';

@@ -16,7 +16,7 @@ import { decodeLatin1, hexValue } from './text.js';
 import { PickleBuffer, PyComplex, PyFloat, PyRange, PySlice } from './types/builtins.js';
 import { PyDateTime } from './types/datetime.js';
 import { FrozenSet } from './types/frozen-set.js';
-import { PY_REDUCE, type PyValue, type Reduction } from './types/protocol.js';
+import { PY_REDUCE, type PyValue, type ReduceOptions, type Reduction } from './types/protocol.js';
 import { PyByteArray } from './types/py-bytearray.js';
 import { PyGlobal } from './types/py-global.js';
 import { PyObject } from './types/py-object.js';
@@ -45,6 +45,8 @@ export interface DumpOptions {
   extensions?: ReadonlyMap<number, readonly [string, string]>;
   /** JS classes registered as Python classes (`registry.registerClass`). */
   registry?: Registry;
+  /** numpy's module names in numpy pickles: `1` (`numpy.core`, the default, read by numpy 1 and 2) or `2` (`numpy._core`). */
+  numpyNames?: 1 | 2;
 }
 
 /** The protocol `dumps` writes by default: the highest. */
@@ -74,8 +76,11 @@ const G_DICT = new PyGlobal('builtins', 'dict');
 const G_LIST = new PyGlobal('builtins', 'list');
 const G_NEWOBJ_EX = new PyGlobal('copyreg', '__newobj_ex__');
 
-/** A string the pickler made itself (CPython makes a fresh str object): memoized, never looked up. */
-class FreshString {
+/**
+ * A string the pickler made itself (CPython makes a fresh str object): memoized, never looked up.
+ * @internal
+ */
+export class FreshString {
   constructor(readonly text: string) {}
 }
 
@@ -137,6 +142,7 @@ export class Pickler {
   readonly #bufferCallback: ((buffer: PickleBuffer) => unknown) | undefined;
   readonly #extensions: Map<string, number> | null;
   readonly #registry: Registry | undefined;
+  readonly #reduceOptions: ReduceOptions;
   /** The output buffer: made on the first dump (dumps() lends its shared one instead). */
   #w: Writer | null = null;
   /** Objects by identity -> memo index. */
@@ -161,6 +167,7 @@ export class Pickler {
     this.#persistentId = options?.persistentId;
     this.#bufferCallback = options?.bufferCallback;
     this.#registry = options?.registry;
+    this.#reduceOptions = { numpyNames: options?.numpyNames === 2 ? 2 : 1 };
     this.#extensions = options?.extensions
       ? new Map([...options.extensions].map(([code, [m, n]]) => [`${m}\n${n}`, code]))
       : null;
@@ -545,7 +552,7 @@ export class Pickler {
       return;
     }
     if (obj instanceof FreshString) {
-      this.#saveString(obj.text, null);
+      this.#saveString(obj.text, obj);
       return;
     }
     if (obj instanceof PyComplex) {
@@ -701,7 +708,7 @@ export class Pickler {
   }
 
   /** A str: UNICODE (protocol 0), SHORT_BINUNICODE, BINUNICODE or BINUNICODE8; then memoized (by value, or not at all for `key` null). */
-  #saveString(text: string, key: string | null): void {
+  #saveString(text: string, key: string | FreshString | null): void {
     const w = this.#w!;
     if (!this.#bin) {
       w.byte(0x56);
@@ -944,7 +951,7 @@ export class Pickler {
     }
     const reduce = (obj as Partial<PyValue>)[PY_REDUCE];
     if (typeof reduce === 'function') {
-      const r = reduce.call(obj, this.#proto);
+      const r = reduce.call(obj, this.#proto, this.#reduceOptions);
       this.#saveReduction(obj, r, r.callable);
       return true;
     }

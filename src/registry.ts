@@ -1,3 +1,4 @@
+import { numpyTable } from './numpy/reconstructors.js';
 import type {
   ClassEntry,
   ClassOptions,
@@ -155,6 +156,7 @@ export class Registry {
           (options as { builtins?: boolean } | undefined)?.builtins !== false)
             ? [{ name: 'stdlib', entries: [...datetimeReconstructors, ...stdlibReconstructors] }]
             : []),
+          ...((options as { builtins?: boolean } | undefined)?.builtins === false ? [] : [numpyTable]),
         ];
     for (const table of tables) this.#add(table);
   }

@@ -10,8 +10,19 @@ import { once } from 'node:events';
 import { createReadStream, readFileSync } from 'node:fs';
 import { type FileHandle, open, readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { type ChunkReaderOptions, PickleChunkReader } from '../chunk-reader.js';
 import { PicklingError, UnpicklingError } from '../errors.js';
+import type { NDArray } from '../numpy/ndarray.js';
+import {
+  type DumpNpzOptions,
+  dumpNpy,
+  dumpNpz,
+  type LoadNpyOptions,
+  type LoadNpzOptions,
+  loadNpy,
+  loadNpz,
+} from '../numpy/npy.js';
 import type { LoadOptions } from '../options.js';
 import { type DumpOptions, dumps } from '../pickler.js';
 import { withTextModeHint } from '../text-mode.js';
@@ -425,4 +436,53 @@ class FilePickleWriter implements PickleWriter {
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
+}
+
+/** Node's raw inflate, bounded, for deflated `.npz` entries. */
+const inflateRaw = (data: Uint8Array, max: number): Uint8Array =>
+  inflateRawSync(data, { maxOutputLength: max });
+
+/**
+ * Reads a `.npy` file, as `numpy.load` (see {@link loadNpy}).
+ *
+ * @example Read an array numpy saved
+ * ```ts
+ * import { dumpNpyFile, loadNpyFile } from 'brine/node';
+ * import { NDArray } from 'brine';
+ * await dumpNpyFile('weights.npy', NDArray.from(new Float32Array([0.5, 1.5])));
+ * const weights = await loadNpyFile('weights.npy'); // weights.toTypedArray() is a Float32Array
+ * ```
+ */
+export async function loadNpyFile(path: string | URL, options?: LoadNpyOptions): Promise<NDArray> {
+  return loadNpy(await readFile(path), options);
+}
+
+/** Reads a `.npz` file into a Map of its arrays by name, deflated entries included (see {@link loadNpz}). */
+export async function loadNpzFile(
+  path: string | URL,
+  options?: LoadNpzOptions,
+): Promise<Map<string, NDArray>> {
+  return loadNpz(await readFile(path), { inflateRaw, ...options });
+}
+
+/** Writes an array as a `.npy` file, atomically (see {@link dumpNpy}). */
+export async function dumpNpyFile(
+  path: string | URL,
+  array: NDArray,
+  options?: AtomicOptions,
+): Promise<void> {
+  await writeAtomic(path, dumpNpy(array), options);
+}
+
+/** Writes arrays as a `.npz` file, atomically; `compress: true` deflates them, as `numpy.savez_compressed` (see {@link dumpNpz}). */
+export async function dumpNpzFile(
+  path: string | URL,
+  arrays: Map<string, NDArray> | Record<string, NDArray>,
+  options?: DumpNpzOptions & AtomicOptions,
+): Promise<void> {
+  await writeAtomic(
+    path,
+    dumpNpz(arrays, { deflateRaw: (data) => deflateRawSync(data), ...options }),
+    options,
+  );
 }

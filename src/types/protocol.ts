@@ -43,9 +43,15 @@ export interface Reduction {
   readonly dictitems?: readonly (readonly [unknown, unknown])[];
 }
 
+/** What the pickler tells a value's reduction besides the protocol. */
+export interface ReduceOptions {
+  /** numpy's module names: 1 (`numpy.core`) or 2 (`numpy._core`). */
+  readonly numpyNames?: 1 | 2;
+}
+
 /** A value that knows its Python form. */
 export interface PyValue {
-  [PY_REDUCE](protocol: number): Reduction;
+  [PY_REDUCE](protocol: number, options?: ReduceOptions): Reduction;
   [PY_REPR](repr?: (value: unknown) => string): string;
 }
 
