@@ -15,6 +15,7 @@ import json
 import os
 import pickle
 import shutil
+import subprocess
 import sys
 
 import numpy as np
@@ -187,6 +188,9 @@ def cases():
     # A frame whose single block places its columns out of order (mgr_locs an array, not a slice).
     shuffled = pd.DataFrame({'a': [1, 2], 'b': ['s', 't'], 'c': [3, 4], 'd': ['u', 'v'], 'e': [5, 6]})
     out['frame_interleaved'] = shuffled
+    # A block of objects longer than the lists the loader grows in place (more than 4096 items).
+    n = 2100
+    out['frame_long'] = pd.DataFrame({'s': [f'v{i % 97}' for i in range(n)], 't': [f'w{i % 89}' for i in range(n)]})
     return out
 
 
@@ -218,6 +222,8 @@ def main():
     with open(os.path.join(OUT, 'expected.json'), 'w') as f:
         json.dump({'pandas': pd.__version__, 'numpy': np.__version__, 'files': expected}, f, indent=1, sort_keys=True)
         f.write('\n')
+    # The project's formatter owns the layout of JSON files.
+    subprocess.run(['npx', 'biome', 'format', '--write', os.path.join(OUT, 'expected.json')], cwd=os.path.join(HERE, '..'), check=False, capture_output=True)
     print(f'{len(expected)} pandas fixtures in {os.path.relpath(OUT)}')
 
 

@@ -1,4 +1,5 @@
 import { numpyTable } from './numpy/reconstructors.js';
+import { pandasReconstructors } from './pandas/reconstructors.js';
 import type {
   ClassEntry,
   ClassOptions,
@@ -157,6 +158,9 @@ export class Registry {
             ? [{ name: 'stdlib', entries: [...datetimeReconstructors, ...stdlibReconstructors] }]
             : []),
           ...((options as { builtins?: boolean } | undefined)?.builtins === false ? [] : [numpyTable]),
+          ...((options as { builtins?: boolean } | undefined)?.builtins === false
+            ? []
+            : [pandasReconstructors]),
         ];
     for (const table of tables) this.#add(table);
   }
