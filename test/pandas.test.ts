@@ -13,16 +13,18 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import {
   DataFrame,
+  type DType,
   defaultRegistry,
   dumps,
   Index,
   isPickleError,
+  isTuple,
   type LoadOptions,
   loads,
   MultiIndex,
   NDArray,
   PickleError,
-  type PyObject,
+  PyObject,
   RangeIndex,
   Series,
   Unpickler,
@@ -442,5 +444,42 @@ describe('damaged pandas pickles', () => {
     const again = loads(dumps(index, { protocol: 2 })) as RangeIndex;
     assert.match(again.problem ?? '', /RangeIndex of \d+ labels/);
     assert.throws(() => again.toArray(), PickleError);
+  });
+});
+
+describe('pandas 2 units', () => {
+  test('datetimes kept in microseconds or seconds (pandas 2) read as nanoseconds', () => {
+    const df = loads(readFileSync(join(DIR, 'frame_kinds.p5.pkl'))) as DataFrame & {
+      state: Record<string, unknown>;
+    };
+    const position = df.columns.toArray().indexOf('datetime64');
+    const wanted = df.columnArrayAt(position);
+    const mgr = df.state._mgr as PyObject;
+    const blocks = mgr.args[0] as PyObject[];
+    for (const [unit, per] of [
+      ['us', 1000n],
+      ['s', 1_000_000_000n],
+    ] as const) {
+      const block = blocks.find((b) => {
+        const values = b.args[0];
+        return values instanceof PyObject && isTuple(values.state) && (values.state[0] as DType).kind === 'M';
+      });
+      assert.ok(block !== undefined, 'the naive datetime block');
+      const array = block.args[0] as PyObject;
+      const [dtype, ndarray, attrs] = array.state as [unknown, NDArray, unknown];
+      const counts = wanted.map((v) => (v === null ? -(2n ** 63n) : (v as bigint) / per));
+      const coarse = NDArray.from(BigInt64Array.from(counts), {
+        dtype: `<M8[${unit}]`,
+        shape: [...ndarray.shape],
+      });
+      array.state = Object.freeze([dtype, coarse, attrs]);
+      const cells = df.columnArrayAt(position);
+      assert.deepEqual(
+        cells,
+        wanted.map((v) => (v === null ? null : ((v as bigint) / per) * per)),
+        `unit ${unit}`,
+      );
+      array.state = Object.freeze([dtype, ndarray, attrs]);
+    }
   });
 });

@@ -169,8 +169,27 @@ export function ndarrayCells(array: NDArray, row = 0): unknown[] {
     const at = (start + j * stride) * size;
     out[j] = readScalar(view, at, kind, size, little);
   }
+  if ((kind === 'M' || kind === 'm') && n > 0) {
+    // Datetimes and timedeltas as nanoseconds, whatever the unit (pandas 2 keeps s, ms and us too).
+    const scale = NANOSECONDS[dtype.unit ?? ''];
+    if (scale === undefined) notUnderstood(`a datetime column in unit ${dtype.unit ?? 'generic'}`);
+    const factor = scale * BigInt(dtype.count);
+    if (factor !== 1n) for (let j = 0; j < n; j++) if (out[j] !== null) out[j] = (out[j] as bigint) * factor;
+  }
   return out;
 }
+
+/** Nanoseconds per unit of numpy's datetime64 / timedelta64 (units of fixed length). */
+const NANOSECONDS: Readonly<Record<string, bigint>> = {
+  ns: 1n,
+  us: 1_000n,
+  ms: 1_000_000n,
+  s: 1_000_000_000n,
+  m: 60_000_000_000n,
+  h: 3_600_000_000_000n,
+  D: 86_400_000_000_000n,
+  W: 604_800_000_000_000n,
+};
 
 function readScalar(view: DataView, at: number, kind: string, size: number, little: boolean): unknown {
   switch (kind) {
@@ -289,16 +308,24 @@ function readExtension(obj: PyObject): ExtensionParts {
     case 'TimedeltaArray':
       return readDatetimes(obj, name === 'TimedeltaArray');
     case 'StringArray':
+    case 'StringArrayNumpySemantics':
     case 'PandasArray':
     case 'NumpyExtensionArray': {
       const { data } = backedState(obj);
       if (!(data instanceof NDArray)) notUnderstood(`a ${name} without its array`);
       const { length, width } = rowsOf(data);
       return {
-        dtype: name === 'StringArray' ? 'string' : numpyDtypeName(data),
+        dtype: name.startsWith('StringArray')
+          ? name === 'StringArray'
+            ? 'string'
+            : 'str'
+          : numpyDtypeName(data),
         length,
         width,
-        cells: (row) => ndarrayCells(data, row).map((v) => (isMissing(v) ? null : v)),
+        cells: (row) =>
+          ndarrayCells(data, row).map((v) =>
+            isMissing(v) || (name === 'StringArrayNumpySemantics' && Number.isNaN(v)) ? null : v,
+          ),
       };
     }
     case 'IntegerArray':

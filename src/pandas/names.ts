@@ -62,6 +62,7 @@ export const PANDAS_ARRAY_CLASSES: readonly string[] = [
   'pandas.core.arrays.datetimes.DatetimeArray',
   'pandas.core.arrays.timedeltas.TimedeltaArray',
   'pandas.core.arrays.string_.StringArray',
+  'pandas.core.arrays.string_.StringArrayNumpySemantics',
   'pandas.core.arrays.numpy_.PandasArray',
   'pandas.core.arrays.numpy_.NumpyExtensionArray',
   'pandas.core.arrays.integer.IntegerArray',
