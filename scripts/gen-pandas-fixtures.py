@@ -194,6 +194,26 @@ def cases():
     return out
 
 
+class ReducedSeriesManager(pickle.Pickler):
+    """Writes a Series' manager as `SingleBlockManager(block, axis)` (REDUCE, the form of the Cython
+    manager's own reduce for one axis) instead of pandas 1.5's NEWOBJ and '0.14.1' state."""
+
+    def reducer_override(self, obj):
+        from pandas.core.internals.managers import SingleBlockManager
+
+        if type(obj) is SingleBlockManager:
+            return (SingleBlockManager, (obj.blocks[0], obj.axes[0]))
+        return NotImplemented
+
+
+def reduced_manager_pickle(obj, proto):
+    import io
+
+    buffer = io.BytesIO()
+    ReducedSeriesManager(buffer, protocol=proto).dump(obj)
+    return buffer.getvalue()
+
+
 def main():
     if os.path.isdir(OUT):
         shutil.rmtree(OUT)
@@ -207,6 +227,15 @@ def main():
                 f.write(data)
             back = pickle.loads(data)
             expected[fname] = describe(back)
+    # Series whose manager is written as a call, with its block made by _unpickle_block.
+    all_cases = cases()
+    for name in ('series_int', 'series_category', 'series_tz', 'series_Int64'):
+        for proto in (2, 5):
+            data = reduced_manager_pickle(all_cases[name], proto)
+            fname = f'{name}_reduced_manager.p{proto}.pkl'
+            with open(os.path.join(OUT, fname), 'wb') as f:
+                f.write(data)
+            expected[fname] = describe(pickle.loads(data))
     # Pickles of older pandas versions, from pandas' own test data: the '0.14.1' BlockManager state.
     legacy = {
         'legacy_py27_frame.pkl': os.path.join(PANDAS_DATA, 'pickle', 'test_py27.pkl'),

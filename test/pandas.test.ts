@@ -247,6 +247,11 @@ describe(`pandas fixtures (written by pandas ${expected.pandas})`, () => {
 
 describe('pandas names', () => {
   test('the safe globals are exactly what the default registry reconstructs for pandas', () => {
+    const registered = defaultRegistry
+      .names()
+      .filter((n) => n.startsWith('pandas.') || n.startsWith('pytz.'))
+      .sort();
+    assert.deepEqual(registered, [...PANDAS_SAFE_GLOBALS].sort());
     for (const name of PANDAS_SAFE_GLOBALS) {
       const dot = name.lastIndexOf('.');
       const data = new Uint8Array([
