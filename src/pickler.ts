@@ -77,7 +77,8 @@ const G_LIST = new PyGlobal('builtins', 'list');
 const G_NEWOBJ_EX = new PyGlobal('copyreg', '__newobj_ex__');
 
 /**
- * A string the pickler made itself (CPython makes a fresh str object): memoized, never looked up.
+ * A str object of its own (CPython makes a fresh str object): memoized by identity, never looked
+ * up by value.
  * @internal
  */
 export class FreshString {

@@ -515,8 +515,7 @@ export class DType {
       typeArg = new FreshString(text);
     }
     const extended = this.kind === 'U' || this.kind === 'S' || this.kind === 'V';
-    // A one-character field name written by Python code is not CPython's shared one-character str.
-    const names = this.fields?.map((f) => (f.name.length === 1 ? new FreshString(f.name) : f.name)) ?? null;
+    const names = this.fields?.map((f) => f.name) ?? null;
     const parts: unknown[] = [
       this.byteorder,
       this.subarray === null ? null : tuple<unknown>(this.subarray.base, tuple(...this.subarray.shape)),
@@ -730,6 +729,8 @@ export function dtypeFromPickleArg(obj: unknown, align: unknown): DType {
       return new DType({ kind: 'V', itemsize: 0, type: obj });
     throw new DTypeError(`numpy.dtype of ${obj.qualifiedName} is not a data type brine knows`);
   }
+  // A Python 2 pickle loaded with encoding 'bytes' gives the type string as bytes.
+  if (obj instanceof Uint8Array && obj.length <= 32) obj = String.fromCharCode(...obj);
   if (typeof obj !== 'string') throw new DTypeError('numpy.dtype expects a type string');
   // numpy's own pickles write 'O8', 'U5' (characters), 'M8', 'b1' ...; a fresh dtype, as BUILD changes it.
   const d = parseTypeString(obj);
@@ -752,7 +753,11 @@ export function setDTypeState(base: DType, state: unknown): void {
       `dtype state version ${String(version)} with ${state.length} items: brine reads versions 3 and 4`,
     );
   }
-  const [, endian, subarrayState, names, fieldsState, elsize, alignment, flags] = state;
+  const [, endianArg, subarrayState, names, fieldsState, elsize, alignment, flags] = state;
+  const endian =
+    endianArg instanceof Uint8Array && endianArg.length === 1
+      ? String.fromCharCode(endianArg[0]!)
+      : endianArg;
   if (endian !== '<' && endian !== '>' && endian !== '|' && endian !== '=')
     throw new DTypeError(`invalid byte order '${String(endian)}' in dtype state`);
   if (typeof elsize !== 'number' || !Number.isInteger(elsize) || elsize < -1 || elsize > MAX_ITEMSIZE)

@@ -7,6 +7,7 @@
  * @module
  */
 import { PickleError, PicklingError } from '../errors.js';
+import { FreshString } from '../pickler.js';
 import { PickleBuffer, PyComplex } from '../types/builtins.js';
 import { PY_REDUCE, PY_REPR, type ReduceOptions, type Reduction } from '../types/protocol.js';
 import { PyGlobal } from '../types/py-global.js';
@@ -74,6 +75,8 @@ void core;
 const EMPTY_BYTES = new Uint8Array(0);
 const SINGLE_BYTES: readonly Uint8Array[] = Array.from({ length: 256 }, (_, i) => new Uint8Array([i]));
 const B_CHAR = SINGLE_BYTES[0x62]!;
+/** numpy.ma's `'b'` is a str of its own, not the one-character str a pickle of `b'b'` decodes to. */
+const MA_B = new FreshString('b');
 
 function pyBytes(data: Uint8Array): Uint8Array {
   if (data.length === 0) return EMPTY_BYTES;
@@ -82,6 +85,9 @@ function pyBytes(data: Uint8Array): Uint8Array {
 }
 
 const LITTLE = NATIVE === '<';
+
+/** Arrays larger than this print their shape, not their elements (numpy's print threshold). */
+const REPR_THRESHOLD = 1000;
 
 /** The number of elements of a shape. */
 function sizeOf(shape: readonly number[]): number {
@@ -125,7 +131,7 @@ export class NDArray {
   readonly order!: 'C' | 'F';
   /** The raw elements, as numpy holds them (byte order and memory order); empty for object arrays. */
   readonly bytes!: Uint8Array;
-  /** The items of an object array (dtype `'|O'`) in memory order, else `null`. */
+  /** The items of an object array (dtype `'|O'`) in C order whatever `order` is (as numpy pickles them), else `null`. */
   readonly objects!: readonly unknown[] | null;
   /** The Python class: `numpy.ndarray`, or a subclass kept as it was (`numpy.matrix`, `recarray`, `MaskedArray`). */
   readonly pyClass!: PyGlobal;
@@ -190,10 +196,10 @@ export class NDArray {
       case 'm':
       case 'U': {
         const ctor = intArrayType(d);
-        if (native && bytes.byteOffset % d.itemsize === 0)
-          return new ctor(bytes.buffer, bytes.byteOffset, bytes.byteLength / d.itemsize) as TypedArray;
-        const out = new ctor(bytes.byteLength / d.itemsize) as TypedArray;
         const size = ctor.BYTES_PER_ELEMENT;
+        if (native && bytes.byteOffset % size === 0)
+          return new ctor(bytes.buffer, bytes.byteOffset, bytes.byteLength / size) as TypedArray;
+        const out = new ctor(bytes.byteLength / size) as TypedArray;
         if (native) new Uint8Array(out.buffer as ArrayBuffer).set(bytes);
         else {
           const o = new Uint8Array(out.buffer as ArrayBuffer);
@@ -260,7 +266,11 @@ export class NDArray {
     if (this.objects !== null) {
       const items = this.objects;
       if (shape.length === 0) return items[0] ?? null;
-      return nest(shape, this.order === 'F' ? fIndexer(shape) : (i) => i, (i) => items[i] ?? null);
+      return nest(
+        shape,
+        (i) => i,
+        (i) => items[i] ?? null,
+      );
     }
     const bytes = this.bytes;
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -309,7 +319,11 @@ export class NDArray {
       return `${this.dtype.name === 'object' ? '' : `numpy.${scalarName(this.dtype)}`}(${reprItem(v, show)})`;
     }
     const name = this.pyClass.name === 'ndarray' ? 'array' : this.pyClass.name;
-    return `${name}(${reprItem(this.toArray(), show)}, dtype=${dtype.slice(6, -1)})`;
+    const dtypeText = dtype.startsWith('dtype(') ? dtype.slice(6, -1) : dtype;
+    // numpy summarizes arrays of more than 1000 elements; brine prints the shape instead (bounded output).
+    if (this.size > REPR_THRESHOLD)
+      return `${name}([...], shape=(${this.shape.join(', ')}${this.ndim === 1 ? ',' : ''}), dtype=${dtypeText})`;
+    return `${name}(${reprItem(this.toArray(), show)}, dtype=${dtypeText})`;
   }
 
   /** The pickle numpy writes for this array (or scalar) at `protocol`. */
@@ -334,7 +348,7 @@ export class NDArray {
       );
       return {
         callable: MARECONSTRUCT,
-        args: [this.pyClass, this.masked.baseclass, tuple(0), 'b'],
+        args: [this.pyClass, this.masked.baseclass, tuple(0), MA_B],
         state,
       };
     }
@@ -474,11 +488,6 @@ function cToF(i: number, shape: readonly number[], strides: readonly number[]): 
     i = Math.floor(i / dim);
   }
   return at;
-}
-
-function fIndexer(shape: readonly number[]): (i: number) => number {
-  const strides = fStrides(shape, 1);
-  return (i) => cToF(i, shape, strides);
 }
 
 /** Nested arrays of `shape`, element `i` (C order) being `value(index(i))`. */
@@ -644,8 +653,9 @@ function fromData(data: unknown, options?: NDArrayFromOptions): NDArray {
     const dtype = wanted ?? inferDType([data]);
     return encodeValues([data], checkFromShape(options?.shape ?? [], 1), dtype, 'C');
   }
+  // Items of a structured dtype are tuples; items of an object array may be anything, lists too.
   const structured = wanted?.fields != null;
-  const { shape, items } = flatten(data, structured);
+  const { shape, items } = flatten(data, structured, wanted?.kind === 'O');
   const dtype = wanted ?? inferDType(items);
   const finalShape = options?.shape === undefined ? shape : checkFromShape(options.shape, items.length);
   return encodeValues(items, finalShape, dtype, options?.order ?? 'C');
@@ -665,7 +675,11 @@ function checkFromShape(shape: readonly number[], n: number): number[] {
 }
 
 /** The shape and items (C order) of nested arrays; tuples are items when `tuplesAreItems`. */
-function flatten(data: unknown[], tuplesAreItems: boolean): { shape: number[]; items: unknown[] } {
+function flatten(
+  data: unknown[],
+  tuplesAreItems: boolean,
+  anyItems = false,
+): { shape: number[]; items: unknown[] } {
   const shape: number[] = [];
   let probe: unknown = data;
   while (Array.isArray(probe) && !(tuplesAreItems && isTuple(probe))) {
@@ -677,13 +691,18 @@ function flatten(data: unknown[], tuplesAreItems: boolean): { shape: number[]; i
   const items: unknown[] = [];
   const walk = (value: unknown, axis: number): void => {
     if (axis === shape.length) {
-      if (Array.isArray(value) && !(tuplesAreItems && isTuple(value)) && shape.length > 0)
+      if (!anyItems && Array.isArray(value) && !(tuplesAreItems && isTuple(value)) && shape.length > 0)
         throw new PicklingError('nested arrays are not rectangular');
       items.push(value);
       return;
     }
-    if (!Array.isArray(value) || value.length !== shape[axis])
+    if (!Array.isArray(value) || value.length !== shape[axis]) {
+      if (anyItems && axis > 0) {
+        // An object array stops where the nesting stops being regular, as numpy's does.
+        throw new PicklingError('nested arrays are not rectangular: give the shape');
+      }
       throw new PicklingError('nested arrays are not rectangular');
+    }
     for (const item of value) walk(item, axis + 1);
   };
   walk(data, 0);
@@ -744,8 +763,7 @@ function encodeValues(items: readonly unknown[], shape: number[], dtype: DType, 
     dtype = DType.get(`${dtype.byteorder === '>' ? '>' : ''}${dtype.kind}${width}`);
   }
   if (dtype.kind === 'O') {
-    const objects = order === 'F' && shape.length > 1 ? reorderToF(items, shape) : [...items];
-    return new NDArray({ dtype, shape, order, objects });
+    return new NDArray({ dtype, shape, order, objects: [...items] });
   }
   if (dtype.hasObject)
     throw new PicklingError('brine makes structured arrays with object fields only by loading them');

@@ -14,34 +14,20 @@ import { PickleBuffer } from '../types/builtins.js';
 import { PyByteArray } from '../types/py-bytearray.js';
 import { PyGlobal } from '../types/py-global.js';
 import { isTuple } from '../types/tuple.js';
-import { byteLength, checkShape, DType, dtypeFromPickleArg, sealDType, setDTypeState } from './dtype.js';
+import {
+  byteLength,
+  checkShape,
+  DType,
+  dtypeFromPickleArg,
+  NATIVE,
+  sealDType,
+  setDTypeState,
+} from './dtype.js';
 import { assignArray, NDArray, sizeOf } from './ndarray.js';
-
-/** The module spellings of numpy 1 and numpy 2. */
-const CORE = ['numpy.core', 'numpy._core'] as const;
+import { ARRAY_CLASSES, MASKED_CLASSES, NUMPY_CORE_MODULES } from './safe-names.js';
 
 /** The most elements an array of zero-byte items may claim (nothing bounds them by the data). */
 const MAX_EMPTY_ITEMS = 1 << 24;
-
-/** ndarray subclasses numpy ships whose pickle is the ndarray's: loaded as NDArray, class kept. */
-export const ARRAY_CLASSES: readonly (readonly [string, string])[] = [
-  ['numpy', 'ndarray'],
-  ['numpy', 'matrix'],
-  ['numpy.matrixlib.defmatrix', 'matrix'],
-  ['numpy', 'recarray'],
-  ['numpy.rec', 'recarray'],
-  ['numpy.core.records', 'recarray'],
-  ['numpy._core.records', 'recarray'],
-  ['numpy', 'memmap'],
-  ['numpy.core.memmap', 'memmap'],
-  ['numpy._core.memmap', 'memmap'],
-];
-
-/** Masked array classes (`numpy.ma`). */
-export const MASKED_CLASSES: readonly (readonly [string, string])[] = [
-  ['numpy.ma.core', 'MaskedArray'],
-  ['numpy.ma', 'MaskedArray'],
-];
 
 function isClass(value: unknown, list: readonly (readonly [string, string])[]): value is PyGlobal {
   return value instanceof PyGlobal && list.some(([m, n]) => m === value.module && n === value.name);
@@ -107,7 +93,13 @@ function setArrayState(target: NDArray, state: unknown, context: ReconstructCont
   if (!isFlag(fortran)) context.fail('array state is_fortran must be a bool');
   const order = fortran ? 'F' : 'C';
   const parts = arrayData(shape, dtype, data, context);
-  assignArray(target, { ...parts, dtype, shape, order, pyClass: target.pyClass, masked: target.masked });
+  assignArray(target, {
+    ...toNative(parts, dtype),
+    shape,
+    order,
+    pyClass: target.pyClass,
+    masked: target.masked,
+  });
 }
 
 /** The bytes or objects of an array state. */
@@ -128,6 +120,75 @@ function arrayData(
   const bytes = rawBytes(data, context, 'array data');
   checkData(shape, dtype, bytes.length, context);
   return { bytes };
+}
+
+/**
+ * What `ndarray.__setstate__` does with data in the other byte order: it
+ * swaps the elements into this machine's order, and takes the canonical
+ * native dtype (a native copy for str, datetimes and dtypes with metadata).
+ */
+function toNative(
+  parts: { bytes?: Uint8Array; objects?: unknown[] },
+  dtype: DType,
+): { bytes?: Uint8Array; objects?: unknown[]; dtype: DType } {
+  if (parts.bytes === undefined || dtype.byteorder === '|' || dtype.byteorder === NATIVE)
+    return { ...parts, dtype };
+  const unit = dtype.kind === 'c' ? dtype.itemsize / 2 : dtype.kind === 'U' ? 4 : dtype.itemsize;
+  const bytes = new Uint8Array(parts.bytes.length);
+  const src = parts.bytes;
+  for (let i = 0; i < src.length; i += unit)
+    for (let j = 0; j < unit; j++) bytes[i + j] = src[i + unit - 1 - j]!;
+  const keepsDescr =
+    dtype.kind === 'U' || dtype.kind === 'M' || dtype.kind === 'm' || dtype.metadata !== null;
+  const native = keepsDescr
+    ? dtype.withByteOrder(NATIVE)
+    : DType.get(`${NATIVE}${dtype.kind}${dtype.itemsize}`);
+  sealDType(native);
+  return { bytes, dtype: native };
+}
+
+/** numpy.ma's default fill value of one element of `d`, as `default_fill_value` gives it. */
+function defaultFillItem(d: DType): unknown {
+  if (d.subarray !== null) return defaultFillItem(d.subarray.base);
+  if (d.fields !== null) return Object.freeze(d.fields.map((f) => defaultFillItem(f.dtype)));
+  switch (d.kind) {
+    case 'b':
+      return true;
+    case 'i':
+    case 'u': {
+      const bits = BigInt(d.itemsize * 8);
+      return d.kind === 'i' ? BigInt.asIntN(Number(bits), 999999n) : BigInt.asUintN(Number(bits), 999999n);
+    }
+    case 'f':
+    case 'c':
+      return 1e20;
+    case 'O':
+      return '?';
+    case 'U':
+      return 'N/A';
+    case 'S':
+      return new TextEncoder().encode('N/A').subarray(0, d.itemsize);
+    case 'V':
+      return new TextEncoder().encode('???').subarray(0, d.itemsize);
+    default:
+      return null; // NaT
+  }
+}
+
+/**
+ * What `MaskedArray.__setstate__` makes of a fill value of None: numpy's
+ * default for the dtype, as a 0-d array (so that the array dumps as numpy
+ * dumps it after loading). `null` when brine cannot make it.
+ */
+function defaultFill(d: DType): unknown {
+  try {
+    // numpy makes it with np.array(value, dtype): the canonical dtype object for the built-in types.
+    const plain = d.fields === null && d.subarray === null && d.metadata === null;
+    return NDArray.from(defaultFillItem(d), { dtype: plain ? DType.get(d.str) : d, shape: [] });
+  } catch (error) {
+    if (error instanceof PicklingError) return null;
+    throw error;
+  }
 }
 
 /** Bytes of a mask per element: one bool per (leaf) field, as numpy's `make_mask_descr`. */
@@ -155,13 +216,13 @@ function setMaskedState(target: NDArray, state: unknown, context: ReconstructCon
   if (needed !== mask.length)
     context.fail(`mask has ${mask.length} bytes, the array needs ${needed ?? 'more'}`);
   const baseclass = target.masked?.baseclass ?? null;
+  const native = toNative(parts, dtype);
   assignArray(target, {
-    ...parts,
-    dtype,
+    ...native,
     shape,
     order: fortran ? 'F' : 'C',
     pyClass: target.pyClass,
-    masked: { mask, fillValue, baseclass },
+    masked: { mask, fillValue: fillValue === null ? defaultFill(native.dtype) : fillValue, baseclass },
   });
 }
 
@@ -259,7 +320,7 @@ const dtype: Reconstructor = {
 
 /** The numpy globals brine reconstructs. */
 export const numpyEntries: readonly Entry[] = [
-  ...CORE.flatMap((core): Entry[] => [
+  ...NUMPY_CORE_MODULES.flatMap((core): Entry[] => [
     [`${core}.multiarray`, '_reconstruct', reconstruct],
     [`${core}.multiarray`, 'scalar', scalar],
     [`${core}.numeric`, '_frombuffer', frombuffer],
@@ -271,16 +332,4 @@ export const numpyEntries: readonly Entry[] = [
 /** numpy's reconstructor table: `registry.include(numpyTable)`. */
 export const numpyTable: ReconstructorTable = { name: 'numpy', entries: numpyEntries };
 
-/**
- * The numpy globals that only build data, for the scanner: the constructors
- * above, the classes they take, and the dtype scalar type of recarrays.
- * Each is `'module.name'`.
- */
-export const NUMPY_SAFE_GLOBALS: readonly string[] = [
-  ...numpyEntries.map(([m, n]) => `${m}.${n}`),
-  ...ARRAY_CLASSES.map(([m, n]) => `${m}.${n}`),
-  ...MASKED_CLASSES.map(([m, n]) => `${m}.${n}`),
-  'numpy.record',
-  'numpy.core.records.record',
-  'numpy._core.records.record',
-];
+export { NUMPY_SAFE_GLOBALS } from './safe-names.js';

@@ -12,6 +12,8 @@
  * @module
  */
 
+import { NUMPY_SAFE_GLOBALS } from '../numpy/safe-names.js';
+
 /** How the scanner rates a global or a whole pickle, from best to worst. */
 export type Severity = 'safe' | 'review' | 'dangerous';
 
@@ -594,7 +596,7 @@ export const ATTRIBUTE_LOOKUP = 'builtins.getattr';
 const dangerousModules = new Set(DANGEROUS_MODULES);
 const dangerousNames = new Set(DANGEROUS_NAMES);
 const dangerousAttributes = new Set(DANGEROUS_ATTRIBUTES);
-const safeNames = new Set(SAFE_NAMES);
+const safeNames = new Set([...SAFE_NAMES, ...NUMPY_SAFE_GLOBALS]);
 const aliasedModules = new Set(ALIASED_MODULES);
 
 /**
