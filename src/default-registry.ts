@@ -8,6 +8,7 @@
  * @module
  */
 import { numpyTable } from './numpy/reconstructors.js';
+import { pandasReconstructors } from './pandas/reconstructors.js';
 import type { ReconstructorTable } from './reconstruct.js';
 import { builtins } from './reconstructors/builtins.js';
 import { copyreg } from './reconstructors/copyreg.js';
@@ -19,7 +20,13 @@ import { BaseRegistry } from './registry.js';
  * copyreg's constructors, then the standard-library value classes. A later
  * table replaces an earlier one's entries for the same global.
  */
-export const DEFAULT_TABLES: readonly ReconstructorTable[] = [builtins, copyreg, stdlib, numpyTable];
+export const DEFAULT_TABLES: readonly ReconstructorTable[] = [
+  builtins,
+  copyreg,
+  stdlib,
+  numpyTable,
+  pandasReconstructors,
+];
 
 /** The tables that `new Registry(options)` starts from. */
 function tablesFor(options: RegistryOptions | undefined): readonly ReconstructorTable[] {

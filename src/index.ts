@@ -93,6 +93,17 @@ export {
 } from './numpy/index.js';
 export { OPCODE_BY_CODE, OPCODES, type OpcodeInfo, opcodeName } from './opcodes.js';
 export type { AfterBuildHook, LoadOptions } from './options.js';
+export {
+  CategoricalIndex,
+  DataFrame,
+  DatetimeIndex,
+  Index,
+  MultiIndex,
+  PANDAS_SAFE_GLOBALS,
+  pandasReconstructors,
+  RangeIndex,
+  Series,
+} from './pandas/index.js';
 export { DEFAULT_PROTOCOL, type DumpOptions, dumps, Pickler } from './pickler.js';
 export type {
   ClassOptions,

@@ -882,14 +882,18 @@ export class Unpickler {
   }
 
   /** Gives the over-allocated lists among `values` (arguments about to be passed to code) their real length. */
-  #settle(values: readonly unknown[]): void {
+  #settle(values: readonly unknown[], depth = 0): void {
     const grown = this.#grown;
     if (grown === null) return;
     for (const value of values) {
-      const length = Array.isArray(value) ? grown.get(value) : undefined;
+      if (!Array.isArray(value)) continue;
+      const length = grown.get(value);
       if (length !== undefined) {
-        (value as unknown[]).length = length;
-        grown.delete(value as unknown[]);
+        value.length = length;
+        grown.delete(value);
+      } else if (depth < 2 && Object.isFrozen(value) && value.length <= 16) {
+        // A list inside a small argument tuple is read too (numpy's array state holds the items).
+        this.#settle(value, depth + 1);
       }
     }
   }
