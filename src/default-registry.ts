@@ -17,8 +17,10 @@ import { BaseRegistry } from './registry.js';
 
 /**
  * The tables of the default registry, in order: Python's built-in types,
- * copyreg's constructors, then the standard-library value classes. A later
- * table replaces an earlier one's entries for the same global.
+ * copyreg's constructors, the standard-library value classes, then numpy's
+ * arrays and pandas' frames (both pure data). A later table replaces an
+ * earlier one's entries for the same global. PyTorch's table is not here: a
+ * torch pickle needs its archive (see `loadTorch`).
  */
 export const DEFAULT_TABLES: readonly ReconstructorTable[] = [
   builtins,

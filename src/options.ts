@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { defaultRegistry, type Registry } from './default-registry.js';
+import type { Registry } from './default-registry.js';
 import { PicklingError } from './errors.js';
 import type { InflateRaw } from './formats/zip.js';
 import type { ScanLibrary } from './scan-library.js';
@@ -179,8 +179,14 @@ export function py2StringCodec(encoding: string): Py2StringCodec {
   }
 }
 
-/** Resolves the options of a load. @internal */
-export function resolveLoadOptions(options: LoadOptions | undefined): ResolvedLoadOptions {
+/**
+ * Resolves the options of a load; `defaultRegistry` is the registry of a load
+ * that names none (the unpickler passes it: this module imports no table). @internal
+ */
+export function resolveLoadOptions(
+  options: LoadOptions | undefined,
+  defaultRegistry: Registry,
+): ResolvedLoadOptions {
   const allowModules = new Set<string>();
   const allowNames = new Set<string>();
   if (options?.allowGlobals !== undefined) {
@@ -209,13 +215,6 @@ export function resolveLoadOptions(options: LoadOptions | undefined): ResolvedLo
     afterBuild: options?.afterBuild,
   };
 }
-
-function frozenLoadDefaults(): ResolvedLoadOptions {
-  return Object.freeze(resolveLoadOptions(undefined));
-}
-
-/** Options resolved for a load that gave none (shareable: it holds no iterator). @internal */
-export const DEFAULT_LOAD_OPTIONS: ResolvedLoadOptions = /* @__PURE__ */ frozenLoadDefaults();
 
 /** Options of {@link dumps} and {@link Pickler}. */
 export interface DumpOptions {

@@ -8,6 +8,7 @@
  * @module
  */
 
+import { defaultRegistry } from './default-registry.js';
 import { defineKey, isArrayIndexKey } from './dict-keys.js';
 import { isPickleError, UnpicklingError } from './errors.js';
 import { patchReferences } from './fixup.js';
@@ -17,7 +18,6 @@ import { decodeLong, IntParseError, parseDecimalInt, parseMemoIndex } from './in
 import { opcodeName } from './opcodes.js';
 import {
   type AfterBuildHook,
-  DEFAULT_LOAD_OPTIONS,
   type LoadOptions,
   type ResolvedLoadOptions,
   resolveLoadOptions,
@@ -33,6 +33,9 @@ import { PyByteArray } from './types/py-bytearray.js';
 import { PyGlobal } from './types/py-global.js';
 import { PyObject, type PyObjectKind } from './types/py-object.js';
 import { EMPTY_TUPLE, isTuple, markTuple, type Tuple } from './types/tuple.js';
+
+/** Options resolved for a load that gave none (shareable: it holds no iterator), made on first use. */
+let defaultLoadOptions: ResolvedLoadOptions | undefined;
 
 /** The highest protocol brine (and CPython 3.11) knows. */
 export const HIGHEST_PROTOCOL = 5;
@@ -128,7 +131,10 @@ export class Unpickler {
   constructor(data: Uint8Array | ArrayBuffer | ArrayBufferView, options?: LoadOptions) {
     this.#data = toBytes(data);
     this.#view = new DataView(this.#data.buffer, this.#data.byteOffset, this.#data.byteLength);
-    this.#options = options === undefined ? DEFAULT_LOAD_OPTIONS : resolveLoadOptions(options);
+    this.#options =
+      options === undefined
+        ? (defaultLoadOptions ??= Object.freeze(resolveLoadOptions(undefined, defaultRegistry)))
+        : resolveLoadOptions(options, defaultRegistry);
   }
 
   #makeContext(): ReconstructContext & { global: PyGlobal } {

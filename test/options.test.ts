@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { loads, Pickler, PicklingError, UnpicklingError } from '../src/index.js';
+import { defaultRegistry, loads, Pickler, PicklingError, UnpicklingError } from '../src/index.js';
 import {
   py2StringCodec,
   resolveDumpOptions,
@@ -66,13 +66,16 @@ test('the named codecs, and an unknown encoding that fails only on a Python 2 st
 });
 
 test('load, dump and scan options get their defaults in one place', () => {
-  const load = resolveLoadOptions(undefined);
+  const load = resolveLoadOptions(undefined, defaultRegistry);
   assert.equal(load.encoding, 'ASCII');
   assert.equal(load.fixImports, true);
   assert.equal(load.strict, false);
-  assert.equal(resolveLoadOptions({ allowGlobals: ['a.*', 'b.c'] }).strict, true);
-  assert.deepEqual([...resolveLoadOptions({ allowGlobals: ['a.*', 'b.c'] }).allowModules], ['a']);
-  assert.equal(resolveLoadOptions({ exact: true }).dictsAsMap, true);
+  assert.equal(resolveLoadOptions({ allowGlobals: ['a.*', 'b.c'] }, defaultRegistry).strict, true);
+  assert.deepEqual(
+    [...resolveLoadOptions({ allowGlobals: ['a.*', 'b.c'] }, defaultRegistry).allowModules],
+    ['a'],
+  );
+  assert.equal(resolveLoadOptions({ exact: true }, defaultRegistry).dictsAsMap, true);
   const dump = resolveDumpOptions(undefined);
   assert.equal(dump.protocol, 5);
   assert.equal(dump.fixImports, true);

@@ -13,9 +13,11 @@ import {
   defaultRegistry,
   dumps,
   loads,
+  numpyTable,
   PicklingError,
   PyGlobal,
   PyObject,
+  pandasReconstructors,
   type ReconstructorTable,
   Registry,
   stdlib,
@@ -24,11 +26,11 @@ import { runPython } from './support/python.js';
 
 const sorted = (names: string[]) => [...names].sort();
 
-test('the default registry is the three built-in tables, in order', () => {
-  assert.deepEqual(defaultRegistry.tables(), ['builtins', 'copyreg', 'stdlib']);
-  assert.deepEqual(DEFAULT_TABLES, [builtins, copyreg, stdlib]);
+test('the default registry is the built-in tables, then numpy and pandas, in order', () => {
+  assert.deepEqual(defaultRegistry.tables(), ['builtins', 'copyreg', 'stdlib', 'numpy', 'pandas']);
+  assert.deepEqual(DEFAULT_TABLES, [builtins, copyreg, stdlib, numpyTable, pandasReconstructors]);
   assert.deepEqual(
-    sorted(new Registry([builtins, copyreg, stdlib]).names()),
+    sorted(new Registry([builtins, copyreg, stdlib, numpyTable, pandasReconstructors]).names()),
     sorted(defaultRegistry.names()),
   );
   assert.deepEqual(sorted(new Registry().names()), sorted(defaultRegistry.names()));
@@ -38,10 +40,10 @@ test('the default registry is the three built-in tables, in order', () => {
 });
 
 test('the options form gives the same tables as before', () => {
-  assert.deepEqual(new Registry({ stdlib: false }).tables(), ['builtins', 'copyreg']);
+  assert.deepEqual(new Registry({ stdlib: false }).tables(), ['builtins', 'copyreg', 'numpy', 'pandas']);
   assert.deepEqual(new Registry({ builtins: false }).tables(), []);
   assert.deepEqual(new Registry({ builtins: false, stdlib: true }).tables(), ['stdlib']);
-  assert.deepEqual(new Registry({}).tables(), ['builtins', 'copyreg', 'stdlib']);
+  assert.deepEqual(new Registry({}).tables(), ['builtins', 'copyreg', 'stdlib', 'numpy', 'pandas']);
   assert.equal(new Registry({ stdlib: false }).has('decimal', 'Decimal'), false);
   assert.equal(new Registry({ stdlib: false }).has('builtins', 'set'), true);
   assert.equal(new Registry({ builtins: false }).names().length, 0);
