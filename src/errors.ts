@@ -5,6 +5,13 @@
  *
  * @module
  */
+import { escapeUntrusted } from './python-repr.js';
+
+/**
+ * The longest reason an {@link UnpicklingError} keeps: a message quotes input
+ * (a name, a literal), and a megabyte of it helps nobody.
+ */
+const MAX_REASON = 2000;
 
 const PICKLE_ERROR = Symbol.for('brine.PickleError');
 
@@ -42,10 +49,12 @@ export class UnpicklingError extends PickleError {
     opcode?: string,
     options?: ErrorOptions & { truncated?: boolean },
   ) {
-    super(formatUnpicklingMessage(reason, offset, opcode), options);
+    // A reason quotes what the pickle holds: nothing in it may reach a terminal raw.
+    const safe = escapeUntrusted(reason, MAX_REASON);
+    super(formatUnpicklingMessage(safe, offset, opcode), options);
     this.offset = offset;
     this.opcode = opcode;
-    this.reason = reason;
+    this.reason = safe;
     this.truncated = options?.truncated === true;
   }
   override get name(): string {

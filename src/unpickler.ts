@@ -24,7 +24,9 @@ import {
   escapeDecode,
   TextDecodeError,
 } from './text.js';
+import { escapeUntrusted } from './python-repr.js';
 import { PickleBuffer, PyFloat } from './types/builtins.js';
+import { PyDeque, trimDeque } from './types/collections.js';
 import { FrozenSet } from './types/frozen-set.js';
 import { PyByteArray } from './types/py-bytearray.js';
 import { PyGlobal } from './types/py-global.js';
@@ -85,9 +87,27 @@ function describeType(value: unknown): string {
   if (value instanceof FrozenSet) return 'frozenset';
   if (value instanceof Set) return 'set';
   if (value instanceof Map || isPlainDict(value)) return 'dict';
-  if (value instanceof PyGlobal) return `global ${value.qualifiedName}`;
+  if (value instanceof PyGlobal) return `global ${escapeUntrusted(value.qualifiedName, 200)}`;
   if (value instanceof PyObject) return 'object';
-  return (value as object).constructor?.name ?? typeof value;
+  return className(value);
+}
+
+/**
+ * The JS class name of a value, for a message: read from the prototype, never
+ * from the value itself (a loaded object's own `constructor` property is
+ * pickle data, and may be anything), and escaped.
+ */
+function className(value: unknown): string {
+  if (typeof value !== 'object' && typeof value !== 'function') return typeof value;
+  try {
+    const proto: unknown = Object.getPrototypeOf(value);
+    if (proto === null) return 'object';
+    const ctor = Object.getOwnPropertyDescriptor(proto, 'constructor')?.value;
+    const name = typeof ctor === 'function' ? Object.getOwnPropertyDescriptor(ctor, 'name')?.value : undefined;
+    return typeof name === 'string' && name !== '' ? escapeUntrusted(name, 60) : 'object';
+  } catch {
+    return 'object';
+  }
 }
 
 /** A hint for data that was decoded and re-encoded as text (a file opened in text mode). */
@@ -168,8 +188,14 @@ export class Unpickler {
   readonly #view: DataView;
   readonly #options: ResolvedLoadOptions;
   #pos = 0;
-  /** The memo: a dense array indexed by memo id (holes for unused ids). */
+  /**
+   * The memo: a dense array of the ids 0, 1, 2... that CPython writes in
+   * order, and a Map for any id stored out of order (made on first use). A
+   * pickle chooses its ids: `LONG_BINPUT 0xFFFFFFFE` in an array would make it
+   * 2^32 long, and every walk over it as slow; the memo costs what it holds.
+   */
   #memo: unknown[] = [];
+  #sparse: Map<number, unknown> | null = null;
   /** How many memo ids are set: MEMOIZE stores at this index, as Python's `len(memo)`. */
   #memoLen = 0;
   /** Dicts that changed from a plain object to a Map after they were created: old object -> Map. */
@@ -180,6 +206,8 @@ export class Unpickler {
   #needsFixup = false;
   /** Lists filled past their length by #appendList, with their real length (made on first use). */
   #grown: Map<unknown[], number> | null = null;
+  /** Bounded deques left longer than their maxlen by APPEND / APPENDS (see extendDeque), trimmed when settled. */
+  #overlong: Set<PyDeque> | null = null;
   /** Globals resolved through the registry in this unpickler, with their reconstructor (made on first use). */
   #resolved: Map<PyGlobal, Reconstructor> | null = null;
   /** Values made by reconstructors that take BUILD state, with their reconstructor (made on first use). */
@@ -247,6 +275,7 @@ export class Unpickler {
     this.#entered = true;
     if (!this.#options.keepMemo) {
       this.#memo = [];
+      this.#sparse = null;
       this.#memoLen = 0;
       this.#converted = null;
     }
@@ -254,7 +283,7 @@ export class Unpickler {
       const value = this.#run();
       return this.#needsFixup ? this.#fixup(value) : value;
     } finally {
-      if (this.#grown !== null) this.#settleAll();
+      if (this.#grown !== null || this.#overlong !== null) this.#settleAll();
       this.#entered = false;
       this.#exposed = null;
       this.#needsFixup = false;
@@ -308,7 +337,7 @@ export class Unpickler {
             continue;
           case 0x2e: // STOP
             if (stack.length <= fence) throw underflow();
-            if (this.#grown !== null) this.#settleAll();
+            if (this.#grown !== null || this.#overlong !== null) this.#settleAll();
             this.#pos = pos;
             this.#memoLen = memoLen;
             return stack[stack.length - 1];
@@ -615,18 +644,18 @@ export class Unpickler {
             const index = parseIndexText(data, pos, nl);
             pos = nl + 1;
             if (stack.length <= fence) throw underflow();
-            memoLen += memoSet(memo, index, stack[stack.length - 1]);
+            memoLen += this.#memoPut(index, stack[stack.length - 1]);
             continue;
           }
           case 0x71: // BINPUT
             if (pos + 1 > end) throw this.#truncated(pos, 1, frameEnd);
             if (stack.length <= fence) throw underflow();
-            memoLen += memoSet(memo, data[pos++]!, stack[stack.length - 1]);
+            memoLen += this.#memoPut(data[pos++]!, stack[stack.length - 1]);
             continue;
           case 0x72: // LONG_BINPUT
             if (pos + 4 > end) throw this.#truncated(pos, 4, frameEnd);
             if (stack.length <= fence) throw underflow();
-            memoLen += memoSet(memo, view.getUint32(pos, true), stack[stack.length - 1]);
+            memoLen += this.#memoPut(view.getUint32(pos, true), stack[stack.length - 1]);
             pos += 4;
             continue;
           case 0x73: {
@@ -834,7 +863,7 @@ export class Unpickler {
               memo.push(stack[stack.length - 1]);
               memoLen++;
             } else {
-              memoLen += memoSet(memo, memoLen, stack[stack.length - 1]);
+              memoLen += this.#memoPut(memoLen, stack[stack.length - 1]);
             }
             continue;
           case 0x95: {
@@ -931,12 +960,20 @@ export class Unpickler {
 
   /** Gives every over-allocated list its real length. */
   #settleAll(): void {
-    for (const [list, length] of this.#grown!) list.length = length;
+    if (this.#grown !== null) for (const [list, length] of this.#grown) list.length = length;
     this.#grown = null;
+    if (this.#overlong !== null) for (const deque of this.#overlong) trimDeque(deque);
+    this.#overlong = null;
   }
 
   /** Gives the over-allocated lists among `values` (arguments about to be passed to code) their real length. */
   #settle(values: readonly unknown[]): void {
+    const overlong = this.#overlong;
+    if (overlong !== null) {
+      for (const value of values) {
+        if (value instanceof PyDeque && overlong.delete(value)) trimDeque(value);
+      }
+    }
     const grown = this.#grown;
     if (grown === null) return;
     for (const value of values) {
@@ -967,8 +1004,26 @@ export class Unpickler {
     return failure;
   }
 
+  /** Stores a memo entry; returns 1 when the id was unused (the memo has one more entry), else 0. */
+  #memoPut(index: number, value: unknown): number {
+    const memo = this.#memo;
+    const sparse = this.#sparse;
+    if (index < memo.length) {
+      memo[index] = value;
+      return 0;
+    }
+    if (index === memo.length) {
+      memo.push(value);
+      return sparse?.delete(index) ? 0 : 1;
+    }
+    this.#sparse ??= new Map();
+    const added = this.#sparse.has(index) ? 0 : 1;
+    this.#sparse.set(index, value);
+    return added;
+  }
+
   #memoGet(index: number): unknown {
-    const value = this.#memo[index];
+    const value = index < this.#memo.length ? this.#memo[index] : this.#sparse?.get(index);
     if (value === undefined) throw new LoadFailure(`Memo value not found at index ${index}`);
     if (typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === OBJECT_PROTO) {
       return this.#expose(value, index);
@@ -990,7 +1045,7 @@ export class Unpickler {
   #expose(value: object, index: number): unknown {
     const converted = this.#converted?.get(value);
     if (converted !== undefined) {
-      this.#memo[index] = converted;
+      this.#memoPut(index, converted);
       return converted;
     }
     this.#markExposed(value);
@@ -1141,6 +1196,10 @@ export class Unpickler {
       const added = items.slice(from);
       this.#settle(added);
       reconstructor.extend(target, added, this.#contextFor(null));
+      if (target instanceof PyDeque && target.maxlen !== null && target.length > target.maxlen) {
+        this.#overlong ??= new Set();
+        this.#overlong.add(target);
+      }
       return;
     }
     for (let i = from; i < items.length; i++) appendTo(target, items[i], opcode);
@@ -1331,7 +1390,7 @@ export class Unpickler {
 
   /** Patches references to dicts that became Maps after something referred to them (see fixup.ts). */
   #fixup(root: unknown): unknown {
-    return patchReferences(root, new Map<object, object>(this.#converted ?? []), this.#memo);
+    return patchReferences(root, new Map<object, object>(this.#converted ?? []), this.#memo, this.#sparse);
   }
 }
 
@@ -1352,7 +1411,7 @@ function checkName(name: string, what: 'module' | 'name'): void {
       const hint =
         c === 0x0d ? ': a carriage return, as a file opened in text mode leaves before each newline' : '';
       throw new LoadFailure(
-        `${what} name ${JSON.stringify(name)} of a global holds a control character${hint}`,
+        `${what} name '${escapeUntrusted(name, 200)}' of a global holds a control character${hint}`,
       );
     }
   }
@@ -1397,13 +1456,6 @@ function parseIndexText(data: Uint8Array, start: number, end: number): number {
     if (i === end) return value;
   }
   return parseMemoIndex(decodeLatin1(data, start, end - start));
-}
-
-/** Stores a memo entry; returns 1 when the index was unused (the memo has one more entry), else 0. */
-function memoSet(memo: unknown[], index: number, value: unknown): number {
-  const added = memo[index] === undefined ? 1 : 0;
-  memo[index] = value;
-  return added;
 }
 
 /** An error inside the load loop; the loop adds the offset and opcode and raises it as an UnpicklingError. */
