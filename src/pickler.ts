@@ -10,6 +10,7 @@
 import { PicklingError } from './errors.js';
 import { formatFloatRepr } from './floats.js';
 import { encodeLong } from './ints.js';
+import { unhashableType } from './keys.js';
 import { REVERSE_IMPORT_MAPPING, REVERSE_NAME_MAPPING } from './reconstructors/compat-names.js';
 import type { ClassReduction, Registry } from './registry.js';
 import { StringMemo } from './string-memo.js';
@@ -827,6 +828,7 @@ export class Pickler {
   }
 
   #saveMap(map: Map<unknown, unknown>): void {
+    for (const key of map.keys()) checkHashable(key, 'a dict key');
     if (this.#bin) this.#w!.byte(0x7d);
     else this.#w!.byte2(0x28, 0x64);
     this.#memoize(map);
@@ -842,6 +844,7 @@ export class Pickler {
 
   #saveSet(set: Set<unknown>): void {
     const frozen = set instanceof FrozenSet;
+    for (const item of set) checkHashable(item, frozen ? 'a frozenset item' : 'a set item');
     if (this.#proto < 4) {
       this.#saveReduce(frozen ? G_FROZENSET : G_SET, [[...set]], set);
       return;
@@ -1088,6 +1091,23 @@ export class Pickler {
     }
     this.#pushSteps(steps, '');
   }
+}
+
+/**
+ * Refuses a key or set item that Python cannot hash (a list, dict, set or
+ * bytearray, or a tuple holding one): the pickle would fail to load in Python
+ * with `unhashable type`.
+ */
+function checkHashable(key: unknown, what: string): void {
+  const type = unhashableType(key);
+  if (type === undefined) return;
+  const hint =
+    type === 'list' || type === 'collections.deque'
+      ? '; use a tuple instead: tuple(...) in Python, tuple(...items) or Object.freeze([...]) in brine'
+      : type === 'set'
+        ? '; use a FrozenSet instead: frozenset(...) in Python'
+        : '';
+  throw new PicklingError(`${what} is unhashable in Python (unhashable type: '${type}')${hint}`);
 }
 
 function isAscii(text: string): boolean {

@@ -11,8 +11,10 @@ import { UnpicklingError } from './errors.js';
 import { patchReferences } from './fixup.js';
 import { FloatParseError, parseFloatText } from './floats.js';
 import { decodeLong, IntParseError, parseDecimalInt, parseMemoIndex } from './ints.js';
+import { FLOOD_WATCH_SIZE, FloodWatch, HashFloodError, pyKey, pyKeys, UnhashableError } from './keys.js';
 import { opcodeName } from './opcodes.js';
 import type { LoadOptions, ResolvedLoadOptions } from './options.js';
+import { escapeUntrusted } from './python-repr.js';
 import { BUILTIN_FUNCTIONS } from './reconstructors/builtin-functions.js';
 import { IMPORT_MAPPING, NAME_MAPPING } from './reconstructors/compat-names.js';
 import { defaultRegistry, type ReconstructContext, type Reconstructor } from './registry.js';
@@ -24,7 +26,6 @@ import {
   escapeDecode,
   TextDecodeError,
 } from './text.js';
-import { escapeUntrusted } from './python-repr.js';
 import { PickleBuffer, PyFloat } from './types/builtins.js';
 import { PyDeque, trimDeque } from './types/collections.js';
 import { FrozenSet } from './types/frozen-set.js';
@@ -103,7 +104,8 @@ function className(value: unknown): string {
     const proto: unknown = Object.getPrototypeOf(value);
     if (proto === null) return 'object';
     const ctor = Object.getOwnPropertyDescriptor(proto, 'constructor')?.value;
-    const name = typeof ctor === 'function' ? Object.getOwnPropertyDescriptor(ctor, 'name')?.value : undefined;
+    const name =
+      typeof ctor === 'function' ? Object.getOwnPropertyDescriptor(ctor, 'name')?.value : undefined;
     return typeof name === 'string' && name !== '' ? escapeUntrusted(name, 60) : 'object';
   } catch {
     return 'object';
@@ -206,6 +208,10 @@ export class Unpickler {
   #needsFixup = false;
   /** Lists filled past their length by #appendList, with their real length (made on first use). */
   #grown: Map<unknown[], number> | null = null;
+  /** Large Maps being loaded, watched for hash flooding (made on first use, dropped after each load). */
+  #floodWatch: Map<Map<unknown, unknown>, FloodWatch> | null = null;
+  /** The buffers NEXT_BUFFER took from the caller (READONLY_BUFFER wraps them; in-band bytes stay bytes). */
+  #outOfBand: Set<unknown> | null = null;
   /** Bounded deques left longer than their maxlen by APPEND / APPENDS (see extendDeque), trimmed when settled. */
   #overlong: Set<PyDeque> | null = null;
   /** Globals resolved through the registry in this unpickler, with their reconstructor (made on first use). */
@@ -285,6 +291,7 @@ export class Unpickler {
     } finally {
       if (this.#grown !== null || this.#overlong !== null) this.#settleAll();
       this.#entered = false;
+      this.#floodWatch = null;
       this.#exposed = null;
       this.#needsFixup = false;
       if (!this.#options.keepMemo) this.#made = null;
@@ -562,6 +569,7 @@ export class Unpickler {
             fence = fenceOf(marks);
             if ((stack.length - mark) % 2 !== 0) throw new LoadFailure('odd number of items for DICT');
             const dict = newDict(stack, mark, dictsAsMap);
+            if (dict instanceof Map && dict.size >= FLOOD_WATCH_SIZE) this.#watchAll(dict);
             truncate(stack, mark);
             stack.push(dict);
             continue;
@@ -665,7 +673,7 @@ export class Unpickler {
             const target = stack[n];
             stack[n] =
               target instanceof Map
-                ? target.set(stack[n + 1], stack[n + 2])
+                ? this.#mapSet(target, stack[n + 1], stack[n + 2])
                 : this.#setItems(target, stack, n + 1);
             stack.pop();
             stack.pop();
@@ -688,7 +696,7 @@ export class Unpickler {
             if ((stack.length - mark) % 2 !== 0) throw new LoadFailure('odd number of items for SETITEMS');
             const target = stack[mark - 1];
             if (target instanceof Map) {
-              for (let i = mark; i < stack.length; i += 2) target.set(stack[i], stack[i + 1]);
+              for (let i = mark; i < stack.length; i += 2) this.#mapSet(target, stack[i], stack[i + 1]);
             } else {
               stack[mark - 1] = this.#setItems(target, stack, mark);
             }
@@ -826,7 +834,7 @@ export class Unpickler {
             // FROZENSET
             const mark = popMark(marks);
             fence = fenceOf(marks);
-            const set = new FrozenSet(stack.slice(mark));
+            const set = new FrozenSet(pyKeys(stack.slice(mark)));
             truncate(stack, mark);
             stack.push(set);
             continue;
@@ -898,7 +906,10 @@ export class Unpickler {
             // READONLY_BUFFER
             if (stack.length <= fence) throw underflow();
             const n = stack.length - 1;
-            stack[n] = readonlyBuffer(stack[n]);
+            const top = stack[n];
+            // In-band bytes are read-only already: CPython keeps them as they are.
+            if (!(top instanceof Uint8Array && !(top instanceof PyByteArray) && !this.#outOfBand?.has(top)))
+              stack[n] = readonlyBuffer(top);
             continue;
           }
           default: {
@@ -917,7 +928,9 @@ export class Unpickler {
         error instanceof LoadFailure ||
         error instanceof TextDecodeError ||
         error instanceof IntParseError ||
-        error instanceof FloatParseError
+        error instanceof FloatParseError ||
+        error instanceof UnhashableError ||
+        error instanceof HashFloodError
       ) {
         throw new UnpicklingError(error.message, opPos, op < 0 ? undefined : opcodeName(op), {
           cause: error,
@@ -1004,6 +1017,33 @@ export class Unpickler {
     return failure;
   }
 
+  /**
+   * `map.set(key, value)` for a dict being loaded: the key as Python has it
+   * (see keys.ts), and large Maps watched for keys chosen to collide.
+   */
+  #mapSet(map: Map<unknown, unknown>, key: unknown, value: unknown): Map<unknown, unknown> {
+    const k = pyKey(key);
+    const before = map.size;
+    map.set(k, value);
+    if (
+      map.size > before &&
+      map.size >= FLOOD_WATCH_SIZE &&
+      (typeof k === 'number' || typeof k === 'bigint')
+    ) {
+      this.#floodWatch ??= new Map();
+      const watch = this.#floodWatch.get(map);
+      if (watch === undefined) this.#floodWatch.set(map, new FloodWatch(map));
+      else watch.add(map, k);
+    }
+    return map;
+  }
+
+  /** Watches a Map built whole (DICT) for colliding keys. */
+  #watchAll(map: Map<unknown, unknown>): void {
+    this.#floodWatch ??= new Map();
+    this.#floodWatch.set(map, new FloodWatch(map));
+  }
+
   /** Stores a memo entry; returns 1 when the id was unused (the memo has one more entry), else 0. */
   #memoPut(index: number, value: unknown): number {
     const memo = this.#memo;
@@ -1038,6 +1078,10 @@ export class Unpickler {
     }
     const next = buffers.next();
     if (next.done) throw new LoadFailure('not enough out-of-band buffers');
+    if (typeof next.value === 'object' && next.value !== null) {
+      this.#outOfBand ??= new Set();
+      this.#outOfBand.add(next.value);
+    }
     return next.value;
   }
 
@@ -1082,7 +1126,7 @@ export class Unpickler {
       return dict;
     }
     if (target instanceof Map) {
-      for (let i = from; i < to; i += 2) target.set(items[i], items[i + 1]);
+      for (let i = from; i < to; i += 2) this.#mapSet(target, items[i], items[i + 1]);
       return target;
     }
     if (target instanceof PyObject) {
@@ -1522,7 +1566,7 @@ function appendTo(target: unknown, value: unknown, opcode: string): void {
 /** ADDITEMS: a set takes the items, a set subclass records them; the rest is an error. */
 function addItems(target: unknown, stack: unknown[], from: number): void {
   if (target instanceof Set && !(target instanceof FrozenSet)) {
-    for (let i = from; i < stack.length; i++) target.add(stack[i]);
+    for (let i = from; i < stack.length; i++) target.add(pyKey(stack[i]));
   } else if (target instanceof PyObject) {
     target.setitems ??= [];
     for (let i = from; i < stack.length; i++) target.setitems.push(stack[i]);
@@ -1576,7 +1620,7 @@ function newDict(
     }
   }
   const map = new Map<unknown, unknown>();
-  for (let i = from; i < stack.length; i += 2) map.set(stack[i], stack[i + 1]);
+  for (let i = from; i < stack.length; i += 2) map.set(pyKey(stack[i]), stack[i + 1]);
   return map;
 }
 

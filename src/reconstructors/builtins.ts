@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { pyKeys } from '../keys.js';
 import type { ReconstructContext, Reconstructor } from '../reconstruct.js';
 import { PyComplex, PyFloat, PyRange, PySlice } from '../types/builtins.js';
 import { FrozenSet } from '../types/frozen-set.js';
@@ -91,7 +92,7 @@ const setReconstructor: Reconstructor = {
   call(args, context) {
     if (args.length === 0) return new Set();
     const items = args.length === 1 ? iterableItems(args[0]) : undefined;
-    return items === undefined ? context.inert('reduce', context.global, args) : new Set(items);
+    return items === undefined ? context.inert('reduce', context.global, args) : new Set(pyKeys(items));
   },
 };
 
@@ -99,7 +100,7 @@ const frozensetReconstructor: Reconstructor = {
   call(args, context) {
     if (args.length === 0) return new FrozenSet();
     const items = args.length === 1 ? iterableItems(args[0]) : undefined;
-    return items === undefined ? context.inert('reduce', context.global, args) : new FrozenSet(items);
+    return items === undefined ? context.inert('reduce', context.global, args) : new FrozenSet(pyKeys(items));
   },
 };
 
