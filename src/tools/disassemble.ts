@@ -258,7 +258,7 @@ function disassembleInto(
     }
     const { info, arg, pos } = op;
     out.push(`${String(pos).padStart(5)}: `);
-    let line = `${codeRepr(info.code).padEnd(4)} ${indentChunk.repeat(markStack.length)}${info.name}`;
+    let line = `${codeRepr(info.code).padEnd(4)} ${indentation(indentChunk, markStack.length)}${info.name}`;
     maxProto = Math.max(maxProto, info.proto);
     const before = info.stackBefore;
     let after = info.stackAfter;
@@ -340,6 +340,20 @@ function disassembleInto(
 function memoKey(arg: PickleArg): string {
   if (typeof arg === 'boolean') return arg ? '1' : '0';
   return String(arg);
+}
+
+/**
+ * MARK levels indented in full, as pickletools does; deeper levels are
+ * written as a count. pickletools' output grows with the square of the
+ * nesting (30,000 nested MARKs made lines whose total length JavaScript
+ * strings cannot hold), so past this depth each line stays bounded.
+ */
+export const MAX_INDENT_DEPTH = 100;
+
+/** The indentation of a line at `depth` MARK levels. */
+function indentation(chunk: string, depth: number): string {
+  if (depth <= MAX_INDENT_DEPTH) return chunk.repeat(depth);
+  return `${chunk.repeat(MAX_INDENT_DEPTH)}[depth ${depth}] `;
 }
 
 /** `repr(opcode.code)[1:-1]`. */
