@@ -9,9 +9,10 @@ import { escapeUntrusted } from './python-repr.js';
 
 /**
  * The longest reason an {@link UnpicklingError} keeps: a message quotes input
- * (a name, a literal), and a megabyte of it helps nobody.
+ * (a name, a literal), and no message needs more than a MiB of it (the
+ * disassembler quotes a whole leftover stack, as pickletools does).
  */
-const MAX_REASON = 2000;
+const MAX_REASON = 1024 * 1024;
 
 const PICKLE_ERROR = Symbol.for('brine.PickleError');
 

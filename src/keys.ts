@@ -83,7 +83,7 @@ function unhashableInTuple(root: readonly unknown[]): string | undefined {
  * {@link PyFloat}; an unhashable value is an {@link UnhashableError}.
  */
 export function pyKey(value: unknown): unknown {
-  if (typeof value === 'number') return value === value ? value : new PyFloat(value);
+  if (typeof value === 'number') return Number.isNaN(value) ? new PyFloat(value) : value;
   if (typeof value !== 'object' || value === null) return value;
   const type = unhashableType(value);
   if (type !== undefined) throw new UnhashableError(`unhashable type: '${type}'`);

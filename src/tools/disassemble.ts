@@ -235,6 +235,7 @@ function disassembleInto(
   const indentChunk = ' '.repeat(Math.max(0, indentLevel));
   const stack: string[] = [];
   const markStack: number[] = [];
+  let written = 0;
   let maxProto = -1;
   let annoCol = annotate;
   let op: PickleOp | undefined;
@@ -258,7 +259,7 @@ function disassembleInto(
     }
     const { info, arg, pos } = op;
     out.push(`${String(pos).padStart(5)}: `);
-    let line = `${codeRepr(info.code).padEnd(4)} ${indentation(indentChunk, markStack.length)}${info.name}`;
+    let line = `${codeRepr(info.code).padEnd(4)} ${indentChunk.repeat(markStack.length)}${info.name}`;
     maxProto = Math.max(maxProto, info.proto);
     const before = info.stackBefore;
     let after = info.stackAfter;
@@ -322,6 +323,17 @@ function disassembleInto(
       line += ` ${info.doc}`;
     }
     out.push(line, '\n');
+    written += line.length + 12;
+    if (written > MAX_DISASSEMBLY_LENGTH) {
+      const partial = out.join('').slice(0, 1024 * 1024);
+      throw new DisassemblyError(
+        `the disassembly would be longer than ${MAX_DISASSEMBLY_LENGTH} characters (pickletools indents each line by its MARK depth: ${markStack.length} here)`,
+        pos,
+        info.name,
+        'ValueError',
+        partial,
+      );
+    }
 
     if (errorMsg !== undefined) throw fail(errorMsg);
     if (stack.length < numToPop) {
@@ -343,19 +355,13 @@ function memoKey(arg: PickleArg): string {
 }
 
 /**
- * MARK levels indented in full, as pickletools does; deeper levels are
- * written as a count. pickletools' output grows with the square of the
- * nesting (30,000 nested MARKs made lines whose total length JavaScript
- * strings cannot hold), so past this depth each line stays bounded.
+ * The most text one disassembly writes, in UTF-16 units (128 Mi). pickletools
+ * indents every line by its MARK depth, so its output grows with the square of
+ * the nesting: 30,000 nested MARKs asked for more than a JavaScript string can
+ * hold. Past this budget the disassembly stops with a DisassemblyError (whose
+ * `partial` text is cut to its first MiB); below it, the text is pickletools'.
  */
-export const MAX_INDENT_DEPTH = 100;
-
-/** The indentation of a line at `depth` MARK levels. */
-function indentation(chunk: string, depth: number): string {
-  if (depth <= MAX_INDENT_DEPTH) return chunk.repeat(depth);
-  return `${chunk.repeat(MAX_INDENT_DEPTH)}[depth ${depth}] `;
-}
-
+export const MAX_DISASSEMBLY_LENGTH = 128 * 1024 * 1024;
 /** `repr(opcode.code)[1:-1]`. */
 function codeRepr(code: number): string {
   return code < 0x80 ? String.fromCharCode(code) : `\\x${code.toString(16)}`;

@@ -299,6 +299,11 @@ function remember<K, V>(map: Map<K, V>, key: K, value: V, max: number): void {
   while (map.size > max) map.delete(map.keys().next().value as K);
 }
 
+/** How many zone formatters and zone names are cached (for tests of the bounds). @internal */
+export function zoneCacheSizes(): { formatters: number; names: number } {
+  return { formatters: formatters.size, names: canonicalNames.size };
+}
+
 function zoneFormatter(key: string): Intl.DateTimeFormat {
   const canonical = touch(canonicalNames, key);
   if (canonical !== undefined) {
