@@ -90,11 +90,40 @@ export function pyKey(value: unknown): unknown {
   return value;
 }
 
-/** {@link pyKey} of every item, for a set or frozenset built from a list. */
+/**
+ * The key already in `keys` that Python would take `key` for: `False` and
+ * `0`, `True` and `1` are one key in Python (equal, with equal hashes), two in
+ * a `Map`. Python keeps the first key and the last value.
+ */
+function equalKey(has: (k: unknown) => boolean, key: unknown): unknown {
+  if (key === false || key === true) {
+    const n = key ? 1 : 0;
+    return has(n) ? n : key;
+  }
+  if (key === 0 || key === 1) {
+    const b = key === 1;
+    return has(b) ? b : key;
+  }
+  return key;
+}
+
+/** `map[key] = value` as a Python dict does it (see {@link pyKey} and {@link equalKey}). */
+export function pyMapSet(map: Map<unknown, unknown>, key: unknown, value: unknown): unknown {
+  const k = equalKey((x) => map.has(x), pyKey(key));
+  map.set(k, value);
+  return k;
+}
+
+/** `set.add(item)` as Python does it (see {@link pyKey} and {@link equalKey}). */
+export function pySetAdd(set: Set<unknown>, item: unknown): void {
+  set.add(equalKey((x) => set.has(x), pyKey(item)));
+}
+
+/** {@link pyKey} of every item, for a set or frozenset built from a list, without the items Python merges. */
 export function pyKeys(items: Iterable<unknown>): unknown[] {
-  const out: unknown[] = [];
-  for (const item of items) out.push(pyKey(item));
-  return out;
+  const seen = new Set<unknown>();
+  for (const item of items) pySetAdd(seen, item);
+  return [...seen];
 }
 
 /**

@@ -11,7 +11,15 @@ import { UnpicklingError } from './errors.js';
 import { patchReferences } from './fixup.js';
 import { FloatParseError, parseFloatText } from './floats.js';
 import { decodeLong, IntParseError, parseDecimalInt, parseMemoIndex } from './ints.js';
-import { FLOOD_WATCH_SIZE, FloodWatch, HashFloodError, pyKey, pyKeys, UnhashableError } from './keys.js';
+import {
+  FLOOD_WATCH_SIZE,
+  FloodWatch,
+  HashFloodError,
+  pyKeys,
+  pyMapSet,
+  pySetAdd,
+  UnhashableError,
+} from './keys.js';
 import { opcodeName } from './opcodes.js';
 import type { LoadOptions, ResolvedLoadOptions } from './options.js';
 import { escapeUntrusted } from './python-repr.js';
@@ -1022,9 +1030,8 @@ export class Unpickler {
    * (see keys.ts), and large Maps watched for keys chosen to collide.
    */
   #mapSet(map: Map<unknown, unknown>, key: unknown, value: unknown): Map<unknown, unknown> {
-    const k = pyKey(key);
     const before = map.size;
-    map.set(k, value);
+    const k = pyMapSet(map, key, value);
     if (
       map.size > before &&
       map.size >= FLOOD_WATCH_SIZE &&
@@ -1566,7 +1573,7 @@ function appendTo(target: unknown, value: unknown, opcode: string): void {
 /** ADDITEMS: a set takes the items, a set subclass records them; the rest is an error. */
 function addItems(target: unknown, stack: unknown[], from: number): void {
   if (target instanceof Set && !(target instanceof FrozenSet)) {
-    for (let i = from; i < stack.length; i++) target.add(pyKey(stack[i]));
+    for (let i = from; i < stack.length; i++) pySetAdd(target, stack[i]);
   } else if (target instanceof PyObject) {
     target.setitems ??= [];
     for (let i = from; i < stack.length; i++) target.setitems.push(stack[i]);
@@ -1620,7 +1627,7 @@ function newDict(
     }
   }
   const map = new Map<unknown, unknown>();
-  for (let i = from; i < stack.length; i += 2) map.set(pyKey(stack[i]), stack[i + 1]);
+  for (let i = from; i < stack.length; i += 2) pyMapSet(map, stack[i], stack[i + 1]);
   return map;
 }
 
