@@ -268,72 +268,76 @@ export class PickleChunkReader {
     const buf = this.#buf;
     const end = this.#end;
     let pos = this.#scan;
-    if (this.#linesLeft > 0) {
-      // Resume a newline search where it stopped.
-      let from = this.#lineFrom;
-      while (this.#linesLeft > 0) {
-        const found = buf.subarray(from, end).indexOf(NEWLINE);
-        if (found < 0) {
-          this.#lineFrom = end;
-          this.#need = end + 1;
-          return -1;
-        }
-        from += found + 1;
-        this.#linesLeft--;
-      }
-      pos = from;
-      this.#lineFrom = 0;
-    }
+    // One loop, no recursion: a text opcode starts a newline search and the walk goes on
+    // after it (a recursive call per text opcode overflowed the stack on 10,000 of them).
     for (;;) {
-      if (pos >= end) {
-        this.#scan = pos;
-        this.#need = pos + 1;
-        return -1;
+      if (this.#linesLeft > 0) {
+        // Resume a newline search where it stopped.
+        let from = this.#lineFrom;
+        while (this.#linesLeft > 0) {
+          const found = buf.subarray(from, end).indexOf(NEWLINE);
+          if (found < 0) {
+            this.#lineFrom = end;
+            this.#need = end + 1;
+            return -1;
+          }
+          from += found + 1;
+          this.#linesLeft--;
+        }
+        pos = from;
+        this.#lineFrom = 0;
       }
-      const op = buf[pos]!;
-      if (op === STOP) {
-        this.#scan = pos + 1;
-        return pos + 1;
-      }
-      const size = ARG_BYTES[op]!;
-      if (size === NOT_OPCODE) return -2;
-      let next: number;
-      if (size >= 0) {
-        next = pos + 1 + size;
-      } else if (size === -1) {
-        this.#scan = pos;
-        this.#linesLeft = op === GLOBAL || op === INST ? 2 : 1;
-        this.#lineFrom = pos + 1;
-        this.#need = 0;
-        return this.#findStop();
-      } else {
-        const width = size === -2 ? 1 : size === -5 ? 8 : 4;
-        if (pos + 1 + width > end) {
+      for (;;) {
+        if (pos >= end) {
           this.#scan = pos;
-          this.#need = pos + 1 + width;
+          this.#need = pos + 1;
           return -1;
         }
-        let n: number;
-        if (width === 1) {
-          n = buf[pos + 1]!;
-        } else if (width === 4) {
-          n = readUint32(buf, pos + 1);
-          if (size === -3 && n >= 0x80000000) return -2;
-        } else {
-          // An 8-byte length: what cannot be a safe integer can only be
-          // waited for until the input ends (it is a truncation then).
-          const low = readUint32(buf, pos + 1);
-          const high = readUint32(buf, pos + 5);
-          n = high >= 0x200000 ? Number.MAX_SAFE_INTEGER : high * 0x100000000 + low;
+        const op = buf[pos]!;
+        if (op === STOP) {
+          this.#scan = pos + 1;
+          return pos + 1;
         }
-        next = pos + 1 + width + n;
+        const size = ARG_BYTES[op]!;
+        if (size === NOT_OPCODE) return -2;
+        let next: number;
+        if (size >= 0) {
+          next = pos + 1 + size;
+        } else if (size === -1) {
+          this.#scan = pos;
+          this.#linesLeft = op === GLOBAL || op === INST ? 2 : 1;
+          this.#lineFrom = pos + 1;
+          this.#need = 0;
+          break;
+        } else {
+          const width = size === -2 ? 1 : size === -5 ? 8 : 4;
+          if (pos + 1 + width > end) {
+            this.#scan = pos;
+            this.#need = pos + 1 + width;
+            return -1;
+          }
+          let n: number;
+          if (width === 1) {
+            n = buf[pos + 1]!;
+          } else if (width === 4) {
+            n = readUint32(buf, pos + 1);
+            if (size === -3 && n >= 0x80000000) return -2;
+          } else {
+            // An 8-byte length: what cannot be a safe integer can only be
+            // waited for until the input ends (it is a truncation then).
+            const low = readUint32(buf, pos + 1);
+            const high = readUint32(buf, pos + 5);
+            n = high >= 0x200000 ? Number.MAX_SAFE_INTEGER : high * 0x100000000 + low;
+          }
+          next = pos + 1 + width + n;
+        }
+        if (next > end) {
+          this.#scan = pos;
+          this.#need = next;
+          return -1;
+        }
+        pos = next;
       }
-      if (next > end) {
-        this.#scan = pos;
-        this.#need = next;
-        return -1;
-      }
-      pos = next;
     }
   }
 

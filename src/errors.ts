@@ -5,6 +5,14 @@
  *
  * @module
  */
+import { escapeUntrusted } from './python-repr.js';
+
+/**
+ * The longest reason an {@link UnpicklingError} keeps: a message quotes input
+ * (a name, a literal), and no message needs more than a MiB of it (the
+ * disassembler quotes a whole leftover stack, as pickletools does).
+ */
+const MAX_REASON = 1024 * 1024;
 
 const PICKLE_ERROR = Symbol.for('brine.PickleError');
 
@@ -42,10 +50,12 @@ export class UnpicklingError extends PickleError {
     opcode?: string,
     options?: ErrorOptions & { truncated?: boolean },
   ) {
-    super(formatUnpicklingMessage(reason, offset, opcode), options);
+    // A reason quotes what the pickle holds: nothing in it may reach a terminal raw.
+    const safe = escapeUntrusted(reason, MAX_REASON);
+    super(formatUnpicklingMessage(safe, offset, opcode), options);
     this.offset = offset;
     this.opcode = opcode;
-    this.reason = reason;
+    this.reason = safe;
     this.truncated = options?.truncated === true;
   }
   override get name(): string {

@@ -17,10 +17,26 @@ const setAdd = Set.prototype.add;
 const setClear = Set.prototype.clear;
 
 /**
- * Replaces, everywhere reachable from `root` and in `memo`, each object that
- * `replaced` maps to a new one. Returns the (possibly replaced) root.
+ * True when `resolve` gave back something else than `value`. `Object.is`, not
+ * `!==`: a NaN is the same NaN (with `!==` a tuple holding NaN looked changed
+ * on every pass, and the walk never ended), and -0 is not 0.
  */
-export function patchReferences(root: unknown, replaced: Map<object, object>, memo: unknown[]): unknown {
+function differs(next: unknown, value: unknown): boolean {
+  return !Object.is(next, value);
+}
+
+/**
+ * Replaces, everywhere reachable from `root` and in the memo (its dense array
+ * and its out-of-order ids), each object that `replaced` maps to a new one.
+ * Returns the (possibly replaced) root. Costs what the graph and the memo
+ * hold, never what a memo id claims.
+ */
+export function patchReferences(
+  root: unknown,
+  replaced: Map<object, object>,
+  memo: unknown[],
+  sparse: Map<number, unknown> | null = null,
+): unknown {
   const resolve = (value: unknown): unknown => {
     let current = value;
     for (;;) {
@@ -60,7 +76,7 @@ export function patchReferences(root: unknown, replaced: Map<object, object>, me
       const node = nodes[i]!;
       if (replaced.has(node)) continue;
       if (isTuple(node)) {
-        if (node.some((item) => resolve(item) !== item)) {
+        if (node.some((item) => differs(resolve(item), item))) {
           const rebuilt = markTuple(node.map(resolve));
           replaced.set(node, rebuilt);
           nodes.push(rebuilt);
@@ -73,6 +89,7 @@ export function patchReferences(root: unknown, replaced: Map<object, object>, me
     if (!changed) break;
   }
   for (let i = 0; i < memo.length; i++) if (memo[i] !== undefined) memo[i] = resolve(memo[i]);
+  if (sparse !== null) for (const [id, value] of sparse) sparse.set(id, resolve(value));
   return resolve(root);
 }
 
@@ -99,8 +116,8 @@ function patchInPlace(node: object, resolve: (value: unknown) => unknown): void 
   } else if (node instanceof Map) {
     let stale = false;
     for (const [k, v] of node) {
-      if (resolve(k) !== k) stale = true;
-      else if (resolve(v) !== v) node.set(k, resolve(v));
+      if (differs(resolve(k), k)) stale = true;
+      else if (differs(resolve(v), v)) node.set(k, resolve(v));
     }
     if (stale) {
       const entries = [...node].map(([k, v]) => [resolve(k), resolve(v)] as const);
@@ -109,7 +126,7 @@ function patchInPlace(node: object, resolve: (value: unknown) => unknown): void 
     }
   } else if (node instanceof Set) {
     const items = [...node];
-    if (items.some((item) => resolve(item) !== item)) {
+    if (items.some((item) => differs(resolve(item), item))) {
       setClear.call(node);
       for (const item of items) setAdd.call(node, resolve(item));
     }
@@ -123,7 +140,7 @@ function patchInPlace(node: object, resolve: (value: unknown) => unknown): void 
       const record = node as Record<string, unknown>;
       const value = record[key];
       const next = resolve(value);
-      if (next !== value) record[key] = next;
+      if (differs(next, value)) record[key] = next;
     }
   }
 }

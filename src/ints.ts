@@ -6,12 +6,10 @@
  *
  * @module
  */
+import { escapeUntrusted } from './python-repr.js';
 
 /** Python's default limit on the digits of an int given as decimal text (`sys.get_int_max_str_digits()`). */
 export const MAX_STR_DIGITS = 4300;
-
-/** Python's `int()` strips ASCII whitespace only, when given bytes. */
-const ASCII_SPACE = /^[ \t\n\v\f\r]+|[ \t\n\v\f\r]+$/g;
 
 /** Thrown by the parsers; the unpickler turns it into an UnpicklingError at the current opcode. */
 export class IntParseError extends Error {}
@@ -49,21 +47,94 @@ export function decodeLong(bytes: Uint8Array, view: DataView, start: number, n: 
   return decodeLongBig(bytes, view, start, n);
 }
 
-/** LONG1/LONG4 beyond 2^53: 64 bits at a time, most significant first, then the sign. */
-function decodeLongBig(bytes: Uint8Array, view: DataView, start: number, n: number): number | bigint {
-  const head = n & 7;
-  let value = 0n;
-  if (head !== 0) {
-    // The top `head` bytes (at most 7): an upper part of up to 3 bytes and a lower one of up to 4.
-    const upper = head > 4 ? head - 4 : 0;
-    let a = 0;
-    for (let i = n - 1; i >= n - upper; i--) a = a * 256 + bytes[start + i]!;
-    let b = 0;
-    for (let i = n - 1 - upper; i >= n - head; i--) b = b * 256 + bytes[start + i]!;
-    value = upper > 0 ? (BigInt(a) << 32n) | BigInt(b) : BigInt(b);
+/** The ASCII codes of the hex digits. */
+const HEX_CODES = Uint8Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
+const asciiDecoder = new TextDecoder('latin1');
+
+/**
+ * Bytes of little-endian two's complement (a LONG1 / LONG4 payload) beyond
+ * 2^53. Linear in `n`: the bytes become one flat hex text (written as ASCII
+ * bytes and decoded at once), which V8 reads into a bigint in linear time.
+ * Shifting and or-ing 64-bit words into a growing bigint, the obvious way,
+ * copies the whole value per word and is quadratic (256 KiB took a minute);
+ * so is a hex text grown by `+=`, which V8 parses character by character
+ * through the rope.
+ */
+function decodeLongBig(bytes: Uint8Array, _view: DataView, start: number, n: number): number | bigint {
+  const text = new Uint8Array(2 + 2 * n);
+  text[0] = 0x30; // 0
+  text[1] = 0x78; // x
+  for (let i = 0, at = 2; i < n; i++, at += 2) {
+    const b = bytes[start + n - 1 - i]!;
+    text[at] = HEX_CODES[b >> 4]!;
+    text[at + 1] = HEX_CODES[b & 15]!;
   }
-  for (let p = start + n - head - 8; p >= start; p -= 8) value = (value << 64n) | view.getBigUint64(p, true);
-  return narrow(BigInt.asIntN(8 * n, value));
+  return narrow(BigInt.asIntN(8 * n, BigInt(asciiDecoder.decode(text))));
+}
+
+/** Scratch space of {@link encodeLong} for values of up to 2048 bits. */
+const longScratch = new DataView(new ArrayBuffer(256));
+
+/**
+ * The minimal little-endian two's-complement bytes of `v`, as `_pickle.c`
+ * `save_long` writes them for LONG1 / LONG4 (0 is no bytes). Linear in the
+ * size of `v`: large values go through hex text. The result may be a view
+ * into a scratch buffer, valid until the next call: copy it to keep it.
+ */
+export function encodeLong(v: bigint): Uint8Array {
+  if (v === 0n) return new Uint8Array(0);
+  if ((v < 0n ? -v : v) < 1n << 2040n) return encodeLongSmall(v);
+  const negative = v < 0n;
+  const absHex = (negative ? -v : v).toString(16);
+  const nbits = (absHex.length - 1) * 4 + (32 - Math.clz32(hexDigit(absHex.charCodeAt(0))));
+  let nbytes = (nbits >> 3) + 1;
+  const hex = negative ? BigInt.asUintN(8 * nbytes, v).toString(16) : absHex;
+  const out = new Uint8Array(nbytes);
+  // Little-endian: byte i is the hex pair that ends 2i digits before the end (missing digits are 0).
+  for (let i = 0, end = hex.length; i < nbytes; i++, end -= 2) {
+    const lo = end - 1 >= 0 ? hexDigit(hex.charCodeAt(end - 1)) : 0;
+    const hi = end - 2 >= 0 ? hexDigit(hex.charCodeAt(end - 2)) : 0;
+    out[i] = (hi << 4) | lo;
+  }
+  // A negative value may carry one redundant 0xff byte.
+  if (negative && nbytes > 1 && out[nbytes - 1] === 0xff && (out[nbytes - 2]! & 0x80) !== 0) nbytes--;
+  return out.subarray(0, nbytes);
+}
+
+/**
+ * {@link encodeLong} for values of up to 2048 bits: 64-bit words through a
+ * scratch buffer, about three times faster than hex text at this size (the
+ * per-word shift is quadratic, bounded here by 32 words).
+ */
+function encodeLongSmall(v: bigint): Uint8Array {
+  const negative = v < 0n;
+  const view = longScratch;
+  const bytes = new Uint8Array(view.buffer);
+  let x = negative ? -v : v;
+  let words = 0;
+  while (x > 0n) {
+    view.setBigUint64(words * 8, BigInt.asUintN(64, x), true);
+    x >>= 64n;
+    words++;
+  }
+  let top = words * 8 - 1;
+  while (top > 0 && bytes[top] === 0) top--;
+  const nbits = top * 8 + (32 - Math.clz32(bytes[top]!));
+  let nbytes = (nbits >> 3) + 1;
+  if (negative) {
+    let y = BigInt.asUintN(8 * nbytes, v);
+    for (let w = 0; w < (nbytes + 7) >> 3; w++) {
+      view.setBigUint64(w * 8, BigInt.asUintN(64, y), true);
+      y >>= 64n;
+    }
+    // A negative value may carry one redundant 0xff byte.
+    if (nbytes > 1 && bytes[nbytes - 1] === 0xff && (bytes[nbytes - 2]! & 0x80) !== 0) nbytes--;
+  } else if (nbytes > words * 8) bytes[nbytes - 1] = 0; // the sign byte of a positive value
+  return bytes.subarray(0, nbytes);
+}
+
+function hexDigit(c: number): number {
+  return c <= 0x39 ? c - 0x30 : (c | 0x20) - 0x57;
 }
 
 /** A bigint as a number when it is a safe integer. */
@@ -77,7 +148,7 @@ export function narrow(value: bigint): number | bigint {
  * {@link MAX_STR_DIGITS} digits.
  */
 export function parseDecimalInt(text: string): number | bigint {
-  let s = text.replace(ASCII_SPACE, '');
+  let s = trimAsciiSpace(text);
   if (s.length === 0) throw new IntParseError('empty int literal');
   let negative = false;
   if (s[0] === '+' || s[0] === '-') {
@@ -98,6 +169,23 @@ export function parseDecimalInt(text: string): number | bigint {
   return narrow(negative ? -big : big);
 }
 
+function isAsciiSpace(c: number): boolean {
+  return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+}
+
+/**
+ * `text` without leading and trailing ASCII whitespace, as `int()` and
+ * `float()` strip it from bytes. A loop: the usual `/\s+$/` backtracks
+ * quadratically over a long run of spaces that is not at the end.
+ */
+export function trimAsciiSpace(text: string): string {
+  let start = 0;
+  let end = text.length;
+  while (start < end && isAsciiSpace(text.charCodeAt(start))) start++;
+  while (end > start && isAsciiSpace(text.charCodeAt(end - 1))) end--;
+  return start === 0 && end === text.length ? text : text.slice(start, end);
+}
+
 /** Parses a memo index written as decimal text (GET, PUT): a non-negative int. */
 export function parseMemoIndex(text: string): number {
   const v = parseDecimalInt(text);
@@ -106,5 +194,5 @@ export function parseMemoIndex(text: string): number {
 }
 
 function clip(text: string): string {
-  return text.length > 40 ? `${text.slice(0, 40)}...` : text;
+  return escapeUntrusted(text, 40);
 }

@@ -11,6 +11,8 @@
 import type { Registry } from './default-registry.js';
 import { PicklingError } from './errors.js';
 import { formatFloatRepr } from './floats.js';
+import { encodeLong } from './ints.js';
+import { unhashableType } from './keys.js';
 import { type DumpOptions, resolveDumpOptions } from './options.js';
 import { py2Name } from './py2-names.js';
 import { StringMemo } from './string-memo.js';
@@ -648,7 +650,7 @@ export class Pickler {
       w.ascii(`L${v}L\n`);
       return;
     }
-    const bytes = longBytes(v);
+    const bytes = encodeLong(v);
     if (bytes.length < 256) {
       w.byte2(0x8a, bytes.length);
     } else {
@@ -796,6 +798,7 @@ export class Pickler {
   }
 
   #saveMap(map: Map<unknown, unknown>): void {
+    for (const key of map.keys()) checkHashable(key, 'a dict key');
     if (this.#bin) this.#w!.byte(0x7d);
     else this.#w!.byte2(0x28, 0x64);
     this.#memoize(map);
@@ -811,6 +814,7 @@ export class Pickler {
 
   #saveSet(set: Set<unknown>): void {
     const frozen = set instanceof FrozenSet;
+    for (const item of set) checkHashable(item, frozen ? 'a frozenset item' : 'a set item');
     if (this.#proto < 4) {
       this.#saveReduce(frozen ? G_FROZENSET : G_SET, [[...set]], set);
       return;
@@ -1081,6 +1085,23 @@ export class Pickler {
   }
 }
 
+/**
+ * Refuses a key or set item that Python cannot hash (a list, dict, set or
+ * bytearray, or a tuple holding one): the pickle would fail to load in Python
+ * with `unhashable type`.
+ */
+function checkHashable(key: unknown, what: string): void {
+  const type = unhashableType(key);
+  if (type === undefined) return;
+  const hint =
+    type === 'list' || type === 'collections.deque'
+      ? '; use a tuple instead: tuple(...) in Python, tuple(...items) or Object.freeze([...]) in brine'
+      : type === 'set'
+        ? '; use a FrozenSet instead: frozenset(...) in Python'
+        : '';
+  throw new PicklingError(`${what} is unhashable in Python (unhashable type: '${type}')${hint}`);
+}
+
 function isAscii(text: string): boolean {
   for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) >= 0x80) return false;
   return true;
@@ -1107,60 +1128,6 @@ function dictLabel(key: unknown): string {
   if (typeof key === 'string') return /^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`;
   if (typeof key === 'number' || typeof key === 'bigint') return `[${key}]`;
   return '[key]';
-}
-
-/** The minimal little-endian two's-complement bytes of `v`, as `_pickle.c` save_long writes them. */
-const longScratch = new DataView(new ArrayBuffer(256));
-
-/**
- * `longBytes` for values of up to 2048 bits: 64-bit words through a scratch
- * buffer, about three times faster than going through hex text. The result is
- * a view into the scratch buffer, valid until the next call.
- */
-function longBytesSmall(v: bigint): Uint8Array {
-  const negative = v < 0n;
-  const view = longScratch;
-  const bytes = new Uint8Array(view.buffer);
-  let x = negative ? -v : v;
-  let words = 0;
-  while (x > 0n) {
-    view.setBigUint64(words * 8, BigInt.asUintN(64, x), true);
-    x >>= 64n;
-    words++;
-  }
-  let top = words * 8 - 1;
-  while (top > 0 && bytes[top] === 0) top--;
-  const nbits = top * 8 + (32 - Math.clz32(bytes[top]!));
-  let nbytes = (nbits >> 3) + 1;
-  if (negative) {
-    let y = BigInt.asUintN(8 * nbytes, v);
-    for (let w = 0; w < (nbytes + 7) >> 3; w++) {
-      view.setBigUint64(w * 8, BigInt.asUintN(64, y), true);
-      y >>= 64n;
-    }
-    // A negative value may carry one redundant 0xff byte.
-    if (nbytes > 1 && bytes[nbytes - 1] === 0xff && (bytes[nbytes - 2]! & 0x80) !== 0) nbytes--;
-  } else if (nbytes > words * 8) bytes[nbytes - 1] = 0; // the sign byte of a positive value
-  return bytes.subarray(0, nbytes);
-}
-
-function longBytes(v: bigint): Uint8Array {
-  if ((v < 0n ? -v : v) < 1n << 2040n) return longBytesSmall(v);
-  const negative = v < 0n;
-  const absHex = (negative ? -v : v).toString(16);
-  const nbits = (absHex.length - 1) * 4 + (32 - Math.clz32(hexValue(absHex.charCodeAt(0))));
-  let nbytes = (nbits >> 3) + 1;
-  const hex = negative ? BigInt.asUintN(8 * nbytes, v).toString(16) : absHex;
-  const out = new Uint8Array(nbytes);
-  // Little-endian: byte i is the hex pair that ends 2i digits before the end (missing digits are 0).
-  for (let i = 0, end = hex.length; i < nbytes; i++, end -= 2) {
-    const lo = end - 1 >= 0 ? hexValue(hex.charCodeAt(end - 1)) : 0;
-    const hi = end - 2 >= 0 ? hexValue(hex.charCodeAt(end - 2)) : 0;
-    out[i] = (hi << 4) | lo;
-  }
-  // A negative value may carry one redundant 0xff byte.
-  if (negative && nbytes > 1 && out[nbytes - 1] === 0xff && (out[nbytes - 2]! & 0x80) !== 0) nbytes--;
-  return out.subarray(0, nbytes);
 }
 
 /** Python's pickle `raw-unicode-escape` for the UNICODE opcode, with `\\`, NUL, LF, CR and 0x1a escaped too. */

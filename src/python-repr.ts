@@ -221,3 +221,45 @@ export function pyLen(text: string): number {
   }
   return n;
 }
+
+const PLAIN_TEXT = /^[\x20-\x7e]*$/;
+
+/**
+ * Text a pickle controls, made safe to print in a message or on a terminal:
+ * every character that Python's `repr()` escapes (C0 and C1 controls, DEL,
+ * bidi overrides, line and paragraph separators, lone surrogates, unassigned
+ * code points) becomes `\xhh`, `\uhhhh` or `\Uhhhhhhhh`; printable text,
+ * backslashes included, is kept. Text longer than `max` UTF-16 units is cut
+ * and ends with `...`. Every message brine builds from input goes through it.
+ *
+ * @param text the untrusted text.
+ * @param max the longest text kept before the cut (default: no cut).
+ * @returns the text, with nothing a terminal would act on.
+ * @example
+ * ```ts
+ * escapeUntrusted('a\x1b]0;title\x07b'); // 'a\\x1b]0;title\\x07b'
+ * escapeUntrusted('x'.repeat(100), 10); // 'xxxxxxxxxx...'
+ * ```
+ */
+export function escapeUntrusted(text: string, max = Number.POSITIVE_INFINITY): string {
+  let cut = false;
+  if (text.length > max) {
+    let end = Math.max(0, Math.floor(max));
+    // Never split a surrogate pair.
+    const c = text.charCodeAt(end - 1);
+    if (c >= 0xd800 && c <= 0xdbff) end--;
+    text = text.slice(0, end);
+    cut = true;
+  }
+  if (PLAIN_TEXT.test(text)) return cut ? `${text}...` : text;
+  let out = '';
+  for (const ch of text) {
+    const c = ch.codePointAt(0)!;
+    if (c >= 0x20 && c < 0x7f) out += ch;
+    else if (isPrintable(c) && !(c >= 0xd800 && c <= 0xdfff)) out += ch;
+    else if (c <= 0xff) out += `\\x${c.toString(16).padStart(2, '0')}`;
+    else if (c <= 0xffff) out += `\\u${c.toString(16).padStart(4, '0')}`;
+    else out += `\\U${c.toString(16).padStart(8, '0')}`;
+  }
+  return cut ? `${out}...` : out;
+}

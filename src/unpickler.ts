@@ -15,6 +15,15 @@ import { patchReferences } from './fixup.js';
 import { FloatParseError, parseFloatText } from './floats.js';
 import { formatHint } from './formats/sniff.js';
 import { decodeLong, IntParseError, parseDecimalInt, parseMemoIndex } from './ints.js';
+import {
+  FLOOD_WATCH_SIZE,
+  FloodWatch,
+  HashFloodError,
+  pyKeys,
+  pyMapSet,
+  pySetAdd,
+  UnhashableError,
+} from './keys.js';
 import { opcodeName } from './opcodes.js';
 import {
   type AfterBuildHook,
@@ -23,11 +32,13 @@ import {
   resolveLoadOptions,
 } from './options.js';
 import { py3Name } from './py2-names.js';
+import { escapeUntrusted } from './python-repr.js';
 import type { ReconstructContext, Reconstructor } from './reconstruct.js';
 import { BUILTIN_FUNCTIONS } from './reconstructors/builtin-functions.js';
 import { decodeLatin1, decodeRawUnicodeEscape, decodeUtf8, escapeDecode, TextDecodeError } from './text.js';
 import { startTextModeHint } from './text-mode.js';
 import { PickleBuffer, PyFloat } from './types/builtins.js';
+import { PyDeque, trimDeque } from './types/collections.js';
 import { FrozenSet } from './types/frozen-set.js';
 import { PyByteArray } from './types/py-bytearray.js';
 import { PyGlobal } from './types/py-global.js';
@@ -64,9 +75,28 @@ function describeType(value: unknown): string {
   if (value instanceof FrozenSet) return 'frozenset';
   if (value instanceof Set) return 'set';
   if (value instanceof Map || isPlainDict(value)) return 'dict';
-  if (value instanceof PyGlobal) return `global ${value.qualifiedName}`;
+  if (value instanceof PyGlobal) return `global ${escapeUntrusted(value.qualifiedName, 200)}`;
   if (value instanceof PyObject) return 'object';
-  return (value as object).constructor?.name ?? typeof value;
+  return className(value);
+}
+
+/**
+ * The JS class name of a value, for a message: read from the prototype, never
+ * from the value itself (a loaded object's own `constructor` property is
+ * pickle data, and may be anything), and escaped.
+ */
+function className(value: unknown): string {
+  if (typeof value !== 'object' && typeof value !== 'function') return typeof value;
+  try {
+    const proto: unknown = Object.getPrototypeOf(value);
+    if (proto === null) return 'object';
+    const ctor = Object.getOwnPropertyDescriptor(proto, 'constructor')?.value;
+    const name =
+      typeof ctor === 'function' ? Object.getOwnPropertyDescriptor(ctor, 'name')?.value : undefined;
+    return typeof name === 'string' && name !== '' ? escapeUntrusted(name, 60) : 'object';
+  } catch {
+    return 'object';
+  }
 }
 
 function toBytes(data: Uint8Array | ArrayBuffer | ArrayBufferView): Uint8Array {
@@ -100,8 +130,14 @@ export class Unpickler {
   readonly #view: DataView;
   readonly #options: ResolvedLoadOptions;
   #pos = 0;
-  /** The memo: a dense array indexed by memo id (holes for unused ids). */
+  /**
+   * The memo: a dense array of the ids 0, 1, 2... that CPython writes in
+   * order, and a Map for any id stored out of order (made on first use). A
+   * pickle chooses its ids: `LONG_BINPUT 0xFFFFFFFE` in an array would make it
+   * 2^32 long, and every walk over it as slow; the memo costs what it holds.
+   */
   #memo: unknown[] = [];
+  #sparse: Map<number, unknown> | null = null;
   /** How many memo ids are set: MEMOIZE stores at this index, as Python's `len(memo)`. */
   #memoLen = 0;
   /** Dicts that changed from a plain object to a Map after they were created: old object -> Map. */
@@ -112,6 +148,12 @@ export class Unpickler {
   #needsFixup = false;
   /** Lists filled past their length by #appendList, with their real length (made on first use). */
   #grown: Map<unknown[], number> | null = null;
+  /** Large Maps being loaded, watched for hash flooding (made on first use, dropped after each load). */
+  #floodWatch: Map<Map<unknown, unknown>, FloodWatch> | null = null;
+  /** The buffers NEXT_BUFFER took from the caller (READONLY_BUFFER wraps them; in-band bytes stay bytes). */
+  #outOfBand: Set<unknown> | null = null;
+  /** Bounded deques left longer than their maxlen by APPEND / APPENDS (see extendDeque), trimmed when settled. */
+  #overlong: Set<PyDeque> | null = null;
   /** Globals resolved through the registry in this unpickler, with their reconstructor (made on first use). */
   #resolved: Map<PyGlobal, Reconstructor> | null = null;
   /** Values made by reconstructors that take BUILD state, with their reconstructor (made on first use). */
@@ -182,6 +224,7 @@ export class Unpickler {
     this.#entered = true;
     if (!this.#options.keepMemo) {
       this.#memo = [];
+      this.#sparse = null;
       this.#memoLen = 0;
       this.#converted = null;
     }
@@ -189,8 +232,9 @@ export class Unpickler {
       const value = this.#run();
       return this.#needsFixup ? this.#fixup(value) : value;
     } finally {
-      if (this.#grown !== null) this.#settleAll();
+      if (this.#grown !== null || this.#overlong !== null) this.#settleAll();
       this.#entered = false;
+      this.#floodWatch = null;
       this.#exposed = null;
       this.#needsFixup = false;
       if (!this.#options.keepMemo) this.#made = null;
@@ -243,7 +287,7 @@ export class Unpickler {
             continue;
           case 0x2e: // STOP
             if (stack.length <= fence) throw underflow();
-            if (this.#grown !== null) this.#settleAll();
+            if (this.#grown !== null || this.#overlong !== null) this.#settleAll();
             this.#pos = pos;
             this.#memoLen = memoLen;
             return stack[stack.length - 1];
@@ -480,6 +524,7 @@ export class Unpickler {
             fence = fenceOf(marks);
             if ((stack.length - mark) % 2 !== 0) throw new LoadFailure('odd number of items for DICT');
             const dict = newDict(stack, mark, dictsAsMap);
+            if (dict instanceof Map && dict.size >= FLOOD_WATCH_SIZE) this.#watchAll(dict);
             truncate(stack, mark);
             stack.push(dict);
             continue;
@@ -562,18 +607,18 @@ export class Unpickler {
             const index = parseIndexText(data, pos, nl);
             pos = nl + 1;
             if (stack.length <= fence) throw underflow();
-            memoLen += memoSet(memo, index, stack[stack.length - 1]);
+            memoLen += this.#memoPut(index, stack[stack.length - 1]);
             continue;
           }
           case 0x71: // BINPUT
             if (pos + 1 > end) throw this.#truncated(pos, 1, frameEnd);
             if (stack.length <= fence) throw underflow();
-            memoLen += memoSet(memo, data[pos++]!, stack[stack.length - 1]);
+            memoLen += this.#memoPut(data[pos++]!, stack[stack.length - 1]);
             continue;
           case 0x72: // LONG_BINPUT
             if (pos + 4 > end) throw this.#truncated(pos, 4, frameEnd);
             if (stack.length <= fence) throw underflow();
-            memoLen += memoSet(memo, view.getUint32(pos, true), stack[stack.length - 1]);
+            memoLen += this.#memoPut(view.getUint32(pos, true), stack[stack.length - 1]);
             pos += 4;
             continue;
           case 0x73: {
@@ -583,7 +628,7 @@ export class Unpickler {
             const target = stack[n];
             stack[n] =
               target instanceof Map
-                ? target.set(stack[n + 1], stack[n + 2])
+                ? this.#mapSet(target, stack[n + 1], stack[n + 2])
                 : this.#setItems(target, stack, n + 1);
             stack.pop();
             stack.pop();
@@ -606,7 +651,7 @@ export class Unpickler {
             if ((stack.length - mark) % 2 !== 0) throw new LoadFailure('odd number of items for SETITEMS');
             const target = stack[mark - 1];
             if (target instanceof Map) {
-              for (let i = mark; i < stack.length; i += 2) target.set(stack[i], stack[i + 1]);
+              for (let i = mark; i < stack.length; i += 2) this.#mapSet(target, stack[i], stack[i + 1]);
             } else {
               stack[mark - 1] = this.#setItems(target, stack, mark);
             }
@@ -744,7 +789,7 @@ export class Unpickler {
             // FROZENSET
             const mark = popMark(marks);
             fence = fenceOf(marks);
-            const set = new FrozenSet(stack.slice(mark));
+            const set = new FrozenSet(pyKeys(stack.slice(mark)));
             truncate(stack, mark);
             stack.push(set);
             continue;
@@ -781,7 +826,7 @@ export class Unpickler {
               memo.push(stack[stack.length - 1]);
               memoLen++;
             } else {
-              memoLen += memoSet(memo, memoLen, stack[stack.length - 1]);
+              memoLen += this.#memoPut(memoLen, stack[stack.length - 1]);
             }
             continue;
           case 0x95: {
@@ -816,7 +861,10 @@ export class Unpickler {
             // READONLY_BUFFER
             if (stack.length <= fence) throw underflow();
             const n = stack.length - 1;
-            stack[n] = readonlyBuffer(stack[n]);
+            const top = stack[n];
+            // In-band bytes are read-only already: CPython keeps them as they are.
+            if (!(top instanceof Uint8Array && !(top instanceof PyByteArray) && !this.#outOfBand?.has(top)))
+              stack[n] = readonlyBuffer(top);
             continue;
           }
           default: {
@@ -835,7 +883,9 @@ export class Unpickler {
         error instanceof LoadFailure ||
         error instanceof TextDecodeError ||
         error instanceof IntParseError ||
-        error instanceof FloatParseError
+        error instanceof FloatParseError ||
+        error instanceof UnhashableError ||
+        error instanceof HashFloodError
       ) {
         throw new UnpicklingError(
           error.message + formatHint(data, opPos),
@@ -883,12 +933,20 @@ export class Unpickler {
 
   /** Gives every over-allocated list its real length. */
   #settleAll(): void {
-    for (const [list, length] of this.#grown!) list.length = length;
+    if (this.#grown !== null) for (const [list, length] of this.#grown) list.length = length;
     this.#grown = null;
+    if (this.#overlong !== null) for (const deque of this.#overlong) trimDeque(deque);
+    this.#overlong = null;
   }
 
   /** Gives the over-allocated lists among `values` (arguments about to be passed to code) their real length. */
   #settle(values: readonly unknown[], depth = 0): void {
+    const overlong = this.#overlong;
+    if (overlong !== null) {
+      for (const value of values) {
+        if (value instanceof PyDeque && overlong.delete(value)) trimDeque(value);
+      }
+    }
     const grown = this.#grown;
     if (grown === null) return;
     for (const value of values) {
@@ -923,8 +981,52 @@ export class Unpickler {
     return failure;
   }
 
+  /**
+   * `map.set(key, value)` for a dict being loaded: the key as Python has it
+   * (see keys.ts), and large Maps watched for keys chosen to collide.
+   */
+  #mapSet(map: Map<unknown, unknown>, key: unknown, value: unknown): Map<unknown, unknown> {
+    const before = map.size;
+    const k = pyMapSet(map, key, value);
+    if (
+      map.size > before &&
+      map.size >= FLOOD_WATCH_SIZE &&
+      (typeof k === 'number' || typeof k === 'bigint')
+    ) {
+      this.#floodWatch ??= new Map();
+      const watch = this.#floodWatch.get(map);
+      if (watch === undefined) this.#floodWatch.set(map, new FloodWatch(map));
+      else watch.add(map, k);
+    }
+    return map;
+  }
+
+  /** Watches a Map built whole (DICT) for colliding keys. */
+  #watchAll(map: Map<unknown, unknown>): void {
+    this.#floodWatch ??= new Map();
+    this.#floodWatch.set(map, new FloodWatch(map));
+  }
+
+  /** Stores a memo entry; returns 1 when the id was unused (the memo has one more entry), else 0. */
+  #memoPut(index: number, value: unknown): number {
+    const memo = this.#memo;
+    const sparse = this.#sparse;
+    if (index < memo.length) {
+      memo[index] = value;
+      return 0;
+    }
+    if (index === memo.length) {
+      memo.push(value);
+      return sparse?.delete(index) ? 0 : 1;
+    }
+    this.#sparse ??= new Map();
+    const added = this.#sparse.has(index) ? 0 : 1;
+    this.#sparse.set(index, value);
+    return added;
+  }
+
   #memoGet(index: number): unknown {
-    const value = this.#memo[index];
+    const value = index < this.#memo.length ? this.#memo[index] : this.#sparse?.get(index);
     if (value === undefined) throw new LoadFailure(`Memo value not found at index ${index}`);
     if (typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === OBJECT_PROTO) {
       return this.#expose(value, index);
@@ -939,6 +1041,10 @@ export class Unpickler {
     }
     const next = buffers.next();
     if (next.done) throw new LoadFailure('not enough out-of-band buffers');
+    if (typeof next.value === 'object' && next.value !== null) {
+      this.#outOfBand ??= new Set();
+      this.#outOfBand.add(next.value);
+    }
     return next.value;
   }
 
@@ -946,7 +1052,7 @@ export class Unpickler {
   #expose(value: object, index: number): unknown {
     const converted = this.#converted?.get(value);
     if (converted !== undefined) {
-      this.#memo[index] = converted;
+      this.#memoPut(index, converted);
       return converted;
     }
     this.#markExposed(value);
@@ -983,7 +1089,7 @@ export class Unpickler {
       return dict;
     }
     if (target instanceof Map) {
-      for (let i = from; i < to; i += 2) target.set(items[i], items[i + 1]);
+      for (let i = from; i < to; i += 2) this.#mapSet(target, items[i], items[i + 1]);
       return target;
     }
     if (target instanceof PyObject) {
@@ -1089,6 +1195,10 @@ export class Unpickler {
       const added = items.slice(from);
       this.#settle(added);
       reconstructor.extend(target, added, this.#contextFor(null));
+      if (target instanceof PyDeque && target.maxlen !== null && target.length > target.maxlen) {
+        this.#overlong ??= new Set();
+        this.#overlong.add(target);
+      }
       return;
     }
     for (let i = from; i < items.length; i++) appendTo(target, items[i], opcode);
@@ -1247,7 +1357,7 @@ export class Unpickler {
 
   /** Patches references to dicts that became Maps after something referred to them (see fixup.ts). */
   #fixup(root: unknown): unknown {
-    return patchReferences(root, new Map<object, object>(this.#converted ?? []), this.#memo);
+    return patchReferences(root, new Map<object, object>(this.#converted ?? []), this.#memo, this.#sparse);
   }
 }
 
@@ -1268,7 +1378,7 @@ function checkName(name: string, what: 'module' | 'name'): void {
       const hint =
         c === 0x0d ? ': a carriage return, as a file opened in text mode leaves before each newline' : '';
       throw new LoadFailure(
-        `${what} name ${JSON.stringify(name)} of a global holds a control character${hint}`,
+        `${what} name '${escapeUntrusted(name, 200)}' of a global holds a control character${hint}`,
       );
     }
   }
@@ -1313,13 +1423,6 @@ function parseIndexText(data: Uint8Array, start: number, end: number): number {
     if (i === end) return value;
   }
   return parseMemoIndex(decodeLatin1(data, start, end - start));
-}
-
-/** Stores a memo entry; returns 1 when the index was unused (the memo has one more entry), else 0. */
-function memoSet(memo: unknown[], index: number, value: unknown): number {
-  const added = memo[index] === undefined ? 1 : 0;
-  memo[index] = value;
-  return added;
 }
 
 /** An error inside the load loop; the loop adds the offset and opcode and raises it as an UnpicklingError. */
@@ -1411,7 +1514,7 @@ function appendTo(target: unknown, value: unknown, opcode: string): void {
 /** ADDITEMS: a set takes the items, a set subclass records them; the rest is an error. */
 function addItems(target: unknown, stack: unknown[], from: number): void {
   if (target instanceof Set && !(target instanceof FrozenSet)) {
-    for (let i = from; i < stack.length; i++) target.add(stack[i]);
+    for (let i = from; i < stack.length; i++) pySetAdd(target, stack[i]);
   } else if (target instanceof PyObject) {
     target.setitems ??= [];
     for (let i = from; i < stack.length; i++) target.setitems.push(stack[i]);
@@ -1465,7 +1568,7 @@ function newDict(
     }
   }
   const map = new Map<unknown, unknown>();
-  for (let i = from; i < stack.length; i += 2) map.set(stack[i], stack[i + 1]);
+  for (let i = from; i < stack.length; i += 2) pyMapSet(map, stack[i], stack[i + 1]);
   return map;
 }
 

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { pyKeys } from '../keys.js';
 import type { Entry, ReconstructContext, Reconstructor, ReconstructorTable } from '../reconstruct.js';
 import { PyComplex, PyFloat, PyRange, PySlice } from '../types/builtins.js';
 import { FrozenSet } from '../types/frozen-set.js';
@@ -86,7 +87,7 @@ const setReconstructor: Reconstructor = {
   call(args, context) {
     if (args.length === 0) return new Set();
     const items = args.length === 1 ? iterableItems(args[0]) : undefined;
-    return items === undefined ? context.inert('reduce', context.global, args) : new Set(items);
+    return items === undefined ? context.inert('reduce', context.global, args) : new Set(pyKeys(items));
   },
 };
 
@@ -94,7 +95,7 @@ const frozensetReconstructor: Reconstructor = {
   call(args, context) {
     if (args.length === 0) return new FrozenSet();
     const items = args.length === 1 ? iterableItems(args[0]) : undefined;
-    return items === undefined ? context.inert('reduce', context.global, args) : new FrozenSet(items);
+    return items === undefined ? context.inert('reduce', context.global, args) : new FrozenSet(pyKeys(items));
   },
 };
 

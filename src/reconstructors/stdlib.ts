@@ -8,7 +8,7 @@
  */
 import type { Entry, ReconstructContext, Reconstructor, ReconstructorTable } from '../reconstruct.js';
 import { isArrayTypecode, PyArray } from '../types/array.js';
-import { PyCounter, PyDefaultDict, PyDeque, PyOrderedDict } from '../types/collections.js';
+import { extendDeque, PyCounter, PyDefaultDict, PyDeque, PyOrderedDict } from '../types/collections.js';
 import { BUILTIN_EXCEPTIONS, PyException } from '../types/exception.js';
 import { PyDecimal, PyFraction } from '../types/numbers.js';
 import { PyObject } from '../types/py-object.js';
@@ -192,9 +192,8 @@ const dequeReconstructor: Reconstructor = {
       return;
     }
     if (!(obj instanceof PyDeque)) return context.fail('APPENDS needs a list');
-    const deque = obj;
-    for (const item of items) deque.push(item);
-    if (deque.maxlen !== null && deque.length > deque.maxlen) deque.splice(0, deque.length - deque.maxlen);
+    // Trimmed in batches; the loader trims what is left before anything sees the deque.
+    extendDeque(obj, items);
   },
 };
 

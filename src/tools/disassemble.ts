@@ -237,6 +237,7 @@ function disassembleInto(
   const indentChunk = ' '.repeat(Math.max(0, indentLevel));
   const stack: string[] = [];
   const markStack: number[] = [];
+  let written = 0;
   let maxProto = -1;
   let annoCol = annotate;
   let op: PickleOp | undefined;
@@ -324,6 +325,17 @@ function disassembleInto(
       line += ` ${info.doc}`;
     }
     out.push(line, '\n');
+    written += line.length + 12;
+    if (written > MAX_DISASSEMBLY_LENGTH) {
+      const partial = out.join('').slice(0, 1024 * 1024);
+      throw new DisassemblyError(
+        `the disassembly would be longer than ${MAX_DISASSEMBLY_LENGTH} characters (pickletools indents each line by its MARK depth: ${markStack.length} here)`,
+        pos,
+        info.name,
+        'ValueError',
+        partial,
+      );
+    }
 
     if (errorMsg !== undefined) throw fail(errorMsg);
     if (stack.length < numToPop) {
@@ -338,6 +350,14 @@ function disassembleInto(
   return op!.end;
 }
 
+/**
+ * The most text one disassembly writes, in UTF-16 units (128 Mi). pickletools
+ * indents every line by its MARK depth, so its output grows with the square of
+ * the nesting: 30,000 nested MARKs asked for more than a JavaScript string can
+ * hold. Past this budget the disassembly stops with a DisassemblyError (whose
+ * `partial` text is cut to its first MiB); below it, the text is pickletools'.
+ */
+export const MAX_DISASSEMBLY_LENGTH = 128 * 1024 * 1024;
 /** `repr(opcode.code)[1:-1]`. */
 function codeRepr(code: number): string {
   return code < 0x80 ? String.fromCharCode(code) : `\\x${code.toString(16)}`;

@@ -12,7 +12,8 @@
  * @module
  */
 import { UnpicklingError } from '../errors.js';
-import { decodeLong, MAX_STR_DIGITS, narrow } from '../ints.js';
+import { isDecimalFloat, specialFloat } from '../floats.js';
+import { decodeLong, MAX_STR_DIGITS, narrow, trimAsciiSpace } from '../ints.js';
 import { OPCODE_BY_CODE, type OpcodeInfo } from '../opcodes.js';
 import { reprBytes } from '../python-repr.js';
 import { escapeDecode as decodeEscapes, hexValue, TextDecodeError } from '../text.js';
@@ -669,9 +670,6 @@ export function parsePythonInt(text: Uint8Array): number | bigint {
   return narrow(negative ? -BigInt(s) : BigInt(s));
 }
 
-const FLOAT_DECIMAL = /^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$/;
-const FLOAT_SPECIAL = /^([+-]?)(?:(inf|infinity)|nan)$/i;
-
 /** `float(bytes)`, as CPython 3.11 parses it (whitespace, underscores between digits, inf and nan). */
 export function parsePythonFloat(text: Uint8Array): number {
   const error = () => new ArgError(`could not convert string to float: ${reprBytes(text)}`);
@@ -692,12 +690,11 @@ export function parsePythonFloat(text: Uint8Array): number {
     if (prev === '_') throw error();
     s = kept;
   }
-  s = s.replace(/^[ \t\n\v\f\r]+/, '').replace(/[ \t\n\v\f\r]+$/, '');
-  if (FLOAT_DECIMAL.test(s)) return Number(s);
-  const special = FLOAT_SPECIAL.exec(s);
-  if (special === null) throw error();
-  if (special[2] === undefined) return Number.NaN;
-  return special[1] === '-' ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
+  s = trimAsciiSpace(s);
+  if (isDecimalFloat(s)) return Number(s);
+  const special = specialFloat(s);
+  if (special === undefined) throw error();
+  return special;
 }
 
 // ---------------------------------------------------------------------------

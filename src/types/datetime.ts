@@ -7,6 +7,7 @@
  * @module
  */
 import { PicklingError } from '../errors.js';
+import { escapeUntrusted } from '../python-repr.js';
 import { PY_REDUCE, PY_REPR, type Reduction } from './protocol.js';
 import { G_GETATTR, PyGlobal } from './py-global.js';
 import { PyObject } from './py-object.js';
@@ -262,28 +263,69 @@ export class PyTimezone {
   }
 }
 
+/**
+ * Formatters by canonical zone name (what `resolvedOptions().timeZone` says),
+ * and the zone names a pickle gave, each mapped to its canonical name. Both
+ * are bounded, least recently used first out: a pickle chooses its keys, and
+ * keys differing only in case once each kept a formatter for the life of the
+ * process (20,000 of them held 770 MB).
+ */
 const formatters = new Map<string, Intl.DateTimeFormat>();
+const canonicalNames = new Map<string, string>();
+/** The most formatters kept (a program rarely uses more zones than this). */
+const MAX_FORMATTERS = 64;
+/** The most zone names remembered. */
+const MAX_NAMES = 256;
+
+/** `map.get(key)`, marking the entry as the most recently used. */
+function touch<K, V>(map: Map<K, V>, key: K): V | undefined {
+  const value = map.get(key);
+  if (value !== undefined) {
+    map.delete(key);
+    map.set(key, value);
+  }
+  return value;
+}
+
+/** `map.set(key, value)`, dropping the least recently used entries beyond `max`. */
+function remember<K, V>(map: Map<K, V>, key: K, value: V, max: number): void {
+  map.delete(key);
+  map.set(key, value);
+  while (map.size > max) map.delete(map.keys().next().value as K);
+}
+
+/** How many zone formatters and zone names are cached (for tests of the bounds). @internal */
+export function zoneCacheSizes(): { formatters: number; names: number } {
+  return { formatters: formatters.size, names: canonicalNames.size };
+}
 
 function zoneFormatter(key: string): Intl.DateTimeFormat {
-  let f = formatters.get(key);
-  if (f === undefined) {
-    try {
-      f = new Intl.DateTimeFormat('en-US', {
-        timeZone: key,
-        hourCycle: 'h23',
-        year: 'numeric',
-        month: 'numeric',
-        day: 'numeric',
-        hour: 'numeric',
-        minute: 'numeric',
-        second: 'numeric',
-        era: 'short',
-      });
-    } catch {
-      fail(`the time zone '${key}' is not known to this JavaScript runtime`);
-    }
-    formatters.set(key, f);
+  const canonical = touch(canonicalNames, key);
+  if (canonical !== undefined) {
+    const known = touch(formatters, canonical);
+    if (known !== undefined) return known;
   }
+  let f: Intl.DateTimeFormat;
+  try {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone: key,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+      era: 'short',
+    });
+  } catch {
+    fail(`the time zone '${escapeUntrusted(key, 100)}' is not known to this JavaScript runtime`);
+  }
+  const name = f.resolvedOptions().timeZone;
+  remember(canonicalNames, key, name, MAX_NAMES);
+  const known = touch(formatters, name);
+  if (known !== undefined) return known;
+  remember(formatters, name, f, MAX_FORMATTERS);
   return f;
 }
 

@@ -20,6 +20,7 @@
  * | `{t:'object', entries: [[key, desc]...]}` | a plain object (prototype `Object.prototype`, only own enumerable data properties), keys in `Reflect.ownKeys` order |
  * | `{t:'map', entries: [[kdesc, vdesc]...]}` | a `Map` |
  * | `{t:'set', items}` / `{t:'frozenset', items}` | a `Set` / a `FrozenSet`, in iteration order |
+ * | `{t:'number', v}` | also a `PyFloat` (a NaN key or set item): its value |
  * | `{t:'complex', real, imag}` | a `PyComplex` (parts are number nodes) |
  * | `{t:'slice', start, stop, step}` / `{t:'range', ...}` | a `PySlice` / a `PyRange` |
  * | `{t:'global', module, name}` | a `PyGlobal` |
@@ -49,6 +50,7 @@ import {
   PickleBuffer,
   PyByteArray,
   PyComplex,
+  PyFloat,
   PyGlobal,
   PyObject,
   PyRange,
@@ -85,7 +87,7 @@ function typeName(value: unknown): string {
 /** Values that take part in identity: every object but PyGlobals and empty tuples. */
 function tracked(value: unknown): value is object {
   if (typeof value !== 'object' || value === null) return false;
-  if (value instanceof PyGlobal) return false;
+  if (value instanceof PyGlobal || value instanceof PyFloat) return false;
   if (isTuple(value) && value.length === 0) return false;
   return true;
 }
@@ -207,6 +209,8 @@ function describeNode(v: unknown): [Desc, Task[]] {
     if (proto !== Set.prototype) node.bad = `a ${typeName(v)}`;
     return [node, sub];
   }
+  // A float that must stay a float (a NaN dict key or set item, or exact mode): its number.
+  if (v instanceof PyFloat) return describeNode(v.value);
   if (v instanceof PyComplex) {
     return [{ t: 'complex', real: describeNode(v.real)[0], imag: describeNode(v.imag)[0] }, []];
   }
