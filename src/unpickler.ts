@@ -173,10 +173,11 @@ export class Unpickler {
   constructor(data: Uint8Array | ArrayBuffer | ArrayBufferView, options?: LoadOptions) {
     this.#data = toBytes(data);
     this.#view = new DataView(this.#data.buffer, this.#data.byteOffset, this.#data.byteLength);
-    this.#options =
-      options === undefined
-        ? (defaultLoadOptions ??= Object.freeze(resolveLoadOptions(undefined, defaultRegistry)))
-        : resolveLoadOptions(options, defaultRegistry);
+    if (options !== undefined) this.#options = resolveLoadOptions(options, defaultRegistry);
+    else {
+      defaultLoadOptions ??= Object.freeze(resolveLoadOptions(undefined, defaultRegistry));
+      this.#options = defaultLoadOptions;
+    }
   }
 
   #makeContext(): ReconstructContext & { global: PyGlobal } {
