@@ -87,8 +87,11 @@ function usedNames(code: string): Set<string> {
 async function program(file: string, code: string): Promise<string> {
   const defined = definedNames(code);
   const used = usedNames(code);
-  const prelude = ["import { readFileSync as readFixtureFile } from 'node:fs';"];
-  prelude.push('const readFixture = (name: string) => new Uint8Array(readFixtureFile(name));');
+  const prelude = ["import { existsSync as inWorkFolder, readFileSync as readFixtureFile } from 'node:fs';"];
+  // a given input's file of the working folder, or a file of the repository (`test/fixtures/...`)
+  prelude.push(
+    `const readFixture = (name: string) => new Uint8Array(readFixtureFile(inWorkFolder(name) ? name : ${JSON.stringify(root)} + name));`,
+  );
   let body = code.replace(/^\s*declare const (\w+)\s*:[^;]*;.*$/gm, (_line, name: string) => {
     const fixture = FIXTURES[name];
     if (fixture === undefined)

@@ -526,7 +526,10 @@ function checkEntry(
  * @returns the matching entries, in central directory order.
  * @example
  * ```ts
- * const [pkl] = matchZipEntries(archive.entries, 'archive/data.pkl');
+ * declare const bytes: Uint8Array; // a .pt file torch.save wrote
+ * const archive = readZip(bytes);
+ * const [pkl] = matchZipEntries(archive.entries, 'ARCHIVE/data.pkl'); // names match as PyTorch matches them
+ * pkl?.name; // 'archive/data.pkl'
  * ```
  */
 export function matchZipEntries(entries: readonly ZipEntry[], name: string): ZipEntry[] {
@@ -558,7 +561,9 @@ export interface ByteSource {
  * @returns a synchronous source.
  * @example
  * ```ts
- * const directory = readZipDirectorySync(bytesSource(data));
+ * declare const bytes: Uint8Array; // a .pt file torch.save wrote
+ * const directory = readZipDirectorySync(bytesSource(bytes));
+ * directory.entries.map((e) => e.name); // ['archive/data.pkl', 'archive/version']
  * ```
  */
 export function bytesSource(data: Uint8Array): ByteSource & {
@@ -578,7 +583,10 @@ export function bytesSource(data: Uint8Array): ByteSource & {
  * @returns an asynchronous source.
  * @example
  * ```ts
- * const directory = await readZipDirectory(blobSource(input.files[0]));
+ * declare const bytes: Uint8Array; // a .pt file torch.save wrote
+ * const file = new Blob([bytes]); // in a browser, a File: `input.files[0]` of an <input type="file">
+ * const directory = await readZipDirectory(blobSource(file));
+ * directory.entries.map((e) => e.name); // ['archive/data.pkl', 'archive/version']
  * ```
  */
 export function blobSource(blob: {
@@ -720,7 +728,10 @@ function* directorySteps(size: number): Steps<ZipDirectory> {
  * @throws {@link ZipError} when the end records or the directory cannot be read.
  * @example
  * ```ts
- * const { entries } = await readZipDirectory(blobSource(file));
+ * declare const bytes: Uint8Array; // a .pt file torch.save wrote
+ * const file = new Blob([bytes]); // in a browser, a File the user chose
+ * const { entries } = await readZipDirectory(blobSource(file)); // reads the end of the file and its directory only
+ * entries.map((e) => `${e.name}: ${e.size} bytes`);
  * ```
  */
 export function readZipDirectory(source: ByteSource): Promise<ZipDirectory> {
@@ -735,7 +746,9 @@ export function readZipDirectory(source: ByteSource): Promise<ZipDirectory> {
  * @throws {@link ZipError} as {@link readZipDirectory}, and when the source returns a promise.
  * @example
  * ```ts
- * const { entries } = readZipDirectorySync(bytesSource(data));
+ * declare const bytes: Uint8Array; // a .pt file torch.save wrote
+ * const { entries } = readZipDirectorySync(bytesSource(bytes));
+ * entries.map((e) => e.name); // ['archive/data.pkl', 'archive/version']
  * ```
  */
 export function readZipDirectorySync(source: ByteSource): ZipDirectory {
@@ -783,7 +796,10 @@ function* dataOffsetSteps(size: number, entry: ZipEntry): Steps<number> {
  * @throws {@link ZipError} for an unreadable entry or a local header that does not match.
  * @example
  * ```ts
- * const start = zipEntryDataOffsetSync(source, entry);
+ * declare const bytes: Uint8Array; // a .pt file torch.save wrote
+ * const source = bytesSource(bytes);
+ * const [entry] = readZipDirectorySync(source).entries;
+ * const start = zipEntryDataOffsetSync(source, entry!); // the entry's (stored) bytes are bytes[start, start + entry.compressedSize)
  * ```
  */
 export function zipEntryDataOffsetSync(source: ByteSource, entry: ZipEntry): number {
@@ -799,7 +815,10 @@ export function zipEntryDataOffsetSync(source: ByteSource, entry: ZipEntry): num
  * @throws {@link ZipError} as {@link zipEntryDataOffsetSync}.
  * @example
  * ```ts
- * const start = await zipEntryDataOffset(source, entry);
+ * declare const bytes: Uint8Array; // a .pt file torch.save wrote
+ * const source = blobSource(new Blob([bytes])); // in a browser, a File the user chose
+ * const [entry] = (await readZipDirectory(source)).entries;
+ * const start = await zipEntryDataOffset(source, entry!); // reads the entry's local header only
  * ```
  */
 export function zipEntryDataOffset(source: ByteSource, entry: ZipEntry): Promise<number> {
@@ -828,7 +847,10 @@ function* entrySteps(
  * @throws {@link ZipError} as {@link readZipEntry}.
  * @example
  * ```ts
- * const bytes = await readZipEntryFrom(source, entry);
+ * declare const bytes: Uint8Array; // a .pt file torch.save wrote
+ * const source = blobSource(new Blob([bytes])); // in a browser, a File the user chose
+ * const [version] = matchZipEntries((await readZipDirectory(source)).entries, 'archive/version');
+ * new TextDecoder().decode(await readZipEntryFrom(source, version!)); // '3\n'
  * ```
  */
 export function readZipEntryFrom(
@@ -849,7 +871,10 @@ export function readZipEntryFrom(
  * @throws {@link ZipError} as {@link readZipEntry}, and when the source returns a promise.
  * @example
  * ```ts
- * const bytes = readZipEntryFromSync(bytesSource(data), entry);
+ * declare const bytes: Uint8Array; // a .pt file torch.save wrote
+ * const source = bytesSource(bytes);
+ * const [pkl] = matchZipEntries(readZipDirectorySync(source).entries, 'archive/data.pkl');
+ * loads(readZipEntryFromSync(source, pkl!)); // { weights: [0.5, 0.25] }
  * ```
  */
 export function readZipEntryFromSync(

@@ -204,10 +204,19 @@ export interface JoblibArraySpan {
  * @throws {@link JoblibError} when the data runs past the end of the stream.
  * @example
  * ```ts
- * import { joblibArraySpan } from 'brine';
- * // After the BUILD at offset 200 of a (3, 4) float64 array written by joblib 1.2:
- * const span = joblibArraySpan(stream, 201, [3, 4], 8, { alignment: 16, hasObject: false });
- * // the scanner resumes at span.end
+ * import { type DType, dumpJoblib, joblibArraySpan, joblibArrayWrapper, loads, NDArray } from 'brine';
+ * // as joblib.dump(np.zeros((3, 4))): the wrapper, its BUILD, padding, then 96 raw bytes
+ * const stream = dumpJoblib(NDArray.from(new Float64Array(12), { shape: [3, 4] }));
+ * const value = loads(stream, {
+ *   afterBuild(built, offset, data) {
+ *     const info = joblibArrayWrapper(built); // undefined for any other object
+ *     if (info === undefined) return undefined;
+ *     const { itemsize, hasObject } = info.dtype as DType;
+ *     const span = joblibArraySpan(data, offset, info.shape, itemsize, { alignment: info.alignment, hasObject });
+ *     return { value: `${span.byteLength} bytes at ${span.dataOffset}`, offset: span.end };
+ *   },
+ * });
+ * value; // '96 bytes at 224': where the array's raw bytes are, skipped
  * ```
  */
 export function joblibArraySpan(

@@ -115,8 +115,8 @@ function arrayReader(options: LoadOptions): NonNullable<LoadOptions['afterBuild'
  * @example Load a scikit-learn model saved with joblib.dump
  * ```ts
  * import { loadJoblib, NDArray, PyObject } from 'brine';
- * import { readFileSync } from 'node:fs';
- * const model = loadJoblib(readFileSync('test/fixtures/sklearn/LinearRegression.joblib')) as PyObject;
+ * // Python: joblib.dump(LinearRegression().fit(X, y), 'model.joblib')
+ * const model = loadJoblib(readFixture('test/fixtures/sklearn/LinearRegression.joblib')) as PyObject;
  * const coef = (model.state as Record<string, unknown>).coef_ as NDArray;
  * coef.toArray(); // the coefficients, as coef_.tolist()
  * ```

@@ -500,8 +500,12 @@ export async function dumpNpzFile(
  *
  * @example Load a scikit-learn model
  * ```ts
+ * import type { NDArray, PyObject } from 'brine';
  * import { loadJoblibFile } from 'brine/node';
- * const model = await loadJoblibFile('test/fixtures/sklearn/StandardScaler.joblib');
+ * // Python: joblib.dump(StandardScaler().fit(X), 'scaler.joblib'), saved next to this module
+ * const scaler = (await loadJoblibFile(new URL('../fixtures/sklearn/StandardScaler.joblib', import.meta.url))) as PyObject;
+ * const { mean_, scale_ } = scaler.state as { mean_: NDArray; scale_: NDArray };
+ * mean_.toArray(); // the per-feature means, as scaler.mean_.tolist()
  * ```
  */
 export async function loadJoblibFile(path: string | URL, options?: LoadJoblibOptions): Promise<unknown> {

@@ -87,8 +87,13 @@ export function loadTorchFile(path: string | URL, options?: TorchLoadOptions): u
  * @throws {@link PicklingError} for a value that cannot be saved; the file system's errors.
  * @example
  * ```ts
- * import { dumpTorchFile } from 'brine/node';
- * await dumpTorchFile('model.pt', { weight: Tensor.from([1, 2, 3]) });
+ * import { tmpdir } from 'node:os';
+ * import { join } from 'node:path';
+ * import { Tensor } from 'brine';
+ * import { dumpTorchFile, loadTorchFile } from 'brine/node';
+ * const path = join(tmpdir(), 'weights.pt');
+ * await dumpTorchFile(path, { weight: Tensor.from([1, 2, 3]) }); // Python: torch.load(path) is {'weight': tensor([1, 2, 3])}
+ * (loadTorchFile(path) as { weight: Tensor }).weight.toArray(); // [1, 2, 3]
  * ```
  */
 export async function dumpTorchFile(

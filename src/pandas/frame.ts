@@ -287,12 +287,13 @@ abstract class NDFrame extends PyObject {
  *
  * @example Read a frame pandas pickled
  * ```ts
- * import { readFileSync } from 'node:fs';
  * import { type DataFrame, loads } from 'brine';
- * // Python: pd.DataFrame({'a': [1, 2], 'b': ['x', 'y']}).to_pickle('frame.pkl')
- * const df = loads(readFileSync('frame.pkl')) as DataFrame;
- * df.columns.toArray(); // ['a', 'b']
- * df.toRecords(); // [{ a: 1, b: 'x' }, { a: 2, b: 'y' }]
+ * // Python: pd.DataFrame({'v': [1.0, 2.0, 3.0], 'w': ['p', 'q', 'r']}, index=pd.Index(['x', 'y', 'z'], name='key')).to_pickle(path)
+ * const df = loads(readFixture('test/fixtures/pandas/frame_str_index.p5.pkl')) as DataFrame;
+ * df.shape; // [3, 2]
+ * df.columns.toArray(); // ['v', 'w']
+ * df.index.toArray(); // ['x', 'y', 'z']
+ * df.toRecords(); // [{ v: 1, w: 'p' }, { v: 2, w: 'q' }, { v: 3, w: 'r' }]
  * ```
  */
 export class DataFrame extends NDFrame {

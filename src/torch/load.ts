@@ -70,7 +70,8 @@ export function torchRegistry(): Registry {
  * @returns `'zip'`, `'torchscript'`, `'legacy'` (a stream of pickles), `'tar'` (torch <= 0.1.10), or `'unknown'`.
  * @example
  * ```ts
- * torchFormat(readFileSync('model.pt')); // 'zip'
+ * torchFormat(dumpTorch({ weight: Tensor.from([1, 2]) })); // 'zip', as torch.save writes since 1.6
+ * torchFormat(readFixture('test/fixtures/torch/legacy.pt')); // 'legacy', torch.save(..., _use_new_zipfile_serialization=False)
  * ```
  */
 export function torchFormat(bytes: Uint8Array): TorchFormat {
@@ -253,9 +254,11 @@ function zipFailure(error: unknown): never {
  * @throws {@link UnpicklingError} for a file that is not a torch file, a claim its bytes do not back, a TorchScript archive ({@link TorchScriptError}).
  * @example
  * ```ts
- * import { loadTorch, Tensor } from 'brine';
- * const state = loadTorch(bytes) as Map<string, Tensor>;
- * for (const [name, t] of state) console.log(name, t.dtype, t.shape);
+ * import { loadTorch, type Tensor } from 'brine';
+ * // Python: torch.save(nn.Sequential(nn.Linear(3, 2), nn.ReLU(), nn.Linear(2, 1)).state_dict(), path)
+ * const state = loadTorch(readFixture('test/fixtures/torch/state_dict.pt')) as Map<string, Tensor>;
+ * for (const [name, t] of state) console.log(name, t.dtype, t.shape); // 0.weight float32 [2, 3] ...
+ * state.get('0.bias')!.toArray(); // the bias, as state['0.bias'].tolist()
  * ```
  */
 export function loadTorch(bytes: Uint8Array, options?: TorchLoadOptions): unknown {
@@ -296,7 +299,10 @@ export function loadTorch(bytes: Uint8Array, options?: TorchLoadOptions): unknow
  * @throws {@link UnpicklingError} as {@link loadTorch}.
  * @example
  * ```ts
- * const state = await loadTorchFrom(blobSource(input.files[0]));
+ * const file = new Blob([dumpTorch({ weight: Tensor.from([1, 2, 3]) })]); // in a browser, a File the user chose
+ * const state = (await loadTorchFrom(blobSource(file))) as { weight: Tensor };
+ * await state.weight.load(); // reads this tensor's storage only
+ * state.weight.toArray(); // [1, 2, 3]
  * ```
  */
 export async function loadTorchFrom(source: ByteSource, options?: TorchLoadOptions): Promise<unknown> {

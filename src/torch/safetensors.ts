@@ -57,7 +57,10 @@ const ORDER = [
  * @throws {@link UnpicklingError} for a header that is not valid, or offsets and sizes that do not add up.
  * @example
  * ```ts
- * const { tensors, metadata } = loadSafetensors(bytes);
+ * // Python: safetensors.torch.save_file(tensors, path, metadata={'format': 'pt'})
+ * const { tensors, metadata } = loadSafetensors(readFixture('test/fixtures/torch/model.safetensors'));
+ * tensors.get('float32')!.dtype; // 'float32'
+ * metadata.format; // 'pt'
  * ```
  */
 export function loadSafetensors(bytes: Uint8Array): Safetensors {

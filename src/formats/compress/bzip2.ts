@@ -95,7 +95,9 @@ class BitReader {
  * @example
  * ```ts
  * import { bunzip2 } from 'brine';
- * const text = new TextDecoder().decode(bunzip2(bz2Bytes));
+ * // Python: joblib.dump(model, 'model.joblib.bz2'), a pickle in a bzip2 stream
+ * const pickle = bunzip2(readFixture('test/fixtures/sklearn/DecisionTreeClassifier.joblib.bz2'));
+ * pickle[0]; // 0x80, the PROTO opcode a pickle starts with
  * ```
  */
 export function bunzip2(data: Uint8Array, options?: DecompressOptions): Uint8Array {

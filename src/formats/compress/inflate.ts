@@ -392,8 +392,10 @@ export function zlibDecompress(data: Uint8Array, options?: DecompressOptions): U
  * @throws {@link DecompressionError} for malformed, truncated or too large input, or a checksum mismatch.
  * @example
  * ```ts
+ * import { gzipSync } from 'node:zlib';
  * import { gunzip } from 'brine';
- * const text = new TextDecoder().decode(gunzip(gzBytes));
+ * const gzBytes = gzipSync('hello'); // as Python's gzip.compress(b'hello')
+ * const text = new TextDecoder().decode(gunzip(gzBytes)); // 'hello'
  * ```
  */
 export function gunzip(data: Uint8Array, options?: DecompressOptions): Uint8Array {

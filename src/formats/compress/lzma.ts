@@ -359,7 +359,9 @@ export function isLzmaAlone(data: Uint8Array, offset = 0): boolean {
  * @example
  * ```ts
  * import { unlzma } from 'brine';
- * const bytes = unlzma(lzmaBytes);
+ * // Python: joblib.dump(model, 'model.joblib.lzma'), a pickle in an .lzma (LZMA-alone) stream
+ * const pickle = unlzma(readFixture('test/fixtures/sklearn/DecisionTreeClassifier.joblib.lzma'));
+ * pickle[0]; // 0x80, the PROTO opcode a pickle starts with
  * ```
  */
 export function unlzma(data: Uint8Array, options?: DecompressOptions): Uint8Array {

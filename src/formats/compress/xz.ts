@@ -71,7 +71,9 @@ function vli(d: Uint8Array, p: number, end: number): [number, number] {
  * @example
  * ```ts
  * import { unxz } from 'brine';
- * const bytes = unxz(xzBytes);
+ * // Python: joblib.dump(model, 'model.joblib.xz'), a pickle in an .xz stream
+ * const pickle = unxz(readFixture('test/fixtures/sklearn/DecisionTreeClassifier.joblib.xz'));
+ * pickle[0]; // 0x80, the PROTO opcode a pickle starts with
  * ```
  */
 export function unxz(data: Uint8Array, options?: DecompressOptions): Uint8Array {
