@@ -64,7 +64,6 @@ test('the entry points carry only what they use', async () => {
   assert.ok(!dumps.text.includes(RECONSTRUCTOR_TABLE), 'dumps carries no reconstructor table');
   assert.ok(!dumps.text.includes(OPCODE_TABLE), 'dumps carries no opcode table');
   assert.ok(!scan.text.includes(RECONSTRUCTOR_TABLE), 'scan carries no reconstructor table');
-  assert.ok(!scan.text.includes(UNICODE_TABLE), 'scan carries no Unicode table');
 });
 
 test('the opcode names the loader carries agree with the opcode table', () => {
