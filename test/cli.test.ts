@@ -391,14 +391,11 @@ describe('hostile and unusual inputs and outputs', () => {
       '-c',
       'import zipfile, pickle\nwith zipfile.ZipFile("model.pt", "w") as z: z.writestr("archive/data.pkl", pickle.dumps([1.0], 2))',
     ]);
-    for (const args of [
-      ['show', 'model.pt'],
-      ['convert', 'model.pt', '--to', 'json'],
-    ]) {
-      const r = brine(args);
-      assert.equal(r.status, 65);
-      assertOneLineError(r, /^brine: model\.pt: a zip archive .*brine scan/);
-    }
+    const r = brine(['convert', 'model.pt', '--to', 'json']);
+    assert.equal(r.status, 65);
+    assertOneLineError(r, /^brine: model\.pt: a zip archive .*brine scan/);
+    // show loads a zip as torch.load does.
+    assert.equal(brine(['show', 'model.pt']).stdout, '[1.0]\n');
     assert.equal(brine(['scan', 'model.pt']).status, 0);
   });
 
