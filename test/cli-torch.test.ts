@@ -224,7 +224,8 @@ describe('brine convert between .pt and safetensors', () => {
           if (v instanceof Tensor) m.set(path, v);
           else if (v instanceof Map)
             for (const [k, x] of v) walk(x, path === '' ? String(k) : `${path}.${k}`);
-          else if (Array.isArray(v)) v.forEach((x, i) => walk(x, path === '' ? String(i) : `${path}.${i}`));
+          else if (Array.isArray(v))
+            for (const [i, x] of v.entries()) walk(x, path === '' ? String(i) : `${path}.${i}`);
           else if (v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype)
             for (const [k, x] of Object.entries(v)) walk(x, path === '' ? k : `${path}.${k}`);
         };
