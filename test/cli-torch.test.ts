@@ -160,6 +160,17 @@ describe('brine show of a PyTorch checkpoint', () => {
     assert.match(r.stdout, /'small': tensor\(dtype=int64, shape=\[2\], values=\[1, 2\]\)/);
   });
 
+  test('a zip archive that is no checkpoint says so in one line', () => {
+    spawnSync(PYTHON, [
+      '-c',
+      'import zipfile, sys\nwith zipfile.ZipFile(sys.argv[1], "w") as z: z.writestr("x.npy", b"\\x93NUMPY")',
+      f('a.npz'),
+    ]);
+    const r = brine(['show', f('a.npz')]);
+    assert.equal(r.status, 65);
+    assert.match(r.stderr, /^brine: .*a\.npz: .*not a PyTorch checkpoint, such as a numpy \.npz[^\n]*\n$/);
+  });
+
   test('--json without --tensors and --tensors on a plain pickle are refused in one line', () => {
     assert.equal(brine(['show', '--json', fx('state_dict.pt')]).status, 64);
     writeFileSync(f('plain.pkl'), new Uint8Array([0x80, 2, 0x4b, 1, 0x2e]));

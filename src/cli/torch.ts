@@ -99,7 +99,12 @@ export function loadCheckpoint(path: string, kind: TorchKind, data?: Uint8Array)
   try {
     return data === undefined ? loadTorchFile(path, { exact: true }) : loadTorch(data, { exact: true });
   } catch (error) {
-    throw refusal(path, error);
+    const refused = refusal(path, error);
+    if (kind === 'zip' && (error as Error).name !== 'TorchScriptError') {
+      refused.message +=
+        ' (a zip archive that is not a PyTorch checkpoint, such as a numpy .npz: "brine scan" rates the pickles in it)';
+    }
+    throw refused;
   }
 }
 
