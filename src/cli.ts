@@ -23,10 +23,12 @@ const MAIN_HELP = `Usage: brine <command> [options] [FILE...]
 Read Python pickles safely: nothing a pickle names is ever imported or run.
 
 Commands:
-  show FILE...        print every pickle of each file as python -m pickle does (pprint)
+  show FILE...        print every pickle of each file as python -m pickle does (pprint);
+                      PyTorch and safetensors files with each tensor summarised
   dis FILE...         disassemble, as python -m pickletools does
   scan PATH...        rate files and directories: safe, review, dangerous, malformed
-  convert FILE        pickle to JSON, JSON to pickle, or a pickle to another protocol
+  convert FILE        pickle to JSON, JSON to pickle, a pickle to another protocol,
+                      or a PyTorch checkpoint to safetensors and back
 
 FILE "-" is standard input. "brine <command> --help" describes each command.
 

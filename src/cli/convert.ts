@@ -22,19 +22,34 @@ import {
   readInput,
   usage,
 } from './io.js';
+import {
+  checkpointToSafetensors,
+  loadCheckpoint,
+  peekFile,
+  safetensorsToCheckpoint,
+  torchKind,
+} from './torch.js';
 
-export const CONVERT_HELP = `Usage: brine convert FILE --to json|pickle [--protocol N] [-o OUT]
+export const CONVERT_HELP = `Usage: brine convert FILE --to json|pickle|safetensors|pt [--protocol N] [-o OUT]
 
   pickle -> JSON      brine convert data.pkl --to json
   JSON -> pickle      brine convert data.json --to pickle -o data.pkl
   pickle -> pickle    brine convert old.pkl --to pickle --protocol 2 -o new.pkl
+  .pt -> safetensors  brine convert model.pt --to safetensors -o model.safetensors
+  safetensors -> .pt  brine convert model.safetensors --to pt -o model.pt
+
+A checkpoint converts to safetensors when every value in it is a tensor or a
+string: tensors are named by their state_dict path (model.0.weight), strings
+go to __metadata__ (with format=pt); anything else is refused. A safetensors
+file converts to a .pt file of a dict of its tensors (its metadata is not
+kept), which torch.load(weights_only=True) reads.
 
 The input kind is found from its content (a .json name or JSON text is JSON);
 --from says it. Only the first pickle of a file is converted. The JSON format
 is described in docs/json.md.
 
 Options:
-  -t, --to KIND           json or pickle (required)
+  -t, --to KIND           json, pickle, safetensors or pt (required)
   -f, --from KIND         json or pickle (default: detected)
   -p, --protocol N        pickle protocol 0-${HIGHEST_PROTOCOL} (default ${DEFAULT_PROTOCOL})
   -o, --output FILE       write to FILE instead of standard output
@@ -56,7 +71,8 @@ export function cmdConvert(args: string[]): number {
   if (values.help) return help(CONVERT_HELP);
   if (positionals.length !== 1) throw usage('convert needs exactly one FILE', 'convert');
   const to = values.to as string | undefined;
-  if (to !== 'json' && to !== 'pickle') throw usage('--to must be json or pickle', 'convert');
+  if (to !== 'json' && to !== 'pickle' && to !== 'safetensors' && to !== 'pt')
+    throw usage('--to must be json, pickle, safetensors or pt', 'convert');
   const from = values.from as string | undefined;
   if (from !== undefined && from !== 'json' && from !== 'pickle')
     throw usage('--from must be json or pickle', 'convert');
@@ -65,8 +81,18 @@ export function cmdConvert(args: string[]): number {
   const indent = intOption(values.indent, '--indent', 'convert', 0, 10) ?? 2;
   const path = positionals[0]!;
   const output = values.output as string | undefined;
-  if (to === 'pickle' && output === undefined && process.stdout.isTTY) {
-    throw usage('refusing to write a pickle to a terminal: use -o FILE or a pipe', 'convert');
+  if (to !== 'json' && output === undefined && process.stdout.isTTY) {
+    throw usage(
+      `refusing to write ${to === 'pickle' ? 'a pickle' : `a ${to} file`} to a terminal: use -o FILE or a pipe`,
+      'convert',
+    );
+  }
+  if (to === 'safetensors' || to === 'pt') {
+    if (from !== undefined) throw usage(`--from does not apply to --to ${to}`, 'convert');
+    const out = new Output(output);
+    out.write(convertTensors(path, to));
+    out.close();
+    return EXIT.ok;
   }
   const data = readInput(path, from === 'json' ? 'whole' : 'pickleOrJson');
   const kind = from ?? detectKind(path, data);
@@ -93,6 +119,29 @@ export function cmdConvert(args: string[]): number {
   }
   out.close();
   return EXIT.ok;
+}
+
+/** A PyTorch checkpoint to safetensors, or back. */
+function convertTensors(path: string, to: 'safetensors' | 'pt'): Uint8Array {
+  const head = peekFile(path);
+  const data = head === undefined ? readInput(path, 'whole') : undefined;
+  const kind = torchKind(head ?? data!);
+  if (to === 'safetensors') {
+    if (kind !== 'zip' && kind !== 'legacy' && kind !== 'tar') {
+      throw new CliError(
+        `${displayName(path)}: not a PyTorch checkpoint${kind === 'safetensors' ? ' (a safetensors file already)' : ''}`,
+        EXIT.badInput,
+      );
+    }
+    return checkpointToSafetensors(path, loadCheckpoint(path, kind, data));
+  }
+  if (kind !== 'safetensors') {
+    throw new CliError(
+      `${displayName(path)}: not a safetensors file${kind === undefined ? '' : ' (a PyTorch file already)'}`,
+      EXIT.badInput,
+    );
+  }
+  return safetensorsToCheckpoint(path, data ?? readInput(path, 'whole'));
 }
 
 /** JSON when the name says so or the text parses as JSON; a pickle otherwise. */

@@ -12,6 +12,7 @@ import { help, intOption, parse } from './args.js';
 import {
   badInput,
   CliError,
+  displayName,
   EXIT,
   EXIT_TABLE,
   escapeText,
@@ -20,16 +21,39 @@ import {
   readInput,
   usage,
 } from './io.js';
+import {
+  checkpointRows,
+  loadCheckpoint,
+  peekFile,
+  readSafetensorsHeader,
+  SHOW_VALUES_MAX_STORAGE,
+  safetensorsValue,
+  type TorchKind,
+  tensorJson,
+  tensorTable,
+  torchKind,
+  withBoundedTensorRepr,
+} from './torch.js';
 
-export const SHOW_HELP = `Usage: brine show [--json] [--width N] [--max-output N] FILE...
+export const SHOW_HELP = `Usage: brine show [--json] [--tensors] [--width N] [--max-output N] FILE...
 
 Prints every pickle of each file (a file may hold several, written by repeated
 pickle.dump calls) with pprint's layout, as "python -m pickle FILE" prints the
 first. Integral floats print as floats (1.0). Instances and globals brine does
 not reconstruct print as <PyObject ...> and <global module.name>: nothing runs.
 
+A PyTorch checkpoint (torch.save's zip, or the legacy format) prints as
+torch.load(weights_only=True) returns it, each tensor as
+tensor(dtype=..., shape=[...], values=[...]) with its first values; storages
+stay on disk, and a tensor whose storage is over ${SHOW_VALUES_MAX_STORAGE / 2 ** 20} MiB prints
+without values. A safetensors file prints as a dict of its tensors (and
+__metadata__), reading only the values it prints.
+
 Options:
-  --json              print the JSON view instead (see docs/json.md)
+  --json              print the JSON view instead (see docs/json.md); with
+                      --tensors, the listing as JSON
+  --tensors           (PyTorch and safetensors files) list every tensor:
+                      name, dtype, shape and size in bytes, and a total
   -w, --width N       line width (default 80)
   --max-output N      most characters printed per pickle (default: the
                       library's output budget, 16 Mi); more is an error
@@ -44,6 +68,7 @@ export function cmdShow(args: string[]): number {
     json: { type: 'boolean' },
     width: { type: 'string', short: 'w' },
     'max-output': { type: 'string' },
+    tensors: { type: 'boolean' },
   });
   if (values.help) return help(SHOW_HELP);
   if (positionals.length === 0) throw usage('show needs a FILE', 'show');
@@ -51,7 +76,24 @@ export function cmdShow(args: string[]): number {
   const maxLength = intOption(values['max-output'], '--max-output', 'show', 1, Number.MAX_SAFE_INTEGER);
   const out = new Output(undefined);
   for (const path of positionals) {
+    const head = peekFile(path);
+    const kind = head === undefined ? undefined : torchKind(head);
+    if (kind !== undefined) {
+      showTorch(path, kind, undefined, values, width, maxLength, out);
+      continue;
+    }
     const data = readInput(path, 'pickle');
+    const streamKind = head === undefined ? torchKind(data) : undefined;
+    if (streamKind !== undefined) {
+      showTorch(path, streamKind, data, values, width, maxLength, out);
+      continue;
+    }
+    if (values.tensors) {
+      throw new CliError(
+        `${displayName(path)}: --tensors needs a PyTorch or safetensors file`,
+        EXIT.badInput,
+      );
+    }
     const refused = notAPickle(data, path);
     if (refused !== undefined) throw refused;
     const unpickler = new Unpickler(data, { exact: true });
@@ -69,6 +111,62 @@ export function cmdShow(args: string[]): number {
     }
   }
   return EXIT.ok;
+}
+
+/** `brine show` of a PyTorch or safetensors file (`data` when read from a stream). */
+function showTorch(
+  path: string,
+  kind: TorchKind,
+  data: Uint8Array | undefined,
+  values: Record<string, unknown>,
+  width: number,
+  maxLength: number | undefined,
+  out: Output,
+): void {
+  if (kind === 'safetensors') {
+    const header = readSafetensorsHeader(path, data);
+    if (values.tensors) {
+      const extra = { metadata: header.metadata };
+      out.write(
+        values.json
+          ? tensorJson(header.rows, header.dataBytes, extra)
+          : tensorTable(header.rows, header.dataBytes),
+      );
+      return;
+    }
+    if (values.json) {
+      throw new CliError(
+        `${displayName(path)}: a safetensors file has no JSON view: use --tensors --json`,
+        EXIT.usage,
+      );
+    }
+    const value = safetensorsValue(path, header, data);
+    withBoundedTensorRepr(() =>
+      prettyOrFlat(value, width, maxLength, (t) => out.write(escapeText(t, 'lines'))),
+    );
+    out.write('\n');
+    return;
+  }
+  const value = loadCheckpoint(path, kind, data);
+  if (values.tensors) {
+    const { rows, totalBytes } = checkpointRows(value);
+    out.write(values.json ? tensorJson(rows, totalBytes) : tensorTable(rows, totalBytes));
+    return;
+  }
+  if (values.json) {
+    throw new CliError(
+      `${displayName(path)}: a PyTorch checkpoint has no JSON view: use --tensors --json`,
+      EXIT.usage,
+    );
+  }
+  try {
+    withBoundedTensorRepr(() =>
+      prettyOrFlat(value, width, maxLength, (t) => out.write(escapeText(t, 'lines'))),
+    );
+  } catch (error) {
+    throw badInput(error, path);
+  }
+  out.write('\n');
 }
 
 /**
