@@ -154,7 +154,15 @@ function scanStream(data: Uint8Array, options: ScanOptions | undefined, rules: S
     }
   }
   const sorted = sortFindings(findings);
-  return { ...report, findings: sorted, verdict: verdictOf(sorted) };
+  const joblibReading: ScanReport = { ...report, findings: sorted, verdict: verdictOf(sorted) };
+  if (layout.skips.size === 0) return joblibReading;
+  // pickle.load (not joblib.load) reads the array bytes as opcodes, up to its first error: a file
+  // whose array data spells a gadget is dangerous to that reader.
+  return withDangerous(
+    joblibReading,
+    scanPickles(data, options, rules, true),
+    "read by pickle.load, which takes the arrays' raw bytes for opcodes",
+  );
 }
 
 /** Whether an end of central directory signature lies where a zip reader looks for one. */
