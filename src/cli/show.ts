@@ -5,6 +5,10 @@
  * @module
  */
 import { PickleError } from '../errors.js';
+import { DEFAULT_MAX_OUTPUT } from '../formats/compress/errors.js';
+import { decompress, sniffCompression } from '../formats/compress/index.js';
+import { loadJoblib } from '../joblib/load.js';
+import { joblibLayout } from '../joblib/scan.js';
 import { toJSON } from '../tools/json.js';
 import { pformat, repr } from '../tools/repr.js';
 import { Unpickler } from '../unpickler.js';
@@ -25,7 +29,9 @@ export const SHOW_HELP = `Usage: brine show [--json] [--width N] [--max-output N
 
 Prints every pickle of each file (a file may hold several, written by repeated
 pickle.dump calls) with pprint's layout, as "python -m pickle FILE" prints the
-first. Integral floats print as floats (1.0). Instances and globals brine does
+first. A compressed file (gzip, zlib, bz2, xz, lzma) is decompressed first
+(at most 1 GiB); a joblib file is read as joblib.load reads it (its arrays'
+raw bytes after their wrappers). Integral floats print as floats (1.0). Instances and globals brine does
 not reconstruct print as <PyObject ...> and <global module.name>: nothing runs.
 
 Options:
@@ -51,19 +57,35 @@ export function cmdShow(args: string[]): number {
   const maxLength = intOption(values['max-output'], '--max-output', 'show', 1, Number.MAX_SAFE_INTEGER);
   const out = new Output(undefined);
   for (const path of positionals) {
-    const data = readInput(path, 'pickle');
+    const file = readInput(path, 'pickle');
+    let data = file;
+    const format = sniffCompression(file);
+    try {
+      // A compressed pickle or joblib file (.pkl.gz, joblib's compressors): decompressed, bounded.
+      if (format !== undefined && format !== 'zstd' && format !== 'lz4') {
+        data = decompress(file, { format, maxOutput: DEFAULT_MAX_OUTPUT });
+      }
+    } catch (error) {
+      throw badInput(error, path, file);
+    }
     const refused = notAPickle(data, path);
     if (refused !== undefined) throw refused;
-    const unpickler = new Unpickler(data, { exact: true });
+    const print = (value: unknown): void => {
+      if (values.json) out.write(`${escapeText(toJSON(value, { indent: 2 }), 'json')}\n`);
+      else {
+        prettyOrFlat(value, width, maxLength, (text) => out.write(escapeText(text, 'lines')));
+        out.write('\n');
+      }
+    };
     try {
-      do {
-        const value = unpickler.load();
-        if (values.json) out.write(`${escapeText(toJSON(value, { indent: 2 }), 'json')}\n`);
-        else {
-          prettyOrFlat(value, width, maxLength, (text) => out.write(escapeText(text, 'lines')));
-          out.write('\n');
-        }
-      } while (!unpickler.done);
+      if (joblibLayout(data) !== undefined) {
+        // A joblib file: its arrays' raw bytes follow their wrappers, read as joblib.load reads them.
+        print(loadJoblib(data, { exact: true }));
+        continue;
+      }
+      const unpickler = new Unpickler(data, { exact: true });
+      do print(unpickler.load());
+      while (!unpickler.done);
     } catch (error) {
       throw badInput(error, path, data);
     }
