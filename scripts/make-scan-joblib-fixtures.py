@@ -39,3 +39,31 @@ payload = pickle.dumps(Evil(), protocol=2)
 joblib.dump({'raw': np.frombuffer(payload, dtype=np.uint8).copy()}, OUT / 'opcodes-as-data.joblib')
 joblib.dump({'w': arrays['w'], 'o': np.array(['a', 1], dtype=object)}, OUT / 'object-array.joblib')
 print('wrote', sorted(p.name for p in OUT.iterdir()))
+
+
+class NoTell:
+    """A file joblib cannot tell() in: it writes no alignment padding (as before joblib 1.2)."""
+
+    def __init__(self):
+        self.buf = bytearray()
+
+    def writable(self):
+        return True
+
+    def write(self, b):
+        self.buf += b
+        return len(b)
+
+    def tell(self):
+        import io
+        raise io.UnsupportedOperation()
+
+    def seekable(self):
+        return False
+
+
+# Without padding the array bytes follow BUILD at once: pickle.load (not joblib.load) runs them.
+nt = NoTell()
+joblib.dump({'raw': np.frombuffer(payload, dtype=np.uint8).copy()}, nt)
+(OUT / 'polyglot.nopad.joblib').write_bytes(bytes(nt.buf))
+print('wrote polyglot.nopad.joblib')

@@ -7,7 +7,6 @@
 import { type Dirent, readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
-import { sniffCompression } from '../formats/compress/index.js';
 import { sniffFormat } from '../formats/sniff.js';
 import { type ScanOptions, type ScanReport, scan, type Verdict, worse } from '../tools/scan.js';
 import { help, parse } from './args.js';
@@ -179,9 +178,7 @@ export function cmdScan(args: string[]): number {
     const report = scan(data, options);
     // A file found only by its first bytes that is not a pickle after all is not reported.
     if (sniffed && report.verdict === 'malformed') return;
-    // A compressed file the scanner read inside needs no advice to decompress it.
-    const decoded = ['gzip', 'zlib', 'bz2', 'xz', 'lzma'].includes(sniffCompression(data) ?? '');
-    const format = report.verdict === 'malformed' && !decoded ? sniffFormat(data) : undefined;
+    const format = report.verdict === 'malformed' ? sniffFormat(data) : undefined;
     const note =
       format === undefined ? undefined : `the input looks like ${format.description}: ${format.advice}`;
     results.push({ path: path === '-' ? '<stdin>' : path, report, ...(note === undefined ? {} : { note }) });

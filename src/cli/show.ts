@@ -7,6 +7,7 @@
 import { PickleError } from '../errors.js';
 import { DEFAULT_MAX_OUTPUT } from '../formats/compress/errors.js';
 import { decompress, sniffCompression } from '../formats/compress/index.js';
+import { sniffFormat } from '../formats/sniff.js';
 import { loadJoblib } from '../joblib/load.js';
 import { joblibLayout } from '../joblib/scan.js';
 import { toJSON } from '../tools/json.js';
@@ -16,6 +17,7 @@ import { help, intOption, parse } from './args.js';
 import {
   badInput,
   CliError,
+  displayName,
   EXIT,
   EXIT_TABLE,
   escapeText,
@@ -87,7 +89,11 @@ export function cmdShow(args: string[]): number {
       do print(unpickler.load());
       while (!unpickler.done);
     } catch (error) {
-      throw badInput(error, path, data);
+      if (data === file) throw badInput(error, path, data);
+      // A compressed file whose content does not load: said as such.
+      const what = sniffFormat(file)?.description ?? `a ${format}-compressed file`;
+      const inner = badInput(error, 'its content', data);
+      throw new CliError(`${displayName(path)}: ${what}, not a pickle: ${inner.message}`, EXIT.badInput);
     }
   }
   return EXIT.ok;
