@@ -137,6 +137,9 @@ describe('scan: the scikit-learn and joblib rules', () => {
     ['sklearn.utils._testing', 'TempMemmap', 'dangerous'],
     ['sklearn.externals._packaging.version', 'Version', 'dangerous'],
     ['sklearn.utils', 'check_array', 'review'],
+    ['sklearn.utils.discovery', 'Path', 'dangerous'],
+    ['sklearn.utils._available_if', 'MethodType', 'dangerous'],
+    ['sklearn.tree._export', 'StringIO', 'dangerous'],
     ['sklearn.tree.tests.test_tree', 'Evil', 'review'],
   ];
   for (const [module, name, severity] of cases) {

@@ -105,6 +105,15 @@ export const JOBLIB_SCAN: ScanLibrary = {
     'sklearn.utils.parallel',
     'sklearn.utils._show_versions',
     'sklearn._build_utils',
+    'sklearn.utils.discovery',
+  ],
+  // CamelCase names scikit-learn's modules import from modules the scanner rates dangerous: the
+  // class rule would otherwise take them for scikit-learn's own.
+  dangerousGlobals: [
+    'sklearn.utils._available_if.MethodType',
+    'sklearn.utils.validation.Parameter',
+    'sklearn.tree._export.StringIO',
+    'sklearn.utils._estimator_html_repr.StringIO',
   ],
   isSafe: isSklearnDataClass,
   layout: joblibLayout,
