@@ -12,11 +12,13 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
+import fc from 'fast-check';
 import { dumps } from '../src/index.js';
 import { isSklearnDataClass } from '../src/joblib/index.js';
 import { NUMPY_SCAN } from '../src/numpy/scan.js';
 import { PYTHON_SCAN, rateGlobal } from '../src/tools/gadgets.js';
 import { scan } from '../src/tools/scan.js';
+import { failWithSeed } from './support/fast-check.js';
 import { ROOT } from './support/python.js';
 
 const SKLEARN = join(ROOT, 'test', 'fixtures', 'sklearn');
@@ -117,8 +119,36 @@ describe('scan: scikit-learn and joblib files', () => {
     }
   });
 
-  it('a plain pickle naming the wrapper is not skipped blindly (no layout: read as opcodes)', () => {
-    assert.equal(scan(dumps({ a: 1 })).verdict, 'safe');
+  it('mutated joblib files (raw and compressed) are scanned without an exception', () => {
+    const inputs = ['LinearRegression.joblib', 'Pipeline.joblib', 'LinearRegression.joblib.gzip'].map((n) =>
+      read(SKLEARN, n),
+    );
+    const seed = Number(process.env.BRINE_SEED ?? Date.now() % 1_000_000);
+    try {
+      fc.assert(
+        fc.property(
+          fc.integer({ min: 0, max: inputs.length - 1 }),
+          fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }),
+          fc.nat(),
+          (which, flips, cut) => {
+            const data = inputs[which]!.slice();
+            for (const [at, byte] of flips) data[at % data.length] = byte;
+            const input = cut % 4 === 0 ? data.subarray(0, cut % data.length) : data;
+            const r = scan(input, { maxEntrySize: 1 << 22 });
+            assert.ok(['safe', 'review', 'dangerous', 'malformed'].includes(r.verdict));
+          },
+        ),
+        { seed, numRuns: 150 },
+      );
+    } catch (error) {
+      failWithSeed(error, seed);
+    }
+  });
+
+  it("a pickle that only spells the wrapper's name has no array to skip", () => {
+    const r = scan(dumps({ s: 'NumpyArrayWrapper' }));
+    assert.equal(r.verdict, 'safe');
+    assert.match(messages(r), /the raw data of 0 array\(s\)/);
   });
 });
 
