@@ -9,9 +9,9 @@ import { DEFAULT_MAX_OUTPUT } from '../formats/compress/errors.js';
 import { decompress, sniffCompression } from '../formats/compress/index.js';
 import { sniffFormat } from '../formats/sniff.js';
 import { loadJoblib } from '../joblib/load.js';
-import { joblibLayout } from '../joblib/scan.js';
 import { toJSON } from '../tools/json.js';
 import { pformat, repr } from '../tools/repr.js';
+import { joblibLayout } from '../tools/scan/joblib-layout.js';
 import { Unpickler } from '../unpickler.js';
 import { help, intOption, parse } from './args.js';
 import {

@@ -17,6 +17,7 @@ import { NUMPY_SCAN } from '../numpy/scan.js';
 import { PANDAS_SCAN } from '../pandas/scan.js';
 import type { PersistentIdShape, ScanContainer, ScanLibrary, StreamLayout } from '../scan-library.js';
 import { TORCH_SCAN } from '../torch/scan.js';
+import { joblibLayout } from './scan/joblib-layout.js';
 
 /** How the scanner rates a global or a whole pickle, from best to worst. */
 export type Severity = 'safe' | 'review' | 'dangerous';
@@ -484,7 +485,7 @@ export const DEFAULT_LIBRARIES: readonly ScanLibrary[] = [
   NUMPY_SCAN,
   TORCH_SCAN,
   PANDAS_SCAN,
-  JOBLIB_SCAN,
+  { ...JOBLIB_SCAN, layout: joblibLayout },
 ];
 
 const dangerousAttributes = new Set(DANGEROUS_ATTRIBUTES);
