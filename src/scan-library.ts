@@ -62,4 +62,29 @@ export interface ScanLibrary {
   readonly archiveMarker?: RegExp;
   /** Recognises a file of the library by its bytes; undefined when it is not one. */
   readonly sniff?: (data: Uint8Array) => ScanContainer | undefined;
+  /**
+   * Globals that only build data, by rule rather than by list (scikit-learn's
+   * classes): rated `safe` unless a dangerous module or name matches first.
+   */
+  readonly isSafe?: (module: string, name: string) => boolean;
+  /**
+   * Where the library's loader reads raw data inside a pickle stream (joblib's
+   * arrays): undefined when `data` holds none.
+   */
+  readonly layout?: (data: Uint8Array) => StreamLayout | undefined;
+}
+
+/** Raw data a library's loader reads between the opcodes of a pickle stream. */
+export interface StreamLayout {
+  /** The note the report gives (an info finding). */
+  readonly note: string;
+  /**
+   * At the offset just after a BUILD (the key), the loader reads data and
+   * resumes the stream at the value; the scanner jumps there.
+   */
+  readonly skips: ReadonlyMap<number, number>;
+  /** Whole pickles the loader reads inside the stream (`[start, end)`), scanned on their own. */
+  readonly nested: readonly (readonly [number, number])[];
+  /** Why the layout could not be followed to the end (the offset and the reason), if it could not. */
+  readonly problem?: { readonly offset: number | undefined; readonly message: string };
 }

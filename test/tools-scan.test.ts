@@ -250,10 +250,10 @@ describe('scan: libraries contribute data, the machine stays the same', () => {
     '(X\x07\x00\x00\x00storagecmylib\nStore\nX\x01\x00\x00\x000X\x03\x00\x00\x00cpuK\x04tQ.',
   );
 
-  it('the default set lists Python, numpy, PyTorch and pandas', () => {
+  it('the default set lists Python, numpy, PyTorch, pandas and joblib', () => {
     assert.deepEqual(
       DEFAULT_LIBRARIES.map((l) => l.name),
-      ['python', 'numpy', 'torch', 'pandas'],
+      ['python', 'numpy', 'torch', 'pandas', 'joblib'],
     );
   });
 

@@ -39,7 +39,10 @@ Reads each file without loading it and rates what it would do when loaded:
 safe, review (calls something outside the safe list), dangerous (names code
 execution, file or network access ...) or malformed. Zip and tar archives
 (PyTorch .pt files, zip64 and legacy layouts too) are scanned entry by entry.
-Directories are walked recursively: files with a pickle extension (${[...PICKLE_EXTENSIONS].map((e) => `.${e}`).join(' ')}) and every
+Compressed files (gzip, zlib, bz2, xz, lzma: .pkl.gz, joblib's compressors)
+are decompressed, bounded, and scanned inside; joblib's array bytes are
+skipped as joblib.load reads them.
+Directories are walked recursively: files with a pickle extension (${[...PICKLE_EXTENSIONS].map((e) => `.${e}`).join(' ')}), the same followed by a compressor's (.pkl.gz), and every
 other file whose first bytes look like a pickle or a zip archive.
 
 Options:
@@ -80,6 +83,16 @@ function looksLikePickleOrZip(head: Uint8Array, size: number, tail: number | und
   return tail === 0x2e && '(]}cNILSVFGXKJMUT)'.includes(String.fromCharCode(head[0]!));
 }
 
+/** Compressors' extensions after a pickle's or joblib's (`model.pkl.gz`, `model.joblib.xz`): scanned inside. */
+const COMPRESSED_EXTENSIONS = new Set(['gz', 'gzip', 'bz2', 'xz', 'lzma', 'z', 'zlib']);
+
+function isCompressedPickleName(name: string): boolean {
+  const parts = name.toLowerCase().split('.');
+  return (
+    parts.length >= 3 && COMPRESSED_EXTENSIONS.has(parts.at(-1)!) && PICKLE_EXTENSIONS.has(parts.at(-2)!)
+  );
+}
+
 function readHeadAndTail(path: string): { head: Uint8Array; size: number; tail: number | undefined } {
   const data = readFileSync(path);
   return { head: data.subarray(0, 8), size: data.length, tail: data[data.length - 1] };
@@ -108,7 +121,8 @@ function collectFiles(root: string, results: ScanResult[], files: ScanTarget[]):
       if (entry.isDirectory()) pending.push(path);
       else if (entry.isFile()) {
         const ext = extname(entry.name).slice(1).toLowerCase();
-        if (PICKLE_EXTENSIONS.has(ext)) files.push({ path, sniffed: false });
+        if (PICKLE_EXTENSIONS.has(ext) || isCompressedPickleName(entry.name))
+          files.push({ path, sniffed: false });
         else {
           try {
             const { head, size, tail } = readHeadAndTail(path);

@@ -5,8 +5,13 @@
  * @module
  */
 import { PickleError } from '../errors.js';
+import { DEFAULT_MAX_OUTPUT } from '../formats/compress/errors.js';
+import { decompress, sniffCompression } from '../formats/compress/index.js';
+import { sniffFormat } from '../formats/sniff.js';
+import { loadJoblib } from '../joblib/load.js';
 import { toJSON } from '../tools/json.js';
 import { pformat, repr } from '../tools/repr.js';
+import { joblibLayout } from '../tools/scan/joblib-layout.js';
 import { Unpickler } from '../unpickler.js';
 import { help, intOption, parse } from './args.js';
 import {
@@ -39,7 +44,9 @@ export const SHOW_HELP = `Usage: brine show [--json] [--tensors] [--width N] [--
 
 Prints every pickle of each file (a file may hold several, written by repeated
 pickle.dump calls) with pprint's layout, as "python -m pickle FILE" prints the
-first. Integral floats print as floats (1.0). Instances and globals brine does
+first. A compressed file (gzip, zlib, bz2, xz, lzma) is decompressed first
+(at most 1 GiB); a joblib file is read as joblib.load reads it (its arrays'
+raw bytes after their wrappers). Integral floats print as floats (1.0). Instances and globals brine does
 not reconstruct print as <PyObject ...> and <global module.name>: nothing runs.
 
 A PyTorch checkpoint (torch.save's zip, or the legacy format) prints as
@@ -82,10 +89,10 @@ export function cmdShow(args: string[]): number {
       showTorch(path, kind, undefined, values, width, maxLength, out);
       continue;
     }
-    const data = readInput(path, 'pickle');
-    const streamKind = head === undefined ? torchKind(data) : undefined;
+    const file = readInput(path, 'pickle');
+    const streamKind = head === undefined ? torchKind(file) : undefined;
     if (streamKind !== undefined) {
-      showTorch(path, streamKind, data, values, width, maxLength, out);
+      showTorch(path, streamKind, file, values, width, maxLength, out);
       continue;
     }
     if (values.tensors) {
@@ -94,20 +101,40 @@ export function cmdShow(args: string[]): number {
         EXIT.badInput,
       );
     }
+    let data = file;
+    const format = sniffCompression(file);
+    try {
+      // A compressed pickle or joblib file (.pkl.gz, joblib's compressors): decompressed, bounded.
+      if (format !== undefined && format !== 'zstd' && format !== 'lz4') {
+        data = decompress(file, { format, maxOutput: DEFAULT_MAX_OUTPUT });
+      }
+    } catch (error) {
+      throw badInput(error, path, file);
+    }
     const refused = notAPickle(data, path);
     if (refused !== undefined) throw refused;
-    const unpickler = new Unpickler(data, { exact: true });
+    const print = (value: unknown): void => {
+      if (values.json) out.write(`${escapeText(toJSON(value, { indent: 2 }), 'json')}\n`);
+      else {
+        prettyOrFlat(value, width, maxLength, (text) => out.write(escapeText(text, 'lines')));
+        out.write('\n');
+      }
+    };
     try {
-      do {
-        const value = unpickler.load();
-        if (values.json) out.write(`${escapeText(toJSON(value, { indent: 2 }), 'json')}\n`);
-        else {
-          prettyOrFlat(value, width, maxLength, (text) => out.write(escapeText(text, 'lines')));
-          out.write('\n');
-        }
-      } while (!unpickler.done);
+      if (joblibLayout(data) !== undefined) {
+        // A joblib file: its arrays' raw bytes follow their wrappers, read as joblib.load reads them.
+        print(loadJoblib(data, { exact: true }));
+        continue;
+      }
+      const unpickler = new Unpickler(data, { exact: true });
+      do print(unpickler.load());
+      while (!unpickler.done);
     } catch (error) {
-      throw badInput(error, path, data);
+      if (data === file) throw badInput(error, path, data);
+      // A compressed file whose content does not load: said as such.
+      const what = sniffFormat(file)?.description ?? `a ${format}-compressed file`;
+      const inner = badInput(error, 'its content', data);
+      throw new CliError(`${displayName(path)}: ${what}, not a pickle: ${inner.message}`, EXIT.badInput);
     }
   }
   return EXIT.ok;

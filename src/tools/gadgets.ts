@@ -11,10 +11,13 @@
  *
  * @module
  */
+
+import { JOBLIB_SCAN } from '../joblib/scan.js';
 import { NUMPY_SCAN } from '../numpy/scan.js';
 import { PANDAS_SCAN } from '../pandas/scan.js';
-import type { PersistentIdShape, ScanContainer, ScanLibrary } from '../scan-library.js';
+import type { PersistentIdShape, ScanContainer, ScanLibrary, StreamLayout } from '../scan-library.js';
 import { TORCH_SCAN } from '../torch/scan.js';
+import { joblibLayout } from './scan/joblib-layout.js';
 
 /** How the scanner rates a global or a whole pickle, from best to worst. */
 export type Severity = 'safe' | 'review' | 'dangerous';
@@ -476,8 +479,14 @@ export const PYTHON_SCAN: ScanLibrary = {
   dangerousGlobals: DANGEROUS_NAMES,
 };
 
-/** The libraries the scanner knows by default: Python, numpy, PyTorch, pandas. */
-export const DEFAULT_LIBRARIES: readonly ScanLibrary[] = [PYTHON_SCAN, NUMPY_SCAN, TORCH_SCAN, PANDAS_SCAN];
+/** The libraries the scanner knows by default: Python, numpy, PyTorch, pandas, joblib and scikit-learn. */
+export const DEFAULT_LIBRARIES: readonly ScanLibrary[] = [
+  PYTHON_SCAN,
+  NUMPY_SCAN,
+  TORCH_SCAN,
+  PANDAS_SCAN,
+  { ...JOBLIB_SCAN, layout: joblibLayout },
+];
 
 const dangerousAttributes = new Set(DANGEROUS_ATTRIBUTES);
 const aliasedModules = new Set(ALIASED_MODULES);
@@ -513,6 +522,15 @@ export class ScanRules {
     return this.libraries.find(
       (l) => l.archiveMarker !== undefined && names.some((n) => l.archiveMarker!.test(n)),
     );
+  }
+
+  /** The first raw-data layout a library finds in a pickle stream. */
+  layout(data: Uint8Array): StreamLayout | undefined {
+    for (const lib of this.libraries) {
+      const found = lib.layout?.(data);
+      if (found !== undefined) return found;
+    }
+    return undefined;
   }
 
   /** The first container a library's sniffer recognises in `data`. */
@@ -559,6 +577,11 @@ export class ScanRules {
       }
       if (this.isDangerousModule(full) || this.#dangerousNames.has(module)) {
         return { severity: 'dangerous', reason: `${full} is a known gadget` };
+      }
+      for (const lib of this.libraries) {
+        if (lib.isSafe?.(module, name)) {
+          return { severity: 'safe', reason: `${lib.name} data class (by rule, see docs/scanner.md)` };
+        }
       }
       return { severity: 'review', reason: 'not on the allow-list' };
     }

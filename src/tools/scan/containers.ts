@@ -16,6 +16,12 @@
  *
  * @module
  */
+import {
+  type CompressionFormat,
+  DecompressionError,
+  decompress,
+  sniffCompression,
+} from '../../formats/compress/index.js';
 import { isTar, readTar, type TarEntry, TarError } from '../../formats/tar.js';
 import { crcMatches, isZip, readZip, readZipEntry, ZipError } from '../../formats/zip.js';
 import { resolveScanOptions } from '../../options.js';
@@ -51,6 +57,8 @@ import {
  */
 export function scan(data: Uint8Array, options?: ScanOptions): ScanReport {
   const rules = scanRules(options?.libraries);
+  const format = sniffCompression(data);
+  if (format !== undefined) return scanCompressed(data, format, options);
   const container = rules.sniff(data);
   if (container !== undefined) return scanContainer(data, container, options, rules);
   if (isTar(data)) {
@@ -62,7 +70,7 @@ export function scan(data: Uint8Array, options?: ScanOptions): ScanReport {
     );
   }
   if (!isZip(data)) {
-    const report = scanPickles(data, options, rules);
+    const report = scanStream(data, options, rules);
     // A pickle that is also a zip: Python's zipfile finds an archive behind other data (its end
     // record at the end, its offsets moved by what precedes it).
     if (!hasEndRecord(data)) return report;
@@ -80,6 +88,80 @@ export function scan(data: Uint8Array, options?: ScanOptions): ScanReport {
     report,
     scanPickles(data, options, rules, true),
     "the archive's bytes read as a pickle",
+  );
+}
+
+/**
+ * A compressed file (gzip, zlib, bz2, xz, lzma: `.pkl.gz`, joblib's
+ * compressed files), decompressed with its output bounded by `maxEntrySize`
+ * and scanned inside; a bomb or broken data is `malformed`. Offsets of the
+ * inner findings are in the decompressed bytes.
+ */
+function scanCompressed(
+  data: Uint8Array,
+  format: CompressionFormat,
+  options: ScanOptions | undefined,
+): ScanReport {
+  const { maxEntrySize } = resolveScanOptions(options);
+  let inner: Uint8Array;
+  try {
+    inner = decompress(data, { format, maxOutput: maxEntrySize });
+  } catch (error) {
+    if (!(error instanceof DecompressionError)) throw error;
+    const why = error.tooLarge
+      ? `${format} data decompresses to more than ${maxEntrySize} bytes (the scanner's maxEntrySize; a decompression bomb or a very large file): not scanned`
+      : `${format} data cannot be decompressed: ${error.message}`;
+    return emptyReportOf([{ severity: 'malformed', offset: error.offset, message: why }]);
+  }
+  // One level: a compressed file inside a compressed file is not what any loader reads.
+  const report =
+    sniffCompression(inner) === undefined
+      ? scan(inner, options)
+      : scanPickles(inner, options, scanRules(options?.libraries));
+  const info: ScanFinding = {
+    severity: 'info',
+    offset: undefined,
+    message: `${format}-compressed (${data.length} bytes, ${inner.length} decompressed): the decompressed bytes are scanned, offsets are theirs`,
+  };
+  const findings = sortFindings([...report.findings, info]);
+  return { ...report, findings, verdict: verdictOf(findings) };
+}
+
+/**
+ * A pickle stream, with the raw data a library's loader reads inside it
+ * (joblib's arrays) skipped, and the pickles nested in that data scanned.
+ */
+function scanStream(data: Uint8Array, options: ScanOptions | undefined, rules: ScanRules): ScanReport {
+  const layout = rules.layout(data);
+  if (layout === undefined) return scanPickles(data, options, rules);
+  const report = scanPickles(data, options, rules, false, layout);
+  const findings: ScanFinding[] = [
+    ...report.findings,
+    { severity: 'info', offset: undefined, message: layout.note },
+  ];
+  if (layout.problem !== undefined) {
+    findings.push({ severity: 'review', offset: layout.problem.offset, message: layout.problem.message });
+  }
+  for (const [start, end] of layout.nested) {
+    const nested = scanPickles(data.subarray(start, end), options, rules);
+    for (const f of nested.findings) {
+      if (f.severity === 'info') continue;
+      findings.push({
+        ...f,
+        offset: f.offset === undefined ? undefined : f.offset + start,
+        message: `object array pickle at ${start}: ${f.message}`,
+      });
+    }
+  }
+  const sorted = sortFindings(findings);
+  const joblibReading: ScanReport = { ...report, findings: sorted, verdict: verdictOf(sorted) };
+  if (layout.skips.size === 0) return joblibReading;
+  // pickle.load (not joblib.load) reads the array bytes as opcodes, up to its first error: a file
+  // whose array data spells a gadget is dangerous to that reader.
+  return withDangerous(
+    joblibReading,
+    scanPickles(data, options, rules, true),
+    "read by pickle.load, which takes the arrays' raw bytes for opcodes",
   );
 }
 

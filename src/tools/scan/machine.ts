@@ -14,7 +14,7 @@ import { FloatParseError, parseFloatText } from '../../floats.js';
 import { OPCODE_BY_CODE } from '../../opcodes.js';
 import { resolveScanOptions } from '../../options.js';
 import { py3Name } from '../../py2-names.js';
-import type { PersistentIdShape } from '../../scan-library.js';
+import type { PersistentIdShape, StreamLayout } from '../../scan-library.js';
 import { decodeLatin1, decodeUtf8, TextDecodeError } from '../../text.js';
 import { ATTRIBUTE_LOOKUP, isDangerousAttribute, type ScanRules, type Severity } from '../gadgets.js';
 import { genops, memoKey, type PickleOp } from '../genops.js';
@@ -45,11 +45,12 @@ export function scanPickles(
   options: ScanOptions | undefined,
   rules: ScanRules,
   strict = false,
+  layout?: StreamLayout,
 ): ScanReport {
-  const shared = new Scanner(data, options, rules, strict, false);
+  const shared = new Scanner(data, options, rules, strict, false, undefined, layout);
   let report = shared.run();
   if (shared.pickleCount >= 2) {
-    const fresh = new Scanner(data, options, rules, strict, true).run();
+    const fresh = new Scanner(data, options, rules, strict, true, undefined, layout).run();
     report = addReading(report, fresh, 'with a new memo for each pickle (pickle.load in a loop)');
   }
   const file = fileReading(data);
@@ -146,6 +147,7 @@ const EMPTY_TUPLE: Val = { k: 'tuple', items: [] };
 const TUPLE_ITEMS = 8;
 
 const GLOBAL = 0x63;
+const BUILD = 0x62;
 const INST = 0x69;
 const PERSID = 0x50;
 const FLOAT = 0x46;
@@ -279,6 +281,8 @@ class Scanner {
   #stopped = false;
   /** Pickles read at most (a container that holds one pickle and then other data). */
   readonly #maxPickles: number;
+  /** Raw data a library's loader reads after a BUILD (joblib's arrays): offset after the BUILD → where the stream resumes. */
+  readonly #skips: ReadonlyMap<number, number> | undefined;
 
   constructor(
     data: Uint8Array,
@@ -287,8 +291,10 @@ class Scanner {
     strict: boolean,
     freshMemo = false,
     maxPickles = Number.POSITIVE_INFINITY,
+    layout?: StreamLayout,
   ) {
     this.#maxPickles = maxPickles;
+    this.#skips = layout?.skips;
     this.#data = data;
     this.#rules = rules;
     this.#pidShapes = rules.persistentIds(options?.persistentIds);
@@ -349,7 +355,7 @@ class Scanner {
     const data = this.#data;
     let pos = start;
     let frameEnd = -1;
-    for (;;) {
+    outer: for (;;) {
       try {
         for (const op of genops(data, { start: pos })) {
           if (this.#stopped) return -1;
@@ -370,6 +376,16 @@ class Scanner {
           this.#step(op);
           pos = op.end;
           if (op.code === STOP) return op.end;
+          if (op.code === BUILD && this.#skips !== undefined && !this.#failed) {
+            const resume = this.#skips.get(op.end);
+            const built = this.#stack[this.#stack.length - 1];
+            // Only a BUILD of a constructed object (the loader's array wrapper) is followed by raw data.
+            if (resume !== undefined && built?.k === 'call' && built.callee.k === 'glob') {
+              pos = resume;
+              frameEnd = -1;
+              continue outer;
+            }
+          }
         }
         return -1; // genops always ends with STOP or throws; not reached
       } catch (error) {
