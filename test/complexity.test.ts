@@ -8,7 +8,7 @@
  * quadratic path fails here rather than in a user's hands.
  */
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { disassemble, dumps, loads, OPCODES, scan } from '../src/index.js';
 import type { LoadOptions } from '../src/options.js';
 import { toJSON } from '../src/tools/json.js';
@@ -22,8 +22,24 @@ const LIMIT = 8;
 function assertScales<T>(what: string, n: number, make: (n: number) => T, run: (input: T) => unknown): void {
   let r = costRatio(n, make, run, { targetMs: 10, pairs: 3 });
   if (r.ratio >= LIMIT) r = costRatio(n, make, run, { targetMs: 40, pairs: 5 });
+  measured.push([what, r.ratio]);
   assert.ok(r.ratio < LIMIT, describeRatio(what, n, r, LIMIT));
 }
+
+/** Every ratio measured, for the summary printed at the end. */
+const measured: [string, number][] = [];
+
+after(() => {
+  if (measured.length === 0) return;
+  const sorted = [...measured].sort((a, b) => a[1] - b[1]);
+  const [low, high] = [sorted[0], sorted[sorted.length - 1]];
+  console.log(
+    `# ${measured.length} ratios from n to 4n: ${low?.[1].toFixed(2)} (${low?.[0]}) to ${high?.[1].toFixed(2)} (${high?.[0]}); highest: ${sorted
+      .slice(-5)
+      .map(([w, r]) => `${w} ${r.toFixed(2)}`)
+      .join(', ')}`,
+  );
+});
 
 /** A tiny pickle writer: opcodes by letter or code, little-endian integers, Latin-1 or UTF-8 text. */
 class W {
