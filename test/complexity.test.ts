@@ -34,7 +34,7 @@ after(() => {
   const sorted = [...measured].sort((a, b) => a[1] - b[1]);
   const [low, high] = [sorted[0], sorted[sorted.length - 1]];
   console.log(
-    `# ${measured.length} ratios from n to 4n: ${low?.[1].toFixed(2)} (${low?.[0]}) to ${high?.[1].toFixed(2)} (${high?.[0]}); highest: ${sorted
+    `${measured.length} ratios from n to 4n: ${low?.[1].toFixed(2)} (${low?.[0]}) to ${high?.[1].toFixed(2)} (${high?.[0]}); highest: ${sorted
       .slice(-5)
       .map(([w, r]) => `${w} ${r.toFixed(2)}`)
       .join(', ')}`,
@@ -224,18 +224,18 @@ const CASES: Case[] = [
   },
   {
     opcode: 'BINBYTES',
-    n: 200000,
+    n: 16000,
     make: (n) => one(n, (w, k) => w.op('B').u32(k).raw(new Uint8Array(k).fill(0x42)), 3),
   },
   { opcode: 'SHORT_BINBYTES', n: 4000, make: (n) => listOf(n, (w, i) => w.byte(0x43, 3, i & 0xff, 1, 2), 3) },
   {
     opcode: 'BINBYTES8',
-    n: 200000,
+    n: 16000,
     make: (n) => one(n, (w, k) => w.byte(0x8e).u64(k).raw(new Uint8Array(k).fill(0x43))),
   },
   {
     opcode: 'BYTEARRAY8',
-    n: 200000,
+    n: 16000,
     make: (n) => one(n, (w, k) => w.byte(0x96).u64(k).raw(new Uint8Array(k).fill(0x44)), 5),
   },
   {
