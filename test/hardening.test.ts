@@ -29,55 +29,8 @@ import { loadAll } from '../src/node/index.js';
 import { escapeUntrusted } from '../src/python-repr.js';
 import { zoneCacheSizes } from '../src/types/datetime.js';
 import { gcd } from '../src/types/numbers.js';
+import { assertLinear } from './support/linear.js';
 import { fromHex, runPython, toHex } from './support/python.js';
-
-/** Linear within this factor from n to 4n (quadratic would be 16). */
-const LINEAR = 10;
-
-/**
- * The best CPU time of `runs` calls of `fn`, in ms. CPU time, not wall time:
- * on a shared machine the process waits for a core for a time that has
- * nothing to do with the code measured.
- */
-function best(fn: () => unknown, runs = 3): number {
-  let min = Number.POSITIVE_INFINITY;
-  for (let i = 0; i < runs; i++) {
-    const start = process.cpuUsage();
-    fn();
-    const used = process.cpuUsage(start);
-    min = Math.min(min, (used.user + used.system) / 1000);
-  }
-  return min;
-}
-
-/**
- * Asserts that `run(make(4n))` costs about 4 times `run(make(n))`. Both are
- * repeated enough times for the small one to take 40 ms: a single run of a
- * millisecond is all noise (a garbage collection, a busy machine), and sizes
- * are kept moderate so that both stay clear of the large-object heap, whose
- * collections would blur a ratio. The runs are interleaved, best of each.
- */
-function assertLinear<T>(what: string, n: number, make: (n: number) => T, run: (input: T) => unknown): void {
-  const small = make(n);
-  const large = make(4 * n);
-  run(small); // warm up
-  run(large);
-  let reps = 1;
-  const repeat = (input: T) => () => {
-    for (let i = 0; i < reps; i++) run(input);
-  };
-  while (best(repeat(small), 2) < 40 && reps < 4096) reps *= 2;
-  let a = Number.POSITIVE_INFINITY;
-  let b = Number.POSITIVE_INFINITY;
-  for (let i = 0; i < 5; i++) {
-    a = Math.min(a, best(repeat(small), 1));
-    b = Math.min(b, best(repeat(large), 1));
-  }
-  assert.ok(
-    b / a < LINEAR,
-    `${what}: ${a.toFixed(1)} ms for ${reps} runs at n=${n}, ${b.toFixed(1)} ms at 4n (ratio ${(b / a).toFixed(1)}, linear allows ${LINEAR})`,
-  );
-}
 
 /** Runs `fn` and returns what it threw (undefined when it returned). */
 function thrown(fn: () => unknown): unknown {
