@@ -9,11 +9,11 @@
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { disassemble, dumps, loads, OPCODES, scan } from '../src/index.js';
-import type { LoadOptions } from '../src/options.js';
-import { toJSON } from '../src/tools/json.js';
-import { pformat, repr } from '../src/tools/repr.js';
-import { costRatio, describeRatio } from './support/linear.js';
+import { disassemble, dumps, loads, OPCODES, scan } from '../../src/index.js';
+import type { LoadOptions } from '../../src/options.js';
+import { toJSON } from '../../src/tools/json.js';
+import { pformat, repr } from '../../src/tools/repr.js';
+import { costRatio, describeRatio } from '../support/linear.js';
 
 /** Linear within this factor from n to 4n (quadratic would be 16). */
 const LIMIT = 8;
