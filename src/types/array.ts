@@ -10,22 +10,13 @@ import { PyFloat } from './builtins.js';
 import { PY_REDUCE, PY_REPR, type Reduction } from './protocol.js';
 import { PyGlobal } from './py-global.js';
 import { pyRepr, type ReprFn, reprString } from './py-repr.js';
+import type { TypedArray } from './typed-array.js';
 
 const G_ARRAY = new PyGlobal('array', 'array');
 const G_ARRAY_RECONSTRUCTOR = new PyGlobal('array', '_array_reconstructor');
 
-/** The typed array that holds each typecode's items. */
-export type ArrayData =
-  | Int8Array
-  | Uint8Array
-  | Int16Array
-  | Uint16Array
-  | Int32Array
-  | Uint32Array
-  | BigInt64Array
-  | BigUint64Array
-  | Float32Array
-  | Float64Array;
+/** The typed array that holds each typecode's items (any of brine's {@link TypedArray}s). */
+export type ArrayData = TypedArray;
 
 /** An `array.array` typecode. */
 export type ArrayTypecode = 'b' | 'B' | 'u' | 'w' | 'h' | 'H' | 'i' | 'I' | 'l' | 'L' | 'q' | 'Q' | 'f' | 'd';
