@@ -133,17 +133,7 @@ export class NDArray {
   readonly masked!: MaskedParts | null;
 
   /** @internal Use {@link NDArray.from} or load a pickle. */
-  constructor(init: {
-    dtype: DType;
-    shape: readonly number[];
-    order?: 'C' | 'F';
-    bytes?: Uint8Array;
-    objects?: readonly unknown[] | null;
-    pyClass?: PyGlobal;
-    isScalar?: boolean;
-    readonly?: boolean;
-    masked?: MaskedParts | null;
-  }) {
+  constructor(init: NDArrayInit) {
     assignArray(this, init);
   }
 
@@ -371,21 +361,21 @@ export class NDArray {
   }
 }
 
+/** The fields an array is made from. @internal */
+export interface NDArrayInit {
+  dtype: DType;
+  shape: readonly number[];
+  order?: 'C' | 'F';
+  bytes?: Uint8Array;
+  objects?: readonly unknown[] | null;
+  pyClass?: PyGlobal;
+  isScalar?: boolean;
+  readonly?: boolean;
+  masked?: MaskedParts | null;
+}
+
 /** Sets the fields of an array (the constructor, and BUILD on a `_reconstruct` placeholder). @internal */
-export function assignArray(
-  target: NDArray,
-  init: {
-    dtype: DType;
-    shape: readonly number[];
-    order?: 'C' | 'F';
-    bytes?: Uint8Array;
-    objects?: readonly unknown[] | null;
-    pyClass?: PyGlobal;
-    isScalar?: boolean;
-    readonly?: boolean;
-    masked?: MaskedParts | null;
-  },
-): void {
+export function assignArray(target: NDArray, init: NDArrayInit): void {
   const t = target as unknown as Record<string, unknown>;
   const shape = Object.freeze([...init.shape]);
   t.dtype = init.dtype;
