@@ -48,7 +48,7 @@ export class UnpicklingError extends PickleError {
     reason: string,
     offset?: number,
     opcode?: string,
-    options?: ErrorOptions & { truncated?: boolean },
+    options?: { cause?: unknown; truncated?: boolean },
   ) {
     // A reason quotes what the pickle holds: nothing in it may reach a terminal raw.
     const safe = escapeUntrusted(reason, MAX_REASON);
@@ -72,7 +72,7 @@ export class PicklingError extends PickleError {
   readonly path: string | undefined;
   /** The message without the path. */
   readonly reason: string;
-  constructor(reason: string, path?: string, options?: ErrorOptions) {
+  constructor(reason: string, path?: string, options?: { cause?: unknown }) {
     super(path === undefined ? reason : `Cannot pickle ${path}: ${reason}`, options);
     this.path = path;
     this.reason = reason;

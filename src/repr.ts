@@ -60,7 +60,7 @@ export interface ReprOptions {
  * it is met again inside itself (Python's `[...]` for a deque), for the
  * classes whose repr Python guards against recursion. A class without it
  * prints again when met inside itself (as Python's exceptions do), up to
- * twice on one path. @internal
+ * twice on one path.
  */
 export const PY_REPR_RECURSIVE: unique symbol = Symbol.for('brine.reprRecursive');
 
@@ -566,7 +566,6 @@ export function cpythonSetOrder(items: unknown[]): unknown[] {
  * A repr cut short: at most about `budget` characters and `depth` levels, for
  * text made eagerly as a value loads (an exception's message). It never calls
  * a value class: a shared value referenced many times costs next to nothing.
- * @internal
  */
 export function shortRepr(value: unknown, budget = 200, depth = 4): string {
   if (typeof value === 'string')

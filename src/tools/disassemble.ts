@@ -72,7 +72,7 @@ export class DisassemblyError extends PickletoolsError {
     opcode: string | undefined,
     pythonType: PythonErrorType,
     partial: string,
-    options?: ErrorOptions & { truncated?: boolean },
+    options?: { cause?: unknown; truncated?: boolean },
   ) {
     super(reason, offset, opcode, pythonType, options);
     this.partial = partial;

@@ -72,7 +72,7 @@ export class PickletoolsError extends UnpicklingError {
     offset: number | undefined,
     opcode: string | undefined,
     pythonType: PythonErrorType = 'ValueError',
-    options?: ErrorOptions & { truncated?: boolean },
+    options?: { cause?: unknown; truncated?: boolean },
   ) {
     super(reason, offset, opcode, options);
     this.pythonType = pythonType;
