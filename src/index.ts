@@ -3,7 +3,7 @@
  * (protocols 0 to 5) into plain JavaScript values, without executing anything
  * the pickle names.
  *
- * @module
+ * @module brine
  */
 export { type ChunkReaderOptions, PickleChunkReader, type ReadResult } from './chunk-reader.js';
 export { DEFAULT_TABLES, defaultRegistry, Registry, type RegistryOptions } from './default-registry.js';
@@ -118,7 +118,7 @@ export { builtins } from './reconstructors/builtins.js';
 export { copyreg } from './reconstructors/copyreg.js';
 export { stdlib } from './reconstructors/stdlib.js';
 export { BaseRegistry } from './registry.js';
-export type { PersistentIdShape, ScanContainer, ScanLibrary } from './scan-library.js';
+export type { PersistentIdShape, ScanContainer, ScanLibrary, StreamLayout } from './scan-library.js';
 export {
   type DisassembleOptions,
   DisassemblyError,
@@ -191,6 +191,7 @@ export {
   Tensor,
   type TensorOptions,
   type TensorSummary,
+  type TorchChunk,
   TORCH_DANGEROUS_GLOBALS,
   TORCH_DTYPES,
   TORCH_PERSISTENT_ID,
@@ -207,6 +208,8 @@ export {
   torchReconstructors,
 } from './torch/index.js';
 export { type ArrayData, type ArrayTypecode, PyArray } from './types/array.js';
+export type { ReprFn } from './types/py-repr.js';
+export type { StorageReader } from './torch/tensor.js';
 export { PickleBuffer, PyComplex, PyFloat, PyRange, PySlice } from './types/builtins.js';
 export {
   type NamedTupleClass,

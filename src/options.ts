@@ -35,7 +35,7 @@ export interface LoadOptions {
   persistentLoad?: (pid: unknown) => unknown;
   /** The out-of-band buffers of a protocol 5 pickle, in order (PEP 574), consumed by NEXT_BUFFER. */
   buffers?: Iterable<unknown>;
-  /** The names brine may resolve, and how. Default: {@link defaultRegistry} (safe built-ins). */
+  /** The names brine may resolve, and how. Default: {@link brine!defaultRegistry} (safe built-ins). */
   registry?: Registry;
   /**
    * Refuse every global that the registry does not hold (and that `allowGlobals`

@@ -4,7 +4,7 @@
  * loads of whole files, and iteration over every pickle of a file or stream
  * with bounded memory.
  *
- * @module
+ * @module brine/node
  */
 import { once } from 'node:events';
 import { createReadStream, readFileSync } from 'node:fs';
@@ -69,7 +69,7 @@ function loadWithHint(data: Uint8Array, options: LoadOptions | undefined): unkno
  * @param path the file to read.
  * @param options see {@link LoadOptions}.
  * @returns the loaded value.
- * @throws {@link UnpicklingError} for bad input (saying so when the file looks
+ * @throws {@link brine!UnpicklingError} for bad input (saying so when the file looks
  *   damaged by text mode); the file system's errors as they are.
  *
  * @example Load a pickle file
@@ -88,7 +88,7 @@ export async function loadFile(path: string | URL, options?: LoadOptions): Promi
  * @param path the file to read.
  * @param options see {@link LoadOptions}.
  * @returns the loaded value.
- * @throws {@link UnpicklingError} for bad input; the file system's errors as they are.
+ * @throws {@link brine!UnpicklingError} for bad input; the file system's errors as they are.
  *
  * @example Load a pickle file at startup
  * ```ts
@@ -110,7 +110,7 @@ export function loadFileSync(path: string | URL, options?: LoadOptions): unknown
  * @param path the file to read.
  * @param options see {@link LoadOptions}.
  * @returns every value, in order.
- * @throws {@link UnpicklingError} for bad input; the file system's errors as they are.
+ * @throws {@link brine!UnpicklingError} for bad input; the file system's errors as they are.
  *
  * @example Every pickle of a file
  * ```ts
@@ -178,7 +178,7 @@ function isIterable(value: object): value is Iterable<unknown> {
  * @param options see {@link LoadOptions}; `highWaterMark` sets the chunk size
  *   of a file; `maxPickleSize` refuses larger pickles (for untrusted streams).
  * @returns an async iterator over the values.
- * @throws {@link UnpicklingError} (from the iterator) for bad input or input
+ * @throws {@link brine!UnpicklingError} (from the iterator) for bad input or input
  *   that ends inside a pickle (`truncated`), with the byte offset in the whole
  *   input, and saying so when the data looks damaged by text mode; the values
  *   before it have been given. The file system's and the stream's errors as
@@ -256,10 +256,10 @@ export async function* loadAll(
  * @param options see {@link DumpOptions} (protocol 5 by default), plus `mode`
  *   and `fsync` (default `true`; `false` skips the flushes, for scratch files).
  * @returns when the file is in place (and on the disk, with `fsync`).
- * @throws {@link PicklingError} for a value that cannot be pickled (before any
+ * @throws {@link brine!PicklingError} for a value that cannot be pickled (before any
  *   file is touched); the file system's errors as they are.
  *
- * @example Save state that Python loads with `pickle.load`
+ * @example Save state that Python loads with pickle.load
  * ```ts
  * import { dumpFile } from 'brine/node';
  * await dumpFile('state.pkl', { step: 1200, weights: [0.5, 0.25] });
@@ -275,7 +275,7 @@ export async function dumpFile(path: string | URL, value: unknown, options?: Dum
  * @param path the file to write.
  * @param value the value.
  * @param options see {@link DumpFileOptions}.
- * @throws {@link PicklingError} for a value that cannot be pickled; the file system's errors as they are.
+ * @throws {@link brine!PicklingError} for a value that cannot be pickled; the file system's errors as they are.
  *
  * @example Save on exit
  * ```ts
@@ -298,7 +298,7 @@ export function dumpFileSync(path: string | URL, value: unknown, options?: DumpF
  * @param values the values, in order (an async iterable too).
  * @param options see {@link DumpFileOptions}.
  * @returns when the file is in place.
- * @throws {@link PicklingError} for a value that cannot be pickled (the target
+ * @throws {@link brine!PicklingError} for a value that cannot be pickled (the target
  *   is then left as it was); the file system's errors as they are.
  *
  * @example A file of records
@@ -338,7 +338,7 @@ export interface PickleWriter extends AsyncDisposable {
    * Pickles `value` (with a fresh memo, like `pickle.dump`) and appends it.
    * Writes happen in the order of the calls, even without `await`.
    *
-   * @throws {@link PicklingError} for a value that cannot be pickled: nothing
+   * @throws {@link brine!PicklingError} for a value that cannot be pickled: nothing
    *   is written for it and the writer stays usable. A file system error
    *   makes this and every later write fail.
    */
@@ -496,7 +496,7 @@ export async function dumpNpzFile(
  * @param path the file to read.
  * @param options see {@link LoadJoblibOptions}.
  * @returns the loaded value, arrays as `NDArray`s.
- * @throws {@link UnpicklingError}, {@link DecompressionError} for bad input; the file system's errors as they are.
+ * @throws {@link brine!UnpicklingError}, {@link brine!DecompressionError} for bad input; the file system's errors as they are.
  *
  * @example Load a scikit-learn model
  * ```ts

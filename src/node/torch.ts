@@ -64,7 +64,7 @@ export function fileSource(
  * @param path the `.pt` / `.pth` / `.bin` file.
  * @param options see `TorchLoadOptions`.
  * @returns what `torch.load(path, weights_only=True)` returns, tensors as `Tensor`s.
- * @throws {@link UnpicklingError} as `loadTorch`, and the file system's errors.
+ * @throws {@link brine!UnpicklingError} as `loadTorch`, and the file system's errors.
  * @example
  * ```ts
  * import { loadTorchFile } from 'brine/node';
@@ -84,7 +84,7 @@ export function loadTorchFile(path: string | URL, options?: TorchLoadOptions): u
  * @param path the file to write.
  * @param value the object to save.
  * @param options archive name, file mode and fsync.
- * @throws {@link PicklingError} for a value that cannot be saved; the file system's errors.
+ * @throws {@link brine!PicklingError} for a value that cannot be saved; the file system's errors.
  * @example
  * ```ts
  * import { tmpdir } from 'node:os';

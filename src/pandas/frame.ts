@@ -280,8 +280,8 @@ abstract class NDFrame extends PyObject {
  * A column of a numpy block is an `NDArray` (datetimes are `M8[ns]` arrays);
  * a column of an extension array (Categorical, nullable `Int64` and
  * `boolean`, `string`, datetimes with a time zone) is a JS array of cells,
- * `null` for a missing value. Cells (in {@link toRecords}, {@link row} and
- * {@link columnArray}) follow brine's value model: ints are numbers (bigints
+ * `null` for a missing value. Cells (in {@link DataFrame.toRecords} and
+ * {@link DataFrame.columnArray}) follow brine's value model: ints are numbers (bigints
  * beyond 2^53), datetimes `bigint` nanoseconds since the epoch (UTC when the
  * column has a time zone), NaT and missing values `null`.
  *

@@ -34,7 +34,7 @@ export const TORCH_STORAGE_MODULES: readonly string[] = Object.freeze([
 
 /**
  * The persistent ids of `torch.save` files: a tuple whose first item is
- * `'storage'`, then the storage class (a global of {@link TORCH_STORAGE_MODULES}
+ * `'storage'`, then the storage class (a global of `TORCH_STORAGE_MODULES`
  * named in {@link TORCH_STORAGE_CLASSES}), the record key (a str), the
  * location (a str such as `'cpu'`), the element count (an int); the legacy
  * format adds a sixth item, `None` or `(view_key, offset, size)`.
