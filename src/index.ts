@@ -191,12 +191,12 @@ export {
   Tensor,
   type TensorOptions,
   type TensorSummary,
-  type TorchChunk,
   TORCH_DANGEROUS_GLOBALS,
   TORCH_DTYPES,
   TORCH_PERSISTENT_ID,
   TORCH_SAFE_GLOBALS,
   TORCH_STORAGE_CLASSES,
+  type TorchChunk,
   type TorchDType,
   type TorchDumpOptions,
   type TorchFormat,
@@ -207,9 +207,8 @@ export {
   torchFormat,
   torchReconstructors,
 } from './torch/index.js';
-export { type ArrayData, type ArrayTypecode, PyArray } from './types/array.js';
-export type { ReprFn } from './types/py-repr.js';
 export type { StorageReader } from './torch/tensor.js';
+export { type ArrayData, type ArrayTypecode, PyArray } from './types/array.js';
 export { PickleBuffer, PyComplex, PyFloat, PyRange, PySlice } from './types/builtins.js';
 export {
   type NamedTupleClass,
@@ -243,6 +242,7 @@ export {
 export { PyByteArray } from './types/py-bytearray.js';
 export { PyGlobal } from './types/py-global.js';
 export { PyObject, type PyObjectKind } from './types/py-object.js';
+export type { ReprFn } from './types/py-repr.js';
 export {
   type IPAddressType,
   type PathType,
