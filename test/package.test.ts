@@ -283,11 +283,21 @@ export const used = [value, error, PyObject, dumpFile, loadFile];
 export const wrong: number = loads(new Uint8Array());
 `;
 
+/** The core alone, as a browser program uses it. */
+const BROWSER_TS = `import { loads, scan, type ScanReport } from 'brine';
+const report: ScanReport = scan(new Uint8Array([0x80, 5, 0x4e, 0x2e]));
+export const used = [loads(new Uint8Array([0x80, 5, 0x4e, 0x2e])), report.verdict];
+// @ts-expect-error: loads returns unknown
+export const wrong: number = loads(new Uint8Array());
+`;
+
 interface TsSetup {
   readonly module: string;
   readonly moduleResolution: string;
   readonly files: readonly string[];
   readonly lib?: readonly string[];
+  /** Type packages (default `node`). */
+  readonly types?: readonly string[];
 }
 
 const SETUPS: TsSetup[] = [
@@ -297,6 +307,8 @@ const SETUPS: TsSetup[] = [
   { module: 'esnext', moduleResolution: 'bundler', files: ['esm.ts'] },
   { module: 'preserve', moduleResolution: 'bundler', files: ['esm.ts'] },
   { module: 'commonjs', moduleResolution: 'node10', files: ['esm.ts'] },
+  // A browser program: the core's declarations need neither @types/node nor more than ES2020.
+  { module: 'esnext', moduleResolution: 'bundler', files: ['browser.ts'], lib: ['es2020', 'dom'], types: [] },
 ];
 
 async function typecheck(setup: TsSetup, name: string) {
@@ -309,7 +321,7 @@ async function typecheck(setup: TsSetup, name: string) {
       strict: true,
       skipLibCheck: false,
       noEmit: true,
-      types: ['node'],
+      types: setup.types ?? ['node'],
       typeRoots: [typeRoots],
     },
     files: setup.files,
@@ -322,10 +334,11 @@ async function typecheck(setup: TsSetup, name: string) {
 }
 
 for (const [i, setup] of SETUPS.entries()) {
-  const label = `module ${setup.module}, moduleResolution ${setup.moduleResolution}${setup.lib ? `, lib ${setup.lib.join(',')}` : ''}`;
-  test(`TypeScript (${label}) type-checks both entry points and the declarations`, async () => {
+  const label = `module ${setup.module}, moduleResolution ${setup.moduleResolution}${setup.lib ? `, lib ${setup.lib.join(',')}` : ''}${setup.types?.length === 0 ? ', no @types/node' : ''}`;
+  test(`TypeScript (${label}) type-checks a program against the declarations`, async () => {
     writeFileSync(join(app, 'esm.ts'), TS);
     writeFileSync(join(app, 'cjs.cts'), TS);
+    writeFileSync(join(app, 'browser.ts'), BROWSER_TS);
     const result = await typecheck(setup, `tsconfig.${i}.json`);
     assert.ok(result.ok, `tsc --noEmit failed:\n${result.out}`);
   });
