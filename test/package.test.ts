@@ -76,7 +76,8 @@ before(async () => {
   work = mkdtempSync(join(tmpdir(), 'brine-package-'));
   const clone = join(work, 'clone');
   mkdirSync(clone);
-  for (const entry of CLONE) cpSync(join(root, entry), join(clone, entry), { recursive: true });
+  for (const entry of CLONE)
+    if (existsSync(join(root, entry))) cpSync(join(root, entry), join(clone, entry), { recursive: true });
   rmSync(join(clone, 'docs', 'api'), { recursive: true, force: true });
   symlinkSync(join(root, 'node_modules'), join(clone, 'node_modules'), 'dir');
   assert.equal(existsSync(join(clone, 'dist')), false, 'the clone has no dist/');
