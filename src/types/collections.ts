@@ -5,6 +5,7 @@
  * @module
  */
 import { PicklingError } from '../errors.js';
+import { INSPECT, inspectRepr } from './inspect.js';
 import { PY_REDUCE, PY_REPR, type Reduction } from './protocol.js';
 import { G_RECONSTRUCTOR, PyGlobal } from './py-global.js';
 import { globalRepr, PY_REPR_RECURSIVE, pyRepr, type ReprFn } from './py-repr.js';
@@ -21,6 +22,11 @@ function dictRepr(map: Map<unknown, unknown>, repr: ReprFn): string {
 
 /** Python's `collections.OrderedDict`: a `Map` (JS Maps keep insertion order too). */
 export class PyOrderedDict<K = unknown, V = unknown> extends Map<K, V> {
+  /** What `console.log` / `util.inspect` print: Python's repr, bounded. */
+  [INSPECT](): string {
+    return inspectRepr(this);
+  }
+
   /** Instance attributes (`__dict__`) the pickle carried, else `undefined`. */
   attributes: Record<string, unknown> | Map<unknown, unknown> | undefined;
 
@@ -51,6 +57,11 @@ export class PyOrderedDict<K = unknown, V = unknown> extends Map<K, V> {
  * Nothing is called: `get` of a missing key is `undefined`, as in any Map.
  */
 export class PyDefaultDict<K = unknown, V = unknown> extends Map<K, V> {
+  /** What `console.log` / `util.inspect` print: Python's repr, bounded. */
+  [INSPECT](): string {
+    return inspectRepr(this);
+  }
+
   /** The `default_factory`: a `PyGlobal` (or other pickled callable), or `null`. */
   defaultFactory: unknown;
 
@@ -104,6 +115,11 @@ function compareCounts(a: unknown, b: unknown): number {
 
 /** Python's `collections.Counter`: a `Map` from items to counts. */
 export class PyCounter<K = unknown> extends Map<K, number | bigint> {
+  /** What `console.log` / `util.inspect` print: Python's repr, bounded. */
+  [INSPECT](): string {
+    return inspectRepr(this);
+  }
+
   /** Python's `str()`, which for this class is its repr (not Map's `[object Map]`). */
   override toString(): string {
     return pyRepr(this);
@@ -164,6 +180,11 @@ export function extendDeque(deque: PyDeque, items: Iterable<unknown>): boolean {
  * spreads like one) with the deque's `maxlen` (`null` for unbounded).
  */
 export class PyDeque<T = unknown> extends Array<T> {
+  /** What `console.log` / `util.inspect` print: Python's repr, bounded. */
+  [INSPECT](): string {
+    return inspectRepr(this);
+  }
+
   /** The deque's `maxlen`, or `null`. */
   maxlen: number | null = null;
   /** Instance attributes (`__dict__`) the pickle carried, else `undefined`. */
@@ -239,6 +260,11 @@ export function namedTuple(module: string, name: string, fields: readonly string
   const pyClass = new PyGlobal(module, name);
   const fieldList = Object.freeze([...fields]);
   const cls = class extends Array<unknown> {
+    /** What `console.log` / `util.inspect` print: Python's repr, bounded. */
+    [INSPECT](): string {
+      return inspectRepr(this);
+    }
+
     static readonly pyClass = pyClass;
     static readonly fields = fieldList;
     static override get [Symbol.species](): ArrayConstructor {

@@ -6,12 +6,19 @@
  *
  * @module
  */
+
+import { INSPECT, inspectRepr } from './inspect.js';
 import { PY_REDUCE, PY_REPR, type Reduction } from './protocol.js';
 import { PyGlobal } from './py-global.js';
 import { pyRepr, type ReprFn } from './py-repr.js';
 
 /** One member of a Python enum (or a value of it that is not a named member, such as a Flag combination). */
 export class PyEnum {
+  /** What `console.log` / `util.inspect` print: Python's repr, bounded. */
+  [INSPECT](): string {
+    return inspectRepr(this);
+  }
+
   /** The enum class. */
   readonly enumClass: PyGlobal;
   /** The member's name, or `null` for a value with no member of its own. */
