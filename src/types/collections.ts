@@ -232,13 +232,28 @@ export class PyDeque<T = unknown> extends Array<T> {
   }
 }
 
+/**
+ * An instance of a named tuple class: a tuple (frozen array) with a read-only
+ * property per field. `Fields` are the field names as declared to
+ * {@link namedTuple}; `Values` the type of each field (default `unknown`:
+ * a pickle may hold anything), which a cast of the class can make precise
+ * (`as NamedTupleClass<['x', 'y'], { x: number; y: number }>`).
+ */
+export type NamedTuple<
+  Fields extends readonly string[] = readonly string[],
+  Values extends { readonly [F in Fields[number]]: unknown } = { readonly [F in Fields[number]]: unknown },
+> = readonly unknown[] & { readonly [F in Fields[number]]: Values[F] };
+
 /** A JS class for a Python named tuple: frozen arrays with a getter per field. */
-export interface NamedTupleClass {
-  new (...items: unknown[]): readonly unknown[] & Record<string, unknown>;
+export interface NamedTupleClass<
+  Fields extends readonly string[] = readonly string[],
+  Values extends { readonly [F in Fields[number]]: unknown } = { readonly [F in Fields[number]]: unknown },
+> {
+  new (...items: unknown[]): NamedTuple<Fields, Values>;
   /** The Python class. */
   readonly pyClass: PyGlobal;
   /** The field names, in order. */
-  readonly fields: readonly string[];
+  readonly fields: Fields;
 }
 
 /**
@@ -256,7 +271,11 @@ export interface NamedTupleClass {
  * p.x; // 1
  * ```
  */
-export function namedTuple(module: string, name: string, fields: readonly string[]): NamedTupleClass {
+export function namedTuple<const Fields extends readonly string[]>(
+  module: string,
+  name: string,
+  fields: Fields,
+): NamedTupleClass<Fields> {
   const pyClass = new PyGlobal(module, name);
   const fieldList = Object.freeze([...fields]);
   const cls = class extends Array<unknown> {
@@ -297,5 +316,5 @@ export function namedTuple(module: string, name: string, fields: readonly string
     });
   });
   Object.defineProperty(cls, 'name', { value: name.slice(name.lastIndexOf('.') + 1) });
-  return cls as unknown as NamedTupleClass;
+  return cls as unknown as NamedTupleClass<Fields>;
 }
