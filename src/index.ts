@@ -69,6 +69,7 @@ export {
   type LoadJoblibOptions,
   loadJoblib,
 } from './joblib/index.js';
+export { MAX_KEY_DEPTH, type PyKeyIndex, pyGet, pyHas, pyIndex } from './keys.js';
 export {
   type ByteOrder,
   DType,
