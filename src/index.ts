@@ -69,6 +69,7 @@ export {
   type LoadJoblibOptions,
   loadJoblib,
 } from './joblib/index.js';
+export { MAX_KEY_DEPTH, type PyKeyIndex, pyGet, pyHas, pyIndex } from './keys.js';
 export {
   type ByteOrder,
   DType,
@@ -211,6 +212,7 @@ export type { StorageReader } from './torch/tensor.js';
 export { type ArrayData, type ArrayTypecode, PyArray } from './types/array.js';
 export { PickleBuffer, PyComplex, PyFloat, PyRange, PySlice } from './types/builtins.js';
 export {
+  type NamedTuple,
   type NamedTupleClass,
   namedTuple,
   PyCounter,
@@ -227,9 +229,10 @@ export {
   PyZoneInfo,
   type ToDateOptions,
 } from './types/datetime.js';
-export { defineEnum, type EnumClass, PyEnum } from './types/enum.js';
+export { defineEnum, type EnumClass, type EnumMember, PyEnum } from './types/enum.js';
 export { PyException } from './types/exception.js';
 export { FrozenSet } from './types/frozen-set.js';
+export { isBytes, isDict, isList, isPyInstance } from './types/guards.js';
 export { PyDecimal, PyFraction } from './types/numbers.js';
 export {
   isPyValue,

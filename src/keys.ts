@@ -14,10 +14,16 @@
  *
  * @module
  */
+import { PickleError } from './errors.js';
+import { pyRepr } from './repr.js';
 import { PyFloat } from './types/builtins.js';
 import { PyCounter, PyDefaultDict, PyDeque, PyOrderedDict } from './types/collections.js';
+import { PyEnum } from './types/enum.js';
 import { FrozenSet } from './types/frozen-set.js';
+import { PY_REPR } from './types/protocol.js';
 import { PyByteArray } from './types/py-bytearray.js';
+import { PyGlobal } from './types/py-global.js';
+import { PyObject } from './types/py-object.js';
 import { isTuple } from './types/tuple.js';
 
 /** Thrown for an unhashable key; the unpickler raises it as an UnpicklingError at the current opcode. */
@@ -217,4 +223,210 @@ export class FloodWatch {
     }
     this.#counts[b] = n;
   }
+}
+
+// ---------------------------------------------------------------------------
+// Looking keys up by Python equality
+
+/** Deepest tuple / frozenset nesting a lookup key may have (Python's own hash recursion stops near 1000 too). */
+export const MAX_KEY_DEPTH = 1000;
+
+/** Ids for keys Python compares by identity (inert instances, enum members), inside a composite key. */
+const identityIds = /* @__PURE__ */ new WeakMap<object, number>();
+let nextIdentityId = 0;
+
+function identityId(obj: object): number {
+  let id = identityIds.get(obj);
+  if (id === undefined) {
+    id = nextIdentityId++;
+    identityIds.set(obj, id);
+  }
+  return id;
+}
+
+/** The canonical text of a number, shared by every value Python finds equal (`1`, `1.0`, `True`, `1n`). */
+function numberText(x: number): string {
+  if (Number.isInteger(x)) return Number.isSafeInteger(x) ? `i${x === 0 ? 0 : x}` : `i${BigInt(x)}`;
+  return `f${x}`;
+}
+
+/**
+ * The canonical form of a key: a string that exactly the keys Python finds
+ * equal share, or an object compared by identity (a NaN, an inert instance,
+ * anything Python compares by identity). See {@link pyIndex}.
+ */
+function canonical(key: unknown, depth = 0): unknown {
+  switch (typeof key) {
+    case 'string':
+      return `s${key}`;
+    case 'number':
+      return Number.isNaN(key) ? {} : numberText(key);
+    case 'bigint':
+      return `i${key}`;
+    case 'boolean':
+      return key ? 'i1' : 'i0';
+    case 'undefined':
+      return 'N';
+    default:
+      break;
+  }
+  if (key === null) return 'N';
+  if (typeof key !== 'object') return key;
+  if (key instanceof PyFloat) return Number.isNaN(key.value) ? key : numberText(key.value);
+  if (depth >= MAX_KEY_DEPTH) {
+    throw new PickleError(
+      `a dict key nested deeper than ${MAX_KEY_DEPTH} tuples or frozensets cannot be looked up`,
+    );
+  }
+  if (isTuple(key)) {
+    let text = `t${key.length}(`;
+    for (const item of key) text += part(canonical(item, depth + 1));
+    return `${text})`;
+  }
+  if (key instanceof FrozenSet) {
+    // Items Python finds equal (0 and false in a JS-made set) count once, as in Python's frozenset.
+    const parts = new Set<string>();
+    for (const item of key) parts.add(part(canonical(item, depth + 1)));
+    const sorted = [...parts].sort();
+    return `z${sorted.length}(${sorted.join('')})`;
+  }
+  if (key instanceof Uint8Array && !(key instanceof PyByteArray)) {
+    let text = 'b';
+    for (let i = 0; i < key.length; i += 0x2000) {
+      text += String.fromCharCode(...key.subarray(i, Math.min(i + 0x2000, key.length)));
+    }
+    return text;
+  }
+  if (key instanceof PyGlobal) return `g${key.module}\n${key.name}`;
+  // Hashable value classes (datetime, Decimal, UUID, Path ...): the same class and the same repr.
+  if (
+    !(key instanceof PyObject) &&
+    !(key instanceof PyEnum) &&
+    typeof (key as { [PY_REPR]?: unknown })[PY_REPR] === 'function'
+  ) {
+    return `v${key.constructor.name}\n${pyRepr(key)}`;
+  }
+  return key;
+}
+
+/** A component of a composite key's text: length-prefixed, so that no two sequences of parts read alike. */
+function part(c: unknown): string {
+  const text = typeof c === 'string' ? c : `o${identityId(c as object)}`;
+  return `${text.length}:${text}`;
+}
+
+/** Lookups by Python equality in one `Map` or `Set`, indexed once: see {@link pyIndex}. */
+export interface PyKeyIndex<K = unknown, V = unknown> {
+  /** The value of the key Python finds equal to `key`, or `undefined`. */
+  get(key: unknown): V | undefined;
+  /** True when a key Python finds equal to `key` is there. */
+  has(key: unknown): boolean;
+  /** The stored key Python finds equal to `key` (`tuple(1, 2)` for a query `tuple(1.0, 2)`), or `undefined`. */
+  keyOf(key: unknown): K | undefined;
+}
+
+/**
+ * Indexes the keys of a loaded `Map` (or the items of a `Set`) by Python
+ * equality, once (linear in the total size of the keys), for lookups that
+ * cost the size of the query key: `Map.get` compares objects by identity, so
+ * `m.get(tuple(1, 2))` finds nothing in a dict loaded with the key `(1, 2)`.
+ *
+ * Python's equality, as dict lookups use it: `1`, `1.0` (`PyFloat`), `true`
+ * and `1n` are one key; tuples (and named tuples) equal item by item; bytes
+ * by content; frozensets by content in any order; a class (`PyGlobal`) by
+ * module and name. A NaN is equal only to itself (the same `PyFloat`, as
+ * Python's identity rule), an inert instance (`PyObject`) or an enum member
+ * only to itself. brine's other hashable value classes (datetime, Decimal,
+ * UUID, Path ...) are equal when they have the same class and the same repr
+ * (so, unlike Python, `Decimal('1.0')` is not `Decimal('1')` or `1`, and two
+ * aware datetimes at the same instant in different zones differ).
+ *
+ * The index is a snapshot: build a new one after changing the collection.
+ *
+ * @param collection a `Map` (dict) or `Set` (set, frozenset).
+ * @returns the lookups.
+ * @throws {@link PickleError} for a key nested more than {@link MAX_KEY_DEPTH} levels deep.
+ *
+ * @example
+ * ```ts
+ * import { loads, dumps, pyIndex, tuple } from 'brine';
+ * const scores = loads(dumps(new Map([[tuple(1, 2), 'a'], [Uint8Array.of(7), 'b']]))) as Map<unknown, string>;
+ * scores.get(tuple(1, 2)); // undefined: a Map compares objects by identity
+ * const index = pyIndex(scores);
+ * index.get(tuple(1, 2)); // 'a'
+ * index.get(Uint8Array.of(7)); // 'b'
+ * ```
+ */
+export function pyIndex<K, V>(collection: ReadonlyMap<K, V> | ReadonlySet<K>): PyKeyIndex<K, V> {
+  const byCanonical = new Map<unknown, K>();
+  for (const key of collection.keys()) {
+    const c = canonical(key);
+    if (!byCanonical.has(c)) byCanonical.set(c, key);
+  }
+  const find = (key: unknown): K | typeof NOT_FOUND => {
+    if (collection.has(key as K)) return key as K;
+    const c = canonical(key);
+    return byCanonical.has(c) ? byCanonical.get(c)! : NOT_FOUND;
+  };
+  return {
+    keyOf: (key) => {
+      const k = find(key);
+      return k === NOT_FOUND ? undefined : k;
+    },
+    has: (key) => find(key) !== NOT_FOUND,
+    get: (key) => {
+      const k = find(key);
+      return k === NOT_FOUND || !(collection instanceof Map)
+        ? undefined
+        : (collection as ReadonlyMap<K, V>).get(k);
+    },
+  };
+}
+
+/**
+ * The value of the key Python finds equal to `key` in a loaded `Map`, as
+ * `d[key]` (see {@link pyIndex} for the equality): a direct `Map.get` first,
+ * then one pass over the keys (linear in their size; for many lookups in one
+ * Map, build a {@link pyIndex} once).
+ *
+ * @example
+ * ```ts
+ * import { loads, dumps, pyGet, tuple } from 'brine';
+ * const grid = loads(dumps(new Map([[tuple(0, 1), 'x']]))) as Map<unknown, string>;
+ * pyGet(grid, tuple(0, 1)); // 'x'
+ * pyGet(grid, tuple(0.0, true)); // 'x': Python finds (0.0, True) == (0, 1)
+ * ```
+ */
+export function pyGet<V>(map: ReadonlyMap<unknown, V>, key: unknown): V | undefined {
+  const k = findKey(map, key);
+  return k === NOT_FOUND ? undefined : map.get(k);
+}
+
+/**
+ * True when a `Map` or `Set` holds a key (an item) Python finds equal to `key`,
+ * as `key in d` (see {@link pyIndex} and {@link pyGet}).
+ *
+ * @example
+ * ```ts
+ * import { pyHas, tuple, FrozenSet } from 'brine';
+ * pyHas(new Set([tuple('a', 1)]), tuple('a', 1)); // true
+ * pyHas(new Set([new FrozenSet([1, 2])]), new FrozenSet([2, 1])); // true
+ * pyHas(new Set([1]), '1'); // false
+ * ```
+ */
+export function pyHas(
+  collection: ReadonlyMap<unknown, unknown> | ReadonlySet<unknown>,
+  key: unknown,
+): boolean {
+  return findKey(collection, key) !== NOT_FOUND;
+}
+
+const NOT_FOUND: unique symbol = /* @__PURE__ */ Symbol('not found');
+
+function findKey(collection: ReadonlyMap<unknown, unknown> | ReadonlySet<unknown>, key: unknown): unknown {
+  if (collection.has(key)) return key;
+  const c = canonical(key);
+  if (typeof c !== 'string') return NOT_FOUND; // compared by identity: has() answered
+  for (const k of collection.keys()) if (canonical(k) === c) return k;
+  return NOT_FOUND;
 }

@@ -64,7 +64,17 @@ export interface LoadOptions {
    * `pickle.load(f)` repeatedly (each pickle written by its own `pickle.dump`).
    */
   keepMemo?: boolean;
-  /** Load for an exact re-dump: integral floats become `PyFloat` and dicts are always `Map`. Default `false`. */
+  /**
+   * How Python floats load. `'number'` (the default): every float is a JS
+   * `number`, so `1.0` loads as `1` and would dump back as the int `1`.
+   * `'keep'`: a float whose value is integral (`1.0`, `-0.0`, `1e16`) loads
+   * as a {@link PyFloat}, which dumps back as a float; other floats stay
+   * numbers. Nothing else changes (dicts stay plain objects), so this is the
+   * option for "load, edit a field, save" round trips that must keep every
+   * type. `exact: true` implies it.
+   */
+  floats?: 'number' | 'keep';
+  /** Load for an exact re-dump: integral floats become `PyFloat` (as `floats: 'keep'`) and dicts are always `Map`. Default `false`. */
   exact?: boolean;
   /**
    * For loaders of file formats that write raw data into the pickle stream
@@ -111,6 +121,8 @@ export interface ResolvedLoadOptions {
   readonly dictsAsMap: boolean;
   readonly copyBytes: boolean;
   readonly exact: boolean;
+  /** Integral floats load as `PyFloat` (`floats: 'keep'` or `exact`). */
+  readonly keepFloats: boolean;
   readonly keepMemo: boolean;
   readonly afterBuild: AfterBuildHook | undefined;
 }
@@ -211,6 +223,7 @@ export function resolveLoadOptions(
     dictsAsMap: options?.dicts === 'map' || options?.exact === true,
     copyBytes: options?.copyBytes === true,
     exact: options?.exact === true,
+    keepFloats: options?.floats === 'keep' || options?.exact === true,
     keepMemo: options?.keepMemo === true,
     afterBuild: options?.afterBuild,
   };

@@ -225,7 +225,9 @@ export class BaseRegistry {
    * (`Color(1)`) load as its {@link PyEnum} members, and a value with no
    * member of its own (a Flag combination) as a nameless `PyEnum`.
    */
-  registerEnum(enumClass: EnumClass): this {
+  registerEnum<Names extends string, Values extends { readonly [N in Names]: unknown }>(
+    enumClass: EnumClass<Names, Values>,
+  ): this {
     const { pyClass } = enumClass;
     return this.register(pyClass.module, pyClass.name, {
       call: (args, context) =>
@@ -241,7 +243,9 @@ export class BaseRegistry {
    * and 1) load as its instances. Its instances dump as the Python class
    * without registration.
    */
-  registerNamedTuple(cls: NamedTupleClass): this {
+  registerNamedTuple<Fields extends readonly string[]>(
+    cls: NamedTupleClass<Fields, { readonly [F in Fields[number]]: unknown }>,
+  ): this {
     const { pyClass, fields } = cls;
     // Python's named tuple takes exactly one argument per field (the pickle holds them all); other counts stay inert.
     return this.register(pyClass.module, pyClass.name, {

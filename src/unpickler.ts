@@ -255,7 +255,7 @@ export class Unpickler {
     const dataEnd = data.length;
     const stack: unknown[] = [];
     const marks: number[] = [];
-    const exact = opts.exact;
+    const keepFloats = opts.keepFloats;
     const dictsAsMap = opts.dictsAsMap;
     const memo = this.#memo;
     let memoLen = this.#memoLen;
@@ -342,7 +342,7 @@ export class Unpickler {
             if (data[nl - 1] === 0x0d) throw crLine(data);
             const v = parseFloatText(decodeLatin1(data, pos, nl - pos));
             pos = nl + 1;
-            stack.push(exact && Number.isInteger(v) ? new PyFloat(v) : v);
+            stack.push(keepFloats && Number.isInteger(v) ? new PyFloat(v) : v);
             continue;
           }
           case 0x47: {
@@ -350,7 +350,7 @@ export class Unpickler {
             if (pos + 8 > end) throw this.#truncated(pos, 8, frameEnd);
             const v = view.getFloat64(pos, false);
             pos += 8;
-            stack.push(exact && Number.isInteger(v) ? new PyFloat(v) : v);
+            stack.push(keepFloats && Number.isInteger(v) ? new PyFloat(v) : v);
             continue;
           }
           case 0x49: {

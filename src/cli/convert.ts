@@ -6,7 +6,7 @@
  */
 import { extname } from 'node:path';
 import { DEFAULT_PROTOCOL, dumps } from '../pickler.js';
-import { fromJSON, toJSON } from '../tools/json.js';
+import { fromJSONValue, type JSONValue, toJSON } from '../tools/json.js';
 import { HIGHEST_PROTOCOL, loads } from '../unpickler.js';
 import { help, intOption, parse } from './args.js';
 import {
@@ -22,6 +22,7 @@ import {
   readInput,
   usage,
 } from './io.js';
+import { parseJSONText } from './json-text.js';
 import {
   checkpointToSafetensors,
   loadCheckpoint,
@@ -45,7 +46,9 @@ file converts to a .pt file of a dict of its tensors (its metadata is not
 kept), which torch.load(weights_only=True) reads.
 
 The input kind is found from its content (a .json name or JSON text is JSON);
---from says it. Only the first pickle of a file is converted. The JSON format
+--from says it. Only the first pickle of a file is converted. JSON numbers
+keep their Python type, as Python's json module reads them: 2.0 and 1e3 are
+floats, 12345678901234567890 is that int (never rounded). The JSON format
 is described in docs/json.md.
 
 Options:
@@ -95,19 +98,16 @@ export function cmdConvert(args: string[]): number {
     return EXIT.ok;
   }
   const data = readInput(path, from === 'json' ? 'whole' : 'pickleOrJson');
-  const kind = from ?? detectKind(path, data);
-  if (kind === 'pickle') {
+  const detected = from === undefined ? detectKind(path, data) : from === 'json' ? 'json' : 'pickle';
+  if (detected === 'pickle') {
     const refused = notAPickle(data, path);
     if (refused !== undefined) throw refused;
   }
   let value: unknown;
   try {
-    value =
-      kind === 'json'
-        ? fromJSON(new TextDecoder('utf-8', { fatal: true }).decode(data))
-        : loads(data, { exact: true });
+    if (detected === 'pickle') value = loads(data, { exact: true });
+    else value = fromJSONValue((detected === 'json' ? readJSON(data, path) : detected.tree) as JSONValue);
   } catch (error) {
-    if (error instanceof TypeError) throw new CliError(`${displayName(path)}: not UTF-8 text`, EXIT.badInput);
     throw badInput(error, path, data);
   }
   const out = new Output(output);
@@ -144,17 +144,37 @@ function convertTensors(path: string, to: 'safetensors' | 'pt'): Uint8Array {
   return safetensorsToCheckpoint(path, data ?? readInput(path, 'whole'));
 }
 
-/** JSON when the name says so or the text parses as JSON; a pickle otherwise. */
-function detectKind(path: string, data: Uint8Array): 'json' | 'pickle' {
+/**
+ * JSON text read losslessly (src/cli/json-text.ts): `12345678901234567890`
+ * stays that int and `2.0` a float, where `JSON.parse` would round the first
+ * and make the second an int.
+ */
+function readJSON(data: Uint8Array, path: string): unknown {
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(data);
+  } catch {
+    throw new CliError(`${displayName(path)}: not UTF-8 text`, EXIT.badInput);
+  }
+  return parseJSONText(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+}
+
+/**
+ * JSON when the name says so or the text can only be JSON (it starts with
+ * `{`, `[` or `"`, which no pickle does): then malformed text is reported as
+ * JSON. Text that starts like a JSON scalar is JSON when it parses (the tree
+ * is kept), a pickle otherwise.
+ */
+function detectKind(path: string, data: Uint8Array): 'json' | 'pickle' | { tree: unknown } {
   if (extname(path).toLowerCase() === '.json') return 'json';
-  let i = 0;
+  let i = data[0] === 0xef && data[1] === 0xbb && data[2] === 0xbf ? 3 : 0; // a UTF-8 byte order mark
   while (i < data.length && (data[i] === 0x20 || data[i] === 0x0a || data[i] === 0x0d || data[i] === 0x09))
     i++;
   const c = data[i];
+  if (c === 0x7b || c === 0x5b || c === 0x22) return 'json';
   if (c === undefined || !isJsonStart(c)) return 'pickle';
   try {
-    JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(data));
-    return 'json';
+    return { tree: readJSON(data, path) };
   } catch {
     return 'pickle';
   }

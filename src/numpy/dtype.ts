@@ -8,6 +8,7 @@
  */
 import { PicklingError } from '../errors.js';
 import { FreshString } from '../pickler.js';
+import { INSPECT, inspectRepr } from '../types/inspect.js';
 import { PY_REDUCE, PY_REPR, type ReduceOptions, type Reduction } from '../types/protocol.js';
 import { PyGlobal } from '../types/py-global.js';
 import { isTuple, type Tuple, tuple } from '../types/tuple.js';
@@ -284,6 +285,11 @@ export interface DTypeInit {
  * ```
  */
 export class DType {
+  /** What `console.log` / `util.inspect` print: Python's repr, bounded. */
+  [INSPECT](): string {
+    return inspectRepr(this);
+  }
+
   /** numpy's kind character. */
   readonly kind!: DTypeKind;
   /** Bytes per element. */

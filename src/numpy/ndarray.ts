@@ -9,6 +9,7 @@
 import { PickleError, PicklingError } from '../errors.js';
 import { FreshString } from '../pickler.js';
 import { PickleBuffer, PyComplex } from '../types/builtins.js';
+import { INSPECT, inspectRepr } from '../types/inspect.js';
 import { PY_REDUCE, PY_REPR, type ReduceOptions, type Reduction } from '../types/protocol.js';
 import { PyGlobal } from '../types/py-global.js';
 import { isTuple, tuple } from '../types/tuple.js';
@@ -113,6 +114,11 @@ function effectiveOrder(shape: readonly number[], order: 'C' | 'F'): 'C' | 'F' {
  * ```
  */
 export class NDArray {
+  /** What `console.log` / `util.inspect` print: Python's repr, bounded. */
+  [INSPECT](): string {
+    return inspectRepr(this);
+  }
+
   /** The element type. */
   readonly dtype!: DType;
   /** The dimensions. */

@@ -770,6 +770,7 @@ export function fromJSONValue(tree: JSONValue): unknown {
     Array.isArray(v) ? v : fail(`${what} must be an array`);
   const floatOf = (v: JSONValue | undefined): number => {
     if (typeof v === 'number') return v;
+    if ((v as unknown) instanceof PyFloat) return (v as unknown as PyFloat).value; // a lossless parse's 2.0
     if (typeof v !== 'string') return fail('a float must be a number or a string');
     const s = v.trim().toLowerCase();
     if (s === 'nan' || s === '+nan' || s === '-nan') return Number.NaN;
@@ -779,6 +780,7 @@ export function fromJSONValue(tree: JSONValue): unknown {
     return Number.isNaN(x) ? fail(`not a float: ${JSON.stringify(v)}`) : x;
   };
   const intOf = (v: JSONValue | undefined): number | bigint => {
+    if (typeof v === 'bigint') return v; // a lossless parse's big int
     if (typeof v === 'number') {
       return Number.isInteger(v) ? v : fail(`not an int: ${v}`);
     }
@@ -793,7 +795,8 @@ export function fromJSONValue(tree: JSONValue): unknown {
 
   /** Decodes one node; a container is returned at once (empty) and filled by the frame pushed for it. */
   const decode = (node: JSONValue, id?: number): unknown => {
-    if (node === null || typeof node !== 'object') return node;
+    // A PyFloat leaf comes from a lossless parse (the command's), as a bigint does.
+    if (node === null || typeof node !== 'object' || (node as unknown) instanceof PyFloat) return node;
     if (Array.isArray(node)) {
       const out: unknown[] = [];
       if (id !== undefined) defined.set(id, out);

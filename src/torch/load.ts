@@ -34,7 +34,10 @@ import { Storage, type StorageReader } from './tensor.js';
 
 /** Options of {@link loadTorch}. */
 export interface TorchLoadOptions
-  extends Pick<LoadOptions, 'strict' | 'allowGlobals' | 'encoding' | 'dicts' | 'copyBytes' | 'exact'> {
+  extends Pick<
+    LoadOptions,
+    'strict' | 'allowGlobals' | 'encoding' | 'dicts' | 'copyBytes' | 'exact' | 'floats'
+  > {
   /** Inflates deflated entries (torch never deflates, other zip tools may). `brine/node` passes zlib's. */
   inflateRaw?: InflateRaw;
   /** Largest `data.pkl` accepted, in bytes (default 1 GiB). */
@@ -186,6 +189,7 @@ function unpicklerOptions(
     dicts: options?.dicts,
     copyBytes: options?.copyBytes,
     exact: options?.exact,
+    floats: options?.floats,
     registry: torchRegistry(),
     persistentLoad,
   };

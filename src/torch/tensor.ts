@@ -8,6 +8,7 @@
 import { PicklingError, UnpicklingError } from '../errors.js';
 import { PyComplex } from '../types/builtins.js';
 import { PyOrderedDict } from '../types/collections.js';
+import { INSPECT, inspectRepr } from '../types/inspect.js';
 import { PY_REDUCE, PY_REPR, type Reduction } from '../types/protocol.js';
 import { PyGlobal } from '../types/py-global.js';
 import { tuple } from '../types/tuple.js';
@@ -156,6 +157,11 @@ function isIndex(n: unknown): n is number {
  * `toTypedArray()` and `toArray()` gather the view in C order.
  */
 export class Tensor {
+  /** What `console.log` / `util.inspect` print: Python's repr, bounded. */
+  [INSPECT](): string {
+    return inspectRepr(this);
+  }
+
   /** torch's dtype name without `torch.`: `'float32'`, `'bfloat16'`, `'int64'`, `'bool'`. */
   readonly dtype: TorchDType;
   readonly shape: readonly number[];

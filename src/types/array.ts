@@ -7,6 +7,7 @@
 import { PicklingError } from '../errors.js';
 import { formatFloatRepr } from '../floats.js';
 import { PyFloat } from './builtins.js';
+import { INSPECT, inspectRepr } from './inspect.js';
 import { PY_REDUCE, PY_REPR, type Reduction } from './protocol.js';
 import { PyGlobal } from './py-global.js';
 import { pyRepr, type ReprFn, reprString } from './py-repr.js';
@@ -80,6 +81,11 @@ const MFORMATS: readonly (readonly [size: number, signed: boolean, float: boolea
  * type; for `'u'` (and `'w'`) it holds code points and `toString()` is the text.
  */
 export class PyArray {
+  /** What `console.log` / `util.inspect` print: Python's repr, bounded. */
+  [INSPECT](): string {
+    return inspectRepr(this);
+  }
+
   readonly typecode: ArrayTypecode;
   readonly data: ArrayData;
 

@@ -7,6 +7,7 @@
  */
 import { formatFloatRepr } from '../floats.js';
 import { FLOAT_BRAND } from '../repr.js';
+import { INSPECT, inspectRepr } from './inspect.js';
 import { PY_REDUCE, PY_REPR, type Reduction } from './protocol.js';
 import { PyGlobal } from './py-global.js';
 import { PY_REPR_RECURSIVE, pyRepr, type ReprFn, reprBytes } from './py-repr.js';
@@ -17,6 +18,11 @@ const G_RANGE = new PyGlobal('builtins', 'range');
 
 /** A Python `complex` number. */
 export class PyComplex {
+  /** What `console.log` / `util.inspect` print: Python's repr, bounded. */
+  [INSPECT](): string {
+    return inspectRepr(this);
+  }
+
   readonly real: number;
   readonly imag: number;
   constructor(real: number, imag = 0) {
@@ -50,6 +56,11 @@ function complexPart(x: number): string {
 
 /** A Python `slice(start, stop, step)`; each part may be any value, `null` for None. */
 export class PySlice {
+  /** What `console.log` / `util.inspect` print: Python's repr, bounded. */
+  [INSPECT](): string {
+    return inspectRepr(this);
+  }
+
   readonly start: unknown;
   readonly stop: unknown;
   readonly step: unknown;
@@ -81,6 +92,11 @@ export class PySlice {
 
 /** A Python `range(start, stop, step)`. Bounds are numbers, or bigints beyond 2^53. */
 export class PyRange {
+  /** What `console.log` / `util.inspect` print: Python's repr, bounded. */
+  [INSPECT](): string {
+    return inspectRepr(this);
+  }
+
   readonly start: number | bigint;
   readonly stop: number | bigint;
   readonly step: number | bigint;
@@ -139,6 +155,11 @@ export class PyRange {
  * `exact: true` returns integral floats as `PyFloat`.
  */
 export class PyFloat {
+  /** What `console.log` / `util.inspect` print: Python's repr, bounded. */
+  [INSPECT](): string {
+    return inspectRepr(this);
+  }
+
   readonly value: number;
   constructor(value: number) {
     this.value = value;
@@ -165,6 +186,11 @@ export class PyFloat {
  * typed arrays cannot be made read-only, so `readonly` is advice.
  */
 export class PickleBuffer {
+  /** What `console.log` / `util.inspect` print: Python's repr, bounded. */
+  [INSPECT](): string {
+    return inspectRepr(this);
+  }
+
   readonly data: Uint8Array;
   readonly readonly: boolean;
   constructor(data: Uint8Array | ArrayBuffer | ArrayBufferView, readonly = false) {

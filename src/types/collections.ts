@@ -5,6 +5,7 @@
  * @module
  */
 import { PicklingError } from '../errors.js';
+import { INSPECT, inspectRepr } from './inspect.js';
 import { PY_REDUCE, PY_REPR, type Reduction } from './protocol.js';
 import { G_RECONSTRUCTOR, PyGlobal } from './py-global.js';
 import { globalRepr, PY_REPR_RECURSIVE, pyRepr, type ReprFn } from './py-repr.js';
@@ -21,6 +22,11 @@ function dictRepr(map: Map<unknown, unknown>, repr: ReprFn): string {
 
 /** Python's `collections.OrderedDict`: a `Map` (JS Maps keep insertion order too). */
 export class PyOrderedDict<K = unknown, V = unknown> extends Map<K, V> {
+  /** What `console.log` / `util.inspect` print: Python's repr, bounded. */
+  [INSPECT](): string {
+    return inspectRepr(this);
+  }
+
   /** Instance attributes (`__dict__`) the pickle carried, else `undefined`. */
   attributes: Record<string, unknown> | Map<unknown, unknown> | undefined;
 
@@ -51,6 +57,11 @@ export class PyOrderedDict<K = unknown, V = unknown> extends Map<K, V> {
  * Nothing is called: `get` of a missing key is `undefined`, as in any Map.
  */
 export class PyDefaultDict<K = unknown, V = unknown> extends Map<K, V> {
+  /** What `console.log` / `util.inspect` print: Python's repr, bounded. */
+  [INSPECT](): string {
+    return inspectRepr(this);
+  }
+
   /** The `default_factory`: a `PyGlobal` (or other pickled callable), or `null`. */
   defaultFactory: unknown;
 
@@ -104,6 +115,11 @@ function compareCounts(a: unknown, b: unknown): number {
 
 /** Python's `collections.Counter`: a `Map` from items to counts. */
 export class PyCounter<K = unknown> extends Map<K, number | bigint> {
+  /** What `console.log` / `util.inspect` print: Python's repr, bounded. */
+  [INSPECT](): string {
+    return inspectRepr(this);
+  }
+
   /** Python's `str()`, which for this class is its repr (not Map's `[object Map]`). */
   override toString(): string {
     return pyRepr(this);
@@ -164,6 +180,11 @@ export function extendDeque(deque: PyDeque, items: Iterable<unknown>): boolean {
  * spreads like one) with the deque's `maxlen` (`null` for unbounded).
  */
 export class PyDeque<T = unknown> extends Array<T> {
+  /** What `console.log` / `util.inspect` print: Python's repr, bounded. */
+  [INSPECT](): string {
+    return inspectRepr(this);
+  }
+
   /** The deque's `maxlen`, or `null`. */
   maxlen: number | null = null;
   /** Instance attributes (`__dict__`) the pickle carried, else `undefined`. */
@@ -211,13 +232,28 @@ export class PyDeque<T = unknown> extends Array<T> {
   }
 }
 
+/**
+ * An instance of a named tuple class: a tuple (frozen array) with a read-only
+ * property per field. `Fields` are the field names as declared to
+ * {@link namedTuple}; `Values` the type of each field (default `unknown`:
+ * a pickle may hold anything), which a cast of the class can make precise
+ * (`as NamedTupleClass<['x', 'y'], { x: number; y: number }>`).
+ */
+export type NamedTuple<
+  Fields extends readonly string[] = readonly string[],
+  Values extends { readonly [F in Fields[number]]: unknown } = { readonly [F in Fields[number]]: unknown },
+> = readonly unknown[] & { readonly [F in Fields[number]]: Values[F] };
+
 /** A JS class for a Python named tuple: frozen arrays with a getter per field. */
-export interface NamedTupleClass {
-  new (...items: unknown[]): readonly unknown[] & Record<string, unknown>;
+export interface NamedTupleClass<
+  Fields extends readonly string[] = readonly string[],
+  Values extends { readonly [F in Fields[number]]: unknown } = { readonly [F in Fields[number]]: unknown },
+> {
+  new (...items: unknown[]): NamedTuple<Fields, Values>;
   /** The Python class. */
   readonly pyClass: PyGlobal;
   /** The field names, in order. */
-  readonly fields: readonly string[];
+  readonly fields: Fields;
 }
 
 /**
@@ -235,10 +271,19 @@ export interface NamedTupleClass {
  * p.x; // 1
  * ```
  */
-export function namedTuple(module: string, name: string, fields: readonly string[]): NamedTupleClass {
+export function namedTuple<const Fields extends readonly string[]>(
+  module: string,
+  name: string,
+  fields: Fields,
+): NamedTupleClass<Fields> {
   const pyClass = new PyGlobal(module, name);
   const fieldList = Object.freeze([...fields]);
   const cls = class extends Array<unknown> {
+    /** What `console.log` / `util.inspect` print: Python's repr, bounded. */
+    [INSPECT](): string {
+      return inspectRepr(this);
+    }
+
     static readonly pyClass = pyClass;
     static readonly fields = fieldList;
     static override get [Symbol.species](): ArrayConstructor {
@@ -271,5 +316,5 @@ export function namedTuple(module: string, name: string, fields: readonly string
     });
   });
   Object.defineProperty(cls, 'name', { value: name.slice(name.lastIndexOf('.') + 1) });
-  return cls as unknown as NamedTupleClass;
+  return cls as unknown as NamedTupleClass<Fields>;
 }

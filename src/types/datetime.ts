@@ -8,6 +8,7 @@
  */
 import { PicklingError } from '../errors.js';
 import { escapeUntrusted } from '../python-repr.js';
+import { INSPECT, inspectRepr } from './inspect.js';
 import { PY_REDUCE, PY_REPR, type Reduction } from './protocol.js';
 import { G_GETATTR, PyGlobal } from './py-global.js';
 import { PyObject } from './py-object.js';
@@ -122,6 +123,11 @@ function reprTimeFields(cls: string, date: number[], t: TimeFields, repr: ReprFn
  * microseconds (0..999999), normalised as Python normalises it.
  */
 export class PyTimeDelta {
+  /** What `console.log` / `util.inspect` print: Python's repr, bounded. */
+  [INSPECT](): string {
+    return inspectRepr(this);
+  }
+
   readonly days: number;
   readonly seconds: number;
   readonly microseconds: number;
@@ -217,6 +223,11 @@ function splitMicroseconds(total: bigint): [number, number, number] {
 
 /** Python's `datetime.timezone`: a fixed offset from UTC, with an optional name. */
 export class PyTimezone {
+  /** What `console.log` / `util.inspect` print: Python's repr, bounded. */
+  [INSPECT](): string {
+    return inspectRepr(this);
+  }
+
   /** The offset from UTC, strictly between -24 and +24 hours. */
   readonly offset: PyTimeDelta;
   /** The name given to the constructor, or `null` (then `str()` is `UTC+HH:MM`). */
@@ -335,6 +346,11 @@ function zoneFormatter(key: string): Intl.DateTimeFormat {
  * when a conversion needs them.
  */
 export class PyZoneInfo {
+  /** What `console.log` / `util.inspect` print: Python's repr, bounded. */
+  [INSPECT](): string {
+    return inspectRepr(this);
+  }
+
   /** The IANA key. */
   readonly key: string;
   /** False for `ZoneInfo.no_cache(key)` (pickled as such). */
@@ -402,6 +418,11 @@ export class PyZoneInfo {
 
 /** Python's `datetime.date`. */
 export class PyDate {
+  /** What `console.log` / `util.inspect` print: Python's repr, bounded. */
+  [INSPECT](): string {
+    return inspectRepr(this);
+  }
+
   readonly year: number;
   readonly month: number;
   readonly day: number;
@@ -441,6 +462,11 @@ export class PyDate {
 
 /** Python's `datetime.time`, with its tzinfo and `fold`. */
 export class PyTime {
+  /** What `console.log` / `util.inspect` print: Python's repr, bounded. */
+  [INSPECT](): string {
+    return inspectRepr(this);
+  }
+
   readonly hour: number;
   readonly minute: number;
   readonly second: number;
@@ -498,6 +524,11 @@ export interface ToDateOptions {
  * millisecond (a `Date` holds milliseconds).
  */
 export class PyDateTime {
+  /** What `console.log` / `util.inspect` print: Python's repr, bounded. */
+  [INSPECT](): string {
+    return inspectRepr(this);
+  }
+
   readonly year: number;
   readonly month: number;
   readonly day: number;

@@ -6,20 +6,32 @@
  *
  * @module
  */
+
+import { INSPECT, inspectRepr } from './inspect.js';
 import { PY_REDUCE, PY_REPR, type Reduction } from './protocol.js';
 import { PyGlobal } from './py-global.js';
 import { pyRepr, type ReprFn } from './py-repr.js';
 
-/** One member of a Python enum (or a value of it that is not a named member, such as a Flag combination). */
-export class PyEnum {
+/**
+ * One member of a Python enum (or a value of it that is not a named member,
+ * such as a Flag combination). `V` and `N` are the member's value and name
+ * types: a member of a class declared with {@link defineEnum} has them from
+ * its declaration (`Color.members.RED.value` is `1`).
+ */
+export class PyEnum<V = unknown, N extends string = string> {
+  /** What `console.log` / `util.inspect` print: Python's repr, bounded. */
+  [INSPECT](): string {
+    return inspectRepr(this);
+  }
+
   /** The enum class. */
   readonly enumClass: PyGlobal;
   /** The member's name, or `null` for a value with no member of its own. */
-  readonly name: string | null;
+  readonly name: N | null;
   /** The member's value (`_value_`). */
-  readonly value: unknown;
+  readonly value: V;
 
-  constructor(enumClass: PyGlobal, name: string | null, value: unknown) {
+  constructor(enumClass: PyGlobal, name: N | null, value: V) {
     this.enumClass = enumClass;
     this.name = name;
     this.value = value;
@@ -33,11 +45,11 @@ export class PyEnum {
   }
 
   /** The member's value, so that int and str enums compare like their values. */
-  valueOf(): unknown {
+  valueOf(): V {
     return this.value;
   }
 
-  toJSON(): unknown {
+  toJSON(): V {
     return this.value;
   }
 
@@ -53,15 +65,33 @@ export class PyEnum {
   }
 }
 
-/** A Python enum class declared in JS: its members by name, and lookup by value. */
-export interface EnumClass<Names extends string = string> {
+/**
+ * A Python enum class declared in JS: its members by name, and lookup by
+ * value. `Names` are the member names and `Values` their values by name, as
+ * {@link defineEnum} infers them from the declaration.
+ */
+export interface EnumClass<
+  Names extends string = string,
+  Values extends { readonly [N in Names]: unknown } = { readonly [N in Names]: unknown },
+> {
   /** The Python class. */
   readonly pyClass: PyGlobal;
   /** The members by name. */
-  readonly members: { readonly [N in Names]: PyEnum };
+  readonly members: { readonly [N in Names]: PyEnum<Values[N], N> };
   /** The member with this value (the first, as Python's aliases), or `undefined`. */
-  of(value: unknown): PyEnum | undefined;
+  of(value: unknown): EnumMember<Names, Values> | undefined;
+  /**
+   * True when `value` is one of the named members (a loaded member is the
+   * very object of `members`): narrows a loaded value to this enum's members.
+   */
+  isMember(value: unknown): value is EnumMember<Names, Values>;
 }
+
+/** Any named member of an enum class: `PyEnum<1, 'RED'> | PyEnum<2, 'GREEN'>`. */
+export type EnumMember<
+  Names extends string = string,
+  Values extends { readonly [N in Names]: unknown } = { readonly [N in Names]: unknown },
+> = { [N in Names]: PyEnum<Values[N], N> }[Names];
 
 function sameValue(a: unknown, b: unknown): boolean {
   if (typeof a === 'bigint' || typeof b === 'bigint') {
@@ -92,7 +122,7 @@ export function defineEnum<const M extends Record<string, unknown>>(
   module: string,
   name: string,
   members: M,
-): EnumClass<Extract<keyof M, string>> {
+): EnumClass<Extract<keyof M, string>, { readonly [N in Extract<keyof M, string>]: M[N] }> {
   const pyClass = new PyGlobal(module, name);
   const table: Record<string, PyEnum> = {};
   const list: PyEnum[] = [];
@@ -103,9 +133,12 @@ export function defineEnum<const M extends Record<string, unknown>>(
     table[key] = member;
     list.push(member);
   }
+  type Names = Extract<keyof M, string>;
+  type Member = EnumMember<Names, { readonly [N in Names]: M[N] }>;
   return Object.freeze({
     pyClass,
-    members: Object.freeze(table) as { readonly [N in Extract<keyof M, string>]: PyEnum },
-    of: (value: unknown) => list.find((m) => sameValue(m.value, value)),
+    members: Object.freeze(table) as unknown as { readonly [N in Names]: PyEnum<M[N], N> },
+    of: (value: unknown) => list.find((m) => sameValue(m.value, value)) as Member | undefined,
+    isMember: (value: unknown): value is Member => list.includes(value as PyEnum),
   });
 }

@@ -3,6 +3,8 @@
  *
  * @module
  */
+
+import { INSPECT, inspectRepr } from './inspect.js';
 import { PY_REDUCE, PY_REPR, type Reduction } from './protocol.js';
 import { PyGlobal } from './py-global.js';
 import { pyRepr, type ReprFn, shortRepr } from './py-repr.js';
@@ -14,6 +16,11 @@ import { pyRepr, type ReprFn, shortRepr } from './py-repr.js';
  * pickles back as the same exception. Nothing in it was raised or executed.
  */
 export class PyException extends Error {
+  /** What `console.log` / `util.inspect` print: Python's repr, bounded. */
+  [INSPECT](): string {
+    return inspectRepr(this);
+  }
+
   /** The exception class (`builtins.ValueError`). */
   readonly pyClass: PyGlobal;
   /** The exception's `args`. */

@@ -1,4 +1,5 @@
 import { cpythonSetOrder, PY_REPR_RECURSIVE, pyRepr } from '../repr.js';
+import { INSPECT, inspectRepr } from './inspect.js';
 import { PY_REPR } from './protocol.js';
 import type { ReprFn } from './py-repr.js';
 
@@ -9,6 +10,11 @@ const setAdd = Set.prototype.add;
  * (`add`, `delete` and `clear` throw a `TypeError`).
  */
 export class FrozenSet<T = unknown> extends Set<T> {
+  /** What `console.log` / `util.inspect` print: Python's repr, bounded. */
+  [INSPECT](): string {
+    return inspectRepr(this);
+  }
+
   constructor(items?: Iterable<T> | null) {
     super();
     if (items != null) for (const item of items) setAdd.call(this, item);

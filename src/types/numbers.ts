@@ -5,6 +5,7 @@
  */
 import { PicklingError } from '../errors.js';
 import { narrow } from '../ints.js';
+import { INSPECT, inspectRepr } from './inspect.js';
 import { PY_REDUCE, PY_REPR, type Reduction } from './protocol.js';
 import { PyGlobal } from './py-global.js';
 import { reprString } from './py-repr.js';
@@ -22,6 +23,11 @@ const DECIMAL_RE =
  * Python's `str()`, `valueOf()` the nearest JS number.
  */
 export class PyDecimal {
+  /** What `console.log` / `util.inspect` print: Python's repr, bounded. */
+  [INSPECT](): string {
+    return inspectRepr(this);
+  }
+
   /** 1 for negative (also -0 and -NaN), else 0. */
   readonly sign: 0 | 1;
   /** The coefficient's decimal digits without leading zeros (`'0'` for zero); a NaN's payload, `''` when none. */
@@ -261,6 +267,11 @@ const FRACTION_RE = /^([+-]?)(\d+(?:_\d+)*)?(?:\/(\d+(?:_\d+)*)|(?:\.(\d+(?:_\d+
  * positive denominator). `valueOf()` is the nearest JS number.
  */
 export class PyFraction {
+  /** What `console.log` / `util.inspect` print: Python's repr, bounded. */
+  [INSPECT](): string {
+    return inspectRepr(this);
+  }
+
   readonly numerator: bigint;
   readonly denominator: bigint;
 

@@ -1,4 +1,5 @@
 import { reprByteArray } from '../python-repr.js';
+import { INSPECT, inspectRepr } from './inspect.js';
 import { PY_REPR } from './protocol.js';
 
 /**
@@ -6,6 +7,11 @@ import { PY_REPR } from './protocol.js';
  * `bytes`. Loaded bytearrays own their memory (they are never views of the input).
  */
 export class PyByteArray extends Uint8Array {
+  /** What `console.log` / `util.inspect` print: Python's repr, bounded. */
+  [INSPECT](): string {
+    return inspectRepr(this);
+  }
+
   /** Copies `data` into a new bytearray. */
   static override from(data: ArrayLike<number> | Iterable<number>): PyByteArray {
     const source = data instanceof Uint8Array ? data : Uint8Array.from(data as ArrayLike<number>);

@@ -1,3 +1,4 @@
+import { INSPECT, inspectRepr } from './inspect.js';
 import { PY_REPR } from './protocol.js';
 
 /**
@@ -6,6 +7,11 @@ import { PY_REPR } from './protocol.js';
  * called. Dumping it writes the same `module.name` reference back.
  */
 export class PyGlobal {
+  /** What `console.log` / `util.inspect` print: Python's repr, bounded. */
+  [INSPECT](): string {
+    return inspectRepr(this);
+  }
+
   /** The module, after the Python 2 name mapping (`__builtin__` -> `builtins`) when it applies. */
   readonly module: string;
   /** The attribute name; dotted for nested classes (`Outer.Inner`). */

@@ -1,4 +1,5 @@
 import { PY_REPR_RECURSIVE, pyRepr } from '../repr.js';
+import { INSPECT, inspectRepr } from './inspect.js';
 import { PY_REPR } from './protocol.js';
 import { PyGlobal } from './py-global.js';
 import type { ReprFn } from './py-repr.js';
@@ -19,6 +20,11 @@ export type PyObjectKind = 'reduce' | 'newobj' | 'newobj_ex' | 'inst' | 'obj';
  * Nothing in it was executed. Dumping it writes the same opcodes back.
  */
 export class PyObject {
+  /** What `console.log` / `util.inspect` print: Python's repr, bounded. */
+  [INSPECT](): string {
+    return inspectRepr(this);
+  }
+
   /** The opcode that built the object. */
   kind: PyObjectKind;
   /** What was called: usually a `PyGlobal`, but a pickle may call any value. */

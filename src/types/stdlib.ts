@@ -6,6 +6,7 @@
  * @module
  */
 import { PicklingError } from '../errors.js';
+import { INSPECT, inspectRepr } from './inspect.js';
 import { PY_REDUCE, PY_REPR, type Reduction } from './protocol.js';
 import { G_OBJECT, G_RECONSTRUCTOR, PyGlobal } from './py-global.js';
 import { PY_REPR_RECURSIVE, pyRepr, type ReprFn, reprBytes, reprString } from './py-repr.js';
@@ -21,6 +22,11 @@ const UUID_MAX = (1n << 128n) - 1n;
  * `8-4-4-4-12` hex form.
  */
 export class PyUUID {
+  /** What `console.log` / `util.inspect` print: Python's repr, bounded. */
+  [INSPECT](): string {
+    return inspectRepr(this);
+  }
+
   /** The UUID as a 128-bit integer (Python's `.int`). */
   readonly int: bigint;
   /** Python's `is_safe` as its `SafeUUID` value (0 safe, -1 unsafe), or `null` for unknown. */
@@ -131,6 +137,11 @@ export function isIPAddressType(name: string): name is IPAddressType {
  * others as text; both load.
  */
 export class PyIPAddress {
+  /** What `console.log` / `util.inspect` print: Python's repr, bounded. */
+  [INSPECT](): string {
+    return inspectRepr(this);
+  }
+
   /** Which `ipaddress` class. */
   readonly type: IPAddressType;
   /** The text form, as Python's `str()`. */
@@ -213,6 +224,11 @@ export function isPathType(name: string): name is PathType {
  * `['C:\\', 'Users']`), as Python 3.11 pickles it. `toString()` is the path.
  */
 export class PyPath {
+  /** What `console.log` / `util.inspect` print: Python's repr, bounded. */
+  [INSPECT](): string {
+    return inspectRepr(this);
+  }
+
   readonly type: PathType;
   readonly parts: readonly string[];
 
@@ -293,6 +309,11 @@ const RE_FLAGS: readonly (readonly [number, string])[] = [
  * {@link PyPattern.toRegExp} translates the common syntax on request.
  */
 export class PyPattern {
+  /** What `console.log` / `util.inspect` print: Python's repr, bounded. */
+  [INSPECT](): string {
+    return inspectRepr(this);
+  }
+
   readonly pattern: string | Uint8Array;
   /** Python's `.flags` (a str pattern always has `re.UNICODE`, 32). */
   readonly flags: number;
@@ -363,6 +384,11 @@ export class PyPattern {
  * enumerable properties.
  */
 export class PySimpleNamespace {
+  /** What `console.log` / `util.inspect` print: Python's repr, bounded. */
+  [INSPECT](): string {
+    return inspectRepr(this);
+  }
+
   constructor(attributes?: Record<string, unknown>) {
     if (attributes !== undefined) {
       for (const [k, v] of Object.entries(attributes))
