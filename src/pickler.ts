@@ -15,6 +15,8 @@ import { encodeLong } from './ints.js';
 import { unhashableType } from './keys.js';
 import { type DumpOptions, resolveDumpOptions } from './options.js';
 import { py2Name } from './py2-names.js';
+import { GetattrGlobal } from './reconstructors/getattr.js';
+import { ExactStringMemo, recordOf } from './exact-strings.js';
 import { StringMemo } from './string-memo.js';
 import { decodeLatin1, hexValue } from './text.js';
 import { PickleBuffer, PyFloat } from './types/builtins.js';
@@ -118,6 +120,8 @@ export class Pickler {
   #memo = new Map<unknown, number>();
   /** Strings by value -> memo index. */
   #strings = new StringMemo();
+  /** While dumping a value an exact load returned: #strings, replaying how the original wrote its strings. */
+  #exact: ExactStringMemo | null = null;
   /** Globals by `module\nname` -> memo index (one class is one object in Python). */
   #globalMemo = new Map<string, number>();
   /** `copyreg._reconstructor` calls being written, whose arguments may lead back to them (see #saveObject). */
@@ -162,6 +166,8 @@ export class Pickler {
     w.reset();
     this.#work.length = 0;
     this.#reconstructing = null;
+    const strings = recordOf(value)?.strings;
+    if (strings != null) this.#strings = this.#exact = new ExactStringMemo(strings, this.#strings);
     try {
       if (this.#proto >= 2) w.byte2(0x80, this.#proto);
       if (this.#proto >= 4) w.framing = true;
@@ -181,6 +187,10 @@ export class Pickler {
       throw error;
     } finally {
       this.#work.length = 0;
+      if (this.#exact !== null) {
+        this.#strings = this.#exact.base;
+        this.#exact = null;
+      }
     }
   }
 
@@ -517,7 +527,8 @@ export class Pickler {
       return;
     }
     if (obj instanceof PyGlobal) {
-      this.#saveGlobal(obj.module, obj.name);
+      if (obj instanceof GetattrGlobal) this.#saveGetattr(obj);
+      else this.#saveGlobal(obj.module, obj.name);
       return;
     }
     if (obj instanceof PyObject) {
@@ -675,6 +686,14 @@ export class Pickler {
   /** A str: UNICODE (protocol 0), SHORT_BINUNICODE, BINUNICODE or BINUNICODE8; then memoized (by value, or not at all for `key` null). */
   #saveString(text: string, key: string | FreshString | null): void {
     const w = this.#w!;
+    if (this.#exact !== null) {
+      const raw = this.#exact.writing(text, typeof key === 'string', this.#memoCount);
+      if (raw !== null) {
+        this.#writeStringPayload(raw);
+        this.#memoize(key);
+        return;
+      }
+    }
     if (!this.#bin) {
       w.byte(0x56);
       w.ascii(rawUnicodeEscape(text));
@@ -698,6 +717,22 @@ export class Pickler {
       w.endPayload(unframed);
     }
     this.#memoize(key);
+  }
+
+  /** A str's payload as the original pickle spelled it (exact mode: surrogate pairs written apart). */
+  #writeStringPayload(raw: Uint8Array): void {
+    const w = this.#w!;
+    if (!this.#bin) {
+      w.byte(0x56); // UNICODE
+      w.bytes(raw);
+      w.byte(0x0a);
+      return;
+    }
+    const n = raw.length;
+    const unframed =
+      n < 256 && this.#proto >= 4 ? w.header(0x8c, 1, n) : n <= 0xffffffff ? w.header(0x58, 4, n) : w.header(0x8d, 8, n);
+    w.bytes(raw);
+    w.endPayload(unframed);
   }
 
   /** bytes: SHORT_BINBYTES / BINBYTES / BINBYTES8, or `_codecs.encode(latin1, 'latin1')` below protocol 3. */
@@ -854,7 +889,7 @@ export class Pickler {
     if (this.#proto >= 4) {
       this.#save(module, false);
       // CPython's module name and class name are distinct str objects even when equal (datetime.datetime).
-      if (name === module) this.#saveString(name, null);
+      if (name === module && !this.#exact?.names(name)) this.#saveString(name, null);
       else this.#save(name, false);
       this.#w!.byte(0x93); // STACK_GLOBAL
     } else {
@@ -870,6 +905,12 @@ export class Pickler {
     }
     this.#globalMemo.set(key, this.#memoCount);
     this.#memoize(null);
+  }
+
+  /** `getattr(owner, name)` read from a pickle and not reconstructed: written back as that call, memoized as itself. */
+  #saveGetattr(attribute: GetattrGlobal): void {
+    const args = Object.freeze([attribute.owner, attribute.attribute]);
+    this.#pushSteps([S_SAVE, G_GETATTR, S_SAVE, args, S_OP, 0x52, S_MEMO, attribute], '');
   }
 
   #globalLine(opcode: number, module: string, name: string): void {

@@ -11,6 +11,7 @@
 import { defaultRegistry } from './default-registry.js';
 import { defineKey, isArrayIndexKey } from './dict-keys.js';
 import { isPickleError, UnpicklingError } from './errors.js';
+import { attachRecord, recordStrings } from './exact-strings.js';
 import { patchReferences } from './fixup.js';
 import { FloatParseError, parseFloatText } from './floats.js';
 import { formatHint } from './formats/sniff.js';
@@ -189,7 +190,7 @@ export class Unpickler {
       fail: (reason: string): never => {
         throw new LoadFailure(reason);
       },
-      resolve: (module: string, name: string) => this.#findGlobal(module, name),
+      resolve: (module: string, name: string, refusal?: string) => this.#findGlobal(module, name, refusal),
       construct: (cls: unknown, args: Tuple, kwargs: unknown) => {
         if (!(cls instanceof PyGlobal)) return undefined;
         const reconstructor = this.#resolved?.get(cls);
@@ -229,9 +230,12 @@ export class Unpickler {
       this.#memoLen = 0;
       this.#converted = null;
     }
+    const start = this.#pos;
     try {
       const value = this.#run();
-      return this.#needsFixup ? this.#fixup(value) : value;
+      const result = this.#needsFixup ? this.#fixup(value) : value;
+      if (this.#options.exact) this.#recordExact(result, start);
+      return result;
     } finally {
       if (this.#grown !== null || this.#overlong !== null) this.#settleAll();
       this.#entered = false;
@@ -240,6 +244,13 @@ export class Unpickler {
       this.#needsFixup = false;
       if (!this.#options.keepMemo) this.#made = null;
     }
+  }
+
+  /** `exact: true`: how the pickle spelled what the value cannot hold (see exact-strings.ts), kept beside it. */
+  #recordExact(value: unknown, start: number): void {
+    // A stream read with keepMemo refers to strings of earlier pickles: its record would not be complete.
+    const strings = this.#options.keepMemo ? null : recordStrings(this.#data, start, this.#pos);
+    if (strings !== null) attachRecord(value, { strings });
   }
 
   /** Loads every remaining pickle, in order. */
@@ -1123,7 +1134,7 @@ export class Unpickler {
   }
 
   /** Resolves a global name as Python's `find_class`, through the registry only. */
-  #findGlobal(module: string, name: string): unknown {
+  #findGlobal(module: string, name: string, refusal?: string): unknown {
     checkName(module, 'module');
     checkName(name, 'name');
     const opts = this.#options;
@@ -1139,7 +1150,7 @@ export class Unpickler {
         !this.#allowed(module, name) &&
         !this.#isNewOf(module, name)
       ) {
-        throw new LoadFailure(strictMessage(module, name));
+        throw new LoadFailure(refusal ?? strictMessage(module, name));
       }
       global = new PyGlobal(module, name);
       this.#globals.set(key, global);
