@@ -25,6 +25,7 @@
  */
 
 import { OPCODE_BY_CODE } from './opcodes.js';
+import type { GetattrForm } from './reconstructors/getattr.js';
 import { StringMemo } from './string-memo.js';
 import { decodeRawUnicodeEscape, decodeUtf8 } from './text.js';
 import { utf8Length } from './writer.js';
@@ -43,6 +44,8 @@ export type StringRecord = Map<string, StringPlan>;
 /** What an exact load remembers about how the pickle spelled its value. */
 export interface ExactRecord {
   readonly strings: StringRecord | null;
+  /** Values read as `getattr(owner, name)` through a registered owner (enum members of Python 3.11.2 to 3.11.4). */
+  readonly getattr: Map<object, GetattrForm> | null;
 }
 
 const records = new WeakMap<object, ExactRecord>();

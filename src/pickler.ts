@@ -10,13 +10,13 @@
 
 import type { Registry } from './default-registry.js';
 import { PicklingError } from './errors.js';
+import { ExactStringMemo, recordOf } from './exact-strings.js';
 import { formatFloatRepr } from './floats.js';
 import { encodeLong } from './ints.js';
 import { unhashableType } from './keys.js';
 import { type DumpOptions, resolveDumpOptions } from './options.js';
 import { py2Name } from './py2-names.js';
-import { GetattrGlobal } from './reconstructors/getattr.js';
-import { ExactStringMemo, recordOf } from './exact-strings.js';
+import { type GetattrForm, GetattrGlobal } from './reconstructors/getattr.js';
 import { StringMemo } from './string-memo.js';
 import { decodeLatin1, hexValue } from './text.js';
 import { PickleBuffer, PyFloat } from './types/builtins.js';
@@ -122,6 +122,8 @@ export class Pickler {
   #strings = new StringMemo();
   /** While dumping a value an exact load returned: #strings, replaying how the original wrote its strings. */
   #exact: ExactStringMemo | null = null;
+  /** While dumping a loaded value: its parts that were read as `getattr(owner, name)` (enum members), written so again. */
+  #getattrForms: Map<object, GetattrForm> | null = null;
   /** Globals by `module\nname` -> memo index (one class is one object in Python). */
   #globalMemo = new Map<string, number>();
   /** `copyreg._reconstructor` calls being written, whose arguments may lead back to them (see #saveObject). */
@@ -166,8 +168,12 @@ export class Pickler {
     w.reset();
     this.#work.length = 0;
     this.#reconstructing = null;
-    const strings = recordOf(value)?.strings;
-    if (strings != null) this.#strings = this.#exact = new ExactStringMemo(strings, this.#strings);
+    const record = recordOf(value);
+    if (record !== undefined) {
+      if (record.strings !== null)
+        this.#strings = this.#exact = new ExactStringMemo(record.strings, this.#strings);
+      this.#getattrForms = record.getattr;
+    }
     try {
       if (this.#proto >= 2) w.byte2(0x80, this.#proto);
       if (this.#proto >= 4) w.framing = true;
@@ -191,6 +197,7 @@ export class Pickler {
         this.#strings = this.#exact.base;
         this.#exact = null;
       }
+      this.#getattrForms = null;
     }
   }
 
@@ -560,6 +567,11 @@ export class Pickler {
       this.#saveBytes(new Uint8Array(obj.buffer, obj.byteOffset, obj.byteLength), obj);
       return;
     }
+    if (obj instanceof String) {
+      // A str that an exact load could not give as a string primitive (see exact-strings.ts).
+      this.#save(obj.valueOf(), false);
+      return;
+    }
     const name = (obj as { constructor?: { name?: unknown } }).constructor?.name;
     throw new PicklingError(
       `cannot pickle ${typeof name === 'string' && name !== '' ? `a ${name} instance` : 'this object'}: brine pickles plain data, Map, Set, typed bytes and its own Python value classes`,
@@ -730,7 +742,11 @@ export class Pickler {
     }
     const n = raw.length;
     const unframed =
-      n < 256 && this.#proto >= 4 ? w.header(0x8c, 1, n) : n <= 0xffffffff ? w.header(0x58, 4, n) : w.header(0x8d, 8, n);
+      n < 256 && this.#proto >= 4
+        ? w.header(0x8c, 1, n)
+        : n <= 0xffffffff
+          ? w.header(0x58, 4, n)
+          : w.header(0x8d, 8, n);
     w.bytes(raw);
     w.endPayload(unframed);
   }
@@ -949,6 +965,11 @@ export class Pickler {
    * `obj` is none of them.
    */
   #saveSpecial(obj: object): boolean {
+    const form = this.#getattrForms?.get(obj);
+    if (form !== undefined) {
+      this.#saveReduction(obj, { callable: G_GETATTR, args: [form.owner, form.attribute] }, null);
+      return true;
+    }
     const ctor = (obj as { constructor?: unknown }).constructor;
     const entry = this.#registry?.classFor(ctor);
     if (entry !== undefined) {

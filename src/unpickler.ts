@@ -36,6 +36,7 @@ import { py3Name } from './py2-names.js';
 import { escapeUntrusted } from './python-repr.js';
 import type { ReconstructContext, Reconstructor } from './reconstruct.js';
 import { BUILTIN_FUNCTIONS } from './reconstructors/builtin-functions.js';
+import { type GetattrForm, restoreGetattrForms, takeGetattrForms } from './reconstructors/getattr.js';
 import { decodeLatin1, decodeRawUnicodeEscape, decodeUtf8, escapeDecode, TextDecodeError } from './text.js';
 import { startTextModeHint } from './text-mode.js';
 import { PickleBuffer, PyFloat } from './types/builtins.js';
@@ -231,12 +232,14 @@ export class Unpickler {
       this.#converted = null;
     }
     const start = this.#pos;
+    const outerForms = takeGetattrForms();
     try {
       const value = this.#run();
       const result = this.#needsFixup ? this.#fixup(value) : value;
-      if (this.#options.exact) this.#recordExact(result, start);
-      return result;
+      const forms = takeGetattrForms();
+      return this.#options.exact || forms !== null ? this.#recordExact(result, start, forms) : result;
     } finally {
+      restoreGetattrForms(outerForms);
       if (this.#grown !== null || this.#overlong !== null) this.#settleAll();
       this.#entered = false;
       this.#floodWatch = null;
@@ -247,10 +250,17 @@ export class Unpickler {
   }
 
   /** `exact: true`: how the pickle spelled what the value cannot hold (see exact-strings.ts), kept beside it. */
-  #recordExact(value: unknown, start: number): void {
+  #recordExact(value: unknown, start: number, getattr: Map<object, GetattrForm> | null): unknown {
     // A stream read with keepMemo refers to strings of earlier pickles: its record would not be complete.
-    const strings = this.#options.keepMemo ? null : recordStrings(this.#data, start, this.#pos);
-    if (strings !== null) attachRecord(value, { strings });
+    const strings =
+      !this.#options.exact || this.#options.keepMemo ? null : recordStrings(this.#data, start, this.#pos);
+    // A member alone is a shared object (an enum's member): no record on it.
+    if (getattr?.has(value as object)) getattr = null;
+    if (strings === null && getattr === null) return value;
+    // A str spelled in a way a string primitive cannot keep (a surrogate pair written apart) needs an object to hold its record.
+    const result = typeof value === 'string' ? Object(value) : value;
+    attachRecord(result, { strings, getattr });
+    return result;
   }
 
   /** Loads every remaining pickle, in order. */

@@ -10,10 +10,9 @@ import type { Entry, ReconstructContext, Reconstructor, ReconstructorTable } fro
 import { PyComplex, PyFloat, PyRange, PySlice } from '../types/builtins.js';
 import { FrozenSet } from '../types/frozen-set.js';
 import { PyByteArray } from '../types/py-bytearray.js';
-import { PyGlobal } from '../types/py-global.js';
 import type { Tuple } from '../types/tuple.js';
-import { isInt, table } from './shared.js';
 import { getattrReconstructor } from './getattr.js';
+import { isInt, table } from './shared.js';
 
 /** The items of a Python iterable that CPython writes as a constructor argument (list, tuple, set). */
 function iterableItems(value: unknown): readonly unknown[] | undefined {

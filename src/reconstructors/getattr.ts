@@ -53,18 +53,55 @@ function refusal(owner: PyGlobal, attribute: string, enumMember: boolean): strin
   return `getattr(${module}.${name}, ${quote(attribute)}) is not allowed in strict mode: it is the attribute ${quote(attribute)} of ${module}.${name} (an enum member, a nested class or a method); for an enum, declare it with \`const ${jsName} = defineEnum(${quote(module)}, ${quote(name)}, { ${/^[A-Za-z_$][\w$]*$/.test(attribute) ? attribute : quote(attribute)}: ... })\` and \`registry.registerEnum(${jsName})\`, for a nested class register ${quote(`${module}.${name}.${attribute}`)}, or load it inert with allowGlobals: [${quote(dotted)}]`;
 }
 
+/** The form a reconstructed attribute was read in: `getattr(owner, attribute)`. @internal */
+export interface GetattrForm {
+  readonly owner: PyGlobal;
+  readonly attribute: string;
+}
+
+/** Values the current load got from `getattr` through a registered owner (enum members), with their form. */
+let forms: Map<object, GetattrForm> | null = null;
+
+/**
+ * Takes the values the load that just ran read through `getattr` (and starts
+ * a new collection); give the previous collection back with
+ * {@link restoreGetattrForms} when a load ends (loads may nest). @internal
+ */
+export function takeGetattrForms(): Map<object, GetattrForm> | null {
+  const taken = forms;
+  forms = null;
+  return taken;
+}
+
+/** @internal */
+export function restoreGetattrForms(saved: Map<object, GetattrForm> | null): void {
+  forms = saved;
+}
+
 /** `builtins.getattr`, as the table of built-in types holds it. */
 export const getattrReconstructor: Reconstructor = {
   call(args, context) {
     const [owner, attribute] = args;
-    if (args.length !== 2 || !(owner instanceof PyGlobal) || typeof attribute !== 'string' || attribute === '') {
+    if (
+      args.length !== 2 ||
+      !(owner instanceof PyGlobal) ||
+      typeof attribute !== 'string' ||
+      attribute === ''
+    ) {
       return context.inert('reduce', context.global, args);
     }
     const registered = context.registry.get(owner.module, owner.name);
     let enumMember = false;
     if (registered?.attribute !== undefined) {
       const value = registered.attribute(attribute, context);
-      if (value !== undefined) return value;
+      if (value !== undefined) {
+        // Remembered so that the value dumps back in this form (byte identity), not the owner's usual one.
+        if (typeof value === 'object' && value !== null) {
+          forms ??= new Map();
+          forms.set(value, { owner, attribute });
+        }
+        return value;
+      }
       enumMember = true;
     }
     const dotted = `${owner.name}.${attribute}`;
