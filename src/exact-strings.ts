@@ -69,7 +69,9 @@ export function recordOf(value: unknown): ExactRecord | undefined {
 
 interface Copy {
   readonly text: string;
-  readonly copy: number;
+  /** Its number among the copies of `text`; -1 until it is memoized. */
+  copy: number;
+  readonly raw: Uint8Array | null;
 }
 
 interface Building {
@@ -93,19 +95,21 @@ export function recordStrings(data: Uint8Array, start: number, end: number): Str
   let top: Copy | null = null;
   let pos = start;
 
-  const fresh = (text: string, raw: Uint8Array | null): Copy => {
-    let plan = plans.get(text);
-    if (plan === undefined) {
-      plan = { uses: [], raw: [], copies: 0, unusual: false };
-      plans.set(text, plan);
-    }
-    const copy = plan.copies++;
-    plan.uses.push(copy);
-    plan.raw.push(raw);
-    if (raw !== null) plan.unusual = true;
-    return { text, copy };
-  };
+  // A str CPython wrote is memoized right away: one that is not (a hand-made pickle) is no copy the
+  // pickler could reproduce, and is left out (the pickler then writes what CPython writes for the value).
+  const fresh = (text: string, raw: Uint8Array | null): Copy => ({ text, copy: -1, raw });
   const put = (index: number): void => {
+    if (top !== null && top.copy < 0) {
+      let plan = plans.get(top.text);
+      if (plan === undefined) {
+        plan = { uses: [], raw: [], copies: 0, unusual: false };
+        plans.set(top.text, plan);
+      }
+      top.copy = plan.copies++;
+      plan.uses.push(top.copy);
+      plan.raw.push(top.raw);
+      if (top.raw !== null) plan.unusual = true;
+    }
     memo.set(index, top);
   };
   const get = (index: number): void => {
