@@ -10,11 +10,13 @@
 
 import type { Registry } from './default-registry.js';
 import { PicklingError } from './errors.js';
+import { ExactStringMemo, recordOf } from './exact-strings.js';
 import { formatFloatRepr } from './floats.js';
 import { encodeLong } from './ints.js';
 import { unhashableType } from './keys.js';
 import { type DumpOptions, resolveDumpOptions } from './options.js';
 import { py2Name } from './py2-names.js';
+import { type GetattrForm, GetattrGlobal } from './reconstructors/getattr.js';
 import { StringMemo } from './string-memo.js';
 import { decodeLatin1, hexValue } from './text.js';
 import { PickleBuffer, PyFloat } from './types/builtins.js';
@@ -118,6 +120,10 @@ export class Pickler {
   #memo = new Map<unknown, number>();
   /** Strings by value -> memo index. */
   #strings = new StringMemo();
+  /** While dumping a value an exact load returned: #strings, replaying how the original wrote its strings. */
+  #exact: ExactStringMemo | null = null;
+  /** While dumping a loaded value: its parts that were read as `getattr(owner, name)` (enum members), written so again. */
+  #getattrForms: Map<object, GetattrForm> | null = null;
   /** Globals by `module\nname` -> memo index (one class is one object in Python). */
   #globalMemo = new Map<string, number>();
   /** `copyreg._reconstructor` calls being written, whose arguments may lead back to them (see #saveObject). */
@@ -162,6 +168,12 @@ export class Pickler {
     w.reset();
     this.#work.length = 0;
     this.#reconstructing = null;
+    const record = recordOf(value);
+    if (record !== undefined) {
+      if (record.strings !== null)
+        this.#strings = this.#exact = new ExactStringMemo(record.strings, this.#strings);
+      this.#getattrForms = record.getattr;
+    }
     try {
       if (this.#proto >= 2) w.byte2(0x80, this.#proto);
       if (this.#proto >= 4) w.framing = true;
@@ -181,6 +193,11 @@ export class Pickler {
       throw error;
     } finally {
       this.#work.length = 0;
+      if (this.#exact !== null) {
+        this.#strings = this.#exact.base;
+        this.#exact = null;
+      }
+      this.#getattrForms = null;
     }
   }
 
@@ -517,7 +534,8 @@ export class Pickler {
       return;
     }
     if (obj instanceof PyGlobal) {
-      this.#saveGlobal(obj.module, obj.name);
+      if (obj instanceof GetattrGlobal) this.#saveGetattr(obj);
+      else this.#saveGlobal(obj.module, obj.name);
       return;
     }
     if (obj instanceof PyObject) {
@@ -547,6 +565,11 @@ export class Pickler {
     }
     if (obj instanceof DataView) {
       this.#saveBytes(new Uint8Array(obj.buffer, obj.byteOffset, obj.byteLength), obj);
+      return;
+    }
+    if (obj instanceof String) {
+      // A str that an exact load could not give as a string primitive (see exact-strings.ts).
+      this.#save(obj.valueOf(), false);
       return;
     }
     const name = (obj as { constructor?: { name?: unknown } }).constructor?.name;
@@ -675,6 +698,14 @@ export class Pickler {
   /** A str: UNICODE (protocol 0), SHORT_BINUNICODE, BINUNICODE or BINUNICODE8; then memoized (by value, or not at all for `key` null). */
   #saveString(text: string, key: string | FreshString | null): void {
     const w = this.#w!;
+    if (this.#exact !== null) {
+      const raw = this.#exact.writing(text, typeof key === 'string', this.#memoCount);
+      if (raw !== null) {
+        this.#writeStringPayload(raw);
+        this.#memoize(key);
+        return;
+      }
+    }
     if (!this.#bin) {
       w.byte(0x56);
       w.ascii(rawUnicodeEscape(text));
@@ -698,6 +729,26 @@ export class Pickler {
       w.endPayload(unframed);
     }
     this.#memoize(key);
+  }
+
+  /** A str's payload as the original pickle spelled it (exact mode: surrogate pairs written apart). */
+  #writeStringPayload(raw: Uint8Array): void {
+    const w = this.#w!;
+    if (!this.#bin) {
+      w.byte(0x56); // UNICODE
+      w.bytes(raw);
+      w.byte(0x0a);
+      return;
+    }
+    const n = raw.length;
+    const unframed =
+      n < 256 && this.#proto >= 4
+        ? w.header(0x8c, 1, n)
+        : n <= 0xffffffff
+          ? w.header(0x58, 4, n)
+          : w.header(0x8d, 8, n);
+    w.bytes(raw);
+    w.endPayload(unframed);
   }
 
   /** bytes: SHORT_BINBYTES / BINBYTES / BINBYTES8, or `_codecs.encode(latin1, 'latin1')` below protocol 3. */
@@ -854,7 +905,7 @@ export class Pickler {
     if (this.#proto >= 4) {
       this.#save(module, false);
       // CPython's module name and class name are distinct str objects even when equal (datetime.datetime).
-      if (name === module) this.#saveString(name, null);
+      if (name === module && !this.#exact?.names(name)) this.#saveString(name, null);
       else this.#save(name, false);
       this.#w!.byte(0x93); // STACK_GLOBAL
     } else {
@@ -870,6 +921,12 @@ export class Pickler {
     }
     this.#globalMemo.set(key, this.#memoCount);
     this.#memoize(null);
+  }
+
+  /** `getattr(owner, name)` read from a pickle and not reconstructed: written back as that call, memoized as itself. */
+  #saveGetattr(attribute: GetattrGlobal): void {
+    const args = Object.freeze([attribute.owner, attribute.attribute]);
+    this.#pushSteps([S_SAVE, G_GETATTR, S_SAVE, args, S_OP, 0x52, S_MEMO, attribute], '');
   }
 
   #globalLine(opcode: number, module: string, name: string): void {
@@ -908,6 +965,11 @@ export class Pickler {
    * `obj` is none of them.
    */
   #saveSpecial(obj: object): boolean {
+    const form = this.#getattrForms?.get(obj);
+    if (form !== undefined) {
+      this.#saveReduction(obj, { callable: G_GETATTR, args: [form.owner, form.attribute] }, null);
+      return true;
+    }
     const ctor = (obj as { constructor?: unknown }).constructor;
     const entry = this.#registry?.classFor(ctor);
     if (entry !== undefined) {

@@ -33,8 +33,11 @@ export interface ReconstructContext {
    * for a class given as a value; `undefined` when the registry cannot construct it.
    */
   construct(cls: unknown, args: Tuple, kwargs: unknown): unknown;
-  /** Resolves another global as the GLOBAL opcode would (registry, strict mode and allow-list apply). */
-  resolve(module: string, name: string): unknown;
+  /**
+   * Resolves another global as the GLOBAL opcode would (registry, strict mode and allow-list apply).
+   * `refusal`: the message strict mode gives if it refuses the name (default: how to register it).
+   */
+  resolve(module: string, name: string, refusal?: string): unknown;
 }
 
 /**
@@ -57,6 +60,11 @@ export interface Reconstructor {
   extend?(obj: unknown, items: unknown[], context: ReconstructContext): void;
   /** SETITEM / SETITEMS applied to a value this reconstructor returned (Python's `obj[key] = value`). */
   setItems?(obj: unknown, pairs: [unknown, unknown][], context: ReconstructContext): void;
+  /**
+   * `getattr(global, name)` (an enum member, a classmethod): the attribute's
+   * value, or `undefined` when the global has no such attribute.
+   */
+  attribute?(name: string, context: ReconstructContext): unknown;
   /**
    * The value that stands for the global itself when the pickle pushes it
    * without calling it. Default: the `PyGlobal`.

@@ -11,6 +11,7 @@
 import { defaultRegistry } from './default-registry.js';
 import { defineKey, isArrayIndexKey } from './dict-keys.js';
 import { isPickleError, UnpicklingError } from './errors.js';
+import { attachRecord, recordStrings } from './exact-strings.js';
 import { patchReferences } from './fixup.js';
 import { FloatParseError, parseFloatText } from './floats.js';
 import { formatHint } from './formats/sniff.js';
@@ -35,6 +36,7 @@ import { py3Name } from './py2-names.js';
 import { escapeUntrusted } from './python-repr.js';
 import type { ReconstructContext, Reconstructor } from './reconstruct.js';
 import { BUILTIN_FUNCTIONS } from './reconstructors/builtin-functions.js';
+import { type GetattrForm, restoreGetattrForms, takeGetattrForms } from './reconstructors/getattr.js';
 import { decodeLatin1, decodeRawUnicodeEscape, decodeUtf8, escapeDecode, TextDecodeError } from './text.js';
 import { startTextModeHint } from './text-mode.js';
 import { PickleBuffer, PyFloat } from './types/builtins.js';
@@ -189,7 +191,7 @@ export class Unpickler {
       fail: (reason: string): never => {
         throw new LoadFailure(reason);
       },
-      resolve: (module: string, name: string) => this.#findGlobal(module, name),
+      resolve: (module: string, name: string, refusal?: string) => this.#findGlobal(module, name, refusal),
       construct: (cls: unknown, args: Tuple, kwargs: unknown) => {
         if (!(cls instanceof PyGlobal)) return undefined;
         const reconstructor = this.#resolved?.get(cls);
@@ -229,10 +231,15 @@ export class Unpickler {
       this.#memoLen = 0;
       this.#converted = null;
     }
+    const start = this.#pos;
+    const outerForms = takeGetattrForms();
     try {
       const value = this.#run();
-      return this.#needsFixup ? this.#fixup(value) : value;
+      const result = this.#needsFixup ? this.#fixup(value) : value;
+      const forms = takeGetattrForms();
+      return this.#options.exact || forms !== null ? this.#recordExact(result, start, forms) : result;
     } finally {
+      restoreGetattrForms(outerForms);
       if (this.#grown !== null || this.#overlong !== null) this.#settleAll();
       this.#entered = false;
       this.#floodWatch = null;
@@ -240,6 +247,20 @@ export class Unpickler {
       this.#needsFixup = false;
       if (!this.#options.keepMemo) this.#made = null;
     }
+  }
+
+  /** `exact: true`: how the pickle spelled what the value cannot hold (see exact-strings.ts), kept beside it. */
+  #recordExact(value: unknown, start: number, getattr: Map<object, GetattrForm> | null): unknown {
+    // A stream read with keepMemo refers to strings of earlier pickles: its record would not be complete.
+    const strings =
+      !this.#options.exact || this.#options.keepMemo ? null : recordStrings(this.#data, start, this.#pos);
+    // A member alone is a shared object (an enum's member): no record on it.
+    if (getattr?.has(value as object)) getattr = null;
+    if (strings === null && getattr === null) return value;
+    // A str spelled in a way a string primitive cannot keep (a surrogate pair written apart) needs an object to hold its record.
+    const result = typeof value === 'string' ? Object(value) : value;
+    attachRecord(result, { strings, getattr });
+    return result;
   }
 
   /** Loads every remaining pickle, in order. */
@@ -1123,7 +1144,7 @@ export class Unpickler {
   }
 
   /** Resolves a global name as Python's `find_class`, through the registry only. */
-  #findGlobal(module: string, name: string): unknown {
+  #findGlobal(module: string, name: string, refusal?: string): unknown {
     checkName(module, 'module');
     checkName(name, 'name');
     const opts = this.#options;
@@ -1139,7 +1160,7 @@ export class Unpickler {
         !this.#allowed(module, name) &&
         !this.#isNewOf(module, name)
       ) {
-        throw new LoadFailure(strictMessage(module, name));
+        throw new LoadFailure(refusal ?? strictMessage(module, name));
       }
       global = new PyGlobal(module, name);
       this.#globals.set(key, global);

@@ -10,8 +10,8 @@ import type { Entry, ReconstructContext, Reconstructor, ReconstructorTable } fro
 import { PyComplex, PyFloat, PyRange, PySlice } from '../types/builtins.js';
 import { FrozenSet } from '../types/frozen-set.js';
 import { PyByteArray } from '../types/py-bytearray.js';
-import { PyGlobal } from '../types/py-global.js';
 import type { Tuple } from '../types/tuple.js';
+import { getattrReconstructor } from './getattr.js';
 import { isInt, table } from './shared.js';
 
 /** The items of a Python iterable that CPython writes as a constructor argument (list, tuple, set). */
@@ -145,27 +145,6 @@ const rangeReconstructor: Reconstructor = {
     if (c === 0 || c === 0n) context.fail('range() arg 3 must not be zero');
     if (args.length === 1) return new PyRange(0, a as number | bigint, 1);
     return new PyRange(a as number | bigint, b as number | bigint, c ?? 1);
-  },
-};
-
-/**
- * `getattr(obj, name)`, which protocols 0-3 use for nested classes
- * (`getattr(Outer, 'Inner')`). Only a static lookup of a name on a global is
- * accepted, and it resolves to the dotted global `Outer.Inner`, checked against
- * the registry and strict mode like any global. Anything else stays inert.
- */
-const getattrReconstructor: Reconstructor = {
-  call(args, context) {
-    const [target, attribute] = args;
-    if (
-      args.length === 2 &&
-      target instanceof PyGlobal &&
-      typeof attribute === 'string' &&
-      attribute !== ''
-    ) {
-      return context.resolve(target.module, `${target.name}.${attribute}`);
-    }
-    return context.inert('reduce', context.global, args);
   },
 };
 

@@ -11,6 +11,8 @@ import { isArrayTypecode, PyArray } from '../types/array.js';
 import { extendDeque, PyCounter, PyDefaultDict, PyDeque, PyOrderedDict } from '../types/collections.js';
 import { BUILTIN_EXCEPTIONS, PyException } from '../types/exception.js';
 import { PyDecimal, PyFraction } from '../types/numbers.js';
+import { PY_REDUCE, type Reduction } from '../types/protocol.js';
+import { PyGlobal } from '../types/py-global.js';
 import { PyObject } from '../types/py-object.js';
 import {
   IP_ADDRESS_TYPES,
@@ -264,6 +266,21 @@ function ipv6Text(value: bigint): string {
   return `${hex.slice(0, best).join(':')}::${hex.slice(best + bestLength).join(':')}`;
 }
 
+/**
+ * An IPv6 address pickled as its integer (as Python up to 3.11.4 does; later
+ * versions write its text): dumps back as that integer.
+ */
+class IPv6FromInt extends PyIPAddress {
+  readonly #value: number | bigint;
+  constructor(text: string, value: number | bigint) {
+    super('IPv6Address', text);
+    this.#value = value;
+  }
+  override [PY_REDUCE](): Reduction {
+    return { callable: new PyGlobal('ipaddress', 'IPv6Address'), args: [this.#value] };
+  }
+}
+
 function ipReconstructor(type: IPAddressType): Reconstructor {
   return {
     call(args, context) {
@@ -272,7 +289,7 @@ function ipReconstructor(type: IPAddressType): Reconstructor {
       if (args.length === 1 && isInt(value)) {
         if (type === 'IPv4Address') return build(context, () => PyIPAddress.fromIPv4Int(Number(value)));
         if (type === 'IPv6Address' && BigInt(value) >= 0n && BigInt(value) < 1n << 128n)
-          return new PyIPAddress(type, ipv6Text(BigInt(value)));
+          return new IPv6FromInt(ipv6Text(BigInt(value)), value);
       }
       return context.inert('reduce', context.global, args);
     },

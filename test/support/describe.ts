@@ -44,6 +44,7 @@
  *
  * Both the describer and the comparison are iterative: any nesting depth works.
  */
+
 import {
   FrozenSet,
   isTuple,
@@ -56,6 +57,7 @@ import {
   PyRange,
   PySlice,
 } from '../../src/index.js';
+import { GetattrGlobal } from '../../src/reconstructors/getattr.js';
 
 /** A node of a description. */
 export interface Desc {
@@ -170,7 +172,8 @@ function describeNode(v: unknown): [Desc, Task[]] {
 
   if (v instanceof PyGlobal) {
     const node: Desc = { t: 'global', module: v.module, name: v.name };
-    if (proto !== PyGlobal.prototype) node.bad = `a ${typeName(v)}`;
+    // GetattrGlobal: a global read as getattr(owner, name), which dumps back in that form.
+    if (proto !== PyGlobal.prototype && !(v instanceof GetattrGlobal)) node.bad = `a ${typeName(v)}`;
     return [node, []];
   }
   if (v instanceof Uint8Array) {

@@ -35,20 +35,8 @@ export interface KnownCase {
   firstDiff: (diff: FirstDiff) => boolean;
 }
 
-const SURROGATE_PAIR =
-  'a Python str holding a high surrogate followed by a low surrogate (two code points) reads in JS as ' +
-  'the one astral character those two UTF-16 units spell: JS strings cannot tell them apart ' +
-  '(docs/decisions.md, known limits of the value model), so brine writes that character';
-
-export const KNOWN: readonly KnownCase[] = [
-  {
-    category: 'surrogate-pair',
-    reason: SURROGATE_PAIR,
-    vectors: /^str surrogates as a pair$/,
-    // At protocol 4+ the frame length differs first.
-    firstDiff: (diff) => /UNICODE$|^FRAME$/.test(diff.ref?.op ?? ''),
-  },
-];
+/** None left: `exact: true` keeps what CPython wrote (docs/byte-identity.md). */
+export const KNOWN: readonly KnownCase[] = [];
 
 /** The known case that explains a difference, if any. */
 export function knownCase(name: string, diff: FirstDiff | null): KnownCase | undefined {
@@ -65,14 +53,7 @@ export interface KnownUnequal {
   model: RegExp;
 }
 
-export const KNOWN_UNEQUAL: readonly KnownUnequal[] = [
-  {
-    reason: SURROGATE_PAIR,
-    vectors: /^str surrogates as a pair$/,
-    real: /^unequal: root: '\\udbff\\udfff' != '\\U0010ffff'$/,
-    model: /^unequal: \$\.v: /,
-  },
-];
+export const KNOWN_UNEQUAL: readonly KnownUnequal[] = [];
 
 export function knownUnequal(
   name: string,

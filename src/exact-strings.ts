@@ -1,0 +1,339 @@
+/**
+ * Byte identity of strings for `exact: true`.
+ *
+ * CPython memoizes by object identity: two equal str objects are written
+ * twice, one object twice is written once and then read from the memo.
+ * JavaScript strings have no identity, so the pickler memoizes them by value
+ * and writes the second of two equal strings as a memo read. To give back the
+ * bytes CPython wrote, an exact load records, after the value is built, how
+ * the pickle spelled each string that it wrote more than once (or spelled in a
+ * way the pickler would not): a {@link StringRecord}, kept beside the loaded
+ * value (a `WeakMap` keyed by it, so the value itself is unchanged). Dumping
+ * that same value replays the record: every occurrence of such a string is
+ * written fresh or read from the memo entry of the copy the original read.
+ *
+ * The record follows the order in which the pickle met its strings, which is
+ * the order in which the pickler meets them when it writes the same value. If
+ * the value was changed in between, the order may no longer match: every
+ * string is still written correctly (a fresh copy or a memo read of an equal
+ * string), only the bytes may differ from the original's.
+ *
+ * Nothing here runs unless a load asked for `exact: true`: the default paths
+ * of the unpickler and the pickler only test for a record's presence.
+ *
+ * @module
+ */
+
+import { OPCODE_BY_CODE } from './opcodes.js';
+import type { GetattrForm } from './reconstructors/getattr.js';
+import { StringMemo } from './string-memo.js';
+import { decodeRawUnicodeEscape, decodeUtf8 } from './text.js';
+import { utf8Length } from './writer.js';
+
+/** How the original pickle wrote one string value (equal JS strings share one plan). */
+export interface StringPlan {
+  /** Per occurrence, in pickle order: the copy it wrote (a new copy when it equals the number of copies so far) or read from the memo. */
+  readonly uses: number[];
+  /** Per copy: its payload bytes as written, when they are not what the pickler writes for the string (split surrogate pairs); else null. */
+  readonly raw: (Uint8Array | null)[];
+}
+
+/** Every string a loaded pickle wrote more than once, or spelled unusually, by value. */
+export type StringRecord = Map<string, StringPlan>;
+
+/** What an exact load remembers about how the pickle spelled its value. */
+export interface ExactRecord {
+  readonly strings: StringRecord | null;
+  /** Values read as `getattr(owner, name)` through a registered owner (enum members of Python 3.11.2 to 3.11.4). */
+  readonly getattr: Map<object, GetattrForm> | null;
+}
+
+const records = new WeakMap<object, ExactRecord>();
+let anyRecord = false;
+
+/** Keeps `record` beside a loaded value (an object: a string or number root needs none). @internal */
+export function attachRecord(value: unknown, record: ExactRecord): void {
+  if (typeof value !== 'object' || value === null) return;
+  records.set(value, record);
+  anyRecord = true;
+}
+
+/** The record of a value an exact load returned, if any. Costs one test until the first exact load. @internal */
+export function recordOf(value: unknown): ExactRecord | undefined {
+  if (!anyRecord || typeof value !== 'object' || value === null) return undefined;
+  return records.get(value);
+}
+
+// ---------------------------------------------------------------------------
+// Load side: the record, from the bytes of a pickle that loaded
+
+interface Copy {
+  readonly text: string;
+  /** Its number among the copies of `text`; -1 until it is memoized. */
+  copy: number;
+  readonly raw: Uint8Array | null;
+}
+
+interface Building {
+  uses: number[];
+  raw: (Uint8Array | null)[];
+  copies: number;
+  unusual: boolean;
+}
+
+/**
+ * The strings of the pickle `data[start, end)` (one that just loaded: its
+ * opcodes are known to be well formed) that CPython wrote more than once or
+ * spelled unusually. `null` when there is none, when the pickle holds Python 2
+ * strings (their value is not what is written back) or an opcode this walk
+ * does not know.
+ */
+export function recordStrings(data: Uint8Array, start: number, end: number): StringRecord | null {
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const plans = new Map<string, Building>();
+  const memo = new Map<number, Copy | null>();
+  let top: Copy | null = null;
+  let pos = start;
+
+  // A str CPython wrote is memoized right away: one that is not (a hand-made pickle) is no copy the
+  // pickler could reproduce, and is left out (the pickler then writes what CPython writes for the value).
+  const fresh = (text: string, raw: Uint8Array | null): Copy => ({ text, copy: -1, raw });
+  const put = (index: number): void => {
+    if (top !== null && top.copy < 0) {
+      let plan = plans.get(top.text);
+      if (plan === undefined) {
+        plan = { uses: [], raw: [], copies: 0, unusual: false };
+        plans.set(top.text, plan);
+      }
+      top.copy = plan.copies++;
+      plan.uses.push(top.copy);
+      plan.raw.push(top.raw);
+      if (top.raw !== null) plan.unusual = true;
+    }
+    memo.set(index, top);
+  };
+  const get = (index: number): void => {
+    const entry = memo.get(index) ?? null;
+    if (entry !== null) plans.get(entry.text)!.uses.push(entry.copy);
+    top = entry;
+  };
+  const line = (from: number): number => {
+    const nl = data.indexOf(0x0a, from);
+    return nl < 0 || nl >= end ? end : nl;
+  };
+  const decimal = (from: number, to: number): number => {
+    let n = 0;
+    for (let i = from; i < to; i++) {
+      const c = data[i]! - 0x30;
+      if (c >= 0 && c <= 9) n = n * 10 + c;
+    }
+    return n;
+  };
+
+  while (pos < end) {
+    const op = data[pos++]!;
+    switch (op) {
+      case 0x56: {
+        // UNICODE
+        const nl = line(pos);
+        const text = decodeRawUnicodeEscape(data, pos, nl);
+        top = fresh(text, splitPairEscape(data, pos, nl) ? data.slice(pos, nl) : null);
+        pos = nl + 1;
+        continue;
+      }
+      case 0x58: // BINUNICODE
+      case 0x8c: // SHORT_BINUNICODE
+      case 0x8d: {
+        // BINUNICODE8
+        let n: number;
+        if (op === 0x8c) n = data[pos++]!;
+        else if (op === 0x58) {
+          n = view.getUint32(pos, true);
+          pos += 4;
+        } else {
+          n = Number(view.getBigUint64(pos, true));
+          pos += 8;
+        }
+        const text = decodeUtf8(data, pos, n);
+        // A surrogate pair written as two lone surrogates is 6 bytes where the JS string's character takes 4.
+        const raw = text.length !== n && utf8Length(text) !== n ? data.slice(pos, pos + n) : null;
+        top = fresh(text, raw);
+        pos += n;
+        continue;
+      }
+      case 0x53: // STRING
+      case 0x54: // BINSTRING
+      case 0x55: // SHORT_BINSTRING
+        return null;
+      case 0x94: // MEMOIZE
+        put(memo.size);
+        continue;
+      case 0x71: // BINPUT
+        put(data[pos++]!);
+        continue;
+      case 0x72: // LONG_BINPUT
+        put(view.getUint32(pos, true));
+        pos += 4;
+        continue;
+      case 0x70: {
+        // PUT
+        const nl = line(pos);
+        put(decimal(pos, nl));
+        pos = nl + 1;
+        continue;
+      }
+      case 0x68: // BINGET
+        get(data[pos++]!);
+        continue;
+      case 0x6a: // LONG_BINGET
+        get(view.getUint32(pos, true));
+        pos += 4;
+        continue;
+      case 0x67: {
+        // GET
+        const nl = line(pos);
+        get(decimal(pos, nl));
+        pos = nl + 1;
+        continue;
+      }
+      case 0x95: // FRAME: between opcodes, changes nothing
+        pos += 8;
+        continue;
+      default: {
+        const info = OPCODE_BY_CODE[op];
+        if (info === undefined) return null;
+        top = null;
+        const size = info.argBytes;
+        if (size >= 0) pos += size;
+        else if (size === -1) {
+          pos = line(pos) + 1;
+          if (op === 0x63 || op === 0x69) pos = line(pos) + 1; // GLOBAL, INST: two lines
+        } else if (size === -2) pos += 1 + data[pos]!;
+        else if (size === -3 || size === -4) pos += 4 + view.getUint32(pos, true);
+        else if (size === -5) pos += 8 + Number(view.getBigUint64(pos, true));
+        else return null;
+      }
+    }
+  }
+  let out: StringRecord | null = null;
+  for (const [text, plan] of plans) {
+    if (plan.copies < 2 && !plan.unusual) continue;
+    out ??= new Map();
+    out.set(text, { uses: plan.uses, raw: plan.raw });
+  }
+  return out;
+}
+
+/** A raw-unicode-escape line with `\uD8xx\uDCxx`: a pair of surrogates the JS string joins into one character. */
+function splitPairEscape(data: Uint8Array, start: number, end: number): boolean {
+  for (let i = start; i + 12 <= end; i++) {
+    if (data[i] !== 0x5c || data[i + 1] !== 0x75 || (data[i + 2]! | 0x20) !== 0x64) continue;
+    const high = data[i + 3]! | 0x20;
+    if (high !== 0x38 && high !== 0x39 && high !== 0x61 && high !== 0x62) continue; // d8..db
+    if (data[i + 6] !== 0x5c || data[i + 7] !== 0x75 || (data[i + 8]! | 0x20) !== 0x64) continue;
+    const low = data[i + 9]! | 0x20;
+    if (low === 0x63 || low === 0x64 || low === 0x65 || low === 0x66) return true; // dc..df
+  }
+  return false;
+}
+
+// ---------------------------------------------------------------------------
+// Dump side: the pickler's string memo, replaying a record
+
+interface Replay {
+  /** Occurrences met so far. */
+  next: number;
+  /** Memo index of each copy written so far. */
+  ids: number[];
+}
+
+/**
+ * The pickler's string memo while it writes a value that has a
+ * {@link StringRecord}: strings the record does not name go to the ordinary
+ * memo; for the others, each occurrence is written fresh or read from the copy
+ * the original read. @internal
+ */
+export class ExactStringMemo extends StringMemo {
+  readonly base: StringMemo;
+  readonly #plans: StringRecord;
+  readonly #replays = new Map<string, Replay>();
+  /** The payload of the copy about to be written, when the original spelled it unusually. */
+  #raw: Uint8Array | null = null;
+
+  constructor(plans: StringRecord, base: StringMemo) {
+    super();
+    this.base = base;
+    this.#plans = plans;
+  }
+
+  override get size(): number {
+    return this.base.size;
+  }
+
+  #replay(text: string): Replay {
+    let replay = this.#replays.get(text);
+    if (replay === undefined) {
+      replay = { next: 0, ids: [] };
+      this.#replays.set(text, replay);
+    }
+    return replay;
+  }
+
+  /** The memo index to read for this occurrence of `text`, or -1 to write it (a new copy). */
+  override get(text: string): number {
+    const plan = this.#plans.get(text);
+    if (plan === undefined) return this.base.get(text);
+    const replay = this.#replay(text);
+    const n = replay.next++;
+    const copy = n < plan.uses.length ? plan.uses[n]! : -1;
+    const ids = replay.ids;
+    if (copy >= 0 && copy < ids.length) return ids[copy]!;
+    if (copy === ids.length) {
+      this.#raw = plan.raw[copy] ?? null;
+      return -1;
+    }
+    // The value changed since it was loaded: any copy will do.
+    this.#raw = null;
+    return ids.length > 0 ? ids[ids.length - 1]! : -1;
+  }
+
+  override set(text: string, index: number): void {
+    if (this.#plans.has(text)) this.#replay(text).ids.push(index);
+    if (this.base.get(text) < 0) this.base.set(text, index);
+  }
+
+  override clear(): void {
+    this.base.clear();
+    this.#replays.clear();
+  }
+
+  /**
+   * Called by the pickler as it writes a str opcode for `text`, about to be
+   * memoized at `index`. `byValue`: the write follows a `get` that returned
+   * -1; otherwise the pickler writes this str without asking the memo (a
+   * global's name, `_codecs.encode`'s text), which is one more occurrence.
+   * Returns the payload to write instead of encoding `text`, or null.
+   */
+  writing(text: string, byValue: boolean, index: number): Uint8Array | null {
+    if (byValue) {
+      const raw = this.#raw;
+      this.#raw = null;
+      return raw;
+    }
+    const plan = this.#plans.get(text);
+    if (plan === undefined) return null;
+    const replay = this.#replay(text);
+    const n = replay.next++;
+    if (n < plan.uses.length && plan.uses[n] === replay.ids.length) {
+      const raw = plan.raw[replay.ids.length] ?? null;
+      replay.ids.push(index);
+      return raw;
+    }
+    return null;
+  }
+
+  /** True when the record names `text`: the pickler then asks the memo even where it would not. */
+  names(text: string): boolean {
+    return this.#plans.has(text);
+  }
+}

@@ -1,0 +1,379 @@
+/**
+ * Byte identity of `exact: true` on pickles CPython wrote: every pickle of the
+ * corpus (test/fixtures/exact-corpus, written by scripts/gen-exact-corpus.py
+ * with python3 3.11.7 and Debian's python3 3.11.2 with numpy, pandas and
+ * scikit-learn; plus the pickles of test/fixtures/numpy, pandas and sklearn)
+ * is loaded with `exact: true` and dumped at its protocol, and the bytes must
+ * be the original's. Every failure is listed.
+ *
+ * Two registries: the default one (numpy arrays, frames and standard-library
+ * values are reconstructed, then written back by their own classes) and an
+ * inert one (builtins and copyreg only: everything else stays a
+ * PyObject/PyGlobal), which isolates the core's own exactness.
+ *
+ * Also: enum members in both forms CPython writes (`Status(1)` and, from
+ * 3.11.2 to 3.11.4, `getattr(Status, 'ACTIVE')`), registered or not, and the
+ * strict-mode message for the getattr form.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { gunzipSync } from 'node:zlib';
+import {
+  defineEnum,
+  dumps,
+  type LoadOptions,
+  loads,
+  PickleBuffer,
+  type PyEnum,
+  PyGlobal,
+  Registry,
+  UnpicklingError,
+} from '../src/index.js';
+import { builtins } from '../src/reconstructors/builtins.js';
+import { copyreg } from '../src/reconstructors/copyreg.js';
+import { ROOT } from './support/python.js';
+
+const FIXTURES = join(ROOT, 'test', 'fixtures');
+const CORPUS = join(FIXTURES, 'exact-corpus');
+
+interface Case {
+  name: string;
+  protocol: number;
+  data: Uint8Array;
+  buffers?: Uint8Array[];
+}
+
+interface Group {
+  name: string;
+  python: string;
+  cases: Case[];
+}
+
+function corpusGroups(): Group[] {
+  const groups: Group[] = [];
+  for (const file of readdirSync(CORPUS).sort()) {
+    if (!file.endsWith('.json.gz')) continue;
+    const doc = JSON.parse(gunzipSync(readFileSync(join(CORPUS, file))).toString()) as {
+      python: string;
+      cases: { name: string; protocol: number; pickle: string }[];
+    };
+    groups.push({
+      name: file.replace('.json.gz', ''),
+      python: doc.python,
+      cases: doc.cases.map((c) => ({
+        name: c.name,
+        protocol: c.protocol,
+        data: new Uint8Array(Buffer.from(c.pickle, 'base64')),
+      })),
+    });
+  }
+  return groups;
+}
+
+/** The pickles of the library fixtures, each written by CPython's pickle.dumps. */
+function fixtureGroup(): Group {
+  const cases: Case[] = [];
+  const numpy = JSON.parse(readFileSync(join(FIXTURES, 'numpy', 'pickles.json'), 'utf8')) as {
+    cases: { name: string; protocol: number; pickle: string; buffers?: string[] }[];
+  };
+  for (const c of numpy.cases) {
+    cases.push({
+      name: `numpy ${c.name}`,
+      protocol: c.protocol,
+      data: new Uint8Array(Buffer.from(c.pickle, 'hex')),
+      ...(c.buffers === undefined
+        ? {}
+        : { buffers: c.buffers.map((b) => new Uint8Array(Buffer.from(b, 'hex'))) }),
+    });
+  }
+  for (const lib of ['pandas', 'sklearn']) {
+    for (const file of readdirSync(join(FIXTURES, lib)).sort()) {
+      const m = /\.p(\d)\.pkl$/.exec(file);
+      if (m === null) continue;
+      cases.push({
+        name: `${lib} ${file}`,
+        protocol: Number(m[1]),
+        data: readFileSync(join(FIXTURES, lib, file)),
+      });
+    }
+  }
+  return { name: 'fixtures', python: '3.11.2', cases };
+}
+
+const GROUPS = [...corpusGroups(), fixtureGroup()];
+const INERT = new Registry([builtins, copyreg]).freeze();
+
+/** The re-dump of one pickle, or the error that stopped it. */
+function redump(c: Case, registry?: Registry): Uint8Array | Error {
+  const load: LoadOptions = { exact: true };
+  if (registry !== undefined) load.registry = registry;
+  if (c.buffers !== undefined) load.buffers = c.buffers.map((b) => new PickleBuffer(b));
+  try {
+    return dumps(loads(c.data, load), {
+      protocol: c.protocol,
+      ...(c.buffers === undefined ? {} : { bufferCallback: () => false }),
+    });
+  } catch (error) {
+    return error as Error;
+  }
+}
+
+function same(a: Uint8Array, b: Uint8Array): boolean {
+  return (
+    Buffer.compare(
+      Buffer.from(a.buffer, a.byteOffset, a.byteLength),
+      Buffer.from(b.buffer, b.byteOffset, b.byteLength),
+    ) === 0
+  );
+}
+
+/** Every pickle that does not come back identical: `group: name (protocol p)[: error]`. */
+function failures(registry?: Registry): { count: number; failed: string[] } {
+  const seen = new Set<string>();
+  const failed: string[] = [];
+  let count = 0;
+  for (const group of GROUPS) {
+    for (const c of group.cases) {
+      // The two CPython builds write most values alike: check each distinct pickle once.
+      const key = Buffer.from(c.data).toString('base64');
+      if (seen.has(key)) continue;
+      seen.add(key);
+      count++;
+      const out = redump(c, registry);
+      if (out instanceof Error)
+        failed.push(`${group.name}: ${c.name} (protocol ${c.protocol}): ${out.message}`);
+      else if (!same(out, c.data)) failed.push(`${group.name}: ${c.name} (protocol ${c.protocol})`);
+    }
+  }
+  return { count, failed };
+}
+
+/**
+ * With the default registry, numpy arrays are rebuilt by `NDArray`, which
+ * writes what numpy's own `pickle.dumps` writes for the array it holds. These
+ * originals are not that: numpy byte-swaps a big-endian array to native order
+ * when it loads one below protocol 5 (so brine, like numpy, writes `<`), a
+ * masked array's fill value and a non-contiguous protocol 5 array are written
+ * otherwise. docs/byte-identity.md lists them; with the inert registry every
+ * one is identical.
+ */
+const NDARRAY_REWRITTEN: readonly string[] = [
+  ...[0, 1, 2, 3, 4].flatMap((p) => [`sci: ndarray >i2 (protocol ${p})`, `sci: ndarray >f8 (protocol ${p})`]),
+  ...[0, 1, 2, 3, 4, 5].map((p) => `sci: masked array (protocol ${p})`),
+  ...['int_be_i2', 'int_be_i4', 'int_be_i8', 'int_be_u2', 'int_be_u4', 'int_be_u8']
+    .concat(['float16_be', 'float32_be', 'float64_be', 'complex128_be', 'str_be', 'f_3d_be', 'many'])
+    .flatMap((name) => [0, 1, 2, 3, 4].map((p) => `fixtures: numpy ${name} (protocol ${p})`)),
+  ...[0, 1, 2, 3, 4, 5].flatMap((p) => [
+    `fixtures: numpy datetime_s_be (protocol ${p})`,
+    `fixtures: numpy masked_float (protocol ${p})`,
+    `fixtures: numpy masked_nomask (protocol ${p})`,
+  ]),
+  'fixtures: numpy noncontig (protocol 5)',
+  'fixtures: numpy noncontig_T (protocol 5)',
+  'fixtures: sklearn LogisticRegression.p5.pkl (protocol 5)',
+  'fixtures: sklearn Pipeline.p5.pkl (protocol 5)',
+];
+
+test('exact corpus: every pickle CPython wrote comes back byte for byte (inert registry)', () => {
+  const { count, failed } = failures(INERT);
+  assert.ok(count > 1500, `the corpus holds ${count} distinct pickles`);
+  assert.deepEqual(failed, [], `${failed.length} of ${count} pickles differ:\n${failed.join('\n')}`);
+});
+
+test('exact corpus: every pickle CPython wrote comes back byte for byte (default registry)', () => {
+  const { count, failed } = failures();
+  const known = new Set(NDARRAY_REWRITTEN);
+  const unexpected = failed.filter((f) => !known.has(f));
+  const fixed = NDARRAY_REWRITTEN.filter((f) => !failed.includes(f));
+  assert.deepEqual(
+    unexpected,
+    [],
+    `${unexpected.length} of ${count} pickles differ:\n${unexpected.join('\n')}`,
+  );
+  assert.deepEqual(fixed, [], `now identical, take them off NDARRAY_REWRITTEN:\n${fixed.join('\n')}`);
+  const identical = count - failed.length;
+  assert.ok(identical / count > 0.95, `${identical} of ${count} identical`);
+});
+
+// ---------------------------------------------------------------------------
+// What the corpus holds: each category of difference the exact mode handles
+
+function corpusCase(group: string, name: string, protocol: number): Case {
+  const found = GROUPS.find((g) => g.name === group)?.cases.find(
+    (c) => c.name === name && c.protocol === protocol,
+  );
+  assert.ok(found, `${group}: ${name} (protocol ${protocol}) is in the corpus`);
+  return found;
+}
+
+test('exact: equal strings CPython wrote twice stay apart; the value holds plain strings', () => {
+  for (let protocol = 0; protocol <= 5; protocol++) {
+    const c = corpusCase('stdlib', 'json records', protocol);
+    const exact = loads(c.data, { exact: true }) as Map<string, unknown>[];
+    assert.equal(typeof exact[0]!.get('status'), 'string');
+    assert.equal(exact[0]!.get('status'), 'active');
+    assert.ok(same(dumps(exact, { protocol }), c.data));
+    // Without exact, equal strings share one memo entry: a smaller pickle.
+    const plain = dumps(loads(c.data), { protocol });
+    assert.ok(plain.length < c.data.length, `protocol ${protocol}: ${plain.length} < ${c.data.length}`);
+  }
+});
+
+test('exact: a value changed after loading still dumps every string correctly', () => {
+  const c = corpusCase('stdlib', 'csv-like rows', 4);
+  const rows = loads(c.data, { exact: true }) as Map<string, unknown>[];
+  rows.reverse();
+  rows.splice(3, 2);
+  rows[0]!.set('status', 'moved');
+  const back = loads(dumps(rows, { protocol: 4 })) as Record<string, unknown>[];
+  assert.deepEqual(
+    back,
+    rows.map((m) => Object.fromEntries(m)),
+  );
+});
+
+test('exact: module names CPython wrote again before STACK_GLOBAL (array after _array_reconstructor)', () => {
+  for (const protocol of [4, 5]) {
+    const c = corpusCase('stdlib', 'array and other module', protocol);
+    assert.ok(same(dumps(loads(c.data, { exact: true }), { protocol }), c.data));
+    assert.ok(!same(dumps(loads(c.data), { protocol }), c.data), 'the default mode shares the module name');
+  }
+});
+
+test('exact: a surrogate pair CPython wrote as two lone surrogates stays apart', () => {
+  for (let protocol = 0; protocol <= 5; protocol++) {
+    const inList = corpusCase('stdlib', 'str list pair and astral', protocol);
+    const list = loads(inList.data, { exact: true }) as string[];
+    assert.deepEqual(list, ['😀', '😀', '😀']);
+    assert.ok(same(dumps(list, { protocol }), inList.data), `protocol ${protocol}`);
+    // A lone str root has no object to keep its record on: exact mode gives a String object.
+    const root = corpusCase('stdlib', 'str surrogate pair', protocol);
+    const value = loads(root.data, { exact: true });
+    assert.ok(value instanceof String);
+    assert.equal(String(value), '😀');
+    assert.ok(same(dumps(value, { protocol }), root.data), `protocol ${protocol}`);
+    assert.equal(loads(root.data), '😀');
+  }
+});
+
+test('exact: getattr(cls, name) reductions keep their form (classmethods, methods of built-in types)', () => {
+  for (const name of ['classmethod', 'builtin method of class', 'method descriptor']) {
+    for (let protocol = 0; protocol <= 5; protocol++) {
+      const c = corpusCase('stdlib', name, protocol);
+      assert.ok(
+        same(dumps(loads(c.data, { exact: true }), { protocol }), c.data),
+        `${name} (protocol ${protocol})`,
+      );
+      // The default mode shares equal strings, but keeps the getattr form too.
+      assert.ok(contains(dumps(loads(c.data), { protocol }), ENUM_GETATTR), `${name} (protocol ${protocol})`);
+    }
+  }
+});
+
+// ---------------------------------------------------------------------------
+// Enums
+
+const ENUM_GETATTR = [0x67, 0x65, 0x74, 0x61, 0x74, 0x74, 0x72]; // 'getattr'
+
+function contains(data: Uint8Array, bytes: readonly number[]): boolean {
+  return Buffer.from(data).includes(Buffer.from(bytes));
+}
+
+test('enums: python3 3.11.7 writes Color(value), Debian 3.11.2 getattr(Color, name), at every protocol', () => {
+  for (let protocol = 0; protocol <= 5; protocol++) {
+    assert.ok(!contains(corpusCase('stdlib', 'enum member', protocol).data, ENUM_GETATTR));
+    assert.ok(contains(corpusCase('stdlib-debian', 'enum member', protocol).data, ENUM_GETATTR));
+  }
+});
+
+const Color = defineEnum('__main__', 'Color', { RED: 1, GREEN: 2, BLUE: 'blue' });
+const ENUMS = new Registry().registerEnum(Color);
+
+test('enums: both forms load as the registered member, and dump back in the form they were read', () => {
+  for (const group of ['stdlib', 'stdlib-debian']) {
+    for (let protocol = 0; protocol <= 5; protocol++) {
+      const c = corpusCase(group, 'enum members', protocol);
+      for (const exact of [true, false]) {
+        const members = loads(c.data, { registry: ENUMS, exact }) as PyEnum[];
+        assert.deepEqual(members, [
+          Color.members.RED,
+          Color.members.GREEN,
+          Color.members.BLUE,
+          Color.members.RED,
+        ]);
+        assert.equal(members[0], Color.members.RED);
+        const out = dumps(members, { protocol, registry: ENUMS });
+        assert.ok(same(out, c.data), `${group} protocol ${protocol} exact ${exact}`);
+      }
+    }
+  }
+});
+
+test('enums: an unregistered enum member stays inert and dumps back as it was read', () => {
+  for (let protocol = 0; protocol <= 5; protocol++) {
+    const c = corpusCase('stdlib-debian', 'enum member', protocol);
+    const value = loads(c.data);
+    assert.ok(value instanceof PyGlobal);
+    assert.equal(value.qualifiedName, '__main__.Color.RED');
+    assert.ok(same(dumps(value, { protocol }), c.data));
+  }
+});
+
+test('enums: strict mode names what to register for getattr(Color, name)', () => {
+  const c = corpusCase('stdlib-debian', 'enum member', 4);
+  // Color allowed but not declared: the message is about the enum, not about a class named RED.
+  assert.throws(
+    () => loads(c.data, { allowGlobals: ['__main__.Color', 'builtins.getattr'] }),
+    (error: unknown) =>
+      error instanceof UnpicklingError &&
+      /getattr\(__main__\.Color, 'RED'\)/.test(error.message) &&
+      /defineEnum\('__main__', 'Color', \{ RED: \.\.\. \}\)/.test(error.message) &&
+      /registerEnum\(Color\)/.test(error.message) &&
+      !/registerClass\(RED/.test(error.message),
+  );
+  // Declared without that member.
+  const Partial = defineEnum('__main__', 'Color', { GREEN: 2 });
+  const registry = new Registry().registerEnum(Partial);
+  assert.throws(
+    () => loads(c.data, { registry, strict: true }),
+    (error: unknown) => error instanceof UnpicklingError && /has no member 'RED'/.test(error.message),
+  );
+  // Declared: strict mode loads it.
+  assert.equal(loads(c.data, { registry: ENUMS, strict: true }), Color.members.RED);
+  // Not strict, member not declared: inert.
+  assert.ok(loads(c.data, { registry }) instanceof PyGlobal);
+});
+
+const DEBIAN_PYTHON = '/usr/bin/python3';
+const HAS_DEBIAN = existsSync(DEBIAN_PYTHON);
+
+test('enums: the live pythons write the forms the corpus holds', {
+  skip: HAS_DEBIAN ? false : `SKIPPED: ${DEBIAN_PYTHON} not found`,
+}, () => {
+  const code = [
+    'import enum, pickle, sys',
+    'class Color(enum.Enum):',
+    '    RED = 1',
+    'sys.stdout.write(" ".join(pickle.dumps(Color.RED, protocol=p).hex() for p in range(6)))',
+  ].join('\n');
+  for (const [python, group] of [
+    ['python3', 'stdlib'],
+    [DEBIAN_PYTHON, 'stdlib-debian'],
+  ] as const) {
+    const hexes = execFileSync(python, ['-c', code], { encoding: 'utf8' }).split(' ');
+    for (let protocol = 0; protocol <= 5; protocol++) {
+      const data = new Uint8Array(Buffer.from(hexes[protocol]!, 'hex'));
+      const member = loads(data, { registry: ENUMS });
+      assert.equal(member, Color.members.RED, `${python} protocol ${protocol}`);
+      // A member alone is the shared member object: it dumps in its declared form, Color(value).
+      if (group === 'stdlib') assert.ok(same(dumps(member, { protocol, registry: ENUMS }), data));
+      assert.ok(
+        same(dumps(loads(data, { exact: true }), { protocol }), data),
+        `${python} protocol ${protocol}`,
+      );
+    }
+  }
+});
