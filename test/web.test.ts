@@ -258,6 +258,7 @@ open(sys.argv[1], 'wb').write(pickle.dumps(value, 2))`,
       n.endsWith('data.pkl'),
     )!;
     assert.equal(await page.locator('#dis').textContent(), pickletools(path, dataPkl));
+    await expand('state_dict.pt');
     await page.screenshot({ path: join(work, 'inspector.png'), fullPage: false });
     if (process.env.BRINE_UPDATE_SCREENSHOT === '1') {
       mkdirSync(join(root, 'docs'), { recursive: true });
@@ -370,6 +371,38 @@ open(sys.argv[1], 'wb').write(pickle.dumps(value, 2))`,
   test('no request leaves the page after it loads', () => {
     const outside = requests.filter((u) => !u.startsWith('blob:') && !u.startsWith('data:'));
     assert.deepEqual(outside, []);
+  });
+
+  test('a checkpoint read lazily (by slices of the File): tensors listed, data read when shown', async () => {
+    const lazy = await browser!.newPage({ viewport: { width: 390, height: 844 } });
+    await lazy.goto(`${base}?lazy`);
+    await lazy.waitForFunction(() => document.body.dataset.state === 'ready');
+    const seen: string[] = [];
+    lazy.on('request', (req) => seen.push(req.url()));
+    const main = page;
+    page = lazy;
+    opens = 0;
+    try {
+      const path = join(fixtures, 'torch', 'state_dict.pt');
+      await open(path);
+      assert.match(await text('#status'), /read lazily/);
+      assert.equal(await text('#verdict'), 'safe');
+      const names = await page.locator('#arrays tbody tr td:first-child').allInnerTexts();
+      assert.deepEqual(names, ['0.weight', '0.bias', '2.weight', '2.bias']);
+      await page.locator('#preview-meta', { hasText: 'shape (2, 3)' }).waitFor();
+      assert.deepEqual(await cell(0, 1), VIRIDIS_HIGH);
+      assert.deepEqual(await cell(0, 2), VIRIDIS_LOW);
+      // On a phone-sized screen nothing is wider than the screen.
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(overflow <= 0, `the page is ${overflow} px wider than the screen`);
+    } finally {
+      page = main;
+      await lazy.close();
+    }
+    assert.deepEqual(
+      seen.filter((u) => !u.startsWith('blob:') && !u.startsWith('data:')),
+      [],
+    );
   });
 });
 

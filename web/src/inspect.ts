@@ -130,7 +130,7 @@ export class Inspection {
   private pending: PickleBytes[] = [];
 
   /** Opens `file`: scans, loads, disassembles. */
-  async open(file: Blob, name: string, progress: Progress): Promise<Opened> {
+  async open(file: Blob, name: string, lazy: boolean, progress: Progress): Promise<Opened> {
     const t0 = performance.now();
     this.fileName = name;
     const notes: string[] = [];
@@ -166,16 +166,14 @@ export class Inspection {
     };
 
     if (isZip(head)) {
-      const whole = file.size <= WHOLE_FILE_LIMIT;
+      const whole = !lazy && file.size <= WHOLE_FILE_LIMIT;
       const bytes = whole ? await readAll(file, progress) : undefined;
       const source: ByteSource = bytes !== undefined ? bytesSourceOf(bytes) : blobSource(file);
       if (bytes !== undefined) {
         progress('scanning', 0, 1);
         report = scan(bytes, SCAN_OPTIONS);
       } else {
-        notes.push(
-          `${mib(file.size)} read lazily: the archive's directory and its pickles only (no tensor data)`,
-        );
+        notes.push(`read lazily: the archive's directory and its pickles only (no tensor data)`);
       }
       let entries: readonly ZipEntry[] = [];
       try {
@@ -208,7 +206,9 @@ export class Inspection {
         }
         if (bytes === undefined) {
           progress('scanning', 0, 1);
-          reports.push(withEntry(scan(pickle, SCAN_OPTIONS), entry.name));
+          // As scanArchive reads the pickles of an archive laid out as torch.save writes it.
+          const options = isTorch ? { ...SCAN_OPTIONS, persistentIds: 'torch' } : SCAN_OPTIONS;
+          reports.push(withEntry(scan(pickle, options), entry.name));
         }
         dis(entry.name, pickle);
       }

@@ -134,8 +134,9 @@ async function openBlob(blob: Blob, name: string): Promise<void> {
   try {
     openSeq = seq++;
     document.body.dataset.open = String(openSeq);
+    const lazy = new URLSearchParams(location.search).has('lazy');
     const reply = await parser.ask(
-      { t: 'open', file: blob, name },
+      { t: 'open', file: blob, name, lazy },
       { timeout: OPEN_TIMEOUT_MS, seq: openSeq },
     );
     if (reply.t !== 'opened') throw new Error('unexpected answer');

@@ -113,7 +113,14 @@ export interface Opened {
 }
 
 export type Request =
-  | { readonly seq: number; readonly t: 'open'; readonly file: Blob; readonly name: string }
+  | {
+      readonly seq: number;
+      readonly t: 'open';
+      readonly file: Blob;
+      readonly name: string;
+      /** Read a zip archive lazily whatever its size (`?lazy` in the page's address). */
+      readonly lazy?: boolean;
+    }
   | {
       readonly seq: number;
       readonly t: 'children';

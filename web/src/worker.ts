@@ -26,7 +26,7 @@ async function handle(req: Request): Promise<void> {
     case 'open': {
       current = new Inspection();
       let last = 0;
-      const opened = await current.open(req.file, req.name, (stage, done, total) => {
+      const opened = await current.open(req.file, req.name, req.lazy === true, (stage, done, total) => {
         const now = performance.now();
         if (now - last < 40 && done < total) return;
         last = now;
