@@ -381,7 +381,7 @@ export class Inspection {
       id,
       key,
       type,
-      text: summary(value, type, count),
+      text: summary(value, count),
       count,
       mark,
       shared,
@@ -872,7 +872,7 @@ function leafText(v: unknown, max = MAX_REPR): string {
   }
 }
 
-function summary(v: unknown, type: string, count: number): string {
+function summary(v: unknown, count: number): string {
   if (v instanceof NDArray)
     return `${v.dtype.str} array, shape (${v.shape.join(', ')}${v.shape.length === 1 ? ',' : ''})`;
   if (v instanceof Tensor) return `tensor(dtype=${v.dtype}, shape=[${v.shape.join(', ')}])`;
@@ -882,7 +882,7 @@ function summary(v: unknown, type: string, count: number): string {
     const built = v.state !== undefined ? ', then BUILD' : '';
     return `built by ${v.kind.toUpperCase()} ${callable}(${v.args.length} argument${v.args.length === 1 ? '' : 's'})${built}`;
   }
-  if (isContainer(v)) return `${type}, ${count} item${count === 1 ? '' : 's'}`;
+  if (isContainer(v)) return `${count} item${count === 1 ? '' : 's'}`;
   return leafText(v);
 }
 

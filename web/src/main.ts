@@ -374,7 +374,7 @@ function treeItem(node: TreeNode, level: number): HTMLDivElement {
       void toggle();
     } else if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
       event.preventDefault();
-      const all = [...document.querySelectorAll<HTMLButtonElement>('#tree .sel')].filter(
+      const all = Array.from(document.querySelectorAll<HTMLButtonElement>('#tree .sel')).filter(
         (b) => b.offsetParent !== null,
       );
       const i = all.indexOf(sel);
@@ -542,7 +542,7 @@ async function gotoOffset(pickle: string | undefined, start: number, end: number
   const reply = await disassembler.ask({ t: 'line-of', pickle: i, start, end });
   if (reply.t !== 'line-of') return;
   await drawUpTo(reply.to + 1);
-  for (const old of pre.querySelectorAll('.hl')) old.classList.remove('hl');
+  for (const old of Array.from(pre.querySelectorAll('.hl'))) old.classList.remove('hl');
   for (let k = reply.from; k <= reply.to; k++) pre.children[k]?.classList.add('hl');
   scrollToLine(reply.from);
 }
@@ -551,7 +551,7 @@ const search = $<HTMLInputElement>('dis-search');
 async function findNext(): Promise<void> {
   if (views[current] === undefined) return;
   const query = search.value;
-  for (const old of pre.querySelectorAll('.match')) old.classList.remove('match');
+  for (const old of Array.from(pre.querySelectorAll('.match'))) old.classList.remove('match');
   if (query === '') {
     $('dis-count').textContent = '';
     return;
