@@ -962,6 +962,9 @@ export class Unpickler {
       // A new list: count the items of the batches ahead and make room for all of them at once.
       const count = this.#countRun(pos);
       if (count > GROWN_LIST) {
+        // A list that starts with a float is made a double array before it is sized: growing a
+        // small-int array and then converting it would allocate it twice.
+        if (data[pos] === 0x47 && !exact) target[0] = 0.5;
         target.length = count;
         real = 0;
         grown ??= this.#grown = new Map();
