@@ -15,7 +15,7 @@
 // The `json` library takes a JSON file: the file is decoded to a string once,
 // before timing, and each call is `JSON.parse(text)`.
 
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { LIBS } from './libs.mjs';
@@ -51,6 +51,49 @@ const gc =
     throw new Error('run with node --expose-gc');
   });
 
+// Memory of the first call, in bytes. The kernel's high-water mark of the
+// resident set (VmHWM) is reset just before the call (writing 5 to
+// /proc/self/clear_refs, Linux), so `peak` is the largest growth of the
+// resident set during the call, over the resident set before it (which
+// already holds the input). `retained` is what the result keeps alive: the
+// V8 heap and external memory after a full collection, with the result still
+// referenced, minus the same before the call. On other systems the fields are
+// null.
+
+function procStatus(field) {
+  try {
+    const m = readFileSync('/proc/self/status', 'utf8').match(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm'));
+    return m ? Number(m[1]) * 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+function heapNow() {
+  const m = process.memoryUsage();
+  return m.heapUsed + m.external;
+}
+
+function memoryNow() {
+  const rss = procStatus('VmRSS');
+  let reset = false;
+  try {
+    writeFileSync('/proc/self/clear_refs', '5');
+    reset = true;
+  } catch {}
+  return { rss, heap: heapNow(), reset };
+}
+
+/** Call right after the first call, with its result still referenced. */
+function memoryAfter(before) {
+  const hwm = procStatus('VmHWM');
+  const peak = before.reset && hwm !== null && before.rss !== null ? Math.max(0, hwm - before.rss) : null;
+  gc();
+  const retained = heapNow() - before.heap;
+  const rss = procStatus('VmRSS');
+  return { peak, retained, rssRetained: rss !== null && before.rss !== null ? rss - before.rss : null };
+}
+
 /**
  * Calls `fn` once and verifies its result, then runs warmups and timed runs,
  * with a full GC before each run (outside the timing). The number of runs
@@ -66,9 +109,11 @@ const gc =
  */
 function measure(fn, check, many) {
   gc();
+  const before = memoryNow();
   let t0 = performance.now();
   let result = fn();
   const first = performance.now() - t0;
+  const memory = memoryAfter(before);
   const problem = check(result);
   result = null;
   if (problem) return { ok: false, reason: problem };
@@ -133,7 +178,7 @@ function measure(fn, check, many) {
     faults.push(process.resourceUsage().minorPageFault - f0);
     result = null;
   }
-  return { ok: true, first, warmups, calls, times, faults };
+  return { ok: true, first, warmups, calls, times, faults, memory };
 }
 
 async function main() {

@@ -36,15 +36,53 @@ def report(result):
     print("@@result " + json.dumps(result), flush=True)
 
 
+def proc_status(field):
+    """A memory field of /proc/self/status in bytes, or None (not Linux)."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return None
+
+
+def memory_now():
+    """Mirror of memoryNow() in case.mjs: the resident set, and the high-water mark reset."""
+    rss = proc_status("VmRSS")
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        reset = True
+    except OSError:
+        reset = False
+    return {"rss": rss, "reset": reset}
+
+
+def memory_after(before):
+    """Peak growth of the resident set during the call, and the growth the result keeps
+    (resident set after gc.collect() with the result referenced): CPython's allocators
+    have no cheaper exact count."""
+    hwm = proc_status("VmHWM")
+    peak = max(0, hwm - before["rss"]) if before["reset"] and hwm is not None and before["rss"] is not None else None
+    gc.collect()
+    rss = proc_status("VmRSS")
+    retained = rss - before["rss"] if rss is not None and before["rss"] is not None else None
+    return {"peak": peak, "retained": retained, "rssRetained": retained}
+
+
 def measure(fn, check, budget, min_runs, many):
     """Mirror of measure() in case.mjs: with `many`, a run is a loop of `calls`
     calls lasting about SAMPLE_MS, and gc.collect() runs only before the first
     call, not before each run (in V8, a forced full collection between runs
     would discard optimized code; the same rule holds on both sides)."""
     gc.collect()
+    before = memory_now()
     t0 = time.perf_counter()
     result = fn()
     first = (time.perf_counter() - t0) * 1000
+    memory = memory_after(before)
     problem = check(result)
     del result
     if problem:
@@ -109,7 +147,15 @@ def measure(fn, check, budget, min_runs, many):
         times.append((time.perf_counter() - t0) * 1000 / calls)
         faults.append(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - f0)
         del result
-    return {"ok": True, "first": first, "warmups": warmups, "calls": calls, "times": times, "faults": faults}
+    return {
+        "ok": True,
+        "first": first,
+        "warmups": warmups,
+        "calls": calls,
+        "times": times,
+        "faults": faults,
+        "memory": memory,
+    }
 
 
 def light_check(expect, value):

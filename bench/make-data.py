@@ -317,6 +317,62 @@ def make_small_classes(rng):
     ]
 
 
+# Workloads of the speed targets (docs/decisions.md, "Load speed"): data of other
+# shapes than the ones above, measured in both directions.
+
+
+def make_smallints(rng):
+    """1M ints of -100..9999: mostly BININT2, some BININT1 and negative BININT."""
+    return [rng.randrange(-100, 10000) for _ in range(1_000_000)]
+
+
+def make_floats200k(rng):
+    return [rng.uniform(-1e6, 1e6) for _ in range(200_000)]
+
+
+def make_keydict(rng):
+    """{'key%d': 20-char str} of 100k entries."""
+    values = ascii_strings(rng, 100_000, 20, 20)
+    return {f"key{i}": v for i, v in enumerate(values)}
+
+
+HALF_ALPHABET = "éüöñçßøå漢字日本語한국어Ωλπж😀🚀"
+
+
+def make_mixedstr(rng):
+    """200k short str (4-16 characters): every other one holds non-ASCII characters."""
+    plain = ascii_strings(rng, 100_000, 4, 16)
+    out = []
+    for i in range(100_000):
+        out.append(plain[i])
+        n = rng.randint(4, 16)
+        out.append("".join(rng.choices(HALF_ALPHABET + "abcdefghijklmnop", k=n)))
+    return out
+
+
+def make_triples(rng):
+    words = ascii_strings(rng, 100_000, 3, 12)
+    return [(rng.randrange(-(10**6), 10**6), words[i], rng.uniform(-1000.0, 1000.0)) for i in range(100_000)]
+
+
+def make_small300(rng):
+    """One RPC-like message of about 300 bytes pickled."""
+    return {
+        "id": rng.randrange(10**6, 10**9),
+        "method": "cache.get",
+        "ok": True,
+        "ttl": 3600,
+        "user": "Chloé Dubois",
+        "score": round(rng.uniform(0.0, 100.0), 3),
+        "tags": rng.sample(TAGS, 3),
+        "point": [round(rng.random(), 4), round(rng.random(), 4)],
+        "meta": {"region": "eu-west-1", "retries": 0, "cached": None},
+        "etag": rng.randbytes(12).hex(),
+        "path": "/v1/items/%d" % rng.randrange(10**6),
+        "lang": "fr-FR",
+    }
+
+
 # name -> (title, builder, main protocol, also write a protocol-2 file, also
 # write JSON, small: timed in batches of many calls). No JSON for bytes, for ints
 # beyond 2**53 (a JSON number would lose them), for class instances or for
@@ -338,6 +394,13 @@ WORKLOADS = {
     "small_classes": ("5 class instances", make_small_classes, 5, True, False, True),
     # Last, so that the seeds of the workloads above (1000 + position) stay the same.
     "stdlib": ("50k records of stdlib values", make_stdlib, 5, True, False, False),
+    # After stdlib, for the same reason.
+    "smallints": ("1M small ints", make_smallints, 5, True, True, False),
+    "floats200k": ("200k floats", make_floats200k, 5, True, True, False),
+    "keydict": ("dict of 100k 'key%d' -> 20-char str", make_keydict, 5, True, True, False),
+    "mixedstr": ("200k short str, half non-ASCII", make_mixedstr, 5, True, True, False),
+    "triples": ("100k (int, str, float) tuples", make_triples, 5, True, True, False),
+    "small300": ("one message of about 300 bytes", make_small300, 5, True, True, True),
 }
 
 

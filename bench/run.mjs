@@ -21,7 +21,8 @@ const CASE_TIMEOUT_S = 300;
 const USAGE = `usage: npm run bench -- [options]
   --only a,b      run only these workloads: ints, floats, strdict, records, bytes64m,
                   ascii, nonascii, tuples, bigints, classes, text0, stdlib,
-                  small_record, small_list, small_classes
+                  small_record, small_list, small_classes, smallints, floats200k,
+                  keydict, mixedstr, triples, small300
   --quick         fewer runs per case (about 0.3 s of timed runs instead of 1 s)
   --ops list      loads,dumps (default); dumps runs when dist/index.js exports dumps,
                   or when --ops names it explicitly
@@ -388,6 +389,66 @@ function loadsTables(list, unit, { title, text, p2title }) {
   }
 }
 
+function fmtMB(bytes) {
+  if (bytes === null || bytes === undefined) return '-';
+  return (bytes / 1e6).toFixed(1);
+}
+
+/**
+ * Memory of one load (the first call of each case, protocol-5 files): the peak
+ * growth of the resident set during the call and what the result keeps alive
+ * (see measure() in case.mjs). The last column is brine's peak over the sum of
+ * its result and the input: at most 1 means no hidden copies beyond them.
+ */
+function memoryTable(list) {
+  const rows = [];
+  for (const name of list) {
+    const w = summary.workloads[name];
+    const f = fileOf(name, 'main');
+    const cpy = runCase('cpython', 'loads', name, f);
+    const br = runCase('brine', 'loads', name, f);
+    const cm = cpy.ok ? cpy.memory : undefined;
+    const bm = br.ok ? br.memory : undefined;
+    const bound = bm && bm.peak !== null ? bm.peak / (Math.max(0, bm.retained) + f.size) : null;
+    rows.push([
+      `${name}: ${w.title}`,
+      fmtSize(f.size),
+      fmtMB(cm?.peak),
+      fmtMB(cm?.retained),
+      fmtMB(bm?.peak),
+      fmtMB(bm?.retained),
+      fmtMB(bm?.rssRetained),
+      bound === null ? '-' : bound.toFixed(2),
+    ]);
+  }
+  out.push('');
+  out.push('## loads: memory of one load (MB)');
+  out.push('');
+  out.push(
+    table(
+      [
+        'workload',
+        'file',
+        'CPython peak',
+        'CPython result (RSS)',
+        'brine peak',
+        'brine result (heap)',
+        'brine result (RSS)',
+        'brine peak / (result + input)',
+      ],
+      rows,
+    ),
+  );
+  out.push('');
+  out.push(
+    'Peak: the largest growth of the resident set during the first load, over the resident set ' +
+      'just before it (which already holds the input), from the kernel high-water mark reset before ' +
+      'the call (Linux). Result: what the loaded value keeps alive after a full collection ' +
+      "(brine: V8 heap and external memory; CPython: resident set). brine's peak includes the " +
+      "garbage the young generation has not yet collected; bytes64m's result is a view of the input.",
+  );
+}
+
 if (ops.has('loads')) {
   if (bigNames.length) {
     loadsTables(bigNames, MS, {
@@ -406,6 +467,7 @@ if (ops.has('loads')) {
       p2title: 'protocol 2 files',
     });
   }
+  if (bigNames.length) memoryTable(bigNames);
   if (smallNames.length) {
     loadsTables(smallNames, US, {
       title: 'small pickles (microseconds per call)',

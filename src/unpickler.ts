@@ -166,6 +166,10 @@ export class Unpickler {
   /** What reconstructors are told (made on first use: most pickles call none). */
   #context: (ReconstructContext & { global: PyGlobal }) | null = null;
   #entered = false;
+  /** Where #appendRun stopped. */
+  #runPos = 0;
+  /** How far #countRun has read ahead in this load. */
+  #scanned = 0;
 
   /**
    * @param data the pickle bytes (a `Buffer` is a `Uint8Array` too); loaded
@@ -225,6 +229,7 @@ export class Unpickler {
     if (this.#pos >= this.#data.length) throw new UnpicklingError('Ran out of input', this.#pos);
     if (this.#entered) throw new UnpicklingError('load() called again while loading');
     this.#entered = true;
+    this.#scanned = 0;
     if (!this.#options.keepMemo) {
       this.#memo = [];
       this.#sparse = null;
@@ -300,10 +305,30 @@ export class Unpickler {
         opPos = pos;
         op = data[pos++]!;
         switch (op) {
-          case 0x28: // MARK
-            marks.push(stack.length);
-            fence = stack.length;
+          case 0x28: {
+            // MARK
+            const n = stack.length;
+            if (n > fence) {
+              // A batch of APPENDS into the list on top goes straight into the list (see #appendRun).
+              const top = stack[n - 1];
+              if (Array.isArray(top) && !Object.isFrozen(top) && !this.#extendsItself(top)) {
+                const next = this.#appendRun(top, pos, end, memoLen, stack);
+                memoLen = this.#memoLen;
+                if (next >= 0) {
+                  pos = next;
+                  continue;
+                }
+                // Not a batch of simple items: what it read is now on the stack above the mark.
+                marks.push(n);
+                fence = n;
+                pos = this.#runPos;
+                continue;
+              }
+            }
+            marks.push(n);
+            fence = n;
             continue;
+          }
           case 0x29: // EMPTY_TUPLE
             stack.push(EMPTY_TUPLE);
             continue;
@@ -928,6 +953,214 @@ export class Unpickler {
       }
       throw error;
     }
+  }
+
+  /**
+   * The common body of a big list: MARK, then items that each push one value
+   * (ints, floats, strings, None, bools, with MEMOIZE or BINPUT after any of
+   * them, and TUPLE1-3 of the items just read), then APPENDS. Read by a loop
+   * that pushes each value straight onto `target`, so a float list stays a
+   * double array and nothing passes through the stack: no boxed number per
+   * float, no copy per batch. `target` (the list under the MARK) stands for
+   * the stack above the mark while the loop runs.
+   *
+   * Returns the position after APPENDS. Anything else (another opcode, the
+   * end of a frame, an error) stops the loop and returns -1, with the
+   * position where it stopped in `#runPos`: the caller moves what was
+   * appended back to the stack above a MARK, and the main loop goes on from
+   * there (and reports any error as it would have). Memo entries made meanwhile
+   * stay: they hold the same values either way. The memo length is left in
+   * `#memoLen`.
+   */
+  #appendRun(target: unknown[], pos: number, end: number, memoLen: number, stack: unknown[]): number {
+    const data = this.#data;
+    const view = this.#view;
+    const memo = this.#memo;
+    const exact = this.#options.exact;
+    let grown = this.#grown;
+    let real = grown === null ? undefined : grown.get(target);
+    if (real === undefined && target.length === 0 && pos >= this.#scanned) {
+      // A new list: count the items of the batches ahead and make room for all of them at once.
+      const count = this.#countRun(pos);
+      if (count > GROWN_LIST) {
+        // A list that starts with a float is made a double array before it is sized: growing a
+        // small-int array and then converting it would allocate it twice.
+        if (data[pos] === 0x47 && !exact) target[0] = 0.5;
+        target.length = count;
+        real = 0;
+        grown ??= this.#grown = new Map();
+        grown.set(target, 0);
+      }
+    }
+    const start = real ?? target.length;
+    let len = start;
+    let done = false;
+    try {
+      while (pos < end) {
+        switch (data[pos]) {
+          case 0x47: {
+            // BINFLOAT
+            if (pos + 9 > end) break;
+            const v = view.getFloat64(pos + 1, false);
+            target[len++] = exact && Number.isInteger(v) ? new PyFloat(v) : v;
+            pos += 9;
+            continue;
+          }
+          case 0x4a: // BININT
+            if (pos + 5 > end) break;
+            target[len++] = view.getInt32(pos + 1, true);
+            pos += 5;
+            continue;
+          case 0x4b: // BININT1
+            if (pos + 2 > end) break;
+            target[len++] = data[pos + 1]!;
+            pos += 2;
+            continue;
+          case 0x4d: // BININT2
+            if (pos + 3 > end) break;
+            target[len++] = data[pos + 1]! | (data[pos + 2]! << 8);
+            pos += 3;
+            continue;
+          case 0x4e: // NONE
+            target[len++] = null;
+            pos++;
+            continue;
+          case 0x88: // NEWTRUE
+            target[len++] = true;
+            pos++;
+            continue;
+          case 0x89: // NEWFALSE
+            target[len++] = false;
+            pos++;
+            continue;
+          case 0x8c: {
+            // SHORT_BINUNICODE
+            if (pos + 2 > end) break;
+            const n = data[pos + 1]!;
+            if (pos + 2 + n > end) break;
+            target[len++] = decodeUtf8(data, pos + 2, n);
+            pos += 2 + n;
+            continue;
+          }
+          case 0x58: {
+            // BINUNICODE
+            if (pos + 5 > end) break;
+            const n = view.getUint32(pos + 1, true);
+            if (pos + 5 + n > end) break;
+            target[len++] = decodeUtf8(data, pos + 5, n);
+            pos += 5 + n;
+            continue;
+          }
+          case 0x94: // MEMOIZE
+            if (len === start || memoLen !== memo.length) break;
+            memo.push(target[len - 1]);
+            memoLen++;
+            pos++;
+            continue;
+          case 0x71: // BINPUT, when it appends to a dense memo
+            if (pos + 2 > end || len === start || memoLen !== memo.length) break;
+            if (data[pos + 1] !== memo.length || this.#sparse !== null) break;
+            memo.push(target[len - 1]);
+            memoLen++;
+            pos += 2;
+            continue;
+          case 0x85: // TUPLE1
+            if (len - 1 < start) break;
+            target[len - 1] = markTuple([target[len - 1]]);
+            pos++;
+            continue;
+          case 0x86: // TUPLE2
+            if (len - 2 < start) break;
+            target[len - 2] = markTuple([target[len - 2], target[len - 1]]);
+            len--;
+            pos++;
+            continue;
+          case 0x87: // TUPLE3
+            if (len - 3 < start) break;
+            target[len - 3] = markTuple([target[len - 3], target[len - 2], target[len - 1]]);
+            len -= 2;
+            pos++;
+            continue;
+          case 0x65: // APPENDS
+            pos++;
+            done = true;
+            break;
+        }
+        break;
+      }
+    } catch {
+      // Invalid text: the main loop reads it again and reports it.
+    }
+    if (!done) {
+      // Back to the stack, above the caller's MARK.
+      for (let i = start; i < len; i++) stack.push(target[i]);
+      len = start;
+    }
+    if (real !== undefined) grown!.set(target, len);
+    else if (target.length !== len) target.length = len;
+    this.#memoLen = memoLen;
+    this.#runPos = pos;
+    return done ? pos : -1;
+  }
+
+  /**
+   * How many items the batches starting at `pos` (just after a MARK) append
+   * to the list under them, when they are all of the kind #appendRun reads:
+   * a claim made by the input that costs at most its own size, never more
+   * than one item per byte. Every byte is counted at most once per load
+   * (`#scanned`), so the scans of a load cost at most its size.
+   */
+  #countRun(pos: number): number {
+    const data = this.#data;
+    const view = this.#view;
+    const end = data.length;
+    let count = 0;
+    let batch = 0;
+    for (;;) {
+      if (pos >= end) break;
+      const op = data[pos]!;
+      if (op === 0x47) pos += 9;
+      else if (op === 0x4a) pos += 5;
+      else if (op === 0x4b) pos += 2;
+      else if (op === 0x4d) pos += 3;
+      else if (op === 0x4e || op === 0x88 || op === 0x89) pos++;
+      else if (op === 0x8c) {
+        if (pos + 2 > end) break;
+        pos += 2 + data[pos + 1]!;
+      } else if (op === 0x58) {
+        if (pos + 5 > end) break;
+        pos += 5 + view.getUint32(pos + 1, true);
+      } else if (op === 0x94) {
+        pos++;
+        continue;
+      } else if (op === 0x71) {
+        pos += 2;
+        continue;
+      } else if (op === 0x95) {
+        pos += 9;
+        continue;
+      } else if (op === 0x85 || op === 0x86 || op === 0x87) {
+        const taken = op - 0x85; // TUPLE1-3 leave one item in place of 1-3
+        if (batch < taken + 1) break;
+        batch -= taken;
+        pos++;
+        continue;
+      } else if (op === 0x65) {
+        // APPENDS, then another batch for the same list if a MARK follows (maybe after a FRAME).
+        count += batch;
+        batch = 0;
+        pos++;
+        if (pos + 9 <= end && data[pos] === 0x95) pos += 9;
+        if (pos < end && data[pos] === 0x28) {
+          pos++;
+          continue;
+        }
+        break;
+      } else break;
+      batch++;
+    }
+    this.#scanned = pos;
+    return Math.min(count, end);
   }
 
   /**
