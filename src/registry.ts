@@ -235,7 +235,8 @@ export class BaseRegistry {
           ? (enumClass.of(args[0]) ?? new PyEnum(pyClass, null, args[0]))
           : context.inert('reduce', context.global, args),
       // getattr(Color, 'RED'): how Python 3.11.2 to 3.11.4 pickle a member.
-      attribute: (name) => (Object.hasOwn(enumClass.members, name) ? enumClass.members[name] : undefined),
+      attribute: (name) =>
+        Object.hasOwn(enumClass.members, name) ? enumClass.members[name as Names] : undefined,
     });
   }
 
