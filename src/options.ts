@@ -305,7 +305,11 @@ export interface ScanOptions {
    * (`DEFAULT_LIBRARIES`).
    */
   libraries?: readonly ScanLibrary[];
-  /** Inflates deflated zip entries (Node: `(b, max) => zlib.inflateRawSync(b, { maxOutputLength: max })`). */
+  /**
+   * Inflates deflated zip entries. Default: brine's own inflate (pure
+   * TypeScript, bounded by `maxEntrySize`); Node's is faster:
+   * `(b, max) => zlib.inflateRawSync(b, { maxOutputLength: max })`.
+   */
   inflateRaw?: InflateRaw;
   /** Largest zip entry to inflate, in bytes (default 1 GiB). */
   maxEntrySize?: number;

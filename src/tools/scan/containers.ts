@@ -17,13 +17,14 @@
  * @module
  */
 import {
+  inflateRaw as builtinInflateRaw,
   type CompressionFormat,
   DecompressionError,
   decompress,
   sniffCompression,
 } from '../../formats/compress/index.js';
 import { isTar, readTar, type TarEntry, TarError } from '../../formats/tar.js';
-import { crcMatches, isZip, readZip, readZipEntry, ZipError } from '../../formats/zip.js';
+import { crcMatches, type InflateRaw, isZip, readZip, readZipEntry, ZipError } from '../../formats/zip.js';
 import { resolveScanOptions } from '../../options.js';
 import type { ScanContainer } from '../../scan-library.js';
 import { type ScanRules, scanRules } from '../gadgets.js';
@@ -271,7 +272,9 @@ function scanEntries(
   // Entries that share their bytes are read once; the inflated total is bounded (overlapping entries
   // make a small archive inflate without end).
   const bySpan = new Map<string, ScanReport | undefined>();
-  const { maxEntrySize, inflateRaw } = resolveScanOptions(options);
+  const { maxEntrySize, inflateRaw: given } = resolveScanOptions(options);
+  // Without a caller's inflate, brine's own (scan is synchronous: DecompressionStream cannot serve it).
+  const inflateRaw: InflateRaw = given ?? ((raw, max) => builtinInflateRaw(raw, { maxOutput: max }));
   let budget = 4 * maxEntrySize;
   for (const entry of archive.entries) {
     for (const p of entry.problems) {
@@ -313,6 +316,14 @@ function scanEntries(
           severity: 'malformed',
           offset: entry.headerOffset,
           message: `a pickle entry cannot be read: ${error.message}`,
+          entry: entry.name,
+        });
+      } else {
+        // Its content may be a pickle (an .npz member with an object array): say it went unscanned.
+        findings.push({
+          severity: 'review',
+          offset: entry.headerOffset,
+          message: `zip: an entry cannot be read, its content was not scanned: ${error.message}`,
           entry: entry.name,
         });
       }
