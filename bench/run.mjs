@@ -26,6 +26,8 @@ const USAGE = `usage: npm run bench -- [options]
   --quick         fewer runs per case (about 0.3 s of timed runs instead of 1 s)
   --ops list      loads,dumps (default); dumps runs when dist/index.js exports dumps,
                   or when --ops names it explicitly
+  --libs a,b      besides brine and CPython, only these: json, pickleparser, jpickle
+                  (default all; --libs none for brine and CPython alone)
   --budget ms     time to spend on the timed runs of each case
   --out file      where to write the tables (default bench/results.md); give one with
                   --only so that a partial run does not replace the full tables
@@ -38,6 +40,7 @@ const { values } = parseArgs({
     ops: { type: 'string' },
     budget: { type: 'string' },
     out: { type: 'string' },
+    libs: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -102,6 +105,12 @@ function pkgVersion(dir) {
 const results = new Map();
 let caseCount = 0;
 let caseTotal = 0;
+
+/** The other JavaScript libraries (and JSON.parse) to time, besides brine: all unless --libs says. */
+const otherLibs = values.libs === undefined ? null : new Set(values.libs.split(',').map((s) => s.trim()));
+function withLib(lib) {
+  return otherLibs === null || otherLibs.has(lib);
+}
 
 function fileOf(name, variant) {
   return summary.workloads[name].files[variant];
@@ -297,11 +306,11 @@ function loadsTables(list, unit, { title, text, p2title }) {
     const cpy = runCase('cpython', 'loads', name, f);
     const br = runCase('brine', 'loads', name, f);
     // V8's JSON.parse on the same value as JSON, when JSON can hold it.
-    const js = jsonFile && runCase('json', 'loads', name, jsonFile);
-    const pp = runCase('pickleparser', 'loads', name, f);
+    const js = jsonFile && withLib('json') && runCase('json', 'loads', name, jsonFile);
+    const pp = withLib('pickleparser') ? runCase('pickleparser', 'loads', name, f) : undefined;
     // jpickle reads protocols 0-2 only: it gets the protocol-2 file, compared with brine on the same file.
     const jf = f.protocol <= 2 ? f : p2;
-    const jp = runCase('jpickle', 'loads', name, jf);
+    const jp = withLib('jpickle') ? runCase('jpickle', 'loads', name, jf) : undefined;
     const brJ = jf === f ? br : runCase('brine', 'loads', name, jf);
     const label = `${name}: ${w.title}`;
     main.push([
