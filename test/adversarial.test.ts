@@ -72,18 +72,24 @@ function expectLinearLoads(label: string, make: (n: number) => Uint8Array, n: nu
   const quarter = make(n / 4);
   const full = make(n);
   expectLoads(quarter, `${label} (n/4)`);
-  let small = Number.POSITIVE_INFINITY;
-  for (let i = 0; i < 2; i++) {
+  const window = () => {
     let ms = 0;
     for (let j = 0; j < 4; j++) ms += attempt(quarter).ms;
-    small = Math.min(small, ms);
-  }
+    return ms;
+  };
+  let small = window();
   const outcome = attempt(full);
   assert.ok(outcome.ok, `${label}: expected to load, threw ${describeError(outcome.error)}`);
-  const ratio = (4 * outcome.ms) / Math.max(small, 1);
+  let large = outcome.ms;
+  // A miss is measured again, best of two each (a collection of the old generation may fall in either window).
+  if ((4 * large) / Math.max(small, 1) >= LINEAR) {
+    small = Math.min(small, window());
+    large = Math.min(large, attempt(full).ms);
+  }
+  const ratio = (4 * large) / Math.max(small, 1);
   assert.ok(
     ratio < LINEAR,
-    `${label}: ${outcome.ms.toFixed(0)} ms of CPU time for n=${n}, ${small.toFixed(0)} ms for 4 loads of n/4 (ratio from n/4 to n ${ratio.toFixed(1)}, linear allows ${LINEAR})`,
+    `${label}: ${large.toFixed(0)} ms of CPU time for n=${n}, ${small.toFixed(0)} ms for 4 loads of n/4 (ratio from n/4 to n ${ratio.toFixed(1)}, linear allows ${LINEAR})`,
   );
   return outcome.value;
 }
