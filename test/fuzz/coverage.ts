@@ -151,7 +151,8 @@ export function exercise(data: Uint8Array): string | undefined {
     }
     const used = process.cpuUsage(start);
     const ms = (used.user + used.system) / 1000;
-    if (ms > TIME_BUDGET_MS) return `${name} took ${ms.toFixed(0)} ms of CPU time (budget ${TIME_BUDGET_MS} ms)`;
+    if (ms > TIME_BUDGET_MS)
+      return `${name} took ${ms.toFixed(0)} ms of CPU time (budget ${TIME_BUDGET_MS} ms)`;
     const grown = process.memoryUsage().heapUsed - heap;
     if (grown > MEMORY_BUDGET_BYTES) return `${name} grew the heap by ${(grown / 2 ** 20).toFixed(0)} MiB`;
   }
