@@ -27,6 +27,7 @@ import {
   prototypeSnapshot,
   shortHex,
 } from './support/adv-assert.js';
+import { LINEAR } from './support/linear.js';
 import { bytes, type CorpusPickle, le, loadCorpus, pythonCases, runPython, toHex } from './support/python.js';
 
 const PROTOTYPES_BEFORE = prototypeSnapshot();
@@ -55,9 +56,46 @@ function withinMemory(label: string, fn: () => void, limit = 200 * MB): void {
 function expectLoads(data: Uint8Array, label = shortHex(data), maxMs = HANG_MS): unknown {
   const outcome = attempt(data);
   assert.ok(outcome.ok, `${label}: expected to load, threw ${describeError(outcome.error)}`);
-  assert.ok(outcome.ms < maxMs, `${label}: took ${outcome.ms.toFixed(0)} ms (limit ${maxMs} ms)`);
+  assert.ok(outcome.ms < maxMs, `${label}: took ${outcome.ms.toFixed(0)} ms of CPU time (limit ${maxMs} ms)`);
   return outcome.value;
 }
+
+/**
+ * Loads `make(n)` and returns its value, after checking that the load costs
+ * about what four loads of `make(n / 4)` cost (the same total work): a ratio
+ * of CPU times measured back to back, which a busy machine changes on both
+ * sides alike. A linear path gives about 1, a quadratic one 4; the limit is
+ * test/support/linear.ts's from n to 4n, divided by 4. A path so slow that
+ * the load never finishes is caught by the test's timeout.
+ */
+function expectLinearLoads(label: string, make: (n: number) => Uint8Array, n: number): unknown {
+  const quarter = make(n / 4);
+  const full = make(n);
+  expectLoads(quarter, `${label} (n/4)`);
+  const window = () => {
+    let ms = 0;
+    for (let j = 0; j < 4; j++) ms += attempt(quarter).ms;
+    return ms;
+  };
+  let small = window();
+  const outcome = attempt(full);
+  assert.ok(outcome.ok, `${label}: expected to load, threw ${describeError(outcome.error)}`);
+  let large = outcome.ms;
+  // A miss is measured again, best of two each (a collection of the old generation may fall in either window).
+  if ((4 * large) / Math.max(small, 1) >= LINEAR) {
+    small = Math.min(small, window());
+    large = Math.min(large, attempt(full).ms);
+  }
+  const ratio = (4 * large) / Math.max(small, 1);
+  assert.ok(
+    ratio < LINEAR,
+    `${label}: ${large.toFixed(0)} ms of CPU time for n=${n}, ${small.toFixed(0)} ms for 4 loads of n/4 (ratio from n/4 to n ${ratio.toFixed(1)}, linear allows ${LINEAR})`,
+  );
+  return outcome.value;
+}
+
+/** A guard against a load that never returns (wall time, far above any real cost). */
+const HANG_GUARD = { timeout: 300_000 };
 
 describe('truncation', () => {
   const small = corpus.pickles.filter((p) => p.data.length <= 4096);
@@ -482,18 +520,18 @@ describe('deep nesting loads without a stack overflow', () => {
     return d;
   }
 
-  it('1e6 nested lists (EMPTY_LIST ... APPEND)', () => {
-    const data = bytes(proto(4), ']'.repeat(N), 'a'.repeat(N - 1), '.');
-    const value = expectLoads(data, 'nested lists', 10_000);
+  it('1e6 nested lists (EMPTY_LIST ... APPEND)', HANG_GUARD, () => {
+    const make = (n: number) => bytes(proto(4), ']'.repeat(n), 'a'.repeat(n - 1), '.');
+    const value = expectLinearLoads('nested lists', make, N);
     assert.equal(
       depth(value, (v) => (Array.isArray(v) && v.length === 1 ? v[0] : undefined)),
       N - 1,
     );
   });
 
-  it('1e6 nested tuples (MARK ... TUPLE)', () => {
-    const data = bytes(proto(2), '('.repeat(N), 't'.repeat(N), '.');
-    const value = expectLoads(data, 'nested tuples', 10_000);
+  it('1e6 nested tuples (MARK ... TUPLE)', HANG_GUARD, () => {
+    const make = (n: number) => bytes(proto(2), '('.repeat(n), 't'.repeat(n), '.');
+    const value = expectLinearLoads('nested tuples', make, N);
     assert.ok(isTuple(value));
     assert.equal(
       depth(value, (v) => (isTuple(v) && v.length === 1 ? v[0] : undefined)),
@@ -501,9 +539,9 @@ describe('deep nesting loads without a stack overflow', () => {
     );
   });
 
-  it('1e6 nested dicts (SETITEM)', () => {
-    const data = bytes(proto(2), '}X\x01\x00\x00\x00k'.repeat(N), '}', 's'.repeat(N), '.');
-    const value = expectLoads(data, 'nested dicts', 10_000);
+  it('1e6 nested dicts (SETITEM)', HANG_GUARD, () => {
+    const make = (n: number) => bytes(proto(2), '}X\x01\x00\x00\x00k'.repeat(n), '}', 's'.repeat(n), '.');
+    const value = expectLinearLoads('nested dicts', make, N);
     const step = (v: unknown): unknown => {
       if (v instanceof Map) return v.get('k');
       if (v !== null && typeof v === 'object' && Object.hasOwn(v, 'k'))
@@ -513,19 +551,20 @@ describe('deep nesting loads without a stack overflow', () => {
     assert.equal(depth(value, step), N);
   });
 
-  it('1e6 nested lists in a protocol 0 pickle (MARK ... LIST, APPEND)', () => {
-    const data = bytes('(l'.repeat(N), 'a'.repeat(N - 1), '.');
-    const value = expectLoads(data, 'protocol 0 nested lists', 10_000);
+  it('1e6 nested lists in a protocol 0 pickle (MARK ... LIST, APPEND)', HANG_GUARD, () => {
+    const make = (n: number) => bytes('(l'.repeat(n), 'a'.repeat(n - 1), '.');
+    const value = expectLinearLoads('protocol 0 nested lists', make, N);
     assert.equal(
       depth(value, (v) => (Array.isArray(v) && v.length === 1 ? v[0] : undefined)),
       N - 1,
     );
   });
 
-  it('1e6 nested inert instances (REDUCE)', () => {
-    // Foo(Foo(...Foo(None)...)): the global is memoized, then N times `BINGET 0, MARK`, None, N times `TUPLE, REDUCE`.
-    const data = bytes(proto(2), 'c__main__\nFoo\nq', 0, '0', 'h\x00('.repeat(N), 'N', 'tR'.repeat(N), '.');
-    const value = expectLoads(data, 'nested instances', 10_000);
+  it('1e6 nested inert instances (REDUCE)', HANG_GUARD, () => {
+    // Foo(Foo(...Foo(None)...)): the global is memoized, then n times `BINGET 0, MARK`, None, n times `TUPLE, REDUCE`.
+    const make = (n: number) =>
+      bytes(proto(2), 'c__main__\nFoo\nq', 0, '0', 'h\x00('.repeat(n), 'N', 'tR'.repeat(n), '.');
+    const value = expectLinearLoads('nested instances', make, N);
     assert.ok(value instanceof PyObject);
     assert.equal(
       depth(value, (v) => (v instanceof PyObject ? v.args[0] : undefined)),
@@ -536,29 +575,41 @@ describe('deep nesting loads without a stack overflow', () => {
 
 describe('wide batches load without spreading a million arguments', () => {
   const N = 1_000_000;
-  const cases: [string, Uint8Array, (v: unknown) => number][] = [
-    ['APPENDS', bytes(proto(2), '](', 'N'.repeat(N), 'e.'), (v) => (v as unknown[]).length],
-    ['LIST', bytes('(', 'N'.repeat(N), 'l.'), (v) => (v as unknown[]).length],
-    ['TUPLE', bytes('(', 'N'.repeat(N), 't.'), (v) => (v as unknown[]).length],
-    ['SETITEMS', bytes(proto(2), '}(', 'K\x01N'.repeat(N), 'u.'), (v) => (v as Map<unknown, unknown>).size],
-    ['DICT', bytes('(', 'K\x01N'.repeat(N), 'd.'), (v) => (v as Map<unknown, unknown>).size],
-    ['ADDITEMS', bytes(proto(4), 0x8f, '(', 'N'.repeat(N), 0x90, '.'), (v) => (v as Set<unknown>).size],
-    ['FROZENSET', bytes(proto(4), '(', 'N'.repeat(N), 0x91, '.'), (v) => (v as Set<unknown>).size],
+  const cases: [string, (n: number) => Uint8Array, (v: unknown) => number][] = [
+    ['APPENDS', (n) => bytes(proto(2), '](', 'N'.repeat(n), 'e.'), (v) => (v as unknown[]).length],
+    ['LIST', (n) => bytes('(', 'N'.repeat(n), 'l.'), (v) => (v as unknown[]).length],
+    ['TUPLE', (n) => bytes('(', 'N'.repeat(n), 't.'), (v) => (v as unknown[]).length],
+    [
+      'SETITEMS',
+      (n) => bytes(proto(2), '}(', 'K\x01N'.repeat(n), 'u.'),
+      (v) => (v as Map<unknown, unknown>).size,
+    ],
+    ['DICT', (n) => bytes('(', 'K\x01N'.repeat(n), 'd.'), (v) => (v as Map<unknown, unknown>).size],
+    [
+      'ADDITEMS',
+      (n) => bytes(proto(4), 0x8f, '(', 'N'.repeat(n), 0x90, '.'),
+      (v) => (v as Set<unknown>).size,
+    ],
+    ['FROZENSET', (n) => bytes(proto(4), '(', 'N'.repeat(n), 0x91, '.'), (v) => (v as Set<unknown>).size],
     [
       'REDUCE arguments',
-      bytes(proto(2), 'c__main__\nFoo\n(', 'N'.repeat(N), 'tR.'),
+      (n) => bytes(proto(2), 'c__main__\nFoo\n(', 'N'.repeat(n), 'tR.'),
       (v) => (v as PyObject).args.length,
     ],
     [
       'OBJ arguments',
-      bytes(proto(2), '(c__main__\nFoo\n', 'N'.repeat(N), 'o.'),
+      (n) => bytes(proto(2), '(c__main__\nFoo\n', 'N'.repeat(n), 'o.'),
       (v) => (v as PyObject).args.length,
     ],
-    ['INST arguments', bytes('(', 'N'.repeat(N), 'i__main__\nFoo\n.'), (v) => (v as PyObject).args.length],
+    [
+      'INST arguments',
+      (n) => bytes('(', 'N'.repeat(n), 'i__main__\nFoo\n.'),
+      (v) => (v as PyObject).args.length,
+    ],
   ];
-  for (const [label, data, size] of cases) {
-    it(`${label} of 1e6 items`, () => {
-      const value = expectLoads(data, label, 10_000);
+  for (const [label, make, size] of cases) {
+    it(`${label} of 1e6 items`, HANG_GUARD, () => {
+      const value = expectLinearLoads(label, make, N);
       // 1e6 times the same key (K 1) makes a dict of one; 1e6 None a set of one.
       const expected =
         label === 'SETITEMS' || label === 'DICT' || label === 'ADDITEMS' || label === 'FROZENSET' ? 1 : N;

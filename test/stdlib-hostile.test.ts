@@ -157,7 +157,8 @@ describe('targeted hostile pickles', () => {
       // Python's repr gives up with a RecursionError; brine's repr engine is flat and prints every level.
       const text = repr(loaded);
       assert.ok(text.length > 100_000 * 5, name);
-      assert.equal(poke(loaded, 20), undefined, name);
+      // Every conversion of the outer levels (each one walks all 100,000 below it).
+      assert.equal(poke(loaded, 4), undefined, name);
     }
   });
 

@@ -95,10 +95,10 @@ export class DisassemblyError extends PickletoolsError {
  * ```
  */
 export function disassemble(data: Uint8Array, options?: DisassembleOptions): string {
-  const out: string[] = [];
+  const out = new TextOut();
   if (options?.preamble !== undefined) out.push(`${options.preamble}\n`);
   disassembleInto(data, options ?? {}, options?.start ?? 0, options?.memo ?? new Map(), out);
-  return out.join('');
+  return out.text();
 }
 
 /**
@@ -122,14 +122,14 @@ export function disassembleAll(
   data: Uint8Array,
   options?: DisassembleOptions & { shareMemo?: boolean },
 ): string {
-  const out: string[] = [];
+  const out = new TextOut();
   const shared = options?.memo ?? (options?.shareMemo === true ? new Map<string, string>() : undefined);
   let start = options?.start ?? 0;
   do {
     if (options?.preamble !== undefined) out.push(`${options.preamble}\n`);
     start = disassembleInto(data, options ?? {}, start, shared ?? new Map(), out);
   } while (start < data.length);
-  return out.join('');
+  return out.text();
 }
 
 /**
@@ -219,6 +219,38 @@ function applySpec(value: string, spec: string): string {
 // ---------------------------------------------------------------------------
 // The disassembler
 
+/**
+ * The text of a disassembly, gathered in flat chunks of about 16 KiB. Kept as
+ * an array of every small piece until the end, the pieces of a long listing
+ * all survive the young generation and are copied into fresh old-generation
+ * pages (each one a page fault): a listing past a few thousand lines then cost
+ * three times as much per line as a short one. Joined into chunks as it goes,
+ * each piece dies young and only the text itself is kept.
+ */
+class TextOut {
+  readonly #chunks: string[] = [];
+  #current = '';
+
+  push(...pieces: string[]): void {
+    for (const piece of pieces) this.#current += piece;
+    if (this.#current.length >= 16384) {
+      this.#chunks.push(flat(this.#current));
+      this.#current = '';
+    }
+  }
+
+  text(): string {
+    return this.#chunks.join('') + this.#current;
+  }
+}
+
+/** `text` as one flat string (V8 keeps a concatenation as a tree of its pieces until something reads it). */
+function flat(text: string): string {
+  // Reading a character makes V8 flatten the tree in place.
+  text.charCodeAt(0);
+  return text;
+}
+
 const MARK = 'mark';
 
 /** Disassembles the pickle at `start` into `out`; returns the offset after its STOP. */
@@ -227,7 +259,7 @@ function disassembleInto(
   options: DisassembleOptions,
   start: number,
   memo: DisassemblyMemo,
-  out: string[],
+  out: TextOut,
 ): number {
   const annotate = options.annotate === true ? 30 : options.annotate === false ? 0 : (options.annotate ?? 0);
   const indentLevel = options.indentLevel ?? 4;
@@ -245,7 +277,7 @@ function disassembleInto(
     reason: string,
     pythonType: PythonErrorType = 'ValueError',
     where: PickleOp | undefined = op,
-  ): DisassemblyError => new DisassemblyError(reason, where?.pos, where?.info.name, pythonType, out.join(''));
+  ): DisassemblyError => new DisassemblyError(reason, where?.pos, where?.info.name, pythonType, out.text());
   const ops = genops(data, { start });
   for (;;) {
     try {
@@ -254,7 +286,7 @@ function disassembleInto(
       op = next.value;
     } catch (error) {
       if (!(error instanceof PickletoolsError)) throw error;
-      throw new DisassemblyError(error.reason, error.offset, error.opcode, error.pythonType, out.join(''), {
+      throw new DisassemblyError(error.reason, error.offset, error.opcode, error.pythonType, out.text(), {
         cause: error,
         truncated: error.truncated,
       });
@@ -327,7 +359,7 @@ function disassembleInto(
     out.push(line, '\n');
     written += line.length + 12;
     if (written > MAX_DISASSEMBLY_LENGTH) {
-      const partial = out.join('').slice(0, 1024 * 1024);
+      const partial = out.text().slice(0, 1024 * 1024);
       throw new DisassemblyError(
         `the disassembly would be longer than ${MAX_DISASSEMBLY_LENGTH} characters (pickletools indents each line by its MARK depth: ${markStack.length} here)`,
         pos,
