@@ -166,8 +166,10 @@ export class Unpickler {
   /** What reconstructors are told (made on first use: most pickles call none). */
   #context: (ReconstructContext & { global: PyGlobal }) | null = null;
   #entered = false;
-  /** Where #appendRun stopped. */
+  /** Where #appendRun stopped, and the end of the data or frame it was reading then. */
   #runPos = 0;
+  #runEnd = 0;
+  #runFrameEnd = -1;
   /** How far #countRun has read ahead in this load. */
   #scanned = 0;
 
@@ -312,8 +314,10 @@ export class Unpickler {
               // A batch of APPENDS into the list on top goes straight into the list (see #appendRun).
               const top = stack[n - 1];
               if (Array.isArray(top) && !Object.isFrozen(top) && !this.#extendsItself(top)) {
-                const next = this.#appendRun(top, pos, end, memoLen, stack);
+                const next = this.#appendRun(top, pos, end, frameEnd, memoLen, stack);
                 memoLen = this.#memoLen;
+                end = this.#runEnd;
+                frameEnd = this.#runFrameEnd;
                 if (next >= 0) {
                   pos = next;
                   continue;
@@ -964,16 +968,27 @@ export class Unpickler {
    * float, no copy per batch. `target` (the list under the MARK) stands for
    * the stack above the mark while the loop runs.
    *
-   * Returns the position after APPENDS. Anything else (another opcode, the
-   * end of a frame, an error) stops the loop and returns -1, with the
+   * Frames are crossed as the main loop crosses them (the caller's `end` and
+   * `frameEnd` are left in `#runEnd` and `#runFrameEnd`).
+   *
+   * Returns the position after APPENDS. Anything else (another opcode, a
+   * frame in error, bad data) stops the loop and returns -1, with the
    * position where it stopped in `#runPos`: the caller moves what was
    * appended back to the stack above a MARK, and the main loop goes on from
    * there (and reports any error as it would have). Memo entries made meanwhile
    * stay: they hold the same values either way. The memo length is left in
    * `#memoLen`.
    */
-  #appendRun(target: unknown[], pos: number, end: number, memoLen: number, stack: unknown[]): number {
+  #appendRun(
+    target: unknown[],
+    pos: number,
+    end: number,
+    frameEnd: number,
+    memoLen: number,
+    stack: unknown[],
+  ): number {
     const data = this.#data;
+    const dataEnd = data.length;
     const view = this.#view;
     const memo = this.#memo;
     const exact = this.#options.exact;
@@ -996,8 +1011,28 @@ export class Unpickler {
     let len = start;
     let done = false;
     try {
-      while (pos < end) {
+      for (;;) {
+        if (pos >= end) {
+          // The end of a frame: the next opcode is read up to the end of the data (or of its FRAME).
+          if (frameEnd < 0 || pos !== frameEnd) break;
+          end = dataEnd;
+          frameEnd = -1;
+          if (pos >= end) break;
+        }
         switch (data[pos]) {
+          case 0x95: {
+            // FRAME, between two frames: checked as the main loop does, which reports what is wrong
+            if (frameEnd >= 0 || pos + 9 > end) break;
+            const lo = view.getUint32(pos + 1, true);
+            const hi = view.getUint32(pos + 5, true);
+            if (hi !== 0 || pos + 9 + lo > dataEnd) break;
+            pos += 9;
+            if (lo > 0) {
+              frameEnd = pos + lo;
+              end = frameEnd;
+            }
+            continue;
+          }
           case 0x47: {
             // BINFLOAT
             if (pos + 9 > end) break;
@@ -1100,6 +1135,8 @@ export class Unpickler {
     else if (target.length !== len) target.length = len;
     this.#memoLen = memoLen;
     this.#runPos = pos;
+    this.#runEnd = end;
+    this.#runFrameEnd = frameEnd;
     return done ? pos : -1;
   }
 
