@@ -9,6 +9,7 @@ import { describe, test } from 'node:test';
 import { loads, PickleError, toJSON } from '../src/index.js';
 import { DEFAULT_MAX_REPR_LENGTH, pyRepr, ReprLimitError } from '../src/repr.js';
 import { PFORMAT_MAX_DEPTH, pformat, repr } from '../src/tools/repr.js';
+import { assertLinear as assertScales } from './support/linear.js';
 import { pythonCases, runPython } from './support/python.js';
 
 const pickles = pythonCases(`
@@ -137,29 +138,12 @@ print(repr([nodes[depth]] + [nodes[depth * k // parts] for k in range(parts - 1,
   });
 });
 
-/** The time `fn` takes, in ms. */
-function time(fn: () => void): number {
-  const t = performance.now();
-  fn();
-  return performance.now() - t;
-}
-
 /**
- * Asserts that the cost at 4n is at most `factor` times the cost at n (linear
- * growth is 4x, quadratic 16x): the least of several interleaved timings each.
+ * Asserts that the cost of `at(4n)()` is about 4 times that of `at(n)()`, in
+ * CPU time with equal-work windows (see test/support/linear.ts).
  */
-function assertLinear(what: string, at: (n: number) => () => void, n: number, factor = 10): void {
-  const small = at(n);
-  const large = at(4 * n);
-  small();
-  large(); // warm up
-  let a = Number.POSITIVE_INFINITY;
-  let b = Number.POSITIVE_INFINITY;
-  for (let i = 0; i < 5; i++) {
-    a = Math.min(a, time(small));
-    b = Math.min(b, time(large));
-  }
-  assert.ok(b <= factor * Math.max(a, 2), `${what}: ${a.toFixed(1)} ms at n, ${b.toFixed(1)} ms at 4n`);
+function assertLinear(what: string, at: (n: number) => () => void, n: number): void {
+  assertScales(what, n, at, (run) => run());
 }
 
 describe('the cost of printing grows linearly with the text', () => {
