@@ -27,9 +27,11 @@ import {
   type LoadOptions,
   loads,
   PickleBuffer,
+  Pickler,
   type PyEnum,
   PyGlobal,
   Registry,
+  Unpickler,
   UnpicklingError,
 } from '../src/index.js';
 import { builtins } from '../src/reconstructors/builtins.js';
@@ -376,4 +378,26 @@ test('enums: the live pythons write the forms the corpus holds', {
       );
     }
   }
+});
+
+test('exact: a Pickler keeps one memo across dumps of exact values; a keepMemo stream gets no record', () => {
+  const a = loads(corpusCase('stdlib', 'json records', 4).data, { exact: true });
+  const b = loads(corpusCase('stdlib', 'split keys', 4).data, { exact: true });
+  const pickler = new Pickler({ protocol: 4 });
+  const first = pickler.dump(a);
+  const second = pickler.dump(b);
+  const third = pickler.dump(a); // all from the memo of the first
+  const stream = new Uint8Array([...first, ...second, ...third]);
+  const reader = new Unpickler(stream, { keepMemo: true, exact: true });
+  const back = [reader.load(), reader.load(), reader.load()];
+  assert.deepEqual(back, [a, b, a]);
+  assert.equal(back[2], back[0]);
+  // Read again with keepMemo, the stream dumps to pickles that load equal.
+  const again = new Pickler({ protocol: 4 });
+  const redumped = back.map((v) => again.dump(v));
+  const reread = new Unpickler(new Uint8Array(redumped.flatMap((p) => [...p])), {
+    keepMemo: true,
+    dicts: 'map',
+  });
+  assert.deepEqual([reread.load(), reread.load(), reread.load()], back);
 });
