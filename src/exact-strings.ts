@@ -24,7 +24,6 @@
  * @module
  */
 
-import { OPCODE_BY_CODE } from './opcodes.js';
 import type { GetattrForm } from './reconstructors/getattr.js';
 import { StringMemo } from './string-memo.js';
 import { decodeRawUnicodeEscape, decodeUtf8 } from './text.js';
@@ -176,10 +175,9 @@ export function recordStrings(data: Uint8Array, start: number, end: number): Str
         pos += 8;
         continue;
       default: {
-        const info = OPCODE_BY_CODE[op];
-        if (info === undefined) return null;
+        const size = ARG_SIZES[op]!;
+        if (size === NOT_AN_OPCODE) return null;
         topText = undefined;
-        const size = info.argBytes;
         if (size >= 0) pos += size;
         else if (size === -1) {
           const lines = op === 0x63 || op === 0x69 ? 2 : 1; // GLOBAL, INST: two lines
@@ -260,6 +258,36 @@ export function recordStrings(data: Uint8Array, start: number, end: number): Str
     if (copy === plan.raw.length) plan.raw.push(raws?.get(i) ?? null);
   }
   return out.size === 0 ? null : out;
+}
+
+const NOT_AN_OPCODE = -9;
+
+/**
+ * The argument of each opcode, as pickletools describes it (src/opcodes.ts,
+ * which the loader does not carry): a fixed size, or -1 up to a newline (two
+ * lines for GLOBAL and INST), -2 a 1-byte length then data, -3 / -4 a 4-byte
+ * length then data, -5 an 8-byte length then data.
+ */
+/** @internal */
+export const ARG_SIZES: Int8Array = /* @__PURE__ */ argSizes();
+
+function argSizes(): Int8Array {
+  const sizes = new Int8Array(256).fill(NOT_AN_OPCODE);
+  const groups: [size: number, codes: string][] = [
+    [0, '.()012NQR]abdelostu}\x81\x85\x86\x87\x88\x89\x8f\x90\x91\x92\x93\x94\x97\x98'],
+    [1, 'Khq\x80\x82'],
+    [2, 'M\x83'],
+    [4, 'Jjr\x84'],
+    [8, 'G\x95'],
+    [-1, 'ILSVFgpciP'],
+    [-2, 'UC\x8a\x8c'],
+    [-3, 'T\x8b'],
+    [-4, 'BX'],
+    [-5, '\x8e\x96\x8d'],
+  ];
+  for (const [size, codes] of groups)
+    for (let i = 0; i < codes.length; i++) sizes[codes.charCodeAt(i)] = size;
+  return sizes;
 }
 
 function decimal(data: Uint8Array, from: number, to: number): number {

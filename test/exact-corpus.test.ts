@@ -21,6 +21,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
+import { ARG_SIZES } from '../src/exact-strings.js';
 import {
   defineEnum,
   dumps,
@@ -34,6 +35,7 @@ import {
   Unpickler,
   UnpicklingError,
 } from '../src/index.js';
+import { OPCODES } from '../src/opcodes.js';
 import { builtins } from '../src/reconstructors/builtins.js';
 import { copyreg } from '../src/reconstructors/copyreg.js';
 import { ROOT } from './support/python.js';
@@ -400,4 +402,10 @@ test('exact: a Pickler keeps one memo across dumps of exact values; a keepMemo s
     dicts: 'map',
   });
   assert.deepEqual([reread.load(), reread.load(), reread.load()], back);
+});
+
+test("the exact record's opcode argument table agrees with the opcode table", () => {
+  const expected = new Int8Array(256).fill(-9);
+  for (const op of OPCODES) expected[op.code] = op.argBytes;
+  assert.deepEqual([...ARG_SIZES], [...expected]);
 });
