@@ -24,7 +24,6 @@
  * @module
  */
 
-import { OPCODE_BY_CODE } from './opcodes.js';
 import type { GetattrForm } from './reconstructors/getattr.js';
 import { StringMemo } from './string-memo.js';
 import { decodeRawUnicodeEscape, decodeUtf8 } from './text.js';
@@ -67,77 +66,51 @@ export function recordOf(value: unknown): ExactRecord | undefined {
 // ---------------------------------------------------------------------------
 // Load side: the record, from the bytes of a pickle that loaded
 
-interface Copy {
-  readonly text: string;
-  /** Its number among the copies of `text`; -1 until it is memoized. */
-  copy: number;
-  readonly raw: Uint8Array | null;
-}
-
-interface Building {
-  uses: number[];
-  raw: (Uint8Array | null)[];
-  copies: number;
-  unusual: boolean;
-}
-
 /**
  * The strings of the pickle `data[start, end)` (one that just loaded: its
  * opcodes are known to be well formed) that CPython wrote more than once or
  * spelled unusually. `null` when there is none, when the pickle holds Python 2
  * strings (their value is not what is written back) or an opcode this walk
  * does not know.
+ *
+ * One pass, no object per string: the memo is two parallel arrays (the text
+ * and copy number of each memoized str), and every occurrence goes to a flat
+ * log (text, copy) that is grouped by string at the end, for the strings with
+ * more than one copy only.
  */
 export function recordStrings(data: Uint8Array, start: number, end: number): StringRecord | null {
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  const plans = new Map<string, Building>();
-  const memo = new Map<number, Copy | null>();
-  let top: Copy | null = null;
+  /** Copies of each str memoized so far. */
+  const copies = new Map<string, number>();
+  /** The memo: the str (or undefined) and its copy number at each id. Sparse ids go to a Map. */
+  const memoText: (string | undefined)[] = [];
+  const memoCopy: number[] = [];
+  let memoSize = 0;
+  let sparse: Map<number, [string | undefined, number]> | null = null;
+  /** Every occurrence of a memoized str, in order. */
+  const logText: string[] = [];
+  const logCopy: number[] = [];
+  /** Unusual payloads, by the index of the occurrence that wrote them. */
+  let raws: Map<number, Uint8Array> | null = null;
+  // The str on top of the stack when the previous opcode pushed one: fresh (copy -1) or read from the memo.
+  let topText: string | undefined;
+  let topCopy = -1;
+  let topRaw: Uint8Array | null = null;
+  let repeated = false;
   let pos = start;
-
-  // A str CPython wrote is memoized right away: one that is not (a hand-made pickle) is no copy the
-  // pickler could reproduce, and is left out (the pickler then writes what CPython writes for the value).
-  const fresh = (text: string, raw: Uint8Array | null): Copy => ({ text, copy: -1, raw });
-  const put = (index: number): void => {
-    if (top !== null && top.copy < 0) {
-      let plan = plans.get(top.text);
-      if (plan === undefined) {
-        plan = { uses: [], raw: [], copies: 0, unusual: false };
-        plans.set(top.text, plan);
-      }
-      top.copy = plan.copies++;
-      plan.uses.push(top.copy);
-      plan.raw.push(top.raw);
-      if (top.raw !== null) plan.unusual = true;
-    }
-    memo.set(index, top);
-  };
-  const get = (index: number): void => {
-    const entry = memo.get(index) ?? null;
-    if (entry !== null) plans.get(entry.text)!.uses.push(entry.copy);
-    top = entry;
-  };
-  const line = (from: number): number => {
-    const nl = data.indexOf(0x0a, from);
-    return nl < 0 || nl >= end ? end : nl;
-  };
-  const decimal = (from: number, to: number): number => {
-    let n = 0;
-    for (let i = from; i < to; i++) {
-      const c = data[i]! - 0x30;
-      if (c >= 0 && c <= 9) n = n * 10 + c;
-    }
-    return n;
-  };
 
   while (pos < end) {
     const op = data[pos++]!;
+    let put = -1;
+    let get = -1;
     switch (op) {
       case 0x56: {
         // UNICODE
-        const nl = line(pos);
-        const text = decodeRawUnicodeEscape(data, pos, nl);
-        top = fresh(text, splitPairEscape(data, pos, nl) ? data.slice(pos, nl) : null);
+        let nl = data.indexOf(0x0a, pos);
+        if (nl < 0 || nl > end) nl = end;
+        topText = decodeRawUnicodeEscape(data, pos, nl);
+        topCopy = -1;
+        topRaw = splitPairEscape(data, pos, nl) ? data.slice(pos, nl) : null;
         pos = nl + 1;
         continue;
       }
@@ -154,10 +127,10 @@ export function recordStrings(data: Uint8Array, start: number, end: number): Str
           n = Number(view.getBigUint64(pos, true));
           pos += 8;
         }
-        const text = decodeUtf8(data, pos, n);
+        topText = decodeUtf8(data, pos, n);
+        topCopy = -1;
         // A surrogate pair written as two lone surrogates is 6 bytes where the JS string's character takes 4.
-        const raw = text.length !== n && utf8Length(text) !== n ? data.slice(pos, pos + n) : null;
-        top = fresh(text, raw);
+        topRaw = topText.length !== n && utf8Length(topText) !== n ? data.slice(pos, pos + n) : null;
         pos += n;
         continue;
       }
@@ -166,62 +139,164 @@ export function recordStrings(data: Uint8Array, start: number, end: number): Str
       case 0x55: // SHORT_BINSTRING
         return null;
       case 0x94: // MEMOIZE
-        put(memo.size);
-        continue;
+        put = memoSize;
+        break;
       case 0x71: // BINPUT
-        put(data[pos++]!);
-        continue;
+        put = data[pos++]!;
+        break;
       case 0x72: // LONG_BINPUT
-        put(view.getUint32(pos, true));
+        put = view.getUint32(pos, true);
         pos += 4;
-        continue;
+        break;
       case 0x70: {
         // PUT
-        const nl = line(pos);
-        put(decimal(pos, nl));
+        let nl = data.indexOf(0x0a, pos);
+        if (nl < 0 || nl > end) nl = end;
+        put = decimal(data, pos, nl);
         pos = nl + 1;
-        continue;
+        break;
       }
       case 0x68: // BINGET
-        get(data[pos++]!);
-        continue;
+        get = data[pos++]!;
+        break;
       case 0x6a: // LONG_BINGET
-        get(view.getUint32(pos, true));
+        get = view.getUint32(pos, true);
         pos += 4;
-        continue;
+        break;
       case 0x67: {
         // GET
-        const nl = line(pos);
-        get(decimal(pos, nl));
+        let nl = data.indexOf(0x0a, pos);
+        if (nl < 0 || nl > end) nl = end;
+        get = decimal(data, pos, nl);
         pos = nl + 1;
-        continue;
+        break;
       }
       case 0x95: // FRAME: between opcodes, changes nothing
         pos += 8;
         continue;
       default: {
-        const info = OPCODE_BY_CODE[op];
-        if (info === undefined) return null;
-        top = null;
-        const size = info.argBytes;
+        const size = ARG_SIZES[op]!;
+        if (size === NOT_AN_OPCODE) return null;
+        topText = undefined;
         if (size >= 0) pos += size;
         else if (size === -1) {
-          pos = line(pos) + 1;
-          if (op === 0x63 || op === 0x69) pos = line(pos) + 1; // GLOBAL, INST: two lines
+          const lines = op === 0x63 || op === 0x69 ? 2 : 1; // GLOBAL, INST: two lines
+          for (let k = 0; k < lines; k++) {
+            const nl = data.indexOf(0x0a, pos);
+            pos = nl < 0 || nl > end ? end : nl + 1;
+          }
         } else if (size === -2) pos += 1 + data[pos]!;
         else if (size === -3 || size === -4) pos += 4 + view.getUint32(pos, true);
         else if (size === -5) pos += 8 + Number(view.getBigUint64(pos, true));
         else return null;
+        continue;
       }
     }
+    if (put >= 0) {
+      // A str CPython wrote is memoized right away: one that is not (a hand-made pickle) is no copy the
+      // pickler could reproduce, and is left out (the pickler then writes what CPython writes for the value).
+      if (topText !== undefined && topCopy < 0) {
+        const copy = copies.get(topText) ?? 0;
+        copies.set(topText, copy + 1);
+        if (copy > 0) repeated = true;
+        topCopy = copy;
+        if (topRaw !== null) {
+          raws ??= new Map();
+          raws.set(logText.length, topRaw);
+          repeated = true;
+        }
+        logText.push(topText);
+        logCopy.push(copy);
+      }
+      if (sparse === null && put === memoText.length) {
+        memoText.push(topText);
+        memoCopy.push(topCopy);
+        memoSize++;
+      } else {
+        sparse ??= new Map();
+        if (put >= memoText.length && !sparse.has(put)) memoSize++;
+        if (put < memoText.length) {
+          memoText[put] = topText;
+          memoCopy[put] = topCopy;
+        } else sparse.set(put, [topText, topCopy]);
+      }
+      continue;
+    }
+    // get
+    let text: string | undefined;
+    let copy = -1;
+    if (get < memoText.length) {
+      text = memoText[get];
+      copy = memoCopy[get]!;
+    } else {
+      const entry = sparse?.get(get);
+      if (entry !== undefined) [text, copy] = entry;
+    }
+    topText = text;
+    topCopy = copy;
+    topRaw = null;
+    if (text !== undefined && copy >= 0) {
+      logText.push(text);
+      logCopy.push(copy);
+    }
   }
-  let out: StringRecord | null = null;
-  for (const [text, plan] of plans) {
-    if (plan.copies < 2 && !plan.unusual) continue;
-    out ??= new Map();
-    out.set(text, { uses: plan.uses, raw: plan.raw });
+  if (!repeated) return null;
+  const out: StringRecord = new Map();
+  const unusual = new Set<string>();
+  if (raws !== null) for (const k of raws.keys()) unusual.add(logText[k]!);
+  for (let i = 0; i < logText.length; i++) {
+    const text = logText[i]!;
+    // One copy: the pickler's memo does what the pickle did, unless that copy is spelled unusually.
+    if (copies.get(text)! < 2 && !unusual.has(text)) continue;
+    let plan = out.get(text) as { uses: number[]; raw: (Uint8Array | null)[] } | undefined;
+    if (plan === undefined) {
+      plan = { uses: [], raw: [] };
+      out.set(text, plan);
+    }
+    const copy = logCopy[i]!;
+    plan.uses.push(copy);
+    if (copy === plan.raw.length) plan.raw.push(raws?.get(i) ?? null);
   }
-  return out;
+  return out.size === 0 ? null : out;
+}
+
+const NOT_AN_OPCODE = -9;
+
+/**
+ * The argument of each opcode, as pickletools describes it (src/opcodes.ts,
+ * which the loader does not carry): a fixed size, or -1 up to a newline (two
+ * lines for GLOBAL and INST), -2 a 1-byte length then data, -3 / -4 a 4-byte
+ * length then data, -5 an 8-byte length then data.
+ */
+/** @internal */
+export const ARG_SIZES: Int8Array = /* @__PURE__ */ argSizes();
+
+function argSizes(): Int8Array {
+  const sizes = new Int8Array(256).fill(NOT_AN_OPCODE);
+  const groups: [size: number, codes: string][] = [
+    [0, '.()012NQR]abdelostu}\x81\x85\x86\x87\x88\x89\x8f\x90\x91\x92\x93\x94\x97\x98'],
+    [1, 'Khq\x80\x82'],
+    [2, 'M\x83'],
+    [4, 'Jjr\x84'],
+    [8, 'G\x95'],
+    [-1, 'ILSVFgpciP'],
+    [-2, 'UC\x8a\x8c'],
+    [-3, 'T\x8b'],
+    [-4, 'BX'],
+    [-5, '\x8e\x96\x8d'],
+  ];
+  for (const [size, codes] of groups)
+    for (let i = 0; i < codes.length; i++) sizes[codes.charCodeAt(i)] = size;
+  return sizes;
+}
+
+function decimal(data: Uint8Array, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const c = data[i]! - 0x30;
+    if (c >= 0 && c <= 9) n = n * 10 + c;
+  }
+  return n;
 }
 
 /** A raw-unicode-escape line with `\uD8xx\uDCxx`: a pair of surrogates the JS string joins into one character. */

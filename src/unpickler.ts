@@ -265,7 +265,7 @@ export class Unpickler {
     if (getattr?.has(value as object)) getattr = null;
     if (strings === null && getattr === null) return value;
     // A str spelled in a way a string primitive cannot keep (a surrogate pair written apart) needs an object to hold its record.
-    const result = typeof value === 'string' ? Object(value) : value;
+    const result = typeof value === 'string' && strings !== null ? Object(value) : value;
     attachRecord(result, { strings, getattr });
     return result;
   }

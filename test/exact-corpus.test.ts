@@ -21,17 +21,21 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
+import { ARG_SIZES } from '../src/exact-strings.js';
 import {
   defineEnum,
   dumps,
   type LoadOptions,
   loads,
   PickleBuffer,
+  Pickler,
   type PyEnum,
   PyGlobal,
   Registry,
+  Unpickler,
   UnpicklingError,
 } from '../src/index.js';
+import { OPCODES } from '../src/opcodes.js';
 import { builtins } from '../src/reconstructors/builtins.js';
 import { copyreg } from '../src/reconstructors/copyreg.js';
 import { ROOT } from './support/python.js';
@@ -376,4 +380,32 @@ test('enums: the live pythons write the forms the corpus holds', {
       );
     }
   }
+});
+
+test('exact: a Pickler keeps one memo across dumps of exact values; a keepMemo stream gets no record', () => {
+  const a = loads(corpusCase('stdlib', 'json records', 4).data, { exact: true });
+  const b = loads(corpusCase('stdlib', 'split keys', 4).data, { exact: true });
+  const pickler = new Pickler({ protocol: 4 });
+  const first = pickler.dump(a);
+  const second = pickler.dump(b);
+  const third = pickler.dump(a); // all from the memo of the first
+  const stream = new Uint8Array([...first, ...second, ...third]);
+  const reader = new Unpickler(stream, { keepMemo: true, exact: true });
+  const back = [reader.load(), reader.load(), reader.load()];
+  assert.deepEqual(back, [a, b, a]);
+  assert.equal(back[2], back[0]);
+  // Read again with keepMemo, the stream dumps to pickles that load equal.
+  const again = new Pickler({ protocol: 4 });
+  const redumped = back.map((v) => again.dump(v));
+  const reread = new Unpickler(new Uint8Array(redumped.flatMap((p) => [...p])), {
+    keepMemo: true,
+    dicts: 'map',
+  });
+  assert.deepEqual([reread.load(), reread.load(), reread.load()], back);
+});
+
+test("the exact record's opcode argument table agrees with the opcode table", () => {
+  const expected = new Int8Array(256).fill(-9);
+  for (const op of OPCODES) expected[op.code] = op.argBytes;
+  assert.deepEqual([...ARG_SIZES], [...expected]);
 });
