@@ -154,18 +154,6 @@ export class Writer {
     if (source !== null && this.#isSegment(source)) this.#lent.push(source);
   }
 
-  /**
-   * Ends the current buffer at `pos` as a piece when it holds at least
-   * `min` bytes and no frame is open, so that a consumer can take the output
-   * so far (see `pieces`); writing goes on in another segment.
-   */
-  flush(min: number): void {
-    if (this.frameStart >= 0 || this.pos < min || this.pos === 0) return;
-    this.#finish(this.buf.subarray(0, this.pos), this.buf);
-    this.#setBuffer(this.#nextSegment());
-    this.pos = 0;
-  }
-
   byte(b: number): void {
     this.ensure(1);
     this.buf[this.pos++] = b;
@@ -184,9 +172,14 @@ export class Writer {
    */
   bytes(data: Uint8Array): void {
     if (data.length >= PIECE_MIN && this.frameStart < 0 && !this.framing) {
-      if (this.pos > 0) {
+      if (this.pos >= SEGMENT_SIZE / 2) {
+        // A buffer at least half full becomes a piece as it is, and writing goes on in another.
         this.#finish(this.buf.subarray(0, this.pos), this.buf);
         this.#setBuffer(this.#nextSegment());
+        this.pos = 0;
+      } else if (this.pos > 0) {
+        // Less: a copy of what it holds, so that a run of large payloads does not use a buffer each.
+        this.#finish(this.buf.slice(0, this.pos), null);
         this.pos = 0;
       }
       this.#finish(data, null);
@@ -284,11 +277,10 @@ export class Writer {
         buf[p++] = c;
         continue;
       }
-      // Not ASCII: encode the whole string again with the general encoder.
-      this.pos = start + 2;
-      const n = utf8Length(text);
-      this.utf8(text, n);
-      buf[start + 1] = n;
+      // Not ASCII: the rest in the general encoding, in the same pass (there is room for 3 bytes a unit).
+      p = encodeUtf8Rest(text, i, buf, p);
+      buf[start + 1] = p - start - 2;
+      this.pos = p;
       return;
     }
     buf[start + 1] = p - start - 2;
@@ -311,31 +303,7 @@ export class Writer {
       this.pos = p;
       return;
     }
-    for (let i = 0; i < text.length; i++) {
-      let c = text.charCodeAt(i);
-      if (c < 0x80) buf[p++] = c;
-      else if (c < 0x800) {
-        buf[p++] = 0xc0 | (c >> 6);
-        buf[p++] = 0x80 | (c & 0x3f);
-      } else {
-        if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
-          const d = text.charCodeAt(i + 1);
-          if (d >= 0xdc00 && d <= 0xdfff) {
-            c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
-            i++;
-            buf[p++] = 0xf0 | (c >> 18);
-            buf[p++] = 0x80 | ((c >> 12) & 0x3f);
-            buf[p++] = 0x80 | ((c >> 6) & 0x3f);
-            buf[p++] = 0x80 | (c & 0x3f);
-            continue;
-          }
-        }
-        // Includes lone surrogates (surrogatepass).
-        buf[p++] = 0xe0 | (c >> 12);
-        buf[p++] = 0x80 | ((c >> 6) & 0x3f);
-        buf[p++] = 0x80 | (c & 0x3f);
-      }
-    }
+    p = encodeUtf8Rest(text, 0, buf, p);
     this.pos = p;
   }
 
@@ -351,6 +319,39 @@ export class Writer {
     out.set(this.buf.subarray(0, this.pos), at);
     return out;
   }
+}
+
+/**
+ * Writes `text` from unit `i` on as UTF-8 with `surrogatepass` at `p` (room
+ * for 3 bytes a unit is there) and returns the offset after it.
+ */
+function encodeUtf8Rest(text: string, i: number, buf: Uint8Array, p: number): number {
+  for (; i < text.length; i++) {
+    let c = text.charCodeAt(i);
+    if (c < 0x80) buf[p++] = c;
+    else if (c < 0x800) {
+      buf[p++] = 0xc0 | (c >> 6);
+      buf[p++] = 0x80 | (c & 0x3f);
+    } else {
+      if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+        const d = text.charCodeAt(i + 1);
+        if (d >= 0xdc00 && d <= 0xdfff) {
+          c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+          i++;
+          buf[p++] = 0xf0 | (c >> 18);
+          buf[p++] = 0x80 | ((c >> 12) & 0x3f);
+          buf[p++] = 0x80 | ((c >> 6) & 0x3f);
+          buf[p++] = 0x80 | (c & 0x3f);
+          continue;
+        }
+      }
+      // Includes lone surrogates (surrogatepass).
+      buf[p++] = 0xe0 | (c >> 12);
+      buf[p++] = 0x80 | ((c >> 6) & 0x3f);
+      buf[p++] = 0x80 | (c & 0x3f);
+    }
+  }
+  return p;
 }
 
 /** Byte length of `text` in UTF-8 with `surrogatepass` (a lone surrogate is 3 bytes, a pair 4). */
