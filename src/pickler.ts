@@ -16,7 +16,7 @@ import { unhashableType } from './keys.js';
 import { type DumpOptions, resolveDumpOptions } from './options.js';
 import { py2Name } from './py2-names.js';
 import { StringMemo } from './string-memo.js';
-import { decodeLatin1, hexValue } from './text.js';
+import { decodeLatin1 } from './text.js';
 import { PickleBuffer, PyFloat } from './types/builtins.js';
 import { PyDateTime } from './types/datetime.js';
 import { FrozenSet } from './types/frozen-set.js';
