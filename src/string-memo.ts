@@ -34,8 +34,8 @@ function hashString(s: string): number {
 
 /** Strings held in the `Map` before the memo moves to the typed table. */
 const SMALL = 2048;
-/** The largest table `clear` keeps for reuse (16 MiB of slots and 2 MiB of indices). */
-const KEEP_SLOTS = 1 << 21;
+/** The largest table `clear` keeps for reuse (8 MiB of slots, 2 MiB of indices). */
+const KEEP_SLOTS = 1 << 20;
 
 export class StringMemo {
   /** The memo while it is small; null once it moved to the table. */
