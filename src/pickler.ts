@@ -432,9 +432,10 @@ export class Pickler {
   #saveRest(f: Frame): boolean {
     const work = this.#work;
     const depth = work.length;
+    const w = this.#w!;
     while (f.i < f.n) {
       this.#save(f.items[f.i++], true);
-      if (work.length !== depth) return false;
+      if (work.length !== depth || (f.i < f.n && w.piecesBytes >= this.#yieldAt)) return false;
     }
     return true;
   }
@@ -477,7 +478,7 @@ export class Pickler {
       const item = f.items[f.i++];
       if (f.i % BATCHSIZE === 0 || f.i === f.n) f.pending = 2;
       this.#save(item, true);
-      if (work.length !== depth) return;
+      if (work.length !== depth || w.piecesBytes >= this.#yieldAt) return;
     }
   }
 
