@@ -68,7 +68,7 @@ export interface LoadOptions {
    * How Python floats load. `'number'` (the default): every float is a JS
    * `number`, so `1.0` loads as `1` and would dump back as the int `1`.
    * `'keep'`: a float whose value is integral (`1.0`, `-0.0`, `1e16`) loads
-   * as a {@link PyFloat}, which dumps back as a float; other floats stay
+   * as a {@link brine!PyFloat}, which dumps back as a float; other floats stay
    * numbers. Nothing else changes (dicts stay plain objects), so this is the
    * option for "load, edit a field, save" round trips that must keep every
    * type. `exact: true` implies it.

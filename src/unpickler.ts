@@ -991,7 +991,7 @@ export class Unpickler {
     const dataEnd = data.length;
     const view = this.#view;
     const memo = this.#memo;
-    const exact = this.#options.exact;
+    const keepFloats = this.#options.keepFloats;
     let grown = this.#grown;
     let real = grown === null ? undefined : grown.get(target);
     if (real === undefined && target.length === 0 && pos >= this.#scanned) {
@@ -1000,7 +1000,7 @@ export class Unpickler {
       if (count > GROWN_LIST) {
         // A list that starts with a float is made a double array before it is sized: growing a
         // small-int array and then converting it would allocate it twice.
-        if (data[pos] === 0x47 && !exact) target[0] = 0.5;
+        if (data[pos] === 0x47 && !keepFloats) target[0] = 0.5;
         target.length = count;
         real = 0;
         grown ??= this.#grown = new Map();
@@ -1037,7 +1037,7 @@ export class Unpickler {
             // BINFLOAT
             if (pos + 9 > end) break;
             const v = view.getFloat64(pos + 1, false);
-            target[len++] = exact && Number.isInteger(v) ? new PyFloat(v) : v;
+            target[len++] = keepFloats && Number.isInteger(v) ? new PyFloat(v) : v;
             pos += 9;
             continue;
           }
