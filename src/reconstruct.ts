@@ -22,6 +22,12 @@ export interface ReconstructContext {
   /** The registry of the current load, for reconstructors that apply another global (copyreg). */
   readonly registry: RegistryLike;
   /**
+   * The load asked for `exact: true`: a reconstructor may keep, beside the
+   * value it makes, how the pickle spelled it where its own pickle would
+   * differ, so that `dumps` writes the original bytes back.
+   */
+  readonly exact?: boolean;
+  /**
    * Builds the inert {@link PyObject} the unpickler would have made for this call.
    * A reconstructor returns it for argument shapes it does not handle.
    */

@@ -192,6 +192,7 @@ export class Unpickler {
     return {
       global: new PyGlobal('builtins', 'object'),
       registry: this.#options.registry,
+      exact: this.#options.exact,
       inert: (kind: PyObjectKind, callable: unknown, args: Tuple, kwargs: unknown = null) =>
         new PyObject(kind, callable, args, kwargs),
       fail: (reason: string): never => {

@@ -99,6 +99,59 @@ function effectiveOrder(shape: readonly number[], order: 'C' | 'F'): 'C' | 'F' {
 }
 
 /**
+ * How an array an `exact: true` load made was written, where the pickle
+ * {@link NDArray} writes for what it holds would differ. The array itself
+ * holds what numpy's loaded array holds (its public view is the same in both
+ * modes); this is kept beside it and only read when it is dumped.
+ * @internal
+ */
+export interface ArrayOrigin {
+  /**
+   * The dtype as written, in the other byte order, and the native dtype the
+   * load swapped the data into: while the array still has that native dtype,
+   * it is written with the original one and its data swapped back.
+   */
+  readonly swapped: { readonly written: DType; readonly native: DType } | null;
+  /**
+   * Written as `_reconstruct` + BUILD: at protocol 5 numpy writes that form
+   * for an array that is neither C- nor F-contiguous (a strided view), whose
+   * copy is contiguous once loaded, and which `_frombuffer` would write.
+   */
+  readonly reconstruct: boolean;
+  /** The fill value the load made for a masked array's `None` (written `None` again while it is the one held). */
+  readonly defaultFill: object | null;
+}
+
+/** Origins of the arrays exact loads made (nothing is added to the array itself). */
+const origins = new WeakMap<NDArray, ArrayOrigin>();
+
+/** Keeps how an exact load read `array` (see {@link ArrayOrigin}). @internal */
+export function setOrigin(array: NDArray, origin: ArrayOrigin): void {
+  if (origin.swapped === null && !origin.reconstruct && origin.defaultFill === null) origins.delete(array);
+  else origins.set(array, origin);
+}
+
+/**
+ * The size of the units to reverse when `d`'s elements change byte order
+ * (half of a complex, one code point of a str), or 0 when nothing changes
+ * (one-byte items, bytes, structured dtypes, whose byte order is '|').
+ * @internal
+ */
+export function swapUnit(d: DType): number {
+  if (d.byteorder === '|' || d.fields !== null || d.subarray !== null) return 0;
+  const unit = d.kind === 'c' ? d.itemsize / 2 : d.kind === 'U' ? 4 : d.itemsize;
+  return unit > 1 ? unit : 0;
+}
+
+/** A copy of `src` with every `unit`-byte group reversed. @internal */
+export function swapBytes(src: Uint8Array, unit: number): Uint8Array {
+  const out = new Uint8Array(src.length);
+  const whole = src.length - (src.length % unit);
+  for (let i = 0; i < whole; i += unit) for (let j = 0; j < unit; j++) out[i + j] = src[i + unit - 1 - j]!;
+  return out;
+}
+
+/**
  * A numpy array. `bytes` holds the elements as numpy does (its byte order,
  * its memory order `order`); object arrays hold their items in `objects`.
  * A numpy scalar (`np.float64(1.5)`) is a 0-d array with `isScalar` set,
@@ -322,15 +375,20 @@ export class NDArray {
       return { callable: SCALAR[v2]!, args: [d, data] };
     }
     const order = effectiveOrder(this.shape, this.order);
+    const origin = origins.get(this);
+    // An exact load of data in the other byte order: written again as it was (the load swapped it to native).
+    const swapped = origin?.swapped != null && origin.swapped.native === d ? origin.swapped : null;
+    const dtype = swapped === null ? d : swapped.written;
     if (this.masked !== null) {
+      const fill = this.masked.fillValue;
       const state = tuple(
         1,
         tuple(...this.shape),
-        d,
+        dtype,
         order === 'F',
-        this.#rawData(),
+        this.#rawData(swapped),
         pyBytes(this.masked.mask),
-        this.masked.fillValue,
+        origin !== undefined && fill === origin.defaultFill ? null : fill,
       );
       return {
         callable: MARECONSTRUCT,
@@ -342,6 +400,7 @@ export class NDArray {
     if (
       protocol >= 5 &&
       plain &&
+      origin?.reconstruct !== true &&
       this.objects === null &&
       !d.hasObject &&
       d.itemsize > 0 &&
@@ -349,20 +408,26 @@ export class NDArray {
     ) {
       return {
         callable: FROMBUFFER[v2]!,
+        // (An exact load that swapped the data read it from _reconstruct: it is written so again.)
         args: [new PickleBuffer(this.bytes, this.readonly), d, tuple(...this.shape), order],
       };
     }
     return {
       callable: RECONSTRUCT[v2]!,
       args: [this.pyClass, tuple(0), B_CHAR],
-      state: tuple(1, tuple(...this.shape), d, order === 'F', this.#rawData()),
+      state: tuple(1, tuple(...this.shape), dtype, order === 'F', this.#rawData(swapped)),
     };
   }
 
-  /** The state's data: the bytes (a fresh view, as numpy makes a new bytes object), or a list of the objects. */
-  #rawData(): unknown {
+  /**
+   * The state's data: the bytes (a fresh view, as numpy makes a new bytes
+   * object; swapped back to the written order for an exact load that swapped
+   * them), or a list of the objects.
+   */
+  #rawData(swapped: { readonly written: DType } | null): unknown {
     if (this.objects !== null) return [...this.objects];
     if (this.bytes.length <= 1) return pyBytes(this.bytes);
+    if (swapped !== null) return swapBytes(this.bytes, swapUnit(swapped.written));
     return new Uint8Array(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
   }
 }

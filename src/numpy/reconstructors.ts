@@ -23,7 +23,7 @@ import {
   sealDType,
   setDTypeState,
 } from './dtype.js';
-import { assignArray, NDArray, sizeOf } from './ndarray.js';
+import { type ArrayOrigin, assignArray, NDArray, setOrigin, sizeOf, swapBytes, swapUnit } from './ndarray.js';
 import { ARRAY_CLASSES, MASKED_CLASSES, NUMPY_CORE_MODULES } from './safe-names.js';
 
 /** The most elements an array of zero-byte items may claim (nothing bounds them by the data). */
@@ -93,13 +93,18 @@ function setArrayState(target: NDArray, state: unknown, context: ReconstructCont
   if (!isFlag(fortran)) context.fail('array state is_fortran must be a bool');
   const order = fortran ? 'F' : 'C';
   const parts = arrayData(shape, dtype, data, context);
-  assignArray(target, {
-    ...toNative(parts, dtype),
-    shape,
-    order,
-    pyClass: target.pyClass,
-    masked: target.masked,
-  });
+  const native = toNative(parts, dtype);
+  assignArray(target, { ...native, shape, order, pyClass: target.pyClass, masked: target.masked });
+  if (context.exact === true) setOrigin(target, originOf(dtype, native.dtype, null));
+}
+
+/** What an exact load keeps of how an array was written (read from `_reconstruct` + BUILD). */
+function originOf(written: DType, native: DType, defaultFill: unknown): ArrayOrigin {
+  return {
+    swapped: written === native ? null : { written, native },
+    reconstruct: true,
+    defaultFill: typeof defaultFill === 'object' ? defaultFill : null,
+  };
 }
 
 /** The bytes or objects of an array state. */
@@ -133,11 +138,8 @@ function toNative(
 ): { bytes?: Uint8Array; objects?: unknown[]; dtype: DType } {
   if (parts.bytes === undefined || dtype.byteorder === '|' || dtype.byteorder === NATIVE)
     return { ...parts, dtype };
-  const unit = dtype.kind === 'c' ? dtype.itemsize / 2 : dtype.kind === 'U' ? 4 : dtype.itemsize;
-  const bytes = new Uint8Array(parts.bytes.length);
-  const src = parts.bytes;
-  for (let i = 0; i < src.length; i += unit)
-    for (let j = 0; j < unit; j++) bytes[i + j] = src[i + unit - 1 - j]!;
+  const unit = swapUnit(dtype);
+  const bytes = unit === 0 ? parts.bytes : swapBytes(parts.bytes, unit);
   const keepsDescr =
     dtype.kind === 'U' || dtype.kind === 'M' || dtype.kind === 'm' || dtype.metadata !== null;
   const native = keepsDescr
@@ -217,13 +219,15 @@ function setMaskedState(target: NDArray, state: unknown, context: ReconstructCon
     context.fail(`mask has ${mask.length} bytes, the array needs ${needed ?? 'more'}`);
   const baseclass = target.masked?.baseclass ?? null;
   const native = toNative(parts, dtype);
+  const fill = fillValue === null ? defaultFill(native.dtype) : null;
   assignArray(target, {
     ...native,
     shape,
     order: fortran ? 'F' : 'C',
     pyClass: target.pyClass,
-    masked: { mask, fillValue: fillValue === null ? defaultFill(native.dtype) : fillValue, baseclass },
+    masked: { mask, fillValue: fill ?? fillValue, baseclass },
   });
+  if (context.exact === true) setOrigin(target, originOf(dtype, native.dtype, fill));
 }
 
 const reconstruct: Reconstructor = {
