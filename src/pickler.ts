@@ -967,7 +967,7 @@ export class Pickler {
   #saveSpecial(obj: object): boolean {
     const form = this.#getattrForms?.get(obj);
     if (form !== undefined) {
-      this.#saveReduction(obj, { callable: G_GETATTR, args: [form.owner, form.attribute] }, null);
+      this.#saveReduction(obj, form, null);
       return true;
     }
     const ctor = (obj as { constructor?: unknown }).constructor;

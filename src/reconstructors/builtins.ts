@@ -11,7 +11,7 @@ import { PyComplex, PyFloat, PyRange, PySlice } from '../types/builtins.js';
 import { FrozenSet } from '../types/frozen-set.js';
 import { PyByteArray } from '../types/py-bytearray.js';
 import type { Tuple } from '../types/tuple.js';
-import { getattrReconstructor } from './getattr.js';
+import { getattrReconstructor, operatorOrReconstructor } from './getattr.js';
 import { isInt, table } from './shared.js';
 
 /** The items of a Python iterable that CPython writes as a constructor argument (list, tuple, set). */
@@ -172,6 +172,7 @@ export const builtins: ReconstructorTable = /* @__PURE__ */ table('builtins', ()
   ['builtins', 'slice', sliceReconstructor],
   ['builtins', 'range', rangeReconstructor],
   ['builtins', 'getattr', getattrReconstructor],
+  ['_operator', 'or_', operatorOrReconstructor],
   [
     '_codecs',
     'encode',

@@ -60,9 +60,17 @@ export class PyEnum<V = unknown, N extends string = string> {
   }
 
   [PY_REDUCE](): Reduction {
-    // Enum.__reduce_ex__: (cls, (value,))
-    return { callable: this.enumClass, args: [this.value] };
+    // The form a loaded Flag combination was read in (`_operator.or_(a, b)`), else Enum.__reduce_ex__: (cls, (value,))
+    return forms.get(this) ?? { callable: this.enumClass, args: [this.value] };
   }
+}
+
+/** How loaded nameless values were written, where it was not `Class(value)` (Flag combinations of Python 3.11.2-3.11.4). */
+const forms = new WeakMap<PyEnum, Reduction>();
+
+/** Keeps the reduction a loaded nameless value was read from, which `dumps` writes again. @internal */
+export function setEnumForm(value: PyEnum, callable: PyGlobal, args: readonly unknown[]): void {
+  forms.set(value, { callable, args });
 }
 
 /**
