@@ -8,7 +8,8 @@
 
 Each group is written to test/fixtures/exact-corpus/<group>.json.gz:
     {"python": sys.version, "libraries": {...}, "cases": [{"name": str, "protocol": int,
-     "pickle": base64}, ...]}
+     "pickle": base64, "enums"?: [[class name, value, name], ...]}, ...]}
+("enums": the enum members and Flag values in the value, in order, as Python computed them.)
 Every value is pickled at every protocol 0-5 (protocols a library cannot use are left out and
 listed in "skipped"). The values are deterministic (fixed seeds), so running the script again
 gives the same pickles apart from set orders of str items (str hashes are randomised per process:
@@ -146,6 +147,13 @@ class Perm(enum.IntFlag):
 class Shape(enum.Flag):
     ROUND = enum.auto()
     SQUARE = enum.auto()
+
+
+class Mode(enum.Flag):
+    R = 4
+    W = 2
+    X = 1
+    RW = 6
 
 
 @dataclasses.dataclass
@@ -418,6 +426,14 @@ def stdlib_values():
     add("int enum", [Level.LOW, Level.HIGH])
     add("int flag", [Perm.R, Perm.R | Perm.W, Perm(0)])
     add("flag", [Shape.ROUND, Shape.ROUND | Shape.SQUARE])
+    # Flag combinations: 3.11.2 writes _operator.or_(a, b) of members, 3.11.7 Class(value)
+    add("flag combination", Shape.ROUND | Shape.SQUARE)
+    add("int flag combination of three", Perm.R | Perm.W | Perm.X)
+    add("int flag unknown bits", Perm(12))
+    add("flag multi-bit members", [Mode.RW, Mode.RW | Mode.X, Mode.R | Mode.W, Mode(0), Mode.X])
+    add("flag multi-bit member alone", Mode.RW)
+    rw = Perm.R | Perm.W
+    add("flag combination shared", [rw, rw, {"k": rw}, (Perm.X, rw)])
     add("enum class", Color)
     add("enums in dict", {"color": Color.GREEN, "level": Level.HIGH})
     add("dataclass", Point(1.0, 2.5))
@@ -537,6 +553,23 @@ def library_versions():
     return out
 
 
+def enum_members(value):
+    """The enum members (and Flag values) in a value, in order: [class name, int value or repr, name]."""
+    out = []
+    seen = set()
+
+    def walk(v):
+        if isinstance(v, enum.Enum):
+            out.append([type(v).__name__, v.value if isinstance(v.value, int) else repr(v.value), v.name])
+        elif isinstance(v, (list, tuple, dict)) and id(v) not in seen:
+            seen.add(id(v))  # recursive and shared containers: each once
+            for x in v.values() if isinstance(v, dict) else v:
+                walk(x)
+
+    walk(value)
+    return out
+
+
 def main():
     group = sys.argv[1] if len(sys.argv) > 1 else "stdlib"
     values = sci_values() if group == "sci" else stdlib_values()
@@ -550,7 +583,11 @@ def main():
                 skipped.append(f"{name} (protocol {protocol}): {type(error).__name__}: {error}")
                 continue
             pickle.loads(data)
-            cases.append({"name": name, "protocol": protocol, "pickle": base64.b64encode(data).decode()})
+            case = {"name": name, "protocol": protocol, "pickle": base64.b64encode(data).decode()}
+            members = enum_members(value)
+            if members:
+                case["enums"] = members
+            cases.append(case)
     os.makedirs(OUT, exist_ok=True)
     doc = {"python": sys.version.split()[0], "libraries": library_versions(), "cases": cases, "skipped": skipped}
     path = os.path.join(OUT, f"{group}.json.gz")

@@ -14,7 +14,10 @@
  *
  * Also: enum members in both forms CPython writes (`Status(1)` and, from
  * 3.11.2 to 3.11.4, `getattr(Status, 'ACTIVE')`), registered or not, and the
- * strict-mode message for the getattr form.
+ * strict-mode message for the getattr form; Flag combinations in both forms
+ * (`Perm(6)` and, from 3.11.2 to 3.11.4, `_operator.or_(Perm.R, Perm.W)`),
+ * checked against the values Python computed (the corpus' `enums`), and
+ * `or_` of anything but registered members left inert.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -30,9 +33,11 @@ import {
   loads,
   PickleBuffer,
   Pickler,
-  type PyEnum,
+  PyEnum,
   PyGlobal,
+  PyObject,
   Registry,
+  tuple,
   Unpickler,
   UnpicklingError,
 } from '../src/index.js';
@@ -49,6 +54,8 @@ interface Case {
   protocol: number;
   data: Uint8Array;
   buffers?: Uint8Array[];
+  /** The enum members and Flag values in the value, in order, as Python computed them: [class, value, name]. */
+  enums?: [string, unknown, string | null][];
 }
 
 interface Group {
@@ -63,7 +70,7 @@ function corpusGroups(): Group[] {
     if (!file.endsWith('.json.gz')) continue;
     const doc = JSON.parse(gunzipSync(readFileSync(join(CORPUS, file))).toString()) as {
       python: string;
-      cases: { name: string; protocol: number; pickle: string }[];
+      cases: { name: string; protocol: number; pickle: string; enums?: Case['enums'] }[];
     };
     groups.push({
       name: file.replace('.json.gz', ''),
@@ -72,6 +79,7 @@ function corpusGroups(): Group[] {
         name: c.name,
         protocol: c.protocol,
         data: new Uint8Array(Buffer.from(c.pickle, 'base64')),
+        ...(c.enums === undefined ? {} : { enums: c.enums }),
       })),
     });
   }
@@ -348,6 +356,160 @@ test('enums: the live pythons write the forms the corpus holds', {
       );
     }
   }
+});
+
+// ---------------------------------------------------------------------------
+// Flag combinations: Python 3.11.2 to 3.11.4 write `_operator.or_(a, b)` of members
+
+const OR_ = [...Buffer.from('or_')];
+const Perm = defineEnum('__main__', 'Perm', { R: 4, W: 2, X: 1 });
+const Shape = defineEnum('__main__', 'Shape', { ROUND: 1, SQUARE: 2 });
+const Mode = defineEnum('__main__', 'Mode', { R: 4, W: 2, X: 1, RW: 6 });
+const FLAGS = new Registry().registerEnum(Perm).registerEnum(Shape).registerEnum(Mode);
+const FLAG_CLASSES = new Map<string, { members: Record<string, PyEnum> }>([
+  ['Perm', Perm],
+  ['Shape', Shape],
+  ['Mode', Mode],
+]);
+
+/** Every PyEnum in a loaded value, in order (each occurrence). */
+function enumsIn(value: unknown, out: PyEnum[] = []): PyEnum[] {
+  if (value instanceof PyEnum) out.push(value);
+  else if (Array.isArray(value)) for (const v of value) enumsIn(v, out);
+  else if (value instanceof Map) for (const v of value.values()) enumsIn(v, out);
+  else if (typeof value === 'object' && value !== null) for (const v of Object.values(value)) enumsIn(v, out);
+  return out;
+}
+
+function flagCases(group: string): Case[] {
+  const cases = GROUPS.find((g) => g.name === group)!.cases.filter(
+    (c) => c.enums?.some(([cls]) => FLAG_CLASSES.has(cls)) === true,
+  );
+  assert.ok(cases.length >= 48, `${group}: ${cases.length} flag pickles`);
+  return cases;
+}
+
+test('flags: Python 3.11.2 writes combinations as _operator.or_ of members, 3.11.7 as Class(value)', () => {
+  for (let protocol = 0; protocol <= 5; protocol++) {
+    for (const name of ['flag combination', 'int flag combination of three', 'int flag unknown bits']) {
+      assert.ok(!contains(corpusCase('stdlib', name, protocol).data, OR_), `${name} ${protocol}`);
+      assert.ok(contains(corpusCase('stdlib-debian', name, protocol).data, OR_), `${name} ${protocol}`);
+    }
+  }
+});
+
+test("flags: both forms load as the registered enum's values Python computed, and dump back in the form read", () => {
+  for (const group of ['stdlib', 'stdlib-debian']) {
+    for (const c of flagCases(group)) {
+      const label = `${group}: ${c.name} (protocol ${c.protocol})`;
+      for (const exact of [false, true]) {
+        const value = loads(c.data, { registry: FLAGS, exact });
+        const found = enumsIn(value);
+        assert.equal(found.length, c.enums!.length, label);
+        for (const [i, [cls, v, name]] of c.enums!.entries()) {
+          const e = found[i]!;
+          assert.equal(e.enumClass.qualifiedName, `__main__.${cls}`, label);
+          assert.equal(e.value, v, label);
+          const declared = FLAG_CLASSES.get(cls)?.members[name ?? ''];
+          // A declared member is that very object; any other value (R|W, 0, R|8) a nameless PyEnum.
+          if (declared !== undefined) assert.equal(e, declared, label);
+          else assert.equal(e.name, null, label);
+        }
+        const out = dumps(value, { protocol: c.protocol, registry: FLAGS });
+        if (group === 'stdlib-debian' && c.name === 'flag multi-bit member alone') {
+          // A declared member alone is the shared member: it dumps in its declared form, Mode(6).
+          assert.deepEqual(loads(out, { registry: FLAGS }), Mode.members.RW);
+          assert.ok(!contains(out, OR_), label);
+        } else assert.ok(same(out, c.data), `${label} exact ${exact}`);
+      }
+    }
+  }
+});
+
+test('flags: a loaded combination dumps its own form anywhere; one made in JS writes Class(value)', () => {
+  const c = corpusCase('stdlib-debian', 'flag combination shared', 4);
+  const value = loads(c.data, { registry: FLAGS }) as unknown[];
+  const rw = value[0] as PyEnum;
+  assert.equal(value[1], rw, 'the pickle shares one object');
+  // Dumped alone (not as part of the loaded root), the value still writes the form it was read in.
+  const alone = dumps(rw, { protocol: 4 });
+  assert.ok(contains(alone, OR_));
+  assert.equal((loads(alone, { registry: FLAGS }) as PyEnum).value, 6);
+  // A value made in JS writes Class(value), as Python 3.11.5+ does.
+  const made = new PyEnum(Perm.pyClass, null, 6);
+  assert.ok(!contains(dumps(made, { protocol: 4 }), OR_));
+  assert.equal((loads(dumps(made), { registry: FLAGS }) as PyEnum).value, 6);
+});
+
+test('flags: the live Debian python writes the or_ form the corpus holds', {
+  skip: HAS_DEBIAN ? false : `SKIPPED: ${DEBIAN_PYTHON} not found`,
+}, () => {
+  const code = [
+    'import enum, pickle, sys',
+    'class Perm(enum.IntFlag):',
+    '    R = 4',
+    '    W = 2',
+    '    X = 1',
+    'sys.stdout.write(" ".join(pickle.dumps(Perm.R | Perm.W | Perm.X, protocol=p).hex() for p in range(6)))',
+  ].join('\n');
+  const hexes = execFileSync(DEBIAN_PYTHON, ['-c', code], { encoding: 'utf8' }).split(' ');
+  for (let protocol = 0; protocol <= 5; protocol++) {
+    const data = new Uint8Array(Buffer.from(hexes[protocol]!, 'hex'));
+    assert.ok(same(data, corpusCase('stdlib-debian', 'int flag combination of three', protocol).data));
+    assert.equal((loads(data, { registry: FLAGS }) as PyEnum).value, 7);
+    assert.ok(same(dumps(loads(data, { registry: FLAGS }), { protocol }), data));
+  }
+});
+
+test('flags: unregistered, a combination stays inert and dumps back as read', () => {
+  for (const c of flagCases('stdlib-debian')) {
+    if (!contains(c.data, OR_)) continue;
+    const value = loads(c.data);
+    assert.ok(
+      enumsIn(value).length === 0,
+      `${c.name} (protocol ${c.protocol}): nothing reconstructed without registration`,
+    );
+    assert.ok(same(dumps(value, { protocol: c.protocol }), c.data), `${c.name} (protocol ${c.protocol})`);
+  }
+  const root = loads(corpusCase('stdlib-debian', 'flag combination', 4).data);
+  assert.ok(root instanceof PyObject);
+  assert.equal(String((root as PyObject).callable), '_operator.or_');
+});
+
+test('flags: _operator.or_ combines registered enum members only; any other operands stay inert', () => {
+  const OR = new PyGlobal('_operator', 'or_');
+  const Color = defineEnum('__main__', 'Color', { RED: 1, GREEN: 2, BLUE: 'blue' });
+  const registry = new Registry().registerEnum(Perm).registerEnum(Color);
+  const R = Perm.members.R;
+  const call = (...args: unknown[]) => loads(dumps(new PyObject('reduce', OR, tuple(...args))), { registry });
+  for (const args of [
+    [1, 2],
+    [R, Color.members.RED], // two enums
+    [Color.members.BLUE, 1], // a str value
+    [R, 1.5],
+    [R, 'x'],
+    [R, true],
+    [R],
+    [R, 1, 2],
+    [new PyGlobal('__main__', 'Perm'), R],
+    [[4], R],
+  ]) {
+    const value = call(...args);
+    assert.ok(value instanceof PyObject, `or_(${args.map(String).join(', ')})`);
+    assert.equal(String((value as PyObject).callable), '_operator.or_');
+  }
+  // Members of a registered enum combine, ints as the bits no member names, bigints too.
+  assert.equal((call(R, Perm.members.W) as PyEnum).value, 6);
+  assert.equal(call(R, Perm.members.R), R);
+  assert.equal((call(R, 8) as PyEnum).value, 12);
+  assert.equal((call(R, 2n ** 70n) as PyEnum).value, 2n ** 70n + 4n);
+  assert.equal((call(R, 2 ** 40) as PyEnum).value, 2 ** 40 + 4);
+  // Not registered in this registry: inert.
+  assert.ok(loads(dumps(new PyObject('reduce', OR, tuple(R, 1)))) instanceof PyObject);
+  // Strict mode: or_ of registered members loads; or_ of unregistered members is refused with them.
+  const data = corpusCase('stdlib-debian', 'flag combination', 4).data;
+  assert.equal((loads(data, { registry: FLAGS, strict: true }) as PyEnum).value, 3);
+  assert.throws(() => loads(data, { strict: true }), UnpicklingError);
 });
 
 test('exact: a Pickler keeps one memo across dumps of exact values; a keepMemo stream gets no record', () => {

@@ -149,7 +149,8 @@ export const operatorOrReconstructor: Reconstructor = {
     const [a, b] = args;
     if (args.length !== 2 || !(a instanceof PyEnum)) return context.inert('reduce', context.global, args);
     const cls = a.enumClass;
-    const sameClass = b instanceof PyEnum && b.enumClass.module === cls.module && b.enumClass.name === cls.name;
+    const sameClass =
+      b instanceof PyEnum && b.enumClass.module === cls.module && b.enumClass.name === cls.name;
     const left = intOf(a.value);
     const right = sameClass ? intOf(b.value) : b instanceof PyEnum ? undefined : intOf(b);
     const enumReconstructor = context.registry.get(cls.module, cls.name);
