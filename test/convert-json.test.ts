@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import fc from 'fast-check';
-import { JSONTextError, MAX_INT_DIGITS, parseJSONText } from '../src/cli/json-text.js';
+import { JSONTextError, MAX_INT_DIGITS, parseJSONText } from '../src/tools/json-text.js';
 import { dumps, PyFloat } from '../src/index.js';
 import { fromJSONValue, type JSONValue } from '../src/tools/json.js';
 import { failWithSeed } from './support/fast-check.js';

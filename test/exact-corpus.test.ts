@@ -505,7 +505,7 @@ test('flags: _operator.or_ combines registered enum members only; any other oper
   assert.equal((call(R, 2n ** 70n) as PyEnum).value, 2n ** 70n + 4n);
   assert.equal((call(R, 2 ** 40) as PyEnum).value, 2 ** 40 + 4);
   // Not registered in this registry: inert.
-  assert.ok(loads(dumps(new PyObject('reduce', OR, tuple(R, 1)))) instanceof PyObject);
+  assert.ok(loads(dumps(new PyObject('reduce', OR, tuple<unknown>(R, 1)))) instanceof PyObject);
   // Strict mode: or_ of registered members loads; or_ of unregistered members is refused with them.
   const data = corpusCase('stdlib-debian', 'flag combination', 4).data;
   assert.equal((loads(data, { registry: FLAGS, strict: true }) as PyEnum).value, 3);

@@ -105,6 +105,76 @@ describe('round trip through python3: pickle -> loads -> toJSON -> fromJSON -> d
   });
 });
 
+describe('fromJSON reads numbers losslessly, as Python json.loads does', () => {
+  const TEXTS = [
+    '12345678901234567890',
+    '-98765432109876543210987654321',
+    '2.0',
+    '[1.0, 1e3, 1E-2, -0.0, 0, -0, 1.5e300, 2.50]',
+    '{"a": 9007199254740993, "b": 9007199254740993.0, "c": [-9007199254740991, 9007199254740992]}',
+    'NaN',
+    '[Infinity, -Infinity, NaN]',
+    '{"nested": [[{"x": 100000000000000000000000000000000000000000001}]], "f": 1e-400}',
+  ];
+
+  test('big ints stay ints, integral floats stay floats (type-exact in python3)', () => {
+    const items = TEXTS.flatMap((text) =>
+      [0, 2, 5].map((p) => ({ text, hex: toHex(dumps(fromJSON(text), { protocol: p })) })),
+    );
+    const code = [
+      'import json, math, pickle, sys',
+      'def same(a, b):',
+      '    if type(a) is not type(b): return False',
+      '    if isinstance(a, float): return (math.isnan(a) and math.isnan(b)) or (a == b and math.copysign(1, a) == math.copysign(1, b))',
+      '    if isinstance(a, list): return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))',
+      '    if isinstance(a, dict): return list(a) == list(b) and all(same(a[k], b[k]) for k in a)',
+      '    return a == b',
+      'bad = []',
+      'for item in json.load(sys.stdin):',
+      '    want = json.loads(item["text"])',
+      '    got = pickle.loads(bytes.fromhex(item["hex"]))',
+      '    if not same(want, got): bad.append([item["text"], repr(want), repr(got)])',
+      'json.dump(bad, sys.stdout)',
+    ].join('\n');
+    const out = execFileSync(PYTHON, ['-c', code], { input: JSON.stringify(items), encoding: 'utf8' });
+    assert.deepEqual(JSON.parse(out), []);
+  });
+
+  test('the values in JS: bigint beyond 2^53, PyFloat for integral floats, numbers otherwise', () => {
+    assert.equal(fromJSON('12345678901234567890'), 12345678901234567890n);
+    assert.equal(fromJSON('9007199254740991'), 9007199254740991);
+    const two = fromJSON('2.0');
+    assert.ok(two instanceof PyFloat && two.value === 2);
+    assert.equal(fromJSON('2.5'), 2.5);
+    assert.ok(Object.is(fromJSON('-0.0'), -0));
+    assert.equal(fromJSON('-0'), 0);
+    assert.ok(Number.isNaN(fromJSON('NaN') as number));
+    // The same rules as the command (one parser), the tags still read.
+    assert.deepEqual(fromJSON('{"$tuple": [1.0, 18446744073709551616]}'), tuple(new PyFloat(1), 2n ** 64n));
+  });
+
+  test('text that is not JSON: a PickleError in Python words, with the place', () => {
+    for (const [text, message] of [
+      [
+        '{"a": 1,}',
+        'Not valid JSON: Expecting property name enclosed in double quotes: line 1 column 9 (char 8)',
+      ],
+      ['[1 2]', "Not valid JSON: Expecting ',' delimiter: line 1 column 4 (char 3)"],
+      ['', 'Not valid JSON: Expecting value: line 1 column 1 (char 0)'],
+      [
+        `1${'0'.repeat(5000)}`,
+        "Not valid JSON: an int of 5001 digits exceeds the limit of 4300 digits (as Python's): line 1 column 1 (char 0)",
+      ],
+    ] as const) {
+      assert.throws(
+        () => fromJSON(text),
+        (e: unknown) => e instanceof PickleError && e.message === message,
+        text.slice(0, 20),
+      );
+    }
+  });
+});
+
 describe('toJSON / fromJSON properties', () => {
   const seed = Number(process.env.BRINE_SEED ?? Date.now() % 100_000);
 

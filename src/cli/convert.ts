@@ -22,7 +22,7 @@ import {
   readInput,
   usage,
 } from './io.js';
-import { parseJSONText } from './json-text.js';
+import { parseJSONText } from '../tools/json-text.js';
 import {
   checkpointToSafetensors,
   loadCheckpoint,
@@ -145,7 +145,7 @@ function convertTensors(path: string, to: 'safetensors' | 'pt'): Uint8Array {
 }
 
 /**
- * JSON text read losslessly (src/cli/json-text.ts): `12345678901234567890`
+ * JSON text read losslessly (src/tools/json-text.ts): `12345678901234567890`
  * stays that int and `2.0` a float, where `JSON.parse` would round the first
  * and make the second an int.
  */

@@ -16,6 +16,7 @@ import { isPyValue, PY_REDUCE, PY_REPR, type Reduction } from '../types/protocol
 import { PyByteArray } from '../types/py-bytearray.js';
 import { PyGlobal } from '../types/py-global.js';
 import { PyObject, type PyObjectKind } from '../types/py-object.js';
+import { parseJSONText } from './json-text.js';
 
 /** A JSON document as a JavaScript tree: what `JSON.parse` returns. */
 export type JSONValue = null | boolean | number | string | JSONValue[] | { [key: string]: JSONValue };
@@ -716,15 +717,20 @@ interface ReadFrame {
  * Reads JSON text written by {@link toJSON} (or any JSON) back into the values
  * `dumps` writes: tags become tuples, sets, bytes, `Map` dicts, `PyGlobal`,
  * `PyObject` ...; `$ref` gives the very object its `$shared` defined, so
- * shared references and cycles come back. Plain JSON converts naturally:
- * objects are dicts, arrays lists, integers ints and other numbers floats.
- * Python value classes (exported with a reduction) come back as `PyObject`s
- * that dump the same reduction. Iterative: any nesting depth.
+ * shared references and cycles come back. Plain JSON converts as Python's
+ * `json.loads` reads it: objects are dicts, arrays lists, a number without
+ * fraction or exponent an int (a `bigint` beyond 2^53, never rounded), any
+ * other number a float (`2.0` a `PyFloat`, so that it dumps as a float),
+ * `NaN` and `Infinity` floats. Python value classes (exported with a
+ * reduction) come back as `PyObject`s that dump the same reduction.
+ * Iterative: any nesting depth.
  *
  * @param text JSON text.
  * @returns the value.
- * @throws {@link PickleError} for text that is not JSON or a malformed tag
- *   (the message says where: a path such as `root[3].a`).
+ * @throws {@link PickleError} for text that is not JSON (the message says
+ *   what was expected and where, in Python's words), an int of more than
+ *   4300 digits, or a malformed tag (the message says where: a path such as
+ *   `root[3].a`).
  *
  * @example
  * ```ts
@@ -734,13 +740,7 @@ interface ReadFrame {
  * ```
  */
 export function fromJSON(text: string): unknown {
-  let tree: JSONValue;
-  try {
-    tree = JSON.parse(text) as JSONValue;
-  } catch (error) {
-    throw new PickleError(`Not valid JSON: ${(error as Error).message}`, { cause: error });
-  }
-  return fromJSONValue(tree);
+  return fromJSONValue(parseJSONText(text) as JSONValue);
 }
 
 /**
