@@ -12,9 +12,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import fc from 'fast-check';
-import { JSONTextError, MAX_INT_DIGITS, parseJSONText } from '../src/tools/json-text.js';
 import { dumps, PyFloat } from '../src/index.js';
 import { fromJSONValue, type JSONValue } from '../src/tools/json.js';
+import { JSONTextError, MAX_INT_DIGITS, parseJSONText } from '../src/tools/json-text.js';
 import { failWithSeed } from './support/fast-check.js';
 import { ROOT, runPython } from './support/python.js';
 

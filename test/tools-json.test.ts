@@ -150,7 +150,10 @@ describe('fromJSON reads numbers losslessly, as Python json.loads does', () => {
     assert.equal(fromJSON('-0'), 0);
     assert.ok(Number.isNaN(fromJSON('NaN') as number));
     // The same rules as the command (one parser), the tags still read.
-    assert.deepEqual(fromJSON('{"$tuple": [1.0, 18446744073709551616]}'), tuple(new PyFloat(1), 2n ** 64n));
+    assert.deepEqual(
+      fromJSON('{"$tuple": [1.0, 18446744073709551616]}'),
+      tuple<unknown>(new PyFloat(1), 2n ** 64n),
+    );
   });
 
   test('text that is not JSON: a PickleError in Python words, with the place', () => {

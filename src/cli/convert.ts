@@ -7,6 +7,7 @@
 import { extname } from 'node:path';
 import { DEFAULT_PROTOCOL, dumps } from '../pickler.js';
 import { fromJSONValue, type JSONValue, toJSON } from '../tools/json.js';
+import { parseJSONText } from '../tools/json-text.js';
 import { HIGHEST_PROTOCOL, loads } from '../unpickler.js';
 import { help, intOption, parse } from './args.js';
 import {
@@ -22,7 +23,6 @@ import {
   readInput,
   usage,
 } from './io.js';
-import { parseJSONText } from '../tools/json-text.js';
 import {
   checkpointToSafetensors,
   loadCheckpoint,
