@@ -10,7 +10,8 @@
  *
  * One pass, no backtracking, no recursion (an explicit stack: any nesting
  * depth), and errors in Python's words with the place: `Expecting ','
- * delimiter: line 1 column 9 (char 8)`.
+ * delimiter: line 1 column 9 (char 8)`. `fromJSON` and `brine convert` both
+ * read JSON text with it. Browser-safe: no Node module.
  *
  * @module
  */
