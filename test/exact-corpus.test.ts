@@ -25,6 +25,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
+import fc from 'fast-check';
 import { ARG_SIZES } from '../src/exact-strings.js';
 import {
   defineEnum,
@@ -44,6 +45,7 @@ import {
 import { OPCODES } from '../src/opcodes.js';
 import { builtins } from '../src/reconstructors/builtins.js';
 import { copyreg } from '../src/reconstructors/copyreg.js';
+import { failWithSeed } from './support/fast-check.js';
 import { ROOT } from './support/python.js';
 
 const FIXTURES = join(ROOT, 'test', 'fixtures');
@@ -510,6 +512,64 @@ test('flags: _operator.or_ combines registered enum members only; any other oper
   const data = corpusCase('stdlib-debian', 'flag combination', 4).data;
   assert.equal((loads(data, { registry: FLAGS, strict: true }) as PyEnum).value, 3);
   assert.throws(() => loads(data, { strict: true }), UnpicklingError);
+});
+
+test('flags: or_ of random operands combines registered members exactly, leaves the rest inert, never throws', () => {
+  const OR = new PyGlobal('_operator', 'or_');
+  const Color = defineEnum('__main__', 'Color', { RED: 1, BLUE: 'blue' });
+  const registry = new Registry().registerEnum(Perm).registerEnum(Mode).registerEnum(Color);
+  const operand = fc.oneof(
+    fc.constantFrom<unknown>(...Object.values(Perm.members), ...Object.values(Mode.members)),
+    fc.constantFrom<unknown>(
+      ...Object.values(Color.members),
+      null,
+      true,
+      'x',
+      1.5,
+      -0,
+      new PyGlobal('__main__', 'Perm'),
+    ),
+    fc.integer({ min: -5, max: 1 << 20 }).map((v) => new PyEnum(Perm.pyClass, null, v)),
+    fc.bigInt({ min: -(2n ** 80n), max: 2n ** 80n }),
+    fc.integer(),
+  );
+  const intOf = (v: unknown): bigint | undefined =>
+    typeof v === 'bigint' ? v : typeof v === 'number' && Number.isSafeInteger(v) ? BigInt(v) : undefined;
+  const seed = Number(process.env.BRINE_SEED ?? 20261206);
+  try {
+    fc.assert(
+      fc.property(
+        fc.array(operand, { minLength: 0, maxLength: 3 }),
+        fc.integer({ min: 0, max: 5 }),
+        (args, protocol) => {
+          const data = dumps(new PyObject('reduce', OR, tuple(...args)), { protocol });
+          const value = loads(data, { registry });
+          const [a, b] = args;
+          const bits =
+            args.length === 2 && a instanceof PyEnum
+              ? b instanceof PyEnum
+                ? b.enumClass.name === a.enumClass.name
+                  ? intOf(b.value)
+                  : undefined
+                : intOf(b)
+              : undefined;
+          if (bits === undefined || intOf((a as PyEnum).value) === undefined) {
+            assert.ok(value instanceof PyObject);
+            assert.ok(same(dumps(value, { protocol }), data));
+            return;
+          }
+          assert.ok(value instanceof PyEnum);
+          assert.equal(value.enumClass.name, (a as PyEnum).enumClass.name);
+          assert.equal(BigInt(value.value as number | bigint), intOf((a as PyEnum).value)! | bits);
+          // Written back as read (a declared member alone is the shared member: Class(value)).
+          if (value.name === null) assert.ok(same(dumps(value, { protocol }), data));
+        },
+      ),
+      { seed, numRuns: 400 },
+    );
+  } catch (error) {
+    failWithSeed(error, seed);
+  }
 });
 
 test('exact: a Pickler keeps one memo across dumps of exact values; a keepMemo stream gets no record', () => {
