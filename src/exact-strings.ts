@@ -43,7 +43,10 @@ export type StringRecord = Map<string, StringPlan>;
 /** What an exact load remembers about how the pickle spelled its value. */
 export interface ExactRecord {
   readonly strings: StringRecord | null;
-  /** Values read as `getattr(owner, name)` through a registered owner (enum members of Python 3.11.2 to 3.11.4). */
+  /**
+   * Shared values read as `getattr(owner, name)` through a registered owner, or as `_operator.or_(a, b)`
+   * of registered Flag members (enum members of Python 3.11.2 to 3.11.4), with the call they were read from.
+   */
   readonly getattr: Map<object, GetattrForm> | null;
 }
 
