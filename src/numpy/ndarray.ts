@@ -123,7 +123,7 @@ export interface ArrayOrigin {
 }
 
 /** Origins of the arrays exact loads made (nothing is added to the array itself). */
-const origins = new WeakMap<NDArray, ArrayOrigin>();
+const origins = /* @__PURE__ */ new WeakMap<NDArray, ArrayOrigin>();
 
 /** Keeps how an exact load read `array` (see {@link ArrayOrigin}). @internal */
 export function setOrigin(array: NDArray, origin: ArrayOrigin): void {

@@ -66,7 +66,7 @@ export class PyEnum<V = unknown, N extends string = string> {
 }
 
 /** How loaded nameless values were written, where it was not `Class(value)` (Flag combinations of Python 3.11.2-3.11.4). */
-const forms = new WeakMap<PyEnum, Reduction>();
+const forms = /* @__PURE__ */ new WeakMap<PyEnum, Reduction>();
 
 /** Keeps the reduction a loaded nameless value was read from, which `dumps` writes again. @internal */
 export function setEnumForm(value: PyEnum, callable: PyGlobal, args: readonly unknown[]): void {
