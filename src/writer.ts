@@ -134,7 +134,11 @@ export class Writer {
     const old = this.buf;
     if (keep > 0) this.#finish(old.subarray(0, keep), old);
     const need = tail + n;
-    const next = need <= SEGMENT_SIZE ? this.#nextSegment() : new Uint8Array(need);
+    // An open frame past a segment (nothing commits it while containers close: a tuple nested a
+    // million deep writes TUPLE1 MEMOIZE a million times in a row) grows by doubling, never to its
+    // exact size: one byte more must not copy the whole frame again.
+    const next =
+      need <= SEGMENT_SIZE ? this.#nextSegment() : new Uint8Array(Math.max(need, 2 * tail, SEGMENT_SIZE));
     if (tail > 0) next.set(old.subarray(keep, this.pos));
     if (keep === 0) this.#release(old);
     this.#setBuffer(next);
