@@ -14,7 +14,7 @@ import { ExactStringMemo, recordOf } from './exact-strings.js';
 import { formatFloatRepr } from './floats.js';
 import { encodeLong } from './ints.js';
 import { unhashableType } from './keys.js';
-import { type DumpOptions, resolveDumpOptions } from './options.js';
+import { DEFAULT_PROTOCOL, type DumpOptions, resolveDumpOptions } from './options.js';
 import { py2Name } from './py2-names.js';
 import { type GetattrForm, GetattrGlobal } from './reconstructors/getattr.js';
 import { StringMemo } from './string-memo.js';
@@ -68,6 +68,9 @@ const F_FROZENSET = 4;
 const F_STEPS = 5;
 /** A plain object's entries: `items` are its keys, the values are read from `obj` as they are saved. */
 const F_RECORD = 6;
+const NO_ITEMS: readonly unknown[] = Object.freeze([]);
+/** Frames a pickler keeps for reuse. */
+const KEEP_FRAMES = 64;
 /** Containers of at most this many atoms are written at once, without a frame on the work stack. */
 const INLINE_MAX = 32;
 
@@ -139,6 +142,8 @@ export class Pickler {
   #reconstructing: Set<object> | null = null;
   #memoCount = 0;
   #work: Frame[] = [];
+  /** Frames done with, for reuse (at most KEEP_FRAMES). */
+  #free: Frame[] = [];
   /** The work loops return to their caller once this many bytes of finished output wait (streaming). */
   #yieldAt = Number.POSITIVE_INFINITY;
 
@@ -278,9 +283,30 @@ export class Pickler {
   }
 
   #push(kind: number, obj: unknown, items: readonly unknown[], n: number, exact: boolean): Frame {
-    const frame: Frame = { kind, obj, items, i: 0, n, exact, pending: 0, single: false, label: '' };
+    let frame = this.#free.pop();
+    if (frame === undefined)
+      frame = { kind, obj, items, i: 0, n, exact, pending: 0, single: false, label: '' };
+    else {
+      frame.kind = kind;
+      frame.obj = obj;
+      frame.items = items;
+      frame.i = 0;
+      frame.n = n;
+      frame.exact = exact;
+      frame.pending = 0;
+      frame.single = false;
+      frame.label = '';
+    }
     this.#work.push(frame);
     return frame;
+  }
+
+  /** Pops the top frame; it is kept for reuse, without its references. */
+  #pop(): void {
+    const frame = this.#work.pop()!;
+    frame.obj = null;
+    frame.items = NO_ITEMS;
+    if (this.#free.length < KEEP_FRAMES) this.#free.push(frame);
   }
 
   /** Runs the work stack until it is empty. */
@@ -329,7 +355,7 @@ export class Pickler {
         if (f.pending !== 0) w.byte(0x61); // APPEND
         f.pending = 0;
         if (f.i >= f.n) {
-          work.pop();
+          this.#pop();
           return;
         }
         f.pending = 1;
@@ -341,7 +367,7 @@ export class Pickler {
       if (f.pending !== 0) w.byte(f.pending === 1 ? 0x61 : 0x65); // APPEND : APPENDS
       f.pending = 0;
       if (f.i >= f.n) {
-        work.pop();
+        this.#pop();
         return;
       }
       if (f.i % BATCHSIZE === 0) {
@@ -374,7 +400,7 @@ export class Pickler {
         if (f.pending !== 0) w.byte(0x73); // SETITEM
         f.pending = 0;
         if (f.i >= slots) {
-          work.pop();
+          this.#pop();
           return;
         }
         const slot = f.i++;
@@ -390,7 +416,7 @@ export class Pickler {
       if (f.i >= slots) {
         // batch_dict_exact loops while a batch was full: a multiple of 1000 items ends with an empty batch.
         if (f.n % BATCHSIZE === 0) w.byte2(0x28, 0x75); // MARK SETITEMS
-        work.pop();
+        this.#pop();
         return;
       }
       const pair = f.i >> 1;
@@ -422,7 +448,7 @@ export class Pickler {
         if (f.pending !== 0) w.byte(0x73); // SETITEM
         f.pending = 0;
         if (f.i >= slots) {
-          work.pop();
+          this.#pop();
           return;
         }
         if (f.i % 2 === 1) f.pending = 1;
@@ -436,7 +462,7 @@ export class Pickler {
       if (f.i >= slots) {
         // batch_dict_exact loops while a batch was full: a multiple of 1000 items ends with an empty batch.
         if (f.exact && f.n % BATCHSIZE === 0) w.byte2(0x28, 0x75); // MARK SETITEMS
-        work.pop();
+        this.#pop();
         return;
       }
       const pair = f.i >> 1;
@@ -466,11 +492,12 @@ export class Pickler {
   /** Tuple items, then TUPLE1-3 / TUPLE, or POP(s) and GET when saving the items memoized the tuple (recursion). */
   #stepTuple(f: Frame): void {
     if (!this.#saveRest(f)) return;
-    this.#work.pop();
     const w = this.#w!;
     const n = f.n;
+    const tuple = f.obj;
+    this.#pop();
     const small = n <= 3 && this.#proto >= 2;
-    const index = this.#memo.get(f.obj);
+    const index = this.#memo.get(tuple);
     if (index !== undefined) {
       if (small)
         for (let i = 0; i < n; i++) w.byte(0x30); // POP
@@ -481,7 +508,7 @@ export class Pickler {
       return;
     }
     w.byte(small ? 0x84 + n : 0x74); // TUPLE1-3 or TUPLE
-    this.#memoize(f.obj);
+    this.#memoize(tuple);
   }
 
   #stepAddItems(f: Frame): void {
@@ -494,7 +521,7 @@ export class Pickler {
       if (f.i >= f.n) {
         // save_set loops while a batch was full: a multiple of 1000 items ends with an empty batch.
         if (f.exact && f.n % BATCHSIZE === 0) w.byte2(0x28, 0x90); // MARK ADDITEMS
-        work.pop();
+        this.#pop();
         return;
       }
       if (f.i % BATCHSIZE === 0) w.byte(0x28); // MARK
@@ -507,20 +534,21 @@ export class Pickler {
 
   #stepFrozenSet(f: Frame): void {
     if (!this.#saveRest(f)) return;
-    this.#work.pop();
-    const index = this.#memo.get(f.obj);
+    const set = f.obj;
+    this.#pop();
+    const index = this.#memo.get(set);
     if (index !== undefined) {
       this.#w!.byte(0x31); // POP_MARK
       this.#writeGet(index);
       return;
     }
     this.#w!.byte(0x91); // FROZENSET
-    this.#memoize(f.obj);
+    this.#memoize(set);
   }
 
   #stepSteps(f: Frame): void {
     if (f.i >= f.items.length) {
-      this.#work.pop();
+      this.#pop();
       return;
     }
     const kind = f.items[f.i] as number;
@@ -1401,17 +1429,53 @@ export function dumps(value: unknown, options?: DumpOptions): Uint8Array {
   // One buffer for every call, so the output does not grow from scratch each
   // time; a dumps() nested in a callback finds it taken and makes its own.
   // The same for the string memo, whose tables cost page faults to create.
+  // The same for the pickler of each plain set of options (no callback, registry or extensions):
+  // besides its own setup, a new one each call lets V8 collect the hidden classes of picklers and
+  // frames between calls, and a collection then deoptimizes the save loop (see `plainPicklers`).
   const writer = sharedWriter ?? new Writer();
   const strings = sharedStrings ?? new StringMemo();
   sharedWriter = null;
   sharedStrings = null;
+  const slot = plainSlot(options);
+  const pickler = (slot >= 0 ? plainPicklers[slot] : null) ?? new Pickler(options);
+  if (slot >= 0) plainPicklers[slot] = null;
   try {
-    return new Pickler(options)[USE_WRITER](writer, strings).dump(value);
+    return pickler[USE_WRITER](writer, strings).dump(value);
   } finally {
     strings.clear();
     sharedWriter = writer;
     sharedStrings = strings;
+    if (slot >= 0) {
+      pickler.clearMemo();
+      plainPicklers[slot] = pickler;
+    }
   }
+}
+
+/**
+ * The picklers `dumps` reuses, one per plain set of options (protocol,
+ * `fixImports`, `numpyNames`), null while a call uses it. They keep the
+ * hidden classes of a pickler and its work frames alive: those are reachable
+ * only through weak links (map transitions, the object literal map cache),
+ * so with a new pickler per call a full collection between two dumps drops
+ * them and V8 throws away the optimized save loop that checks for them (a
+ * "weak objects" deoptimization), to compile it again during the next dump.
+ */
+const plainPicklers: (Pickler | null)[] = new Array(24).fill(null);
+
+/** The slot in `plainPicklers` of these options, -1 when they hold a callback, a registry or extensions. */
+function plainSlot(options: DumpOptions | undefined): number {
+  if (options === undefined) return DEFAULT_PROTOCOL * 4 + 2;
+  if (
+    options.persistentId !== undefined ||
+    options.bufferCallback !== undefined ||
+    options.registry !== undefined ||
+    options.extensions !== undefined
+  )
+    return -1;
+  const protocol = options.protocol ?? DEFAULT_PROTOCOL;
+  if (!Number.isInteger(protocol) || protocol < 0 || protocol > 5) return -1; // the constructor refuses it
+  return protocol * 4 + ((options.fixImports ?? true) ? 2 : 0) + (options.numpyNames === 2 ? 1 : 0);
 }
 
 /**
