@@ -26,7 +26,7 @@ import { PY_REDUCE, type PyValue, type ReduceOptions, type Reduction } from './t
 import { PyByteArray } from './types/py-bytearray.js';
 import { G_GETATTR, G_OBJECT, G_RECONSTRUCTOR, PyGlobal } from './types/py-global.js';
 import { PyObject } from './types/py-object.js';
-import { SEGMENT_SIZE, utf8Length, Writer } from './writer.js';
+import { FRAME_HEADER_SIZE, FRAME_SIZE_TARGET, SEGMENT_SIZE, utf8Length, Writer } from './writer.js';
 
 export { DEFAULT_PROTOCOL, type DumpOptions } from './options.js';
 
@@ -376,7 +376,13 @@ export class Pickler {
       }
       // The batch's items, up to its last, which sets the pending suffix.
       const last = Math.min(f.n, f.i - (f.i % BATCHSIZE) + BATCHSIZE) - 1;
+      const numbers = this.#persistentId === undefined;
       while (f.i < last) {
+        if (numbers) {
+          f.i = this.#numbers(items, f.i, last);
+          if (w.piecesBytes >= this.#yieldAt) return;
+          if (f.i >= last) break;
+        }
         this.#save(items[f.i++], true);
         if (work.length !== depth || w.piecesBytes >= this.#yieldAt) return;
       }
@@ -385,6 +391,65 @@ export class Pickler {
       this.#save(item, true);
       if (work.length !== depth) return;
     }
+  }
+
+  /**
+   * Writes the numbers (and `PyFloat`s) of `items` from `i` on, up to `end`
+   * or the first other item or integer beyond 32 bits, with the bytes `#save`
+   * writes for them, and returns where it stopped. One type test per item,
+   * the writer's state in locals, and its bounds and frame checked inline.
+   */
+  #numbers(items: readonly unknown[], i: number, end: number): number {
+    const w = this.#w!;
+    let buf = w.buf;
+    let view = w.view;
+    let pos = w.pos;
+    for (; i < end; i++) {
+      const item = items[i];
+      let v: number;
+      let float: boolean;
+      if (typeof item === 'number') {
+        v = item;
+        if ((v | 0) === v)
+          float = v === 0 && 1 / v < 0; // -0 is a float
+        else if (Number.isInteger(v))
+          break; // LONG1: the general path
+        else float = true;
+      } else if (item instanceof PyFloat) {
+        v = item.value;
+        float = true;
+      } else break;
+      // An opcode boundary: the frame is committed once it holds FRAME_SIZE_TARGET bytes.
+      if (w.frameStart >= 0 && pos - w.frameStart - FRAME_HEADER_SIZE >= FRAME_SIZE_TARGET) {
+        w.pos = pos;
+        w.commitFrame();
+      }
+      if (pos + 9 > buf.length || (w.frameStart < 0 && w.framing)) {
+        w.pos = pos;
+        w.ensure(9);
+        buf = w.buf;
+        view = w.view;
+        pos = w.pos;
+      }
+      if (float) {
+        buf[pos] = 0x47; // BINFLOAT
+        view.setFloat64(pos + 1, v, false);
+        pos += 9;
+      } else if (v >= 0 && v < 0x100) {
+        buf[pos++] = 0x4b; // BININT1
+        buf[pos++] = v;
+      } else if (v >= 0 && v < 0x10000) {
+        buf[pos++] = 0x4d; // BININT2
+        buf[pos++] = v & 0xff;
+        buf[pos++] = v >> 8;
+      } else {
+        buf[pos] = 0x4a; // BININT
+        view.setInt32(pos + 1, v, true);
+        pos += 5;
+      }
+    }
+    w.pos = pos;
+    return i;
   }
 
   /** SETITEM / SETITEMS batches over a plain object's keys (values read as they are saved); as batch_dict_exact. */

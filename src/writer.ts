@@ -12,7 +12,8 @@
 export const FRAME_SIZE_TARGET = 64 * 1024;
 /** `_pickle.c` FRAME_SIZE_MIN: a frame smaller than this loses its header. */
 const FRAME_SIZE_MIN = 4;
-const FRAME_HEADER_SIZE = 9;
+/** FRAME opcode and its 8-byte length. */
+export const FRAME_HEADER_SIZE = 9;
 
 const nodeBuffer = (
   globalThis as {
