@@ -71,6 +71,8 @@ const F_RECORD = 6;
 const NO_ITEMS: readonly unknown[] = Object.freeze([]);
 /** Frames a pickler keeps for reuse. */
 const KEEP_FRAMES = 64;
+/** The longest entry array of a Map a pickler keeps for reuse (8 MiB of slots). */
+const KEEP_ENTRIES = 1 << 20;
 /** Containers of at most this many atoms are written at once, without a frame on the work stack. */
 const INLINE_MAX = 32;
 
@@ -144,6 +146,8 @@ export class Pickler {
   #work: Frame[] = [];
   /** Frames done with, for reuse (at most KEEP_FRAMES). */
   #free: Frame[] = [];
+  /** Empty arrays for the entries of Maps, for reuse (at most KEEP_FRAMES). */
+  #spareEntries: unknown[][] = [];
   /** The work loops return to their caller once this many bytes of finished output wait (streaming). */
   #yieldAt = Number.POSITIVE_INFINITY;
 
@@ -304,6 +308,13 @@ export class Pickler {
   /** Pops the top frame; it is kept for reuse, without its references. */
   #pop(): void {
     const frame = this.#work.pop()!;
+    if (frame.kind === F_DICT && frame.exact) {
+      // A Map's entries (#saveMap): emptied in place, the array kept for the next Map.
+      const entries = frame.items as unknown[];
+      entries.fill(undefined, 0, frame.n * 2);
+      if (this.#spareEntries.length < KEEP_FRAMES && entries.length <= KEEP_ENTRIES)
+        this.#spareEntries.push(entries);
+    }
     frame.obj = null;
     frame.items = NO_ITEMS;
     if (this.#free.length < KEEP_FRAMES) this.#free.push(frame);
@@ -1097,18 +1108,22 @@ export class Pickler {
   }
 
   #saveMap(map: Map<unknown, unknown>): void {
-    for (const key of map.keys()) checkHashable(key, 'a dict key');
+    const n = map.size;
+    // The entries flattened [k0, v0, k1, v1 ...] into an array of the pickler's own, reused (see #pop):
+    // a new array per big dict costs its fresh pages, more than filling it.
+    const entries = n === 0 ? null : (this.#spareEntries.pop() ?? []);
+    let i = 0;
+    for (const [k, v] of map) {
+      if (typeof k === 'object' && k !== null) checkHashable(k, 'a dict key');
+      if (entries !== null) {
+        entries[i++] = k;
+        entries[i++] = v;
+      }
+    }
     if (this.#bin) this.#w!.byte(0x7d);
     else this.#w!.byte2(0x28, 0x64);
     this.#memoize(map);
-    if (map.size === 0) return;
-    const entries = new Array<unknown>(map.size * 2);
-    let i = 0;
-    for (const [k, v] of map) {
-      entries[i++] = k;
-      entries[i++] = v;
-    }
-    this.#push(F_DICT, null, entries, map.size, true);
+    if (entries !== null) this.#push(F_DICT, null, entries, i >> 1, true);
   }
 
   #saveSet(set: Set<unknown>): void {
