@@ -376,8 +376,11 @@ export class ExactStringMemo extends StringMemo {
   }
 
   override set(text: string, index: number): void {
-    if (this.#plans.has(text)) this.#replay(text).ids.push(index);
-    if (this.base.get(text) < 0) this.base.set(text, index);
+    if (this.#plans.has(text)) {
+      this.#replay(text).ids.push(index);
+      if (this.base.get(text) < 0) this.base.set(text, index);
+      // Else `get` just asked the base memo and missed: no second lookup.
+    } else this.base.set(text, index);
   }
 
   override clear(): void {

@@ -14,11 +14,11 @@ import { ExactStringMemo, recordOf } from './exact-strings.js';
 import { formatFloatRepr } from './floats.js';
 import { encodeLong } from './ints.js';
 import { unhashableType } from './keys.js';
-import { type DumpOptions, resolveDumpOptions } from './options.js';
+import { DEFAULT_PROTOCOL, type DumpOptions, resolveDumpOptions } from './options.js';
 import { py2Name } from './py2-names.js';
 import { type GetattrForm, GetattrGlobal } from './reconstructors/getattr.js';
 import { StringMemo } from './string-memo.js';
-import { decodeLatin1, hexValue } from './text.js';
+import { decodeLatin1 } from './text.js';
 import { PickleBuffer, PyFloat } from './types/builtins.js';
 import { PyDateTime } from './types/datetime.js';
 import { FrozenSet } from './types/frozen-set.js';
@@ -26,14 +26,19 @@ import { PY_REDUCE, type PyValue, type ReduceOptions, type Reduction } from './t
 import { PyByteArray } from './types/py-bytearray.js';
 import { G_GETATTR, G_OBJECT, G_RECONSTRUCTOR, PyGlobal } from './types/py-global.js';
 import { PyObject } from './types/py-object.js';
-import { utf8Length, Writer } from './writer.js';
+import { FRAME_HEADER_SIZE, FRAME_SIZE_TARGET, SEGMENT_SIZE, utf8Length, Writer } from './writer.js';
 
 export { DEFAULT_PROTOCOL, type DumpOptions } from './options.js';
 
 const BATCHSIZE = 1000;
 
-/** Key of the internal method that gives a pickler the shared buffer of `dumps`. */
+/** Key of the internal method that gives a pickler the shared buffer and string memo of `dumps`. */
 const USE_WRITER: unique symbol = Symbol('useWriter');
+/**
+ * Key of the internal method that pickles a value as a sequence of pieces (see `dumpChunks`).
+ * @internal
+ */
+export const DUMP_CHUNKS: unique symbol = Symbol('dumpChunks');
 
 const G_CODECS_ENCODE = new PyGlobal('_codecs', 'encode');
 const G_BYTES = new PyGlobal('builtins', 'bytes');
@@ -61,6 +66,15 @@ const F_TUPLE = 2;
 const F_ADDITEMS = 3;
 const F_FROZENSET = 4;
 const F_STEPS = 5;
+/** A plain object's entries: `items` are its keys, the values are read from `obj` as they are saved. */
+const F_RECORD = 6;
+const NO_ITEMS: readonly unknown[] = Object.freeze([]);
+/** Frames a pickler keeps for reuse. */
+const KEEP_FRAMES = 64;
+/** The longest entry array of a Map a pickler keeps for reuse (8 MiB of slots). */
+const KEEP_ENTRIES = 1 << 20;
+/** Containers of at most this many atoms are written at once, without a frame on the work stack. */
+const INLINE_MAX = 32;
 
 /** Steps of an F_STEPS frame. */
 const S_SAVE = 0; // save a value
@@ -119,7 +133,7 @@ export class Pickler {
   /** Objects by identity -> memo index. */
   #memo = new Map<unknown, number>();
   /** Strings by value -> memo index. */
-  #strings = new StringMemo();
+  #strings: StringMemo = new StringMemo();
   /** While dumping a value an exact load returned: #strings, replaying how the original wrote its strings. */
   #exact: ExactStringMemo | null = null;
   /** While dumping a loaded value: its parts that were read as `getattr(owner, name)` (enum members), written so again. */
@@ -130,6 +144,12 @@ export class Pickler {
   #reconstructing: Set<object> | null = null;
   #memoCount = 0;
   #work: Frame[] = [];
+  /** Frames done with, for reuse (at most KEEP_FRAMES). */
+  #free: Frame[] = [];
+  /** Empty arrays for the entries of Maps, for reuse (at most KEEP_FRAMES). */
+  #spareEntries: unknown[][] = [];
+  /** The work loops return to their caller once this many bytes of finished output wait (streaming). */
+  #yieldAt = Number.POSITIVE_INFINITY;
 
   constructor(options?: DumpOptions) {
     const resolved = resolveDumpOptions(options);
@@ -143,9 +163,10 @@ export class Pickler {
     this.#reduceOptions = { numpyNames: resolved.numpyNames };
   }
 
-  /** @internal `dumps` lends its reused buffer to a one-off pickler. */
-  [USE_WRITER](writer: Writer): this {
+  /** @internal `dumps` lends its reused buffer and string memo to a one-off pickler. */
+  [USE_WRITER](writer: Writer, strings: StringMemo): this {
     this.#w = writer;
+    this.#strings = strings;
     return this;
   }
 
@@ -165,6 +186,69 @@ export class Pickler {
   dump(value: unknown): Uint8Array {
     this.#w ??= new Writer();
     const w = this.#w!;
+    this.#start(w, value);
+    try {
+      this.#save(value, true);
+      this.#drain();
+      this.#end(w);
+      return w.result();
+    } catch (error) {
+      throw this.#failure(error);
+    } finally {
+      this.#work.length = 0;
+      this.#forgetRecord();
+      w.reset();
+    }
+  }
+
+  /**
+   * @internal Pickles `value` as a sequence of pieces, for writing to a file
+   * or stream without holding the whole pickle: each piece is valid until the
+   * next one is asked for (the buffers are reused), and large payloads
+   * (bytes of 64 KiB or more) are given as they are, not copied. Pickling
+   * goes on between pieces, so `value` must not change until the last one.
+   *
+   * @param value the value.
+   * @param pieceSize finished output is given once this many bytes wait.
+   */
+  *[DUMP_CHUNKS](value: unknown, pieceSize = SEGMENT_SIZE): Generator<Uint8Array, void, undefined> {
+    this.#w ??= new Writer();
+    const w = this.#w!;
+    this.#start(w, value);
+    this.#yieldAt = pieceSize;
+    try {
+      this.#save(value, true);
+      for (;;) {
+        this.#drain();
+        if (w.piecesBytes > 0) {
+          yield* w.pieces;
+          w.recycle();
+        }
+        if (this.#work.length === 0) break;
+      }
+      this.#end(w);
+      yield* w.pieces;
+      if (w.pos > 0) yield w.buf.subarray(0, w.pos);
+    } catch (error) {
+      throw this.#failure(error);
+    } finally {
+      this.#yieldAt = Number.POSITIVE_INFINITY;
+      this.#work.length = 0;
+      this.#forgetRecord();
+      w.reset();
+    }
+  }
+
+  /** After a dump: the string memo is this pickler's own again, and no record of a loaded value applies. */
+  #forgetRecord(): void {
+    if (this.#exact !== null) {
+      this.#strings = this.#exact.base;
+      this.#exact = null;
+    }
+    this.#getattrForms = null;
+  }
+
+  #start(w: Writer, value: unknown): void {
     w.reset();
     this.#work.length = 0;
     this.#reconstructing = null;
@@ -174,31 +258,25 @@ export class Pickler {
         this.#strings = this.#exact = new ExactStringMemo(record.strings, this.#strings);
       this.#getattrForms = record.getattr;
     }
-    try {
-      if (this.#proto >= 2) w.byte2(0x80, this.#proto);
-      if (this.#proto >= 4) w.framing = true;
-      this.#save(value, true);
-      this.#drain();
-      w.byte(0x2e);
-      w.commitFrame();
-      w.framing = false;
-      return w.result(true);
-    } catch (error) {
-      if (error instanceof PicklingError && error.path === undefined) {
-        throw new PicklingError(error.reason, this.#path(), { cause: error });
-      }
-      if (error instanceof RangeError) {
-        throw new PicklingError(`resources exhausted: ${error.message}`, this.#path(), { cause: error });
-      }
-      throw error;
-    } finally {
-      this.#work.length = 0;
-      if (this.#exact !== null) {
-        this.#strings = this.#exact.base;
-        this.#exact = null;
-      }
-      this.#getattrForms = null;
+    if (this.#proto >= 2) w.byte2(0x80, this.#proto);
+    if (this.#proto >= 4) w.framing = true;
+  }
+
+  #end(w: Writer): void {
+    w.byte(0x2e); // STOP
+    w.commitFrame();
+    w.framing = false;
+  }
+
+  /** The error to throw for `error`, met while saving: the path to the value is added. */
+  #failure(error: unknown): unknown {
+    if (error instanceof PicklingError && error.path === undefined) {
+      return new PicklingError(error.reason, this.#path(), { cause: error });
     }
+    if (error instanceof RangeError) {
+      return new PicklingError(`resources exhausted: ${error.message}`, this.#path(), { cause: error });
+    }
+    return error;
   }
 
   /** Where the value being saved sits: `root` then one step per frame. */
@@ -209,15 +287,45 @@ export class Pickler {
   }
 
   #push(kind: number, obj: unknown, items: readonly unknown[], n: number, exact: boolean): Frame {
-    const frame: Frame = { kind, obj, items, i: 0, n, exact, pending: 0, single: false, label: '' };
+    let frame = this.#free.pop();
+    if (frame === undefined)
+      frame = { kind, obj, items, i: 0, n, exact, pending: 0, single: false, label: '' };
+    else {
+      frame.kind = kind;
+      frame.obj = obj;
+      frame.items = items;
+      frame.i = 0;
+      frame.n = n;
+      frame.exact = exact;
+      frame.pending = 0;
+      frame.single = false;
+      frame.label = '';
+    }
     this.#work.push(frame);
     return frame;
+  }
+
+  /** Pops the top frame; it is kept for reuse, without its references. */
+  #pop(): void {
+    const frame = this.#work.pop()!;
+    if (frame.kind === F_DICT && frame.exact) {
+      // A Map's entries (#saveMap): emptied in place, the array kept for the next Map.
+      const entries = frame.items as unknown[];
+      entries.fill(undefined, 0, frame.n * 2);
+      if (this.#spareEntries.length < KEEP_FRAMES && entries.length <= KEEP_ENTRIES)
+        this.#spareEntries.push(entries);
+    }
+    frame.obj = null;
+    frame.items = NO_ITEMS;
+    if (this.#free.length < KEEP_FRAMES) this.#free.push(frame);
   }
 
   /** Runs the work stack until it is empty. */
   #drain(): void {
     const work = this.#work;
+    const w = this.#w!;
     while (work.length > 0) {
+      if (w.piecesBytes >= this.#yieldAt) return;
       const f = work[work.length - 1]!;
       switch (f.kind) {
         case F_LIST:
@@ -225,6 +333,9 @@ export class Pickler {
           break;
         case F_DICT:
           this.#stepDict(f);
+          break;
+        case F_RECORD:
+          this.#stepRecord(f);
           break;
         case F_TUPLE:
           this.#stepTuple(f);
@@ -255,7 +366,7 @@ export class Pickler {
         if (f.pending !== 0) w.byte(0x61); // APPEND
         f.pending = 0;
         if (f.i >= f.n) {
-          work.pop();
+          this.#pop();
           return;
         }
         f.pending = 1;
@@ -267,17 +378,137 @@ export class Pickler {
       if (f.pending !== 0) w.byte(f.pending === 1 ? 0x61 : 0x65); // APPEND : APPENDS
       f.pending = 0;
       if (f.i >= f.n) {
-        work.pop();
+        this.#pop();
         return;
       }
       if (f.i % BATCHSIZE === 0) {
         f.single = f.exact ? f.n === 1 : f.n - f.i === 1;
         if (!f.single) w.byte(0x28); // MARK
       }
+      // The batch's items, up to its last, which sets the pending suffix.
+      const last = Math.min(f.n, f.i - (f.i % BATCHSIZE) + BATCHSIZE) - 1;
+      const numbers = this.#persistentId === undefined;
+      while (f.i < last) {
+        if (numbers) {
+          f.i = this.#numbers(items, f.i, last);
+          if (w.piecesBytes >= this.#yieldAt) return;
+          if (f.i >= last) break;
+        }
+        this.#save(items[f.i++], true);
+        if (work.length !== depth || w.piecesBytes >= this.#yieldAt) return;
+      }
       const item = items[f.i++];
-      if (f.i % BATCHSIZE === 0 || f.i === f.n) f.pending = f.single ? 1 : 2;
+      f.pending = f.single ? 1 : 2;
       this.#save(item, true);
       if (work.length !== depth) return;
+    }
+  }
+
+  /**
+   * Writes the numbers (and `PyFloat`s) of `items` from `i` on, up to `end`
+   * or the first other item or integer beyond 32 bits, with the bytes `#save`
+   * writes for them, and returns where it stopped. One type test per item,
+   * the writer's state in locals, and its bounds and frame checked inline.
+   */
+  #numbers(items: readonly unknown[], i: number, end: number): number {
+    const w = this.#w!;
+    let buf = w.buf;
+    let view = w.view;
+    let pos = w.pos;
+    for (; i < end; i++) {
+      const item = items[i];
+      let v: number;
+      let float: boolean;
+      if (typeof item === 'number') {
+        v = item;
+        if ((v | 0) === v)
+          float = v === 0 && 1 / v < 0; // -0 is a float
+        else if (Number.isInteger(v))
+          break; // LONG1: the general path
+        else float = true;
+      } else if (item instanceof PyFloat) {
+        v = item.value;
+        float = true;
+      } else break;
+      // An opcode boundary: the frame is committed once it holds FRAME_SIZE_TARGET bytes.
+      if (w.frameStart >= 0 && pos - w.frameStart - FRAME_HEADER_SIZE >= FRAME_SIZE_TARGET) {
+        w.pos = pos;
+        w.commitFrame();
+      }
+      if (pos + 9 > buf.length || (w.frameStart < 0 && w.framing)) {
+        w.pos = pos;
+        w.ensure(9);
+        buf = w.buf;
+        view = w.view;
+        pos = w.pos;
+      }
+      if (float) {
+        buf[pos] = 0x47; // BINFLOAT
+        view.setFloat64(pos + 1, v, false);
+        pos += 9;
+      } else if (v >= 0 && v < 0x100) {
+        buf[pos++] = 0x4b; // BININT1
+        buf[pos++] = v;
+      } else if (v >= 0 && v < 0x10000) {
+        buf[pos++] = 0x4d; // BININT2
+        buf[pos++] = v & 0xff;
+        buf[pos++] = v >> 8;
+      } else {
+        buf[pos] = 0x4a; // BININT
+        view.setInt32(pos + 1, v, true);
+        pos += 5;
+      }
+    }
+    w.pos = pos;
+    return i;
+  }
+
+  /** SETITEM / SETITEMS batches over a plain object's keys (values read as they are saved); as batch_dict_exact. */
+  #stepRecord(f: Frame): void {
+    const w = this.#w!;
+    const keys = f.items;
+    const record = f.obj as Record<string, unknown>;
+    const slots = f.n * 2;
+    const work = this.#work;
+    const depth = work.length;
+    if (!this.#bin) {
+      for (;;) {
+        if (f.pending !== 0) w.byte(0x73); // SETITEM
+        f.pending = 0;
+        if (f.i >= slots) {
+          this.#pop();
+          return;
+        }
+        const slot = f.i++;
+        if (slot % 2 === 1) f.pending = 1;
+        const key = keys[slot >> 1] as string;
+        this.#save(slot % 2 === 0 ? key : record[key], true);
+        if (work.length !== depth) return;
+      }
+    }
+    for (;;) {
+      if (f.pending !== 0) w.byte(f.pending === 1 ? 0x73 : 0x75); // SETITEM : SETITEMS
+      f.pending = 0;
+      if (f.i >= slots) {
+        // batch_dict_exact loops while a batch was full: a multiple of 1000 items ends with an empty batch.
+        if (f.n % BATCHSIZE === 0) w.byte2(0x28, 0x75); // MARK SETITEMS
+        this.#pop();
+        return;
+      }
+      const pair = f.i >> 1;
+      if (f.i % 2 === 0 && pair % BATCHSIZE === 0) {
+        f.single = f.n === 1;
+        if (!f.single) w.byte(0x28); // MARK
+      }
+      const slot = f.i++;
+      const key = keys[slot >> 1] as string;
+      if (slot % 2 === 0) {
+        this.#save(key, true);
+      } else {
+        if ((pair + 1) % BATCHSIZE === 0 || pair + 1 === f.n) f.pending = f.single ? 1 : 2;
+        this.#save(record[key], true);
+      }
+      if (work.length !== depth || (f.pending === 0 && w.piecesBytes >= this.#yieldAt)) return;
     }
   }
 
@@ -293,7 +524,7 @@ export class Pickler {
         if (f.pending !== 0) w.byte(0x73); // SETITEM
         f.pending = 0;
         if (f.i >= slots) {
-          work.pop();
+          this.#pop();
           return;
         }
         if (f.i % 2 === 1) f.pending = 1;
@@ -307,7 +538,7 @@ export class Pickler {
       if (f.i >= slots) {
         // batch_dict_exact loops while a batch was full: a multiple of 1000 items ends with an empty batch.
         if (f.exact && f.n % BATCHSIZE === 0) w.byte2(0x28, 0x75); // MARK SETITEMS
-        work.pop();
+        this.#pop();
         return;
       }
       const pair = f.i >> 1;
@@ -318,7 +549,7 @@ export class Pickler {
       const slot = f.i++;
       if (slot % 2 === 1 && ((pair + 1) % BATCHSIZE === 0 || pair + 1 === f.n)) f.pending = f.single ? 1 : 2;
       this.#save(items[slot], true);
-      if (work.length !== depth) return;
+      if (work.length !== depth || (f.pending === 0 && w.piecesBytes >= this.#yieldAt)) return;
     }
   }
 
@@ -326,9 +557,10 @@ export class Pickler {
   #saveRest(f: Frame): boolean {
     const work = this.#work;
     const depth = work.length;
+    const w = this.#w!;
     while (f.i < f.n) {
       this.#save(f.items[f.i++], true);
-      if (work.length !== depth) return false;
+      if (work.length !== depth || (f.i < f.n && w.piecesBytes >= this.#yieldAt)) return false;
     }
     return true;
   }
@@ -336,11 +568,12 @@ export class Pickler {
   /** Tuple items, then TUPLE1-3 / TUPLE, or POP(s) and GET when saving the items memoized the tuple (recursion). */
   #stepTuple(f: Frame): void {
     if (!this.#saveRest(f)) return;
-    this.#work.pop();
     const w = this.#w!;
     const n = f.n;
+    const tuple = f.obj;
+    this.#pop();
     const small = n <= 3 && this.#proto >= 2;
-    const index = this.#memo.get(f.obj);
+    const index = this.#memo.get(tuple);
     if (index !== undefined) {
       if (small)
         for (let i = 0; i < n; i++) w.byte(0x30); // POP
@@ -351,7 +584,7 @@ export class Pickler {
       return;
     }
     w.byte(small ? 0x84 + n : 0x74); // TUPLE1-3 or TUPLE
-    this.#memoize(f.obj);
+    this.#memoize(tuple);
   }
 
   #stepAddItems(f: Frame): void {
@@ -364,33 +597,34 @@ export class Pickler {
       if (f.i >= f.n) {
         // save_set loops while a batch was full: a multiple of 1000 items ends with an empty batch.
         if (f.exact && f.n % BATCHSIZE === 0) w.byte2(0x28, 0x90); // MARK ADDITEMS
-        work.pop();
+        this.#pop();
         return;
       }
       if (f.i % BATCHSIZE === 0) w.byte(0x28); // MARK
       const item = f.items[f.i++];
       if (f.i % BATCHSIZE === 0 || f.i === f.n) f.pending = 2;
       this.#save(item, true);
-      if (work.length !== depth) return;
+      if (work.length !== depth || w.piecesBytes >= this.#yieldAt) return;
     }
   }
 
   #stepFrozenSet(f: Frame): void {
     if (!this.#saveRest(f)) return;
-    this.#work.pop();
-    const index = this.#memo.get(f.obj);
+    const set = f.obj;
+    this.#pop();
+    const index = this.#memo.get(set);
     if (index !== undefined) {
       this.#w!.byte(0x31); // POP_MARK
       this.#writeGet(index);
       return;
     }
     this.#w!.byte(0x91); // FROZENSET
-    this.#memoize(f.obj);
+    this.#memoize(set);
   }
 
   #stepSteps(f: Frame): void {
     if (f.i >= f.items.length) {
-      this.#work.pop();
+      this.#pop();
       return;
     }
     const kind = f.items[f.i] as number;
@@ -438,12 +672,10 @@ export class Pickler {
         const w = this.#w!;
         w.commitFrame();
         const bytes =
-          typeof arg === 'function' ? (arg as (offset: number) => Uint8Array)(w.pos) : (arg as Uint8Array);
+          typeof arg === 'function' ? (arg as (offset: number) => Uint8Array)(w.offset) : (arg as Uint8Array);
         const framing = w.framing;
         w.framing = false;
-        w.ensure(bytes.length);
-        w.buf.set(bytes, w.pos);
-        w.pos += bytes.length;
+        w.bytes(bytes);
         w.framing = framing;
         return;
       }
@@ -817,7 +1049,16 @@ export class Pickler {
       this.#w!.byte(0x5d); // EMPTY_LIST
     else this.#w!.byte2(0x28, 0x6c); // MARK LIST
     this.#memoize(list);
-    if (list.length > 0) this.#push(F_LIST, list, list, list.length, exact);
+    const n = list.length;
+    if (n === 0) return;
+    if (exact && n <= INLINE_MAX && this.#bin && this.#persistentId === undefined && allAtoms(list)) {
+      // Items that are atoms: no frame, one batch (batch_list_exact's single-item rule).
+      if (n > 1) this.#w!.byte(0x28); // MARK
+      for (let i = 0; i < n; i++) this.#save(list[i], false);
+      this.#w!.byte(n > 1 ? 0x65 : 0x61); // APPENDS : APPEND
+      return;
+    }
+    this.#push(F_LIST, list, list, n, exact);
   }
 
   #saveTuple(items: readonly unknown[]): void {
@@ -828,7 +1069,15 @@ export class Pickler {
       else this.#w!.byte2(0x28, 0x74); // MARK TUPLE
       return;
     }
-    if (!(n <= 3 && this.#proto >= 2)) this.#w!.byte(0x28); // MARK
+    const small = n <= 3 && this.#proto >= 2;
+    if (!small) this.#w!.byte(0x28); // MARK
+    if (n <= INLINE_MAX && this.#persistentId === undefined && allAtoms(items)) {
+      // Items that are atoms cannot lead back to the tuple: no frame.
+      for (let i = 0; i < n; i++) this.#save(items[i], false);
+      this.#w!.byte(small ? 0x84 + n : 0x74); // TUPLE1-3 or TUPLE
+      this.#memoize(items);
+      return;
+    }
     this.#push(F_TUPLE, items, items, n, true);
   }
 
@@ -837,30 +1086,44 @@ export class Pickler {
       this.#w!.byte(0x7d); // EMPTY_DICT
     else this.#w!.byte2(0x28, 0x64); // MARK DICT
     this.#memoize(obj);
-    if (keys.length === 0) return;
+    const n = keys.length;
+    if (n === 0) return;
     const record = obj as Record<string, unknown>;
-    const entries = new Array<unknown>(keys.length * 2);
-    for (let i = 0; i < keys.length; i++) {
-      const key = keys[i]!;
-      entries[2 * i] = key;
-      entries[2 * i + 1] = record[key];
+    if (n <= INLINE_MAX && this.#bin && this.#persistentId === undefined) {
+      let atoms = true;
+      for (let i = 0; i < n && atoms; i++) atoms = isAtom(record[keys[i]!]);
+      if (atoms) {
+        // Keys and values are atoms: no frame, one batch (batch_dict_exact's single-item rule).
+        if (n > 1) this.#w!.byte(0x28); // MARK
+        for (let i = 0; i < n; i++) {
+          const key = keys[i]!;
+          this.#save(key, false);
+          this.#save(record[key], false);
+        }
+        this.#w!.byte(n > 1 ? 0x75 : 0x73); // SETITEMS : SETITEM
+        return;
+      }
     }
-    this.#push(F_DICT, null, entries, keys.length, true);
+    this.#push(F_RECORD, record, keys, n, true);
   }
 
   #saveMap(map: Map<unknown, unknown>): void {
-    for (const key of map.keys()) checkHashable(key, 'a dict key');
+    const n = map.size;
+    // The entries flattened [k0, v0, k1, v1 ...] into an array of the pickler's own, reused (see #pop):
+    // a new array per big dict costs its fresh pages, more than filling it.
+    const entries = n === 0 ? null : (this.#spareEntries.pop() ?? []);
+    let i = 0;
+    for (const [k, v] of map) {
+      if (typeof k === 'object' && k !== null) checkHashable(k, 'a dict key');
+      if (entries !== null) {
+        entries[i++] = k;
+        entries[i++] = v;
+      }
+    }
     if (this.#bin) this.#w!.byte(0x7d);
     else this.#w!.byte2(0x28, 0x64);
     this.#memoize(map);
-    if (map.size === 0) return;
-    const entries = new Array<unknown>(map.size * 2);
-    let i = 0;
-    for (const [k, v] of map) {
-      entries[i++] = k;
-      entries[i++] = v;
-    }
-    this.#push(F_DICT, null, entries, map.size, true);
+    if (entries !== null) this.#push(F_DICT, null, entries, i >> 1, true);
   }
 
   #saveSet(set: Set<unknown>): void {
@@ -1164,6 +1427,17 @@ function checkHashable(key: unknown, what: string): void {
   throw new PicklingError(`${what} is unhashable in Python (unhashable type: '${type}')${hint}`);
 }
 
+/** A value saved without a frame and that cannot fail or refer to a container: a number, string, boolean, bigint, null or undefined. */
+function isAtom(value: unknown): boolean {
+  const type = typeof value;
+  return type === 'number' || type === 'string' || type === 'boolean' || type === 'bigint' || value == null;
+}
+
+function allAtoms(items: readonly unknown[]): boolean {
+  for (let i = 0; i < items.length; i++) if (!isAtom(items[i])) return false;
+  return true;
+}
+
 function isAscii(text: string): boolean {
   for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) >= 0x80) return false;
   return true;
@@ -1178,6 +1452,8 @@ function elementLabel(f: Frame): string {
       return `[${f.i - 1}]`;
     case F_DICT:
       return dictLabel(f.items[(f.i - 1) & ~1]);
+    case F_RECORD:
+      return dictLabel(f.items[(f.i - 1) >> 1]);
     case F_ADDITEMS:
     case F_FROZENSET:
       return '{...}';
@@ -1232,19 +1508,70 @@ function rawUnicodeEscape(text: string): string {
 export function dumps(value: unknown, options?: DumpOptions): Uint8Array {
   // One buffer for every call, so the output does not grow from scratch each
   // time; a dumps() nested in a callback finds it taken and makes its own.
+  // The same for the string memo, whose tables cost page faults to create.
+  // The same for the pickler of each plain set of options (no callback, registry or extensions):
+  // besides its own setup, a new one each call lets V8 collect the hidden classes of picklers and
+  // frames between calls, and a collection then deoptimizes the save loop (see `plainPicklers`).
   const writer = sharedWriter ?? new Writer();
+  const strings = sharedStrings ?? new StringMemo();
   sharedWriter = null;
+  sharedStrings = null;
+  const slot = plainSlot(options);
+  const pickler = (slot >= 0 ? plainPicklers[slot] : null) ?? new Pickler(options);
+  if (slot >= 0) plainPicklers[slot] = null;
   try {
-    return new Pickler(options)[USE_WRITER](writer).dump(value);
+    return pickler[USE_WRITER](writer, strings).dump(value);
   } finally {
-    if (writer.buf.length <= MAX_SHARED_BUFFER) sharedWriter = writer;
+    strings.clear();
+    sharedWriter = writer;
+    sharedStrings = strings;
+    if (slot >= 0) {
+      pickler.clearMemo();
+      plainPicklers[slot] = pickler;
+    }
   }
 }
 
-/** The buffer `dumps` reuses between calls (null while a call uses it). */
+/**
+ * The picklers `dumps` reuses, one per plain set of options (protocol,
+ * `fixImports`, `numpyNames`), null while a call uses it. They keep the
+ * hidden classes of a pickler and its work frames alive: those are reachable
+ * only through weak links (map transitions, the object literal map cache),
+ * so with a new pickler per call a full collection between two dumps drops
+ * them and V8 throws away the optimized save loop that checks for them (a
+ * "weak objects" deoptimization), to compile it again during the next dump.
+ */
+const plainPicklers: (Pickler | null)[] = new Array(24).fill(null);
+
+/** The slot in `plainPicklers` of these options, -1 when they hold a callback, a registry or extensions. */
+function plainSlot(options: DumpOptions | undefined): number {
+  if (options === undefined) return DEFAULT_PROTOCOL * 4 + 2;
+  if (
+    options.persistentId !== undefined ||
+    options.bufferCallback !== undefined ||
+    options.registry !== undefined ||
+    options.extensions !== undefined
+  )
+    return -1;
+  const protocol = options.protocol ?? DEFAULT_PROTOCOL;
+  if (!Number.isInteger(protocol) || protocol < 0 || protocol > 5) return -1; // the constructor refuses it
+  return protocol * 4 + ((options.fixImports ?? true) ? 2 : 0) + (options.numpyNames === 2 ? 1 : 0);
+}
+
+/**
+ * Pickles a value as a sequence of byte pieces, for a file or a stream: the
+ * whole pickle is never held in memory. Each piece is valid until the next
+ * is asked for; `value` must not change until the last one.
+ * @internal
+ */
+export function dumpChunks(value: unknown, options?: DumpOptions): Generator<Uint8Array, void, undefined> {
+  return new Pickler(options)[DUMP_CHUNKS](value);
+}
+
+/** The buffer `dumps` reuses between calls (null while a call uses it); it keeps at most 64 MiB. */
 let sharedWriter: Writer | null = null;
-/** A buffer that grew past this is dropped after the call instead of being kept. */
-const MAX_SHARED_BUFFER = 64 * 1024 * 1024;
+/** The string memo `dumps` reuses between calls, emptied after each. */
+let sharedStrings: StringMemo | null = null;
 
 /** `copyreg._reconstructor`, as a pickle names it. */
 function isReconstructor(callable: unknown): boolean {

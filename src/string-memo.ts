@@ -4,15 +4,21 @@
  * strings a `Map` is fastest (typed arrays are costly to create); past that,
  * a `Map` keyed by a million distinct strings costs several hundred
  * nanoseconds per lookup in V8, so the memo moves to an open-addressing table
- * over typed arrays. Its hash reads at most 64 characters (the first and last
- * 32) plus the length; equal hashes are confirmed by comparing the strings.
+ * over one typed array. Each slot holds the hash and the entry number side by
+ * side (one cache line per probe; 0 marks an empty slot, so a new table needs
+ * no fill); the strings and their memo indices are kept in entry order. The
+ * hash reads at most 64 characters (the first and last 32) plus the length;
+ * equal hashes are confirmed by comparing the strings.
+ *
+ * The pickler looks a string up, writes it, then records it: `get` remembers
+ * where a missed string's probe stopped, so the `set` that follows stores it
+ * there without hashing or probing again.
  *
  * @module
  */
 
-const EMPTY = -1;
-const EMPTY_HASHES = new Int32Array(0);
 const EMPTY_TABLE = new Int32Array(0);
+const EMPTY_INDICES = new Int32Array(0);
 
 function hashString(s: string): number {
   const n = s.length;
@@ -28,19 +34,28 @@ function hashString(s: string): number {
 
 /** Strings held in the `Map` before the memo moves to the typed table. */
 const SMALL = 2048;
+/** The largest table `clear` keeps for reuse (8 MiB of slots, 2 MiB of indices). */
+const KEEP_SLOTS = 1 << 20;
 
 export class StringMemo {
   /** The memo while it is small; null once it moved to the table. */
   #small: Map<string, number> | null = new Map();
+  /** Strings in entry order. */
   #keys: string[] = [];
-  #values: number[] = [];
-  /** Made on the first `set`: most small pickles memoize few strings, and typed arrays are costly to create. */
-  #hashes: Int32Array = EMPTY_HASHES;
+  /** Memo index of each entry. */
+  #indices: Int32Array = EMPTY_INDICES;
+  #count = 0;
+  /** Slot pairs [hash, entry + 1]: entry + 1 is 0 for an empty slot. */
   #table: Int32Array = EMPTY_TABLE;
+  /** Slots - 1 (a power of two less one). */
   #mask = 0;
+  /** The last string `get` missed, with its hash and the empty slot its probe ended at. */
+  #missed: string | null = null;
+  #missedHash = 0;
+  #missedSlot = 0;
 
   get size(): number {
-    return this.#small === null ? this.#keys.length : this.#small.size;
+    return this.#small === null ? this.#count : this.#small.size;
   }
 
   /** The memo index of `s`, or -1. */
@@ -50,9 +65,14 @@ export class StringMemo {
     const table = this.#table;
     const mask = this.#mask;
     for (let slot = h & mask; ; slot = (slot + 1) & mask) {
-      const e = table[slot]!;
-      if (e === EMPTY) return -1;
-      if (this.#hashes[e] === h && this.#keys[e] === s) return this.#values[e]!;
+      const e = table[2 * slot + 1]!;
+      if (e === 0) {
+        this.#missed = s;
+        this.#missedHash = h;
+        this.#missedSlot = slot;
+        return -1;
+      }
+      if (table[2 * slot] === h && this.#keys[e - 1] === s) return this.#indices[e - 1]!;
     }
   }
 
@@ -63,54 +83,98 @@ export class StringMemo {
       small.set(s, value);
       if (small.size < SMALL) return;
       this.#small = null;
-      for (const [k, v] of small) this.#add(k, v);
+      // A table kept by clear() is reused as it is; else a new one.
+      if (this.#table.length === 0) this.#grow(4 * SMALL);
+      for (const [k, v] of small) this.#add(k, v, hashString(k), -1);
       return;
     }
-    this.#add(s, value);
+    if (this.#missed === s) {
+      this.#missed = null;
+      this.#add(s, value, this.#missedHash, this.#missedSlot);
+    } else {
+      this.#add(s, value, hashString(s), -1);
+    }
   }
 
-  #add(s: string, value: number): void {
-    const e = this.#keys.length;
-    if (e === 0 && this.#table === EMPTY_TABLE) {
-      this.#hashes = new Int32Array(16);
-      this.#table = new Int32Array(32).fill(EMPTY);
-      this.#mask = 31;
+  /** Adds an entry; `slot` is its empty slot when known, else -1. */
+  #add(s: string, value: number, h: number, slot: number): void {
+    const e = this.#count;
+    if (e >= this.#indices.length) {
+      const indices = new Int32Array(this.#indices.length * 2);
+      indices.set(this.#indices);
+      this.#indices = indices;
     }
-    if (e >= this.#hashes.length) {
-      const hashes = new Int32Array(this.#hashes.length * 2);
-      hashes.set(this.#hashes);
-      this.#hashes = hashes;
+    if (e < this.#keys.length) this.#keys[e] = s;
+    else this.#keys.push(s);
+    this.#indices[e] = value;
+    this.#count = e + 1;
+    if ((e + 1) * 2 > this.#mask + 1) {
+      // Past half full: a table twice the size; the known slot is stale.
+      this.#grow((this.#mask + 1) * 2);
+      return;
     }
-    const h = hashString(s);
-    this.#keys.push(s);
-    this.#values.push(value);
-    this.#hashes[e] = h;
-    if ((e + 1) * 2 > this.#table.length) this.#rehash();
-    else this.#insert(e, h);
+    this.#insert(e, h, slot);
   }
 
+  /**
+   * Forgets every string. The table and arrays are kept (emptied) for the
+   * next use, up to {@link KEEP_SLOTS}: fresh memory costs a page fault per
+   * page on first touch, more than the rest of the work on a big memo.
+   */
   clear(): void {
+    if (this.#small !== null) {
+      this.#small.clear();
+      return;
+    }
     this.#small = new Map();
-    this.#keys = [];
-    this.#values = [];
-    this.#hashes = EMPTY_HASHES;
-    this.#table = EMPTY_TABLE;
-    this.#mask = 0;
+    this.#missed = null;
+    if (this.#mask + 1 > KEEP_SLOTS) {
+      this.#keys = [];
+      this.#indices = EMPTY_INDICES;
+      this.#table = EMPTY_TABLE;
+      this.#mask = 0;
+    } else {
+      // Emptied in place (setting length to 0 would free the backing store).
+      this.#keys.fill('', 0, this.#count);
+      this.#table.fill(0);
+    }
+    this.#count = 0;
   }
 
-  #insert(e: number, h: number): void {
+  #insert(e: number, h: number, known: number): void {
     const table = this.#table;
-    const mask = this.#mask;
-    let slot = h & mask;
-    while (table[slot] !== EMPTY) slot = (slot + 1) & mask;
-    table[slot] = e;
+    let slot = known;
+    if (slot < 0) {
+      const mask = this.#mask;
+      slot = h & mask;
+      while (table[2 * slot + 1] !== 0) slot = (slot + 1) & mask;
+    }
+    table[2 * slot] = h;
+    table[2 * slot + 1] = e + 1;
   }
 
-  #rehash(): void {
-    const size = this.#table.length * 2;
-    this.#table = new Int32Array(size).fill(EMPTY);
-    this.#mask = size - 1;
-    const hashes = this.#hashes;
-    for (let e = 0; e < this.#keys.length; e++) this.#insert(e, hashes[e]!);
+  /** A table of `slots` slots (a power of two) holding every entry; room for entries to match. */
+  #grow(slots: number): void {
+    this.#missed = null;
+    if (this.#indices.length < slots / 2) {
+      const indices = new Int32Array(slots / 2);
+      indices.set(this.#indices.subarray(0, this.#count));
+      this.#indices = indices;
+    }
+    // The hashes move from the old table: no string is read again.
+    const old = this.#table;
+    const table = new Int32Array(2 * slots);
+    const mask = slots - 1;
+    for (let i = 1; i < old.length; i += 2) {
+      const e1 = old[i]!;
+      if (e1 === 0) continue;
+      const h = old[i - 1]!;
+      let slot = h & mask;
+      while (table[2 * slot + 1] !== 0) slot = (slot + 1) & mask;
+      table[2 * slot] = h;
+      table[2 * slot + 1] = e1;
+    }
+    this.#table = table;
+    this.#mask = mask;
   }
 }

@@ -12,7 +12,8 @@
 export const FRAME_SIZE_TARGET = 64 * 1024;
 /** `_pickle.c` FRAME_SIZE_MIN: a frame smaller than this loses its header. */
 const FRAME_SIZE_MIN = 4;
-const FRAME_HEADER_SIZE = 9;
+/** FRAME opcode and its 8-byte length. */
+export const FRAME_HEADER_SIZE = 9;
 
 const nodeBuffer = (
   globalThis as {
@@ -24,6 +25,22 @@ const nodeBuffer = (
 const nativeUtf8Write = nodeBuffer?.prototype.utf8Write;
 const textEncoder = new TextEncoder();
 
+/**
+ * Payloads of at least this many bytes are not copied into the buffer: the
+ * output takes a reference to them as a piece of its own (they are written
+ * outside any frame, so no frame header needs them next to it).
+ */
+const PIECE_MIN = FRAME_SIZE_TARGET;
+/**
+ * The buffer grows by doubling up to this size; past it the output goes on in
+ * a new segment instead (only the open frame, at most about 128 KiB, moves),
+ * so a big pickle is never copied to grow, and peak memory stays near the
+ * pickle's size plus one segment.
+ */
+export const SEGMENT_SIZE = 1024 * 1024;
+/** Segments a writer keeps for reuse after `reset`: fresh pages cost a fault each on first touch. */
+const KEEP_SEGMENTS = 64;
+
 export class Writer {
   buf: Uint8Array;
   view: DataView;
@@ -32,38 +49,114 @@ export class Writer {
   frameStart = -1;
   /** True while protocol 4+ framing is on. */
   framing = false;
+  /** Finished output before `buf`, in order: full segments and large payloads (by reference). */
+  pieces: Uint8Array[] = [];
+  /** Bytes in `pieces`. */
+  piecesBytes = 0;
+  /** Segments of SEGMENT_SIZE bytes that are free for reuse. */
+  #spare: Uint8Array[] = [];
+  /** Segments lent to `pieces`, given back to `#spare` by `reset` and `recycle`. */
+  #lent: Uint8Array[] = [];
+  /** The first buffer, grown by doubling up to SEGMENT_SIZE; `reset` writes into it again. */
+  #home: Uint8Array;
 
   constructor(size = 4096) {
     this.buf = new Uint8Array(size);
+    this.#home = this.buf;
     this.view = new DataView(this.buf.buffer);
   }
 
   reset(): void {
+    this.recycle();
+    if (this.buf !== this.#home) {
+      this.#release(this.buf);
+      this.#setBuffer(this.#home);
+    }
     this.pos = 0;
     this.frameStart = -1;
     this.framing = false;
   }
 
+  /** Drops `pieces` (the caller is done with them) and keeps their segments for reuse. */
+  recycle(): void {
+    this.pieces = [];
+    this.piecesBytes = 0;
+    for (const segment of this.#lent) this.#release(segment);
+    this.#lent = [];
+  }
+
+  /** A segment of the writer's own is free again: kept for reuse. */
+  #release(buffer: Uint8Array): void {
+    if (this.#isSegment(buffer) && this.#spare.length < KEEP_SEGMENTS) this.#spare.push(buffer);
+  }
+
+  #isSegment(buffer: Uint8Array): boolean {
+    return buffer !== this.#home && buffer.length === SEGMENT_SIZE;
+  }
+
+  #nextSegment(): Uint8Array {
+    return this.#spare.pop() ?? new Uint8Array(SEGMENT_SIZE);
+  }
+
+  /** Bytes written so far (the offset in the whole output of the next byte). */
+  get offset(): number {
+    return this.piecesBytes + this.pos;
+  }
+
   /** Makes room for `n` more bytes, opening a frame first when framing is on and none is open. */
   ensure(n: number): void {
     if (this.framing && this.frameStart < 0) {
+      if (this.pos + n + FRAME_HEADER_SIZE > this.buf.length) this.grow(n + FRAME_HEADER_SIZE);
       this.frameStart = this.pos;
-      n += FRAME_HEADER_SIZE;
-      this.grow(n);
       this.pos += FRAME_HEADER_SIZE;
       return;
     }
     if (this.pos + n > this.buf.length) this.grow(n);
   }
 
-  private grow(n: number): void {
+  /**
+   * Makes room for `n` more bytes: doubles a small buffer; a big one is
+   * finished as a piece and a new segment takes over, with the open frame
+   * moved to its start (a frame must stay in one piece for its header).
+   */
+  grow(n: number): void {
     if (this.pos + n <= this.buf.length) return;
-    let size = this.buf.length * 2;
-    while (size < this.pos + n) size *= 2;
-    const next = new Uint8Array(size);
-    next.set(this.buf.subarray(0, this.pos));
+    const keep = this.frameStart >= 0 ? this.frameStart : this.pos;
+    const tail = this.pos - keep;
+    if (this.buf === this.#home && this.pos + n <= SEGMENT_SIZE) {
+      let size = this.buf.length * 2;
+      while (size < this.pos + n) size *= 2;
+      const next = new Uint8Array(size);
+      next.set(this.buf.subarray(0, this.pos));
+      this.#home = next;
+      this.#setBuffer(next);
+      return;
+    }
+    const old = this.buf;
+    if (keep > 0) this.#finish(old.subarray(0, keep), old);
+    const need = tail + n;
+    // An open frame past a segment (nothing commits it while containers close: a tuple nested a
+    // million deep writes TUPLE1 MEMOIZE a million times in a row) grows by doubling, never to its
+    // exact size: one byte more must not copy the whole frame again.
+    const next =
+      need <= SEGMENT_SIZE ? this.#nextSegment() : new Uint8Array(Math.max(need, 2 * tail, SEGMENT_SIZE));
+    if (tail > 0) next.set(old.subarray(keep, this.pos));
+    if (keep === 0) this.#release(old);
+    this.#setBuffer(next);
+    this.pos = tail;
+    if (this.frameStart >= 0) this.frameStart = 0;
+  }
+
+  #setBuffer(next: Uint8Array): void {
     this.buf = next;
-    this.view = new DataView(next.buffer);
+    this.view = new DataView(next.buffer, next.byteOffset, next.byteLength);
+  }
+
+  /** Appends a finished piece; `source` is the buffer behind it (a segment is reused once the piece is consumed). */
+  #finish(piece: Uint8Array, source: Uint8Array | null): void {
+    this.pieces.push(piece);
+    this.piecesBytes += piece.length;
+    if (source !== null && this.#isSegment(source)) this.#lent.push(source);
   }
 
   byte(b: number): void {
@@ -77,7 +170,26 @@ export class Writer {
     this.buf[this.pos++] = b;
   }
 
+  /**
+   * Raw bytes. A large payload outside any frame is taken by reference as a
+   * piece of the output, not copied: it must not change until the output is
+   * used (`result`, or the pieces given to a stream).
+   */
   bytes(data: Uint8Array): void {
+    if (data.length >= PIECE_MIN && this.frameStart < 0 && !this.framing) {
+      if (this.pos >= SEGMENT_SIZE / 2) {
+        // A buffer at least half full becomes a piece as it is, and writing goes on in another.
+        this.#finish(this.buf.subarray(0, this.pos), this.buf);
+        this.#setBuffer(this.#nextSegment());
+        this.pos = 0;
+      } else if (this.pos > 0) {
+        // Less: a copy of what it holds, so that a run of large payloads does not use a buffer each.
+        this.#finish(this.buf.slice(0, this.pos), null);
+        this.pos = 0;
+      }
+      this.#finish(data, null);
+      return;
+    }
     this.ensure(data.length);
     this.buf.set(data, this.pos);
     this.pos += data.length;
@@ -170,11 +282,10 @@ export class Writer {
         buf[p++] = c;
         continue;
       }
-      // Not ASCII: encode the whole string again with the general encoder.
-      this.pos = start + 2;
-      const n = utf8Length(text);
-      this.utf8(text, n);
-      buf[start + 1] = n;
+      // Not ASCII: the rest in the general encoding, in the same pass (there is room for 3 bytes a unit).
+      p = encodeUtf8Rest(text, i, buf, p);
+      buf[start + 1] = p - start - 2;
+      this.pos = p;
       return;
     }
     buf[start + 1] = p - start - 2;
@@ -197,38 +308,55 @@ export class Writer {
       this.pos = p;
       return;
     }
-    for (let i = 0; i < text.length; i++) {
-      let c = text.charCodeAt(i);
-      if (c < 0x80) buf[p++] = c;
-      else if (c < 0x800) {
-        buf[p++] = 0xc0 | (c >> 6);
-        buf[p++] = 0x80 | (c & 0x3f);
-      } else {
-        if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
-          const d = text.charCodeAt(i + 1);
-          if (d >= 0xdc00 && d <= 0xdfff) {
-            c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
-            i++;
-            buf[p++] = 0xf0 | (c >> 18);
-            buf[p++] = 0x80 | ((c >> 12) & 0x3f);
-            buf[p++] = 0x80 | ((c >> 6) & 0x3f);
-            buf[p++] = 0x80 | (c & 0x3f);
-            continue;
-          }
-        }
-        // Includes lone surrogates (surrogatepass).
-        buf[p++] = 0xe0 | (c >> 12);
-        buf[p++] = 0x80 | ((c >> 6) & 0x3f);
-        buf[p++] = 0x80 | (c & 0x3f);
-      }
-    }
+    p = encodeUtf8Rest(text, 0, buf, p);
     this.pos = p;
   }
 
-  /** The bytes written so far: a copy, or a view of the internal buffer. */
-  result(copy: boolean): Uint8Array {
-    return copy ? this.buf.slice(0, this.pos) : this.buf.subarray(0, this.pos);
+  /** The bytes written so far, in one new buffer of their exact size. */
+  result(): Uint8Array {
+    if (this.pieces.length === 0) return this.buf.slice(0, this.pos);
+    const out = new Uint8Array(this.piecesBytes + this.pos);
+    let at = 0;
+    for (const piece of this.pieces) {
+      out.set(piece, at);
+      at += piece.length;
+    }
+    out.set(this.buf.subarray(0, this.pos), at);
+    return out;
   }
+}
+
+/**
+ * Writes `text` from unit `i` on as UTF-8 with `surrogatepass` at `p` (room
+ * for 3 bytes a unit is there) and returns the offset after it.
+ */
+function encodeUtf8Rest(text: string, i: number, buf: Uint8Array, p: number): number {
+  for (; i < text.length; i++) {
+    let c = text.charCodeAt(i);
+    if (c < 0x80) buf[p++] = c;
+    else if (c < 0x800) {
+      buf[p++] = 0xc0 | (c >> 6);
+      buf[p++] = 0x80 | (c & 0x3f);
+    } else {
+      if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+        const d = text.charCodeAt(i + 1);
+        if (d >= 0xdc00 && d <= 0xdfff) {
+          c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+          i++;
+          buf[p++] = 0xf0 | (c >> 18);
+          buf[p++] = 0x80 | ((c >> 12) & 0x3f);
+          buf[p++] = 0x80 | ((c >> 6) & 0x3f);
+          buf[p++] = 0x80 | (c & 0x3f);
+          continue;
+        }
+      }
+      // Includes lone surrogates (surrogatepass).
+      buf[p++] = 0xe0 | (c >> 12);
+      buf[p++] = 0x80 | ((c >> 6) & 0x3f);
+      buf[p++] = 0x80 | (c & 0x3f);
+    }
+  }
+  return p;
 }
 
 /** Byte length of `text` in UTF-8 with `surrogatepass` (a lone surrogate is 3 bytes, a pair 4). */

@@ -29,6 +29,7 @@ import {
   loads,
   OPCODE_BY_CODE,
   PickleBuffer,
+  Pickler,
   PicklingError,
   PyFloat,
   tuple,
@@ -562,4 +563,42 @@ test('dumps() of 10^6 nested lists, tuples, dicts and Maps: a pickle or a Pickli
   for (let i = 1; i < DEPTH; i++) map = new Map([[1, map]]);
   // The innermost Map is empty: an empty dict, which loads as a plain object.
   checkDeep('Maps', map, 5, (v) => (v instanceof Map ? v.get(1) : undefined));
+});
+
+test('dumps() reuses its pickler: nothing of one call reaches the next, and a dumps() inside a getter gets its own', () => {
+  const shared: unknown[] = ['x', 1.5];
+  const value = { a: shared, b: shared, t: tuple<unknown>(shared, 'y') };
+  const first = dumps(value);
+  const again = dumps(value);
+  assert.deepEqual(again, first);
+  assert.deepEqual(new Pickler().dump(value), first);
+  // The list met in the call before is written again, not read from a memo of that call.
+  assert.deepEqual(dumps(shared), new Pickler().dump(shared));
+
+  let inner: Uint8Array | undefined;
+  const withGetter = {
+    before: shared,
+    get nested() {
+      inner = dumps({ inner: shared, n: 7 });
+      return 'late';
+    },
+    after: shared,
+  };
+  const outer = dumps(withGetter);
+  assert.deepEqual(loads(outer), { before: ['x', 1.5], nested: 'late', after: ['x', 1.5] });
+  assert.deepEqual(loads(inner!), { inner: ['x', 1.5], n: 7 });
+  assert.deepEqual(outer, new Pickler().dump(withGetter));
+});
+
+test('dumps() of Maps one after another and nested: each entry array is filled and emptied on its own', () => {
+  const big = new Map<unknown, unknown>(Array.from({ length: 3000 }, (_, i) => [i, `v${i}`]));
+  const small = new Map<unknown, unknown>([
+    [1, new Map([['k', big]])],
+    ['z', new Map([[2, 3]])],
+  ]);
+  for (const value of [big, small, new Map([[5, 6]]), big]) {
+    const data = dumps(value, { protocol: 5 });
+    assert.deepEqual(data, new Pickler({ protocol: 5 }).dump(value));
+    assert.deepEqual(loads(data, { exact: true }), value);
+  }
 });

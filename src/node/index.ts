@@ -25,7 +25,7 @@ import {
   loadNpz,
 } from '../numpy/npy.js';
 import type { LoadOptions } from '../options.js';
-import { type DumpOptions, dumps } from '../pickler.js';
+import { type DumpOptions, dumpChunks, dumps } from '../pickler.js';
 import { withTextModeHint } from '../text-mode.js';
 import { loads, Unpickler } from '../unpickler.js';
 import { type AtomicOptions, toPath, writeAtomic, writeAtomicSync } from './atomic.js';
@@ -236,8 +236,12 @@ export async function* loadAll(
 }
 
 /**
- * Pickles a value and writes it to a file atomically: the bytes go to a new
- * temp file in the same folder (a unique name, created exclusively), which is
+ * Pickles a value and writes it to a file atomically, as it is pickled: the
+ * whole pickle is never held in memory (a big `bytes` payload is written from
+ * the value itself), so memory stays bounded by a few MiB beyond the value,
+ * whatever the size of the pickle. The value must not change until the
+ * returned promise settles: pickling goes on between writes. The bytes go to
+ * a new temp file in the same folder (a unique name, created exclusively), which is
  * flushed to the disk (`fsync`) and renamed over the target, then the folder
  * is flushed too where the platform allows it. Readers and crashes see the
  * old file or the new one, never a part of the new one; on any failure the
@@ -256,8 +260,9 @@ export async function* loadAll(
  * @param options see {@link DumpOptions} (protocol 5 by default), plus `mode`
  *   and `fsync` (default `true`; `false` skips the flushes, for scratch files).
  * @returns when the file is in place (and on the disk, with `fsync`).
- * @throws {@link brine!PicklingError} for a value that cannot be pickled (before any
- *   file is touched); the file system's errors as they are.
+ * @throws {@link brine!PicklingError} for a value that cannot be pickled (the temp
+ *   file is removed and the target left as it was); the file system's errors
+ *   as they are.
  *
  * @example Save state that Python loads with pickle.load
  * ```ts
@@ -266,7 +271,7 @@ export async function* loadAll(
  * ```
  */
 export async function dumpFile(path: string | URL, value: unknown, options?: DumpFileOptions): Promise<void> {
-  await writeAtomic(path, dumps(value, options), options);
+  await writeAtomic(path, dumpChunks(value, options), options);
 }
 
 /**
@@ -284,7 +289,7 @@ export async function dumpFile(path: string | URL, value: unknown, options?: Dum
  * ```
  */
 export function dumpFileSync(path: string | URL, value: unknown, options?: DumpFileOptions): void {
-  writeAtomicSync(path, dumps(value, options), options);
+  writeAtomicSync(path, dumpChunks(value, options), options);
 }
 
 /**
@@ -313,7 +318,7 @@ export async function dumpAll(
   options?: DumpFileOptions,
 ): Promise<void> {
   async function* pickles(): AsyncGenerator<Uint8Array> {
-    for await (const value of values) yield dumps(value, options);
+    for await (const value of values) yield* dumpChunks(value, options);
   }
   await writeAtomic(path, pickles(), options);
 }

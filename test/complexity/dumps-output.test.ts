@@ -1,0 +1,74 @@
+/**
+ * Complexity of the pickler's output past one segment of the writer (1 MiB):
+ * the cost of `dumps` and of the streamed dump at n and 4n, where the output
+ * at 4n spans several segments. A frame is committed only when an item is
+ * saved, so closing a deep nest writes its closing opcodes (TUPLE1 MEMOIZE,
+ * APPEND) into one open frame that outgrows a segment; that frame must grow
+ * by doubling, not by the bytes asked for (a copy of the whole frame per
+ * opcode, quadratic: a tuple nested 640,000 deep took minutes).
+ *
+ * Same measurement as test/complexity/opcodes.test.ts (see
+ * test/support/linear.ts): CPU time, equal work on both sides, a ratio below
+ * 8 from n to 4n.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { dumpChunks, dumps } from '../../src/pickler.js';
+import { tuple } from '../../src/types/tuple.js';
+import { describeRatio, LINEAR, scaling } from '../support/linear.js';
+
+/** Bytes of one segment of the writer: the sizes below put the output at 4n past it. */
+const SEGMENT = 1024 * 1024;
+
+function nestedTuple(n: number): unknown {
+  let v: unknown = tuple();
+  for (let i = 0; i < n; i++) v = tuple(v);
+  return v;
+}
+
+function nestedList(n: number): unknown {
+  let v: unknown[] = [];
+  for (let i = 0; i < n; i++) v = [v];
+  return v;
+}
+
+/** Every piece of the streamed dump, counted (pieces are reused, so only their sizes are kept). */
+function streamed(value: unknown): number {
+  let bytes = 0;
+  for (const piece of dumpChunks(value)) bytes += piece.length;
+  return bytes;
+}
+
+function assertScales<T>(what: string, n: number, make: (n: number) => T, run: (input: T) => unknown): void {
+  const r = scaling(n, make, run, { pairs: 2 });
+  assert.ok(r.ratio < LINEAR, r.measured.map((m) => describeRatio(what, m)).join('; then '));
+}
+
+// A superlinear path here is slow enough to take minutes: the timeout turns that into a failure.
+describe('dumps past one segment of output scales linearly', { timeout: 240_000 }, () => {
+  it('a tuple nested n deep (2 bytes a level, one open frame while the nest closes)', () => {
+    const n = 160_000;
+    assert.ok(dumps(nestedTuple(4 * n)).length > SEGMENT);
+    assertScales('dumps of a nested tuple', n, nestedTuple, (v) => dumps(v));
+  });
+
+  it('a list nested n deep, protocol 5 and protocol 2 (no frames)', () => {
+    const n = 120_000;
+    assert.ok(dumps(nestedList(4 * n)).length > SEGMENT);
+    assertScales('dumps of a nested list', n, nestedList, (v) => dumps(v));
+    assertScales('dumps of a nested list, protocol 2', n, nestedList, (v) => dumps(v, { protocol: 2 }));
+  });
+
+  it('the streamed dump of a nested tuple and of a flat list of ints', () => {
+    assertScales('streamed nested tuple', 160_000, nestedTuple, streamed);
+    const ints = (n: number) => Array.from({ length: n }, (_, i) => i * 7919);
+    assert.ok(streamed(ints(4 * 100_000)) > SEGMENT);
+    assertScales('streamed list of ints', 100_000, ints, streamed);
+  });
+
+  it('a list of bytes payloads of 64 KiB and more (taken by reference)', () => {
+    const payload = new Uint8Array(80 * 1024).fill(7);
+    const make = (n: number) => Array.from({ length: n }, () => payload.subarray(0, 70 * 1024 + (n % 7)));
+    assertScales('dumps of a list of large bytes', 16, make, (v) => dumps(v));
+  });
+});
