@@ -333,6 +333,21 @@ export class Unpickler {
                 pos = this.#runPos;
                 continue;
               }
+              if (!dictsAsMap && isPlainDict(top)) {
+                // A batch of SETITEMS into the dict on top (see #setItemsRun).
+                const next = this.#setItemsRun(pos, end, frameEnd, memoLen, stack, n);
+                memoLen = this.#memoLen;
+                end = this.#runEnd;
+                frameEnd = this.#runFrameEnd;
+                if (next >= 0) {
+                  pos = next;
+                  continue;
+                }
+                marks.push(n);
+                fence = n;
+                pos = this.#runPos;
+                continue;
+              }
             }
             marks.push(n);
             fence = n;
@@ -1155,6 +1170,170 @@ export class Unpickler {
     }
     if (real !== undefined) grown!.set(target, len);
     else if (target.length !== len) target.length = len;
+    this.#memoLen = memoLen;
+    this.#runPos = pos;
+    this.#runEnd = end;
+    this.#runFrameEnd = frameEnd;
+    return done ? pos : -1;
+  }
+
+  /**
+   * The common body of a big dict: MARK, then keys and values that each push
+   * one value (str, ints, floats, None, bools, a memo read of any of them,
+   * with MEMOIZE or BINPUT after any of them), then SETITEMS, and again while
+   * a MARK follows. Read by a loop that knows only these opcodes and does
+   * what the main loop does for each (the same stack, memo and #setItems),
+   * without its dispatch over every opcode and its checks for what cannot
+   * happen here.
+   *
+   * `pos` is just after a MARK, `n` the height of the stack at the MARK, with
+   * the dict on top. Returns the position after the last SETITEMS, with no
+   * MARK open. Anything else (another opcode, a frame in error, bad data)
+   * stops the loop and returns -1: what the batch has read so far is on the
+   * stack above height `n`, the caller opens the MARK there, and the main loop
+   * goes on from `#runPos` (and reports any error as it would have). Frames
+   * and the memo length are left as #appendRun leaves them.
+   */
+  #setItemsRun(
+    pos: number,
+    end: number,
+    frameEnd: number,
+    memoLen: number,
+    stack: unknown[],
+    n: number,
+  ): number {
+    const data = this.#data;
+    const dataEnd = data.length;
+    const view = this.#view;
+    const memo = this.#memo;
+    const keepFloats = this.#options.keepFloats;
+    let done = false;
+    try {
+      for (;;) {
+        if (pos >= end) {
+          // The end of a frame: the next opcode is read up to the end of the data (or of its FRAME).
+          if (frameEnd < 0 || pos !== frameEnd) break;
+          end = dataEnd;
+          frameEnd = -1;
+          if (pos >= end) break;
+        }
+        switch (data[pos]) {
+          case 0x95: {
+            // FRAME, between two frames: checked as the main loop does, which reports what is wrong
+            if (frameEnd >= 0 || pos + 9 > end) break;
+            const lo = view.getUint32(pos + 1, true);
+            const hi = view.getUint32(pos + 5, true);
+            if (hi !== 0 || pos + 9 + lo > dataEnd) break;
+            pos += 9;
+            if (lo > 0) {
+              frameEnd = pos + lo;
+              end = frameEnd;
+            }
+            continue;
+          }
+          case 0x8c: {
+            // SHORT_BINUNICODE
+            if (pos + 2 > end) break;
+            const len = data[pos + 1]!;
+            if (pos + 2 + len > end) break;
+            stack.push(decodeUtf8(data, pos + 2, len));
+            pos += 2 + len;
+            continue;
+          }
+          case 0x58: {
+            // BINUNICODE
+            if (pos + 5 > end) break;
+            const len = view.getUint32(pos + 1, true);
+            if (pos + 5 + len > end) break;
+            stack.push(decodeUtf8(data, pos + 5, len));
+            pos += 5 + len;
+            continue;
+          }
+          case 0x4a: // BININT
+            if (pos + 5 > end) break;
+            stack.push(view.getInt32(pos + 1, true));
+            pos += 5;
+            continue;
+          case 0x4b: // BININT1
+            if (pos + 2 > end) break;
+            stack.push(data[pos + 1]!);
+            pos += 2;
+            continue;
+          case 0x4d: // BININT2
+            if (pos + 3 > end) break;
+            stack.push(data[pos + 1]! | (data[pos + 2]! << 8));
+            pos += 3;
+            continue;
+          case 0x47: {
+            // BINFLOAT
+            if (pos + 9 > end) break;
+            const v = view.getFloat64(pos + 1, false);
+            stack.push(keepFloats && Number.isInteger(v) ? new PyFloat(v) : v);
+            pos += 9;
+            continue;
+          }
+          case 0x4e: // NONE
+            stack.push(null);
+            pos++;
+            continue;
+          case 0x88: // NEWTRUE
+            stack.push(true);
+            pos++;
+            continue;
+          case 0x89: // NEWFALSE
+            stack.push(false);
+            pos++;
+            continue;
+          case 0x68: {
+            // BINGET of a str, number, bool or None (objects are read by the main loop, which tracks them)
+            if (pos + 2 > end) break;
+            const index = data[pos + 1]!;
+            const value = index < memo.length ? memo[index] : undefined;
+            if (value === undefined || (typeof value === 'object' && value !== null)) break;
+            stack.push(value);
+            pos += 2;
+            continue;
+          }
+          case 0x94: {
+            // MEMOIZE, as the main loop does
+            if (stack.length === n) break;
+            const value = stack[stack.length - 1];
+            if (memoLen < memo.length && memo[memoLen] === undefined) {
+              memo[memoLen++] = value;
+            } else if (memoLen === memo.length && this.#sparse === null) {
+              if (memoLen >= MEMO_PRESIZE) this.#presizeMemo(pos + 1);
+              memo[memoLen++] = value;
+            } else {
+              memoLen += this.#memoPut(memoLen, value);
+            }
+            pos++;
+            continue;
+          }
+          case 0x71: // BINPUT
+            if (pos + 2 > end || stack.length === n) break;
+            memoLen += this.#memoPut(data[pos + 1]!, stack[stack.length - 1], pos + 2);
+            pos += 2;
+            continue;
+          case 0x75: {
+            // SETITEMS, and the next batch into the same dict when a MARK follows
+            if ((stack.length - n) % 2 !== 0) break;
+            stack[n - 1] = this.#setItems(stack[n - 1], stack, n);
+            truncate(stack, n);
+            pos++;
+            if (pos < end && data[pos] === 0x28 && isPlainDict(stack[n - 1])) {
+              pos++;
+              continue;
+            }
+            done = true;
+            break;
+          }
+        }
+        break;
+      }
+    } catch (error) {
+      // Invalid text: the main loop reads it again and reports it.
+      if (!(error instanceof TextDecodeError)) throw error;
+    }
     this.#memoLen = memoLen;
     this.#runPos = pos;
     this.#runEnd = end;
