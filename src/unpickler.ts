@@ -987,8 +987,9 @@ export class Unpickler {
 
   /**
    * The common body of a big list: MARK, then items that each push one value
-   * (ints, floats, strings, None, bools, with MEMOIZE or BINPUT after any of
-   * them, and TUPLE1-3 of the items just read), then APPENDS. Read by a loop
+   * (ints, floats, strings, None, bools, with MEMOIZE, BINPUT or LONG_BINPUT
+   * of the next id after any of them, and TUPLE1-3 of the items just read),
+   * then APPENDS. Read by a loop
    * that pushes each value straight onto `target`, so a float list stays a
    * double array and nothing passes through the stack: no boxed number per
    * float, no copy per batch. `target` (the list under the MARK) stands for
@@ -1136,6 +1137,18 @@ export class Unpickler {
             }
             pos += 2;
             continue;
+          case 0x72: // LONG_BINPUT of the next id (protocols 1-3 past id 255), as BINPUT
+            if (pos + 5 > end || len === start || view.getUint32(pos + 1, true) !== memoLen) break;
+            if (memoLen < memo.length && memo[memoLen] === undefined) {
+              memo[memoLen++] = target[len - 1];
+            } else if (memoLen === memo.length && this.#sparse === null) {
+              if (memoLen >= MEMO_PRESIZE) this.#presizeMemo(pos + 5);
+              memo[memoLen++] = target[len - 1];
+            } else {
+              break;
+            }
+            pos += 5;
+            continue;
           case 0x85: // TUPLE1
             if (len - 1 < start) break;
             target[len - 1] = markTuple([target[len - 1]]);
@@ -1179,8 +1192,8 @@ export class Unpickler {
 
   /**
    * The common body of a big dict: MARK, then keys and values that each push
-   * one value (str, ints, floats, None, bools, a memo read of any of them,
-   * with MEMOIZE or BINPUT after any of them), then SETITEMS, and again while
+   * one value (str, ints, floats, None, bools, a BINGET or LONG_BINGET of any
+   * of them, with MEMOIZE, BINPUT or LONG_BINPUT after any of them), then SETITEMS, and again while
    * a MARK follows. Read by a loop that knows only these opcodes and does
    * what the main loop does for each (the same stack, memo and #setItems),
    * without its dispatch over every opcode and its checks for what cannot
@@ -1314,6 +1327,21 @@ export class Unpickler {
             memoLen += this.#memoPut(data[pos + 1]!, stack[stack.length - 1], pos + 2);
             pos += 2;
             continue;
+          case 0x72: // LONG_BINPUT
+            if (pos + 5 > end || stack.length === n) break;
+            memoLen += this.#memoPut(view.getUint32(pos + 1, true), stack[stack.length - 1], pos + 5);
+            pos += 5;
+            continue;
+          case 0x6a: {
+            // LONG_BINGET, as BINGET
+            if (pos + 5 > end) break;
+            const index = view.getUint32(pos + 1, true);
+            const value = index < memo.length ? memo[index] : undefined;
+            if (value === undefined || (typeof value === 'object' && value !== null)) break;
+            stack.push(value);
+            pos += 5;
+            continue;
+          }
           case 0x75: {
             // SETITEMS, and the next batch into the same dict when a MARK follows
             if ((stack.length - n) % 2 !== 0) break;
@@ -1373,6 +1401,9 @@ export class Unpickler {
         continue;
       } else if (op === 0x71) {
         pos += 2;
+        continue;
+      } else if (op === 0x72) {
+        pos += 5;
         continue;
       } else if (op === 0x95) {
         pos += 9;

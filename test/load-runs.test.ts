@@ -301,6 +301,30 @@ suite('a dict batch broken off, or holding bad data, loads or fails as in CPytho
     assert.equal(big.d, d);
   });
 
+  test('LONG_BINPUT and LONG_BINGET inside a batch, cut short or reading an object', () => {
+    const key = [SHORT_BINUNICODE, 1, 0x71];
+    const head = [...PROTO5, EMPTY_DICT, LONG_BINPUT, ...u32(0), MARK, ...pairs(1000)];
+    sameAsPython([
+      ...head,
+      ...key,
+      LONG_BINPUT,
+      ...u32(1),
+      BININT1,
+      3,
+      LONG_BINGET,
+      ...u32(1),
+      LONG_BINGET,
+      ...u32(1),
+      SETITEMS,
+      STOP,
+    ]);
+    sameAsPython([...head, ...key, LONG_BINGET, ...u32(0), SETITEMS, STOP]);
+    const cut = [...head, ...key, LONG_BINPUT, 1, 0];
+    const e = sameAsPython(cut);
+    assert.equal(e?.offset, cut.length - 3);
+    assert.equal(e?.truncated, true);
+  });
+
   test('a memo read of an id never stored', () => {
     const e = sameAsPython([
       ...PROTO5,
