@@ -59,6 +59,8 @@ const OBJECT_PROTO = Object.prototype;
  * Unpickler#appendList). Four CPython batches of 1000: small lists stay packed.
  */
 const GROWN_LIST = 4096;
+/** A memo of this many entries that needs more room gets it for what the opcodes ahead store (see Unpickler#presizeMemo). */
+const MEMO_PRESIZE = 4096;
 
 function isPlainDict(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === OBJECT_PROTO;
@@ -172,6 +174,8 @@ export class Unpickler {
   #runFrameEnd = -1;
   /** How far #countRun has read ahead in this load. */
   #scanned = 0;
+  /** How far #presizeMemo has read ahead in this load. */
+  #memoScanned = 0;
 
   /**
    * @param data the pickle bytes (a `Buffer` is a `Uint8Array` too); loaded
@@ -233,6 +237,7 @@ export class Unpickler {
     if (this.#entered) throw new UnpicklingError('load() called again while loading');
     this.#entered = true;
     this.#scanned = 0;
+    this.#memoScanned = 0;
     if (!this.#options.keepMemo) {
       this.#memo = [];
       this.#sparse = null;
@@ -324,6 +329,21 @@ export class Unpickler {
                   continue;
                 }
                 // Not a batch of simple items: what it read is now on the stack above the mark.
+                marks.push(n);
+                fence = n;
+                pos = this.#runPos;
+                continue;
+              }
+              if (!dictsAsMap && isPlainDict(top)) {
+                // A batch of SETITEMS into the dict on top (see #setItemsRun).
+                const next = this.#setItemsRun(pos, end, frameEnd, memoLen, stack, n);
+                memoLen = this.#memoLen;
+                end = this.#runEnd;
+                frameEnd = this.#runFrameEnd;
+                if (next >= 0) {
+                  pos = next;
+                  continue;
+                }
                 marks.push(n);
                 fence = n;
                 pos = this.#runPos;
@@ -659,18 +679,18 @@ export class Unpickler {
             const index = parseIndexText(data, pos, nl);
             pos = nl + 1;
             if (stack.length <= fence) throw underflow();
-            memoLen += this.#memoPut(index, stack[stack.length - 1]);
+            memoLen += this.#memoPut(index, stack[stack.length - 1], pos);
             continue;
           }
           case 0x71: // BINPUT
             if (pos + 1 > end) throw this.#truncated(pos, 1, frameEnd);
             if (stack.length <= fence) throw underflow();
-            memoLen += this.#memoPut(data[pos++]!, stack[stack.length - 1]);
+            memoLen += this.#memoPut(data[pos]!, stack[stack.length - 1], ++pos);
             continue;
           case 0x72: // LONG_BINPUT
             if (pos + 4 > end) throw this.#truncated(pos, 4, frameEnd);
             if (stack.length <= fence) throw underflow();
-            memoLen += this.#memoPut(view.getUint32(pos, true), stack[stack.length - 1]);
+            memoLen += this.#memoPut(view.getUint32(pos, true), stack[stack.length - 1], pos + 4);
             pos += 4;
             continue;
           case 0x73: {
@@ -871,16 +891,22 @@ export class Unpickler {
             stack.push(this.#findGlobal(module, name));
             continue;
           }
-          case 0x94: // MEMOIZE
+          case 0x94: {
+            // MEMOIZE
             if (stack.length <= fence) throw underflow();
-            if (memoLen === memo.length) {
-              // The usual case: the memo is dense and MEMOIZE appends.
-              memo.push(stack[stack.length - 1]);
-              memoLen++;
+            const value = stack[stack.length - 1];
+            if (memoLen < memo.length && memo[memoLen] === undefined) {
+              // The usual case once the memo has room (see #presizeMemo): the next free slot.
+              memo[memoLen++] = value;
+            } else if (memoLen === memo.length && this.#sparse === null) {
+              // The memo is dense and full: it appends.
+              if (memoLen >= MEMO_PRESIZE) this.#presizeMemo(pos);
+              memo[memoLen++] = value;
             } else {
-              memoLen += this.#memoPut(memoLen, stack[stack.length - 1]);
+              memoLen += this.#memoPut(memoLen, value);
             }
             continue;
+          }
           case 0x95: {
             // FRAME: a bounds check; no opcode may run past its end
             if (pos + 8 > end) throw this.#truncated(pos, 8, frameEnd);
@@ -962,8 +988,9 @@ export class Unpickler {
 
   /**
    * The common body of a big list: MARK, then items that each push one value
-   * (ints, floats, strings, None, bools, with MEMOIZE or BINPUT after any of
-   * them, and TUPLE1-3 of the items just read), then APPENDS. Read by a loop
+   * (ints, floats, strings, None, bools, with MEMOIZE, BINPUT or LONG_BINPUT
+   * of the next id after any of them, and TUPLE1-3 of the items just read),
+   * then APPENDS. Read by a loop
    * that pushes each value straight onto `target`, so a float list stays a
    * double array and nothing passes through the stack: no boxed number per
    * float, no copy per batch. `target` (the list under the MARK) stands for
@@ -1087,18 +1114,41 @@ export class Unpickler {
             pos += 5 + n;
             continue;
           }
-          case 0x94: // MEMOIZE
-            if (len === start || memoLen !== memo.length) break;
-            memo.push(target[len - 1]);
-            memoLen++;
+          case 0x94: // MEMOIZE, into a free slot or at the end of a dense memo
+            if (len === start) break;
+            if (memoLen < memo.length && memo[memoLen] === undefined) {
+              memo[memoLen++] = target[len - 1];
+            } else if (memoLen === memo.length && this.#sparse === null) {
+              if (memoLen >= MEMO_PRESIZE) this.#presizeMemo(pos + 1);
+              memo[memoLen++] = target[len - 1];
+            } else {
+              break;
+            }
             pos++;
             continue;
-          case 0x71: // BINPUT, when it appends to a dense memo
-            if (pos + 2 > end || len === start || memoLen !== memo.length) break;
-            if (data[pos + 1] !== memo.length || this.#sparse !== null) break;
-            memo.push(target[len - 1]);
-            memoLen++;
+          case 0x71: // BINPUT of the next id, into a free slot or at the end of a dense memo
+            if (pos + 2 > end || len === start || data[pos + 1] !== memoLen) break;
+            if (memoLen < memo.length && memo[memoLen] === undefined) {
+              memo[memoLen++] = target[len - 1];
+            } else if (memoLen === memo.length && this.#sparse === null) {
+              if (memoLen >= MEMO_PRESIZE) this.#presizeMemo(pos + 2);
+              memo[memoLen++] = target[len - 1];
+            } else {
+              break;
+            }
             pos += 2;
+            continue;
+          case 0x72: // LONG_BINPUT of the next id (protocols 1-3 past id 255), as BINPUT
+            if (pos + 5 > end || len === start || view.getUint32(pos + 1, true) !== memoLen) break;
+            if (memoLen < memo.length && memo[memoLen] === undefined) {
+              memo[memoLen++] = target[len - 1];
+            } else if (memoLen === memo.length && this.#sparse === null) {
+              if (memoLen >= MEMO_PRESIZE) this.#presizeMemo(pos + 5);
+              memo[memoLen++] = target[len - 1];
+            } else {
+              break;
+            }
+            pos += 5;
             continue;
           case 0x85: // TUPLE1
             if (len - 1 < start) break;
@@ -1142,6 +1192,185 @@ export class Unpickler {
   }
 
   /**
+   * The common body of a big dict: MARK, then keys and values that each push
+   * one value (str, ints, floats, None, bools, a BINGET or LONG_BINGET of any
+   * of them, with MEMOIZE, BINPUT or LONG_BINPUT after any of them), then SETITEMS, and again while
+   * a MARK follows. Read by a loop that knows only these opcodes and does
+   * what the main loop does for each (the same stack, memo and #setItems),
+   * without its dispatch over every opcode and its checks for what cannot
+   * happen here.
+   *
+   * `pos` is just after a MARK, `n` the height of the stack at the MARK, with
+   * the dict on top. Returns the position after the last SETITEMS, with no
+   * MARK open. Anything else (another opcode, a frame in error, bad data)
+   * stops the loop and returns -1: what the batch has read so far is on the
+   * stack above height `n`, the caller opens the MARK there, and the main loop
+   * goes on from `#runPos` (and reports any error as it would have). Frames
+   * and the memo length are left as #appendRun leaves them.
+   */
+  #setItemsRun(
+    pos: number,
+    end: number,
+    frameEnd: number,
+    memoLen: number,
+    stack: unknown[],
+    n: number,
+  ): number {
+    const data = this.#data;
+    const dataEnd = data.length;
+    const view = this.#view;
+    const memo = this.#memo;
+    const keepFloats = this.#options.keepFloats;
+    let done = false;
+    try {
+      for (;;) {
+        if (pos >= end) {
+          // The end of a frame: the next opcode is read up to the end of the data (or of its FRAME).
+          if (frameEnd < 0 || pos !== frameEnd) break;
+          end = dataEnd;
+          frameEnd = -1;
+          if (pos >= end) break;
+        }
+        switch (data[pos]) {
+          case 0x95: {
+            // FRAME, between two frames: checked as the main loop does, which reports what is wrong
+            if (frameEnd >= 0 || pos + 9 > end) break;
+            const lo = view.getUint32(pos + 1, true);
+            const hi = view.getUint32(pos + 5, true);
+            if (hi !== 0 || pos + 9 + lo > dataEnd) break;
+            pos += 9;
+            if (lo > 0) {
+              frameEnd = pos + lo;
+              end = frameEnd;
+            }
+            continue;
+          }
+          case 0x8c: {
+            // SHORT_BINUNICODE
+            if (pos + 2 > end) break;
+            const len = data[pos + 1]!;
+            if (pos + 2 + len > end) break;
+            stack.push(decodeUtf8(data, pos + 2, len));
+            pos += 2 + len;
+            continue;
+          }
+          case 0x58: {
+            // BINUNICODE
+            if (pos + 5 > end) break;
+            const len = view.getUint32(pos + 1, true);
+            if (pos + 5 + len > end) break;
+            stack.push(decodeUtf8(data, pos + 5, len));
+            pos += 5 + len;
+            continue;
+          }
+          case 0x4a: // BININT
+            if (pos + 5 > end) break;
+            stack.push(view.getInt32(pos + 1, true));
+            pos += 5;
+            continue;
+          case 0x4b: // BININT1
+            if (pos + 2 > end) break;
+            stack.push(data[pos + 1]!);
+            pos += 2;
+            continue;
+          case 0x4d: // BININT2
+            if (pos + 3 > end) break;
+            stack.push(data[pos + 1]! | (data[pos + 2]! << 8));
+            pos += 3;
+            continue;
+          case 0x47: {
+            // BINFLOAT
+            if (pos + 9 > end) break;
+            const v = view.getFloat64(pos + 1, false);
+            stack.push(keepFloats && Number.isInteger(v) ? new PyFloat(v) : v);
+            pos += 9;
+            continue;
+          }
+          case 0x4e: // NONE
+            stack.push(null);
+            pos++;
+            continue;
+          case 0x88: // NEWTRUE
+            stack.push(true);
+            pos++;
+            continue;
+          case 0x89: // NEWFALSE
+            stack.push(false);
+            pos++;
+            continue;
+          case 0x68: {
+            // BINGET of a str, number, bool or None (objects are read by the main loop, which tracks them)
+            if (pos + 2 > end) break;
+            const index = data[pos + 1]!;
+            const value = index < memo.length ? memo[index] : undefined;
+            if (value === undefined || (typeof value === 'object' && value !== null)) break;
+            stack.push(value);
+            pos += 2;
+            continue;
+          }
+          case 0x94: {
+            // MEMOIZE, as the main loop does
+            if (stack.length === n) break;
+            const value = stack[stack.length - 1];
+            if (memoLen < memo.length && memo[memoLen] === undefined) {
+              memo[memoLen++] = value;
+            } else if (memoLen === memo.length && this.#sparse === null) {
+              if (memoLen >= MEMO_PRESIZE) this.#presizeMemo(pos + 1);
+              memo[memoLen++] = value;
+            } else {
+              memoLen += this.#memoPut(memoLen, value);
+            }
+            pos++;
+            continue;
+          }
+          case 0x71: // BINPUT
+            if (pos + 2 > end || stack.length === n) break;
+            memoLen += this.#memoPut(data[pos + 1]!, stack[stack.length - 1], pos + 2);
+            pos += 2;
+            continue;
+          case 0x72: // LONG_BINPUT
+            if (pos + 5 > end || stack.length === n) break;
+            memoLen += this.#memoPut(view.getUint32(pos + 1, true), stack[stack.length - 1], pos + 5);
+            pos += 5;
+            continue;
+          case 0x6a: {
+            // LONG_BINGET, as BINGET
+            if (pos + 5 > end) break;
+            const index = view.getUint32(pos + 1, true);
+            const value = index < memo.length ? memo[index] : undefined;
+            if (value === undefined || (typeof value === 'object' && value !== null)) break;
+            stack.push(value);
+            pos += 5;
+            continue;
+          }
+          case 0x75: {
+            // SETITEMS, and the next batch into the same dict when a MARK follows
+            if ((stack.length - n) % 2 !== 0) break;
+            stack[n - 1] = this.#setItems(stack[n - 1], stack, n);
+            truncate(stack, n);
+            pos++;
+            if (pos < end && data[pos] === 0x28 && isPlainDict(stack[n - 1])) {
+              pos++;
+              continue;
+            }
+            done = true;
+            break;
+          }
+        }
+        break;
+      }
+    } catch (error) {
+      // Invalid text: the main loop reads it again and reports it.
+      if (!(error instanceof TextDecodeError)) throw error;
+    }
+    this.#memoLen = memoLen;
+    this.#runPos = pos;
+    this.#runEnd = end;
+    this.#runFrameEnd = frameEnd;
+    return done ? pos : -1;
+  }
+
+  /**
    * How many items the batches starting at `pos` (just after a MARK) append
    * to the list under them, when they are all of the kind #appendRun reads:
    * a claim made by the input that costs at most its own size, never more
@@ -1173,6 +1402,9 @@ export class Unpickler {
         continue;
       } else if (op === 0x71) {
         pos += 2;
+        continue;
+      } else if (op === 0x72) {
+        pos += 5;
         continue;
       } else if (op === 0x95) {
         pos += 9;
@@ -1300,22 +1532,48 @@ export class Unpickler {
     this.#floodWatch.set(map, new FloodWatch(map));
   }
 
-  /** Stores a memo entry; returns 1 when the id was unused (the memo has one more entry), else 0. */
-  #memoPut(index: number, value: unknown): number {
+  /**
+   * Stores a memo entry; returns 1 when the id was unused (the memo has one
+   * more entry), else 0. `from` is the offset of the next opcode, where
+   * #presizeMemo may count what comes (-1: not counted).
+   */
+  #memoPut(index: number, value: unknown, from = -1): number {
     const memo = this.#memo;
     const sparse = this.#sparse;
     if (index < memo.length) {
+      // A slot made by #presizeMemo is a hole until it is set.
+      const added = memo[index] === undefined ? 1 : 0;
       memo[index] = value;
-      return 0;
+      return added;
     }
     if (index === memo.length) {
-      memo.push(value);
+      if (index >= MEMO_PRESIZE && sparse === null && from >= 0) this.#presizeMemo(from);
+      memo[index] = value;
       return sparse?.delete(index) ? 0 : 1;
     }
     this.#sparse ??= new Map();
     const added = this.#sparse.has(index) ? 0 : 1;
     this.#sparse.set(index, value);
     return added;
+  }
+
+  /**
+   * Makes room in the full memo for the memo entries the opcodes ahead will
+   * store, counted by {@link countMemoOps}: a memo that V8 grew by half its size
+   * per overflowing store was copied about three times over into fresh memory,
+   * which cost more than a fifth of loading a big dict of strings. The room
+   * is a claim the input makes at its own cost (one byte per entry at least),
+   * and every byte is counted at most once per load (`#memoScanned`). Call
+   * only with a dense memo (no `#sparse`): the new slots are holes, which
+   * #memoPut and MEMOIZE fill in order.
+   */
+  #presizeMemo(from: number): void {
+    if (from < this.#memoScanned) return;
+    const data = this.#data;
+    const count = countMemoOps(data, this.#view, from, data.length);
+    this.#memoScanned = countMemoStop;
+    // One more for the entry about to be stored.
+    if (count > 0) this.#memo.length += count + 1;
   }
 
   #memoGet(index: number): unknown {
@@ -1675,6 +1933,144 @@ function checkName(name: string, what: 'module' | 'name'): void {
       );
     }
   }
+}
+
+/** Where the last {@link countMemoOps} stopped. */
+let countMemoStop = 0;
+
+/**
+ * How many memo entries (MEMOIZE, BINPUT, LONG_BINPUT, PUT) the opcodes from
+ * `pos` store, read by their lengths alone up to STOP, the end, or anything
+ * that is not an opcode: an estimate that sizes the memo, never trusted for
+ * anything else (raw data after BUILD, a bad length or a wrong guess only
+ * make it end early or count a little more). Costs one step per opcode; leaves
+ * where it stopped in `countMemoStop`.
+ */
+export function countMemoOps(data: Uint8Array, view: DataView, pos: number, end: number): number {
+  let count = 0;
+  while (pos < end) {
+    const op = data[pos]!;
+    let n = 1; // the opcode's length
+    switch (op) {
+      case 0x94: // MEMOIZE
+        count++;
+        break;
+      case 0x71: // BINPUT
+        count++;
+        n = 2;
+        break;
+      case 0x72: // LONG_BINPUT
+        count++;
+        n = 5;
+        break;
+      case 0x28: // MARK
+      case 0x29: // EMPTY_TUPLE
+      case 0x30: // POP
+      case 0x31: // POP_MARK
+      case 0x32: // DUP
+      case 0x4e: // NONE
+      case 0x51: // BINPERSID
+      case 0x52: // REDUCE
+      case 0x5d: // EMPTY_LIST
+      case 0x61: // APPEND
+      case 0x62: // BUILD
+      case 0x64: // DICT
+      case 0x65: // APPENDS
+      case 0x6c: // LIST
+      case 0x6f: // OBJ
+      case 0x73: // SETITEM
+      case 0x74: // TUPLE
+      case 0x75: // SETITEMS
+      case 0x7d: // EMPTY_DICT
+      case 0x81: // NEWOBJ
+      case 0x85: // TUPLE1
+      case 0x86: // TUPLE2
+      case 0x87: // TUPLE3
+      case 0x88: // NEWTRUE
+      case 0x89: // NEWFALSE
+      case 0x8f: // EMPTY_SET
+      case 0x90: // ADDITEMS
+      case 0x91: // FROZENSET
+      case 0x92: // NEWOBJ_EX
+      case 0x93: // STACK_GLOBAL
+      case 0x97: // NEXT_BUFFER
+      case 0x98: // READONLY_BUFFER
+        break;
+      case 0x4b: // BININT1
+      case 0x68: // BINGET
+      case 0x80: // PROTO
+      case 0x82: // EXT1
+        n = 2;
+        break;
+      case 0x4d: // BININT2
+      case 0x83: // EXT2
+        n = 3;
+        break;
+      case 0x4a: // BININT
+      case 0x6a: // LONG_BINGET
+      case 0x84: // EXT4
+        n = 5;
+        break;
+      case 0x47: // BINFLOAT
+      case 0x95: // FRAME
+        n = 9;
+        break;
+      case 0x8c: // SHORT_BINUNICODE
+      case 0x43: // SHORT_BINBYTES
+      case 0x55: // SHORT_BINSTRING
+      case 0x8a: // LONG1
+        if (pos + 2 > end) return stopCount(pos, count);
+        n = 2 + data[pos + 1]!;
+        break;
+      case 0x58: // BINUNICODE
+      case 0x42: // BINBYTES
+      case 0x54: // BINSTRING
+      case 0x8b: // LONG4
+        if (pos + 5 > end) return stopCount(pos, count);
+        n = 5 + view.getUint32(pos + 1, true);
+        break;
+      case 0x8d: // BINUNICODE8
+      case 0x8e: // BINBYTES8
+      case 0x96: // BYTEARRAY8
+        if (pos + 9 > end || view.getUint32(pos + 5, true) !== 0) return stopCount(pos, count);
+        n = 9 + view.getUint32(pos + 1, true);
+        break;
+      case 0x70: // PUT
+        count++;
+        n = lineLength(data, pos, end);
+        break;
+      case 0x46: // FLOAT
+      case 0x49: // INT
+      case 0x4c: // LONG
+      case 0x53: // STRING
+      case 0x56: // UNICODE
+      case 0x50: // PERSID
+      case 0x67: // GET
+        n = lineLength(data, pos, end);
+        break;
+      case 0x63: // GLOBAL
+      case 0x69: // INST
+        n = lineLength(data, pos, end);
+        if (n > 0) n = lineLength(data, pos + n - 1, end) + n - 1;
+        break;
+      default: // STOP, or not an opcode
+        return stopCount(pos, count);
+    }
+    if (n <= 0) return stopCount(pos, count);
+    pos += n;
+  }
+  return stopCount(pos, count);
+}
+
+function stopCount(pos: number, count: number): number {
+  countMemoStop = pos;
+  return count;
+}
+
+/** The length of a text opcode at `pos` up to and with its newline, or 0 when no newline ends it before `end`. */
+function lineLength(data: Uint8Array, pos: number, end: number): number {
+  const nl = lineEnd(data, pos + 1, end);
+  return nl < 0 ? 0 : nl + 1 - pos;
 }
 
 /** Drops the stack above `length`: pops for a few items (the length setter is a slow builtin call). */
