@@ -2282,7 +2282,7 @@ function newDict(
  * ```
  */
 export function loads(data: Uint8Array | ArrayBuffer | ArrayBufferView, options?: LoadOptions): unknown {
-  shapeKeeper ??= keepShape();
+  if (shapeKeeper === null) shapeKeeper = keepShape();
   return new Unpickler(data, options).load();
 }
 
