@@ -45,6 +45,7 @@ import {
 import { OPCODES } from '../src/opcodes.js';
 import { builtins } from '../src/reconstructors/builtins.js';
 import { copyreg } from '../src/reconstructors/copyreg.js';
+import { scan } from '../src/tools/scan.js';
 import { failWithSeed } from './support/fast-check.js';
 import { ROOT } from './support/python.js';
 
@@ -426,6 +427,20 @@ test("flags: both forms load as the registered enum's values Python computed, an
       }
     }
   }
+});
+
+test('flags: the scanner rates the or_ form by its enum class (review), not as an operator gadget', () => {
+  const cases = flagCases('stdlib-debian').filter((c) => contains(c.data, OR_));
+  assert.ok(cases.length >= 12, `${cases.length} or_ pickles`);
+  for (const c of cases) {
+    const report = scan(c.data);
+    assert.equal(report.verdict, 'review', `${c.name} (protocol ${c.protocol})`);
+    // What is left to review is the enum class itself, never the operator.
+    assert.ok(report.findings.length > 0 && report.findings.every((f) => f.message.startsWith('__main__.')));
+  }
+  // The rest of _operator stays a gadget.
+  const gadget = Uint8Array.from(Buffer.from("c_operator\nattrgetter\n(S'x'\ntR.", 'latin1'));
+  assert.equal(scan(gadget).verdict, 'dangerous');
 });
 
 test('flags: a loaded combination dumps its own form anywhere; one made in JS writes Class(value)', () => {

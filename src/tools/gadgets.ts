@@ -434,6 +434,9 @@ export const SAFE_NAMES: readonly string[] = [
   'array.array',
   'array._array_reconstructor',
   'types.SimpleNamespace',
+  // Python 3.11.2-3.11.4 write a combined enum.Flag value as or_ of its members: `a | b` of two
+  // values the pickle built (the rest of `_operator` stays dangerous: attrgetter, methodcaller)
+  '_operator.or_',
   // Built-in exception classes: their constructor stores its arguments
   ...[
     'BaseException',
