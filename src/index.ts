@@ -89,6 +89,7 @@ export {
   type NDArrayFromOptions,
   NUMPY_SAFE_GLOBALS,
   numpyTable,
+  numpyTypedArrays,
   structuredDType,
   subarrayDType,
 } from './numpy/index.js';

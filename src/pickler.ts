@@ -19,6 +19,7 @@ import { py2Name } from './py2-names.js';
 import { type GetattrForm, GetattrGlobal } from './reconstructors/getattr.js';
 import { StringMemo } from './string-memo.js';
 import { decodeLatin1 } from './text.js';
+import { PyArray } from './types/array.js';
 import { PickleBuffer, PyFloat } from './types/builtins.js';
 import { PyDateTime } from './types/datetime.js';
 import { FrozenSet } from './types/frozen-set.js';
@@ -26,6 +27,7 @@ import { PY_REDUCE, type PyValue, type ReduceOptions, type Reduction } from './t
 import { PyByteArray } from './types/py-bytearray.js';
 import { G_GETATTR, G_OBJECT, G_RECONSTRUCTOR, PyGlobal } from './types/py-global.js';
 import { PyObject } from './types/py-object.js';
+import type { TypedArray } from './types/typed-array.js';
 import { FRAME_HEADER_SIZE, FRAME_SIZE_TARGET, SEGMENT_SIZE, utf8Length, Writer } from './writer.js';
 
 export { DEFAULT_PROTOCOL, type DumpOptions } from './options.js';
@@ -791,9 +793,13 @@ export class Pickler {
       return;
     }
     if (ArrayBuffer.isView(obj) && !(obj instanceof DataView)) {
-      throw new PicklingError(
-        `cannot pickle a ${obj.constructor.name}: convert it to bytes (new Uint8Array(x.buffer, x.byteOffset, x.byteLength))`,
-      );
+      // Any other typed array: Python's array.array of the same machine type (typecodes b h H i I q Q f d;
+      // Uint8ClampedArray is B). Registered reducers came first (numpyTypedArrays writes numpy arrays).
+      const array = PyArray.ofTypedArray(obj as TypedArray);
+      if (array === null) throw new PicklingError(`cannot pickle a ${obj.constructor.name}`);
+      const r = array[PY_REDUCE](this.#proto);
+      this.#saveReduction(obj, r, r.callable);
+      return;
     }
     if (obj instanceof DataView) {
       this.#saveBytes(new Uint8Array(obj.buffer, obj.byteOffset, obj.byteLength), obj);
@@ -1243,7 +1249,7 @@ export class Pickler {
     }
     const reducer = this.#registry?.reducerFor(ctor);
     if (reducer !== undefined) {
-      const r = reducer(obj);
+      const r = reducer(obj, this.#proto, this.#reduceOptions);
       if (typeof r !== 'object' || r === null || r.callable === undefined)
         throw new PicklingError(
           `the reducer registered for ${(ctor as { name?: string }).name || 'a class'} gave no callable`,

@@ -9,7 +9,11 @@
 import type { ClassEntry, ClassOptions, Reconstructor, ReconstructorTable } from './reconstruct.js';
 import type { NamedTupleClass } from './types/collections.js';
 import { type EnumClass, PyEnum } from './types/enum.js';
-import type { Reduction } from './types/protocol.js';
+import type { ReduceOptions, Reduction } from './types/protocol.js';
+
+/** A reducer of {@link Registry.registerReducer}, as stored. */
+type Reducer = (value: object, protocol: number, options: ReduceOptions) => Reduction;
+
 import { PyGlobal } from './types/py-global.js';
 import type { Tuple } from './types/tuple.js';
 
@@ -108,7 +112,7 @@ function key(module: string, name: string): string {
 export class BaseRegistry {
   readonly #entries = new Map<string, Reconstructor>();
   readonly #classes = new Map<unknown, ClassEntry>();
-  readonly #reducers = new Map<unknown, (value: object) => Reduction>();
+  readonly #reducers = new Map<unknown, Reducer>();
   readonly #tables: string[] = [];
   #frozen = false;
 
@@ -187,7 +191,9 @@ export class BaseRegistry {
    * subclasses) pickle as the Python value `reduce` describes, a
    * {@link Reduction} whose `callable` names the Python class or function
    * (a typed array written as a numpy array, a JS class as a Python
-   * function call). Loading is unchanged: register a reconstructor for the
+   * function call). `reduce` is also told the protocol being written and the
+   * dump's options for value classes (numpy's module names), for a reduction
+   * that depends on them. Loading is unchanged: register a reconstructor for the
    * callable to load such pickles back. Values that have a Python form of
    * their own (plain objects, arrays, `Map`, `Uint8Array`, strings, numbers)
    * never reach a reducer; a class given to `registerClass` uses its own
@@ -207,12 +213,12 @@ export class BaseRegistry {
    */
   registerReducer<T extends object>(
     jsClass: abstract new (...args: never[]) => T,
-    reduce: (value: T) => Reduction,
+    reduce: (value: T, protocol: number, options: ReduceOptions) => Reduction,
   ): this {
     this.#checkOpen('register a reducer in');
     if (typeof jsClass !== 'function') throw new TypeError('registerReducer takes a class (a constructor)');
     if (typeof reduce !== 'function') throw new TypeError('registerReducer takes a reduce function');
-    this.#reducers.set(jsClass, reduce as (value: object) => Reduction);
+    this.#reducers.set(jsClass, reduce as Reducer);
     return this;
   }
 
@@ -267,7 +273,7 @@ export class BaseRegistry {
   }
 
   /** The reducer registered for a JS constructor, if any. @internal */
-  reducerFor(ctor: unknown): ((value: object) => Reduction) | undefined {
+  reducerFor(ctor: unknown): Reducer | undefined {
     return typeof ctor === 'function' ? this.#reducers.get(ctor) : undefined;
   }
 

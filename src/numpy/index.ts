@@ -25,3 +25,4 @@ export {
   loadNpz,
 } from './npy.js';
 export { NUMPY_SAFE_GLOBALS, numpyTable } from './reconstructors.js';
+export { numpyTypedArrays } from './typed-arrays.js';

@@ -45,6 +45,21 @@ const TYPES: Readonly<Record<ArrayTypecode, TypeInfo>> = {
   d: { make: (n) => new Float64Array(n), mformat: 16 },
 };
 
+/** The typecode of each JS typed array's machine type (the first of equal ones: `i` not `l`-sized). */
+const TYPECODE_OF = /* @__PURE__ */ new Map<unknown, ArrayTypecode>([
+  [Int8Array, 'b'],
+  [Uint8Array, 'B'],
+  [Uint8ClampedArray, 'B'],
+  [Int16Array, 'h'],
+  [Uint16Array, 'H'],
+  [Int32Array, 'i'],
+  [Uint32Array, 'I'],
+  [BigInt64Array, 'q'],
+  [BigUint64Array, 'Q'],
+  [Float32Array, 'f'],
+  [Float64Array, 'd'],
+]);
+
 /** True for a typecode brine knows. @internal */
 export function isArrayTypecode(code: unknown): code is ArrayTypecode {
   return typeof code === 'string' && Object.hasOwn(TYPES, code);
@@ -145,6 +160,23 @@ export class PyArray {
     const array = Object.create(PyArray.prototype) as { typecode: ArrayTypecode; data: ArrayData };
     array.typecode = typecode;
     array.data = data;
+    return array as PyArray;
+  }
+
+  /**
+   * The `array.array` of a JS typed array's machine type, sharing its memory
+   * (`Int32Array` is `'i'`, `Float64Array` `'d'`, `BigInt64Array` `'q'`,
+   * `Uint8ClampedArray` `'B'` ...), or `null` for a typed array with no
+   * typecode. How `dumps` writes a typed array (a `Uint8Array` is `bytes`).
+   * @internal
+   */
+  static ofTypedArray(data: TypedArray | Uint8ClampedArray): PyArray | null {
+    const code = TYPECODE_OF.get(data.constructor);
+    if (code === undefined) return null;
+    const array = Object.create(PyArray.prototype) as { typecode: ArrayTypecode; data: ArrayData };
+    array.typecode = code;
+    array.data =
+      code === 'B' ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : (data as ArrayData);
     return array as PyArray;
   }
 
