@@ -938,6 +938,27 @@ describe('scan: text-mode damage is malformed, as the loader says', () => {
       assert.equal(report.verdict, 'malformed', text);
       assert.match(report.malformed[0]!.reason, reason);
     }
+    // A binary pickle (python3's, protocols 1-5) saved through CR LF translation: malformed, and the
+    // finding says why, as loads does.
+    for (let protocol = 1; protocol <= 5; protocol++) {
+      const good = Buffer.from(
+        execFileSync(
+          PYTHON,
+          [
+            '-c',
+            `import pickle,sys; sys.stdout.write(pickle.dumps({'a': list(range(300)), 'b': 'x\\ny'}, protocol=${protocol}).hex())`,
+          ],
+          { encoding: 'utf8' },
+        ),
+        'hex',
+      );
+      assert.ok(good.includes(0x0a), `protocol ${protocol} has a line feed byte`);
+      const damaged = new Uint8Array(Buffer.from(good.toString('latin1').replace(/\n/g, '\r\n'), 'latin1'));
+      const report = scan(damaged);
+      assert.equal(report.verdict, 'malformed', `protocol ${protocol}`);
+      const finding = report.findings.find((f) => f.severity === 'malformed');
+      assert.match(finding!.message, /text mode.*binary mode/, `protocol ${protocol}`);
+    }
     // CPython reads INT through the CR (int() strips whitespace): a gadget after it stays dangerous
     const after = bytes('I1\r\n0', 'ccollections\nOrderedDict\n', 'K\x01a.');
     assert.equal(scan(after).verdict, 'dangerous');

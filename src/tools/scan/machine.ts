@@ -16,6 +16,7 @@ import { resolveScanOptions } from '../../options.js';
 import { py3Name } from '../../py2-names.js';
 import type { PersistentIdShape, StreamLayout } from '../../scan-library.js';
 import { decodeLatin1, decodeUtf8, TextDecodeError } from '../../text.js';
+import { textModeHint } from '../../text-mode.js';
 import { ATTRIBUTE_LOOKUP, isDangerousAttribute, type ScanRules, type Severity } from '../gadgets.js';
 import { genops, memoKey, type PickleOp } from '../genops.js';
 import { fileReading } from './file-reading.js';
@@ -1191,7 +1192,7 @@ class Scanner {
         findings.push({
           severity: 'malformed',
           offset: p.offset,
-          message: `not a valid pickle${where}: ${p.reason}`,
+          message: `not a valid pickle${where}: ${p.reason}${/text mode/.test(p.reason) ? '' : textModeHint(this.#data, p.offset)}`,
         });
       } else {
         findings.push({
