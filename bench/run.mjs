@@ -510,20 +510,49 @@ if (ops.has('dumps')) {
         const f = fileOf(name, 'main');
         const cpy = runCase('cpython', 'dumps', name, f);
         const br = runCase('brine', 'dumps', name, f);
-        rows.push([
+        const row = [
           `${name}: ${w.title}`,
           `${fmtSize(f.size)} p${f.protocol}`,
           timeCell(cpy, 'CPython dumps', f, unit),
           timeCell(br, 'brine dumps', f, unit),
           ratioCell(cpy, br),
-        ]);
+        ];
+        if (unit === MS) {
+          // Memory of the first dump: peak growth of the resident set, and brine's over the pickle's size.
+          const cm = cpy.ok ? cpy.memory : undefined;
+          const bm = br.ok ? br.memory : undefined;
+          row.push(
+            fmtMB(cm?.peak),
+            fmtMB(bm?.peak),
+            bm && bm.peak !== null ? (bm.peak / f.size).toFixed(2) : '-',
+          );
+        }
+        rows.push(row);
         geo.push([cpy, br]);
       }
-      rows.push(['geometric mean (cases)', '', '', '', geomean(geo)]);
+      const memoryHeads = unit === MS ? ['CPython peak MB', 'brine peak MB', 'brine peak / pickle'] : [];
+      rows.push(['geometric mean (cases)', '', '', '', geomean(geo), ...memoryHeads.map(() => '')]);
       out.push('');
       out.push(
-        table(['workload', 'file', `CPython ${unit.label}`, `brine ${unit.label}`, 'CPython/brine'], rows),
+        table(
+          [
+            'workload',
+            'file',
+            `CPython ${unit.label}`,
+            `brine ${unit.label}`,
+            'CPython/brine',
+            ...memoryHeads,
+          ],
+          rows,
+        ),
       );
+      if (unit === MS)
+        out.push(
+          '',
+          'Peak: the largest growth of the resident set during the first dump (as for loads); ' +
+            "the last column divides brine's by the size of the pickle (the file's, which the dump " +
+            'writes again): at most 2 is the target.',
+        );
     }
   }
 }
