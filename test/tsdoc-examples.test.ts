@@ -124,11 +124,8 @@ test('src/ has TSDoc examples, each with a fenced ts block', () => {
 /** Runs a program file; resolves to why it failed, or `undefined` when it succeeded. */
 function run(path: string): Promise<string | undefined> {
   return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [compileTs(path)],
-      { cwd: work, timeout: 120_000 },
-      (error, _out, stderr) => resolve(error === null ? undefined : `${error.message}\n${stderr}`),
+    execFile(process.execPath, [compileTs(path)], { cwd: work, timeout: 120_000 }, (error, _out, stderr) =>
+      resolve(error === null ? undefined : `${error.message}\n${stderr}`),
     );
   });
 }
