@@ -1,6 +1,7 @@
 /**
- * The test phase of `npm test`, after the build: the lint and the type check
- * run beside the test files instead of before them, and the test files run
+ * `npm test`: the build, the lint and the type check start together (each
+ * runs on one core), the test files once the build is done, with the lint
+ * and the type check going on beside them; the test files run
  * two at a time (as `node --test --test-concurrency=2` ran them), the
  * longest first, so that no long file starts last and runs alone while a
  * core has nothing to do.
@@ -109,7 +110,7 @@ function plan(dir: string): string[] {
   ];
 }
 
-/** Runs an npm script beside the tests; resolves to its exit code, its output printed when it ends. */
+/** Runs an npm script; resolves to its exit code, its output printed when it ends. */
 function npmScript(name: string): Promise<number> {
   return new Promise((resolve) => {
     const child = spawn('npm', ['run', '--silent', name], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -131,22 +132,34 @@ function npmScript(name: string): Promise<number> {
 }
 
 const args = process.argv.slice(2);
-const groupDir = args.length > 0 ? undefined : mkdtempSync(join(tmpdir(), 'brine-tests-'));
-const files =
-  groupDir === undefined
-    ? args.map((f) => join(ROOT, relative(ROOT, join(process.cwd(), f))))
-    : plan(groupDir);
-const checks = args.length > 0 ? [] : [npmScript('lint'), npmScript('typecheck')];
-
+const checks: Promise<number>[] = [];
 let failed = false;
-const stream = run({ files, concurrency: 2 });
-stream.on('test:fail', () => {
-  failed = true;
-});
-const reporter = process.stdout.isTTY ? stream.compose(new spec()) : stream.compose(tap);
-reporter.pipe(process.stdout);
-reporter.on('end', async () => {
-  if (groupDir !== undefined) rmSync(groupDir, { recursive: true, force: true });
-  const codes = await Promise.all(checks);
-  if (failed || codes.some((c) => c !== 0)) process.exitCode = 1;
-});
+if (args.length === 0) {
+  // The build (dist/, which the tests of the command, the examples and the package use) and the
+  // two checks start together: tsc and biome run on one core each, the lint and the type check
+  // go on beside the tests.
+  const build = npmScript('build');
+  checks.push(npmScript('lint'), npmScript('typecheck'));
+  if ((await build) !== 0) failed = true;
+}
+if (failed) {
+  await Promise.all(checks);
+  process.exitCode = 1;
+} else {
+  const groupDir = args.length > 0 ? undefined : mkdtempSync(join(tmpdir(), 'brine-tests-'));
+  const files =
+    groupDir === undefined
+      ? args.map((f) => join(ROOT, relative(ROOT, join(process.cwd(), f))))
+      : plan(groupDir);
+  const stream = run({ files, concurrency: 2 });
+  stream.on('test:fail', () => {
+    failed = true;
+  });
+  const reporter = process.stdout.isTTY ? stream.compose(new spec()) : stream.compose(tap);
+  reporter.pipe(process.stdout);
+  reporter.on('end', async () => {
+    if (groupDir !== undefined) rmSync(groupDir, { recursive: true, force: true });
+    const codes = await Promise.all(checks);
+    if (failed || codes.some((c) => c !== 0)) process.exitCode = 1;
+  });
+}
