@@ -1,7 +1,8 @@
 /**
- * `npm test`: the build, the lint and the type check start together (each
- * runs on one core), the test files once the build is done, with the lint
- * and the type check going on beside them; the test files run
+ * `npm test`: the build and the lint start together, the type check and the
+ * test files once the build is done (the tests import the built package,
+ * and so do the types of `import 'brine'`), the type check beside the test
+ * files instead of before them; the test files run
  * two at a time (as `node --test --test-concurrency=2` ran them), the
  * longest first, so that no long file starts last and runs alone while a
  * core has nothing to do.
@@ -135,12 +136,13 @@ const args = process.argv.slice(2);
 const checks: Promise<number>[] = [];
 let failed = false;
 if (args.length === 0) {
-  // The build (dist/, which the tests of the command, the examples and the package use) and the
-  // two checks start together: tsc and biome run on one core each, the lint and the type check
-  // go on beside the tests.
+  // The build (dist/: the command, the examples, and `import 'brine'` in the tests, whose types the
+  // type check reads from dist/) and the lint start together; the type check and the test files
+  // once the build is done, the type check beside the tests.
   const build = npmScript('build');
-  checks.push(npmScript('lint'), npmScript('typecheck'));
+  checks.push(npmScript('lint'));
   if ((await build) !== 0) failed = true;
+  else checks.push(npmScript('typecheck'));
 }
 if (failed) {
   await Promise.all(checks);
