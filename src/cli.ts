@@ -11,12 +11,24 @@ import { fileURLToPath } from 'node:url';
 import { help } from './cli/args.js';
 import { CONVERT_HELP, cmdConvert } from './cli/convert.js';
 import { cmdDis, DIS_HELP } from './cli/dis.js';
-import { CliError, ClosedOutput, EXIT, EXIT_TABLE, escapeText, usage, writeStdout } from './cli/io.js';
+import {
+  CliError,
+  type CliStreams,
+  ClosedOutput,
+  EXIT,
+  EXIT_TABLE,
+  escapeText,
+  PROCESS_STREAMS,
+  streams,
+  usage,
+  withStreams,
+  writeStdout,
+} from './cli/io.js';
 import { cmdScan, SCAN_HELP } from './cli/scan.js';
 import { cmdShow, SHOW_HELP } from './cli/show.js';
 import { isPickleError, UnpicklingError } from './errors.js';
 
-export { EXIT, MAX_STREAM_INPUT } from './cli/io.js';
+export { type CliStreams, EXIT, MAX_STREAM_INPUT } from './cli/io.js';
 
 const MAIN_HELP = `Usage: brine <command> [options] [FILE...]
 
@@ -74,7 +86,7 @@ export function main(argv: string[]): number {
   try {
     switch (command) {
       case undefined:
-        process.stderr.write(MAIN_HELP);
+        streams().writeStderr(MAIN_HELP);
         return EXIT.usage;
       case '-h':
       case '--help':
@@ -98,11 +110,11 @@ export function main(argv: string[]): number {
   } catch (error) {
     if (error instanceof ClosedOutput) return EXIT.ok;
     if (error instanceof CliError) {
-      process.stderr.write(`brine: ${escapeText(error.message)}\n`);
+      streams().writeStderr(`brine: ${escapeText(error.message)}\n`);
       return error.code;
     }
     if (error instanceof UnpicklingError || isPickleError(error)) {
-      process.stderr.write(`brine: ${escapeText((error as Error).message)}\n`);
+      streams().writeStderr(`brine: ${escapeText((error as Error).message)}\n`);
       return EXIT.badInput;
     }
     throw error;
@@ -124,19 +136,31 @@ function isMain(): boolean {
   }
 }
 
+/**
+ * Runs the command line as the program does, with the given standard
+ * streams: a bug (or memory exhausted by an input too large for it) is still
+ * one line, no stack trace, and exit code 70.
+ *
+ * @param argv the arguments (`process.argv.slice(2)`).
+ * @param io the standard streams; the process's own by default.
+ * @returns the exit code (see {@link EXIT}).
+ */
+export function run(argv: string[], io: CliStreams = PROCESS_STREAMS): number {
+  return withStreams(io, () => {
+    try {
+      return main(argv);
+    } catch (error) {
+      io.writeStderr(`brine: internal error: ${escapeText(String((error as Error)?.message ?? error))}\n`);
+      return EXIT.software;
+    }
+  });
+}
+
 if (isMain()) {
   // A reader that goes away (brine show x | head) ends the command quietly.
   process.stdout.on('error', (error) => {
     if (isEpipe(error)) process.exit(EXIT.ok);
     throw error;
   });
-  try {
-    process.exitCode = main(process.argv.slice(2));
-  } catch (error) {
-    // A bug, or memory exhausted by an input too large for it: still one line, no stack trace.
-    process.stderr.write(
-      `brine: internal error: ${escapeText(String((error as Error)?.message ?? error))}\n`,
-    );
-    process.exitCode = EXIT.software;
-  }
+  process.exitCode = run(process.argv.slice(2));
 }

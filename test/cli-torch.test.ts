@@ -1,6 +1,7 @@
 /**
  * `brine show` and `brine convert` on PyTorch and safetensors files, run as
- * a user runs them (the built `node dist/cli.js`), checked against the values
+ * a user runs them (the built dist/cli.js, in this process: see
+ * test/support/cli-run.ts), checked against the values
  * torch computed for the committed fixtures (test/fixtures/torch/expected.json)
  * and, where torch is installed, against torch.load itself.
  */
@@ -15,6 +16,7 @@ import { dumpTorch } from '../src/torch/dump.js';
 import { loadTorch } from '../src/torch/load.js';
 import { loadSafetensors } from '../src/torch/safetensors.js';
 import { Storage, Tensor } from '../src/torch/tensor.js';
+import { inProcessCli } from './support/cli-run.js';
 import { PYTHON, ROOT } from './support/python.js';
 
 const CLI = join(ROOT, 'dist', 'cli.js');
@@ -43,10 +45,11 @@ const TORCH =
 const NO_TORCH = TORCH ? false : `torch is not installed for ${SYSTEM_PYTHON}: torch.load checks skipped`;
 if (!TORCH) console.log(`# SKIPPED: ${NO_TORCH}`);
 
+const inProcess = existsSync(CLI) ? await inProcessCli(CLI) : undefined;
+
 function brine(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  assert.ok(existsSync(CLI), 'dist/cli.js is missing: build first (npm run build)');
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: DIR, maxBuffer: 1 << 28, timeout: 120_000 });
-  return { status: r.status, stdout: r.stdout.toString('utf8'), stderr: r.stderr.toString('utf8') };
+  assert.ok(inProcess !== undefined, 'dist/cli.js is missing: build first (npm run build)');
+  return inProcess(args, DIR);
 }
 
 /** A value as tensorRepr prints it (Python's list repr of a float or an int). */

@@ -1,6 +1,9 @@
 /**
- * The brine command as a user runs it: the built `node dist/cli.js` (npm test
- * builds first), compared with python3 -m pickle and python3 -m pickletools.
+ * The brine command as a user runs it: the built dist/cli.js (npm test builds
+ * first), compared with python3 -m pickle and python3 -m pickletools. A
+ * command line with standard input runs as `node dist/cli.js` in a process of
+ * its own, as do the pipes and devices of the hostile-output tests; the others
+ * run the same built program in this process (test/support/cli-run.ts).
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -20,6 +23,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fromJSON } from '../src/tools/json.js';
+import { inProcessCli } from './support/cli-run.js';
 import { PYTHON, ROOT } from './support/python.js';
 
 const CLI = join(ROOT, 'dist', 'cli.js');
@@ -36,8 +40,11 @@ interface Run {
   raw: Buffer;
 }
 
+const inProcess = existsSync(CLI) ? await inProcessCli(CLI) : undefined;
+
 function brine(args: string[], input?: string | Uint8Array, stdin?: number): Run {
   assert.ok(existsSync(CLI), 'dist/cli.js is missing: build first (npx tsc -p tsconfig.build.json)');
+  if (input === undefined && stdin === undefined && inProcess !== undefined) return inProcess(args, DIR);
   const r = spawnSync(process.execPath, [CLI, ...args], {
     cwd: DIR,
     input,

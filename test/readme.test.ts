@@ -2,7 +2,7 @@
  * Every code example of the README and of docs/cookbook.md runs. Each ```ts
  * block is written to a file inside the package (so that `import 'brine'`
  * resolves through the package's own exports, to the built dist/) and
- * executed. The README's examples take `data` and `cache.pkl` made by
+ * executed (as JavaScript: test/support/run-ts.ts). The README's examples take `data` and `cache.pkl` made by
  * python3. The cookbook's ```python blocks make its inputs (run first, in
  * order), and its ```sh blocks run with `brine` on the PATH as the built
  * command; each block must exit with 0.
@@ -13,6 +13,8 @@ import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:
 import { delimiter, join } from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { PYTHON } from './support/python.js';
+import { compileTs } from './support/run-ts.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -24,7 +26,7 @@ function fencedBlocks(text: string): { lang: string; code: string }[] {
 function runTs(work: string, name: string, code: string): string {
   const file = join(work, `${name}.ts`);
   writeFileSync(file, `${code}\nexport {};\n`);
-  return execFileSync(process.execPath, ['--import', 'tsx', file], {
+  return execFileSync(process.execPath, [compileTs(file)], {
     cwd: work,
     encoding: 'utf8',
     stdio: 'pipe',
@@ -73,7 +75,7 @@ const COOKBOOK_OUTPUT: [marker: string, expected: RegExp[]][] = [
 
   rmSync(work, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
-  execFileSync('python3', [
+  execFileSync(PYTHON, [
     '-c',
     "import pickle, sys; pickle.dump({'users': [{'name': 'Ada', 'id': 1}], 'version': (2, 4)}, open(sys.argv[1], 'wb'), 5)",
     join(work, 'cache.pkl'),
@@ -124,7 +126,7 @@ const COOKBOOK_OUTPUT: [marker: string, expected: RegExp[]][] = [
 
   test('the cookbook Python examples make its inputs', () => {
     for (const { code } of blocks.filter((b) => b.lang === 'python'))
-      execFileSync('python3', ['-c', code], { cwd: work, stdio: 'pipe' });
+      execFileSync(PYTHON, ['-c', code], { cwd: work, stdio: 'pipe' });
   });
 
   let n = 0;
@@ -145,7 +147,7 @@ const COOKBOOK_OUTPUT: [marker: string, expected: RegExp[]][] = [
         if (code.includes(marker)) for (const re of expected) assert.match(out, re);
       if (code.includes('makeModel')) {
         const want = JSON.parse(
-          execFileSync('python3', ['-c', FORWARD], { cwd: work, encoding: 'utf8' }),
+          execFileSync(PYTHON, ['-c', FORWARD], { cwd: work, encoding: 'utf8' }),
         ) as number[];
         const got = JSON.parse(
           out

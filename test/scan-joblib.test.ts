@@ -18,11 +18,13 @@ import { isSklearnDataClass } from '../src/joblib/index.js';
 import { NUMPY_SCAN } from '../src/numpy/scan.js';
 import { PYTHON_SCAN, rateGlobal } from '../src/tools/gadgets.js';
 import { scan } from '../src/tools/scan.js';
+import { inProcessCli } from './support/cli-run.js';
 import { failWithSeed } from './support/fast-check.js';
 import { ROOT } from './support/python.js';
 
 const SKLEARN = join(ROOT, 'test', 'fixtures', 'sklearn');
 const SCAN = join(ROOT, 'test', 'fixtures', 'scan');
+const cli = await inProcessCli(join(ROOT, 'src', 'cli.ts'));
 const read = (dir: string, name: string): Uint8Array => new Uint8Array(readFileSync(join(dir, name)));
 const messages = (r: ReturnType<typeof scan>): string =>
   r.findings.map((f) => `${f.severity}: ${f.message}`).join('\n');
@@ -185,12 +187,8 @@ describe('scan: the scikit-learn and joblib rules', () => {
 });
 
 describe('brine show and scan on compressed and joblib files', () => {
-  const brine = (args: string[]) =>
-    spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli.ts'), ...args], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      timeout: 120_000,
-    });
+  // The command of src/ run in this process (test/support/cli-run.ts); standard input needs a process of its own.
+  const brine = (args: string[]) => cli(args, ROOT);
 
   it('show prints a compressed joblib model and a gzipped pickle', () => {
     const r = brine(['show', join(SKLEARN, 'LinearRegression.joblib.xz'), join(SCAN, 'data.pkl.gz')]);

@@ -2,7 +2,7 @@
  * Every TSDoc `@example` of src/ runs, as the README's examples do: each
  * fenced ```ts block is written to a file inside the package (so that
  * `import 'brine'` resolves through the package's own exports, to the built
- * dist/) and run.
+ * dist/) and run (as JavaScript: test/support/run-ts.ts).
  *
  * An example that imports from the package must import every name it uses.
  * A fragment (one that imports nothing from the package, like
@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { runPython } from './support/python.js';
+import { compileTs } from './support/run-ts.js';
 import { docExamples } from './support/tsdoc-examples.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -123,11 +124,8 @@ test('src/ has TSDoc examples, each with a fenced ts block', () => {
 /** Runs a program file; resolves to why it failed, or `undefined` when it succeeded. */
 function run(path: string): Promise<string | undefined> {
   return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', path],
-      { cwd: work, timeout: 120_000 },
-      (error, _out, stderr) => resolve(error === null ? undefined : `${error.message}\n${stderr}`),
+    execFile(process.execPath, [compileTs(path)], { cwd: work, timeout: 120_000 }, (error, _out, stderr) =>
+      resolve(error === null ? undefined : `${error.message}\n${stderr}`),
     );
   });
 }

@@ -247,6 +247,8 @@ open(sys.argv[1], 'wb').write(pickle.dumps(value, 2))`,
     const names = await page.locator('#arrays tbody tr td:first-child').allInnerTexts();
     assert.deepEqual(names, ['0.weight', '0.bias', '2.weight', '2.bias']);
     assert.match(await text('#arrays tfoot'), /total \(4\)\s+11\s+44/);
+    // The preview is drawn after the table: on a busy machine it may not be there yet.
+    await page.locator('#preview-meta').filter({ hasText: /\S/ }).waitFor();
     assert.match(await text('#preview-meta'), /float32, shape \(2, 3\)/);
     // 0.weight: its largest value is at (0, 1), its smallest at (0, 2).
     assert.equal(await page.locator('#plot').getAttribute('data-kind'), 'heatmap');

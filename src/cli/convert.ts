@@ -21,6 +21,7 @@ import {
   notAPickle,
   Output,
   readInput,
+  streams,
   usage,
 } from './io.js';
 import {
@@ -84,7 +85,7 @@ export function cmdConvert(args: string[]): number {
   const indent = intOption(values.indent, '--indent', 'convert', 0, 10) ?? 2;
   const path = positionals[0]!;
   const output = values.output as string | undefined;
-  if (to !== 'json' && output === undefined && process.stdout.isTTY) {
+  if (to !== 'json' && output === undefined && streams().stdoutIsTTY) {
     throw usage(
       `refusing to write ${to === 'pickle' ? 'a pickle' : `a ${to} file`} to a terminal: use -o FILE or a pipe`,
       'convert',

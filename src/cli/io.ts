@@ -77,6 +77,61 @@ export function usage(message: string, command?: string): CliError {
 }
 
 /**
+ * The command's standard streams: the process's own ({@link PROCESS_STREAMS}),
+ * or others that a caller of `run` passes (a test that runs the command in its
+ * own process and keeps what it prints).
+ */
+export interface CliStreams {
+  /** The file descriptor FILE "-" reads. */
+  readonly stdin: number;
+  /**
+   * Writes `length` bytes of `bytes` from `offset` to standard output, as
+   * `fs.writeSync` does: returns how many were written, throws its errors
+   * (`EPIPE`: the reader went away; `EAGAIN`: try again).
+   */
+  writeStdout(bytes: Uint8Array, offset: number, length: number): number;
+  /** Writes a message to standard error. */
+  writeStderr(text: string): void;
+  /** True when standard output is a terminal. */
+  readonly stdoutIsTTY: boolean;
+  /** True when standard error is a terminal. */
+  readonly stderrIsTTY: boolean;
+}
+
+/** The process's standard streams (file descriptors 0 and 1, `process.stderr`). */
+export const PROCESS_STREAMS: CliStreams = {
+  stdin: 0,
+  writeStdout: (bytes, offset, length) => writeSync(1, bytes, offset, length),
+  writeStderr: (text) => {
+    process.stderr.write(text);
+  },
+  get stdoutIsTTY() {
+    return process.stdout.isTTY === true;
+  },
+  get stderrIsTTY() {
+    return process.stderr.isTTY === true;
+  },
+};
+
+let current: CliStreams = PROCESS_STREAMS;
+
+/** The streams the running command reads and writes. */
+export function streams(): CliStreams {
+  return current;
+}
+
+/** Runs `fn` with `s` as the command's streams, then restores the previous ones. */
+export function withStreams<T>(s: CliStreams, fn: () => T): T {
+  const previous = current;
+  current = s;
+  try {
+    return fn();
+  } finally {
+    current = previous;
+  }
+}
+
+/**
  * Text a file controls (a value's repr, a name, an error message quoting the
  * input, a path) made safe to print: C0 and C1 controls, DEL, bidirectional
  * overrides and isolates, and line and paragraph separators are escaped, so
@@ -166,7 +221,7 @@ export type ReadMode = 'whole' | 'pickle' | 'pickleOrJson';
 export function readInput(path: string, mode: ReadMode = 'whole'): Uint8Array {
   let fd: number;
   try {
-    fd = path === '-' ? 0 : openSync(path, 'r');
+    fd = path === '-' ? current.stdin : openSync(path, 'r');
   } catch (error) {
     throw fileError(error, path);
   }
@@ -182,7 +237,7 @@ export function readInput(path: string, mode: ReadMode = 'whole'): Uint8Array {
     if (error instanceof CliError) throw error;
     throw fileError(error, path);
   } finally {
-    if (fd !== 0) closeSync(fd);
+    if (path !== '-') closeSync(fd);
   }
 }
 
@@ -271,7 +326,7 @@ export function writeStdout(text: string | Uint8Array): void {
   const bytes = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
   for (let at = 0; at < bytes.length; ) {
     try {
-      at += writeSync(1, bytes, at, bytes.length - at);
+      at += current.writeStdout(bytes, at, bytes.length - at);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'EAGAIN') {

@@ -10,7 +10,17 @@ import { inflateRawSync } from 'node:zlib';
 import { sniffFormat } from '../formats/sniff.js';
 import { type ScanOptions, type ScanReport, scan, type Verdict, worse } from '../tools/scan.js';
 import { help, parse } from './args.js';
-import { type CliError, displayName, EXIT, escapeText, fileError, Output, readInput, usage } from './io.js';
+import {
+  type CliError,
+  displayName,
+  EXIT,
+  escapeText,
+  fileError,
+  Output,
+  readInput,
+  streams,
+  usage,
+} from './io.js';
 
 /** File extensions a folder walk scans whatever their first bytes. */
 export const PICKLE_EXTENSIONS = new Set([
@@ -164,9 +174,9 @@ export function cmdScan(args: string[]): number {
     } else files.push({ path, sniffed: false });
   }
   const options: ScanOptions = { inflateRaw: (b, max) => inflateRawSync(b, { maxOutputLength: max }) };
-  const progress = process.stderr.isTTY === true && files.length > 1;
+  const progress = streams().stderrIsTTY && files.length > 1;
   files.forEach(({ path, sniffed }, index) => {
-    if (progress) process.stderr.write(`\r\x1b[Kscanning ${index + 1}/${files.length} ${displayName(path)}`);
+    if (progress) streams().writeStderr(`\r\x1b[Kscanning ${index + 1}/${files.length} ${displayName(path)}`);
     let data: Uint8Array;
     try {
       data = readInput(path);
@@ -183,7 +193,7 @@ export function cmdScan(args: string[]): number {
       format === undefined ? undefined : `the input looks like ${format.description}: ${format.advice}`;
     results.push({ path: path === '-' ? '<stdin>' : path, report, ...(note === undefined ? {} : { note }) });
   });
-  if (progress) process.stderr.write('\r\x1b[K');
+  if (progress) streams().writeStderr('\r\x1b[K');
   const out = new Output(undefined);
   if (values.json) out.write(`${escapeText(JSON.stringify(results.map(jsonResult), null, 2), 'json')}\n`);
   else writeScanText(results, out);

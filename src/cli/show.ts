@@ -24,6 +24,7 @@ import {
   notAPickle,
   Output,
   readInput,
+  streams,
   usage,
 } from './io.js';
 import {
@@ -216,7 +217,7 @@ function prettyOrFlat(
     if (error.name === 'ReprLimitError' || /longer than maxLength/.test(error.message)) {
       throw new CliError(`${escapeText(error.message)} (brine show --max-output N)`, EXIT.badInput);
     }
-    process.stderr.write(`brine: ${escapeText(error.message)}; printing it on one line\n`);
+    streams().writeStderr(`brine: ${escapeText(error.message)}; printing it on one line\n`);
     write(repr(value));
   }
 }

@@ -5,8 +5,36 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-/** The CPython the tests compare against (`BRINE_PYTHON` overrides `python3`). */
-export const PYTHON = process.env.BRINE_PYTHON ?? 'python3';
+/**
+ * The CPython the tests compare against: `BRINE_PYTHON`, or else the
+ * `python3` on PATH, resolved once to its executable (`sys.executable`).
+ *
+ * A `python3` on PATH may be a launcher script (a pyenv shim: bash, then
+ * `pyenv exec`) that costs several times the interpreter's own start on
+ * every call; the tests start python3 hundreds of times. The resolved path
+ * is the same interpreter with the same standard library. It is kept in
+ * `BRINE_PYTHON3_EXECUTABLE` for the processes the tests start, and
+ * test/support/setup.ts resolves it once in the test runner for every test
+ * file.
+ */
+export const PYTHON = process.env.BRINE_PYTHON ?? python3Executable();
+
+/** The python3 on PATH, resolved to its executable (cached in the environment). */
+export function python3Executable(): string {
+  const known = process.env.BRINE_PYTHON3_EXECUTABLE;
+  if (known !== undefined && known !== '') return known;
+  let resolved = 'python3';
+  try {
+    const out = execFileSync('python3', ['-c', 'import sys; sys.stdout.write(sys.executable)'], {
+      encoding: 'utf8',
+    });
+    if (out !== '') resolved = out;
+  } catch {
+    // no python3: keep the name, the tests that need it fail with the spawn error
+  }
+  process.env.BRINE_PYTHON3_EXECUTABLE = resolved;
+  return resolved;
+}
 
 /** The project root. */
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));

@@ -1,0 +1,167 @@
+/**
+ * `npm test`: the build and the lint start together, the type check and the
+ * test files once the build is done (the tests import the built package,
+ * and so do the types of `import 'brine'`), the type check beside the test
+ * files instead of before them; the test files run
+ * two at a time (as `node --test --test-concurrency=2` ran them), the
+ * longest first, so that no long file starts last and runs alone while a
+ * core has nothing to do.
+ *
+ * Every file of test/*.test.ts and test/complexity/*.test.ts runs. The long
+ * files, and those that measure CPU time (complexity ratios, hang guards),
+ * run each in a process of its own with this process's flags
+ * (`--import tsx`, `--import ./test/support/setup.ts`). The short ones run
+ * in four shared processes, each importing its share of them in turn (a file
+ * of a few seconds otherwise pays more for its process, tsx and the sources
+ * than for its tests); their tests, names and counts are the same. The exit
+ * code is 1 when a test, the lint or the type check fails. The spec reporter
+ * on a terminal, TAP otherwise, as `node --test` chooses.
+ *
+ * Usage: node --import tsx --import ./test/support/setup.ts test/support/run-tests.ts [FILE...]
+ * (FILEs given: only those, each in a process of its own).
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { run } from 'node:test';
+import { spec, tap } from 'node:test/reporters';
+import { pathToFileURL } from 'node:url';
+import { ROOT } from './python.js';
+
+/**
+ * The files that take longest (CPU seconds measured on one run, most first);
+ * the others follow in name order. A file missing here only starts later.
+ */
+const LONGEST = [
+  'test/package.test.ts',
+  'test/tsdoc-examples.test.ts',
+  'test/adversarial.test.ts',
+  'test/tools-dis.test.ts',
+  'test/dumps.test.ts',
+  'test/complexity/opcodes.test.ts',
+  'test/api-docs.test.ts',
+  'test/compress.test.ts',
+  'test/stdlib-hostile.test.ts',
+  'test/tools-json.test.ts',
+  'test/hardening.test.ts',
+  'test/tools-optimize.test.ts',
+  'test/node.test.ts',
+  'test/list-batches.test.ts',
+  'test/repr-budget.test.ts',
+  'test/cli.test.ts',
+  'test/cli-torch.test.ts',
+  'test/readme.test.ts',
+  'test/web.test.ts',
+  'test/fuzz.test.ts',
+];
+
+/** Shared processes for the short files, and how many long files start before them. */
+const GROUPS = 4;
+const GROUPS_AFTER = 4;
+
+/** Files that measure CPU or wall time (linear-cost ratios, hang guards): alone in their process. */
+const TIMED = [
+  'test/adversarial.test.ts',
+  'test/bad-pickles.test.ts',
+  'test/fuzz.test.ts',
+  'test/hardening.test.ts',
+  'test/key-lookup.test.ts',
+  'test/repr-budget.test.ts',
+  'test/complexity/opcodes.test.ts',
+];
+
+/** Every test file, in name order. */
+function allTestFiles(): string[] {
+  const list = (dir: string) =>
+    readdirSync(join(ROOT, dir))
+      .filter((name) => name.endsWith('.test.ts'))
+      .sort()
+      .map((name) => `${dir}/${name}`);
+  return [...list('test'), ...list('test/complexity')];
+}
+
+/**
+ * The processes to run, as absolute paths, in the order they start: the
+ * longest files, the shared processes of the short ones (written to
+ * `dir`), the other long files, then the other timed files.
+ */
+function plan(dir: string): string[] {
+  const all = allTestFiles();
+  const long = LONGEST.filter((f) => all.includes(f));
+  const timed = TIMED.filter((f) => all.includes(f) && !long.includes(f));
+  const short = all.filter((f) => !long.includes(f) && !timed.includes(f));
+  const groups = Array.from({ length: GROUPS }, (_, g) => {
+    const members = short.filter((_, i) => i % GROUPS === g);
+    const path = join(dir, `short-files-${g + 1}.test.mts`);
+    writeFileSync(
+      path,
+      `// The short test files, run one after the other in this process (test/support/run-tests.ts).\n${members
+        .map((f) => `import ${JSON.stringify(pathToFileURL(join(ROOT, f)).href)};\n`)
+        .join('')}`,
+    );
+    return path;
+  });
+  const path = (f: string) => join(ROOT, f);
+  return [
+    ...long.slice(0, GROUPS_AFTER).map(path),
+    ...groups,
+    ...long.slice(GROUPS_AFTER).map(path),
+    ...timed.map(path),
+  ];
+}
+
+/** Runs an npm script; resolves to its exit code, its output printed when it ends. */
+function npmScript(name: string): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn('npm', ['run', '--silent', name], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const output: Buffer[] = [];
+    child.stdout.on('data', (c: Buffer) => output.push(c));
+    child.stderr.on('data', (c: Buffer) => output.push(c));
+    child.on('error', (error) => {
+      process.stderr.write(`npm run ${name}: ${error.message}\n`);
+      resolve(1);
+    });
+    child.on('close', (code) => {
+      const text = Buffer.concat(output).toString('utf8');
+      process.stderr.write(
+        `\n# npm run ${name}: ${code === 0 ? 'ok' : `FAILED (exit code ${code})`}\n${text}`,
+      );
+      resolve(code ?? 1);
+    });
+  });
+}
+
+const args = process.argv.slice(2);
+const checks: Promise<number>[] = [];
+let failed = false;
+if (args.length === 0) {
+  // The build (dist/: the command, the examples, and `import 'brine'` in the tests, whose types the
+  // type check reads from dist/) and the lint start together; the type check and the test files
+  // once the build is done, the type check beside the tests.
+  const build = npmScript('build');
+  checks.push(npmScript('lint'));
+  if ((await build) !== 0) failed = true;
+  else checks.push(npmScript('typecheck'));
+}
+if (failed) {
+  await Promise.all(checks);
+  process.exitCode = 1;
+} else {
+  const groupDir = args.length > 0 ? undefined : mkdtempSync(join(tmpdir(), 'brine-tests-'));
+  const files =
+    groupDir === undefined
+      ? args.map((f) => join(ROOT, relative(ROOT, join(process.cwd(), f))))
+      : plan(groupDir);
+  const stream = run({ files, concurrency: 2 });
+  stream.on('test:fail', () => {
+    failed = true;
+  });
+  const reporter = process.stdout.isTTY ? stream.compose(new spec()) : stream.compose(tap);
+  reporter.pipe(process.stdout);
+  reporter.on('end', async () => {
+    if (groupDir !== undefined) rmSync(groupDir, { recursive: true, force: true });
+    const codes = await Promise.all(checks);
+    if (failed || codes.some((c) => c !== 0)) process.exitCode = 1;
+  });
+}
