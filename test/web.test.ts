@@ -343,6 +343,8 @@ open(sys.argv[1], 'wb').write(pickle.dumps(value, 2))`,
     console.log(`laughs: ${Date.now() - t0} ms`);
     assert.equal(await text('#verdict'), 'safe');
     await expand('laughs.pkl');
+    // The children are drawn after the row turns to "collapse": wait for them, then read.
+    await page.locator('#tree', { hasText: /shared #/ }).waitFor();
     assert.match(await text('#tree'), /shared #/);
 
     // A gadget.
