@@ -8,7 +8,7 @@
  */
 import type { ClassEntry, ClassOptions, Reconstructor, ReconstructorTable } from './reconstruct.js';
 import type { NamedTupleClass } from './types/collections.js';
-import { type EnumClass, PyEnum } from './types/enum.js';
+import { type EnumClass, flagValue, PyEnum } from './types/enum.js';
 import type { ReduceOptions, Reduction } from './types/protocol.js';
 
 /** A reducer of {@link Registry.registerReducer}, as stored. */
@@ -238,7 +238,7 @@ export class BaseRegistry {
     return this.register(pyClass.module, pyClass.name, {
       call: (args, context) =>
         args.length === 1
-          ? (enumClass.of(args[0]) ?? new PyEnum(pyClass, null, args[0]))
+          ? (enumClass.of(args[0]) ?? flagValue(enumClass as EnumClass, args[0]))
           : context.inert('reduce', context.global, args),
       // getattr(Color, 'RED'): how Python 3.11.2 to 3.11.4 pickle a member.
       attribute: (name) =>

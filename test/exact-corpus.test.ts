@@ -38,6 +38,7 @@ import {
   PyGlobal,
   PyObject,
   Registry,
+  repr,
   tuple,
   Unpickler,
   UnpicklingError,
@@ -47,7 +48,7 @@ import { builtins } from '../src/reconstructors/builtins.js';
 import { copyreg } from '../src/reconstructors/copyreg.js';
 import { scan } from '../src/tools/scan.js';
 import { failWithSeed } from './support/fast-check.js';
-import { ROOT } from './support/python.js';
+import { fromHex, ROOT, runPython } from './support/python.js';
 
 const FIXTURES = join(ROOT, 'test', 'fixtures');
 const CORPUS = join(FIXTURES, 'exact-corpus');
@@ -426,6 +427,33 @@ test("flags: both forms load as the registered enum's values Python computed, an
         } else assert.ok(same(out, c.data), `${label} exact ${exact}`);
       }
     }
+  }
+});
+
+test("flags: a combination's repr and str are Python's (<Perm.R|W: 6>, <Perm.R|8: 12>, <Perm: 0>)", () => {
+  // python3 pickles each value as Class(value) and prints its repr and str; the classes as declared above.
+  const out = runPython(`
+import enum, json, pickle, sys
+class Perm(enum.IntFlag):
+    R = 4
+    W = 2
+    X = 1
+class Mode(enum.Flag):
+    R = 4
+    W = 2
+    X = 1
+    RW = 6
+Perm.__module__ = Mode.__module__ = '__main__'
+values = [Perm(v) for v in (0, 1, 2, 3, 4, 5, 6, 7, 8, 12, 15, 64)] + [Mode(v) for v in (0, 3, 5, 6, 7)]
+json.dump([[pickle.dumps(v, protocol=4).hex(), repr(v), str(v) if isinstance(v, Mode) else None] for v in values], sys.stdout)
+`);
+  const cases = JSON.parse(out) as [string, string, string | null][];
+  assert.equal(cases.length, 17);
+  for (const [hex, pyRepr, pyStr] of cases) {
+    const value = loads(fromHex(hex), { registry: FLAGS });
+    assert.ok(value instanceof PyEnum, pyRepr);
+    assert.equal(repr(value), pyRepr);
+    if (pyStr !== null) assert.equal(String(value), pyStr);
   }
 });
 

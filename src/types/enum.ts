@@ -38,10 +38,11 @@ export class PyEnum<V = unknown, N extends string = string> {
     Object.freeze(this);
   }
 
-  /** `Color.RED`. */
+  /** `Color.RED`; a Flag combination `Perm.R|W`, as Python's `str`. */
   toString(): string {
     const cls = this.enumClass.name.slice(this.enumClass.name.lastIndexOf('.') + 1);
-    return this.name === null ? `${cls}(${pyRepr(this.value)})` : `${cls}.${this.name}`;
+    const name = this.name ?? flagNames.get(this);
+    return name === undefined ? `${cls}(${pyRepr(this.value)})` : `${cls}.${name}`;
   }
 
   /** The member's value, so that int and str enums compare like their values. */
@@ -56,13 +57,46 @@ export class PyEnum<V = unknown, N extends string = string> {
   [PY_REPR](repr?: ReprFn): string {
     if (repr === undefined) return pyRepr(this);
     const cls = this.enumClass.name.slice(this.enumClass.name.lastIndexOf('.') + 1);
-    return `<${cls}.${this.name ?? '?'}: ${repr(this.value)}>`;
+    const name = this.name ?? flagNames.get(this);
+    // Python: <Perm.R: 4>, a combination <Perm.R|W: 6>, a value no member's bit is in <Perm: 0>.
+    return `<${cls}${name === undefined ? '' : `.${name}`}: ${repr(this.value)}>`;
   }
 
   [PY_REDUCE](): Reduction {
     // The form a loaded Flag combination was read in (`_operator.or_(a, b)`), else Enum.__reduce_ex__: (cls, (value,))
     return forms.get(this) ?? { callable: this.enumClass, args: [this.value] };
   }
+}
+
+/** The names Python gives nameless Flag values (`R|W`, `R|8`), from {@link flagValue}. */
+const flagNames = /* @__PURE__ */ new WeakMap<PyEnum, string>();
+
+/**
+ * A value of `enumClass` with no member of its own (a Flag combination such
+ * as `Perm.R | Perm.W`): a nameless {@link PyEnum} whose repr names the
+ * single-bit members in it, in their declaration order, then the bits no
+ * member names (`<Perm.R|W: 6>`, `<Perm.R|8: 12>`), as Python's Flag does;
+ * `<Perm: 0>` when no member's bit is set. @internal
+ */
+export function flagValue(enumClass: EnumClass, value: unknown): PyEnum {
+  const result = new PyEnum(enumClass.pyClass, null, value);
+  const bits =
+    typeof value === 'bigint' ? value : Number.isSafeInteger(value) ? BigInt(value as number) : -1n;
+  if (bits <= 0n) return result;
+  const names: string[] = [];
+  let known = 0n;
+  for (const member of Object.values(enumClass.members) as PyEnum[]) {
+    const v = member.value;
+    const bit = typeof v === 'bigint' ? v : Number.isSafeInteger(v) ? BigInt(v as number) : 0n;
+    // Single-bit members only (multi-bit ones are aliases Python leaves out), each bit once.
+    if (bit <= 0n || (bit & (bit - 1n)) !== 0n || (bits & bit) === 0n || (known & bit) !== 0n) continue;
+    names.push(member.name as string);
+    known |= bit;
+  }
+  if (known === 0n) return result;
+  if (bits !== known) names.push(String(bits ^ known));
+  flagNames.set(result, names.join('|'));
+  return result;
 }
 
 /** How loaded nameless values were written, where it was not `Class(value)` (Flag combinations of Python 3.11.2-3.11.4). */
