@@ -174,9 +174,11 @@ export class Pickler {
 
   /** Forgets the objects earlier `dump()` calls wrote. */
   clearMemo(): void {
-    this.#memo.clear();
+    // New Maps, not clear(): a pickler `dumps` reuses is an old object, and a cleared Map regrows
+    // young tables that it then points to (write barriers and remembered-set work on every set).
+    if (this.#memo.size > 0) this.#memo = new Map();
     this.#strings.clear();
-    this.#globalMemo.clear();
+    if (this.#globalMemo.size > 0) this.#globalMemo = new Map();
     this.#memoCount = 0;
   }
 

@@ -123,7 +123,9 @@ export class StringMemo {
    */
   clear(): void {
     if (this.#small !== null) {
-      this.#small.clear();
+      // A new Map, not clear(): the memo lives on between calls and becomes an old object, and a
+      // cleared Map regrows young tables that it then points to (write barriers on every set).
+      if (this.#small.size > 0) this.#small = new Map();
       return;
     }
     this.#small = new Map();
