@@ -173,11 +173,10 @@ export class PyArray {
   static ofTypedArray(data: TypedArray | Uint8ClampedArray): PyArray | null {
     const code = TYPECODE_OF.get(data.constructor);
     if (code === undefined) return null;
-    const array = Object.create(PyArray.prototype) as { typecode: ArrayTypecode; data: ArrayData };
-    array.typecode = code;
-    array.data =
-      code === 'B' ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : (data as ArrayData);
-    return array as PyArray;
+    return PyArray.wrap(
+      code,
+      code === 'B' ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : (data as ArrayData),
+    );
   }
 
   /**
