@@ -40,6 +40,7 @@ const LONGEST = [
   'test/tools-dis.test.ts',
   'test/dumps.test.ts',
   'test/complexity/opcodes.test.ts',
+  'test/complexity/dumps-output.test.ts',
   'test/api-docs.test.ts',
   'test/compress.test.ts',
   'test/stdlib-hostile.test.ts',
@@ -132,6 +133,30 @@ function npmScript(name: string): Promise<number> {
   });
 }
 
+/** Wall time of each file's top-level tests (ms), for the summary at the end. */
+const fileTimes = new Map<string, number>();
+
+function addTime(data: { nesting: number; file?: string; details: { duration_ms: number } }): void {
+  if (data.nesting !== 0 || data.file === undefined) return;
+  const file = relative(ROOT, data.file);
+  fileTimes.set(file, (fileTimes.get(file) ?? 0) + data.details.duration_ms);
+}
+
+/**
+ * The ten files whose tests took longest, on stderr: what to look at when the
+ * suite gets slow, and the order of `LONGEST`. Wall time, so it includes the
+ * wait for a core on a loaded machine.
+ */
+function printTimes(): void {
+  const top = [...fileTimes].sort((a, b) => b[1] - a[1]).slice(0, 10);
+  if (top.length === 0) return;
+  process.stderr.write(
+    `\n# slowest test files (wall seconds of their tests)\n${top
+      .map(([file, ms]) => `#   ${(ms / 1000).toFixed(1).padStart(6)}  ${file}\n`)
+      .join('')}`,
+  );
+}
+
 const args = process.argv.slice(2);
 const checks: Promise<number>[] = [];
 let failed = false;
@@ -154,13 +179,16 @@ if (failed) {
       ? args.map((f) => join(ROOT, relative(ROOT, join(process.cwd(), f))))
       : plan(groupDir);
   const stream = run({ files, concurrency: 2 });
-  stream.on('test:fail', () => {
+  stream.on('test:fail', (data) => {
     failed = true;
+    addTime(data);
   });
+  stream.on('test:pass', addTime);
   const reporter = process.stdout.isTTY ? stream.compose(new spec()) : stream.compose(tap);
   reporter.pipe(process.stdout);
   reporter.on('end', async () => {
     if (groupDir !== undefined) rmSync(groupDir, { recursive: true, force: true });
+    printTimes();
     const codes = await Promise.all(checks);
     if (failed || codes.some((c) => c !== 0)) process.exitCode = 1;
   });
