@@ -13,9 +13,9 @@ import { fileURLToPath } from 'node:url';
  * `pyenv exec`) that costs several times the interpreter's own start on
  * every call; the tests start python3 hundreds of times. The resolved path
  * is the same interpreter with the same standard library. It is kept in
- * `BRINE_PYTHON3_EXECUTABLE` for the processes the tests start, and
- * test/support/setup.ts resolves it once in the test runner for every test
- * file.
+ * `BRINE_PYTHON3_EXECUTABLE` for the processes the tests start; the test
+ * runner (test/support/run-tests.ts) imports this module, so it resolves it
+ * once for every test file.
  */
 export const PYTHON = process.env.BRINE_PYTHON ?? python3Executable();
 

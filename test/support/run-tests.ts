@@ -9,16 +9,18 @@
  *
  * Every file of test/*.test.ts and test/complexity/*.test.ts runs. The long
  * files, and those that measure CPU time (complexity ratios, hang guards),
- * run each in a process of its own with this process's flags
- * (`--import tsx`, `--import ./test/support/setup.ts`). The short ones run
- * in four shared processes, each importing its share of them in turn (a file
- * of a few seconds otherwise pays more for its process, tsx and the sources
- * than for its tests); their tests, names and counts are the same. The exit
+ * run each in a process of its own with this process's flags. The short
+ * ones run in four shared processes, each importing its share of them in
+ * turn (a file of a few seconds otherwise pays more for its process and the
+ * sources than for its tests); their tests, names and counts are the same. The exit
  * code is 1 when a test, the lint or the type check fails. The spec reporter
  * on a terminal, TAP otherwise, as `node --test` chooses.
  *
- * Usage: node --import tsx --import ./test/support/setup.ts test/support/run-tests.ts [FILE...]
- * (FILEs given: only those, each in a process of its own).
+ * Started by test/support/test.mjs (`npm test [-- FILE...]`), which compiles
+ * src/ and test/ first: the processes then run the compiled files in plain
+ * node. FILEs given: only those, each in a process of its own. Started
+ * directly (`node --import tsx test/support/run-tests.ts`), it runs the .ts
+ * files through tsx.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -94,22 +96,30 @@ function plan(dir: string): string[] {
   const short = all.filter((f) => !long.includes(f) && !timed.includes(f));
   const groups = Array.from({ length: GROUPS }, (_, g) => {
     const members = short.filter((_, i) => i % GROUPS === g);
-    const path = join(dir, `short-files-${g + 1}.test.mts`);
+    const path = join(dir, `short-files-${g + 1}.test.${BUILD === undefined ? 'mts' : 'mjs'}`);
     writeFileSync(
       path,
       `// The short test files, run one after the other in this process (test/support/run-tests.ts).\n${members
-        .map((f) => `import ${JSON.stringify(pathToFileURL(join(ROOT, f)).href)};\n`)
+        .map((f) => `import ${JSON.stringify(pathToFileURL(compiled(join(ROOT, f))).href)};\n`)
         .join('')}`,
     );
     return path;
   });
-  const path = (f: string) => join(ROOT, f);
+  const path = (f: string) => compiled(join(ROOT, f));
   return [
     ...long.slice(0, GROUPS_AFTER).map(path),
     ...groups,
     ...long.slice(GROUPS_AFTER).map(path),
     ...timed.map(path),
   ];
+}
+
+/** Where test/support/test.mjs compiled the sources to, when it started this runner. */
+const BUILD = process.env.BRINE_TEST_BUILD;
+
+/** The file to run for a test file of the project: its compiled JavaScript when there is a build. */
+function compiled(path: string): string {
+  return BUILD === undefined ? path : join(BUILD, relative(ROOT, path)).replace(/\.ts$/, '.js');
 }
 
 /** Runs an npm script; resolves to its exit code, its output printed when it ends. */
@@ -176,7 +186,7 @@ if (failed) {
   const groupDir = args.length > 0 ? undefined : mkdtempSync(join(tmpdir(), 'brine-tests-'));
   const files =
     groupDir === undefined
-      ? args.map((f) => join(ROOT, relative(ROOT, join(process.cwd(), f))))
+      ? args.map((f) => compiled(join(ROOT, relative(ROOT, join(process.cwd(), f)))))
       : plan(groupDir);
   const stream = run({ files, concurrency: 2 });
   stream.on('test:fail', (data) => {
