@@ -11,6 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { dumps } from '../src/index.js';
@@ -24,7 +25,7 @@ import { ROOT } from './support/python.js';
 
 const SKLEARN = join(ROOT, 'test', 'fixtures', 'sklearn');
 const SCAN = join(ROOT, 'test', 'fixtures', 'scan');
-const cli = await inProcessCli(join(ROOT, 'src', 'cli.ts'));
+const cli = await inProcessCli(fileURLToPath(import.meta.resolve('../src/cli.js')));
 const read = (dir: string, name: string): Uint8Array => new Uint8Array(readFileSync(join(dir, name)));
 const messages = (r: ReturnType<typeof scan>): string =>
   r.findings.map((f) => `${f.severity}: ${f.message}`).join('\n');

@@ -42,7 +42,9 @@ export interface FuzzReport {
   readonly ms: number;
 }
 
-const SRC = new URL('../../src/', import.meta.url).href;
+// Where the modules of src/ run from (resolved, not computed from this file: the test build runs
+// compiled copies of them from a directory of its own).
+const SRC = new URL('./', import.meta.resolve('../../src/index.js')).href;
 
 function post<T>(session: Session, method: string, params?: object): Promise<T> {
   return new Promise((resolve, reject) =>

@@ -1,5 +1,5 @@
 /**
- * `npm test`: compiles src/ and test/ to JavaScript once, into a directory
+ * `npm test`: compiles src/, test/ and scripts/ to JavaScript once, into a directory
  * of its own, then starts the runner (test/support/run-tests.ts) from there.
  *
  * A process started with `--import tsx` spends about 1.5 s of CPU on the
@@ -50,7 +50,7 @@ function tsFiles(dir) {
 const build = mkdtempSync(join(tmpdir(), 'brine-test-build-'));
 const tsconfig = JSON.parse(readFileSync(join(ROOT, 'tsconfig.json'), 'utf8'));
 await Promise.all(
-  [...tsFiles('src'), ...tsFiles('test')].map(async (file) => {
+  [...tsFiles('src'), ...tsFiles('test'), ...tsFiles('scripts')].map(async (file) => {
     const source = join(ROOT, file);
     const url = pathToFileURL(source).href;
     const result = await transform(readFileSync(source, 'utf8'), {
