@@ -43,8 +43,44 @@ export function decodeLong(bytes: Uint8Array, view: DataView, start: number, n: 
       const value = hi * 0x100000000 + lo;
       if (Number.isSafeInteger(value)) return value;
     }
+    // Beyond 2^53: one signed 64-bit read, or the high half placed by a double (exact: |hi| < 2^24).
+    return n === 8 ? view.getBigInt64(start, true) : BigInt(hi * 0x100000000) + BigInt(lo);
   }
-  return decodeLongBig(bytes, view, start, n);
+  if (n > MAX_WORDS_BYTES) return decodeLongBig(bytes, start, n);
+  const value = decodeLongWords(view, start, n);
+  // A last byte other than a sign extension puts |value| at 2^64 or more; only a non-minimal
+  // encoding (which Python never writes) can hold a safe integer in 9 bytes or more.
+  const last = bytes[start + n - 1]!;
+  return last === 0 || last === 0xff ? narrow(value) : value;
+}
+
+/** The longest payload {@link decodeLongWords} takes; longer ones go through hex text. */
+const MAX_WORDS_BYTES = 128;
+
+/** `64 - 8r` as a bigint, by the number `r` of bytes in the partial top word. */
+const TOP_SHIFT = [0n, 56n, 48n, 40n, 32n, 24n, 16n, 8n];
+
+/**
+ * `n` (9 to {@link MAX_WORDS_BYTES}) bytes of little-endian two's complement
+ * from 64-bit words. The top word, partial or not, is read signed (a partial
+ * one as the last 8 bytes, its extra low bytes shifted out), so the sign needs
+ * no `asIntN`; each word below is shifted in. About 3 BigInt operations per
+ * word, each of which allocates: several times cheaper than any text (a
+ * TextDecoder call or string building costs more than the whole of this at
+ * these sizes), but quadratic, hence the bound.
+ */
+function decodeLongWords(view: DataView, start: number, n: number): bigint {
+  const r = n & 7;
+  let k = n >> 3; // whole words below the top one
+  let v: bigint;
+  if (r === 0) {
+    k--;
+    v = view.getBigInt64(start + 8 * k, true);
+  } else {
+    v = view.getBigInt64(start + n - 8, true) >> TOP_SHIFT[r]!;
+  }
+  for (let w = k - 1; w >= 0; w--) v = (v << 64n) | view.getBigUint64(start + 8 * w, true);
+  return v;
 }
 
 /** The ASCII codes of the hex digits. */
@@ -53,14 +89,14 @@ const asciiDecoder = new TextDecoder('latin1');
 
 /**
  * Bytes of little-endian two's complement (a LONG1 / LONG4 payload) beyond
- * 2^53. Linear in `n`: the bytes become one flat hex text (written as ASCII
- * bytes and decoded at once), which V8 reads into a bigint in linear time.
- * Shifting and or-ing 64-bit words into a growing bigint, the obvious way,
- * copies the whole value per word and is quadratic (256 KiB took a minute);
- * so is a hex text grown by `+=`, which V8 parses character by character
- * through the rope.
+ * {@link MAX_WORDS_BYTES}. Linear in `n`: the bytes become one flat hex text
+ * (written as ASCII bytes and decoded at once), which V8 reads into a bigint
+ * in linear time. Shifting and or-ing 64-bit words into a growing bigint, as
+ * {@link decodeLongWords} does for short payloads, copies the whole value per
+ * word and is quadratic (256 KiB took a minute); so is a hex text grown by
+ * `+=`, which V8 parses character by character through the rope.
  */
-function decodeLongBig(bytes: Uint8Array, _view: DataView, start: number, n: number): number | bigint {
+function decodeLongBig(bytes: Uint8Array, start: number, n: number): number | bigint {
   const text = new Uint8Array(2 + 2 * n);
   text[0] = 0x30; // 0
   text[1] = 0x78; // x
