@@ -108,18 +108,55 @@ function decodeLongBig(bytes: Uint8Array, start: number, n: number): number | bi
   return narrow(BigInt.asIntN(8 * n, BigInt(asciiDecoder.decode(text))));
 }
 
-/** Scratch space of {@link encodeLong} for values of up to 2048 bits. */
-const longScratch = new DataView(new ArrayBuffer(256));
+/** The values LONG1 holds: at most 255 bytes of two's complement, [-2^2039, 2^2039). */
+export const LONG1_MIN = -(1n << 2039n);
+/** One past the largest value LONG1 holds (see {@link LONG1_MIN}). */
+export const LONG1_LIMIT = 1n << 2039n;
+
+/** `2^(64k - 1)` by k (1 to 32): a value in [-HALF[k], HALF[k]) fits k 64-bit words of two's complement. */
+const HALF_WORDS = Array.from({ length: 33 }, (_, k) => (k === 0 ? 0n : 1n << BigInt(64 * k - 1)));
+const NEG_HALF_WORDS = HALF_WORDS.map((h) => -h);
+
+/**
+ * Writes the minimal little-endian two's-complement bytes of `v`, as
+ * `_pickle.c` `save_long` writes them for LONG1, at `at` in `bytes` (`view`
+ * over the same memory), and returns how many there are. `v` is not 0 and in
+ * [{@link LONG1_MIN}, {@link LONG1_LIMIT}); the 256 bytes from `at` must be
+ * writable (the whole words are written, then the count trimmed). The word
+ * count comes from comparisons (no allocation); then one shift per word past
+ * the first, the top word written signed.
+ */
+export function writeLong(v: bigint, bytes: Uint8Array, view: DataView, at: number): number {
+  let k = 1;
+  while (v < NEG_HALF_WORDS[k]! || v >= HALF_WORDS[k]!) k++;
+  let x = v;
+  for (let w = 0; w < k - 1; w++) {
+    view.setBigUint64(at + 8 * w, BigInt.asUintN(64, x), true);
+    x >>= 64n;
+  }
+  view.setBigInt64(at + 8 * (k - 1), x, true);
+  // Drop the top bytes that only repeat the sign of the byte below them.
+  const sign = v < 0n ? 0xff : 0;
+  let n = 8 * k;
+  while (n > 1 && bytes[at + n - 1] === sign && ((bytes[at + n - 2]! ^ sign) & 0x80) === 0) n--;
+  return n;
+}
+
+/** Scratch space of {@link encodeLong} for values of LONG1. */
+const longScratch = new Uint8Array(256);
+const longScratchView = new DataView(longScratch.buffer);
 
 /**
  * The minimal little-endian two's-complement bytes of `v`, as `_pickle.c`
  * `save_long` writes them for LONG1 / LONG4 (0 is no bytes). Linear in the
- * size of `v`: large values go through hex text. The result may be a view
- * into a scratch buffer, valid until the next call: copy it to keep it.
+ * size of `v`: values beyond LONG1 go through hex text. The result may be a
+ * view into a scratch buffer, valid until the next call: copy it to keep it.
  */
 export function encodeLong(v: bigint): Uint8Array {
   if (v === 0n) return new Uint8Array(0);
-  if ((v < 0n ? -v : v) < 1n << 2040n) return encodeLongSmall(v);
+  if (v >= LONG1_MIN && v < LONG1_LIMIT) {
+    return longScratch.subarray(0, writeLong(v, longScratch, longScratchView, 0));
+  }
   const negative = v < 0n;
   const absHex = (negative ? -v : v).toString(16);
   const nbits = (absHex.length - 1) * 4 + (32 - Math.clz32(hexDigit(absHex.charCodeAt(0))));
@@ -135,38 +172,6 @@ export function encodeLong(v: bigint): Uint8Array {
   // A negative value may carry one redundant 0xff byte.
   if (negative && nbytes > 1 && out[nbytes - 1] === 0xff && (out[nbytes - 2]! & 0x80) !== 0) nbytes--;
   return out.subarray(0, nbytes);
-}
-
-/**
- * {@link encodeLong} for values of up to 2048 bits: 64-bit words through a
- * scratch buffer, about three times faster than hex text at this size (the
- * per-word shift is quadratic, bounded here by 32 words).
- */
-function encodeLongSmall(v: bigint): Uint8Array {
-  const negative = v < 0n;
-  const view = longScratch;
-  const bytes = new Uint8Array(view.buffer);
-  let x = negative ? -v : v;
-  let words = 0;
-  while (x > 0n) {
-    view.setBigUint64(words * 8, BigInt.asUintN(64, x), true);
-    x >>= 64n;
-    words++;
-  }
-  let top = words * 8 - 1;
-  while (top > 0 && bytes[top] === 0) top--;
-  const nbits = top * 8 + (32 - Math.clz32(bytes[top]!));
-  let nbytes = (nbits >> 3) + 1;
-  if (negative) {
-    let y = BigInt.asUintN(8 * nbytes, v);
-    for (let w = 0; w < (nbytes + 7) >> 3; w++) {
-      view.setBigUint64(w * 8, BigInt.asUintN(64, y), true);
-      y >>= 64n;
-    }
-    // A negative value may carry one redundant 0xff byte.
-    if (nbytes > 1 && bytes[nbytes - 1] === 0xff && (bytes[nbytes - 2]! & 0x80) !== 0) nbytes--;
-  } else if (nbytes > words * 8) bytes[nbytes - 1] = 0; // the sign byte of a positive value
-  return bytes.subarray(0, nbytes);
 }
 
 function hexDigit(c: number): number {
