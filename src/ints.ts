@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { PicklingError } from './errors.js';
 import { escapeUntrusted } from './python-repr.js';
 
 /** Python's default limit on the digits of an int given as decimal text (`sys.get_int_max_str_digits()`). */
@@ -181,6 +182,26 @@ function hexDigit(c: number): number {
 /** A bigint as a number when it is a safe integer. */
 export function narrow(value: bigint): number | bigint {
   return value >= -9007199254740991n && value <= 9007199254740991n ? Number(value) : value;
+}
+
+/** 10^4300, made on first use: ints at or beyond it have more than {@link MAX_STR_DIGITS} digits. */
+let tooManyDigits: bigint | undefined;
+
+/**
+ * The decimal text of `v` for the LONG opcode of protocols 0 and 1, as
+ * `_pickle.c` writes it with `repr()`: which refuses more than
+ * {@link MAX_STR_DIGITS} digits, so that such a pickle is never written (no
+ * Python could load it, nor brine). The bound also keeps the conversion,
+ * quadratic in V8 at these sizes, bounded.
+ */
+export function decimalText(v: bigint): string {
+  tooManyDigits ??= 10n ** BigInt(MAX_STR_DIGITS);
+  if (v >= tooManyDigits || v <= -tooManyDigits) {
+    throw new PicklingError(
+      `an int of more than ${MAX_STR_DIGITS} digits cannot be written as text (protocols 0 and 1), as in Python; use protocol 2 or higher`,
+    );
+  }
+  return v.toString();
 }
 
 /**

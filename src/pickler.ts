@@ -12,7 +12,7 @@ import type { Registry } from './default-registry.js';
 import { PicklingError } from './errors.js';
 import { ExactStringMemo, recordOf } from './exact-strings.js';
 import { formatFloatRepr } from './floats.js';
-import { encodeLong, LONG1_LIMIT, LONG1_MIN, writeLong } from './ints.js';
+import { decimalText, encodeLong, LONG1_LIMIT, LONG1_MIN, writeLong } from './ints.js';
 import { unhashableType } from './keys.js';
 import { DEFAULT_PROTOCOL, type DumpOptions, resolveDumpOptions } from './options.js';
 import { py2Name } from './py2-names.js';
@@ -910,7 +910,7 @@ export class Pickler {
       return;
     }
     if (this.#proto < 2) {
-      w.ascii(`L${v}L\n`);
+      w.ascii(`L${decimalText(v)}L\n`);
       return;
     }
     if (v >= LONG1_MIN && v < LONG1_LIMIT) {

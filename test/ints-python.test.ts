@@ -18,7 +18,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { dumps, loads } from '../src/index.js';
+import { dumps, loads, PicklingError } from '../src/index.js';
 import { failWithSeed } from './support/fast-check.js';
 import { fromHex } from './support/numpy-expect.js';
 import { runPython } from './support/python.js';
@@ -203,5 +203,34 @@ test('LONG1 and LONG4 payloads with redundant sign bytes load as python3 loads t
   for (const [i, pickle] of pickles.entries()) {
     const expected = model(BigInt(out.raw[i]!));
     assert.equal(loads(pickle), expected, `pickle ${hex(pickle)}`);
+  }
+});
+
+test('at protocols 0 and 1 an int of 4300 digits is written as python3 writes it, one of 4301 refused as python3 refuses it', () => {
+  const largest = 10n ** 4300n - 1n;
+  const out = askPython([largest, -largest]);
+  for (const [i, v] of [largest, -largest].entries()) check(v, out.pickles[i]!, out.back[i]!);
+  const refused = runPython(
+    `
+import pickle
+for p in (0, 1):
+    for v in (10**4300, -10**4300):
+        try:
+            pickle.dumps(v, p)
+            print("written")
+        except ValueError:
+            print("refused")
+`,
+  );
+  assert.equal(refused.trim(), 'refused\nrefused\nrefused\nrefused');
+  for (const protocol of [0, 1]) {
+    for (const v of [largest + 1n, -largest - 1n, 7n ** 100000n]) {
+      assert.throws(
+        () => dumps(v, { protocol }),
+        (e) => e instanceof PicklingError && /4300 digits/.test(e.message),
+      );
+    }
+    // Protocol 2 and higher write it as bytes.
+    assert.equal(loads(dumps(largest + 1n, { protocol: protocol + 2 })), largest + 1n);
   }
 });

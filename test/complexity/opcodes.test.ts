@@ -748,6 +748,8 @@ describe('rendering functions scale linearly', () => {
   ];
   for (const [what, n, make] of DUMPED) {
     for (const protocol of [0, 5]) {
+      // At protocol 0 an int is decimal text of at most 4300 digits, as in Python: 4n hex digits is past it.
+      if (protocol === 0 && what === 'bigint of n hex digits') continue;
       it(`dumps of a ${what}, protocol ${protocol}`, () =>
         assertScales(`dumps ${what} protocol ${protocol}`, n, make, (v) => dumps(v, { protocol })));
     }
