@@ -132,7 +132,8 @@ export function writeLong(v: bigint, bytes: Uint8Array, view: DataView, at: numb
   while (v < NEG_HALF_WORDS[k]! || v >= HALF_WORDS[k]!) k++;
   let x = v;
   for (let w = 0; w < k - 1; w++) {
-    view.setBigUint64(at + 8 * w, BigInt.asUintN(64, x), true);
+    // setBigUint64 stores the low 64 bits of any bigint: no asUintN (an allocation) needed.
+    view.setBigUint64(at + 8 * w, x, true);
     x >>= 64n;
   }
   view.setBigInt64(at + 8 * (k - 1), x, true);
