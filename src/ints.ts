@@ -17,7 +17,8 @@ export class IntParseError extends Error {}
 
 /**
  * Decodes `n` bytes at `start` as a little-endian two's-complement integer
- * (`n` = 0 is 0), as LONG1 and LONG4 store them.
+ * (`n` = 0 is 0), as LONG1 and LONG4 store them. `view` is a DataView over
+ * the same memory as `bytes` (same offset).
  */
 export function decodeLong(bytes: Uint8Array, view: DataView, start: number, n: number): number | bigint {
   if (n === 0) return 0;
