@@ -86,8 +86,8 @@ function decodeLongWords(view: DataView, start: number, n: number): bigint {
 }
 
 /** The ASCII codes of the hex digits. */
-const HEX_CODES = Uint8Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
-const asciiDecoder = new TextDecoder('latin1');
+const HEX_CODES = /* @__PURE__ */ Uint8Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
+const asciiDecoder = /* @__PURE__ */ new TextDecoder('latin1');
 
 /**
  * Bytes of little-endian two's complement (a LONG1 / LONG4 payload) beyond
@@ -116,8 +116,10 @@ export const LONG1_MIN = -(1n << 2039n);
 export const LONG1_LIMIT = 1n << 2039n;
 
 /** `2^(64k - 1)` by k (1 to 32): a value in [-HALF[k], HALF[k]) fits k 64-bit words of two's complement. */
-const HALF_WORDS = Array.from({ length: 33 }, (_, k) => (k === 0 ? 0n : 1n << BigInt(64 * k - 1)));
-const NEG_HALF_WORDS = HALF_WORDS.map((h) => -h);
+const HALF_WORDS = /* @__PURE__ */ Array.from({ length: 33 }, (_, k) =>
+  k === 0 ? 0n : 1n << BigInt(64 * k - 1),
+);
+const NEG_HALF_WORDS = /* @__PURE__ */ HALF_WORDS.map((h) => -h);
 
 /**
  * Writes the minimal little-endian two's-complement bytes of `v`, as
@@ -160,21 +162,17 @@ export function encodeLong(v: bigint): Uint8Array {
   if (v >= LONG1_MIN && v < LONG1_LIMIT) {
     return longScratch.subarray(0, writeLong(v, longScratch, longScratchView, 0));
   }
-  const negative = v < 0n;
-  const absHex = (negative ? -v : v).toString(16);
-  const nbits = (absHex.length - 1) * 4 + (32 - Math.clz32(hexDigit(absHex.charCodeAt(0))));
-  let nbytes = (nbits >> 3) + 1;
-  const hex = negative ? BigInt.asUintN(8 * nbytes, v).toString(16) : absHex;
+  // Past LONG1, hex text. The length is that of ~v for a negative v: (bit length >> 3) + 1, which
+  // is _pickle.c's, less the redundant 0xff byte it drops.
+  const top = (v < 0n ? ~v : v).toString(16);
+  const nbytes = ((4 * top.length + 28 - Math.clz32(hexDigit(top.charCodeAt(0)))) >> 3) + 1;
+  const hex = (v < 0n ? BigInt.asUintN(8 * nbytes, v).toString(16) : top).padStart(2 * nbytes, '0');
   const out = new Uint8Array(nbytes);
-  // Little-endian: byte i is the hex pair that ends 2i digits before the end (missing digits are 0).
-  for (let i = 0, end = hex.length; i < nbytes; i++, end -= 2) {
-    const lo = end - 1 >= 0 ? hexDigit(hex.charCodeAt(end - 1)) : 0;
-    const hi = end - 2 >= 0 ? hexDigit(hex.charCodeAt(end - 2)) : 0;
-    out[i] = (hi << 4) | lo;
+  // Little-endian: byte i is the hex pair 2i digits before the end.
+  for (let i = 0, at = 2 * nbytes - 2; i < nbytes; i++, at -= 2) {
+    out[i] = (hexDigit(hex.charCodeAt(at)) << 4) | hexDigit(hex.charCodeAt(at + 1));
   }
-  // A negative value may carry one redundant 0xff byte.
-  if (negative && nbytes > 1 && out[nbytes - 1] === 0xff && (out[nbytes - 2]! & 0x80) !== 0) nbytes--;
-  return out.subarray(0, nbytes);
+  return out;
 }
 
 function hexDigit(c: number): number {
@@ -200,7 +198,7 @@ export function decimalText(v: bigint): string {
   tooManyDigits ??= 10n ** BigInt(MAX_STR_DIGITS);
   if (v >= tooManyDigits || v <= -tooManyDigits) {
     throw new PicklingError(
-      `an int of more than ${MAX_STR_DIGITS} digits cannot be written as text (protocols 0 and 1), as in Python; use protocol 2 or higher`,
+      `an int of more than ${MAX_STR_DIGITS} digits needs protocol 2 or higher (Python refuses it as text)`,
     );
   }
   return v.toString();
