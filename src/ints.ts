@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { PicklingError } from './errors.js';
 import { escapeUntrusted } from './python-repr.js';
 
 /** Python's default limit on the digits of an int given as decimal text (`sys.get_int_max_str_digits()`). */
@@ -16,7 +17,8 @@ export class IntParseError extends Error {}
 
 /**
  * Decodes `n` bytes at `start` as a little-endian two's-complement integer
- * (`n` = 0 is 0), as LONG1 and LONG4 store them.
+ * (`n` = 0 is 0), as LONG1 and LONG4 store them. `view` is a DataView over
+ * the same memory as `bytes` (same offset).
  */
 export function decodeLong(bytes: Uint8Array, view: DataView, start: number, n: number): number | bigint {
   if (n === 0) return 0;
@@ -43,24 +45,60 @@ export function decodeLong(bytes: Uint8Array, view: DataView, start: number, n: 
       const value = hi * 0x100000000 + lo;
       if (Number.isSafeInteger(value)) return value;
     }
+    // Beyond 2^53: one signed 64-bit read, or the high half placed by a double (exact: |hi| < 2^24).
+    return n === 8 ? view.getBigInt64(start, true) : BigInt(hi * 0x100000000) + BigInt(lo);
   }
-  return decodeLongBig(bytes, view, start, n);
+  if (n > MAX_WORDS_BYTES) return decodeLongBig(bytes, start, n);
+  const value = decodeLongWords(view, start, n);
+  // A last byte other than a sign extension puts |value| at 2^64 or more; only a non-minimal
+  // encoding (which Python never writes) can hold a safe integer in 9 bytes or more.
+  const last = bytes[start + n - 1]!;
+  return last === 0 || last === 0xff ? narrow(value) : value;
+}
+
+/** The longest payload {@link decodeLongWords} takes; longer ones go through hex text. */
+const MAX_WORDS_BYTES = 128;
+
+/** `64 - 8r` as a bigint, by the number `r` of bytes in the partial top word. */
+const TOP_SHIFT = [0n, 56n, 48n, 40n, 32n, 24n, 16n, 8n];
+
+/**
+ * `n` (9 to {@link MAX_WORDS_BYTES}) bytes of little-endian two's complement
+ * from 64-bit words. The top word, partial or not, is read signed (a partial
+ * one as the last 8 bytes, its extra low bytes shifted out), so the sign needs
+ * no `asIntN`; each word below is shifted in. About 3 BigInt operations per
+ * word, each of which allocates: several times cheaper than any text (a
+ * TextDecoder call or string building costs more than the whole of this at
+ * these sizes), but quadratic, hence the bound.
+ */
+function decodeLongWords(view: DataView, start: number, n: number): bigint {
+  const r = n & 7;
+  let k = n >> 3; // whole words below the top one
+  let v: bigint;
+  if (r === 0) {
+    k--;
+    v = view.getBigInt64(start + 8 * k, true);
+  } else {
+    v = view.getBigInt64(start + n - 8, true) >> TOP_SHIFT[r]!;
+  }
+  for (let w = k - 1; w >= 0; w--) v = (v << 64n) | view.getBigUint64(start + 8 * w, true);
+  return v;
 }
 
 /** The ASCII codes of the hex digits. */
-const HEX_CODES = Uint8Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
-const asciiDecoder = new TextDecoder('latin1');
+const HEX_CODES = /* @__PURE__ */ Uint8Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
+const asciiDecoder = /* @__PURE__ */ new TextDecoder('latin1');
 
 /**
  * Bytes of little-endian two's complement (a LONG1 / LONG4 payload) beyond
- * 2^53. Linear in `n`: the bytes become one flat hex text (written as ASCII
- * bytes and decoded at once), which V8 reads into a bigint in linear time.
- * Shifting and or-ing 64-bit words into a growing bigint, the obvious way,
- * copies the whole value per word and is quadratic (256 KiB took a minute);
- * so is a hex text grown by `+=`, which V8 parses character by character
- * through the rope.
+ * {@link MAX_WORDS_BYTES}. Linear in `n`: the bytes become one flat hex text
+ * (written as ASCII bytes and decoded at once), which V8 reads into a bigint
+ * in linear time. Shifting and or-ing 64-bit words into a growing bigint, as
+ * {@link decodeLongWords} does for short payloads, copies the whole value per
+ * word and is quadratic (256 KiB took a minute); so is a hex text grown by
+ * `+=`, which V8 parses character by character through the rope.
  */
-function decodeLongBig(bytes: Uint8Array, _view: DataView, start: number, n: number): number | bigint {
+function decodeLongBig(bytes: Uint8Array, start: number, n: number): number | bigint {
   const text = new Uint8Array(2 + 2 * n);
   text[0] = 0x30; // 0
   text[1] = 0x78; // x
@@ -72,65 +110,69 @@ function decodeLongBig(bytes: Uint8Array, _view: DataView, start: number, n: num
   return narrow(BigInt.asIntN(8 * n, BigInt(asciiDecoder.decode(text))));
 }
 
-/** Scratch space of {@link encodeLong} for values of up to 2048 bits. */
-const longScratch = new DataView(new ArrayBuffer(256));
+/** The values LONG1 holds: at most 255 bytes of two's complement, [-2^2039, 2^2039). */
+export const LONG1_MIN = -(1n << 2039n);
+/** One past the largest value LONG1 holds (see {@link LONG1_MIN}). */
+export const LONG1_LIMIT = 1n << 2039n;
+
+/** `2^(64k - 1)` by k (1 to 32): a value in [-HALF[k], HALF[k]) fits k 64-bit words of two's complement. */
+const HALF_WORDS = /* @__PURE__ */ Array.from({ length: 33 }, (_, k) =>
+  k === 0 ? 0n : 1n << BigInt(64 * k - 1),
+);
+const NEG_HALF_WORDS = /* @__PURE__ */ HALF_WORDS.map((h) => -h);
+
+/**
+ * Writes the minimal little-endian two's-complement bytes of `v`, as
+ * `_pickle.c` `save_long` writes them for LONG1, at `at` in `bytes` (`view`
+ * over the same memory), and returns how many there are. `v` is not 0 and in
+ * [{@link LONG1_MIN}, {@link LONG1_LIMIT}); the 256 bytes from `at` must be
+ * writable (the whole words are written, then the count trimmed). The word
+ * count comes from comparisons (no allocation); then one shift per word past
+ * the first, the top word written signed.
+ */
+export function writeLong(v: bigint, bytes: Uint8Array, view: DataView, at: number): number {
+  let k = 1;
+  while (v < NEG_HALF_WORDS[k]! || v >= HALF_WORDS[k]!) k++;
+  let x = v;
+  for (let w = 0; w < k - 1; w++) {
+    // setBigUint64 stores the low 64 bits of any bigint: no asUintN (an allocation) needed.
+    view.setBigUint64(at + 8 * w, x, true);
+    x >>= 64n;
+  }
+  view.setBigInt64(at + 8 * (k - 1), x, true);
+  // Drop the top bytes that only repeat the sign of the byte below them.
+  const sign = v < 0n ? 0xff : 0;
+  let n = 8 * k;
+  while (n > 1 && bytes[at + n - 1] === sign && ((bytes[at + n - 2]! ^ sign) & 0x80) === 0) n--;
+  return n;
+}
+
+/** Scratch space of {@link encodeLong} for values of LONG1. */
+const longScratch = new Uint8Array(256);
+const longScratchView = new DataView(longScratch.buffer);
 
 /**
  * The minimal little-endian two's-complement bytes of `v`, as `_pickle.c`
  * `save_long` writes them for LONG1 / LONG4 (0 is no bytes). Linear in the
- * size of `v`: large values go through hex text. The result may be a view
- * into a scratch buffer, valid until the next call: copy it to keep it.
+ * size of `v`: values beyond LONG1 go through hex text. The result may be a
+ * view into a scratch buffer, valid until the next call: copy it to keep it.
  */
 export function encodeLong(v: bigint): Uint8Array {
   if (v === 0n) return new Uint8Array(0);
-  if ((v < 0n ? -v : v) < 1n << 2040n) return encodeLongSmall(v);
-  const negative = v < 0n;
-  const absHex = (negative ? -v : v).toString(16);
-  const nbits = (absHex.length - 1) * 4 + (32 - Math.clz32(hexDigit(absHex.charCodeAt(0))));
-  let nbytes = (nbits >> 3) + 1;
-  const hex = negative ? BigInt.asUintN(8 * nbytes, v).toString(16) : absHex;
+  if (v >= LONG1_MIN && v < LONG1_LIMIT) {
+    return longScratch.subarray(0, writeLong(v, longScratch, longScratchView, 0));
+  }
+  // Past LONG1, hex text. The length is that of ~v for a negative v: (bit length >> 3) + 1, which
+  // is _pickle.c's, less the redundant 0xff byte it drops.
+  const top = (v < 0n ? ~v : v).toString(16);
+  const nbytes = ((4 * top.length + 28 - Math.clz32(hexDigit(top.charCodeAt(0)))) >> 3) + 1;
+  const hex = (v < 0n ? BigInt.asUintN(8 * nbytes, v).toString(16) : top).padStart(2 * nbytes, '0');
   const out = new Uint8Array(nbytes);
-  // Little-endian: byte i is the hex pair that ends 2i digits before the end (missing digits are 0).
-  for (let i = 0, end = hex.length; i < nbytes; i++, end -= 2) {
-    const lo = end - 1 >= 0 ? hexDigit(hex.charCodeAt(end - 1)) : 0;
-    const hi = end - 2 >= 0 ? hexDigit(hex.charCodeAt(end - 2)) : 0;
-    out[i] = (hi << 4) | lo;
+  // Little-endian: byte i is the hex pair 2i digits before the end.
+  for (let i = 0, at = 2 * nbytes - 2; i < nbytes; i++, at -= 2) {
+    out[i] = (hexDigit(hex.charCodeAt(at)) << 4) | hexDigit(hex.charCodeAt(at + 1));
   }
-  // A negative value may carry one redundant 0xff byte.
-  if (negative && nbytes > 1 && out[nbytes - 1] === 0xff && (out[nbytes - 2]! & 0x80) !== 0) nbytes--;
-  return out.subarray(0, nbytes);
-}
-
-/**
- * {@link encodeLong} for values of up to 2048 bits: 64-bit words through a
- * scratch buffer, about three times faster than hex text at this size (the
- * per-word shift is quadratic, bounded here by 32 words).
- */
-function encodeLongSmall(v: bigint): Uint8Array {
-  const negative = v < 0n;
-  const view = longScratch;
-  const bytes = new Uint8Array(view.buffer);
-  let x = negative ? -v : v;
-  let words = 0;
-  while (x > 0n) {
-    view.setBigUint64(words * 8, BigInt.asUintN(64, x), true);
-    x >>= 64n;
-    words++;
-  }
-  let top = words * 8 - 1;
-  while (top > 0 && bytes[top] === 0) top--;
-  const nbits = top * 8 + (32 - Math.clz32(bytes[top]!));
-  let nbytes = (nbits >> 3) + 1;
-  if (negative) {
-    let y = BigInt.asUintN(8 * nbytes, v);
-    for (let w = 0; w < (nbytes + 7) >> 3; w++) {
-      view.setBigUint64(w * 8, BigInt.asUintN(64, y), true);
-      y >>= 64n;
-    }
-    // A negative value may carry one redundant 0xff byte.
-    if (nbytes > 1 && bytes[nbytes - 1] === 0xff && (bytes[nbytes - 2]! & 0x80) !== 0) nbytes--;
-  } else if (nbytes > words * 8) bytes[nbytes - 1] = 0; // the sign byte of a positive value
-  return bytes.subarray(0, nbytes);
+  return out;
 }
 
 function hexDigit(c: number): number {
@@ -140,6 +182,26 @@ function hexDigit(c: number): number {
 /** A bigint as a number when it is a safe integer. */
 export function narrow(value: bigint): number | bigint {
   return value >= -9007199254740991n && value <= 9007199254740991n ? Number(value) : value;
+}
+
+/** 10^4300, made on first use: ints at or beyond it have more than {@link MAX_STR_DIGITS} digits. */
+let tooManyDigits: bigint | undefined;
+
+/**
+ * The decimal text of `v` for the LONG opcode of protocols 0 and 1, as
+ * `_pickle.c` writes it with `repr()`: which refuses more than
+ * {@link MAX_STR_DIGITS} digits, so that such a pickle is never written (no
+ * Python could load it, nor brine). The bound also keeps the conversion,
+ * quadratic in V8 at these sizes, bounded.
+ */
+export function decimalText(v: bigint): string {
+  tooManyDigits ??= 10n ** BigInt(MAX_STR_DIGITS);
+  if (v >= tooManyDigits || v <= -tooManyDigits) {
+    throw new PicklingError(
+      `an int of more than ${MAX_STR_DIGITS} digits needs protocol 2 or higher (Python refuses it as text)`,
+    );
+  }
+  return v.toString();
 }
 
 /**

@@ -12,7 +12,7 @@ import type { Registry } from './default-registry.js';
 import { PicklingError } from './errors.js';
 import { ExactStringMemo, recordOf } from './exact-strings.js';
 import { formatFloatRepr } from './floats.js';
-import { encodeLong } from './ints.js';
+import { decimalText, encodeLong, LONG1_LIMIT, LONG1_MIN, writeLong } from './ints.js';
 import { unhashableType } from './keys.js';
 import { DEFAULT_PROTOCOL, type DumpOptions, resolveDumpOptions } from './options.js';
 import { py2Name } from './py2-names.js';
@@ -910,16 +910,22 @@ export class Pickler {
       return;
     }
     if (this.#proto < 2) {
-      w.ascii(`L${v}L\n`);
+      w.ascii(`L${decimalText(v)}L\n`);
+      return;
+    }
+    if (v >= LONG1_MIN && v < LONG1_LIMIT) {
+      // LONG1 straight into the buffer: the opcode, then the length once the bytes are written.
+      w.ensure(2 + 256);
+      const at = w.pos;
+      const n = writeLong(v, w.buf, w.view, at + 2);
+      w.buf[at] = 0x8a;
+      w.buf[at + 1] = n;
+      w.pos = at + 2 + n;
       return;
     }
     const bytes = encodeLong(v);
-    if (bytes.length < 256) {
-      w.byte2(0x8a, bytes.length);
-    } else {
-      w.byte(0x8b);
-      w.i32(bytes.length);
-    }
+    w.byte(0x8b);
+    w.i32(bytes.length);
     w.bytes(bytes);
   }
 

@@ -182,7 +182,8 @@ const CASES: Case[] = [
   {
     opcode: 'INT',
     label: 'one of n digits',
-    n: 2000,
+    // Loads measure n/4 to n, and on a miss n to 4n: 4n must stay within the 4300-digit limit.
+    n: 1000,
     make: (n) => one(n, (w, k) => w.op(`I${'9'.repeat(k)}\n`), 0),
   },
   { opcode: 'BININT', n: 8000, make: (n) => listOf(n, (w, i) => w.int(i * 65537)) },
@@ -196,7 +197,8 @@ const CASES: Case[] = [
   {
     opcode: 'LONG',
     label: 'one of n digits',
-    n: 2000,
+    // Loads measure n/4 to n, and on a miss n to 4n: 4n must stay within the 4300-digit limit.
+    n: 1000,
     make: (n) => one(n, (w, k) => w.op(`L${'7'.repeat(k)}L\n`), 0),
   },
   {
@@ -748,6 +750,8 @@ describe('rendering functions scale linearly', () => {
   ];
   for (const [what, n, make] of DUMPED) {
     for (const protocol of [0, 5]) {
+      // At protocol 0 an int is decimal text of at most 4300 digits, as in Python: 4n hex digits is past it.
+      if (protocol === 0 && what === 'bigint of n hex digits') continue;
       it(`dumps of a ${what}, protocol ${protocol}`, () =>
         assertScales(`dumps ${what} protocol ${protocol}`, n, make, (v) => dumps(v, { protocol })));
     }
