@@ -1380,7 +1380,6 @@ export class Unpickler {
    */
   #countRun(pos: number): number {
     const data = this.#data;
-    const view = this.#view;
     const end = data.length;
     let count = 0;
     let batch = 0;
