@@ -120,3 +120,17 @@ suite('uint32 lengths and memo ids', () => {
     );
   });
 });
+
+suite('short strings', () => {
+  test('distinct and repeated short str, ASCII or not, load as CPython wrote them while the cache steps aside', () => {
+    // 3000 distinct strings make the string cache stand aside; the repeated ones after it must still be right.
+    const expr =
+      "[('k%x' % i)[:1 + i % 10] if i % 7 else 'é%d' % (i % 99) for i in range(3000)] + ['id', 'ok', 'ttl', 'x' * 10] * 2000";
+    const pickles = { ...pythonPickles({ p5: expr }, 5), ...pythonPickles({ p2: expr }, 2) };
+    const expected = JSON.parse(runPython(`import json; print(json.dumps(${expr}))`)) as string[];
+    for (const [name, data] of Object.entries(pickles)) {
+      for (let round = 0; round < 3; round++)
+        assert.deepEqual(loads(data), expected, `${name}, load ${round}`);
+    }
+  });
+});
