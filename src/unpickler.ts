@@ -176,6 +176,11 @@ export class Unpickler {
   #scanned = 0;
   /** How far #presizeMemo has read ahead in this load. */
   #memoScanned = 0;
+  /**
+   * Set when #presizeMemo found that no opcode up to this pickle's STOP reads
+   * the memo: the memo opcodes that remain store nothing (see #presizeMemo).
+   */
+  #memoDead = false;
 
   /**
    * @param data the pickle bytes (a `Buffer` is a `Uint8Array` too); loaded
@@ -238,6 +243,7 @@ export class Unpickler {
     this.#entered = true;
     this.#scanned = 0;
     this.#memoScanned = 0;
+    this.#memoDead = false;
     if (!this.#options.keepMemo) {
       this.#memo = [];
       this.#sparse = null;
@@ -899,9 +905,9 @@ export class Unpickler {
               // The usual case once the memo has room (see #presizeMemo): the next free slot.
               memo[memoLen++] = value;
             } else if (memoLen === memo.length && this.#sparse === null) {
-              // The memo is dense and full: it appends.
-              if (memoLen >= MEMO_PRESIZE) this.#presizeMemo(pos);
-              memo[memoLen++] = value;
+              // The memo is dense and full: it appends (unless nothing reads it again in this load).
+              if (!this.#memoDead && memoLen >= MEMO_PRESIZE) this.#presizeMemo(pos);
+              if (!this.#memoDead) memo[memoLen++] = value;
             } else {
               memoLen += this.#memoPut(memoLen, value);
             }
@@ -1117,35 +1123,49 @@ export class Unpickler {
           }
           case 0x94: // MEMOIZE, into a free slot or at the end of a dense memo
             if (len === start) break;
+            if (this.#memoDead) {
+              pos++;
+              continue;
+            }
             if (memoLen < memo.length && memo[memoLen] === undefined) {
               memo[memoLen++] = target[len - 1];
             } else if (memoLen === memo.length && this.#sparse === null) {
               if (memoLen >= MEMO_PRESIZE) this.#presizeMemo(pos + 1);
-              memo[memoLen++] = target[len - 1];
+              if (!this.#memoDead) memo[memoLen++] = target[len - 1];
             } else {
               break;
             }
             pos++;
             continue;
           case 0x71: // BINPUT of the next id, into a free slot or at the end of a dense memo
-            if (pos + 2 > end || len === start || data[pos + 1] !== memoLen) break;
+            if (pos + 2 > end || len === start) break;
+            if (this.#memoDead) {
+              pos += 2;
+              continue;
+            }
+            if (data[pos + 1] !== memoLen) break;
             if (memoLen < memo.length && memo[memoLen] === undefined) {
               memo[memoLen++] = target[len - 1];
             } else if (memoLen === memo.length && this.#sparse === null) {
               if (memoLen >= MEMO_PRESIZE) this.#presizeMemo(pos + 2);
-              memo[memoLen++] = target[len - 1];
+              if (!this.#memoDead) memo[memoLen++] = target[len - 1];
             } else {
               break;
             }
             pos += 2;
             continue;
           case 0x72: // LONG_BINPUT of the next id (protocols 1-3 past id 255), as BINPUT
-            if (pos + 5 > end || len === start || u32(data, pos + 1) !== memoLen) break;
+            if (pos + 5 > end || len === start) break;
+            if (this.#memoDead) {
+              pos += 5;
+              continue;
+            }
+            if (u32(data, pos + 1) !== memoLen) break;
             if (memoLen < memo.length && memo[memoLen] === undefined) {
               memo[memoLen++] = target[len - 1];
             } else if (memoLen === memo.length && this.#sparse === null) {
               if (memoLen >= MEMO_PRESIZE) this.#presizeMemo(pos + 5);
-              memo[memoLen++] = target[len - 1];
+              if (!this.#memoDead) memo[memoLen++] = target[len - 1];
             } else {
               break;
             }
@@ -1313,11 +1333,13 @@ export class Unpickler {
             // MEMOIZE, as the main loop does
             if (stack.length === n) break;
             const value = stack[stack.length - 1];
-            if (memoLen < memo.length && memo[memoLen] === undefined) {
+            if (this.#memoDead) {
+              // Nothing reads the memo again in this load.
+            } else if (memoLen < memo.length && memo[memoLen] === undefined) {
               memo[memoLen++] = value;
             } else if (memoLen === memo.length && this.#sparse === null) {
               if (memoLen >= MEMO_PRESIZE) this.#presizeMemo(pos + 1);
-              memo[memoLen++] = value;
+              if (!this.#memoDead) memo[memoLen++] = value;
             } else {
               memoLen += this.#memoPut(memoLen, value);
             }
@@ -1538,6 +1560,7 @@ export class Unpickler {
    * #presizeMemo may count what comes (-1: not counted).
    */
   #memoPut(index: number, value: unknown, from = -1): number {
+    if (this.#memoDead) return 0;
     const memo = this.#memo;
     const sparse = this.#sparse;
     if (index < memo.length) {
@@ -1547,7 +1570,10 @@ export class Unpickler {
       return added;
     }
     if (index === memo.length) {
-      if (index >= MEMO_PRESIZE && sparse === null && from >= 0) this.#presizeMemo(from);
+      if (index >= MEMO_PRESIZE && sparse === null && from >= 0) {
+        this.#presizeMemo(from);
+        if (this.#memoDead) return 0;
+      }
       memo[index] = value;
       return sparse?.delete(index) ? 0 : 1;
     }
@@ -1572,6 +1598,19 @@ export class Unpickler {
     const data = this.#data;
     const count = countMemoOps(data, this.#view, from, data.length);
     this.#memoScanned = countMemoStop;
+    const opts = this.#options;
+    if (
+      countMemoReads === 0 &&
+      data[countMemoStop] === 0x2e &&
+      !opts.keepMemo &&
+      opts.afterBuild === undefined
+    ) {
+      // The opcodes from here to this pickle's STOP were read as the load will read them (nothing
+      // but an afterBuild hook moves the load past bytes), and none reads the memo: the memo
+      // opcodes that remain need not store anything, and the memo need not grow.
+      this.#memoDead = true;
+      return;
+    }
     // One more for the entry about to be stored.
     if (count > 0) this.#memo.length += count + 1;
   }
@@ -1937,6 +1976,8 @@ function checkName(name: string, what: 'module' | 'name'): void {
 
 /** Where the last {@link countMemoOps} stopped. */
 let countMemoStop = 0;
+/** How many memo reads (GET, BINGET, LONG_BINGET) the last {@link countMemoOps} passed. */
+let countMemoReads = 0;
 
 /**
  * How many memo entries (MEMOIZE, BINPUT, LONG_BINPUT, PUT) the opcodes from
@@ -1948,6 +1989,7 @@ let countMemoStop = 0;
  */
 export function countMemoOps(data: Uint8Array, view: DataView, pos: number, end: number): number {
   let count = 0;
+  countMemoReads = 0;
   while (pos < end) {
     const op = data[pos]!;
     let n = 1; // the opcode's length
@@ -1996,8 +2038,11 @@ export function countMemoOps(data: Uint8Array, view: DataView, pos: number, end:
       case 0x97: // NEXT_BUFFER
       case 0x98: // READONLY_BUFFER
         break;
-      case 0x4b: // BININT1
       case 0x68: // BINGET
+        countMemoReads++;
+        n = 2;
+        break;
+      case 0x4b: // BININT1
       case 0x80: // PROTO
       case 0x82: // EXT1
         n = 2;
@@ -2006,8 +2051,11 @@ export function countMemoOps(data: Uint8Array, view: DataView, pos: number, end:
       case 0x83: // EXT2
         n = 3;
         break;
-      case 0x4a: // BININT
       case 0x6a: // LONG_BINGET
+        countMemoReads++;
+        n = 5;
+        break;
+      case 0x4a: // BININT
       case 0x84: // EXT4
         n = 5;
         break;
@@ -2045,7 +2093,10 @@ export function countMemoOps(data: Uint8Array, view: DataView, pos: number, end:
       case 0x53: // STRING
       case 0x56: // UNICODE
       case 0x50: // PERSID
+        n = lineLength(data, pos, end);
+        break;
       case 0x67: // GET
+        countMemoReads++;
         n = lineLength(data, pos, end);
         break;
       case 0x63: // GLOBAL

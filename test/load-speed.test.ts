@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe as suite, test } from 'node:test';
-import { loads, UnpicklingError } from '../src/index.js';
+import { dumps, loads, PyGlobal, PyObject, tuple, Unpickler, UnpicklingError } from '../src/index.js';
 import { fromHex, runPython } from './support/python.js';
 
 /** Python's `pickle.dumps(value, protocol)` of each expression, as hex. */
@@ -132,5 +132,85 @@ suite('short strings', () => {
       for (let round = 0; round < 3; round++)
         assert.deepEqual(loads(data), expected, `${name}, load ${round}`);
     }
+  });
+});
+
+suite('memo entries nothing reads', () => {
+  // Past 4096 memo entries the loader looks ahead to STOP: when no GET, BINGET or LONG_BINGET
+  // follows, the memo opcodes that remain store nothing. Everything that does read must still work.
+  test('a memo read after many entries, at every protocol, loads as CPython loads it', () => {
+    const expr = "(lambda xs: [xs, ('t', 1), xs[0], xs[4500], xs[-1], xs])(['s%d' % i for i in range(6000)])";
+    const expected = JSON.parse(
+      runPython(`import json; v = ${expr}; print(json.dumps([v[0][:3], v[2], v[3], v[4], v[5] is v[0]]))`),
+    );
+    for (const protocol of [0, 1, 2, 3, 4, 5]) {
+      const v = loads(pythonPickles({ v: expr }, protocol).v!) as [
+        string[],
+        unknown,
+        string,
+        string,
+        string,
+        string[],
+      ];
+      assert.equal(v[0].length, 6000, `protocol ${protocol}`);
+      assert.deepEqual([v[0].slice(0, 3), v[2], v[3], v[4], v[5] === v[0]], expected, `protocol ${protocol}`);
+    }
+  });
+
+  test('big pickles with no memo read load as CPython loads them', () => {
+    const exprs = {
+      tuples: "[(i, 's%d' % i) if i % 2 else (i, i * 2, 's%d' % i) for i in range(9000)]",
+      dict: "{'key%d' % i: 'value%d' % i for i in range(9000)}",
+      nested: "[{'k%d' % i: [i, 'x%d' % i]} for i in range(5000)]",
+    };
+    const expected = JSON.parse(
+      runPython(
+        `import json; print(json.dumps({k: v for k, v in {${Object.entries(exprs)
+          .map(([k, e]) => `'${k}': ${e}`)
+          .join(', ')}}.items()}))`,
+      ),
+    ) as Record<string, unknown>;
+    for (const protocol of [1, 2, 4, 5]) {
+      const pickles = pythonPickles(exprs, protocol);
+      for (const name of Object.keys(exprs)) {
+        assert.deepEqual(loads(pickles[name]!), expected[name], `${name}, protocol ${protocol}`);
+      }
+    }
+  });
+
+  test('keepMemo: a later pickle reads the memo of an earlier one that had no read of its own', () => {
+    const hex = runPython(`
+import io, pickle
+f = io.BytesIO()
+p = pickle.Pickler(f, 2)
+xs = ['s%d' % i for i in range(6000)]
+p.dump(xs)
+p.dump([xs[10], xs[5999], xs])
+print(f.getvalue().hex())
+`).trim();
+    const reader = new Unpickler(fromHex(hex), { keepMemo: true });
+    const first = reader.load() as string[];
+    const second = reader.load() as unknown[];
+    assert.equal(first.length, 6000);
+    assert.deepEqual(second.slice(0, 2), ['s10', 's5999']);
+    assert.equal(second[2], first);
+  });
+
+  test('afterBuild: bytes the hook skips are not taken for opcodes (a STOP byte among them ends nothing)', () => {
+    const built = new PyObject('newobj', new PyGlobal('m', 'C'), tuple());
+    built.state = { a: 1 };
+    const strings = Array.from({ length: 6000 }, (_, i) => `s${i}`);
+    // Strings are memoized by value: the last two items are memo reads of strings in the list.
+    const pickle = dumps([strings, built, 's10', 's5999'], { protocol: 2 });
+    // The same pickle without the memo reads ends with BUILD, APPENDS, STOP: the BUILD is at the same place.
+    const at = dumps([strings, built], { protocol: 2 }).length - 2;
+    assert.equal(pickle[at - 1], 0x62);
+    const raw = [0x2e, 0x2e, 0x2e];
+    const spliced = Uint8Array.from([...pickle.subarray(0, at), ...raw, ...pickle.subarray(at)]);
+    const v = new Unpickler(spliced, {
+      afterBuild: (_b, offset) => ({ value: 'replaced', offset: offset + raw.length }),
+    }).load() as unknown[];
+    assert.equal((v[0] as string[]).length, 6000);
+    assert.deepEqual(v.slice(1), ['replaced', 's10', 's5999']);
   });
 });
