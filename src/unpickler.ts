@@ -2124,9 +2124,9 @@ function lineLength(data: Uint8Array, pos: number, end: number): number {
   return nl < 0 ? 0 : nl + 1 - pos;
 }
 
-/** Drops the stack above `length`: pops for a few items (the length setter is a slow builtin call). */
+/** Drops the stack above `length`: pops for up to 64 items (the length setter is a builtin call of about 80 ns). */
 function truncate(stack: unknown[], length: number): void {
-  if (stack.length - length <= 16) {
+  if (stack.length - length <= 64) {
     while (stack.length > length) stack.pop();
   } else {
     stack.length = length;
