@@ -176,6 +176,11 @@ export class Unpickler {
   #scanned = 0;
   /** How far #presizeMemo has read ahead in this load. */
   #memoScanned = 0;
+  /**
+   * Set when #presizeMemo found that no opcode up to this pickle's STOP reads
+   * the memo: the memo opcodes that remain store nothing (see #presizeMemo).
+   */
+  #memoDead = false;
 
   /**
    * @param data the pickle bytes (a `Buffer` is a `Uint8Array` too); loaded
@@ -238,6 +243,7 @@ export class Unpickler {
     this.#entered = true;
     this.#scanned = 0;
     this.#memoScanned = 0;
+    this.#memoDead = false;
     if (!this.#options.keepMemo) {
       this.#memo = [];
       this.#sparse = null;
@@ -535,7 +541,7 @@ export class Unpickler {
           case 0x58: {
             // BINUNICODE
             if (pos + 4 > end) throw this.#truncated(pos, 4, frameEnd);
-            const n = view.getUint32(pos, true);
+            const n = u32(data, pos);
             pos += 4;
             if (pos + n > end) throw this.#truncated(pos, n, frameEnd);
             stack.push(decodeUtf8(data, pos, n));
@@ -648,7 +654,7 @@ export class Unpickler {
           }
           case 0x6a: // LONG_BINGET
             if (pos + 4 > end) throw this.#truncated(pos, 4, frameEnd);
-            stack.push(this.#memoGet(view.getUint32(pos, true)));
+            stack.push(this.#memoGet(u32(data, pos)));
             pos += 4;
             continue;
           case 0x6c: {
@@ -690,7 +696,7 @@ export class Unpickler {
           case 0x72: // LONG_BINPUT
             if (pos + 4 > end) throw this.#truncated(pos, 4, frameEnd);
             if (stack.length <= fence) throw underflow();
-            memoLen += this.#memoPut(view.getUint32(pos, true), stack[stack.length - 1], pos + 4);
+            memoLen += this.#memoPut(u32(data, pos), stack[stack.length - 1], pos + 4);
             pos += 4;
             continue;
           case 0x73: {
@@ -899,9 +905,9 @@ export class Unpickler {
               // The usual case once the memo has room (see #presizeMemo): the next free slot.
               memo[memoLen++] = value;
             } else if (memoLen === memo.length && this.#sparse === null) {
-              // The memo is dense and full: it appends.
-              if (memoLen >= MEMO_PRESIZE) this.#presizeMemo(pos);
-              memo[memoLen++] = value;
+              // The memo is dense and full: it appends (unless nothing reads it again in this load).
+              if (!this.#memoDead && memoLen >= MEMO_PRESIZE) this.#presizeMemo(pos);
+              if (!this.#memoDead) memo[memoLen++] = value;
             } else {
               memoLen += this.#memoPut(memoLen, value);
             }
@@ -1022,7 +1028,8 @@ export class Unpickler {
     const keepFloats = this.#options.keepFloats;
     let grown = this.#grown;
     let real = grown === null ? undefined : grown.get(target);
-    if (real === undefined && target.length === 0 && pos >= this.#scanned) {
+    // Each item takes a byte at least: with GROWN_LIST bytes or fewer left, no count can pass GROWN_LIST.
+    if (real === undefined && target.length === 0 && pos >= this.#scanned && dataEnd - pos > GROWN_LIST) {
       // A new list: count the items of the batches ahead and make room for all of them at once.
       const count = this.#countRun(pos);
       if (count > GROWN_LIST) {
@@ -1108,7 +1115,7 @@ export class Unpickler {
           case 0x58: {
             // BINUNICODE
             if (pos + 5 > end) break;
-            const n = view.getUint32(pos + 1, true);
+            const n = u32(data, pos + 1);
             if (pos + 5 + n > end) break;
             target[len++] = decodeUtf8(data, pos + 5, n);
             pos += 5 + n;
@@ -1116,35 +1123,49 @@ export class Unpickler {
           }
           case 0x94: // MEMOIZE, into a free slot or at the end of a dense memo
             if (len === start) break;
+            if (this.#memoDead) {
+              pos++;
+              continue;
+            }
             if (memoLen < memo.length && memo[memoLen] === undefined) {
               memo[memoLen++] = target[len - 1];
             } else if (memoLen === memo.length && this.#sparse === null) {
               if (memoLen >= MEMO_PRESIZE) this.#presizeMemo(pos + 1);
-              memo[memoLen++] = target[len - 1];
+              if (!this.#memoDead) memo[memoLen++] = target[len - 1];
             } else {
               break;
             }
             pos++;
             continue;
           case 0x71: // BINPUT of the next id, into a free slot or at the end of a dense memo
-            if (pos + 2 > end || len === start || data[pos + 1] !== memoLen) break;
+            if (pos + 2 > end || len === start) break;
+            if (this.#memoDead) {
+              pos += 2;
+              continue;
+            }
+            if (data[pos + 1] !== memoLen) break;
             if (memoLen < memo.length && memo[memoLen] === undefined) {
               memo[memoLen++] = target[len - 1];
             } else if (memoLen === memo.length && this.#sparse === null) {
               if (memoLen >= MEMO_PRESIZE) this.#presizeMemo(pos + 2);
-              memo[memoLen++] = target[len - 1];
+              if (!this.#memoDead) memo[memoLen++] = target[len - 1];
             } else {
               break;
             }
             pos += 2;
             continue;
           case 0x72: // LONG_BINPUT of the next id (protocols 1-3 past id 255), as BINPUT
-            if (pos + 5 > end || len === start || view.getUint32(pos + 1, true) !== memoLen) break;
+            if (pos + 5 > end || len === start) break;
+            if (this.#memoDead) {
+              pos += 5;
+              continue;
+            }
+            if (u32(data, pos + 1) !== memoLen) break;
             if (memoLen < memo.length && memo[memoLen] === undefined) {
               memo[memoLen++] = target[len - 1];
             } else if (memoLen === memo.length && this.#sparse === null) {
               if (memoLen >= MEMO_PRESIZE) this.#presizeMemo(pos + 5);
-              memo[memoLen++] = target[len - 1];
+              if (!this.#memoDead) memo[memoLen++] = target[len - 1];
             } else {
               break;
             }
@@ -1257,7 +1278,7 @@ export class Unpickler {
           case 0x58: {
             // BINUNICODE
             if (pos + 5 > end) break;
-            const len = view.getUint32(pos + 1, true);
+            const len = u32(data, pos + 1);
             if (pos + 5 + len > end) break;
             stack.push(decodeUtf8(data, pos + 5, len));
             pos += 5 + len;
@@ -1312,11 +1333,13 @@ export class Unpickler {
             // MEMOIZE, as the main loop does
             if (stack.length === n) break;
             const value = stack[stack.length - 1];
-            if (memoLen < memo.length && memo[memoLen] === undefined) {
+            if (this.#memoDead) {
+              // Nothing reads the memo again in this load.
+            } else if (memoLen < memo.length && memo[memoLen] === undefined) {
               memo[memoLen++] = value;
             } else if (memoLen === memo.length && this.#sparse === null) {
               if (memoLen >= MEMO_PRESIZE) this.#presizeMemo(pos + 1);
-              memo[memoLen++] = value;
+              if (!this.#memoDead) memo[memoLen++] = value;
             } else {
               memoLen += this.#memoPut(memoLen, value);
             }
@@ -1330,13 +1353,13 @@ export class Unpickler {
             continue;
           case 0x72: // LONG_BINPUT
             if (pos + 5 > end || stack.length === n) break;
-            memoLen += this.#memoPut(view.getUint32(pos + 1, true), stack[stack.length - 1], pos + 5);
+            memoLen += this.#memoPut(u32(data, pos + 1), stack[stack.length - 1], pos + 5);
             pos += 5;
             continue;
           case 0x6a: {
             // LONG_BINGET, as BINGET
             if (pos + 5 > end) break;
-            const index = view.getUint32(pos + 1, true);
+            const index = u32(data, pos + 1);
             const value = index < memo.length ? memo[index] : undefined;
             if (value === undefined || (typeof value === 'object' && value !== null)) break;
             stack.push(value);
@@ -1379,7 +1402,6 @@ export class Unpickler {
    */
   #countRun(pos: number): number {
     const data = this.#data;
-    const view = this.#view;
     const end = data.length;
     let count = 0;
     let batch = 0;
@@ -1396,7 +1418,7 @@ export class Unpickler {
         pos += 2 + data[pos + 1]!;
       } else if (op === 0x58) {
         if (pos + 5 > end) break;
-        pos += 5 + view.getUint32(pos + 1, true);
+        pos += 5 + u32(data, pos + 1);
       } else if (op === 0x94) {
         pos++;
         continue;
@@ -1538,6 +1560,7 @@ export class Unpickler {
    * #presizeMemo may count what comes (-1: not counted).
    */
   #memoPut(index: number, value: unknown, from = -1): number {
+    if (this.#memoDead) return 0;
     const memo = this.#memo;
     const sparse = this.#sparse;
     if (index < memo.length) {
@@ -1547,7 +1570,10 @@ export class Unpickler {
       return added;
     }
     if (index === memo.length) {
-      if (index >= MEMO_PRESIZE && sparse === null && from >= 0) this.#presizeMemo(from);
+      if (index >= MEMO_PRESIZE && sparse === null && from >= 0) {
+        this.#presizeMemo(from);
+        if (this.#memoDead) return 0;
+      }
       memo[index] = value;
       return sparse?.delete(index) ? 0 : 1;
     }
@@ -1572,6 +1598,19 @@ export class Unpickler {
     const data = this.#data;
     const count = countMemoOps(data, this.#view, from, data.length);
     this.#memoScanned = countMemoStop;
+    const opts = this.#options;
+    if (
+      countMemoReads === 0 &&
+      data[countMemoStop] === 0x2e &&
+      !opts.keepMemo &&
+      opts.afterBuild === undefined
+    ) {
+      // The opcodes from here to this pickle's STOP were read as the load will read them (nothing
+      // but an afterBuild hook moves the load past bytes), and none reads the memo: the memo
+      // opcodes that remain need not store anything, and the memo need not grow.
+      this.#memoDead = true;
+      return;
+    }
     // One more for the entry about to be stored.
     if (count > 0) this.#memo.length += count + 1;
   }
@@ -1937,6 +1976,8 @@ function checkName(name: string, what: 'module' | 'name'): void {
 
 /** Where the last {@link countMemoOps} stopped. */
 let countMemoStop = 0;
+/** How many memo reads (GET, BINGET, LONG_BINGET) the last {@link countMemoOps} passed. */
+let countMemoReads = 0;
 
 /**
  * How many memo entries (MEMOIZE, BINPUT, LONG_BINPUT, PUT) the opcodes from
@@ -1948,6 +1989,7 @@ let countMemoStop = 0;
  */
 export function countMemoOps(data: Uint8Array, view: DataView, pos: number, end: number): number {
   let count = 0;
+  countMemoReads = 0;
   while (pos < end) {
     const op = data[pos]!;
     let n = 1; // the opcode's length
@@ -1996,8 +2038,11 @@ export function countMemoOps(data: Uint8Array, view: DataView, pos: number, end:
       case 0x97: // NEXT_BUFFER
       case 0x98: // READONLY_BUFFER
         break;
-      case 0x4b: // BININT1
       case 0x68: // BINGET
+        countMemoReads++;
+        n = 2;
+        break;
+      case 0x4b: // BININT1
       case 0x80: // PROTO
       case 0x82: // EXT1
         n = 2;
@@ -2006,8 +2051,11 @@ export function countMemoOps(data: Uint8Array, view: DataView, pos: number, end:
       case 0x83: // EXT2
         n = 3;
         break;
-      case 0x4a: // BININT
       case 0x6a: // LONG_BINGET
+        countMemoReads++;
+        n = 5;
+        break;
+      case 0x4a: // BININT
       case 0x84: // EXT4
         n = 5;
         break;
@@ -2027,7 +2075,7 @@ export function countMemoOps(data: Uint8Array, view: DataView, pos: number, end:
       case 0x54: // BINSTRING
       case 0x8b: // LONG4
         if (pos + 5 > end) return stopCount(pos, count);
-        n = 5 + view.getUint32(pos + 1, true);
+        n = 5 + u32(data, pos + 1);
         break;
       case 0x8d: // BINUNICODE8
       case 0x8e: // BINBYTES8
@@ -2045,7 +2093,10 @@ export function countMemoOps(data: Uint8Array, view: DataView, pos: number, end:
       case 0x53: // STRING
       case 0x56: // UNICODE
       case 0x50: // PERSID
+        n = lineLength(data, pos, end);
+        break;
       case 0x67: // GET
+        countMemoReads++;
         n = lineLength(data, pos, end);
         break;
       case 0x63: // GLOBAL
@@ -2073,9 +2124,9 @@ function lineLength(data: Uint8Array, pos: number, end: number): number {
   return nl < 0 ? 0 : nl + 1 - pos;
 }
 
-/** Drops the stack above `length`: pops for a few items (the length setter is a slow builtin call). */
+/** Drops the stack above `length`: pops for up to 64 items (the length setter is a builtin call of about 80 ns). */
 function truncate(stack: unknown[], length: number): void {
-  if (stack.length - length <= 16) {
+  if (stack.length - length <= 64) {
     while (stack.length > length) stack.pop();
   } else {
     stack.length = length;
@@ -2178,6 +2229,15 @@ function lineEnd(data: Uint8Array, pos: number, end: number): number {
 }
 
 /** An 8-byte little-endian length, refused when it exceeds what any input could hold (2^53). */
+/**
+ * The little-endian uint32 at `pos` (the caller has checked the bounds). Read
+ * byte by byte: in the big load loops `DataView#getUint32` cost about 18 ns a
+ * call (a BINUNICODE length), where this is inlined.
+ */
+function u32(data: Uint8Array, pos: number): number {
+  return (data[pos]! | (data[pos + 1]! << 8) | (data[pos + 2]! << 16) | (data[pos + 3]! << 24)) >>> 0;
+}
+
 function size8(view: DataView, pos: number): number {
   const lo = view.getUint32(pos, true);
   const hi = view.getUint32(pos + 4, true);
