@@ -19,6 +19,7 @@ import { py2Name } from './py2-names.js';
 import { type GetattrForm, GetattrGlobal } from './reconstructors/getattr.js';
 import { StringMemo } from './string-memo.js';
 import { decodeLatin1 } from './text.js';
+import { hashAtoms, NOT_ATOMS, TupleMemo } from './tuple-memo.js';
 import { PyArray } from './types/array.js';
 import { PickleBuffer, PyFloat } from './types/builtins.js';
 import { PyDateTime } from './types/datetime.js';
@@ -134,6 +135,8 @@ export class Pickler {
   #w: Writer | null = null;
   /** Objects by identity -> memo index. */
   #memo = new Map<unknown, number>();
+  /** Tuples of atoms (see #saveAtomTuple) by identity -> memo index, without the Map. */
+  #tuples = new TupleMemo();
   /** Strings by value -> memo index. */
   #strings: StringMemo = new StringMemo();
   /** While dumping a value an exact load returned: #strings, replaying how the original wrote its strings. */
@@ -177,6 +180,7 @@ export class Pickler {
     // New Maps, not clear(): a pickler `dumps` reuses is an old object, and a cleared Map regrows
     // young tables that it then points to (write barriers and remembered-set work on every set).
     if (this.#memo.size > 0) this.#memo = new Map();
+    this.#tuples.clear();
     this.#strings.clear();
     if (this.#globalMemo.size > 0) this.#globalMemo = new Map();
     this.#memoCount = 0;
@@ -739,12 +743,20 @@ export class Pickler {
       this.#saveFloat(obj.value);
       return;
     }
+    const isArray = Array.isArray(obj);
+    if (
+      isArray &&
+      Object.isFrozen(obj) &&
+      Object.getPrototypeOf(obj) === Array.prototype &&
+      this.#saveAtomTuple(obj as readonly unknown[])
+    )
+      return;
     const index = this.#memo.get(obj);
     if (index !== undefined) {
       this.#writeGet(index);
       return;
     }
-    if (Array.isArray(obj)) {
+    if (isArray) {
       if (Object.getPrototypeOf(obj) !== Array.prototype && this.#saveSpecial(obj)) return;
       if (Object.isFrozen(obj)) this.#saveTuple(obj);
       else this.#saveList(obj, true);
@@ -1080,6 +1092,7 @@ export class Pickler {
     const small = n <= 3 && this.#proto >= 2;
     if (!small) this.#w!.byte(0x28); // MARK
     if (n <= INLINE_MAX && this.#persistentId === undefined && allAtoms(items)) {
+      // Only a tuple of another prototype (a subclass its reducer declined) comes here: see #saveAtomTuple.
       // Items that are atoms cannot lead back to the tuple: no frame.
       for (let i = 0; i < n; i++) this.#save(items[i], false);
       this.#w!.byte(small ? 0x84 + n : 0x74); // TUPLE1-3 or TUPLE
@@ -1087,6 +1100,45 @@ export class Pickler {
       return;
     }
     this.#push(F_TUPLE, items, items, n, true);
+  }
+
+  /**
+   * A plain tuple (a frozen array) of at most INLINE_MAX atoms, or the empty
+   * tuple (never memoized), written at once; false for any other tuple. Such
+   * a tuple is memoized in the TupleMemo (by the hash of its items and its
+   * identity), not in the Map, and only here: whether a tuple is one is a
+   * property of its items, which cannot change, so every lookup of it comes
+   * here too.
+   */
+  #saveAtomTuple(items: readonly unknown[]): boolean {
+    const n = items.length;
+    const w = this.#w!;
+    if (n === 0) {
+      if (this.#bin)
+        w.byte(0x29); // EMPTY_TUPLE
+      else w.byte2(0x28, 0x74); // MARK TUPLE
+      return true;
+    }
+    if (n > INLINE_MAX || this.#persistentId !== undefined) return false;
+    const h = hashAtoms(items);
+    if (h === NOT_ATOMS) return false;
+    const memo = this.#tuples;
+    let index = memo.get(items, h);
+    const overflow = memo.overflow;
+    if (index < 0 && overflow) index = this.#memo.get(items) ?? -1;
+    if (index >= 0) {
+      this.#writeGet(index);
+      return true;
+    }
+    const small = n <= 3 && this.#proto >= 2;
+    if (!small) w.byte(0x28); // MARK
+    for (let i = 0; i < n; i++) this.#save(items[i], false);
+    w.byte(small ? 0x84 + n : 0x74); // TUPLE1-3 or TUPLE
+    index = this.#memoCount++;
+    if (overflow) this.#memo.set(items, index);
+    else memo.add(items, h, index);
+    this.#writePut(index);
+    return true;
   }
 
   #saveDict(obj: object, keys: string[]): void {

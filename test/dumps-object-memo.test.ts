@@ -1,0 +1,181 @@
+/**
+ * The pickler's memo of objects against CPython, byte for byte: values built
+ * the same way in JavaScript and in Python (the same objects shared, the same
+ * distinct objects of equal content) are dumped at every protocol, and brine's
+ * bytes must be `pickle.dumps`'s. They stress the fast paths of the memo:
+ * tuples of atoms (memoized by the hash of their items and their identity,
+ * see src/tuple-memo.ts), many distinct tuples of equal items (the table's
+ * overflow into the Map), tuples that reach themselves through a list, and a
+ * `Pickler` whose memo lives across dumps. All the Python values come from one
+ * python3 process.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { dumps, Pickler, tuple } from '../src/index.js';
+import { pythonCases } from './support/python.js';
+
+const PROTOCOLS = [0, 1, 2, 3, 4, 5] as const;
+
+/** Each case: its Python expression (over the helpers defined below), and the same value built in JS. */
+const CASES: [name: string, python: string, js: () => unknown][] = [
+  [
+    'shared tuple and an equal one',
+    "t = (1, 'a'); v = [t, t, tuple([1, 'a']), t]",
+    () => {
+      const t = tuple<unknown>(1, 'a');
+      return [t, t, tuple<unknown>(1, 'a'), t];
+    },
+  ],
+  [
+    'distinct equal tuples, then each again',
+    'ts = [tuple([0, 0]) for _ in range(40)]; v = ts + ts[::-1] + [ts[3], ts[39]]',
+    () => {
+      const ts = Array.from({ length: 40 }, () => tuple(0, 0));
+      return [...ts, ...ts.toReversed(), ts[3], ts[39]];
+    },
+  ],
+  [
+    'distinct equal strings-and-floats tuples past the equal-hash limit',
+    "ts = [tuple(['ab', 0.5, None, True]) for _ in range(20)]; v = [ts, ts[::2], tuple(ts), ts[19]]",
+    () => {
+      const ts = Array.from({ length: 20 }, () => tuple<unknown>('ab', 0.5, null, true));
+      return [ts, ts.filter((_, i) => i % 2 === 0), tuple(...ts), ts[19]];
+    },
+  ],
+  [
+    'atom tuples shared through lists, dicts and tuples',
+    "x = (1, 2); y = ('k', -3.25, None); v = [x, [x, (x,), y], {'k': x, 'y': y}, (x, y, x), y]",
+    () => {
+      const x = tuple(1, 2);
+      const y = tuple<unknown>('k', -3.25, null);
+      return [x, [x, tuple(x), y], { k: x, y }, tuple(x, y, x), y];
+    },
+  ],
+  [
+    'a tuple as a dict key and value',
+    't = (1, 2); u = (3,); v = {t: t, u: [u, t]}',
+    () => {
+      const t = tuple(1, 2);
+      const u = tuple(3);
+      return new Map<unknown, unknown>([
+        [t, t],
+        [u, [u, t]],
+      ]);
+    },
+  ],
+  [
+    'a tuple that holds itself through a list',
+    'l = []; t = (1, l); l.append(t); l.append((2, 3)); v = [t, l, t]',
+    () => {
+      const l: unknown[] = [];
+      const t = tuple<unknown>(1, l);
+      l.push(t, tuple(2, 3));
+      return [t, l, t];
+    },
+  ],
+  [
+    'a tuple of atom tuples that holds itself through a list',
+    'a = (1,); l = [a]; t = (a, l, a); l.append(t); v = (t, l, a)',
+    () => {
+      const a = tuple(1);
+      const l: unknown[] = [a];
+      const t = tuple<unknown>(a, l, a);
+      l.push(t);
+      return tuple<unknown>(t, l, a);
+    },
+  ],
+  [
+    'empty tuples, one shared',
+    'e = (); v = [e, e, (), (e,), (e, e)]',
+    () => {
+      const e = tuple();
+      return [e, e, tuple(), tuple(e), tuple(e, e)];
+    },
+  ],
+  [
+    'atoms of every kind',
+    "v = [(None,), (True, False), (2**40, -2**31, 2**31), (-0.0, 1.5e-300, float('inf')), ('é', 'a\\nb', '\\\\'), (2**70,)]",
+    () => [
+      tuple(null),
+      tuple(true, false),
+      tuple(2 ** 40, -(2 ** 31), 2 ** 31),
+      tuple(-0, 1.5e-300, Number.POSITIVE_INFINITY),
+      tuple('é', 'a\nb', '\\'),
+      tuple(2n ** 70n),
+    ],
+  ],
+  [
+    'tuples of 32 and 33 atoms, shared',
+    't = tuple(range(32)); u = tuple(range(33)); v = [t, u, t, u]',
+    () => {
+      const t = tuple(...Array.from({ length: 32 }, (_, i) => i));
+      const u = tuple(...Array.from({ length: 33 }, (_, i) => i));
+      return [t, u, t, u];
+    },
+  ],
+  [
+    'five thousand tuples (the table grows), then every third again',
+    'ts = [(i, i % 7, i + 0.25) for i in range(5000)]; v = [ts, ts[::3]]',
+    () => {
+      const ts = Array.from({ length: 5000 }, (_, i) => tuple(i, i % 7, i + 0.25));
+      return [ts, ts.filter((_, i) => i % 3 === 0)];
+    },
+  ],
+  [
+    'tuples in batches of a thousand, with repeats across batches',
+    'ts = [(i // 2, -i) for i in range(2500)]; v = [ts[(i * 7919) % 2500] for i in range(3000)]',
+    () => {
+      const ts = Array.from({ length: 2500 }, (_, i) => tuple(Math.floor(i / 2), i === 0 ? 0 : -i));
+      return Array.from({ length: 3000 }, (_, i) => ts[(i * 7919) % 2500]);
+    },
+  ],
+];
+
+test('tuples and shared objects: dumps writes the bytes of pickle.dumps at every protocol', () => {
+  const python = pythonCases(`
+import pickle
+cases = {}
+${CASES.map(([, code], i) => `def case${i}():\n    ${code}\n    return v\nfor p in range(6):\n    cases[f'${i}/{p}'] = pickle.dumps(case${i}(), p)`).join('\n')}
+`);
+  let compared = 0;
+  for (const [i, [name, , build]] of CASES.entries()) {
+    for (const protocol of PROTOCOLS) {
+      const expected = python.get(`${i}/${protocol}`);
+      assert.ok(expected !== undefined, `${name}: no python3 pickle`);
+      const actual = dumps(build(), { protocol });
+      assert.deepEqual(
+        Buffer.from(actual).toString('hex'),
+        Buffer.from(expected).toString('hex'),
+        `${name}, protocol ${protocol}`,
+      );
+      compared++;
+    }
+  }
+  assert.equal(compared, CASES.length * PROTOCOLS.length);
+});
+
+test('a Pickler remembers tuples across dumps until clearMemo, as pickle.Pickler does', () => {
+  const python = pythonCases(`
+import io, pickle
+cases = {}
+for p in range(6):
+    t = (1, 'a'); u = tuple([0, 0]); ts = [tuple([0, 0]) for _ in range(12)]
+    f = io.BytesIO(); k = pickle.Pickler(f, p)
+    k.dump([t, u] + ts); k.dump((t, u, ts[11], ts[0])); k.clear_memo(); k.dump([t, t])
+    cases[str(p)] = f.getvalue()
+`);
+  for (const protocol of PROTOCOLS) {
+    const t = tuple<unknown>(1, 'a');
+    const u = tuple(0, 0);
+    const ts = Array.from({ length: 12 }, () => tuple(0, 0));
+    const pickler = new Pickler({ protocol });
+    const parts = [pickler.dump([t, u, ...ts]), pickler.dump(tuple<unknown>(t, u, ts[11], ts[0]))];
+    pickler.clearMemo();
+    parts.push(pickler.dump([t, t]));
+    assert.equal(
+      Buffer.concat(parts).toString('hex'),
+      Buffer.from(python.get(String(protocol))!).toString('hex'),
+      `protocol ${protocol}`,
+    );
+  }
+});
