@@ -90,6 +90,7 @@ const S_INST = 6; // INST module\nname\n of a PyGlobal
 const S_GLOBAL_MEMO = 7; // memoize a global by its name
 const S_SAVE_PLAIN = 8; // save a value without asking persistentId for it
 const S_RAW = 9; // write raw bytes outside any frame (ClassReduction.rawAfterBuild)
+const S_FRESH_TUPLE = 10; // save a tuple the pickler made (no one else holds it): memoized without a key
 
 interface Frame {
   kind: number;
@@ -644,6 +645,9 @@ export class Pickler {
         return;
       case S_SAVE_PLAIN:
         this.#save(arg, false);
+        return;
+      case S_FRESH_TUPLE:
+        this.#saveFreshTuple(arg as readonly unknown[]);
         return;
       case S_OP:
         this.#w!.byte(arg as number);
@@ -1340,7 +1344,33 @@ export class Pickler {
       throw new PicklingError('rawAfterBuild needs a BUILD state', this.#path());
     }
     // Written again at each occurrence, never memoized: a reader replaces the object when it reads the raw bytes.
-    this.#saveObject(inert, raw === undefined ? obj : {}, raw);
+    this.#saveObject(inert, raw === undefined ? obj : {}, raw, true);
+  }
+
+  /**
+   * A tuple the pickler made itself (the arguments of a reduction, copied):
+   * nothing else refers to it, so it cannot be in the memo nor met again, and
+   * it is memoized (the memo opcode written, as CPython memoizes the tuple its
+   * `__reduce__` returns) without an entry of the Map or the TupleMemo.
+   */
+  #saveFreshTuple(items: readonly unknown[]): void {
+    const n = items.length;
+    if (n === 0 || this.#persistentId !== undefined) {
+      this.#save(items, true);
+      return;
+    }
+    const w = this.#w!;
+    if (w.frameStart >= 0) w.boundary();
+    const small = n <= 3 && this.#proto >= 2;
+    if (!small) w.byte(0x28); // MARK
+    if (n <= INLINE_MAX && allAtoms(items)) {
+      for (let i = 0; i < n; i++) this.#save(items[i], false);
+      w.byte(small ? 0x84 + n : 0x74); // TUPLE1-3 or TUPLE
+      this.#memoize(null);
+      return;
+    }
+    // No key: #stepTuple's check for a tuple its items memoized finds nothing, and it memoizes null.
+    this.#push(F_TUPLE, null, items, n, true);
   }
 
   /** Writes a PyObject back the way it was built. */
@@ -1348,6 +1378,7 @@ export class Pickler {
     obj: PyObject,
     memoKey: object = obj,
     raw?: Uint8Array | ((offset: number) => Uint8Array),
+    freshArgs = false,
   ): void {
     const proto = this.#proto;
     const steps: unknown[] = [];
@@ -1355,6 +1386,8 @@ export class Pickler {
     let callable = obj.callable;
     let args: readonly unknown[] = obj.args;
     let kwargs = obj.kwargs;
+    /** `args` is a tuple of the pickler's own (see #saveFreshTuple). */
+    let fresh = freshArgs;
     // copyreg.__newobj__ / __newobj_ex__ calls are what NEWOBJ / NEWOBJ_EX mean (save_reduce rewrites them).
     if (
       kind === 'reduce' &&
@@ -1366,11 +1399,13 @@ export class Pickler {
         kind = 'newobj';
         callable = args[0];
         args = Object.freeze(args.slice(1));
+        fresh = true;
       } else if (callable.name === '__newobj_ex__' && proto >= 4 && args.length === 3) {
         kind = 'newobj_ex';
         callable = args[0];
         kwargs = args[2];
         args = args[1] as readonly unknown[];
+        fresh = false;
       }
     }
     let { listitems, dictitems } = obj;
@@ -1386,14 +1421,17 @@ export class Pickler {
         listitems = null;
       } else args = Object.freeze([callable, G_OBJECT, null]);
       callable = G_RECONSTRUCTOR;
+      fresh = true;
     } else if (kind === 'newobj' && proto < 2) {
       kind = 'reduce';
       args = Object.freeze([callable, ...args]);
       callable = G_NEWOBJ;
+      fresh = true;
     } else if (kind === 'newobj_ex' && proto < 4) {
       kind = 'reduce';
       args = Object.freeze([callable, args, kwargs]);
       callable = G_NEWOBJ_EX;
+      fresh = true;
     }
     if ((kind === 'inst' || kind === 'obj') && !(callable instanceof PyGlobal)) kind = 'obj';
     if (kind === 'reduce' && isReconstructor(callable) && args.length === 3) {
@@ -1411,17 +1449,19 @@ export class Pickler {
           Object.getPrototypeOf(state) === Object.prototype
         )
           args = Object.freeze([args[0], args[1], { ...state }]);
+        if (args !== obj.args) fresh = true;
       } else {
         this.#reconstructing ??= new Set();
         this.#reconstructing.add(memoKey);
       }
     }
+    const saveArgs = fresh ? S_FRESH_TUPLE : S_SAVE;
     switch (kind) {
       case 'newobj':
-        steps.push(S_SAVE, callable, S_SAVE, args, S_OP, 0x81);
+        steps.push(S_SAVE, callable, saveArgs, args, S_OP, 0x81);
         break;
       case 'newobj_ex':
-        steps.push(S_SAVE, callable, S_SAVE, args, S_SAVE, kwargs, S_OP, 0x92);
+        steps.push(S_SAVE, callable, saveArgs, args, S_SAVE, kwargs, S_OP, 0x92);
         break;
       case 'inst':
         steps.push(S_OP, 0x28);
@@ -1434,11 +1474,11 @@ export class Pickler {
           for (const arg of args) steps.push(S_SAVE, arg);
           steps.push(S_OP, 0x6f);
         } else {
-          steps.push(S_SAVE, callable, S_SAVE, args, S_OP, 0x52);
+          steps.push(S_SAVE, callable, saveArgs, args, S_OP, 0x52);
         }
         break;
       default:
-        steps.push(S_SAVE, callable, S_SAVE, args, S_OP, 0x52);
+        steps.push(S_SAVE, callable, saveArgs, args, S_OP, 0x52);
     }
     steps.push(S_MEMO, memoKey);
     if (listitems !== null) steps.push(S_LIST, listitems);
