@@ -11,7 +11,17 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { dumps, Pickler, tuple } from '../src/index.js';
+import {
+  dumps,
+  Pickler,
+  PyDate,
+  PyDateTime,
+  PyTime,
+  PyTimeDelta,
+  PyTimezone,
+  PyUUID,
+  tuple,
+} from '../src/index.js';
 import { pythonCases } from './support/python.js';
 
 const PROTOCOLS = [0, 1, 2, 3, 4, 5] as const;
@@ -129,13 +139,56 @@ const CASES: [name: string, python: string, js: () => unknown][] = [
       return Array.from({ length: 3000 }, (_, i) => ts[(i * 7919) % 2500]);
     },
   ],
+  [
+    'datetimes, dates and times sharing a timezone, and met twice',
+    `
+    tz = datetime.timezone(datetime.timedelta(hours=2)); utc = datetime.timezone.utc
+    a = datetime.datetime(2023, 5, 6, 7, 8, 9, 123456, tzinfo=tz)
+    b = datetime.datetime(1, 1, 1, 0, 0, 0, 0, tzinfo=utc)
+    c = datetime.datetime(2021, 11, 7, 1, 30, fold=1)
+    d = datetime.date(2020, 2, 29); t = datetime.time(23, 59, 58, 999999, tzinfo=tz)
+    v = [a, b, c, d, t, a, d, (a, d, t), {'k': t, 'tz': tz}, datetime.time(1, 2, 3, fold=1), [c, b]]`,
+    () => {
+      const tz = new PyTimezone(new PyTimeDelta(0, 7200));
+      const utc = new PyTimezone(new PyTimeDelta());
+      const a = new PyDateTime(2023, 5, 6, 7, 8, 9, 123456, tz);
+      const b = new PyDateTime(1, 1, 1, 0, 0, 0, 0, utc);
+      const c = new PyDateTime(2021, 11, 7, 1, 30, 0, 0, null, 1);
+      const d = new PyDate(2020, 2, 29);
+      const t = new PyTime(23, 59, 58, 999999, tz);
+      return [
+        a,
+        b,
+        c,
+        d,
+        t,
+        a,
+        d,
+        tuple<unknown>(a, d, t),
+        { k: t, tz },
+        new PyTime(1, 2, 3, 0, null, 1),
+        [c, b],
+      ];
+    },
+  ],
+  [
+    'UUIDs, one met twice',
+    `
+    u = uuid.UUID(int=0x12345678123456781234567812345678); w = uuid.UUID(int=5, is_safe=uuid.SafeUUID.safe)
+    v = [u, w, u, {'id': u}]`,
+    () => {
+      const u = new PyUUID(0x12345678123456781234567812345678n);
+      const w = new PyUUID(5n, 0);
+      return [u, w, u, { id: u }];
+    },
+  ],
 ];
 
 test('tuples and shared objects: dumps writes the bytes of pickle.dumps at every protocol', () => {
   const python = pythonCases(`
-import pickle
+import datetime, pickle, uuid
 cases = {}
-${CASES.map(([, code], i) => `def case${i}():\n    ${code}\n    return v\nfor p in range(6):\n    cases[f'${i}/{p}'] = pickle.dumps(case${i}(), p)`).join('\n')}
+${CASES.map(([, code], i) => `def case${i}():\n    ${code.trim().split('\n').map((line) => line.trim()).join('\n    ')}\n    return v\nfor p in range(6):\n    cases[f'${i}/{p}'] = pickle.dumps(case${i}(), p)`).join('\n')}
 `);
   let compared = 0;
   for (const [i, [name, , build]] of CASES.entries()) {
