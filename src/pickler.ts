@@ -866,9 +866,32 @@ export class Pickler {
     this.#w!.ascii(`P${pid}\n`);
   }
 
+  /** A text opcode and its decimal argument (an integer of at most 32 bits): `g12\n`, `p3\n`, `I-5\n`. */
+  #textLine(opcode: number, v: number): void {
+    const w = this.#w!;
+    w.ensure(13);
+    const buf = w.buf;
+    let p = w.pos;
+    buf[p++] = opcode;
+    if (v < 0) {
+      buf[p++] = 0x2d; // -
+      v = -v;
+    }
+    let digits = 1;
+    for (let t = v; t >= 10; t = Math.floor(t / 10)) digits++;
+    p += digits;
+    for (let i = 1; i <= digits; i++) {
+      buf[p - i] = 0x30 + (v % 10);
+      v = Math.floor(v / 10);
+    }
+    buf[p++] = 0x0a;
+    w.pos = p;
+  }
+
   #writeGet(index: number): void {
     const w = this.#w!;
-    if (!this.#bin) w.ascii(`g${index}\n`);
+    if (!this.#bin)
+      this.#textLine(0x67, index); // GET
     else if (index < 256) w.byte2(0x68, index);
     else {
       w.byte(0x6a);
@@ -888,7 +911,8 @@ export class Pickler {
     const w = this.#w!;
     if (this.#proto >= 4)
       w.byte(0x94); // MEMOIZE
-    else if (!this.#bin) w.ascii(`p${index}\n`);
+    else if (!this.#bin)
+      this.#textLine(0x70, index); // PUT
     else if (index < 256) w.byte2(0x71, index);
     else {
       w.byte(0x72);
@@ -899,7 +923,8 @@ export class Pickler {
   #saveInt(v: number): void {
     const w = this.#w!;
     if (v >= -0x80000000 && v <= 0x7fffffff) {
-      if (!this.#bin) w.ascii(`I${v}\n`);
+      if (!this.#bin)
+        this.#textLine(0x49, v); // INT
       else if (v >= 0 && v < 0x100) w.byte2(0x4b, v);
       else if (v >= 0 && v < 0x10000) {
         w.ensure(3);
@@ -967,7 +992,9 @@ export class Pickler {
       w.view.setFloat64(w.pos + 1, v, false);
       w.pos += 9;
     } else {
-      w.ascii(`F${formatFloatRepr(v)}\n`);
+      w.byte(0x46); // FLOAT
+      w.ascii(floatRepr(v));
+      w.byte(0x0a);
     }
   }
 
@@ -983,8 +1010,8 @@ export class Pickler {
       }
     }
     if (!this.#bin) {
-      w.byte(0x56);
-      w.ascii(rawUnicodeEscape(text));
+      w.byte(0x56); // UNICODE
+      writeRawUnicodeEscape(w, text);
       w.byte(0x0a);
     } else {
       if (text.length <= 85 && this.#proto >= 4) {
@@ -1636,27 +1663,61 @@ function dictLabel(key: unknown): string {
   return '[key]';
 }
 
-/** Python's pickle `raw-unicode-escape` for the UNICODE opcode, with `\\`, NUL, LF, CR and 0x1a escaped too. */
-function rawUnicodeEscape(text: string): string {
-  let out = '';
-  for (let i = 0; i < text.length; i++) {
+/** Python's `repr()` of a float: the shortest digits, as `formatFloatRepr`, without its work for the common range. */
+function floatRepr(v: number): string {
+  const abs = Math.abs(v);
+  // Between 1e-4 and 1e16 both write plain decimals (JS switches to exponents only outside [1e-6, 1e21)),
+  // with the same shortest round-trip digits; Python adds `.0` to an integral value.
+  if (abs >= 1e-4 && abs < 1e16) {
+    const text = String(v);
+    return Number.isInteger(v) ? `${text}.0` : text;
+  }
+  return formatFloatRepr(v);
+}
+
+const HEX = '0123456789abcdef';
+
+/**
+ * Writes `text` as Python's pickle `raw-unicode-escape` for the UNICODE
+ * opcode (with `\\`, NUL, LF, CR and 0x1a escaped too), straight into the
+ * output: Latin-1 characters as their byte, others as `\uXXXX` or, for a
+ * surrogate pair, `\UXXXXXXXX`.
+ */
+function writeRawUnicodeEscape(w: Writer, text: string): void {
+  const n = text.length;
+  let buf = w.buf;
+  let p = w.pos;
+  let room = 0; // units that fit in the buffer before the next ensure
+  for (let i = 0; i < n; i++) {
+    if (room-- === 0) {
+      // Room for 4096 more steps of at most 10 bytes each (\uXXXX for a unit, \UXXXXXXXX for a pair).
+      w.pos = p;
+      w.ensure(10 * 4096);
+      buf = w.buf;
+      p = w.pos;
+      room = 4096 - 1;
+    }
     const c = text.charCodeAt(i);
-    if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+    if (c < 0x100 && c !== 0x5c && c !== 0 && c !== 0x0a && c !== 0x0d && c !== 0x1a) {
+      buf[p++] = c;
+      continue;
+    }
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < n) {
       const d = text.charCodeAt(i + 1);
       if (d >= 0xdc00 && d <= 0xdfff) {
         const cp = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
-        out += `\\U${cp.toString(16).padStart(8, '0')}`;
+        buf[p++] = 0x5c; // \
+        buf[p++] = 0x55; // U
+        for (let shift = 28; shift >= 0; shift -= 4) buf[p++] = HEX.charCodeAt((cp >>> shift) & 0xf);
         i++;
         continue;
       }
     }
-    if (c >= 0x100 || c === 0x5c || c === 0 || c === 0x0a || c === 0x0d || c === 0x1a) {
-      out += `\\u${c.toString(16).padStart(4, '0')}`;
-    } else {
-      out += String.fromCharCode(c);
-    }
+    buf[p++] = 0x5c; // \
+    buf[p++] = 0x75; // u
+    for (let shift = 12; shift >= 0; shift -= 4) buf[p++] = HEX.charCodeAt((c >>> shift) & 0xf);
   }
-  return out;
+  w.pos = p;
 }
 
 /**

@@ -16,13 +16,14 @@ import {
   Pickler,
   PyDate,
   PyDateTime,
+  PyFloat,
   PyTime,
   PyTimeDelta,
   PyTimezone,
   PyUUID,
   tuple,
 } from '../src/index.js';
-import { pythonCases } from './support/python.js';
+import { pythonCases, runPython } from './support/python.js';
 
 const PROTOCOLS = [0, 1, 2, 3, 4, 5] as const;
 
@@ -188,7 +189,16 @@ test('tuples and shared objects: dumps writes the bytes of pickle.dumps at every
   const python = pythonCases(`
 import datetime, pickle, uuid
 cases = {}
-${CASES.map(([, code], i) => `def case${i}():\n    ${code.trim().split('\n').map((line) => line.trim()).join('\n    ')}\n    return v\nfor p in range(6):\n    cases[f'${i}/{p}'] = pickle.dumps(case${i}(), p)`).join('\n')}
+${CASES.map(
+  ([, code], i) =>
+    `def case${i}():\n    ${code
+      .trim()
+      .split('\n')
+      .map((line) => line.trim())
+      .join(
+        '\n    ',
+      )}\n    return v\nfor p in range(6):\n    cases[f'${i}/{p}'] = pickle.dumps(case${i}(), p)`,
+).join('\n')}
 `);
   let compared = 0;
   for (const [i, [name, , build]] of CASES.entries()) {
@@ -231,4 +241,67 @@ for p in range(6):
       `protocol ${protocol}`,
     );
   }
+});
+
+/** Doubles of every magnitude, both signs, integral ones, and the edges of Python's plain-decimal range. */
+function sampleFloats(): number[] {
+  const out = [
+    0.0001, 0.00009999999999999999, 1e16, 9999999999999998, 1e-5, 1e22, 5e-324, 1.7976931348623157e308,
+  ];
+  out.push(0.1, 0.5, 1, 2, 100, 1234.5, 1e15, 123456789.125, 2 ** 53, 2 ** 53 + 2, 1 / 3, 2 / 3);
+  let seed = 12345;
+  const random = () => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return seed / 2 ** 32;
+  };
+  for (let i = 0; i < 3000; i++) {
+    const exponent = Math.floor(random() * 48) - 24;
+    const v = random() * 10 ** exponent;
+    out.push(i % 5 === 0 ? Math.round(v) : v);
+  }
+  return [...out, ...out.map((v) => -v)];
+}
+
+test('protocol 0 writes floats, ints, strings and memo lines as pickle.dumps does', () => {
+  const floats = sampleFloats();
+  const ints = [0, 1, -1, 9, 10, -10, 99, 100, 65535, 2 ** 31 - 1, -(2 ** 31), 123456789, -987654321];
+  const strings = [
+    '',
+    'plain',
+    'back\\slash',
+    'nul\0 lf\n cr\r sub\x1a tab\t',
+    'latin-1 é ÿ \x80 \xa0',
+    'BMP 漢字 Ω \u2028 \uffff',
+    'pair 😀🐍 end',
+    'lone \ud800 and \udc00 surrogates',
+    'x'.repeat(10000) + '漢'.repeat(5000) + '😀'.repeat(3000),
+  ];
+  const shared = ['s'];
+  const value = [
+    floats.map((v) => new PyFloat(v)),
+    ints,
+    strings,
+    ...Array.from({ length: 30 }, () => shared),
+  ];
+  const input = JSON.stringify({
+    floats: floats.map((v) => Buffer.from(new Float64Array([v]).buffer).toString('hex')),
+    ints,
+    strings: strings.map((text) => Buffer.from(text, 'utf16le').toString('hex')),
+  });
+  const expected = runPython(
+    `
+import json, pickle, struct, sys
+data = json.load(sys.stdin)
+floats = [struct.unpack('<d', bytes.fromhex(h))[0] for h in data['floats']]
+strings = [bytes.fromhex(h).decode('utf-16-le', 'surrogatepass') for h in data['strings']]
+shared = ['s']
+sys.stdout.write(pickle.dumps([floats, data['ints'], strings] + [shared] * 30, 0).hex())
+`,
+    [],
+    input,
+  );
+  assert.equal(
+    Buffer.from(dumps(value, { protocol: 0 })).toString('latin1'),
+    Buffer.from(expected, 'hex').toString('latin1'),
+  );
 });
