@@ -157,6 +157,10 @@ export class Pickler {
   #getattrForms: Map<object, GetattrForm> | null = null;
   /** Globals by `module\nname` -> memo index (one class is one object in Python). */
   #globalMemo = new Map<string, number>();
+  /** The last global written or read from #globalMemo, and its memo index (a run of one class's instances). */
+  #lastModule = '';
+  #lastName = '';
+  #lastGlobal = -1;
   /** `copyreg._reconstructor` calls being written, whose arguments may lead back to them (see #saveObject). */
   #reconstructing: Set<object> | null = null;
   #memoCount = 0;
@@ -195,6 +199,7 @@ export class Pickler {
     this.#tuples.clear();
     this.#strings.clear();
     if (this.#globalMemo.size > 0) this.#globalMemo = new Map();
+    this.#lastGlobal = -1;
     this.#memoCount = 0;
   }
 
@@ -712,6 +717,7 @@ export class Pickler {
         return;
       }
       case S_GLOBAL_MEMO:
+        this.#lastGlobal = -1;
         this.#globalMemo.set(arg as string, this.#memoCount);
         this.#memoize(null);
         return;
@@ -1258,9 +1264,16 @@ export class Pickler {
 
   /** A global: EXT1/2/4, STACK_GLOBAL (protocol 4+), getattr for dotted names below 4, or GLOBAL. */
   #saveGlobal(module: string, name: string): void {
+    if (this.#lastGlobal >= 0 && name === this.#lastName && module === this.#lastModule) {
+      this.#writeGet(this.#lastGlobal);
+      return;
+    }
     const key = `${module}\n${name}`;
     const known = this.#globalMemo.get(key);
     if (known !== undefined) {
+      this.#lastModule = module;
+      this.#lastName = name;
+      this.#lastGlobal = known;
       this.#writeGet(known);
       return;
     }
