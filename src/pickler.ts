@@ -22,13 +22,12 @@ import { decodeLatin1 } from './text.js';
 import { hashAtoms, NOT_ATOMS, TupleMemo } from './tuple-memo.js';
 import { PyArray } from './types/array.js';
 import { PickleBuffer, PyFloat } from './types/builtins.js';
-import { PyDate, PyDateTime, PyTime } from './types/datetime.js';
+import { PyDateTime } from './types/datetime.js';
 import { FrozenSet } from './types/frozen-set.js';
 import { PY_REDUCE, type PyValue, type ReduceOptions, type Reduction } from './types/protocol.js';
 import { PyByteArray } from './types/py-bytearray.js';
 import { G_GETATTR, G_OBJECT, G_RECONSTRUCTOR, PyGlobal } from './types/py-global.js';
 import { PyObject } from './types/py-object.js';
-import { PyUUID } from './types/stdlib.js';
 import type { TypedArray } from './types/typed-array.js';
 import { FRAME_HEADER_SIZE, FRAME_SIZE_TARGET, SEGMENT_SIZE, utf8Length, Writer } from './writer.js';
 
@@ -92,16 +91,9 @@ const S_GLOBAL_MEMO = 7; // memoize a global by its name
 const S_SAVE_PLAIN = 8; // save a value without asking persistentId for it
 const S_RAW = 9; // write raw bytes outside any frame (ClassReduction.rawAfterBuild)
 const S_FRESH_TUPLE = 10; // save a tuple the pickler made (no one else holds it): memoized without a key
-const S_FRESH_DICT = 11; // save a plain object a built-in reducer made (no one else holds it): memoized without a key
 
-/** The reducers of brine's date, time and datetime: a new state `bytes` as the first argument. */
-const FRESH_BYTES_REDUCERS: readonly unknown[] = [
-  PyDateTime.prototype[PY_REDUCE],
-  PyDate.prototype[PY_REDUCE],
-  PyTime.prototype[PY_REDUCE],
-];
-/** The reducer of brine's UUID: a new plain object as the state. */
-const UUID_REDUCE = PyUUID.prototype[PY_REDUCE];
+/** The reducer of brine's datetime: a new state `bytes` as the first argument. */
+const DATETIME_REDUCE = PyDateTime.prototype[PY_REDUCE];
 
 interface Frame {
   kind: number;
@@ -665,15 +657,6 @@ export class Pickler {
       case S_FRESH_TUPLE:
         this.#saveFreshTuple(arg as readonly unknown[]);
         return;
-      case S_FRESH_DICT: {
-        const w = this.#w!;
-        if (this.#persistentId !== undefined) this.#save(arg, true);
-        else {
-          if (w.frameStart >= 0) w.boundary();
-          this.#saveDict(arg as object, Object.keys(arg as object), null);
-        }
-        return;
-      }
       case S_OP:
         this.#w!.byte(arg as number);
         return;
@@ -1198,12 +1181,11 @@ export class Pickler {
     return true;
   }
 
-  /** A plain object as a dict, memoized under `key` (null: a dict of the pickler's own, memoized without a key). */
-  #saveDict(obj: object, keys: string[], key: object | null = obj): void {
+  #saveDict(obj: object, keys: string[]): void {
     if (this.#bin)
       this.#w!.byte(0x7d); // EMPTY_DICT
     else this.#w!.byte2(0x28, 0x64); // MARK DICT
-    this.#memoize(key);
+    this.#memoize(obj);
     const n = keys.length;
     if (n === 0) return;
     const record = obj as Record<string, unknown>;
@@ -1382,7 +1364,7 @@ export class Pickler {
       if (
         this.#proto >= 3 &&
         this.#persistentId === undefined &&
-        FRESH_BYTES_REDUCERS.includes(reduce) &&
+        reduce === DATETIME_REDUCE &&
         r.args !== undefined &&
         r.args[0] instanceof Uint8Array &&
         r.args.length <= 2
@@ -1395,7 +1377,7 @@ export class Pickler {
         );
         return true;
       }
-      this.#saveReduction(obj, r, r.callable, reduce === UUID_REDUCE);
+      this.#saveReduction(obj, r, r.callable);
       return true;
     }
     if (obj instanceof Date) {
@@ -1407,8 +1389,8 @@ export class Pickler {
 
   /**
    * `callable(state)` or `callable(state, tzinfo)`, then memoized under `obj`:
-   * what #saveReduction writes for the reduction of a date, time or datetime,
-   * whose state bytes its reducer has just made. Nothing else can hold those
+   * what #saveReduction writes for the reduction of a datetime, whose state
+   * bytes its reducer has just made. Nothing else can hold those
    * bytes nor the arguments' tuple, so both are memoized without a key (no
    * Map entry), and the callable and the bytes are written at once.
    */
@@ -1430,7 +1412,7 @@ export class Pickler {
   }
 
   /** Writes a reduction (a registered class's or a value class's) for `obj`, memoized under `obj`. */
-  #saveReduction(obj: object, r: Reduction, cls: unknown, freshState = false): void {
+  #saveReduction(obj: object, r: Reduction, cls: unknown): void {
     const callable = r.callable ?? cls;
     const kind =
       ('kind' in r ? r.kind : undefined) ??
@@ -1445,7 +1427,7 @@ export class Pickler {
       throw new PicklingError('rawAfterBuild needs a BUILD state', this.#path());
     }
     // Written again at each occurrence, never memoized: a reader replaces the object when it reads the raw bytes.
-    this.#saveObject(inert, raw === undefined ? obj : {}, raw, true, freshState);
+    this.#saveObject(inert, raw === undefined ? obj : {}, raw, true);
   }
 
   /**
@@ -1480,7 +1462,6 @@ export class Pickler {
     memoKey: object = obj,
     raw?: Uint8Array | ((offset: number) => Uint8Array),
     freshArgs = false,
-    freshState = false,
   ): void {
     const proto = this.#proto;
     const steps: unknown[] = [];
@@ -1588,13 +1569,7 @@ export class Pickler {
     if (obj.setitems !== null && proto >= 4) steps.push(S_ADD, obj.setitems);
     if (obj.state !== undefined) {
       if (obj.stateSetter === undefined) {
-        const state = obj.state;
-        const plain =
-          freshState &&
-          typeof state === 'object' &&
-          state !== null &&
-          Object.getPrototypeOf(state) === Object.prototype;
-        steps.push(plain ? S_FRESH_DICT : S_SAVE, state, S_OP, 0x62);
+        steps.push(S_SAVE, obj.state, S_OP, 0x62);
         if (raw !== undefined) steps.push(S_RAW, raw);
       }
       // The sixth item of __reduce__: state_setter(obj, state), its result POPped (TUPLE2 at every protocol, as CPython).
