@@ -25,7 +25,7 @@
  */
 
 import type { GetattrForm } from './reconstructors/getattr.js';
-import { StringMemo } from './string-memo.js';
+import { hashString, StringMemo } from './string-memo.js';
 import { decodeRawUnicodeEscape, decodeUtf8 } from './text.js';
 import { utf8Length } from './writer.js';
 
@@ -337,11 +337,25 @@ export class ExactStringMemo extends StringMemo {
   readonly #replays = new Map<string, Replay>();
   /** The payload of the copy about to be written, when the original spelled it unusually. */
   #raw: Uint8Array | null = null;
+  /**
+   * One bit per value of the memo's hash (masked) of the recorded strings: most strings have no
+   * plan, and a clear bit says so without a `Map` lookup (which reads other strings to compare).
+   */
+  readonly #filter: Int32Array;
+  readonly #filterMask: number;
 
   constructor(plans: StringRecord, base: StringMemo) {
     super();
     this.base = base;
     this.#plans = plans;
+    let bits = 1024;
+    while (bits < plans.size * 16 && bits < 1 << 24) bits *= 2;
+    this.#filter = new Int32Array(bits >> 5);
+    this.#filterMask = bits - 1;
+    for (const text of plans.keys()) {
+      const bit = hashString(text) & this.#filterMask;
+      this.#filter[bit >> 5]! |= 1 << (bit & 31);
+    }
   }
 
   override get size(): number {
@@ -359,8 +373,11 @@ export class ExactStringMemo extends StringMemo {
 
   /** The memo index to read for this occurrence of `text`, or -1 to write it (a new copy). */
   override get(text: string): number {
+    const h = hashString(text);
+    const bit = h & this.#filterMask;
+    if ((this.#filter[bit >> 5]! & (1 << (bit & 31))) === 0) return this.base.getHashed(text, h);
     const plan = this.#plans.get(text);
-    if (plan === undefined) return this.base.get(text);
+    if (plan === undefined) return this.base.getHashed(text, h);
     const replay = this.#replay(text);
     const n = replay.next++;
     const copy = n < plan.uses.length ? plan.uses[n]! : -1;
@@ -375,8 +392,14 @@ export class ExactStringMemo extends StringMemo {
     return ids.length > 0 ? ids[ids.length - 1]! : -1;
   }
 
+  /** True when the record may name `text` (a clear filter bit: it does not). */
+  #mayPlan(text: string): boolean {
+    const bit = hashString(text) & this.#filterMask;
+    return (this.#filter[bit >> 5]! & (1 << (bit & 31))) !== 0;
+  }
+
   override set(text: string, index: number): void {
-    if (this.#plans.has(text)) {
+    if (this.#mayPlan(text) && this.#plans.has(text)) {
       this.#replay(text).ids.push(index);
       if (this.base.get(text) < 0) this.base.set(text, index);
       // Else `get` just asked the base memo and missed: no second lookup.

@@ -19,6 +19,7 @@ import { py2Name } from './py2-names.js';
 import { type GetattrForm, GetattrGlobal } from './reconstructors/getattr.js';
 import { StringMemo } from './string-memo.js';
 import { decodeLatin1 } from './text.js';
+import { hashAtoms, NOT_ATOMS, TupleMemo } from './tuple-memo.js';
 import { PyArray } from './types/array.js';
 import { PickleBuffer, PyFloat } from './types/builtins.js';
 import { PyDateTime } from './types/datetime.js';
@@ -89,6 +90,10 @@ const S_INST = 6; // INST module\nname\n of a PyGlobal
 const S_GLOBAL_MEMO = 7; // memoize a global by its name
 const S_SAVE_PLAIN = 8; // save a value without asking persistentId for it
 const S_RAW = 9; // write raw bytes outside any frame (ClassReduction.rawAfterBuild)
+const S_FRESH_TUPLE = 10; // save a tuple the pickler made (no one else holds it): memoized without a key
+
+/** The reducer of brine's datetime: a new state `bytes` as the first argument. */
+const DATETIME_REDUCE = PyDateTime.prototype[PY_REDUCE];
 
 interface Frame {
   kind: number;
@@ -134,6 +139,8 @@ export class Pickler {
   #w: Writer | null = null;
   /** Objects by identity -> memo index. */
   #memo = new Map<unknown, number>();
+  /** Tuples of atoms (see #saveAtomTuple) by identity -> memo index, without the Map. */
+  #tuples = new TupleMemo();
   /** Strings by value -> memo index. */
   #strings: StringMemo = new StringMemo();
   /** While dumping a value an exact load returned: #strings, replaying how the original wrote its strings. */
@@ -142,6 +149,10 @@ export class Pickler {
   #getattrForms: Map<object, GetattrForm> | null = null;
   /** Globals by `module\nname` -> memo index (one class is one object in Python). */
   #globalMemo = new Map<string, number>();
+  /** The last global written or read from #globalMemo, and its memo index (a run of one class's instances). */
+  #lastModule = '';
+  #lastName = '';
+  #lastGlobal = -1;
   /** `copyreg._reconstructor` calls being written, whose arguments may lead back to them (see #saveObject). */
   #reconstructing: Set<object> | null = null;
   #memoCount = 0;
@@ -177,8 +188,10 @@ export class Pickler {
     // New Maps, not clear(): a pickler `dumps` reuses is an old object, and a cleared Map regrows
     // young tables that it then points to (write barriers and remembered-set work on every set).
     if (this.#memo.size > 0) this.#memo = new Map();
+    this.#tuples.clear();
     this.#strings.clear();
     if (this.#globalMemo.size > 0) this.#globalMemo = new Map();
+    this.#lastGlobal = -1;
     this.#memoCount = 0;
   }
 
@@ -641,6 +654,9 @@ export class Pickler {
       case S_SAVE_PLAIN:
         this.#save(arg, false);
         return;
+      case S_FRESH_TUPLE:
+        this.#saveFreshTuple(arg as readonly unknown[]);
+        return;
       case S_OP:
         this.#w!.byte(arg as number);
         return;
@@ -684,6 +700,7 @@ export class Pickler {
         return;
       }
       case S_GLOBAL_MEMO:
+        this.#lastGlobal = -1;
         this.#globalMemo.set(arg as string, this.#memoCount);
         this.#memoize(null);
         return;
@@ -739,12 +756,20 @@ export class Pickler {
       this.#saveFloat(obj.value);
       return;
     }
+    const isArray = Array.isArray(obj);
+    if (
+      isArray &&
+      Object.isFrozen(obj) &&
+      Object.getPrototypeOf(obj) === Array.prototype &&
+      this.#saveAtomTuple(obj as readonly unknown[])
+    )
+      return;
     const index = this.#memo.get(obj);
     if (index !== undefined) {
       this.#writeGet(index);
       return;
     }
-    if (Array.isArray(obj)) {
+    if (isArray) {
       if (Object.getPrototypeOf(obj) !== Array.prototype && this.#saveSpecial(obj)) return;
       if (Object.isFrozen(obj)) this.#saveTuple(obj);
       else this.#saveList(obj, true);
@@ -830,9 +855,32 @@ export class Pickler {
     this.#w!.ascii(`P${pid}\n`);
   }
 
+  /** A text opcode and its decimal argument (an integer of at most 32 bits): `g12\n`, `p3\n`, `I-5\n`. */
+  #textLine(opcode: number, v: number): void {
+    const w = this.#w!;
+    w.ensure(13);
+    const buf = w.buf;
+    let p = w.pos;
+    buf[p++] = opcode;
+    if (v < 0) {
+      buf[p++] = 0x2d; // -
+      v = -v;
+    }
+    let digits = 1;
+    for (let t = v; t >= 10; t = Math.floor(t / 10)) digits++;
+    p += digits;
+    for (let i = 1; i <= digits; i++) {
+      buf[p - i] = 0x30 + (v % 10);
+      v = Math.floor(v / 10);
+    }
+    buf[p++] = 0x0a;
+    w.pos = p;
+  }
+
   #writeGet(index: number): void {
     const w = this.#w!;
-    if (!this.#bin) w.ascii(`g${index}\n`);
+    if (!this.#bin)
+      this.#textLine(0x67, index); // GET
     else if (index < 256) w.byte2(0x68, index);
     else {
       w.byte(0x6a);
@@ -852,7 +900,8 @@ export class Pickler {
     const w = this.#w!;
     if (this.#proto >= 4)
       w.byte(0x94); // MEMOIZE
-    else if (!this.#bin) w.ascii(`p${index}\n`);
+    else if (!this.#bin)
+      this.#textLine(0x70, index); // PUT
     else if (index < 256) w.byte2(0x71, index);
     else {
       w.byte(0x72);
@@ -863,7 +912,8 @@ export class Pickler {
   #saveInt(v: number): void {
     const w = this.#w!;
     if (v >= -0x80000000 && v <= 0x7fffffff) {
-      if (!this.#bin) w.ascii(`I${v}\n`);
+      if (!this.#bin)
+        this.#textLine(0x49, v); // INT
       else if (v >= 0 && v < 0x100) w.byte2(0x4b, v);
       else if (v >= 0 && v < 0x10000) {
         w.ensure(3);
@@ -937,7 +987,9 @@ export class Pickler {
       w.view.setFloat64(w.pos + 1, v, false);
       w.pos += 9;
     } else {
-      w.ascii(`F${formatFloatRepr(v)}\n`);
+      w.byte(0x46); // FLOAT
+      w.ascii(floatRepr(v));
+      w.byte(0x0a);
     }
   }
 
@@ -953,8 +1005,8 @@ export class Pickler {
       }
     }
     if (!this.#bin) {
-      w.byte(0x56);
-      w.ascii(rawUnicodeEscape(text));
+      w.byte(0x56); // UNICODE
+      writeRawUnicodeEscape(w, text);
       w.byte(0x0a);
     } else {
       if (text.length <= 85 && this.#proto >= 4) {
@@ -1086,6 +1138,7 @@ export class Pickler {
     const small = n <= 3 && this.#proto >= 2;
     if (!small) this.#w!.byte(0x28); // MARK
     if (n <= INLINE_MAX && this.#persistentId === undefined && allAtoms(items)) {
+      // Only a tuple of another prototype (a subclass its reducer declined) comes here: see #saveAtomTuple.
       // Items that are atoms cannot lead back to the tuple: no frame.
       for (let i = 0; i < n; i++) this.#save(items[i], false);
       this.#w!.byte(small ? 0x84 + n : 0x74); // TUPLE1-3 or TUPLE
@@ -1093,6 +1146,45 @@ export class Pickler {
       return;
     }
     this.#push(F_TUPLE, items, items, n, true);
+  }
+
+  /**
+   * A plain tuple (a frozen array) of at most INLINE_MAX atoms, or the empty
+   * tuple (never memoized), written at once; false for any other tuple. Such
+   * a tuple is memoized in the TupleMemo (by the hash of its items and its
+   * identity), not in the Map, and only here: whether a tuple is one is a
+   * property of its items, which cannot change, so every lookup of it comes
+   * here too.
+   */
+  #saveAtomTuple(items: readonly unknown[]): boolean {
+    const n = items.length;
+    const w = this.#w!;
+    if (n === 0) {
+      if (this.#bin)
+        w.byte(0x29); // EMPTY_TUPLE
+      else w.byte2(0x28, 0x74); // MARK TUPLE
+      return true;
+    }
+    if (n > INLINE_MAX || this.#persistentId !== undefined) return false;
+    const h = hashAtoms(items);
+    if (h === NOT_ATOMS) return false;
+    const memo = this.#tuples;
+    let index = memo.get(items, h);
+    const overflow = memo.overflow;
+    if (index < 0 && overflow) index = this.#memo.get(items) ?? -1;
+    if (index >= 0) {
+      this.#writeGet(index);
+      return true;
+    }
+    const small = n <= 3 && this.#proto >= 2;
+    if (!small) w.byte(0x28); // MARK
+    for (let i = 0; i < n; i++) this.#save(items[i], false);
+    w.byte(small ? 0x84 + n : 0x74); // TUPLE1-3 or TUPLE
+    index = this.#memoCount++;
+    if (overflow) this.#memo.set(items, index);
+    else memo.add(items, h, index);
+    this.#writePut(index);
+    return true;
   }
 
   #saveDict(obj: object, keys: string[]): void {
@@ -1160,9 +1252,16 @@ export class Pickler {
 
   /** A global: EXT1/2/4, STACK_GLOBAL (protocol 4+), getattr for dotted names below 4, or GLOBAL. */
   #saveGlobal(module: string, name: string): void {
+    if (this.#lastGlobal >= 0 && name === this.#lastName && module === this.#lastModule) {
+      this.#writeGet(this.#lastGlobal);
+      return;
+    }
     const key = `${module}\n${name}`;
     const known = this.#globalMemo.get(key);
     if (known !== undefined) {
+      this.#lastModule = module;
+      this.#lastName = name;
+      this.#lastGlobal = known;
       this.#writeGet(known);
       return;
     }
@@ -1268,6 +1367,22 @@ export class Pickler {
     const reduce = (obj as Partial<PyValue>)[PY_REDUCE];
     if (typeof reduce === 'function') {
       const r = reduce.call(obj, this.#proto, this.#reduceOptions);
+      if (
+        this.#proto >= 3 &&
+        this.#persistentId === undefined &&
+        reduce === DATETIME_REDUCE &&
+        r.args !== undefined &&
+        r.args[0] instanceof Uint8Array &&
+        r.args.length <= 2
+      ) {
+        this.#saveFreshState(
+          obj,
+          r.callable as PyGlobal,
+          r.args[0],
+          r.args.length === 2 ? r.args[1] : undefined,
+        );
+        return true;
+      }
       this.#saveReduction(obj, r, r.callable);
       return true;
     }
@@ -1276,6 +1391,30 @@ export class Pickler {
       return true;
     }
     return false;
+  }
+
+  /**
+   * `callable(state)` or `callable(state, tzinfo)`, then memoized under `obj`:
+   * what #saveReduction writes for the reduction of a datetime, whose state
+   * bytes its reducer has just made. Nothing else can hold those
+   * bytes nor the arguments' tuple, so both are memoized without a key (no
+   * Map entry), and the callable and the bytes are written at once.
+   */
+  #saveFreshState(obj: object, callable: PyGlobal, state: Uint8Array, tzinfo: unknown): void {
+    const w = this.#w!;
+    this.#save(callable, true);
+    // The arguments' tuple, then its first item: two opcode boundaries, where a frame may end.
+    if (w.frameStart >= 0) w.boundary();
+    this.#writeBytes(state);
+    this.#memoize(null);
+    if (tzinfo === undefined) {
+      w.byte(0x85); // TUPLE1
+      this.#memoize(null);
+      w.byte(0x52); // REDUCE
+      this.#memoize(obj);
+      return;
+    }
+    this.#pushSteps([S_SAVE, tzinfo, S_OP, 0x86, S_MEMO, null, S_OP, 0x52, S_MEMO, obj], '');
   }
 
   /** Writes a reduction (a registered class's or a value class's) for `obj`, memoized under `obj`. */
@@ -1294,7 +1433,33 @@ export class Pickler {
       throw new PicklingError('rawAfterBuild needs a BUILD state', this.#path());
     }
     // Written again at each occurrence, never memoized: a reader replaces the object when it reads the raw bytes.
-    this.#saveObject(inert, raw === undefined ? obj : {}, raw);
+    this.#saveObject(inert, raw === undefined ? obj : {}, raw, true);
+  }
+
+  /**
+   * A tuple the pickler made itself (the arguments of a reduction, copied):
+   * nothing else refers to it, so it cannot be in the memo nor met again, and
+   * it is memoized (the memo opcode written, as CPython memoizes the tuple its
+   * `__reduce__` returns) without an entry of the Map or the TupleMemo.
+   */
+  #saveFreshTuple(items: readonly unknown[]): void {
+    const n = items.length;
+    if (n === 0 || this.#persistentId !== undefined) {
+      this.#save(items, true);
+      return;
+    }
+    const w = this.#w!;
+    if (w.frameStart >= 0) w.boundary();
+    const small = n <= 3 && this.#proto >= 2;
+    if (!small) w.byte(0x28); // MARK
+    if (n <= INLINE_MAX && allAtoms(items)) {
+      for (let i = 0; i < n; i++) this.#save(items[i], false);
+      w.byte(small ? 0x84 + n : 0x74); // TUPLE1-3 or TUPLE
+      this.#memoize(null);
+      return;
+    }
+    // No key: #stepTuple's check for a tuple its items memoized finds nothing, and it memoizes null.
+    this.#push(F_TUPLE, null, items, n, true);
   }
 
   /** Writes a PyObject back the way it was built. */
@@ -1302,6 +1467,7 @@ export class Pickler {
     obj: PyObject,
     memoKey: object = obj,
     raw?: Uint8Array | ((offset: number) => Uint8Array),
+    freshArgs = false,
   ): void {
     const proto = this.#proto;
     const steps: unknown[] = [];
@@ -1309,6 +1475,8 @@ export class Pickler {
     let callable = obj.callable;
     let args: readonly unknown[] = obj.args;
     let kwargs = obj.kwargs;
+    /** `args` is a tuple of the pickler's own (see #saveFreshTuple). */
+    let fresh = freshArgs;
     // copyreg.__newobj__ / __newobj_ex__ calls are what NEWOBJ / NEWOBJ_EX mean (save_reduce rewrites them).
     if (
       kind === 'reduce' &&
@@ -1320,11 +1488,13 @@ export class Pickler {
         kind = 'newobj';
         callable = args[0];
         args = Object.freeze(args.slice(1));
+        fresh = true;
       } else if (callable.name === '__newobj_ex__' && proto >= 4 && args.length === 3) {
         kind = 'newobj_ex';
         callable = args[0];
         kwargs = args[2];
         args = args[1] as readonly unknown[];
+        fresh = false;
       }
     }
     let { listitems, dictitems } = obj;
@@ -1340,14 +1510,17 @@ export class Pickler {
         listitems = null;
       } else args = Object.freeze([callable, G_OBJECT, null]);
       callable = G_RECONSTRUCTOR;
+      fresh = true;
     } else if (kind === 'newobj' && proto < 2) {
       kind = 'reduce';
       args = Object.freeze([callable, ...args]);
       callable = G_NEWOBJ;
+      fresh = true;
     } else if (kind === 'newobj_ex' && proto < 4) {
       kind = 'reduce';
       args = Object.freeze([callable, args, kwargs]);
       callable = G_NEWOBJ_EX;
+      fresh = true;
     }
     if ((kind === 'inst' || kind === 'obj') && !(callable instanceof PyGlobal)) kind = 'obj';
     if (kind === 'reduce' && isReconstructor(callable) && args.length === 3) {
@@ -1365,17 +1538,19 @@ export class Pickler {
           Object.getPrototypeOf(state) === Object.prototype
         )
           args = Object.freeze([args[0], args[1], { ...state }]);
+        if (args !== obj.args) fresh = true;
       } else {
         this.#reconstructing ??= new Set();
         this.#reconstructing.add(memoKey);
       }
     }
+    const saveArgs = fresh ? S_FRESH_TUPLE : S_SAVE;
     switch (kind) {
       case 'newobj':
-        steps.push(S_SAVE, callable, S_SAVE, args, S_OP, 0x81);
+        steps.push(S_SAVE, callable, saveArgs, args, S_OP, 0x81);
         break;
       case 'newobj_ex':
-        steps.push(S_SAVE, callable, S_SAVE, args, S_SAVE, kwargs, S_OP, 0x92);
+        steps.push(S_SAVE, callable, saveArgs, args, S_SAVE, kwargs, S_OP, 0x92);
         break;
       case 'inst':
         steps.push(S_OP, 0x28);
@@ -1388,11 +1563,11 @@ export class Pickler {
           for (const arg of args) steps.push(S_SAVE, arg);
           steps.push(S_OP, 0x6f);
         } else {
-          steps.push(S_SAVE, callable, S_SAVE, args, S_OP, 0x52);
+          steps.push(S_SAVE, callable, saveArgs, args, S_OP, 0x52);
         }
         break;
       default:
-        steps.push(S_SAVE, callable, S_SAVE, args, S_OP, 0x52);
+        steps.push(S_SAVE, callable, saveArgs, args, S_OP, 0x52);
     }
     steps.push(S_MEMO, memoKey);
     if (listitems !== null) steps.push(S_LIST, listitems);
@@ -1482,27 +1657,61 @@ function dictLabel(key: unknown): string {
   return '[key]';
 }
 
-/** Python's pickle `raw-unicode-escape` for the UNICODE opcode, with `\\`, NUL, LF, CR and 0x1a escaped too. */
-function rawUnicodeEscape(text: string): string {
-  let out = '';
-  for (let i = 0; i < text.length; i++) {
+/** Python's `repr()` of a float: the shortest digits, as `formatFloatRepr`, without its work for the common range. */
+function floatRepr(v: number): string {
+  const abs = Math.abs(v);
+  // Between 1e-4 and 1e16 both write plain decimals (JS switches to exponents only outside [1e-6, 1e21)),
+  // with the same shortest round-trip digits; Python adds `.0` to an integral value.
+  if (abs >= 1e-4 && abs < 1e16) {
+    const text = String(v);
+    return Number.isInteger(v) ? `${text}.0` : text;
+  }
+  return formatFloatRepr(v);
+}
+
+const HEX = '0123456789abcdef';
+
+/**
+ * Writes `text` as Python's pickle `raw-unicode-escape` for the UNICODE
+ * opcode (with `\\`, NUL, LF, CR and 0x1a escaped too), straight into the
+ * output: Latin-1 characters as their byte, others as `\uXXXX` or, for a
+ * surrogate pair, `\UXXXXXXXX`.
+ */
+function writeRawUnicodeEscape(w: Writer, text: string): void {
+  const n = text.length;
+  let buf = w.buf;
+  let p = w.pos;
+  let room = 0; // units that fit in the buffer before the next ensure
+  for (let i = 0; i < n; i++) {
+    if (room-- === 0) {
+      // Room for 4096 more steps of at most 10 bytes each (\uXXXX for a unit, \UXXXXXXXX for a pair).
+      w.pos = p;
+      w.ensure(10 * 4096);
+      buf = w.buf;
+      p = w.pos;
+      room = 4096 - 1;
+    }
     const c = text.charCodeAt(i);
-    if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+    if (c < 0x100 && c !== 0x5c && c !== 0 && c !== 0x0a && c !== 0x0d && c !== 0x1a) {
+      buf[p++] = c;
+      continue;
+    }
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < n) {
       const d = text.charCodeAt(i + 1);
       if (d >= 0xdc00 && d <= 0xdfff) {
         const cp = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
-        out += `\\U${cp.toString(16).padStart(8, '0')}`;
+        buf[p++] = 0x5c; // \
+        buf[p++] = 0x55; // U
+        for (let shift = 28; shift >= 0; shift -= 4) buf[p++] = HEX.charCodeAt((cp >>> shift) & 0xf);
         i++;
         continue;
       }
     }
-    if (c >= 0x100 || c === 0x5c || c === 0 || c === 0x0a || c === 0x0d || c === 0x1a) {
-      out += `\\u${c.toString(16).padStart(4, '0')}`;
-    } else {
-      out += String.fromCharCode(c);
-    }
+    buf[p++] = 0x5c; // \
+    buf[p++] = 0x75; // u
+    for (let shift = 12; shift >= 0; shift -= 4) buf[p++] = HEX.charCodeAt((c >>> shift) & 0xf);
   }
-  return out;
+  w.pos = p;
 }
 
 /**
