@@ -79,10 +79,13 @@ export class Writer {
 
   /** Drops `pieces` (the caller is done with them) and keeps their segments for reuse. */
   recycle(): void {
-    this.pieces = [];
+    // New arrays only when there was something in them: a reset of a small dump allocates nothing.
+    if (this.pieces.length > 0) this.pieces = [];
     this.piecesBytes = 0;
-    for (const segment of this.#lent) this.#release(segment);
-    this.#lent = [];
+    if (this.#lent.length > 0) {
+      for (const segment of this.#lent) this.#release(segment);
+      this.#lent = [];
+    }
   }
 
   /** A segment of the writer's own is free again: kept for reuse. */
@@ -314,7 +317,11 @@ export class Writer {
 
   /** The bytes written so far, in one new buffer of their exact size. */
   result(): Uint8Array {
-    if (this.pieces.length === 0) return this.buf.slice(0, this.pos);
+    if (this.pieces.length === 0) {
+      const n = this.pos;
+      if (n <= SLAB_RESULT_MAX) return fromSlab(this.buf, n);
+      return this.buf.slice(0, n);
+    }
     const out = new Uint8Array(this.piecesBytes + this.pos);
     let at = 0;
     for (const piece of this.pieces) {
@@ -324,6 +331,23 @@ export class Writer {
     out.set(this.buf.subarray(0, this.pos), at);
     return out;
   }
+}
+
+/** Results of at most this many bytes are cut from a shared slab. */
+const SLAB_RESULT_MAX = 1024;
+const SLAB_SIZE = 16 * 1024;
+let slab = new Uint8Array(0);
+let slabPos = 0;
+
+function fromSlab(buf: Uint8Array, n: number): Uint8Array {
+  let at = slabPos;
+  if (at + n > slab.length) {
+    slab = new Uint8Array(SLAB_SIZE);
+    at = 0;
+  }
+  slabPos = (at + n + 7) & ~7;
+  slab.set(buf.subarray(0, n), at);
+  return slab.subarray(at, at + n);
 }
 
 /**
