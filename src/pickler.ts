@@ -14,6 +14,7 @@ import { ExactStringMemo, recordOf } from './exact-strings.js';
 import { formatFloatRepr } from './floats.js';
 import { encodeLong } from './ints.js';
 import { unhashableType } from './keys.js';
+import { ObjectMemo } from './object-memo.js';
 import { DEFAULT_PROTOCOL, type DumpOptions, resolveDumpOptions } from './options.js';
 import { py2Name } from './py2-names.js';
 import { type GetattrForm, GetattrGlobal } from './reconstructors/getattr.js';
@@ -133,7 +134,7 @@ export class Pickler {
   /** The output buffer: made on the first dump (dumps() lends its shared one instead). */
   #w: Writer | null = null;
   /** Objects by identity -> memo index. */
-  #memo = new Map<unknown, number>();
+  readonly #memo = new ObjectMemo();
   /** Strings by value -> memo index. */
   #strings: StringMemo = new StringMemo();
   /** While dumping a value an exact load returned: #strings, replaying how the original wrote its strings. */
@@ -176,7 +177,7 @@ export class Pickler {
   clearMemo(): void {
     // New Maps, not clear(): a pickler `dumps` reuses is an old object, and a cleared Map regrows
     // young tables that it then points to (write barriers and remembered-set work on every set).
-    if (this.#memo.size > 0) this.#memo = new Map();
+    this.#memo.clear();
     this.#strings.clear();
     if (this.#globalMemo.size > 0) this.#globalMemo = new Map();
     this.#memoCount = 0;

@@ -32,14 +32,44 @@ function hashString(s: string): number {
   return (h ^ (h >>> 15)) | 0;
 }
 
+/** Strings held in the arrays of the first tier before the memo moves to a `Map`. */
+const FEW = 64;
+/** Bits of the first tier's filter. */
+const FILTER_BITS = 1024;
+
+/** A hash of the length and three characters, for the first tier's filter. */
+function quickHash(s: string): number {
+  const n = s.length;
+  if (n === 0) return 0;
+  let h = Math.imul(n ^ s.charCodeAt(0), 0x9e3779b1);
+  h = Math.imul(h ^ s.charCodeAt(n - 1), 0x85ebca6b);
+  h = Math.imul(h ^ s.charCodeAt(n >> 1), 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}
+
 /** Strings held in the `Map` before the memo moves to the typed table. */
 const SMALL = 2048;
 /** The largest table `clear` keeps for reuse (8 MiB of slots, 2 MiB of indices). */
 const KEEP_SLOTS = 1 << 20;
 
 export class StringMemo {
-  /** The memo while it is small; null once it moved to the table. */
-  #small: Map<string, number> | null = new Map();
+  /**
+   * First tier, up to FEW strings: the strings and their memo indices in two
+   * arrays, behind a filter of FILTER_BITS bits (a string whose bit is clear
+   * is not there; else the arrays are searched). Most strings of a small dump
+   * are new: each costs three character reads and a store, where a `Map` grew
+   * its table several times per dump. The arrays are made on first use and
+   * kept (emptied) between dumps. `#fewCount` is -1 once the memo moved on.
+   */
+  #few: string[] | null = null;
+  #fewIndices: Int32Array = EMPTY_INDICES;
+  #filter: Int32Array = EMPTY_INDICES;
+  #fewCount = 0;
+  /** The last string `get` missed on the first tier's filter, and its bit. */
+  #missedFew: string | null = null;
+  #missedBit = 0;
+  /** The memo while it is small (after the first tier); null once it moved to the table. */
+  #small: Map<string, number> | null = null;
   /** Strings in entry order. */
   #keys: string[] = [];
   /** Memo index of each entry. */
@@ -55,11 +85,23 @@ export class StringMemo {
   #missedSlot = 0;
 
   get size(): number {
+    if (this.#fewCount >= 0) return this.#fewCount;
     return this.#small === null ? this.#count : this.#small.size;
   }
 
   /** The memo index of `s`, or -1. */
   get(s: string): number {
+    const count = this.#fewCount;
+    if (count >= 0) {
+      if (count === 0) return -1;
+      const bit = quickHash(s) & (FILTER_BITS - 1);
+      if ((this.#filter[bit >> 5]! & (1 << (bit & 31))) === 0) {
+        this.#missedFew = s;
+        this.#missedBit = bit;
+        return -1;
+      }
+      return this.#scan(s, count);
+    }
     if (this.#small !== null) return this.#small.get(s) ?? -1;
     const h = hashString(s);
     const table = this.#table;
@@ -76,8 +118,43 @@ export class StringMemo {
     }
   }
 
+  /** The first tier's search, once the filter let `s` through. */
+  #scan(s: string, count: number): number {
+    const few = this.#few!;
+    const n = s.length;
+    for (let i = 0; i < count; i++) {
+      const k = few[i]!;
+      if (k.length === n && k === s) return this.#fewIndices[i]!;
+    }
+    return -1;
+  }
+
   /** Records `s` at memo index `value` (`s` must not be present). */
   set(s: string, value: number): void {
+    const count = this.#fewCount;
+    if (count >= 0) {
+      if (count < FEW) {
+        if (this.#few === null) {
+          this.#few = new Array<string>(FEW).fill('');
+          this.#fewIndices = new Int32Array(FEW);
+          this.#filter = new Int32Array(FILTER_BITS / 32);
+        }
+        const bit = this.#missedFew === s ? this.#missedBit : quickHash(s) & (FILTER_BITS - 1);
+        this.#missedFew = null;
+        this.#filter[bit >> 5]! |= 1 << (bit & 31);
+        this.#few![count] = s;
+        this.#fewIndices[count] = value;
+        this.#fewCount = count + 1;
+        return;
+      }
+      // Past FEW strings: on to the Map, with the strings so far.
+      const small = new Map<string, number>();
+      const few = this.#few!;
+      for (let i = 0; i < count; i++) small.set(few[i]!, this.#fewIndices[i]!);
+      few.fill('', 0, count);
+      this.#fewCount = -1;
+      this.#small = small;
+    }
     const small = this.#small;
     if (small !== null) {
       small.set(s, value);
@@ -122,13 +199,24 @@ export class StringMemo {
    * page on first touch, more than the rest of the work on a big memo.
    */
   clear(): void {
-    if (this.#small !== null) {
-      // A new Map, not clear(): the memo lives on between calls and becomes an old object, and a
-      // cleared Map regrows young tables that it then points to (write barriers on every set).
-      if (this.#small.size > 0) this.#small = new Map();
+    const count = this.#fewCount;
+    this.#missedFew = null;
+    if (count >= 0) {
+      if (count > 0) {
+        this.#few!.fill('', 0, count);
+        this.#filter.fill(0);
+        this.#fewCount = 0;
+      }
       return;
     }
-    this.#small = new Map();
+    this.#fewCount = 0;
+    this.#filter.fill(0);
+    if (this.#small !== null) {
+      // Dropped, not cleared: the memo lives on between calls and becomes an old object, and a
+      // cleared Map regrows young tables that it then points to (write barriers on every set).
+      this.#small = null;
+      return;
+    }
     this.#missed = null;
     if (this.#mask + 1 > KEEP_SLOTS) {
       this.#keys = [];
