@@ -14,7 +14,7 @@ import { ExactStringMemo, recordOf } from './exact-strings.js';
 import { formatFloatRepr } from './floats.js';
 import { encodeLong } from './ints.js';
 import { unhashableType } from './keys.js';
-import { ObjectMemo } from './object-memo.js';
+import { GlobalMemo, ObjectMemo } from './object-memo.js';
 import { DEFAULT_PROTOCOL, type DumpOptions, resolveDumpOptions } from './options.js';
 import { py2Name } from './py2-names.js';
 import { type GetattrForm, GetattrGlobal } from './reconstructors/getattr.js';
@@ -142,7 +142,7 @@ export class Pickler {
   /** While dumping a loaded value: its parts that were read as `getattr(owner, name)` (enum members), written so again. */
   #getattrForms: Map<object, GetattrForm> | null = null;
   /** Globals by `module\nname` -> memo index (one class is one object in Python). */
-  #globalMemo = new Map<string, number>();
+  readonly #globalMemo = new GlobalMemo();
   /** `copyreg._reconstructor` calls being written, whose arguments may lead back to them (see #saveObject). */
   #reconstructing: Set<object> | null = null;
   #memoCount = 0;
@@ -175,11 +175,11 @@ export class Pickler {
 
   /** Forgets the objects earlier `dump()` calls wrote. */
   clearMemo(): void {
-    // New Maps, not clear(): a pickler `dumps` reuses is an old object, and a cleared Map regrows
-    // young tables that it then points to (write barriers and remembered-set work on every set).
+    // Each memo keeps its first entries in arrays of its own, emptied here, and drops the Map it
+    // moved to past them (a cleared old Map regrows young tables: write barriers on every set).
     this.#memo.clear();
     this.#strings.clear();
-    if (this.#globalMemo.size > 0) this.#globalMemo = new Map();
+    this.#globalMemo.clear();
     this.#memoCount = 0;
   }
 
@@ -684,10 +684,12 @@ export class Pickler {
         w.framing = framing;
         return;
       }
-      case S_GLOBAL_MEMO:
-        this.#globalMemo.set(arg as string, this.#memoCount);
+      case S_GLOBAL_MEMO: {
+        const global = arg as PyGlobal;
+        this.#globalMemo.set(global.module, global.name, this.#memoCount);
         this.#memoize(null);
         return;
+      }
       default: {
         const global = arg as PyGlobal;
         this.#globalLine(0x69, global.module, global.name); // INST
@@ -1155,13 +1157,13 @@ export class Pickler {
 
   /** A global: EXT1/2/4, STACK_GLOBAL (protocol 4+), getattr for dotted names below 4, or GLOBAL. */
   #saveGlobal(module: string, name: string): void {
-    const key = `${module}\n${name}`;
-    const known = this.#globalMemo.get(key);
+    const known = this.#globalMemo.get(module, name);
     if (known !== undefined) {
       this.#writeGet(known);
       return;
     }
-    const code = this.#proto >= 2 ? this.#extensions?.get(key) : undefined;
+    const code =
+      this.#proto >= 2 && this.#extensions !== null ? this.#extensions.get(`${module}\n${name}`) : undefined;
     if (code !== undefined) {
       const w = this.#w!;
       if (code <= 0xff) w.byte2(0x82, code);
@@ -1186,12 +1188,15 @@ export class Pickler {
         // Nested class below protocol 4: getattr(Outer, 'Inner'), as pickle does.
         const parent = new PyGlobal(module, name.slice(0, dot));
         const args = Object.freeze([parent, name.slice(dot + 1)]);
-        this.#pushSteps([S_SAVE, G_GETATTR, S_SAVE, args, S_OP, 0x52, S_GLOBAL_MEMO, key], '');
+        this.#pushSteps(
+          [S_SAVE, G_GETATTR, S_SAVE, args, S_OP, 0x52, S_GLOBAL_MEMO, new PyGlobal(module, name)],
+          '',
+        );
         return;
       }
       this.#globalLine(0x63, module, name); // GLOBAL
     }
-    this.#globalMemo.set(key, this.#memoCount);
+    this.#globalMemo.set(module, name, this.#memoCount);
     this.#memoize(null);
   }
 
