@@ -55,8 +55,10 @@ export class ObjectMemo {
   /** Forgets every object (no reference is kept). */
   clear(): void {
     this.#map = null;
-    if (this.#count > 0) {
-      this.#keys.fill(null, 0, this.#count);
+    const n = this.#count;
+    if (n > 0) {
+      const keys = this.#keys;
+      for (let i = 0; i < n; i++) keys[i] = null;
       this.#count = 0;
     }
   }

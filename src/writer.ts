@@ -335,7 +335,7 @@ export class Writer {
 
 /** Results of at most this many bytes are cut from a shared slab. */
 const SLAB_RESULT_MAX = 1024;
-const SLAB_SIZE = 16 * 1024;
+const SLAB_SIZE = 8 * 1024;
 let slab = new Uint8Array(0);
 let slabPos = 0;
 
