@@ -32,12 +32,14 @@ function hashString(s: string): number {
   return (h ^ (h >>> 15)) | 0;
 }
 
-/** Strings held in the arrays of the first tier before the memo moves to a `Map`. */
+/** Strings held in the arrays of the first tier before the memo moves to a `Map` (at most 128). */
 const FEW = 64;
-/** Bits of the first tier's filter. */
-const FILTER_BITS = 1024;
+/** Slots of the first tier's index (a power of two). */
+const FEW_SLOTS = 2048;
+/** Generations of the first tier's index before its stamps are zeroed (stamps hold generation << 7). */
+const GENERATIONS = 1 << 24;
 
-/** A hash of the length and three characters, for the first tier's filter. */
+/** A hash of the length and three characters, for the first tier's index. */
 function quickHash(s: string): number {
   const n = s.length;
   if (n === 0) return 0;
@@ -55,19 +57,24 @@ const KEEP_SLOTS = 1 << 20;
 export class StringMemo {
   /**
    * First tier, up to FEW strings: the strings and their memo indices in two
-   * arrays, behind a filter of FILTER_BITS bits (a string whose bit is clear
-   * is not there; else the arrays are searched). Most strings of a small dump
-   * are new: each costs three character reads and a store, where a `Map` grew
-   * its table several times per dump. The arrays are made on first use and
-   * kept (emptied) between dumps. `#fewCount` is -1 once the memo moved on.
+   * arrays, with a direct-mapped index by {@link quickHash}: each slot holds
+   * the generation that stamped it and the entry of the first string that
+   * hashed there. A slot not stamped in this generation means the string is
+   * not there; a stamped slot names the entry to compare, and when it holds
+   * another string the arrays are searched. Emptying the index is a new
+   * generation. Most strings of a small dump are new: each costs three
+   * character reads and two stores, where a `Map` grew its table several
+   * times per dump. The arrays are made on first use and kept (emptied)
+   * between dumps. `#fewCount` is -1 once the memo moved on.
    */
   #few: string[] | null = null;
   #fewIndices: Int32Array = EMPTY_INDICES;
-  #filter: Int32Array = EMPTY_INDICES;
+  #stamps: Int32Array = EMPTY_INDICES;
+  #generation = 1;
   #fewCount = 0;
-  /** The last string `get` missed on the first tier's filter, and its bit. */
+  /** The last string `get` missed on the first tier's index, and its slot. */
   #missedFew: string | null = null;
-  #missedBit = 0;
+  #missedFewSlot = 0;
   /** The memo while it is small (after the first tier); null once it moved to the table. */
   #small: Map<string, number> | null = null;
   /** Strings in entry order. */
@@ -94,12 +101,15 @@ export class StringMemo {
     const count = this.#fewCount;
     if (count >= 0) {
       if (count === 0) return -1;
-      const bit = quickHash(s) & (FILTER_BITS - 1);
-      if ((this.#filter[bit >> 5]! & (1 << (bit & 31))) === 0) {
+      const slot = quickHash(s) & (FEW_SLOTS - 1);
+      const stamp = this.#stamps[slot]!;
+      if (stamp >>> 7 !== this.#generation) {
         this.#missedFew = s;
-        this.#missedBit = bit;
+        this.#missedFewSlot = slot;
         return -1;
       }
+      const e = stamp & 127;
+      if (this.#few![e] === s) return this.#fewIndices[e]!;
       return this.#scan(s, count);
     }
     if (this.#small !== null) return this.#small.get(s) ?? -1;
@@ -118,7 +128,7 @@ export class StringMemo {
     }
   }
 
-  /** The first tier's search, once the filter let `s` through. */
+  /** The first tier's search, when the slot of `s` holds another string. */
   #scan(s: string, count: number): number {
     const few = this.#few!;
     const n = s.length;
@@ -137,11 +147,13 @@ export class StringMemo {
         if (this.#few === null) {
           this.#few = new Array<string>(FEW).fill('');
           this.#fewIndices = new Int32Array(FEW);
-          this.#filter = new Int32Array(FILTER_BITS / 32);
+          this.#stamps = new Int32Array(FEW_SLOTS);
         }
-        const bit = this.#missedFew === s ? this.#missedBit : quickHash(s) & (FILTER_BITS - 1);
+        const slot = this.#missedFew === s ? this.#missedFewSlot : quickHash(s) & (FEW_SLOTS - 1);
         this.#missedFew = null;
-        this.#filter[bit >> 5]! |= 1 << (bit & 31);
+        // A slot stamped in this generation keeps its first string; `s` is then found by the search.
+        if (this.#stamps[slot]! >>> 7 !== this.#generation)
+          this.#stamps[slot] = (this.#generation << 7) | count;
         this.#few![count] = s;
         this.#fewIndices[count] = value;
         this.#fewCount = count + 1;
@@ -203,17 +215,16 @@ export class StringMemo {
     this.#missedFew = null;
     if (count >= 0) {
       if (count > 0) {
-        // Loops, not fill(): for a few dozen items a builtin call costs more than the stores.
+        // A loop, not fill(): for a few dozen items a builtin call costs more than the stores.
         const few = this.#few!;
         for (let i = 0; i < count; i++) few[i] = '';
-        const filter = this.#filter;
-        for (let i = 0; i < filter.length; i++) filter[i] = 0;
         this.#fewCount = 0;
+        this.#nextGeneration();
       }
       return;
     }
     this.#fewCount = 0;
-    this.#filter.fill(0);
+    this.#nextGeneration();
     if (this.#small !== null) {
       // Dropped, not cleared: the memo lives on between calls and becomes an old object, and a
       // cleared Map regrows young tables that it then points to (write barriers on every set).
@@ -232,6 +243,14 @@ export class StringMemo {
       this.#table.fill(0);
     }
     this.#count = 0;
+  }
+
+  /** Empties the first tier's index: a new generation, the stamps zeroed once in 2^24. */
+  #nextGeneration(): void {
+    if (++this.#generation >= GENERATIONS) {
+      this.#stamps.fill(0);
+      this.#generation = 1;
+    }
   }
 
   #insert(e: number, h: number, known: number): void {

@@ -23,6 +23,15 @@ const nodeBuffer = (
   }
 ).Buffer;
 const nativeUtf8Write = nodeBuffer?.prototype.utf8Write;
+const nativeByteLength = (
+  nodeBuffer as { byteLength?: (text: string, encoding: 'utf8') => number } | undefined
+)?.byteLength;
+/**
+ * Strings of at least this many UTF-16 units go to Node's native UTF-8
+ * encoder when they are well formed: its call costs about what a JS loop
+ * pays for two dozen units (measured: 45 ns a call, 2 ns a unit).
+ */
+const NATIVE_MIN = 24;
 const textEncoder = new TextEncoder();
 
 /**
@@ -278,6 +287,12 @@ export class Writer {
     const buf = this.buf;
     const start = this.pos;
     buf[start] = opcode;
+    if (text.length >= NATIVE_MIN && nativeUtf8Write !== undefined && text.isWellFormed()) {
+      const written = nativeUtf8Write.call(buf, text, start + 2, 255);
+      buf[start + 1] = written;
+      this.pos = start + 2 + written;
+      return;
+    }
     let p = start + 2;
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
@@ -300,12 +315,14 @@ export class Writer {
     this.ensure(byteLength);
     const buf = this.buf;
     let p = this.pos;
-    if (byteLength === text.length) {
+    // Long: Node's encoder from NATIVE_MIN units; TextEncoder (a browser's) past 64.
+    const long = text.length >= (nativeUtf8Write !== undefined ? NATIVE_MIN : 65);
+    if (!long && byteLength === text.length) {
       for (let i = 0; i < text.length; i++) buf[p++] = text.charCodeAt(i);
       this.pos = p;
       return;
     }
-    if (text.length > 64 && text.isWellFormed()) {
+    if (long && text.isWellFormed()) {
       if (nativeUtf8Write) p += nativeUtf8Write.call(buf, text, p, byteLength);
       else p += textEncoder.encodeInto(text, buf.subarray(p, p + byteLength)).written;
       this.pos = p;
@@ -385,6 +402,14 @@ function encodeUtf8Rest(text: string, i: number, buf: Uint8Array, p: number): nu
 
 /** Byte length of `text` in UTF-8 with `surrogatepass` (a lone surrogate is 3 bytes, a pair 4). */
 export function utf8Length(text: string): number {
+  // Node's count, for a well-formed string (where every encoder agrees): 7-50 ns where the loop
+  // below reads every unit (1-2 ns each).
+  if (nativeByteLength !== undefined && text.isWellFormed()) return nativeByteLength(text, 'utf8');
+  return utf8LengthJs(text);
+}
+
+/** {@link utf8Length} in JavaScript: the browser's, and that of a string with lone surrogates. @internal */
+export function utf8LengthJs(text: string): number {
   let n = text.length;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
