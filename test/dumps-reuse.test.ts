@@ -15,8 +15,10 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import fc from 'fast-check';
 import { dumps, loads, Pickler, PicklingError } from '../src/index.js';
-import { pythonCases } from './support/python.js';
+import { utf8Length, utf8LengthJs } from '../src/writer.js';
+import { pythonCases, runPython } from './support/python.js';
 
 const PROTOCOLS = [0, 2, 5] as const;
 /** Counts around the thresholds of the memos (16 objects or globals; 64, then 2048 strings). */
@@ -181,4 +183,41 @@ test('dumps() results of successive calls stay intact and independent', () => {
   const b = dumps([1, 2, 3]);
   a[a.length - 2] = 0;
   assert.deepEqual(b, dumps([1, 2, 3]));
+});
+
+test('strings written by the native encoder or the JS loop give CPython’s bytes, lone surrogates included', () => {
+  // Units from every class the encoders treat apart: ASCII, two- and three-byte, surrogate pairs,
+  // lone high and low surrogates; lengths around the thresholds (24 units: native; 85: SHORT_BINUNICODE
+  // for any text; 256 bytes: BINUNICODE).
+  const unit = fc.oneof(
+    { weight: 6, arbitrary: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)) },
+    { weight: 2, arbitrary: fc.integer({ min: 0x80, max: 0x7ff }).map((c) => String.fromCharCode(c)) },
+    { weight: 2, arbitrary: fc.integer({ min: 0x800, max: 0xd7ff }).map((c) => String.fromCharCode(c)) },
+    { weight: 1, arbitrary: fc.integer({ min: 0x10000, max: 0x10ffff }).map((c) => String.fromCodePoint(c)) },
+    { weight: 1, arbitrary: fc.integer({ min: 0xd800, max: 0xdfff }).map((c) => String.fromCharCode(c)) },
+  );
+  const texts = new Set<string>();
+  for (const n of [1, 23, 24, 25, 63, 64, 65, 84, 85, 86, 127, 255, 256, 300, 1000]) {
+    for (const s of fc.sample(fc.string({ unit, minLength: n, maxLength: n }), { numRuns: 12, seed: n })) {
+      texts.add(s);
+    }
+    texts.add('a'.repeat(n));
+    texts.add('\u00e9'.repeat(n));
+  }
+  const list = [...texts];
+  for (const s of list) assert.equal(utf8Length(s), utf8LengthJs(s), JSON.stringify(s));
+  for (const protocol of [3, 5]) {
+    const expected = runPython(
+      'import json, pickle, sys\nfor s in json.load(sys.stdin): print(pickle.dumps(s, int(sys.argv[1])).hex())',
+      [String(protocol)],
+      JSON.stringify(list),
+    )
+      .trim()
+      .split('\n');
+    list.forEach((s, i) => {
+      assert.equal(Buffer.from(dumps(s, { protocol })).toString('hex'), expected[i], JSON.stringify(s));
+    });
+    // The same strings in one value: memo reads for the repeats, one frame.
+    assert.deepEqual(loads(dumps([list, list], { protocol })), [list, list]);
+  }
 });
