@@ -185,6 +185,8 @@ export class Pickler {
 
   /**
    * Pickles `value` and returns the bytes (a copy: the internal buffer is reused).
+   * A pickle of up to 1 KiB shares its `ArrayBuffer` with other small results,
+   * as {@link dumps} says.
    *
    * @throws {@link PicklingError} for a value that cannot be pickled, naming where it is.
    */
@@ -1510,7 +1512,14 @@ function rawUnicodeEscape(text: string): string {
  *
  * @param value the value (see the value model in the README).
  * @param options see {@link DumpOptions}.
- * @returns the pickle bytes.
+ * @returns the pickle bytes. A pickle of up to 1 KiB is a view into an
+ * 8 KiB `ArrayBuffer` that holds other small results too, as Node's
+ * `Buffer.from` pools small buffers: its `byteOffset` and `byteLength` say
+ * where it is, and no later call writes there. Use `data.slice()` for bytes
+ * with a buffer of their own, for example before transferring `data.buffer`
+ * to a worker (which would detach the other results) or keeping one small
+ * result for long (it keeps the 8 KiB alive). Larger pickles have a buffer
+ * of their own.
  * @throws {@link PicklingError} for a value that cannot be pickled, with the path to it.
  *
  * @example Write a pickle Python can load

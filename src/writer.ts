@@ -332,7 +332,7 @@ export class Writer {
     this.pos = p;
   }
 
-  /** The bytes written so far, in one new buffer of their exact size. */
+  /** The bytes written so far: a view of their exact size into a shared slab (up to SLAB_RESULT_MAX bytes), else a buffer of their own. */
   result(): Uint8Array {
     if (this.pieces.length === 0) {
       const n = this.pos;
@@ -350,12 +350,20 @@ export class Writer {
   }
 }
 
-/** Results of at most this many bytes are cut from a shared slab. */
+/**
+ * Results of at most this many bytes are cut from a shared slab, as Node's
+ * `Buffer` pool does: a new `ArrayBuffer` per result (its backing store
+ * allocated and tracked apart from the heap) cost about 0.6 µs, a quarter of
+ * a 300-byte dump.
+ */
 const SLAB_RESULT_MAX = 1024;
+/** Bytes of a slab. A result keeps its slab alive: at most 8 KiB for a small result kept alone. */
 const SLAB_SIZE = 8 * 1024;
 let slab = new Uint8Array(0);
+/** The next free byte of `slab` (results start at multiples of 8, as Node's pool aligns them). */
 let slabPos = 0;
 
+/** A copy of `buf[0, n)` in the slab (a new slab when it has no room left). */
 function fromSlab(buf: Uint8Array, n: number): Uint8Array {
   let at = slabPos;
   if (at + n > slab.length) {
