@@ -12,9 +12,9 @@ import type { Registry } from './default-registry.js';
 import { PicklingError } from './errors.js';
 import { ExactStringMemo, recordOf } from './exact-strings.js';
 import { formatFloatRepr } from './floats.js';
+import { GlobalMemo } from './global-memo.js';
 import { encodeLong } from './ints.js';
 import { unhashableType } from './keys.js';
-import { GlobalMemo, ObjectMemo } from './object-memo.js';
 import { DEFAULT_PROTOCOL, type DumpOptions, resolveDumpOptions } from './options.js';
 import { py2Name } from './py2-names.js';
 import { type GetattrForm, GetattrGlobal } from './reconstructors/getattr.js';
@@ -134,7 +134,7 @@ export class Pickler {
   /** The output buffer: made on the first dump (dumps() lends its shared one instead). */
   #w: Writer | null = null;
   /** Objects by identity -> memo index. */
-  readonly #memo = new ObjectMemo();
+  #memo = new Map<unknown, number>();
   /** Strings by value -> memo index. */
   #strings: StringMemo = new StringMemo();
   /** While dumping a value an exact load returned: #strings, replaying how the original wrote its strings. */
@@ -175,9 +175,10 @@ export class Pickler {
 
   /** Forgets the objects earlier `dump()` calls wrote. */
   clearMemo(): void {
-    // Each memo keeps its first entries in arrays of its own, emptied here, and drops the Map it
-    // moved to past them (a cleared old Map regrows young tables: write barriers on every set).
-    this.#memo.clear();
+    // New Maps, not clear(): a pickler `dumps` reuses is an old object, and a cleared Map regrows
+    // young tables that it then points to (write barriers and remembered-set work on every set).
+    // The string and global memos keep their first entries in arrays of their own, emptied here.
+    if (this.#memo.size > 0) this.#memo = new Map();
     this.#strings.clear();
     this.#globalMemo.clear();
     this.#memoCount = 0;
