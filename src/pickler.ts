@@ -12,6 +12,7 @@ import type { Registry } from './default-registry.js';
 import { PicklingError } from './errors.js';
 import { ExactStringMemo, recordOf } from './exact-strings.js';
 import { formatFloatRepr } from './floats.js';
+import { GlobalMemo } from './global-memo.js';
 import { decimalText, encodeLong, LONG1_LIMIT, LONG1_MIN, writeLong } from './ints.js';
 import { unhashableType } from './keys.js';
 import { DEFAULT_PROTOCOL, type DumpOptions, resolveDumpOptions } from './options.js';
@@ -148,7 +149,7 @@ export class Pickler {
   /** While dumping a loaded value: its parts that were read as `getattr(owner, name)` (enum members), written so again. */
   #getattrForms: Map<object, GetattrForm> | null = null;
   /** Globals by `module\nname` -> memo index (one class is one object in Python). */
-  #globalMemo = new Map<string, number>();
+  readonly #globalMemo = new GlobalMemo();
   /** The last global written or read from #globalMemo, and its memo index (a run of one class's instances). */
   #lastModule = '';
   #lastName = '';
@@ -187,16 +188,19 @@ export class Pickler {
   clearMemo(): void {
     // New Maps, not clear(): a pickler `dumps` reuses is an old object, and a cleared Map regrows
     // young tables that it then points to (write barriers and remembered-set work on every set).
+    // The string and global memos keep their first entries in arrays of their own, emptied here.
     if (this.#memo.size > 0) this.#memo = new Map();
     this.#tuples.clear();
     this.#strings.clear();
-    if (this.#globalMemo.size > 0) this.#globalMemo = new Map();
+    this.#globalMemo.clear();
     this.#lastGlobal = -1;
     this.#memoCount = 0;
   }
 
   /**
    * Pickles `value` and returns the bytes (a copy: the internal buffer is reused).
+   * A pickle of up to 1 KiB shares its `ArrayBuffer` with other small results,
+   * as {@link dumps} says.
    *
    * @throws {@link PicklingError} for a value that cannot be pickled, naming where it is.
    */
@@ -699,11 +703,13 @@ export class Pickler {
         w.framing = framing;
         return;
       }
-      case S_GLOBAL_MEMO:
+      case S_GLOBAL_MEMO: {
+        const global = arg as PyGlobal;
         this.#lastGlobal = -1;
-        this.#globalMemo.set(arg as string, this.#memoCount);
+        this.#globalMemo.set(global.module, global.name, this.#memoCount);
         this.#memoize(null);
         return;
+      }
       default: {
         const global = arg as PyGlobal;
         this.#globalLine(0x69, global.module, global.name); // INST
@@ -1256,8 +1262,7 @@ export class Pickler {
       this.#writeGet(this.#lastGlobal);
       return;
     }
-    const key = `${module}\n${name}`;
-    const known = this.#globalMemo.get(key);
+    const known = this.#globalMemo.get(module, name);
     if (known !== undefined) {
       this.#lastModule = module;
       this.#lastName = name;
@@ -1265,7 +1270,8 @@ export class Pickler {
       this.#writeGet(known);
       return;
     }
-    const code = this.#proto >= 2 ? this.#extensions?.get(key) : undefined;
+    const code =
+      this.#proto >= 2 && this.#extensions !== null ? this.#extensions.get(`${module}\n${name}`) : undefined;
     if (code !== undefined) {
       const w = this.#w!;
       if (code <= 0xff) w.byte2(0x82, code);
@@ -1290,12 +1296,15 @@ export class Pickler {
         // Nested class below protocol 4: getattr(Outer, 'Inner'), as pickle does.
         const parent = new PyGlobal(module, name.slice(0, dot));
         const args = Object.freeze([parent, name.slice(dot + 1)]);
-        this.#pushSteps([S_SAVE, G_GETATTR, S_SAVE, args, S_OP, 0x52, S_GLOBAL_MEMO, key], '');
+        this.#pushSteps(
+          [S_SAVE, G_GETATTR, S_SAVE, args, S_OP, 0x52, S_GLOBAL_MEMO, new PyGlobal(module, name)],
+          '',
+        );
         return;
       }
       this.#globalLine(0x63, module, name); // GLOBAL
     }
-    this.#globalMemo.set(key, this.#memoCount);
+    this.#globalMemo.set(module, name, this.#memoCount);
     this.#memoize(null);
   }
 
@@ -1719,7 +1728,14 @@ function writeRawUnicodeEscape(w: Writer, text: string): void {
  *
  * @param value the value (see the value model in the README).
  * @param options see {@link DumpOptions}.
- * @returns the pickle bytes.
+ * @returns the pickle bytes. A pickle of up to 1 KiB is a view into an
+ * 8 KiB `ArrayBuffer` that holds other small results too, as Node's
+ * `Buffer.from` pools small buffers: its `byteOffset` and `byteLength` say
+ * where it is, and no later call writes there. Use `data.slice()` for bytes
+ * with a buffer of their own, for example before transferring `data.buffer`
+ * to a worker (which would detach the other results) or keeping one small
+ * result for long (it keeps the 8 KiB alive). Larger pickles have a buffer
+ * of their own.
  * @throws {@link PicklingError} for a value that cannot be pickled, with the path to it.
  *
  * @example Write a pickle Python can load

@@ -33,14 +33,51 @@ export function hashString(s: string): number {
   return (h ^ (h >>> 15)) | 0;
 }
 
+/** Strings held in the arrays of the first tier before the memo moves to a `Map` (at most 128). */
+const FEW = 64;
+/** Slots of the first tier's index (a power of two). */
+const FEW_SLOTS = 2048;
+/** Generations of the first tier's index before its stamps are zeroed (stamps hold generation << 7). */
+const GENERATIONS = 1 << 24;
+
+/** A hash of the length and three characters, for the first tier's index. */
+function quickHash(s: string): number {
+  const n = s.length;
+  if (n === 0) return 0;
+  let h = Math.imul(n ^ s.charCodeAt(0), 0x9e3779b1);
+  h = Math.imul(h ^ s.charCodeAt(n - 1), 0x85ebca6b);
+  h = Math.imul(h ^ s.charCodeAt(n >> 1), 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}
+
 /** Strings held in the `Map` before the memo moves to the typed table. */
 const SMALL = 2048;
 /** The largest table `clear` keeps for reuse (16 MiB of slots, 4 MiB of indices, 8 MiB of keys): a million strings. */
 const KEEP_SLOTS = 1 << 21;
 
 export class StringMemo {
-  /** The memo while it is small; null once it moved to the table. */
-  #small: Map<string, number> | null = new Map();
+  /**
+   * First tier, up to FEW strings: the strings and their memo indices in two
+   * arrays, with a direct-mapped index by {@link quickHash}: each slot holds
+   * the generation that stamped it and the entry of the first string that
+   * hashed there. A slot not stamped in this generation means the string is
+   * not there; a stamped slot names the entry to compare, and when it holds
+   * another string the arrays are searched. Emptying the index is a new
+   * generation. Most strings of a small dump are new: each costs three
+   * character reads and two stores, where a `Map` grew its table several
+   * times per dump. The arrays are made on first use and kept (emptied)
+   * between dumps. `#fewCount` is -1 once the memo moved on.
+   */
+  #few: string[] | null = null;
+  #fewIndices: Int32Array = EMPTY_INDICES;
+  #stamps: Int32Array = EMPTY_INDICES;
+  #generation = 1;
+  #fewCount = 0;
+  /** The last string `get` missed on the first tier's index, and its slot. */
+  #missedFew: string | null = null;
+  #missedFewSlot = 0;
+  /** The memo while it is small (after the first tier); null once it moved to the table. */
+  #small: Map<string, number> | null = null;
   /** Strings in entry order. */
   #keys: string[] = [];
   /** Memo index of each entry. */
@@ -56,11 +93,26 @@ export class StringMemo {
   #missedSlot = 0;
 
   get size(): number {
+    if (this.#fewCount >= 0) return this.#fewCount;
     return this.#small === null ? this.#count : this.#small.size;
   }
 
   /** The memo index of `s`, or -1. */
   get(s: string): number {
+    const count = this.#fewCount;
+    if (count >= 0) {
+      if (count === 0) return -1;
+      const slot = quickHash(s) & (FEW_SLOTS - 1);
+      const stamp = this.#stamps[slot]!;
+      if (stamp >>> 7 !== this.#generation) {
+        this.#missedFew = s;
+        this.#missedFewSlot = slot;
+        return -1;
+      }
+      const e = stamp & 127;
+      if (this.#few![e] === s) return this.#fewIndices[e]!;
+      return this.#scan(s, count);
+    }
     if (this.#small !== null) return this.#small.get(s) ?? -1;
     return this.getHashed(s, hashString(s));
   }
@@ -82,8 +134,45 @@ export class StringMemo {
     }
   }
 
+  /** The first tier's search, when the slot of `s` holds another string. */
+  #scan(s: string, count: number): number {
+    const few = this.#few!;
+    const n = s.length;
+    for (let i = 0; i < count; i++) {
+      const k = few[i]!;
+      if (k.length === n && k === s) return this.#fewIndices[i]!;
+    }
+    return -1;
+  }
+
   /** Records `s` at memo index `value` (`s` must not be present). */
   set(s: string, value: number): void {
+    const count = this.#fewCount;
+    if (count >= 0) {
+      if (count < FEW) {
+        if (this.#few === null) {
+          this.#few = new Array<string>(FEW).fill('');
+          this.#fewIndices = new Int32Array(FEW);
+          this.#stamps = new Int32Array(FEW_SLOTS);
+        }
+        const slot = this.#missedFew === s ? this.#missedFewSlot : quickHash(s) & (FEW_SLOTS - 1);
+        this.#missedFew = null;
+        // A slot stamped in this generation keeps its first string; `s` is then found by the search.
+        if (this.#stamps[slot]! >>> 7 !== this.#generation)
+          this.#stamps[slot] = (this.#generation << 7) | count;
+        this.#few![count] = s;
+        this.#fewIndices[count] = value;
+        this.#fewCount = count + 1;
+        return;
+      }
+      // Past FEW strings: on to the Map, with the strings so far.
+      const small = new Map<string, number>();
+      const few = this.#few!;
+      for (let i = 0; i < count; i++) small.set(few[i]!, this.#fewIndices[i]!);
+      few.fill('', 0, count);
+      this.#fewCount = -1;
+      this.#small = small;
+    }
     const small = this.#small;
     if (small !== null) {
       small.set(s, value);
@@ -128,13 +217,26 @@ export class StringMemo {
    * page on first touch, more than the rest of the work on a big memo.
    */
   clear(): void {
-    if (this.#small !== null) {
-      // A new Map, not clear(): the memo lives on between calls and becomes an old object, and a
-      // cleared Map regrows young tables that it then points to (write barriers on every set).
-      if (this.#small.size > 0) this.#small = new Map();
+    const count = this.#fewCount;
+    this.#missedFew = null;
+    if (count >= 0) {
+      if (count > 0) {
+        // A loop, not fill(): for a few dozen items a builtin call costs more than the stores.
+        const few = this.#few!;
+        for (let i = 0; i < count; i++) few[i] = '';
+        this.#fewCount = 0;
+        this.#nextGeneration();
+      }
       return;
     }
-    this.#small = new Map();
+    this.#fewCount = 0;
+    this.#nextGeneration();
+    if (this.#small !== null) {
+      // Dropped, not cleared: the memo lives on between calls and becomes an old object, and a
+      // cleared Map regrows young tables that it then points to (write barriers on every set).
+      this.#small = null;
+      return;
+    }
     this.#missed = null;
     if (this.#mask + 1 > KEEP_SLOTS) {
       this.#keys = [];
@@ -147,6 +249,14 @@ export class StringMemo {
       this.#table.fill(0);
     }
     this.#count = 0;
+  }
+
+  /** Empties the first tier's index: a new generation, the stamps zeroed once in 2^24. */
+  #nextGeneration(): void {
+    if (++this.#generation >= GENERATIONS) {
+      this.#stamps.fill(0);
+      this.#generation = 1;
+    }
   }
 
   #insert(e: number, h: number, known: number): void {
