@@ -12,6 +12,7 @@ import type { Registry } from './default-registry.js';
 import { PicklingError } from './errors.js';
 import { ExactStringMemo, recordOf } from './exact-strings.js';
 import { formatFloatRepr } from './floats.js';
+import { FreshString } from './fresh-string.js';
 import { GlobalMemo } from './global-memo.js';
 import { decimalText, encodeLong, LONG1_LIMIT, LONG1_MIN, writeLong } from './ints.js';
 import { unhashableType } from './keys.js';
@@ -38,6 +39,7 @@ const BATCHSIZE = 1000;
 
 /** Key of the internal method that gives a pickler the shared buffer and string memo of `dumps`. */
 const USE_WRITER: unique symbol = Symbol('useWriter');
+
 /**
  * Key of the internal method that pickles a value as a sequence of pieces (see `dumpChunks`).
  * @internal
@@ -53,15 +55,6 @@ const G_NEWOBJ = new PyGlobal('copyreg', '__newobj__');
 const G_DICT = new PyGlobal('builtins', 'dict');
 const G_LIST = new PyGlobal('builtins', 'list');
 const G_NEWOBJ_EX = new PyGlobal('copyreg', '__newobj_ex__');
-
-/**
- * A str object of its own (CPython makes a fresh str object): memoized by identity, never looked
- * up by value.
- * @internal
- */
-export class FreshString {
-  constructor(readonly text: string) {}
-}
 
 /** Frame kinds of the work stack. */
 const F_LIST = 0;

@@ -3,7 +3,7 @@
  * bundled by esbuild, minified and gzipped, against the budgets written in
  * docs/bundle-size.md; and the entry points stay apart: a dumps-only or
  * scan-only bundle carries no reconstructor table, a dumps-only one no opcode
- * table.
+ * table, a loads-only one no pickler.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -50,6 +50,8 @@ for (const entry of ENTRIES) {
 const RECONSTRUCTOR_TABLE = 'UUID state must be a dict';
 const OPCODE_TABLE = 'Push a four-byte signed integer';
 const UNICODE_TABLE = '0,v 2o,x d,0';
+// A message only the pickler holds.
+const PICKLER = 'cannot pickle a ';
 
 test('the entry points carry only what they use', async () => {
   const loads = await sizeOf('loads');
@@ -57,10 +59,12 @@ test('the entry points carry only what they use', async () => {
   const scan = await sizeOf('scan');
   const everything = await sizeOf('everything');
   // The markers are real: the full bundle holds every one of them.
-  for (const marker of [RECONSTRUCTOR_TABLE, OPCODE_TABLE, UNICODE_TABLE])
+  for (const marker of [RECONSTRUCTOR_TABLE, OPCODE_TABLE, UNICODE_TABLE, PICKLER])
     assert.ok(everything.text.includes(marker));
   assert.ok(loads.text.includes(RECONSTRUCTOR_TABLE), 'loads uses the default registry');
   assert.ok(!loads.text.includes(OPCODE_TABLE), 'loads carries opcode names only, not the opcode table');
+  assert.ok(!loads.text.includes(PICKLER), 'loads carries no pickler');
+  assert.ok(dumps.text.includes(PICKLER));
   assert.ok(!dumps.text.includes(RECONSTRUCTOR_TABLE), 'dumps carries no reconstructor table');
   assert.ok(!dumps.text.includes(OPCODE_TABLE), 'dumps carries no opcode table');
   assert.ok(!scan.text.includes(RECONSTRUCTOR_TABLE), 'scan carries no reconstructor table');

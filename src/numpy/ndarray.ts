@@ -7,7 +7,7 @@
  * @module
  */
 import { PickleError, PicklingError } from '../errors.js';
-import { FreshString } from '../pickler.js';
+import { FreshString } from '../fresh-string.js';
 import { PickleBuffer, PyComplex } from '../types/builtins.js';
 import { INSPECT, inspectRepr } from '../types/inspect.js';
 import { PY_REDUCE, PY_REPR, type ReduceOptions, type Reduction } from '../types/protocol.js';
