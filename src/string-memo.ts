@@ -119,6 +119,8 @@ export class StringMemo {
 
   /** The memo index of `s`, whose {@link hashString} is `h`, or -1. */
   getHashed(s: string, h: number): number {
+    // The first tier and the Map do not use the hash.
+    if (this.#fewCount >= 0) return this.get(s);
     if (this.#small !== null) return this.#small.get(s) ?? -1;
     const table = this.#table;
     const mask = this.#mask;
