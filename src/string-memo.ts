@@ -282,19 +282,28 @@ export class StringMemo {
       this.#indices = indices;
     }
     // The hashes move from the old table: no string is read again.
-    const old = this.#table;
-    const table = new Int32Array(2 * slots);
-    const mask = slots - 1;
-    for (let i = 1; i < old.length; i += 2) {
-      const e1 = old[i]!;
-      if (e1 === 0) continue;
-      const h = old[i - 1]!;
-      let slot = h & mask;
-      while (table[2 * slot + 1] !== 0) slot = (slot + 1) & mask;
-      table[2 * slot] = h;
-      table[2 * slot + 1] = e1;
-    }
-    this.#table = table;
-    this.#mask = mask;
+    this.#table = rehashSlots(this.#table, slots);
+    this.#mask = slots - 1;
   }
+}
+
+/**
+ * A table of `slots` slot pairs [hash, entry + 1] (a power of two; 0 marks an
+ * empty slot) holding every entry of `old`, placed by linear probing from its
+ * stored hash: the open-addressing tables of the string and tuple memos grow
+ * through it without reading their keys again.
+ */
+export function rehashSlots(old: Int32Array, slots: number): Int32Array {
+  const table = new Int32Array(2 * slots);
+  const mask = slots - 1;
+  for (let i = 1; i < old.length; i += 2) {
+    const e1 = old[i]!;
+    if (e1 === 0) continue;
+    const h = old[i - 1]!;
+    let slot = h & mask;
+    while (table[2 * slot + 1] !== 0) slot = (slot + 1) & mask;
+    table[2 * slot] = h;
+    table[2 * slot + 1] = e1;
+  }
+  return table;
 }

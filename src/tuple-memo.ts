@@ -18,6 +18,7 @@
  *
  * @module
  */
+import { rehashSlots } from './string-memo.js';
 
 const EMPTY_TABLE = new Int32Array(0);
 const EMPTY_INDICES = new Int32Array(0);
@@ -170,18 +171,8 @@ export class TupleMemo {
   /** A table of `slots` slots holding every entry (rehashed from the stored hashes); `h` is the new last entry's. */
   #grow(slots: number, h: number): void {
     this.#missedSlot = -1;
-    const old = this.#table;
-    const table = new Int32Array(2 * slots);
+    const table = rehashSlots(this.#table, slots);
     const mask = slots - 1;
-    for (let i = 1; i < old.length; i += 2) {
-      const e1 = old[i]!;
-      if (e1 === 0) continue;
-      const h = old[i - 1]!;
-      let slot = h & mask;
-      while (table[2 * slot + 1] !== 0) slot = (slot + 1) & mask;
-      table[2 * slot] = h;
-      table[2 * slot + 1] = e1;
-    }
     // The entry just added (not yet in the old table).
     const e = this.#count - 1;
     let slot = h & mask;
