@@ -357,7 +357,18 @@ function typecheckProject(config: string): { ok: boolean; out: string } {
       host,
       configFileParsingDiagnostics: ts.getConfigFileParsingDiagnostics(parsed),
     });
-    diagnostics.push(...ts.getPreEmitDiagnostics(program));
+    // What `skipLibCheck: false` is here for is brine's own declarations: each of them, and each
+    // program file, is checked whole; the other declarations (@types/node, the standard library)
+    // only as far as brine's use them, which is what a user's `skipLibCheck: true` checks of them.
+    diagnostics.push(
+      ...program.getOptionsDiagnostics(),
+      ...program.getGlobalDiagnostics(),
+      ...program.getSyntacticDiagnostics(),
+    );
+    const roots = new Set(parsed.fileNames.map((f) => ts.sys.resolvePath(f)));
+    for (const file of program.getSourceFiles())
+      if (roots.has(ts.sys.resolvePath(file.fileName)) || file.fileName.includes('/node_modules/brine/'))
+        diagnostics.push(...program.getSemanticDiagnostics(file));
   }
   const out = ts.formatDiagnostics(diagnostics, {
     getCanonicalFileName: (f) => f,
