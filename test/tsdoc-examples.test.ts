@@ -2,7 +2,8 @@
  * Every TSDoc `@example` of src/ runs, as the README's examples do: each
  * fenced ```ts block is written to a file inside the package (so that
  * `import 'brine'` resolves through the package's own exports, to the built
- * dist/) and run (as JavaScript: test/support/run-ts.ts).
+ * dist/) and run (as JavaScript, the examples in turn in two processes:
+ * test/support/run-ts.ts).
  *
  * An example that imports from the package must import every name it uses.
  * A fragment (one that imports nothing from the package, like
@@ -14,13 +15,12 @@
  * archive written by python3, and files of those names in the working folder.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { runPython } from './support/python.js';
-import { compileTs } from './support/run-ts.js';
+import { runPrograms } from './support/run-ts.js';
 import { docExamples } from './support/tsdoc-examples.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -121,18 +121,8 @@ test('src/ has TSDoc examples, each with a fenced ts block', () => {
     assert.notEqual(e.code, '', `${e.file}:${e.line}: @example without a \`\`\`ts block`);
 });
 
-/** Runs a program file; resolves to why it failed, or `undefined` when it succeeded. */
-function run(path: string): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [compileTs(path)], { cwd: work, timeout: 120_000 }, (error, _out, stderr) =>
-      resolve(error === null ? undefined : `${error.message}\n${stderr}`),
-    );
-  });
-}
-
-/** Each example's outcome: the examples run a few at a time, each in its own process. */
-const outcomes: Promise<string | undefined>[] = [];
-const POOL = 3;
+/** Each example's outcome: why it failed, or `undefined`. */
+let outcomes: Promise<(string | undefined)[]>;
 
 before(async () => {
   rmSync(work, { recursive: true, force: true });
@@ -145,21 +135,12 @@ before(async () => {
     writeFileSync(path, await program(example.file, example.code));
     paths.push(path);
   }
-  let next = 0;
-  const settle: ((failure: string | undefined) => void)[] = [];
-  for (let i = 0; i < paths.length; i++) outcomes.push(new Promise((resolve) => settle.push(resolve)));
-  const worker = async (): Promise<void> => {
-    while (next < paths.length) {
-      const i = next++;
-      settle[i]!(await run(paths[i]!));
-    }
-  };
-  for (let k = 0; k < POOL; k++) void worker();
+  outcomes = runPrograms(paths, work);
 });
 
 examples.forEach((example, i) => {
   test(`${example.file}:${example.line} example${example.title ? ` (${example.title})` : ''} runs`, async () => {
-    const failure = await outcomes[i];
+    const failure = (await outcomes)[i];
     if (failure !== undefined) {
       const program = readFileSync(join(work, `example-${i + 1}.ts`), 'utf8');
       assert.fail(`${example.file}:${example.line}: the example fails:\n${program}\n${failure}`);
