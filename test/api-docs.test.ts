@@ -50,7 +50,8 @@ test('TypeDoc builds the API reference without a warning, and its examples are t
   const json = join(out, 'api.json');
   const tsdoc = join(root, 'node_modules', 'typedoc', 'bin', 'typedoc');
   try {
-    await run(process.execPath, [tsdoc, '--out', join(out, 'html'), '--json', json], {
+    // The sources' type errors are `npm run typecheck`'s to find: TypeDoc does not check them again.
+    await run(process.execPath, [tsdoc, '--out', join(out, 'html'), '--json', json, '--skipErrorChecking'], {
       cwd: root,
       maxBuffer: 64 << 20,
     });
