@@ -17,7 +17,7 @@ import { loadTorch } from '../src/torch/load.js';
 import { loadSafetensors } from '../src/torch/safetensors.js';
 import { Storage, Tensor } from '../src/torch/tensor.js';
 import { inProcessCli } from './support/cli-run.js';
-import { PYTHON, ROOT } from './support/python.js';
+import { hasPythonModules, PYTHON, ROOT } from './support/python.js';
 
 const CLI = join(ROOT, 'dist', 'cli.js');
 const FIXTURES = fileURLToPath(new URL('fixtures/torch/', import.meta.url));
@@ -39,9 +39,7 @@ interface ExpectedTensor {
 }
 
 const SYSTEM_PYTHON = '/usr/bin/python3';
-const TORCH =
-  existsSync(SYSTEM_PYTHON) &&
-  spawnSync(SYSTEM_PYTHON, ['-c', 'import torch'], { timeout: 120_000 }).status === 0;
+const TORCH = existsSync(SYSTEM_PYTHON) && hasPythonModules(SYSTEM_PYTHON, ['torch']);
 const NO_TORCH = TORCH ? false : `torch is not installed for ${SYSTEM_PYTHON}: torch.load checks skipped`;
 if (!TORCH) console.log(`# SKIPPED: ${NO_TORCH}`);
 

@@ -19,7 +19,7 @@ import { PyGlobal } from '../src/types/py-global.js';
 import { PyObject } from '../src/types/py-object.js';
 import { tuple } from '../src/types/tuple.js';
 import { loads, Unpickler } from '../src/unpickler.js';
-import { ROOT } from './support/python.js';
+import { hasPythonModules, ROOT } from './support/python.js';
 
 const DIR = join(ROOT, 'test/fixtures/sklearn');
 const SYSTEM_PYTHON = process.env.BRINE_SKLEARN_PYTHON ?? '/usr/bin/python3';
@@ -188,9 +188,7 @@ describe('dumpJoblib', () => {
   });
 
   let missing: string | undefined;
-  try {
-    execFileSync(SYSTEM_PYTHON, ['-c', 'import joblib, numpy'], { stdio: 'pipe' });
-  } catch {
+  if (!hasPythonModules(SYSTEM_PYTHON, ['joblib', 'numpy'])) {
     missing = `${SYSTEM_PYTHON} with joblib and numpy is not available: dumpJoblib output was NOT checked with joblib.load`;
     console.log(`# SKIPPED: ${missing}`);
   }

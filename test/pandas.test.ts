@@ -30,7 +30,7 @@ import {
   Unpickler,
 } from '../src/index.js';
 import { PANDAS_SAFE_GLOBALS } from '../src/pandas/index.js';
-import { ROOT } from './support/python.js';
+import { hasPythonModules, ROOT } from './support/python.js';
 
 const DIR = join(ROOT, 'test', 'fixtures', 'pandas');
 const expected = JSON.parse(readFileSync(join(DIR, 'expected.json'), 'utf8')) as {
@@ -269,7 +269,7 @@ describe('pandas names', () => {
 
 /** A Python with pandas: Debian's (`BRINE_PANDAS_PYTHON` overrides). */
 const PANDAS_PYTHON = process.env.BRINE_PANDAS_PYTHON ?? '/usr/bin/python3';
-const hasPandas = spawnSync(PANDAS_PYTHON, ['-c', 'import pandas'], { stdio: 'ignore' }).status === 0;
+const hasPandas = hasPythonModules(PANDAS_PYTHON, ['pandas']);
 
 const ROUND_TRIP = `
 import json, os, sys

@@ -16,7 +16,7 @@ import { dumps } from '../src/pickler.js';
 import { PyGlobal } from '../src/types/py-global.js';
 import { PyObject } from '../src/types/py-object.js';
 import { loads } from '../src/unpickler.js';
-import { ROOT } from './support/python.js';
+import { hasPythonModules, ROOT } from './support/python.js';
 
 const DIR = join(ROOT, 'test/fixtures/sklearn');
 const SYSTEM_PYTHON = process.env.BRINE_SKLEARN_PYTHON ?? '/usr/bin/python3';
@@ -145,12 +145,8 @@ describe('scikit-learn models written by python3', () => {
 });
 
 function hasSklearn(): string | undefined {
-  try {
-    execFileSync(SYSTEM_PYTHON, ['-c', 'import sklearn, joblib, numpy'], { stdio: 'pipe' });
-    return undefined;
-  } catch {
-    return `${SYSTEM_PYTHON} with scikit-learn, joblib and numpy is not available: brine's re-dumps of the models were NOT checked in python (install python3-sklearn)`;
-  }
+  if (hasPythonModules(SYSTEM_PYTHON, ['sklearn', 'joblib', 'numpy'])) return undefined;
+  return `${SYSTEM_PYTHON} with scikit-learn, joblib and numpy is not available: brine's re-dumps of the models were NOT checked in python (install python3-sklearn)`;
 }
 
 const missing = hasSklearn();

@@ -19,16 +19,14 @@ import { loadTorch } from '../src/torch/load.js';
 import { Tensor } from '../src/torch/tensor.js';
 import { PyOrderedDict } from '../src/types/collections.js';
 import { tuple } from '../src/types/tuple.js';
+import { hasPythonModules } from './support/python.js';
 import { describeValue, expected, FIXTURES, fixture, inflateRaw } from './support/torch-fixtures.js';
 
 /** A python3 with torch: `BRINE_TORCH_PYTHON`, else Debian's /usr/bin/python3, else none. */
 const TORCH_PYTHON = (() => {
   for (const candidate of [process.env.BRINE_TORCH_PYTHON, '/usr/bin/python3', 'python3']) {
     if (candidate === undefined) continue;
-    try {
-      execFileSync(candidate, ['-c', 'import torch'], { stdio: 'ignore' });
-      return candidate;
-    } catch {}
+    if (hasPythonModules(candidate, ['torch'])) return candidate;
   }
   return undefined;
 })();

@@ -2,7 +2,7 @@
  * Python-produced inputs of the adversarial and fuzz tests: CPython writes the
  * valid pickles that the tests then cut, mutate and splice.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 /**
@@ -34,6 +34,25 @@ export function python3Executable(): string {
   }
   process.env.BRINE_PYTHON3_EXECUTABLE = resolved;
   return resolved;
+}
+
+/**
+ * Whether the Python `python` (an executable's path) can find every module of
+ * `modules`, found without importing them: importing torch costs seconds of
+ * CPU, and the live checks that need it import it themselves (a module that
+ * is found but fails to import fails those checks, loudly).
+ */
+export function hasPythonModules(python: string, modules: readonly string[]): boolean {
+  const probe = spawnSync(
+    python,
+    [
+      '-c',
+      'import importlib.util, sys; sys.exit(0 if all(importlib.util.find_spec(m) for m in sys.argv[1:]) else 1)',
+      ...modules,
+    ],
+    { stdio: 'ignore', timeout: 120_000 },
+  );
+  return probe.status === 0;
 }
 
 /** The project root. */
