@@ -733,9 +733,7 @@ export class Pickler {
       return;
     }
     if (type === 'string') {
-      const index = this.#strings.get(value as string);
-      if (index >= 0) this.#writeGet(index);
-      else this.#saveString(value as string, value as string);
+      this.#saveStr(value as string);
       return;
     }
     if (type === 'boolean') {
@@ -990,6 +988,21 @@ export class Pickler {
       w.ascii(floatRepr(v));
       w.byte(0x0a);
     }
+  }
+
+  /**
+   * A str met as a value: a memo read, or written and memoized. Kept small (V8 inlines the memo's
+   * first tier and the writer into it); the common case, a short str at protocol 4+, is written
+   * with its MEMOIZE in one bound check.
+   */
+  #saveStr(text: string): void {
+    const index = this.#strings.get(text);
+    if (index >= 0) this.#writeGet(index);
+    else if (text.length <= 85 && this.#proto >= 4 && this.#exact === null) {
+      // SHORT_BINUNICODE (at most 255 bytes, whatever the text), then MEMOIZE.
+      this.#w!.shortUtf8(0x8c, text, 0x94);
+      this.#strings.set(text, this.#memoCount++);
+    } else this.#saveString(text, text);
   }
 
   /** A str: UNICODE (protocol 0), SHORT_BINUNICODE, BINUNICODE or BINUNICODE8; then memoized (by value, or not at all for `key` null). */

@@ -283,26 +283,26 @@ export class Writer {
   /**
    * A short string (at most 85 UTF-16 units, so at most 255 bytes) after a
    * one-byte length: no measuring pass, the length byte is written afterwards.
+   * `after`, when not -1, is one more opcode byte written behind it (the
+   * MEMOIZE that follows a str at protocol 4+), within the same bound check.
    */
-  shortUtf8(opcode: number, text: string): void {
-    this.ensure(2 + 3 * text.length);
+  shortUtf8(opcode: number, text: string, after = -1): void {
+    const n = text.length;
+    this.ensure(3 + 3 * n);
     const buf = this.buf;
     const start = this.pos;
     buf[start] = opcode;
     let p = start + 2;
-    for (let i = 0; i < text.length; i++) {
+    let i = 0;
+    for (; i < n; i++) {
       const c = text.charCodeAt(i);
-      if (c < 0x80) {
-        buf[p++] = c;
-        continue;
-      }
-      // Not ASCII: the rest in the general encoding, in the same pass (there is room for 3 bytes a unit).
-      p = encodeUtf8Rest(text, i, buf, p);
-      buf[start + 1] = p - start - 2;
-      this.pos = p;
-      return;
+      if (c >= 0x80) break;
+      buf[p++] = c;
     }
+    // Not ASCII: the rest in the general encoding, in the same pass (there is room for 3 bytes a unit).
+    if (i < n) p = encodeUtf8Rest(text, i, buf, p);
     buf[start + 1] = p - start - 2;
+    if (after >= 0) buf[p++] = after;
     this.pos = p;
   }
 
