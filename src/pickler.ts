@@ -72,6 +72,12 @@ const KEEP_FRAMES = 64;
 const KEEP_ENTRIES = 1 << 20;
 /** Containers of at most this many atoms are written at once, without a frame on the work stack. */
 const INLINE_MAX = 32;
+/**
+ * Lists and dicts of fewer items than a batch are saved by recursion, without
+ * a frame, up to this many levels deep (then by frames: the depth of the call
+ * stack stays bounded whatever the nesting).
+ */
+const INLINE_DEPTH = 8;
 
 /** Steps of an F_STEPS frame. */
 const S_SAVE = 0; // save a value
@@ -157,6 +163,13 @@ export class Pickler {
   #spareEntries: unknown[][] = [];
   /** The work loops return to their caller once this many bytes of finished output wait (streaming). */
   #yieldAt = Number.POSITIVE_INFINITY;
+  /** Containers being saved by recursion (see #saveItems), at most INLINE_DEPTH. */
+  #nested = 0;
+  /**
+   * Where an error thrown through containers saved by recursion was, for its
+   * path: pairs [work stack depth, element label], innermost first.
+   */
+  #trail: (number | string)[] = [];
 
   constructor(options?: DumpOptions) {
     const resolved = resolveDumpOptions(options);
@@ -265,6 +278,8 @@ export class Pickler {
   #start(w: Writer, value: unknown): void {
     w.reset();
     this.#work.length = 0;
+    this.#nested = 0;
+    if (this.#trail.length > 0) this.#trail = [];
     this.#reconstructing = null;
     const record = recordOf(value);
     if (record !== undefined) {
@@ -293,10 +308,17 @@ export class Pickler {
     return error;
   }
 
-  /** Where the value being saved sits: `root` then one step per frame. */
+  /** Where the value being saved sits: `root` then one step per frame or container saved by recursion. */
   #path(): string {
     let path = 'root';
-    for (const frame of this.#work) path += frame.label + elementLabel(frame);
+    const work = this.#work;
+    const trail = this.#trail;
+    // The trail is innermost first: read from its end, each step before the frames above its depth.
+    let t = trail.length - 2;
+    for (let d = 0; d <= work.length; d++) {
+      for (; t >= 0 && trail[t] === d; t -= 2) path += trail[t + 1] as string;
+      if (d < work.length) path += work[d]!.label + elementLabel(work[d]!);
+    }
     return path;
   }
 
@@ -334,11 +356,11 @@ export class Pickler {
     if (this.#free.length < KEEP_FRAMES) this.#free.push(frame);
   }
 
-  /** Runs the work stack until it is empty. */
-  #drain(): void {
+  /** Runs the work stack until it is down to `floor` frames (a container saved by recursion waits above them). */
+  #drain(floor = 0): void {
     const work = this.#work;
     const w = this.#w!;
-    while (work.length > 0) {
+    while (work.length > floor) {
       if (w.piecesBytes >= this.#yieldAt) return;
       const f = work[work.length - 1]!;
       switch (f.kind) {
@@ -1129,14 +1151,74 @@ export class Pickler {
     this.#memoize(list);
     const n = list.length;
     if (n === 0) return;
-    if (exact && n <= INLINE_MAX && this.#bin && this.#persistentId === undefined && allAtoms(list)) {
-      // Items that are atoms: no frame, one batch (batch_list_exact's single-item rule).
-      if (n > 1) this.#w!.byte(0x28); // MARK
-      for (let i = 0; i < n; i++) this.#save(list[i], false);
-      this.#w!.byte(n > 1 ? 0x65 : 0x61); // APPENDS : APPEND
+    if (exact && n < BATCHSIZE && this.#recursing()) {
+      // One batch (batch_list_exact's single-item rule), saved without a frame.
+      const w = this.#w!;
+      if (n > 1) w.byte(0x28); // MARK
+      this.#saveItems(list, n, F_LIST, null);
+      w.byte(n > 1 ? 0x65 : 0x61); // APPENDS : APPEND
       return;
     }
     this.#push(F_LIST, list, list, n, exact);
+  }
+
+  /**
+   * True when a list or dict of fewer items than a batch may be saved by
+   * recursion (#saveItems) here: binary protocols, no persistent ids, not
+   * streaming (whose work loops return between pieces), and fewer than
+   * INLINE_DEPTH containers saved so already.
+   */
+  #recursing(): boolean {
+    return (
+      this.#nested < INLINE_DEPTH &&
+      this.#bin &&
+      this.#persistentId === undefined &&
+      this.#yieldAt === Number.POSITIVE_INFINITY
+    );
+  }
+
+  /**
+   * Saves `items[0, n)` in place, without a frame: a list's items (`kind`
+   * F_LIST), a Map's flattened entries (F_DICT) or a plain object's keys and
+   * their values in `record` (F_RECORD). A value that pushes a frame (a tuple
+   * of containers, a Set, an object with a reducer) has its frames run before
+   * the next item. An error thrown through here leaves a step in #trail, so
+   * that its path names the item as a frame would.
+   */
+  #saveItems(items: readonly unknown[], n: number, kind: number, record: Record<string, unknown> | null): void {
+    const work = this.#work;
+    const depth = work.length;
+    this.#nested++;
+    let i = 0;
+    try {
+      if (kind === F_LIST) {
+        while (i < n) {
+          i = this.#numbers(items, i, n);
+          if (i >= n) break;
+          this.#save(items[i++], true);
+          if (work.length !== depth) this.#drain(depth);
+        }
+      } else if (kind === F_DICT) {
+        for (; i < n; i++) {
+          this.#save(items[i], true);
+          if (work.length !== depth) this.#drain(depth);
+        }
+      } else {
+        for (; i < n; i++) {
+          const key = items[i] as string;
+          this.#save(key, true);
+          this.#save(record![key], true);
+          if (work.length !== depth) this.#drain(depth);
+        }
+      }
+    } catch (error) {
+      const label =
+        kind === F_LIST ? `[${i - 1}]` : kind === F_DICT ? dictLabel(items[i & ~1]) : dictLabel(items[i]);
+      this.#trail.push(depth, label);
+      throw error;
+    } finally {
+      this.#nested--;
+    }
   }
 
   #saveTuple(items: readonly unknown[]): void {
@@ -1207,20 +1289,13 @@ export class Pickler {
     const n = keys.length;
     if (n === 0) return;
     const record = obj as Record<string, unknown>;
-    if (n <= INLINE_MAX && this.#bin && this.#persistentId === undefined) {
-      let atoms = true;
-      for (let i = 0; i < n && atoms; i++) atoms = isAtom(record[keys[i]!]);
-      if (atoms) {
-        // Keys and values are atoms: no frame, one batch (batch_dict_exact's single-item rule).
-        if (n > 1) this.#w!.byte(0x28); // MARK
-        for (let i = 0; i < n; i++) {
-          const key = keys[i]!;
-          this.#save(key, false);
-          this.#save(record[key], false);
-        }
-        this.#w!.byte(n > 1 ? 0x75 : 0x73); // SETITEMS : SETITEM
-        return;
-      }
+    if (n < BATCHSIZE && this.#recursing()) {
+      // One batch (batch_dict_exact's single-item rule), saved without a frame.
+      const w = this.#w!;
+      if (n > 1) w.byte(0x28); // MARK
+      this.#saveItems(keys, n, F_RECORD, record);
+      w.byte(n > 1 ? 0x75 : 0x73); // SETITEMS : SETITEM
+      return;
     }
     this.#push(F_RECORD, record, keys, n, true);
   }
@@ -1241,7 +1316,23 @@ export class Pickler {
     if (this.#bin) this.#w!.byte(0x7d);
     else this.#w!.byte2(0x28, 0x64);
     this.#memoize(map);
-    if (entries !== null) this.#push(F_DICT, null, entries, i >> 1, true);
+    if (entries === null) return;
+    const pairs = i >> 1;
+    if (pairs < BATCHSIZE && this.#recursing()) {
+      // One batch (batch_dict_exact's single-item rule), saved without a frame.
+      const w = this.#w!;
+      if (pairs > 1) w.byte(0x28); // MARK
+      try {
+        this.#saveItems(entries, i, F_DICT, null);
+      } finally {
+        // Emptied and kept for the next Map, as #pop does with a frame's.
+        for (let j = 0; j < i; j++) entries[j] = undefined;
+        if (this.#spareEntries.length < KEEP_FRAMES) this.#spareEntries.push(entries);
+      }
+      w.byte(pairs > 1 ? 0x75 : 0x73); // SETITEMS : SETITEM
+      return;
+    }
+    this.#push(F_DICT, null, entries, pairs, true);
   }
 
   #saveSet(set: Set<unknown>): void {
@@ -1445,7 +1536,7 @@ export class Pickler {
     if ('stateSetter' in r && r.stateSetter !== undefined) inert.stateSetter = r.stateSetter;
     const raw = 'rawAfterBuild' in r ? r.rawAfterBuild : undefined;
     if (raw !== undefined && (inert.state === undefined || inert.stateSetter !== undefined)) {
-      throw new PicklingError('rawAfterBuild needs a BUILD state', this.#path());
+      throw new PicklingError('rawAfterBuild needs a BUILD state'); // #failure adds the path
     }
     // Written again at each occurrence, never memoized: a reader replaces the object when it reads the raw bytes.
     this.#saveObject(inert, raw === undefined ? obj : {}, raw, true);
