@@ -1185,7 +1185,12 @@ export class Pickler {
    * the next item. An error thrown through here leaves a step in #trail, so
    * that its path names the item as a frame would.
    */
-  #saveItems(items: readonly unknown[], n: number, kind: number, record: Record<string, unknown> | null): void {
+  #saveItems(
+    items: readonly unknown[],
+    n: number,
+    kind: number,
+    record: Record<string, unknown> | null,
+  ): void {
     const work = this.#work;
     const depth = work.length;
     this.#nested++;
