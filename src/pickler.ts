@@ -1309,19 +1309,28 @@ export class Pickler {
     const n = map.size;
     // The entries flattened [k0, v0, k1, v1 ...] into an array of the pickler's own, reused (see #pop):
     // a new array per big dict costs its fresh pages, more than filling it.
-    const entries = n === 0 ? null : (this.#spareEntries.pop() ?? []);
+    if (n === 0) {
+      if (this.#bin) this.#w!.byte(0x7d);
+      else this.#w!.byte2(0x28, 0x64);
+      this.#memoize(map);
+      return;
+    }
+    const entries = this.#spareEntries.pop() ?? [];
+    // Keys, then values: no [key, value] array per entry as `for (const [k, v] of map)` makes.
     let i = 0;
-    for (const [k, v] of map) {
+    for (const k of map.keys()) {
       if (typeof k === 'object' && k !== null) checkHashable(k, 'a dict key');
-      if (entries !== null) {
-        entries[i++] = k;
-        entries[i++] = v;
-      }
+      entries[i] = k;
+      i += 2;
+    }
+    let j = 1;
+    for (const v of map.values()) {
+      entries[j] = v;
+      j += 2;
     }
     if (this.#bin) this.#w!.byte(0x7d);
     else this.#w!.byte2(0x28, 0x64);
     this.#memoize(map);
-    if (entries === null) return;
     const pairs = i >> 1;
     if (pairs < BATCHSIZE && this.#recursing()) {
       // One batch (batch_dict_exact's single-item rule), saved without a frame.
