@@ -213,7 +213,7 @@ export class Pickler {
   dump(value: unknown): Uint8Array {
     this.#w ??= new Writer();
     const w = this.#w!;
-    this.#start(w, value);
+    this.#start(w, value, true);
     try {
       this.#save(value, true);
       this.#drain();
@@ -241,7 +241,7 @@ export class Pickler {
   *[DUMP_CHUNKS](value: unknown, pieceSize = SEGMENT_SIZE): Generator<Uint8Array, void, undefined> {
     this.#w ??= new Writer();
     const w = this.#w!;
-    this.#start(w, value);
+    this.#start(w, value, false);
     this.#yieldAt = pieceSize;
     try {
       this.#save(value, true);
@@ -275,8 +275,9 @@ export class Pickler {
     this.#getattrForms = null;
   }
 
-  #start(w: Writer, value: unknown): void {
-    w.reset();
+  /** Before a dump; `inSlab`: small output is written straight into the slab of small results (not when streaming). */
+  #start(w: Writer, value: unknown, inSlab: boolean): void {
+    w.reset(inSlab);
     this.#work.length = 0;
     this.#nested = 0;
     if (this.#trail.length > 0) this.#trail = [];
