@@ -14,7 +14,7 @@ import { runPython } from './support/python.js';
 
 /** CPython's pickle of each JSON value (a list starting with '__tuple__' is a tuple where `tuples` says so), as hex. */
 function pythonHex(values: unknown[], protocol: number, tuples = false): string[] {
-  const code = String.raw`
+  const code = `
 import json, pickle, sys
 def conv(v):
     if isinstance(v, list):
