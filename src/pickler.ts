@@ -3,7 +3,8 @@
  * decisions (`Modules/_pickle.c`): opcode choice per protocol, memoization,
  * batches of 1000 with `_pickle.c`'s single-item rules, protocol 4 framing.
  * Iterative: an explicit work stack of frames, so nesting depth cannot
- * overflow the call stack.
+ * overflow the call stack (small lists and dicts are saved by recursion, at
+ * most a few levels deep, without a frame).
  *
  * @module
  */
