@@ -119,10 +119,12 @@ export class Writer {
     const base = this.base;
     const used = this.pos - base;
     let home = this.#home;
-    if (used + n > home.length) {
+    if (used + n > home.length && home.length < SEGMENT_SIZE) {
+      // Grown by doubling up to a segment, as `grow` does (it takes over past that): room for `used`
+      // (at most the slab) in any case.
       let size = home.length * 2;
       while (size < used + n && size < SEGMENT_SIZE) size *= 2;
-      home = new Uint8Array(Math.max(size, Math.min(used + n, SEGMENT_SIZE)));
+      home = new Uint8Array(size);
       this.#home = home;
       this.#homeView = new DataView(home.buffer);
     }

@@ -179,7 +179,7 @@ test('results written into the slab of small results stay intact, across slabs a
       Array.from({ length: i % 9 }, (_, j) => `s${j}`.repeat(1 + ((i + j) % 40))),
     ]);
   }
-  values.push(['big', 'y'.repeat(20_000)], ['huge', 'z'.repeat(100_000)]);
+  values.push(['big', 'y'.repeat(20_000)], ['huge', 'z'.repeat(100_000)], ['giant', 'g'.repeat(3_000_000)]);
   const expected = pythonHex(values, 5);
   const results = values.map((value) => dumps(value, { protocol: 5 }));
   // A dump that calls dumps() in a getter at several points, its own output crossing the slab's end.
