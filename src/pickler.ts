@@ -3,7 +3,8 @@
  * decisions (`Modules/_pickle.c`): opcode choice per protocol, memoization,
  * batches of 1000 with `_pickle.c`'s single-item rules, protocol 4 framing.
  * Iterative: an explicit work stack of frames, so nesting depth cannot
- * overflow the call stack.
+ * overflow the call stack (small lists and dicts are saved by recursion, at
+ * most a few levels deep, without a frame).
  *
  * @module
  */
@@ -72,6 +73,12 @@ const KEEP_FRAMES = 64;
 const KEEP_ENTRIES = 1 << 20;
 /** Containers of at most this many atoms are written at once, without a frame on the work stack. */
 const INLINE_MAX = 32;
+/**
+ * Lists and dicts of fewer items than a batch are saved by recursion, without
+ * a frame, up to this many levels deep (then by frames: the depth of the call
+ * stack stays bounded whatever the nesting).
+ */
+const INLINE_DEPTH = 8;
 
 /** Steps of an F_STEPS frame. */
 const S_SAVE = 0; // save a value
@@ -157,6 +164,13 @@ export class Pickler {
   #spareEntries: unknown[][] = [];
   /** The work loops return to their caller once this many bytes of finished output wait (streaming). */
   #yieldAt = Number.POSITIVE_INFINITY;
+  /** Containers being saved by recursion (see #saveItems), at most INLINE_DEPTH. */
+  #nested = 0;
+  /**
+   * Where an error thrown through containers saved by recursion was, for its
+   * path: pairs [work stack depth, element label], innermost first.
+   */
+  #trail: (number | string)[] = [];
 
   constructor(options?: DumpOptions) {
     const resolved = resolveDumpOptions(options);
@@ -200,7 +214,7 @@ export class Pickler {
   dump(value: unknown): Uint8Array {
     this.#w ??= new Writer();
     const w = this.#w!;
-    this.#start(w, value);
+    this.#start(w, value, true);
     try {
       this.#save(value, true);
       this.#drain();
@@ -228,7 +242,7 @@ export class Pickler {
   *[DUMP_CHUNKS](value: unknown, pieceSize = SEGMENT_SIZE): Generator<Uint8Array, void, undefined> {
     this.#w ??= new Writer();
     const w = this.#w!;
-    this.#start(w, value);
+    this.#start(w, value, false);
     this.#yieldAt = pieceSize;
     try {
       this.#save(value, true);
@@ -262,9 +276,12 @@ export class Pickler {
     this.#getattrForms = null;
   }
 
-  #start(w: Writer, value: unknown): void {
-    w.reset();
+  /** Before a dump; `inSlab`: small output is written straight into the slab of small results (not when streaming). */
+  #start(w: Writer, value: unknown, inSlab: boolean): void {
+    w.reset(inSlab);
     this.#work.length = 0;
+    this.#nested = 0;
+    if (this.#trail.length > 0) this.#trail = [];
     this.#reconstructing = null;
     const record = recordOf(value);
     if (record !== undefined) {
@@ -293,10 +310,17 @@ export class Pickler {
     return error;
   }
 
-  /** Where the value being saved sits: `root` then one step per frame. */
+  /** Where the value being saved sits: `root` then one step per frame or container saved by recursion. */
   #path(): string {
     let path = 'root';
-    for (const frame of this.#work) path += frame.label + elementLabel(frame);
+    const work = this.#work;
+    const trail = this.#trail;
+    // The trail is innermost first: read from its end, each step before the frames above its depth.
+    let t = trail.length - 2;
+    for (let d = 0; d <= work.length; d++) {
+      for (; t >= 0 && trail[t] === d; t -= 2) path += trail[t + 1] as string;
+      if (d < work.length) path += work[d]!.label + elementLabel(work[d]!);
+    }
     return path;
   }
 
@@ -334,11 +358,11 @@ export class Pickler {
     if (this.#free.length < KEEP_FRAMES) this.#free.push(frame);
   }
 
-  /** Runs the work stack until it is empty. */
-  #drain(): void {
+  /** Runs the work stack until it is down to `floor` frames (a container saved by recursion waits above them). */
+  #drain(floor = 0): void {
     const work = this.#work;
     const w = this.#w!;
-    while (work.length > 0) {
+    while (work.length > floor) {
       if (w.piecesBytes >= this.#yieldAt) return;
       const f = work[work.length - 1]!;
       switch (f.kind) {
@@ -733,9 +757,7 @@ export class Pickler {
       return;
     }
     if (type === 'string') {
-      const index = this.#strings.get(value as string);
-      if (index >= 0) this.#writeGet(index);
-      else this.#saveString(value as string, value as string);
+      this.#saveStr(value as string);
       return;
     }
     if (type === 'boolean') {
@@ -992,6 +1014,21 @@ export class Pickler {
     }
   }
 
+  /**
+   * A str met as a value: a memo read, or written and memoized. Kept small (V8 inlines the memo's
+   * first tier and the writer into it); the common case, a short str at protocol 4+, is written
+   * with its MEMOIZE in one bound check.
+   */
+  #saveStr(text: string): void {
+    const index = this.#strings.get(text);
+    if (index >= 0) this.#writeGet(index);
+    else if (text.length <= 85 && this.#proto >= 4 && this.#exact === null) {
+      // SHORT_BINUNICODE (at most 255 bytes, whatever the text), then MEMOIZE.
+      this.#w!.shortUtf8(0x8c, text, 0x94);
+      this.#strings.set(text, this.#memoCount++);
+    } else this.#saveString(text, text);
+  }
+
   /** A str: UNICODE (protocol 0), SHORT_BINUNICODE, BINUNICODE or BINUNICODE8; then memoized (by value, or not at all for `key` null). */
   #saveString(text: string, key: string | FreshString | null): void {
     const w = this.#w!;
@@ -1116,14 +1153,79 @@ export class Pickler {
     this.#memoize(list);
     const n = list.length;
     if (n === 0) return;
-    if (exact && n <= INLINE_MAX && this.#bin && this.#persistentId === undefined && allAtoms(list)) {
-      // Items that are atoms: no frame, one batch (batch_list_exact's single-item rule).
-      if (n > 1) this.#w!.byte(0x28); // MARK
-      for (let i = 0; i < n; i++) this.#save(list[i], false);
-      this.#w!.byte(n > 1 ? 0x65 : 0x61); // APPENDS : APPEND
+    if (exact && n < BATCHSIZE && this.#recursing()) {
+      // One batch (batch_list_exact's single-item rule), saved without a frame.
+      const w = this.#w!;
+      if (n > 1) w.byte(0x28); // MARK
+      this.#saveItems(list, n, F_LIST, null);
+      w.byte(n > 1 ? 0x65 : 0x61); // APPENDS : APPEND
       return;
     }
     this.#push(F_LIST, list, list, n, exact);
+  }
+
+  /**
+   * True when a list or dict of fewer items than a batch may be saved by
+   * recursion (#saveItems) here: binary protocols, no persistent ids, not
+   * streaming (whose work loops return between pieces), and fewer than
+   * INLINE_DEPTH containers saved so already.
+   */
+  #recursing(): boolean {
+    return (
+      this.#nested < INLINE_DEPTH &&
+      this.#bin &&
+      this.#persistentId === undefined &&
+      this.#yieldAt === Number.POSITIVE_INFINITY
+    );
+  }
+
+  /**
+   * Saves `items[0, n)` in place, without a frame: a list's items (`kind`
+   * F_LIST), a Map's flattened entries (F_DICT) or a plain object's keys and
+   * their values in `record` (F_RECORD). A value that pushes a frame (a tuple
+   * of containers, a Set, an object with a reducer) has its frames run before
+   * the next item. An error thrown through here leaves a step in #trail, so
+   * that its path names the item as a frame would.
+   */
+  #saveItems(
+    items: readonly unknown[],
+    n: number,
+    kind: number,
+    record: Record<string, unknown> | null,
+  ): void {
+    const work = this.#work;
+    const depth = work.length;
+    this.#nested++;
+    let i = 0;
+    try {
+      if (kind === F_LIST) {
+        while (i < n) {
+          i = this.#numbers(items, i, n);
+          if (i >= n) break;
+          this.#save(items[i++], true);
+          if (work.length !== depth) this.#drain(depth);
+        }
+      } else if (kind === F_DICT) {
+        for (; i < n; i++) {
+          this.#save(items[i], true);
+          if (work.length !== depth) this.#drain(depth);
+        }
+      } else {
+        for (; i < n; i++) {
+          const key = items[i] as string;
+          this.#save(key, true);
+          this.#save(record![key], true);
+          if (work.length !== depth) this.#drain(depth);
+        }
+      }
+    } catch (error) {
+      const label =
+        kind === F_LIST ? `[${i - 1}]` : kind === F_DICT ? dictLabel(items[i & ~1]) : dictLabel(items[i]);
+      this.#trail.push(depth, label);
+      throw error;
+    } finally {
+      this.#nested--;
+    }
   }
 
   #saveTuple(items: readonly unknown[]): void {
@@ -1194,20 +1296,13 @@ export class Pickler {
     const n = keys.length;
     if (n === 0) return;
     const record = obj as Record<string, unknown>;
-    if (n <= INLINE_MAX && this.#bin && this.#persistentId === undefined) {
-      let atoms = true;
-      for (let i = 0; i < n && atoms; i++) atoms = isAtom(record[keys[i]!]);
-      if (atoms) {
-        // Keys and values are atoms: no frame, one batch (batch_dict_exact's single-item rule).
-        if (n > 1) this.#w!.byte(0x28); // MARK
-        for (let i = 0; i < n; i++) {
-          const key = keys[i]!;
-          this.#save(key, false);
-          this.#save(record[key], false);
-        }
-        this.#w!.byte(n > 1 ? 0x75 : 0x73); // SETITEMS : SETITEM
-        return;
-      }
+    if (n < BATCHSIZE && this.#recursing()) {
+      // One batch (batch_dict_exact's single-item rule), saved without a frame.
+      const w = this.#w!;
+      if (n > 1) w.byte(0x28); // MARK
+      this.#saveItems(keys, n, F_RECORD, record);
+      w.byte(n > 1 ? 0x75 : 0x73); // SETITEMS : SETITEM
+      return;
     }
     this.#push(F_RECORD, record, keys, n, true);
   }
@@ -1216,19 +1311,44 @@ export class Pickler {
     const n = map.size;
     // The entries flattened [k0, v0, k1, v1 ...] into an array of the pickler's own, reused (see #pop):
     // a new array per big dict costs its fresh pages, more than filling it.
-    const entries = n === 0 ? null : (this.#spareEntries.pop() ?? []);
+    if (n === 0) {
+      if (this.#bin) this.#w!.byte(0x7d);
+      else this.#w!.byte2(0x28, 0x64);
+      this.#memoize(map);
+      return;
+    }
+    const entries = this.#spareEntries.pop() ?? [];
+    // Keys, then values: no [key, value] array per entry as `for (const [k, v] of map)` makes.
     let i = 0;
-    for (const [k, v] of map) {
+    for (const k of map.keys()) {
       if (typeof k === 'object' && k !== null) checkHashable(k, 'a dict key');
-      if (entries !== null) {
-        entries[i++] = k;
-        entries[i++] = v;
-      }
+      entries[i] = k;
+      i += 2;
+    }
+    let j = 1;
+    for (const v of map.values()) {
+      entries[j] = v;
+      j += 2;
     }
     if (this.#bin) this.#w!.byte(0x7d);
     else this.#w!.byte2(0x28, 0x64);
     this.#memoize(map);
-    if (entries !== null) this.#push(F_DICT, null, entries, i >> 1, true);
+    const pairs = i >> 1;
+    if (pairs < BATCHSIZE && this.#recursing()) {
+      // One batch (batch_dict_exact's single-item rule), saved without a frame.
+      const w = this.#w!;
+      if (pairs > 1) w.byte(0x28); // MARK
+      try {
+        this.#saveItems(entries, i, F_DICT, null);
+      } finally {
+        // Emptied and kept for the next Map, as #pop does with a frame's.
+        for (let j = 0; j < i; j++) entries[j] = undefined;
+        if (this.#spareEntries.length < KEEP_FRAMES) this.#spareEntries.push(entries);
+      }
+      w.byte(pairs > 1 ? 0x75 : 0x73); // SETITEMS : SETITEM
+      return;
+    }
+    this.#push(F_DICT, null, entries, pairs, true);
   }
 
   #saveSet(set: Set<unknown>): void {
@@ -1432,7 +1552,7 @@ export class Pickler {
     if ('stateSetter' in r && r.stateSetter !== undefined) inert.stateSetter = r.stateSetter;
     const raw = 'rawAfterBuild' in r ? r.rawAfterBuild : undefined;
     if (raw !== undefined && (inert.state === undefined || inert.stateSetter !== undefined)) {
-      throw new PicklingError('rawAfterBuild needs a BUILD state', this.#path());
+      throw new PicklingError('rawAfterBuild needs a BUILD state'); // #failure adds the path
     }
     // Written again at each occurrence, never memoized: a reader replaces the object when it reads the raw bytes.
     this.#saveObject(inert, raw === undefined ? obj : {}, raw, true);

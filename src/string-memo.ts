@@ -97,22 +97,25 @@ export class StringMemo {
     return this.#small === null ? this.#count : this.#small.size;
   }
 
-  /** The memo index of `s`, or -1. */
+  /** The memo index of `s`, or -1. Small, so that V8 inlines it: the first tier here, the rest in #getLater. */
   get(s: string): number {
     const count = this.#fewCount;
-    if (count >= 0) {
-      if (count === 0) return -1;
-      const slot = quickHash(s) & (FEW_SLOTS - 1);
-      const stamp = this.#stamps[slot]!;
-      if (stamp >>> 7 !== this.#generation) {
-        this.#missedFew = s;
-        this.#missedFewSlot = slot;
-        return -1;
-      }
-      const e = stamp & 127;
-      if (this.#few![e] === s) return this.#fewIndices[e]!;
-      return this.#scan(s, count);
+    if (count < 0) return this.#getLater(s);
+    if (count === 0) return -1;
+    const slot = quickHash(s) & (FEW_SLOTS - 1);
+    const stamp = this.#stamps[slot]!;
+    if (stamp >>> 7 !== this.#generation) {
+      this.#missedFew = s;
+      this.#missedFewSlot = slot;
+      return -1;
     }
+    const e = stamp & 127;
+    if (this.#few![e] === s) return this.#fewIndices[e]!;
+    return this.#scan(s, count);
+  }
+
+  /** `get` past the first tier. */
+  #getLater(s: string): number {
     if (this.#small !== null) return this.#small.get(s) ?? -1;
     return this.getHashed(s, hashString(s));
   }
@@ -147,24 +150,32 @@ export class StringMemo {
     return -1;
   }
 
-  /** Records `s` at memo index `value` (`s` must not be present). */
+  /** Records `s` at memo index `value` (`s` must not be present). Small, so that V8 inlines it: the first tier here. */
   set(s: string, value: number): void {
+    const count = this.#fewCount;
+    const few = this.#few;
+    if (count < 0 || count >= FEW || few === null) {
+      this.#setLater(s, value);
+      return;
+    }
+    const slot = this.#missedFew === s ? this.#missedFewSlot : quickHash(s) & (FEW_SLOTS - 1);
+    this.#missedFew = null;
+    // A slot stamped in this generation keeps its first string; `s` is then found by the search.
+    if (this.#stamps[slot]! >>> 7 !== this.#generation) this.#stamps[slot] = (this.#generation << 7) | count;
+    few[count] = s;
+    this.#fewIndices[count] = value;
+    this.#fewCount = count + 1;
+  }
+
+  /** `set` past the first tier, or its first use (the arrays made). */
+  #setLater(s: string, value: number): void {
     const count = this.#fewCount;
     if (count >= 0) {
       if (count < FEW) {
-        if (this.#few === null) {
-          this.#few = new Array<string>(FEW).fill('');
-          this.#fewIndices = new Int32Array(FEW);
-          this.#stamps = new Int32Array(FEW_SLOTS);
-        }
-        const slot = this.#missedFew === s ? this.#missedFewSlot : quickHash(s) & (FEW_SLOTS - 1);
-        this.#missedFew = null;
-        // A slot stamped in this generation keeps its first string; `s` is then found by the search.
-        if (this.#stamps[slot]! >>> 7 !== this.#generation)
-          this.#stamps[slot] = (this.#generation << 7) | count;
-        this.#few![count] = s;
-        this.#fewIndices[count] = value;
-        this.#fewCount = count + 1;
+        this.#few = new Array<string>(FEW).fill('');
+        this.#fewIndices = new Int32Array(FEW);
+        this.#stamps = new Int32Array(FEW_SLOTS);
+        this.set(s, value);
         return;
       }
       // Past FEW strings: on to the Map, with the strings so far.

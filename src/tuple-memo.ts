@@ -161,11 +161,45 @@ export class TupleMemo {
       this.#mask = -1;
       this.#refs = [];
       this.#indices = EMPTY_INDICES;
+    } else if (this.#count * 16 <= this.#mask + 1) {
+      // A few entries in a big table (a small dump after a big one, or a few tuples in the first
+      // table of 2048 slots): each entry's slot is found again from its hash (a tuple's items never
+      // change) and emptied, instead of filling the whole table.
+      this.#emptySlots();
     } else {
       this.#refs.fill(undefined, 0, this.#count);
       this.#table.fill(0);
     }
     this.#count = 0;
+  }
+
+  /**
+   * Empties the slot of every entry and drops the references (every entry is
+   * in the table). An entry not found where its hash leads (an array whose
+   * items are getters can hash differently twice) empties the whole table.
+   */
+  #emptySlots(): void {
+    const table = this.#table;
+    const mask = this.#mask;
+    const refs = this.#refs;
+    const count = this.#count;
+    for (let e = 0; e < count; e++) {
+      const h = hashAtoms(refs[e] as readonly unknown[]);
+      let slot = h & mask;
+      let probes = 0;
+      while (table[2 * slot + 1] !== e + 1 && probes <= mask) {
+        slot = (slot + 1) & mask;
+        probes++;
+      }
+      if (probes > mask) {
+        refs.fill(undefined, 0, count);
+        table.fill(0);
+        return;
+      }
+      table[2 * slot] = 0;
+      table[2 * slot + 1] = 0;
+      refs[e] = undefined;
+    }
   }
 
   /** A table of `slots` slots holding every entry (rehashed from the stored hashes); `h` is the new last entry's. */

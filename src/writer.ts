@@ -56,6 +56,12 @@ export class Writer {
   buf: Uint8Array;
   view: DataView;
   pos = 0;
+  /**
+   * Where this output starts in `buf`: 0, except while it is written
+   * straight into the shared slab of small results (see `reset`), where it
+   * starts at the slab's next free byte.
+   */
+  base = 0;
   /** Offset of the reserved header of the open frame, -1 when none is open. */
   frameStart = -1;
   /** True while protocol 4+ framing is on. */
@@ -71,21 +77,64 @@ export class Writer {
   /** The first buffer, grown by doubling up to SEGMENT_SIZE; `reset` writes into it again. */
   #home: Uint8Array;
 
+  /** The DataView of `#home`, kept: a return to it after a dump in the slab makes none. */
+  #homeView: DataView;
+
   constructor(size = 4096) {
     this.buf = new Uint8Array(size);
     this.#home = this.buf;
     this.view = new DataView(this.buf.buffer);
+    this.#homeView = this.view;
   }
 
-  reset(): void {
+  /**
+   * Empties the output. `inSlab`: the output is written straight into the
+   * shared slab of small results (when no other writer is writing there), so
+   * that a small result is a view of it with no copy (see `result`); it
+   * moves to the writer's own buffer once it outgrows the slab.
+   */
+  reset(inSlab = false): void {
     this.recycle();
+    if (slabWriter === this) slabWriter = null;
     if (this.buf !== this.#home) {
-      this.#release(this.buf);
-      this.#setBuffer(this.#home);
+      if (this.buf !== slab) this.#release(this.buf);
+      this.buf = this.#home;
+      this.view = this.#homeView;
     }
     this.pos = 0;
+    this.base = 0;
     this.frameStart = -1;
     this.framing = false;
+    if (inSlab && slabWriter === null) {
+      if (slabPos + SLAB_RESULT_MAX > SLAB_SIZE || slab.length === 0) newSlab();
+      slabWriter = this;
+      this.buf = slab;
+      this.view = slabView;
+      this.pos = this.base = slabPos;
+    }
+  }
+
+  /** Moves the output out of the slab into the writer's own buffer, with room for `n` more bytes. */
+  #leaveSlab(n: number): void {
+    const base = this.base;
+    const used = this.pos - base;
+    let home = this.#home;
+    if (used + n > home.length && home.length < SEGMENT_SIZE) {
+      // Grown by doubling up to a segment, as `grow` does (it takes over past that): room for `used`
+      // (at most the slab) in any case.
+      let size = home.length * 2;
+      while (size < used + n && size < SEGMENT_SIZE) size *= 2;
+      home = new Uint8Array(size);
+      this.#home = home;
+      this.#homeView = new DataView(home.buffer);
+    }
+    home.set(slab.subarray(base, this.pos));
+    slabWriter = null;
+    this.buf = home;
+    this.view = this.#homeView;
+    this.pos = used;
+    this.base = 0;
+    if (this.frameStart >= 0) this.frameStart -= base;
   }
 
   /** Drops `pieces` (the caller is done with them) and keeps their segments for reuse. */
@@ -114,7 +163,7 @@ export class Writer {
 
   /** Bytes written so far (the offset in the whole output of the next byte). */
   get offset(): number {
-    return this.piecesBytes + this.pos;
+    return this.piecesBytes + this.pos - this.base;
   }
 
   /** Makes room for `n` more bytes, opening a frame first when framing is on and none is open. */
@@ -135,6 +184,10 @@ export class Writer {
    */
   grow(n: number): void {
     if (this.pos + n <= this.buf.length) return;
+    if (this.buf === slab) {
+      this.#leaveSlab(n);
+      if (this.pos + n <= this.buf.length) return;
+    }
     const keep = this.frameStart >= 0 ? this.frameStart : this.pos;
     const tail = this.pos - keep;
     if (this.buf === this.#home && this.pos + n <= SEGMENT_SIZE) {
@@ -144,6 +197,7 @@ export class Writer {
       next.set(this.buf.subarray(0, this.pos));
       this.#home = next;
       this.#setBuffer(next);
+      this.#homeView = this.view;
       return;
     }
     const old = this.buf;
@@ -191,6 +245,7 @@ export class Writer {
    */
   bytes(data: Uint8Array): void {
     if (data.length >= PIECE_MIN && this.frameStart < 0 && !this.framing) {
+      if (this.buf === slab) this.#leaveSlab(0);
       if (this.pos >= SEGMENT_SIZE / 2) {
         // A buffer at least half full becomes a piece as it is, and writing goes on in another.
         this.#finish(this.buf.subarray(0, this.pos), this.buf);
@@ -283,26 +338,26 @@ export class Writer {
   /**
    * A short string (at most 85 UTF-16 units, so at most 255 bytes) after a
    * one-byte length: no measuring pass, the length byte is written afterwards.
+   * `after`, when not -1, is one more opcode byte written behind it (the
+   * MEMOIZE that follows a str at protocol 4+), within the same bound check.
    */
-  shortUtf8(opcode: number, text: string): void {
-    this.ensure(2 + 3 * text.length);
+  shortUtf8(opcode: number, text: string, after = -1): void {
+    const n = text.length;
+    this.ensure(3 + 3 * n);
     const buf = this.buf;
     const start = this.pos;
     buf[start] = opcode;
     let p = start + 2;
-    for (let i = 0; i < text.length; i++) {
+    let i = 0;
+    for (; i < n; i++) {
       const c = text.charCodeAt(i);
-      if (c < 0x80) {
-        buf[p++] = c;
-        continue;
-      }
-      // Not ASCII: the rest in the general encoding, in the same pass (there is room for 3 bytes a unit).
-      p = encodeUtf8Rest(text, i, buf, p);
-      buf[start + 1] = p - start - 2;
-      this.pos = p;
-      return;
+      if (c >= 0x80) break;
+      buf[p++] = c;
     }
+    // Not ASCII: the rest in the general encoding, in the same pass (there is room for 3 bytes a unit).
+    if (i < n) p = encodeUtf8Rest(text, i, buf, p);
     buf[start + 1] = p - start - 2;
+    if (after >= 0) buf[p++] = after;
     this.pos = p;
   }
 
@@ -331,7 +386,14 @@ export class Writer {
   /** The bytes written so far: a view of their exact size into a shared slab (up to SLAB_RESULT_MAX bytes), else a buffer of their own. */
   result(): Uint8Array {
     if (this.pieces.length === 0) {
-      const n = this.pos;
+      const base = this.base;
+      const n = this.pos - base;
+      if (this.buf === slab) {
+        // Written in the slab: a small result is a view of it, and the slab's free part starts after it.
+        if (n > SLAB_RESULT_MAX) return slab.slice(base, this.pos);
+        slabPos = (this.pos + 7) & ~7;
+        return new Uint8Array(slab.buffer, base, n);
+      }
       if (n <= SLAB_RESULT_MAX) return fromSlab(this.buf, n);
       return this.buf.slice(0, n);
     }
@@ -356,14 +418,25 @@ const SLAB_RESULT_MAX = 1024;
 /** Bytes of a slab. A result keeps its slab alive: at most 8 KiB for a small result kept alone. */
 const SLAB_SIZE = 8 * 1024;
 let slab = new Uint8Array(0);
+let slabView = new DataView(slab.buffer);
 /** The next free byte of `slab` (results start at multiples of 8, as Node's pool aligns them). */
 let slabPos = 0;
+/** The writer writing its output in the slab from `slabPos` on, if any (one at a time: a dump nested in a getter writes elsewhere). */
+let slabWriter: Writer | null = null;
+
+function newSlab(): void {
+  slab = new Uint8Array(SLAB_SIZE);
+  slabView = new DataView(slab.buffer);
+  slabPos = 0;
+}
 
 /** A copy of `buf[0, n)` in the slab (a new slab when it has no room left). */
 function fromSlab(buf: Uint8Array, n: number): Uint8Array {
+  // Another writer is writing from slabPos on (this one is a dump nested in a getter): a buffer of its own.
+  if (slabWriter !== null) return buf.slice(0, n);
   let at = slabPos;
   if (at + n > slab.length) {
-    slab = new Uint8Array(SLAB_SIZE);
+    newSlab();
     at = 0;
   }
   slabPos = (at + n + 7) & ~7;
