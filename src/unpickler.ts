@@ -1432,7 +1432,8 @@ export class Unpickler {
       else if (op === 0x4b) pos += 2;
       else if (op === 0x4d) pos += 3;
       else if (op === 0x4e || op === 0x88 || op === 0x89) pos++;
-      else if (op === 0x8c) {
+      else if (op === 0x8c || op === 0x8a) {
+        // SHORT_BINUNICODE, LONG1 (a list of big ints is sized once too)
         if (pos + 2 > end) break;
         pos += 2 + data[pos + 1]!;
       } else if (op === 0x58) {
