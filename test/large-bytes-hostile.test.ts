@@ -27,8 +27,10 @@ import { existsSync } from 'node:fs';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { type LoadOptions, loads, Registry, Unpickler } from '../src/index.js';
+import { leadBytes, transcodeLatin1 } from '../src/latin1-transcode.js';
 import { codecsEncode } from '../src/reconstructors/builtins.js';
 import { compareDescriptions, describe } from './support/describe.js';
+import { describeRatio, LINEAR, scaling } from './support/linear.js';
 import { fromHex, runPythonScript, toHex } from './support/python.js';
 
 const SEED = process.env.BRINE_SEED === undefined ? 0xb17e5 : Number(process.env.BRINE_SEED);
@@ -457,4 +459,104 @@ test('lists of ints of every encoding and LONG1 of every length, cut at every of
   });
   console.log('list cuts:', pickles.length, JSON.stringify(stats));
   assert.ok((stats.ok ?? 0) >= lists.length);
+});
+
+/**
+ * `n` bytes objects of 4 KiB in a list, as protocol 2 writes them (the global
+ * and 'latin1' read from the memo after the first), with `after` spliced in
+ * after each REDUCE's store and `end` at the end.
+ */
+function manyBytes(n: number, after: (k: number) => number[], end: number[]): Uint8Array {
+  const text = enc.encode('a\u00e9'.repeat(1366)); // 4098 bytes of UTF-8
+  const parts: (Uint8Array | number[])[] = [[0x80, 2, 0x5d, 0x72, ...u32(0), 0x28]];
+  let id = 1;
+  for (let k = 0; k < n; k++) {
+    const textId = id + 1;
+    if (k === 0) parts.push(cat([0x63], enc.encode('_codecs\nencode\n')), [0x72, ...u32(1)]);
+    else parts.push([0x6a, ...u32(1)]);
+    parts.push([0x58, ...u32(text.length)], text, [0x72, ...u32(textId)]);
+    if (k === 0) parts.push([0x8c, 6], enc.encode('latin1'), [0x72, ...u32(3)]);
+    else parts.push([0x6a, ...u32(3)]);
+    id = k === 0 ? 4 : id + 1;
+    parts.push([0x86, 0x72, ...u32(id + 1), 0x52, 0x72, ...u32(id + 2)]);
+    id += 2;
+    parts.push(after(textId));
+  }
+  parts.push([0x65], end);
+  return cat(...parts);
+}
+
+function tryLoad(data: Uint8Array): unknown {
+  try {
+    return loads(data);
+  } catch (error) {
+    return error;
+  }
+}
+
+test('many bytes objects: the memo scan is linear (n vs 4n), with STOP, without it, with reads, one pickle each', () => {
+  const cases: [string, (n: number) => Uint8Array, (data: Uint8Array) => unknown][] = [
+    ['a list of bytes', (n) => manyBytes(n, () => [], [0x2e]), tryLoad],
+    ['the same without STOP', (n) => manyBytes(n, () => [], []), tryLoad],
+    [
+      'a GET of the text after each',
+      (n) => manyBytes(n, (t) => [0x67, ...enc.encode(`${t}\n`), 0x30], [0x2e]),
+      tryLoad,
+    ],
+    [
+      'a LONG_BINGET of the text after each',
+      (n) => manyBytes(n, (t) => [0x6a, ...u32(t), 0x30], [0x2e]),
+      tryLoad,
+    ],
+    [
+      'one pickle per bytes object',
+      (n) => {
+        const one = manyBytes(1, () => [], [0x2e]);
+        return cat(...Array.from({ length: n }, () => one));
+      },
+      (data) => all(data).length,
+    ],
+  ];
+  // The values are right too: the text read back is the text.
+  const read = loads(manyBytes(3, (t) => [0x6a, ...u32(t), 0x30], [0x2e])) as unknown[];
+  assert.equal(read.length, 3);
+  assert.ok(read.every((b) => b instanceof Uint8Array && b.length === 2732));
+  const visible = loads(manyBytes(2, (t) => [0x6a, ...u32(t)], [0x2e])) as unknown[];
+  assert.equal(visible[1], 'a\u00e9'.repeat(1366));
+  assert.ok(visible[2] instanceof Uint8Array);
+  for (const [what, make, run] of cases) {
+    const { ratio, measured } = scaling(32, make, run);
+    assert.ok(ratio < LINEAR, measured.map((r) => describeRatio(what, r)).join('\n'));
+  }
+});
+
+test('the bytes own a buffer of their exact length; invalid text with a wrong count of lead bytes is refused', () => {
+  const text = enc.encode('\u00ff\u0041\u00c3'.repeat(2000));
+  for (let offset = 0; offset < 8; offset++) {
+    const padded = new Uint8Array(text.length + 16);
+    padded.set(text, offset);
+    const out = transcodeLatin1(padded.subarray(offset), 0, text.length);
+    assert.ok(out !== null);
+    assert.equal(out.length, 6000);
+    assert.equal(out.buffer.byteLength, 6000);
+    assert.deepEqual(out.subarray(0, 3), Uint8Array.from([0xff, 0x41, 0xc3]));
+    assert.equal(leadBytes(padded, offset, offset + text.length), 4000);
+  }
+  // More lead bytes than two-byte sequences, fewer, and a last byte over the count.
+  for (const bad of [
+    [0xc3, 0xc3, 0xc3, 0xc3],
+    [0xc3, 0xc3, 0x41],
+    [0x80, 0x80],
+    [0xc3, 0xa9, 0xc3],
+    [0xe0, 0x80, 0x80, 0x41],
+  ]) {
+    for (const pad of [0, 1, 4093]) {
+      const bytes = cat(new Uint8Array(pad).fill(0x61), bad);
+      assert.equal(transcodeLatin1(bytes, 0, bytes.length), null, `${pad} ${bad}`);
+    }
+  }
+  const pickle = corpus.find((c) => c.name === 'shared/p2')!.data;
+  for (const b of (loads(pickle) as unknown[]).slice(0, 3)) {
+    assert.ok(b instanceof Uint8Array && b.buffer.byteLength === b.length);
+  }
 });
