@@ -653,3 +653,35 @@ test('lengths claimed past the input are refused before any allocation, at the o
     );
   }
 });
+
+test('a read of the text or tuple id at every opcode boundary after its store, in every form, made visible', () => {
+  // At boundary b: <read of id> BINPUT 250 POP; before STOP: BINGET 250 TUPLE2, so the read's value is in the result.
+  const pickles: Uint8Array[] = [];
+  for (const { data, ops } of bytesCorpus) {
+    if (data[1]! < 1 || data[0] !== 0x80) continue; // protocols 1-2 (protocol 0 writes no BINUNICODE)
+    const seg = (i: number) => data.subarray(ops[i]![0], i + 1 < ops.length ? ops[i + 1]![0] : data.length);
+    for (let j = 1; j < ops.length; j++) {
+      const [, op, id] = ops[j]!;
+      const before = ops[j - 1]![1];
+      const isText = before === 0x58 && seg(j - 1).length >= 4096;
+      if ((op !== 0x71 && op !== 0x72) || !(isText || before === 0x86)) continue;
+      for (let b = j + 1; b < ops.length; b++) {
+        for (const read of [binget(id!, false), [0x6a, ...u32(id!)], [0x67, ...enc.encode(`${id}\n`)]]) {
+          if (read[0] === 0x68 && id! > 0xff) continue;
+          const parts: (Uint8Array | number[])[] = [];
+          for (let i = 0; i < ops.length; i++) {
+            if (i === b) parts.push(read, [0x71, 250, 0x30]);
+            if (i === ops.length - 1) parts.push([0x68, 250, 0x86]);
+            parts.push(seg(i));
+          }
+          pickles.push(cat(...parts));
+        }
+      }
+    }
+  }
+  const answers = judge(pickles);
+  const stats: Record<string, number> = {};
+  for (let i = 0; i < pickles.length; i++) check(pickles[i]!, answers[i]!, stats);
+  console.log('visible reads:', pickles.length, JSON.stringify(stats));
+  assert.ok((stats.ok ?? 0) > pickles.length / 2);
+});
