@@ -25,6 +25,7 @@ import {
   pySetAdd,
   UnhashableError,
 } from './keys.js';
+import { transcodeLatin1 } from './latin1-transcode.js';
 import { opcodeName } from './opcodes.js';
 import {
   type AfterBuildHook,
@@ -36,6 +37,7 @@ import { py3Name } from './py2-names.js';
 import { escapeUntrusted } from './python-repr.js';
 import type { ReconstructContext, Reconstructor } from './reconstruct.js';
 import { BUILTIN_FUNCTIONS } from './reconstructors/builtin-functions.js';
+import { codecsEncode } from './reconstructors/builtins.js';
 import { type GetattrForm, restoreGetattrForms, takeGetattrForms } from './reconstructors/getattr.js';
 import { decodeLatin1, decodeRawUnicodeEscape, decodeUtf8, escapeDecode, TextDecodeError } from './text.js';
 import { startTextModeHint } from './text-mode.js';
@@ -181,6 +183,10 @@ export class Unpickler {
    * the memo: the memo opcodes that remain store nothing (see #presizeMemo).
    */
   #memoDead = false;
+  /** The memo ids the opcodes #codecsLatin1 skipped over added to the memo. */
+  #codecsMemoAdded = 0;
+  /** The last scan of #memoReadsFrom: from where, its STOP, the last read of each memo id. */
+  #readScan: { from: number; stop: number; reads: Map<number, number> } | null = null;
 
   /**
    * @param data the pickle bytes (a `Buffer` is a `Uint8Array` too); loaded
@@ -544,6 +550,19 @@ export class Unpickler {
             const n = u32(data, pos);
             pos += 4;
             if (pos + n > end) throw this.#truncated(pos, n, frameEnd);
+            if (
+              n >= CODECS_LATIN1_MIN &&
+              stack.length > fence &&
+              stack[stack.length - 1] instanceof PyGlobal
+            ) {
+              // Perhaps `_codecs.encode(<this text>, 'latin1')`, a bytes object of protocols 0-2.
+              const at = this.#codecsLatin1(stack, pos, n, end);
+              if (at >= 0) {
+                memoLen += this.#codecsMemoAdded;
+                pos = at;
+                continue;
+              }
+            }
             stack.push(decodeUtf8(data, pos, n));
             pos += n;
             continue;
@@ -1408,29 +1427,26 @@ export class Unpickler {
     for (;;) {
       if (pos >= end) break;
       const op = data[pos]!;
-      if (op === 0x47) pos += 9;
-      else if (op === 0x4a) pos += 5;
-      else if (op === 0x4b) pos += 2;
-      else if (op === 0x4d) pos += 3;
-      else if (op === 0x4e || op === 0x88 || op === 0x89) pos++;
-      else if (op === 0x8c) {
+      const skip = RUN_SKIP[op]!;
+      if (skip > 0) {
+        // An item of fixed length: one table load instead of a chain of tests that a mix of
+        // BININT1 / BININT2 / BININT mispredicts.
+        pos += skip;
+        batch++;
+        continue;
+      }
+      if (skip < 0) {
+        // A memo store or a FRAME: no item.
+        pos -= skip;
+        continue;
+      }
+      if (op === 0x8c || op === 0x8a) {
+        // SHORT_BINUNICODE, LONG1 (a list of big ints is sized once too)
         if (pos + 2 > end) break;
         pos += 2 + data[pos + 1]!;
       } else if (op === 0x58) {
         if (pos + 5 > end) break;
         pos += 5 + u32(data, pos + 1);
-      } else if (op === 0x94) {
-        pos++;
-        continue;
-      } else if (op === 0x71) {
-        pos += 2;
-        continue;
-      } else if (op === 0x72) {
-        pos += 5;
-        continue;
-      } else if (op === 0x95) {
-        pos += 9;
-        continue;
       } else if (op === 0x85 || op === 0x86 || op === 0x87) {
         const taken = op - 0x85; // TUPLE1-3 leave one item in place of 1-3
         if (batch < taken + 1) break;
@@ -1613,6 +1629,105 @@ export class Unpickler {
     }
     // One more for the entry about to be stored.
     if (count > 0) this.#memo.length += count + 1;
+  }
+
+  /**
+   * At a BINUNICODE of `n` bytes at `pos` (its payload) with a `PyGlobal` on
+   * top of the stack: when that global is `_codecs.encode` (brine's own
+   * reconstructor) and the opcodes after the text are those of
+   * `_codecs.encode(<text>, 'latin1')` as protocols 0-2 write a bytes object,
+   * makes the bytes straight from the UTF-8 text, without the string (whose
+   * decoding, and the pages of a string as long as the bytes, were most of
+   * such a load), and returns the position after the REDUCE, with the bytes on
+   * top of the stack in place of the global and how many memo ids the opcodes
+   * skipped over set in #codecsMemoAdded. Returns -1, having changed nothing,
+   * when the opcodes are anything else, the text is not all code points up to
+   * U+00FF, or a memo id that would hold the text or the argument tuple is read
+   * again before this pickle's STOP (its value would be the text): then the
+   * opcodes run as usual, with the same result.
+   *
+   * Recognised: the text, `[store]`, `'latin1'` (SHORT_BINUNICODE or
+   * BINUNICODE, or a BINGET / LONG_BINGET of a memo id that holds 'latin1'),
+   * `[store]`, TUPLE2, `[store]`, REDUCE; a store is BINPUT or LONG_BINPUT
+   * (what protocols 1-3 write; MEMOIZE is protocol 4's, which writes bytes as
+   * BINBYTES). Memo ids skipped over get their values, except that the ids of
+   * the text and the tuple, which nothing reads, get a placeholder.
+   */
+  #codecsLatin1(stack: unknown[], pos: number, n: number, end: number): number {
+    if (this.#resolved?.get(stack[stack.length - 1] as PyGlobal) !== codecsEncode) return -1;
+    const opts = this.#options;
+    if (opts.keepMemo || opts.afterBuild !== undefined) return -1;
+    const data = this.#data;
+    let p = pos + n;
+    const textStore = memoStoreLength(data, p, end);
+    const textAt = p;
+    p += textStore;
+    // 'latin1', written out or fetched from the memo.
+    let latinStored = false;
+    if (data[p] === 0x8c && p + 8 <= end && data[p + 1] === 6 && isLatin1Name(data, p + 2)) {
+      p += 8;
+      latinStored = true;
+    } else if (data[p] === 0x58 && p + 11 <= end && u32(data, p + 1) === 6 && isLatin1Name(data, p + 5)) {
+      p += 11;
+      latinStored = true;
+    } else {
+      const get = data[p] === 0x68 ? 2 : data[p] === 0x6a ? 5 : 0;
+      if (get === 0 || p + get > end) return -1;
+      const index = get === 2 ? data[p + 1]! : u32(data, p + 1);
+      if (textStore > 0 && index === memoStoreIndex(data, textAt)) return -1;
+      const value = index < this.#memo.length ? this.#memo[index] : this.#sparse?.get(index);
+      if (value !== 'latin1') return -1;
+      p += get;
+    }
+    const latinStore = latinStored ? memoStoreLength(data, p, end) : 0;
+    const latinAt = p;
+    p += latinStore;
+    if (p >= end || data[p] !== 0x86) return -1; // TUPLE2
+    p++;
+    const tupleStore = memoStoreLength(data, p, end);
+    const tupleAt = p;
+    p += tupleStore;
+    if (p >= end || data[p] !== 0x52) return -1; // REDUCE
+    p++;
+    // Nothing may read the text's or the tuple's memo id after it is stored.
+    if (textStore > 0 || tupleStore > 0) {
+      const reads = this.#memoReadsFrom(p);
+      if (reads === null) return -1;
+      const any = reads.get(-1) ?? -1;
+      if (textStore > 0 && Math.max(any, reads.get(memoStoreIndex(data, textAt)) ?? -1) > textAt) return -1;
+      if (tupleStore > 0 && Math.max(any, reads.get(memoStoreIndex(data, tupleAt)) ?? -1) > tupleAt)
+        return -1;
+    }
+    const bytes = transcodeLatin1(data, pos, pos + n);
+    if (bytes === null) return -1;
+    let added = 0;
+    if (textStore > 0) added += this.#memoPut(memoStoreIndex(data, textAt), UNREAD, textAt + textStore);
+    if (latinStore > 0) added += this.#memoPut(memoStoreIndex(data, latinAt), 'latin1', latinAt + latinStore);
+    if (tupleStore > 0) added += this.#memoPut(memoStoreIndex(data, tupleAt), UNREAD, tupleAt + tupleStore);
+    this.#codecsMemoAdded = added;
+    stack[stack.length - 1] = bytes;
+    return p;
+  }
+
+  /**
+   * The memo reads from `pos` (an opcode's position) to this pickle's STOP, by
+   * memo id (see countMemoReadAt), or `null` when the scan did not end at a
+   * STOP. One scan per load serves every later position of the same pickle
+   * (the map then also holds reads before `pos`, at smaller positions).
+   */
+  #memoReadsFrom(pos: number): Map<number, number> | null {
+    let scan = this.#readScan;
+    if (scan === null || pos < scan.from || pos > scan.stop) {
+      const reads = new Map<number, number>();
+      countMemoReadAt = reads;
+      try {
+        countMemoOps(this.#data, this.#view, pos, this.#data.length);
+      } finally {
+        countMemoReadAt = null;
+      }
+      scan = this.#readScan = { from: pos, stop: countMemoStop, reads };
+    }
+    return this.#data[scan.stop] === 0x2e ? scan.reads : null;
   }
 
   #memoGet(index: number): unknown {
@@ -1978,6 +2093,12 @@ function checkName(name: string, what: 'module' | 'name'): void {
 let countMemoStop = 0;
 /** How many memo reads (GET, BINGET, LONG_BINGET) the last {@link countMemoOps} passed. */
 let countMemoReads = 0;
+/**
+ * When set, {@link countMemoOps} records in it, by memo id, the position of
+ * the last opcode it passed that reads that id (a GET, whose id is text, under
+ * -1: it may be any id).
+ */
+let countMemoReadAt: Map<number, number> | null = null;
 
 /**
  * How many memo entries (MEMOIZE, BINPUT, LONG_BINPUT, PUT) the opcodes from
@@ -2041,6 +2162,7 @@ export function countMemoOps(data: Uint8Array, view: DataView, pos: number, end:
       case 0x68: // BINGET
         countMemoReads++;
         n = 2;
+        if (countMemoReadAt !== null && pos + 2 <= end) countMemoReadAt.set(data[pos + 1]!, pos);
         break;
       case 0x4b: // BININT1
       case 0x80: // PROTO
@@ -2054,6 +2176,7 @@ export function countMemoOps(data: Uint8Array, view: DataView, pos: number, end:
       case 0x6a: // LONG_BINGET
         countMemoReads++;
         n = 5;
+        if (countMemoReadAt !== null && pos + 5 <= end) countMemoReadAt.set(u32(data, pos + 1), pos);
         break;
       case 0x4a: // BININT
       case 0x84: // EXT4
@@ -2098,6 +2221,7 @@ export function countMemoOps(data: Uint8Array, view: DataView, pos: number, end:
       case 0x67: // GET
         countMemoReads++;
         n = lineLength(data, pos, end);
+        countMemoReadAt?.set(-1, pos); // any id: not parsed here
         break;
       case 0x63: // GLOBAL
       case 0x69: // INST
@@ -2111,6 +2235,62 @@ export function countMemoOps(data: Uint8Array, view: DataView, pos: number, end:
     pos += n;
   }
   return stopCount(pos, count);
+}
+
+/**
+ * Unpickler#countRun's table by opcode: the length of an item of fixed length
+ * (BINFLOAT, BININT, BININT1, BININT2, NONE, NEWTRUE, NEWFALSE), minus the
+ * length of what is no item (MEMOIZE, BINPUT, LONG_BINPUT, FRAME), 0 for the
+ * rest.
+ */
+const RUN_SKIP = /* @__PURE__ */ (() => {
+  const table = new Int8Array(256);
+  for (const [op, n] of [
+    [0x47, 9],
+    [0x4a, 5],
+    [0x4b, 2],
+    [0x4d, 3],
+    [0x4e, 1],
+    [0x88, 1],
+    [0x89, 1],
+    [0x94, -1],
+    [0x71, -2],
+    [0x72, -5],
+    [0x95, -9],
+  ] as const)
+    table[op] = n;
+  return table;
+})();
+
+/** Bytes at or beyond this many go through Unpickler#codecsLatin1 when they follow a global. */
+const CODECS_LATIN1_MIN = 4096;
+
+/** What the memo holds for a text or a tuple that Unpickler#codecsLatin1 skipped, which nothing reads. */
+const UNREAD: unknown = Object.freeze(Object.create(null));
+
+/** The length of a BINPUT (2) or LONG_BINPUT (5) at `p` that ends by `end`, else 0. */
+function memoStoreLength(data: Uint8Array, p: number, end: number): number {
+  const op = data[p];
+  if (op === 0x71) return p + 2 <= end ? 2 : 0;
+  if (op === 0x72) return p + 5 <= end ? 5 : 0;
+  return 0;
+}
+
+/** The memo id of the BINPUT or LONG_BINPUT at `p`. */
+function memoStoreIndex(data: Uint8Array, p: number): number {
+  return data[p] === 0x71 ? data[p + 1]! : u32(data, p + 1);
+}
+
+/** Whether the 6 bytes at `p` are `latin1`. */
+function isLatin1Name(data: Uint8Array, p: number): boolean {
+  return (
+    data[p] === 0x6c &&
+    data[p + 1] === 0x61 &&
+    data[p + 2] === 0x74 &&
+    data[p + 3] === 0x69 &&
+    data[p + 4] === 0x6e &&
+    data[p + 5] === 0x31
+  );
 }
 
 function stopCount(pos: number, count: number): number {

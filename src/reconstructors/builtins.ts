@@ -187,6 +187,24 @@ const plainGlobals = [
   'NotImplemented',
 ] as const;
 
+/**
+ * `_codecs.encode(text, encoding)`, which protocols 0-2 write for a bytes
+ * object (`_codecs.encode(<the bytes as Latin-1 text>, 'latin1')`). The
+ * unpickler recognises that call spelled out around a long text and makes the
+ * bytes without the text when this is the reconstructor of `_codecs.encode`
+ * (see Unpickler#codecsLatin1): the result is the same.
+ */
+export const codecsEncode: Reconstructor = {
+  call(args, context) {
+    const [text, encoding = 'utf-8'] = args;
+    if (args.length <= 2 && typeof text === 'string' && typeof encoding === 'string') {
+      const bytes = encodeText(text, encoding, context);
+      if (bytes !== undefined) return bytes;
+    }
+    return context.inert('reduce', context.global, args);
+  },
+};
+
 /** Python's built-in types (and `_codecs.encode`, `functools.partial`), as a table for a registry. */
 export const builtins: ReconstructorTable = /* @__PURE__ */ table('builtins', () => [
   ['builtins', 'set', setReconstructor],
@@ -198,20 +216,7 @@ export const builtins: ReconstructorTable = /* @__PURE__ */ table('builtins', ()
   ['builtins', 'range', rangeReconstructor],
   ['builtins', 'getattr', getattrReconstructor],
   ['_operator', 'or_', operatorOrReconstructor],
-  [
-    '_codecs',
-    'encode',
-    {
-      call(args, context) {
-        const [text, encoding = 'utf-8'] = args;
-        if (args.length <= 2 && typeof text === 'string' && typeof encoding === 'string') {
-          const bytes = encodeText(text, encoding, context);
-          if (bytes !== undefined) return bytes;
-        }
-        return context.inert('reduce', context.global, args);
-      },
-    },
-  ],
+  ['_codecs', 'encode', codecsEncode],
   // functools.partial(cls.__new__, cls, *args, **kwargs)() is how CPython writes __getnewargs_ex__ below
   // protocol 4: kept inert (nothing is called); the unpickler constructs the class when the registry can.
   ['functools', 'partial', { call: (args, context) => context.inert('reduce', context.global, args) }],
