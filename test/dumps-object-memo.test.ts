@@ -11,6 +11,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { IdentityMemo } from '../src/identity-memo.js';
 import {
   dumps,
   Pickler,
@@ -304,4 +305,91 @@ sys.stdout.write(pickle.dumps([floats, data['ints'], strings] + [shared] * 30, 0
     Buffer.from(dumps(value, { protocol: 0 })).toString('latin1'),
     Buffer.from(expected, 'hex').toString('latin1'),
   );
+});
+
+test('a Pickler remembers lists, dicts and objects across dumps until clearMemo; dumps() starts afresh each call', () => {
+  const python = pythonCases(`
+import io, pickle
+cases = {}
+for p in range(6):
+    l = [1, 2]; d = {'a': l}; big = [[i] for i in range(300)]
+    f = io.BytesIO(); k = pickle.Pickler(f, p)
+    k.dump([l, d, big]); k.dump((d, l, big[7], big)); k.clear_memo(); k.dump([l, l, big[7]])
+    k.dump([d]); k.clear_memo(); k.clear_memo(); k.dump([d, d])
+    cases[str(p)] = f.getvalue()
+    cases[f'{p}/a'] = pickle.dumps([l, d, big], p)
+    cases[f'{p}/b'] = pickle.dumps((d, l, big[7], big), p)
+`);
+  for (const protocol of PROTOCOLS) {
+    const l = [1, 2];
+    const d = { a: l };
+    const big = Array.from({ length: 300 }, (_, i) => [i]);
+    const pickler = new Pickler({ protocol });
+    const parts = [pickler.dump([l, d, big]), pickler.dump(tuple<unknown>(d, l, big[7], big))];
+    pickler.clearMemo();
+    parts.push(pickler.dump([l, l, big[7]]), pickler.dump([d]));
+    pickler.clearMemo();
+    pickler.clearMemo();
+    parts.push(pickler.dump([d, d]));
+    assert.equal(
+      Buffer.concat(parts).toString('hex'),
+      Buffer.from(python.get(String(protocol))!).toString('hex'),
+      `protocol ${protocol}`,
+    );
+    // dumps() reuses one pickler: what an earlier call memoized is never read by a later one.
+    for (let round = 0; round < 3; round++) {
+      assert.equal(
+        Buffer.from(dumps([l, d, big], { protocol })).toString('hex'),
+        Buffer.from(python.get(`${protocol}/a`)!).toString('hex'),
+      );
+      assert.equal(
+        Buffer.from(dumps(tuple<unknown>(d, l, big[7], big), { protocol })).toString('hex'),
+        Buffer.from(python.get(`${protocol}/b`)!).toString('hex'),
+      );
+    }
+  }
+});
+
+test('the identity memo forgets at each clear, also when it starts a new table', () => {
+  const memo = new IdentityMemo();
+  const a = {};
+  const b: unknown[] = [];
+  memo.set(a, 0);
+  memo.set(b, 1);
+  assert.equal(memo.get(a), 0);
+  assert.equal(memo.get(b), 1);
+  assert.equal(memo.get({}), undefined);
+  assert.equal(memo.get(null), undefined);
+  assert.equal(memo.get('a'), undefined);
+  memo.clear();
+  assert.equal(memo.get(a), undefined);
+  assert.equal(memo.get(b), undefined);
+  memo.set(b, 0);
+  assert.equal(memo.get(b), 0);
+  assert.equal(memo.get(a), undefined);
+  // Memos whose indices push the base past its limit: a new table, and nothing of the old one reads back.
+  for (let i = 0; i < 8; i++) {
+    memo.set(a, 2 ** 28 - 1 - i);
+    assert.equal(memo.get(a), 2 ** 28 - 1 - i);
+    memo.clear();
+    assert.equal(memo.get(a), undefined);
+    assert.equal(memo.get(b), undefined);
+  }
+  memo.set(a, 5);
+  memo.set(b, 2);
+  memo.clear();
+  assert.equal(memo.get(a), undefined);
+  // A clear of an empty memo changes nothing.
+  memo.clear();
+  memo.set(b, 3);
+  assert.equal(memo.get(b), 3);
+  // A memo bigger than the table kept: the next one starts a new table.
+  const many = Array.from({ length: (1 << 19) + 1 }, () => ({}));
+  for (let i = 0; i < many.length; i++) memo.set(many[i]!, i);
+  assert.equal(memo.get(many[12345]), 12345);
+  memo.clear();
+  assert.equal(memo.get(many[12345]), undefined);
+  memo.set(many[0]!, 0);
+  assert.equal(memo.get(many[0]), 0);
+  assert.equal(memo.get(many[1]), undefined);
 });
