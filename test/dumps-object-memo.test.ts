@@ -11,7 +11,6 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { IdentityMemo } from '../src/identity-memo.js';
 import {
   dumps,
   Pickler,
@@ -348,48 +347,4 @@ for p in range(6):
       );
     }
   }
-});
-
-test('the identity memo forgets at each clear, also when it starts a new table', () => {
-  const memo = new IdentityMemo();
-  const a = {};
-  const b: unknown[] = [];
-  memo.set(a, 0);
-  memo.set(b, 1);
-  assert.equal(memo.get(a), 0);
-  assert.equal(memo.get(b), 1);
-  assert.equal(memo.get({}), undefined);
-  assert.equal(memo.get(null), undefined);
-  assert.equal(memo.get('a'), undefined);
-  memo.clear();
-  assert.equal(memo.get(a), undefined);
-  assert.equal(memo.get(b), undefined);
-  memo.set(b, 0);
-  assert.equal(memo.get(b), 0);
-  assert.equal(memo.get(a), undefined);
-  // Memos whose indices push the base past its limit: a new table, and nothing of the old one reads back.
-  for (let i = 0; i < 8; i++) {
-    memo.set(a, 2 ** 28 - 1 - i);
-    assert.equal(memo.get(a), 2 ** 28 - 1 - i);
-    memo.clear();
-    assert.equal(memo.get(a), undefined);
-    assert.equal(memo.get(b), undefined);
-  }
-  memo.set(a, 5);
-  memo.set(b, 2);
-  memo.clear();
-  assert.equal(memo.get(a), undefined);
-  // A clear of an empty memo changes nothing.
-  memo.clear();
-  memo.set(b, 3);
-  assert.equal(memo.get(b), 3);
-  // A memo bigger than the table kept: the next one starts a new table.
-  const many = Array.from({ length: (1 << 19) + 1 }, () => ({}));
-  for (let i = 0; i < many.length; i++) memo.set(many[i]!, i);
-  assert.equal(memo.get(many[12345]), 12345);
-  memo.clear();
-  assert.equal(memo.get(many[12345]), undefined);
-  memo.set(many[0]!, 0);
-  assert.equal(memo.get(many[0]), 0);
-  assert.equal(memo.get(many[1]), undefined);
 });
