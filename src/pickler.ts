@@ -14,6 +14,7 @@ import { ExactStringMemo, recordOf } from './exact-strings.js';
 import { formatFloatRepr } from './floats.js';
 import { FreshString } from './fresh-string.js';
 import { GlobalMemo } from './global-memo.js';
+import { IdentityMemo } from './identity-memo.js';
 import { decimalText, encodeLong, LONG1_LIMIT, LONG1_MIN, writeLong } from './ints.js';
 import { unhashableType } from './keys.js';
 import { DEFAULT_PROTOCOL, type DumpOptions, resolveDumpOptions } from './options.js';
@@ -131,8 +132,8 @@ export class Pickler {
   readonly #reduceOptions: ReduceOptions;
   /** The output buffer: made on the first dump (dumps() lends its shared one instead). */
   #w: Writer | null = null;
-  /** Objects by identity -> memo index. */
-  #memo = new Map<unknown, number>();
+  /** Objects by identity -> memo index (see identity-memo.ts). */
+  readonly #memo = new IdentityMemo();
   /** Tuples of atoms (see #saveAtomTuple) by identity -> memo index, without the Map. */
   #tuples = new TupleMemo();
   /** Strings by value -> memo index. */
@@ -179,10 +180,10 @@ export class Pickler {
 
   /** Forgets the objects earlier `dump()` calls wrote. */
   clearMemo(): void {
-    // New Maps, not clear(): a pickler `dumps` reuses is an old object, and a cleared Map regrows
-    // young tables that it then points to (write barriers and remembered-set work on every set).
-    // The string and global memos keep their first entries in arrays of their own, emptied here.
-    if (this.#memo.size > 0) this.#memo = new Map();
+    // New tables, not clear() (inside IdentityMemo too): a pickler `dumps` reuses is an old object, and
+    // a cleared Map regrows young tables that it then points to (write barriers and remembered-set work
+    // on every set). The string and global memos keep their first entries in arrays of their own, emptied here.
+    this.#memo.clear();
     this.#tuples.clear();
     this.#strings.clear();
     this.#globalMemo.clear();
@@ -891,7 +892,7 @@ export class Pickler {
   #memoize(obj: unknown): void {
     const index = this.#memoCount++;
     if (typeof obj === 'string') this.#strings.set(obj, index);
-    else if (obj !== null) this.#memo.set(obj, index);
+    else if (obj !== null) this.#memo.set(obj as object, index);
     this.#writePut(index);
   }
 

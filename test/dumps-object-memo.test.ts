@@ -11,6 +11,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { IdentityMemo } from '../src/identity-memo.js';
 import {
   dumps,
   Pickler,
@@ -170,6 +171,23 @@ const CASES: [name: string, python: string, js: () => unknown][] = [
         new PyTime(1, 2, 3, 0, null, 1),
         [c, b],
       ];
+    },
+  ],
+  [
+    'records met again in reverse order (the memo of objects turns into a Map)',
+    "rs = [{'i': i, 'l': [i, [i]]} for i in range(3000)]; v = [rs, rs[::-1], rs[0]['l']]",
+    () => {
+      const rs = Array.from({ length: 3000 }, (_, i) => ({ i, l: [i, [i]] }));
+      return [rs, rs.toReversed(), rs[0]!.l];
+    },
+  ],
+  [
+    'objects shared early and late among many that are not',
+    "s = [0]; t = {'k': s}; v = [s] + [[i, {'j': i}] for i in range(2000)] + [t, s, t, [s, t]]",
+    () => {
+      const s = [0];
+      const t = { k: s };
+      return [s, ...Array.from({ length: 2000 }, (_, i) => [i, { j: i }]), t, s, t, [s, t]];
     },
   ],
   [
@@ -347,4 +365,35 @@ for p in range(6):
       );
     }
   }
+});
+
+test('the memo of objects finds what it holds by a walk, then by a Map, and forgets at clear', () => {
+  const memo = new IdentityMemo();
+  const objs = Array.from({ length: 5000 }, () => ({}));
+  assert.ok(memo.empty);
+  for (let i = 0; i < objs.length; i++) memo.set(objs[i]!, 3 * i + 1);
+  assert.ok(!memo.empty);
+  assert.equal(memo.get({}), undefined);
+  assert.equal(memo.get(null), undefined);
+  // Walks, then (past their budget) a Map: the same answers either way.
+  for (let round = 0; round < 4; round++)
+    for (let i = objs.length - 1; i >= 0; i -= 7) assert.equal(memo.get(objs[i]), 3 * i + 1);
+  const late = {};
+  memo.set(late, 99999);
+  assert.equal(memo.get(late), 99999);
+  // An object recorded again takes its new index, before and after the Map.
+  memo.set(objs[4]!, 7);
+  assert.equal(memo.get(objs[4]), 7);
+  memo.clear();
+  assert.ok(memo.empty);
+  for (const o of objs) assert.equal(memo.get(o), undefined);
+  memo.set(objs[0]!, 0);
+  memo.set(objs[1]!, 5);
+  memo.set(objs[0]!, 6);
+  assert.equal(memo.get(objs[0]), 6);
+  assert.equal(memo.get(objs[1]), 5);
+  memo.clear();
+  memo.set(objs[2]!, 1);
+  assert.equal(memo.get(objs[2]), 1);
+  assert.equal(memo.get(objs[0]), undefined);
 });
