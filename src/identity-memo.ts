@@ -35,6 +35,8 @@ export class IdentityMemo {
   #map: Map<object, number> | null = null;
   /** Entries passed over by the walks of this memo. */
   #walked = 0;
+  /** Calls of `set` so far (never reset): an object absent at one version is absent while it lasts. */
+  version = 0;
 
   /** True when the memo holds nothing. */
   get empty(): boolean {
@@ -67,6 +69,7 @@ export class IdentityMemo {
 
   /** Records `obj` at memo index `index` (an object memoized again takes its new index, as in a Map). */
   set(obj: object, index: number): void {
+    this.version++;
     const map = this.#map;
     if (map !== null) {
       map.set(obj, index);

@@ -96,6 +96,7 @@ interface Frame {
   /** Items: array items, dict entries flattened [k0, v0, k1, v1 ...], or steps [kind, arg, ...]. */
   items: readonly unknown[];
   i: number;
+  /** Items to save; for F_STEPS, 1 + the memo version at which its S_MEMO object was absent, or 0. */
   n: number;
   /** 1: exact container (CPython's batch_*_exact rule); for F_STEPS, unused. */
   exact: boolean;
@@ -151,6 +152,9 @@ export class Pickler {
   /** `copyreg._reconstructor` calls being written, whose arguments may lead back to them (see #saveObject). */
   #reconstructing: Set<object> | null = null;
   #memoCount = 0;
+  /** The last object #save did not find in #memo, and #memo's version then (see the S_MEMO step). */
+  #absent: unknown = null;
+  #absentAt = 0;
   #work: Frame[] = [];
   /** Frames done with, for reuse (at most KEEP_FRAMES). */
   #free: Frame[] = [];
@@ -254,8 +258,9 @@ export class Pickler {
     }
   }
 
-  /** After a dump: the string memo is this pickler's own again, and no record of a loaded value applies. */
+  /** After a dump: the string memo is this pickler's own again, no record of a loaded value applies, no value is held. */
   #forgetRecord(): void {
+    this.#absent = null;
     if (this.#exact !== null) {
       this.#strings = this.#exact.base;
       this.#exact = null;
@@ -659,7 +664,9 @@ export class Pickler {
         this.#w!.byte(arg as number);
         return;
       case S_MEMO: {
-        const index = this.#memo.get(arg);
+        // `n` (of a #saveObject's steps): 1 + the memo's version when #save did not find `arg` in it. No
+        // object entered the memo since (the same version): `arg` is not there either, no lookup.
+        const index = f.n !== 0 && f.n - 1 === this.#memo.version ? undefined : this.#memo.get(arg);
         if (index !== undefined) {
           // The object was written while its arguments were: drop this copy, read that one, and
           // write nothing more for it (no items, no state), as CPython's C pickler returns here.
@@ -769,6 +776,8 @@ export class Pickler {
       this.#writeGet(index);
       return;
     }
+    this.#absent = obj;
+    this.#absentAt = this.#memo.version;
     if (isArray) {
       if (Object.getPrototypeOf(obj) !== Array.prototype && this.#saveSpecial(obj)) return;
       if (Object.isFrozen(obj)) this.#saveTuple(obj);
@@ -1327,8 +1336,8 @@ export class Pickler {
     }
   }
 
-  #pushSteps(steps: unknown[], label: string): void {
-    this.#push(F_STEPS, null, steps, 0, false).label = label;
+  #pushSteps(steps: unknown[], label: string, absentAt = -1): void {
+    this.#push(F_STEPS, null, steps, absentAt + 1, false).label = label;
   }
 
   /** `callable(*args)` then memoize `obj`, as save_reduce does for built-in values. */
@@ -1598,7 +1607,7 @@ export class Pickler {
           0x30,
         );
     }
-    this.#pushSteps(steps, '');
+    this.#pushSteps(steps, '', memoKey === this.#absent ? this.#absentAt : -1);
   }
 }
 

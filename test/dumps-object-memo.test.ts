@@ -14,6 +14,7 @@ import { test } from 'node:test';
 import { IdentityMemo } from '../src/identity-memo.js';
 import {
   dumps,
+  loads,
   Pickler,
   PyDate,
   PyDateTime,
@@ -396,4 +397,31 @@ test('the memo of objects finds what it holds by a walk, then by a Map, and forg
   memo.set(objs[2]!, 1);
   assert.equal(memo.get(objs[2]), 1);
   assert.equal(memo.get(objs[0]), undefined);
+});
+
+test('class instances reached again in their own state and in the arguments of others: an exact load dumps to the same bytes', () => {
+  const python = pythonCases(`
+import pickle
+class Node:
+    def __init__(self, kids): self.kids = kids
+    def __reduce__(self): return (Node, (self.kids,))
+class Plain:
+    pass
+cases = {}
+for p in range(6):
+    n = Node([]); n.kids.append(Node([]))
+    a = Plain(); a.me = a; b = Plain(); b.other = a; a.other = b
+    shared = Plain(); shared.v = 1
+    v = [n, a, b, [shared, shared], Node([shared, a]), n]
+    cases[str(p)] = pickle.dumps(v, p)
+`);
+  for (const protocol of PROTOCOLS) {
+    const expected = python.get(String(protocol))!;
+    const value = loads(expected, { exact: true });
+    assert.equal(
+      Buffer.from(dumps(value, { protocol })).toString('hex'),
+      Buffer.from(expected).toString('hex'),
+      `protocol ${protocol}`,
+    );
+  }
 });
