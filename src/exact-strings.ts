@@ -323,6 +323,8 @@ interface Replay {
   next: number;
   /** Memo index of each copy written so far. */
   ids: number[];
+  /** The base memo is known to hold the string (set, or found there): no need to ask it again. */
+  inBase: boolean;
 }
 
 /**
@@ -337,6 +339,12 @@ export class ExactStringMemo extends StringMemo {
   readonly #replays = new Map<string, Replay>();
   /** The payload of the copy about to be written, when the original spelled it unusually. */
   #raw: Uint8Array | null = null;
+  /**
+   * The string whose `get` just asked for a new copy, and its replay: the `set` that follows
+   * (the pickler memoizes the copy it writes) finds it here without a lookup.
+   */
+  #pendingText: string | null = null;
+  #pendingReplay: Replay | null = null;
   /**
    * One bit per value of the memo's hash (masked) of the recorded strings: most strings have no
    * plan, and a clear bit says so without a `Map` lookup (which reads other strings to compare).
@@ -365,7 +373,7 @@ export class ExactStringMemo extends StringMemo {
   #replay(text: string): Replay {
     let replay = this.#replays.get(text);
     if (replay === undefined) {
-      replay = { next: 0, ids: [] };
+      replay = { next: 0, ids: [], inBase: false };
       this.#replays.set(text, replay);
     }
     return replay;
@@ -385,6 +393,8 @@ export class ExactStringMemo extends StringMemo {
     if (copy >= 0 && copy < ids.length) return ids[copy]!;
     if (copy === ids.length) {
       this.#raw = plan.raw[copy] ?? null;
+      this.#pendingText = text;
+      this.#pendingReplay = replay;
       return -1;
     }
     // The value changed since it was loaded: any copy will do.
@@ -399,16 +409,29 @@ export class ExactStringMemo extends StringMemo {
   }
 
   override set(text: string, index: number): void {
-    if (this.#mayPlan(text) && this.#plans.has(text)) {
-      this.#replay(text).ids.push(index);
-      if (this.base.get(text) < 0) this.base.set(text, index);
+    let replay = this.#pendingReplay;
+    if (replay !== null && this.#pendingText === text) {
+      this.#pendingText = null;
+      this.#pendingReplay = null;
+    } else if (this.#mayPlan(text) && this.#plans.has(text)) replay = this.#replay(text);
+    else {
       // Else `get` just asked the base memo and missed: no second lookup.
-    } else this.base.set(text, index);
+      this.base.set(text, index);
+      return;
+    }
+    replay.ids.push(index);
+    if (!replay.inBase) {
+      // The base memo reads the first copy (a pickler whose memo lives across dumps may hold it already).
+      if (this.base.get(text) < 0) this.base.set(text, index);
+      replay.inBase = true;
+    }
   }
 
   override clear(): void {
     this.base.clear();
     this.#replays.clear();
+    this.#pendingText = null;
+    this.#pendingReplay = null;
   }
 
   /**

@@ -15,6 +15,7 @@ import { ExactStringMemo, recordOf } from './exact-strings.js';
 import { formatFloatRepr } from './floats.js';
 import { FreshString } from './fresh-string.js';
 import { GlobalMemo } from './global-memo.js';
+import { IdentityMemo } from './identity-memo.js';
 import { decimalText, encodeLong, LONG1_LIMIT, LONG1_MIN, writeLong } from './ints.js';
 import { unhashableType } from './keys.js';
 import { DEFAULT_PROTOCOL, type DumpOptions, resolveDumpOptions } from './options.js';
@@ -102,6 +103,7 @@ interface Frame {
   /** Items: array items, dict entries flattened [k0, v0, k1, v1 ...], or steps [kind, arg, ...]. */
   items: readonly unknown[];
   i: number;
+  /** Items to save; for F_STEPS, 1 + the memo version at which its S_MEMO object was absent, or 0. */
   n: number;
   /** 1: exact container (CPython's batch_*_exact rule); for F_STEPS, unused. */
   exact: boolean;
@@ -138,8 +140,8 @@ export class Pickler {
   readonly #reduceOptions: ReduceOptions;
   /** The output buffer: made on the first dump (dumps() lends its shared one instead). */
   #w: Writer | null = null;
-  /** Objects by identity -> memo index. */
-  #memo = new Map<unknown, number>();
+  /** Objects by identity -> memo index (see identity-memo.ts). */
+  readonly #memo = new IdentityMemo();
   /** Tuples of atoms (see #saveAtomTuple) by identity -> memo index, without the Map. */
   #tuples = new TupleMemo();
   /** Strings by value -> memo index. */
@@ -157,6 +159,9 @@ export class Pickler {
   /** `copyreg._reconstructor` calls being written, whose arguments may lead back to them (see #saveObject). */
   #reconstructing: Set<object> | null = null;
   #memoCount = 0;
+  /** The last object #save did not find in #memo, and #memo's version then (see the S_MEMO step). */
+  #absent: unknown = null;
+  #absentAt = 0;
   #work: Frame[] = [];
   /** Frames done with, for reuse (at most KEEP_FRAMES). */
   #free: Frame[] = [];
@@ -193,10 +198,10 @@ export class Pickler {
 
   /** Forgets the objects earlier `dump()` calls wrote. */
   clearMemo(): void {
-    // New Maps, not clear(): a pickler `dumps` reuses is an old object, and a cleared Map regrows
-    // young tables that it then points to (write barriers and remembered-set work on every set).
-    // The string and global memos keep their first entries in arrays of their own, emptied here.
-    if (this.#memo.size > 0) this.#memo = new Map();
+    // New tables, not clear() (inside IdentityMemo too): a pickler `dumps` reuses is an old object, and
+    // a cleared Map regrows young tables that it then points to (write barriers and remembered-set work
+    // on every set). The string and global memos keep their first entries in arrays of their own, emptied here.
+    this.#memo.clear();
     this.#tuples.clear();
     this.#strings.clear();
     this.#globalMemo.clear();
@@ -267,8 +272,9 @@ export class Pickler {
     }
   }
 
-  /** After a dump: the string memo is this pickler's own again, and no record of a loaded value applies. */
+  /** After a dump: the string memo is this pickler's own again, no record of a loaded value applies, no value is held. */
   #forgetRecord(): void {
+    this.#absent = null;
     if (this.#exact !== null) {
       this.#strings = this.#exact.base;
       this.#exact = null;
@@ -682,7 +688,9 @@ export class Pickler {
         this.#w!.byte(arg as number);
         return;
       case S_MEMO: {
-        const index = this.#memo.get(arg);
+        // `n` (of a #saveObject's steps): 1 + the memo's version when #save did not find `arg` in it. No
+        // object entered the memo since (the same version): `arg` is not there either, no lookup.
+        const index = f.n !== 0 && f.n - 1 === this.#memo.version ? undefined : this.#memo.get(arg);
         if (index !== undefined) {
           // The object was written while its arguments were: drop this copy, read that one, and
           // write nothing more for it (no items, no state), as CPython's C pickler returns here.
@@ -790,6 +798,8 @@ export class Pickler {
       this.#writeGet(index);
       return;
     }
+    this.#absent = obj;
+    this.#absentAt = this.#memo.version;
     if (isArray) {
       if (Object.getPrototypeOf(obj) !== Array.prototype && this.#saveSpecial(obj)) return;
       if (Object.isFrozen(obj)) this.#saveTuple(obj);
@@ -913,7 +923,7 @@ export class Pickler {
   #memoize(obj: unknown): void {
     const index = this.#memoCount++;
     if (typeof obj === 'string') this.#strings.set(obj, index);
-    else if (obj !== null) this.#memo.set(obj, index);
+    else if (obj !== null) this.#memo.set(obj as object, index);
     this.#writePut(index);
   }
 
@@ -1446,8 +1456,8 @@ export class Pickler {
     }
   }
 
-  #pushSteps(steps: unknown[], label: string): void {
-    this.#push(F_STEPS, null, steps, 0, false).label = label;
+  #pushSteps(steps: unknown[], label: string, absentAt = -1): void {
+    this.#push(F_STEPS, null, steps, absentAt + 1, false).label = label;
   }
 
   /** `callable(*args)` then memoize `obj`, as save_reduce does for built-in values. */
@@ -1717,7 +1727,7 @@ export class Pickler {
           0x30,
         );
     }
-    this.#pushSteps(steps, '');
+    this.#pushSteps(steps, '', memoKey === this.#absent ? this.#absentAt : -1);
   }
 }
 

@@ -16,7 +16,7 @@ import { dumps, loads } from '../src/index.js';
 import { dumpFile, dumpFileSync } from '../src/node/index.js';
 import { dumpChunks } from '../src/pickler.js';
 import { SEGMENT_SIZE } from '../src/writer.js';
-import { PYTHON } from './support/python.js';
+import { PYTHON, pythonCases } from './support/python.js';
 
 const dir = fs.mkdtempSync(join(tmpdir(), 'brine-large-'));
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -90,6 +90,10 @@ test('a pickle of many segments is the bytes CPython writes, at every protocol',
     const value = loads(expected);
     const got = dumps(value, { protocol });
     assert.equal(firstDifference(got, expected), -1, `protocol ${protocol}: first difference`);
+    // A plain Uint8Array with an ArrayBuffer of its own, of exactly its size (its memory is not zeroed first).
+    assert.equal(Object.getPrototypeOf(got), Uint8Array.prototype);
+    assert.equal(got.byteOffset, 0);
+    assert.equal(got.buffer.byteLength, expected.length);
     // The shared buffers of dumps are reused: a second dump gives the same bytes.
     assert.equal(firstDifference(dumps(value, { protocol }), expected), -1, `protocol ${protocol}: again`);
   }
@@ -146,4 +150,21 @@ test('dumpFile and dumpFileSync write the pickle as it is made, and Python loads
     { encoding: 'utf8' },
   );
   assert.equal(check.trim(), `${(value as unknown[]).length} True`);
+});
+
+test('a pickle of one buffer past 64 KiB is the bytes CPython writes, in an ArrayBuffer of its own', () => {
+  const python = pythonCases(`
+import pickle
+cases = {'f': pickle.dumps([(i + 0.5) / 7 for i in range(20000)], 5)}
+`);
+  const got = dumps(
+    Array.from({ length: 20000 }, (_, i) => (i + 0.5) / 7),
+    { protocol: 5 },
+  );
+  const expected = python.get('f')!;
+  assert.ok(expected.length > 64 * 1024 && expected.length < SEGMENT_SIZE);
+  assert.equal(firstDifference(got, expected), -1);
+  assert.equal(Object.getPrototypeOf(got), Uint8Array.prototype);
+  assert.equal(got.byteOffset, 0);
+  assert.equal(got.buffer.byteLength, expected.length);
 });

@@ -11,8 +11,10 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { IdentityMemo } from '../src/identity-memo.js';
 import {
   dumps,
+  loads,
   Pickler,
   PyDate,
   PyDateTime,
@@ -173,6 +175,23 @@ const CASES: [name: string, python: string, js: () => unknown][] = [
     },
   ],
   [
+    'records met again in reverse order (the memo of objects turns into a Map)',
+    "rs = [{'i': i, 'l': [i, [i]]} for i in range(3000)]; v = [rs, rs[::-1], rs[0]['l']]",
+    () => {
+      const rs = Array.from({ length: 3000 }, (_, i) => ({ i, l: [i, [i]] }));
+      return [rs, rs.toReversed(), rs[0]!.l];
+    },
+  ],
+  [
+    'objects shared early and late among many that are not',
+    "s = [0]; t = {'k': s}; v = [s] + [[i, {'j': i}] for i in range(2000)] + [t, s, t, [s, t]]",
+    () => {
+      const s = [0];
+      const t = { k: s };
+      return [s, ...Array.from({ length: 2000 }, (_, i) => [i, { j: i }]), t, s, t, [s, t]];
+    },
+  ],
+  [
     'UUIDs, one met twice',
     `
     u = uuid.UUID(int=0x12345678123456781234567812345678); w = uuid.UUID(int=5, is_safe=uuid.SafeUUID.safe)
@@ -304,4 +323,105 @@ sys.stdout.write(pickle.dumps([floats, data['ints'], strings] + [shared] * 30, 0
     Buffer.from(dumps(value, { protocol: 0 })).toString('latin1'),
     Buffer.from(expected, 'hex').toString('latin1'),
   );
+});
+
+test('a Pickler remembers lists, dicts and objects across dumps until clearMemo; dumps() starts afresh each call', () => {
+  const python = pythonCases(`
+import io, pickle
+cases = {}
+for p in range(6):
+    l = [1, 2]; d = {'a': l}; big = [[i] for i in range(300)]
+    f = io.BytesIO(); k = pickle.Pickler(f, p)
+    k.dump([l, d, big]); k.dump((d, l, big[7], big)); k.clear_memo(); k.dump([l, l, big[7]])
+    k.dump([d]); k.clear_memo(); k.clear_memo(); k.dump([d, d])
+    cases[str(p)] = f.getvalue()
+    cases[f'{p}/a'] = pickle.dumps([l, d, big], p)
+    cases[f'{p}/b'] = pickle.dumps((d, l, big[7], big), p)
+`);
+  for (const protocol of PROTOCOLS) {
+    const l = [1, 2];
+    const d = { a: l };
+    const big = Array.from({ length: 300 }, (_, i) => [i]);
+    const pickler = new Pickler({ protocol });
+    const parts = [pickler.dump([l, d, big]), pickler.dump(tuple<unknown>(d, l, big[7], big))];
+    pickler.clearMemo();
+    parts.push(pickler.dump([l, l, big[7]]), pickler.dump([d]));
+    pickler.clearMemo();
+    pickler.clearMemo();
+    parts.push(pickler.dump([d, d]));
+    assert.equal(
+      Buffer.concat(parts).toString('hex'),
+      Buffer.from(python.get(String(protocol))!).toString('hex'),
+      `protocol ${protocol}`,
+    );
+    // dumps() reuses one pickler: what an earlier call memoized is never read by a later one.
+    for (let round = 0; round < 3; round++) {
+      assert.equal(
+        Buffer.from(dumps([l, d, big], { protocol })).toString('hex'),
+        Buffer.from(python.get(`${protocol}/a`)!).toString('hex'),
+      );
+      assert.equal(
+        Buffer.from(dumps(tuple<unknown>(d, l, big[7], big), { protocol })).toString('hex'),
+        Buffer.from(python.get(`${protocol}/b`)!).toString('hex'),
+      );
+    }
+  }
+});
+
+test('the memo of objects finds what it holds by a walk, then by a Map, and forgets at clear', () => {
+  const memo = new IdentityMemo();
+  const objs = Array.from({ length: 5000 }, () => ({}));
+  assert.ok(memo.empty);
+  for (let i = 0; i < objs.length; i++) memo.set(objs[i]!, 3 * i + 1);
+  assert.ok(!memo.empty);
+  assert.equal(memo.get({}), undefined);
+  assert.equal(memo.get(null), undefined);
+  // Walks, then (past their budget) a Map: the same answers either way.
+  for (let round = 0; round < 4; round++)
+    for (let i = objs.length - 1; i >= 0; i -= 7) assert.equal(memo.get(objs[i]), 3 * i + 1);
+  const late = {};
+  memo.set(late, 99999);
+  assert.equal(memo.get(late), 99999);
+  // An object recorded again takes its new index, before and after the Map.
+  memo.set(objs[4]!, 7);
+  assert.equal(memo.get(objs[4]), 7);
+  memo.clear();
+  assert.ok(memo.empty);
+  for (const o of objs) assert.equal(memo.get(o), undefined);
+  memo.set(objs[0]!, 0);
+  memo.set(objs[1]!, 5);
+  memo.set(objs[0]!, 6);
+  assert.equal(memo.get(objs[0]), 6);
+  assert.equal(memo.get(objs[1]), 5);
+  memo.clear();
+  memo.set(objs[2]!, 1);
+  assert.equal(memo.get(objs[2]), 1);
+  assert.equal(memo.get(objs[0]), undefined);
+});
+
+test('class instances reached again in their own state and in the arguments of others: an exact load dumps to the same bytes', () => {
+  const python = pythonCases(`
+import pickle
+class Node:
+    def __init__(self, kids): self.kids = kids
+    def __reduce__(self): return (Node, (self.kids,))
+class Plain:
+    pass
+cases = {}
+for p in range(6):
+    n = Node([]); n.kids.append(Node([]))
+    a = Plain(); a.me = a; b = Plain(); b.other = a; a.other = b
+    shared = Plain(); shared.v = 1
+    v = [n, a, b, [shared, shared], Node([shared, a]), n]
+    cases[str(p)] = pickle.dumps(v, p)
+`);
+  for (const protocol of PROTOCOLS) {
+    const expected = python.get(String(protocol))!;
+    const value = loads(expected, { exact: true });
+    assert.equal(
+      Buffer.from(dumps(value, { protocol })).toString('hex'),
+      Buffer.from(expected).toString('hex'),
+      `protocol ${protocol}`,
+    );
+  }
 });
