@@ -37,7 +37,7 @@ import { py3Name } from './py2-names.js';
 import { escapeUntrusted } from './python-repr.js';
 import type { ReconstructContext, Reconstructor } from './reconstruct.js';
 import { BUILTIN_FUNCTIONS } from './reconstructors/builtin-functions.js';
-import { codecsEncode } from './reconstructors/builtins.js';
+import { codecsEncode } from './reconstructors/codecs.js';
 import { type GetattrForm, restoreGetattrForms, takeGetattrForms } from './reconstructors/getattr.js';
 import { decodeLatin1, decodeRawUnicodeEscape, decodeUtf8, escapeDecode, TextDecodeError } from './text.js';
 import { startTextModeHint } from './text-mode.js';

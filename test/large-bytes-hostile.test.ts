@@ -26,7 +26,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { type LoadOptions, loads, Registry, Unpickler } from '../src/index.js';
 import { leadBytes, transcodeLatin1 } from '../src/latin1-transcode.js';
-import { codecsEncode } from '../src/reconstructors/builtins.js';
+import { codecsEncode } from '../src/reconstructors/codecs.js';
 import { compareDescriptions, describe } from './support/describe.js';
 import { describeRatio, LINEAR, scaling } from './support/linear.js';
 import { fromHex, runPythonScript, toHex } from './support/python.js';
