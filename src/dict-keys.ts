@@ -29,3 +29,17 @@ export function defineKey<T>(dict: Record<string, T>, key: string, value: T): vo
     dict[key] = value;
   }
 }
+
+const fieldDescriptor: PropertyDescriptor = {
+  value: undefined,
+  writable: true,
+  enumerable: true,
+  configurable: true,
+};
+
+/** As {@link defineKey}, through `Object.defineProperty`. */
+export function defineField<T>(dict: Record<string, T>, key: string, value: T): void {
+  fieldDescriptor.value = value;
+  Object.defineProperty(dict, key, fieldDescriptor);
+  fieldDescriptor.value = undefined;
+}

@@ -72,6 +72,15 @@ export function decodeUtf8(bytes: Uint8Array, start: number, length: number): st
 
 const fromCharCode = String.fromCharCode;
 
+/** As {@link decodeUtf8}, without the short-string cache. */
+export function decodeUtf8Value(bytes: Uint8Array, start: number, length: number): string {
+  if (length < SHORT_STRING) {
+    const ascii = shortAscii(bytes, start, length);
+    return ascii === null ? decodeUtf8Js(bytes, start, start + length) : ascii;
+  }
+  return decodeUtf8(bytes, start, length);
+}
+
 /**
  * Short ASCII strings seen before, by a hash of their bytes: the same text
  * gives the same string object, so dict keys repeated across pickles are
@@ -87,6 +96,8 @@ const cache: (string | undefined)[] = new Array(4096).fill(undefined);
  * records whose keys repeat).
  */
 const CACHED_STRING = 10;
+/** The bytes of each cached string, 16 per slot: compared as bytes, not through `charCodeAt`. */
+const cacheBytes = new Uint8Array(4096 * 16);
 
 /**
  * After this many misses in a row the cache is left alone for the next
@@ -111,14 +122,10 @@ function cachedShortAscii(b: Uint8Array, p: number, n: number): string | null {
   const slot = (h ^ (h >>> 12)) & 4095;
   const hit = cache[slot];
   if (hit !== undefined && hit.length === n) {
-    let same = true;
-    for (let i = 0; i < n; i++) {
-      if (hit.charCodeAt(i) !== b[p + i]) {
-        same = false;
-        break;
-      }
-    }
-    if (same) {
+    const at = slot << 4;
+    let i = 0;
+    while (i < n && cacheBytes[at + i] === b[p + i]) i++;
+    if (i === n) {
       cacheState[0] = 0;
       return hit;
     }
@@ -126,6 +133,8 @@ function cachedShortAscii(b: Uint8Array, p: number, n: number): string | null {
   const s = shortAscii(b, p, n);
   if (s !== null) {
     cache[slot] = s;
+    const at = slot << 4;
+    for (let i = 0; i < n; i++) cacheBytes[at + i] = b[p + i]!;
     if (++cacheState[0]! >= CACHE_MISSES) {
       cacheState[0] = 0;
       cacheState[1] = CACHE_REST;

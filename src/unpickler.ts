@@ -9,7 +9,7 @@
  */
 
 import { defaultRegistry } from './default-registry.js';
-import { defineKey, isArrayIndexKey } from './dict-keys.js';
+import { defineField, defineKey, isArrayIndexKey } from './dict-keys.js';
 import { isPickleError, UnpicklingError } from './errors.js';
 import { attachRecord, recordStrings } from './exact-strings.js';
 import { patchReferences } from './fixup.js';
@@ -39,7 +39,14 @@ import type { ReconstructContext, Reconstructor } from './reconstruct.js';
 import { BUILTIN_FUNCTIONS } from './reconstructors/builtin-functions.js';
 import { codecsEncode } from './reconstructors/codecs.js';
 import { type GetattrForm, restoreGetattrForms, takeGetattrForms } from './reconstructors/getattr.js';
-import { decodeLatin1, decodeRawUnicodeEscape, decodeUtf8, escapeDecode, TextDecodeError } from './text.js';
+import {
+  decodeLatin1,
+  decodeRawUnicodeEscape,
+  decodeUtf8,
+  decodeUtf8Value,
+  escapeDecode,
+  TextDecodeError,
+} from './text.js';
 import { startTextModeHint } from './text-mode.js';
 import { PickleBuffer, PyFloat } from './types/builtins.js';
 import { PyDeque, trimDeque } from './types/collections.js';
@@ -63,6 +70,8 @@ const OBJECT_PROTO = Object.prototype;
 const GROWN_LIST = 4096;
 /** A memo of this many entries that needs more room gets it for what the opcodes ahead store (see Unpickler#presizeMemo). */
 const MEMO_PRESIZE = 4096;
+/** The batch loops read no further than this offset, and no list longer than this many items: past it the main loop goes on. */
+const RUN_LIMIT = 0x3fffffff;
 
 function isPlainDict(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === OBJECT_PROTO;
@@ -305,6 +314,8 @@ export class Unpickler {
     const dictsAsMap = opts.dictsAsMap;
     const memo = this.#memo;
     let memoLen = this.#memoLen;
+    /** The plain-object dict EMPTY_DICT made last: a MARK over it needs no prototype check (a builtin call). */
+    let lastDict: object | null = null;
     let fence = 0;
     let pos = this.#pos;
     let end = dataEnd;
@@ -346,7 +357,7 @@ export class Unpickler {
                 pos = this.#runPos;
                 continue;
               }
-              if (!dictsAsMap && isPlainDict(top)) {
+              if (!dictsAsMap && (top === lastDict || isPlainDict(top))) {
                 // A batch of SETITEMS into the dict on top (see #setItemsRun).
                 const next = this.#setItemsRun(pos, end, frameEnd, memoLen, stack, n);
                 memoLen = this.#memoLen;
@@ -750,13 +761,17 @@ export class Unpickler {
             if (target instanceof Map) {
               for (let i = mark; i < stack.length; i += 2) this.#mapSet(target, stack[i], stack[i + 1]);
             } else {
-              stack[mark - 1] = this.#setItems(target, stack, mark);
+              stack[mark - 1] = this.#setItems(target, stack, mark, target === lastDict);
             }
             truncate(stack, mark);
             continue;
           }
           case 0x7d: // EMPTY_DICT
-            stack.push(dictsAsMap ? new Map() : {});
+            if (dictsAsMap) stack.push(new Map());
+            else {
+              lastDict = {};
+              stack.push(lastDict);
+            }
             continue;
           case 0x80: {
             // PROTO
@@ -1041,14 +1056,13 @@ export class Unpickler {
     stack: unknown[],
   ): number {
     const data = this.#data;
-    const dataEnd = data.length;
     const view = this.#view;
     const memo = this.#memo;
     const keepFloats = this.#options.keepFloats;
     let grown = this.#grown;
     let real = grown === null ? undefined : grown.get(target);
     // Each item takes a byte at least: with GROWN_LIST bytes or fewer left, no count can pass GROWN_LIST.
-    if (real === undefined && target.length === 0 && pos >= this.#scanned && dataEnd - pos > GROWN_LIST) {
+    if (real === undefined && target.length === 0 && pos >= this.#scanned && data.length - pos > GROWN_LIST) {
       // A new list: count the items of the batches ahead and make room for all of them at once.
       const count = this.#countRun(pos);
       if (count > GROWN_LIST) {
@@ -1062,160 +1076,168 @@ export class Unpickler {
       }
     }
     const start = real ?? target.length;
-    let len = start;
+    // Positions, ends and the list length as int32s for the optimizing compiler (doubles otherwise, converted
+    // at every item): the loop stops at RUN_LIMIT, and the main loop reads on past it.
+    const dataEnd = Math.min(data.length, RUN_LIMIT) | 0;
+    end = Math.min(end, RUN_LIMIT) | 0;
+    let len = Math.min(start, RUN_LIMIT) | 0;
     let done = false;
-    try {
-      for (;;) {
-        if (pos >= end) {
-          // The end of a frame: the next opcode is read up to the end of the data (or of its FRAME).
-          if (frameEnd < 0 || pos !== frameEnd) break;
-          end = dataEnd;
-          frameEnd = -1;
-          if (pos >= end) break;
-        }
-        switch (data[pos]) {
-          case 0x95: {
-            // FRAME, between two frames: checked as the main loop does, which reports what is wrong
-            if (frameEnd >= 0 || pos + 9 > end) break;
-            const lo = view.getUint32(pos + 1, true);
-            const hi = view.getUint32(pos + 5, true);
-            if (hi !== 0 || pos + 9 + lo > dataEnd) break;
-            pos += 9;
-            if (lo > 0) {
-              frameEnd = pos + lo;
-              end = frameEnd;
-            }
-            continue;
+    // Past RUN_LIMIT (a list that long, or this far into the input), the main loop reads it all.
+    if (start <= RUN_LIMIT && pos <= RUN_LIMIT) {
+      pos |= 0;
+      try {
+        for (;;) {
+          if (pos >= end) {
+            // The end of a frame: the next opcode is read up to the end of the data (or of its FRAME).
+            if (frameEnd < 0 || pos !== frameEnd) break;
+            end = dataEnd;
+            frameEnd = -1;
+            if (pos >= end) break;
           }
-          case 0x47: {
-            // BINFLOAT
-            if (pos + 9 > end) break;
-            const v = view.getFloat64(pos + 1, false);
-            target[len++] = keepFloats && Number.isInteger(v) ? new PyFloat(v) : v;
-            pos += 9;
-            continue;
-          }
-          case 0x4a: // BININT
-            if (pos + 5 > end) break;
-            target[len++] = view.getInt32(pos + 1, true);
-            pos += 5;
-            continue;
-          case 0x4b: // BININT1
-            if (pos + 2 > end) break;
-            target[len++] = data[pos + 1]!;
-            pos += 2;
-            continue;
-          case 0x4d: // BININT2
-            if (pos + 3 > end) break;
-            target[len++] = data[pos + 1]! | (data[pos + 2]! << 8);
-            pos += 3;
-            continue;
-          case 0x4e: // NONE
-            target[len++] = null;
-            pos++;
-            continue;
-          case 0x88: // NEWTRUE
-            target[len++] = true;
-            pos++;
-            continue;
-          case 0x89: // NEWFALSE
-            target[len++] = false;
-            pos++;
-            continue;
-          case 0x8c: {
-            // SHORT_BINUNICODE
-            if (pos + 2 > end) break;
-            const n = data[pos + 1]!;
-            if (pos + 2 + n > end) break;
-            target[len++] = decodeUtf8(data, pos + 2, n);
-            pos += 2 + n;
-            continue;
-          }
-          case 0x58: {
-            // BINUNICODE
-            if (pos + 5 > end) break;
-            const n = u32(data, pos + 1);
-            if (pos + 5 + n > end) break;
-            target[len++] = decodeUtf8(data, pos + 5, n);
-            pos += 5 + n;
-            continue;
-          }
-          case 0x94: // MEMOIZE, into a free slot or at the end of a dense memo
-            if (len === start) break;
-            if (this.#memoDead) {
-              pos++;
+          switch (data[pos]) {
+            case 0x95: {
+              // FRAME, between two frames: checked as the main loop does, which reports what is wrong
+              if (frameEnd >= 0 || pos + 9 > end) break;
+              const lo = view.getUint32(pos + 1, true);
+              const hi = view.getUint32(pos + 5, true);
+              if (hi !== 0 || pos + 9 + lo > dataEnd) break;
+              pos += 9;
+              if (lo > 0) {
+                frameEnd = pos + lo;
+                end = frameEnd;
+              }
               continue;
             }
-            if (memoLen < memo.length && memo[memoLen] === undefined) {
-              memo[memoLen++] = target[len - 1];
-            } else if (memoLen === memo.length && this.#sparse === null) {
-              if (memoLen >= MEMO_PRESIZE) this.#presizeMemo(pos + 1);
-              if (!this.#memoDead) memo[memoLen++] = target[len - 1];
-            } else {
-              break;
-            }
-            pos++;
-            continue;
-          case 0x71: // BINPUT of the next id, into a free slot or at the end of a dense memo
-            if (pos + 2 > end || len === start) break;
-            if (this.#memoDead) {
-              pos += 2;
+            case 0x47: {
+              // BINFLOAT
+              if (pos + 9 > end) break;
+              const v = view.getFloat64(pos + 1, false);
+              target[len++] = keepFloats && Number.isInteger(v) ? new PyFloat(v) : v;
+              pos += 9;
               continue;
             }
-            if (data[pos + 1] !== memoLen) break;
-            if (memoLen < memo.length && memo[memoLen] === undefined) {
-              memo[memoLen++] = target[len - 1];
-            } else if (memoLen === memo.length && this.#sparse === null) {
-              if (memoLen >= MEMO_PRESIZE) this.#presizeMemo(pos + 2);
-              if (!this.#memoDead) memo[memoLen++] = target[len - 1];
-            } else {
-              break;
-            }
-            pos += 2;
-            continue;
-          case 0x72: // LONG_BINPUT of the next id (protocols 1-3 past id 255), as BINPUT
-            if (pos + 5 > end || len === start) break;
-            if (this.#memoDead) {
+            case 0x4a: // BININT
+              if (pos + 5 > end) break;
+              target[len++] = view.getInt32(pos + 1, true);
               pos += 5;
               continue;
+            case 0x4b: // BININT1
+              if (pos + 2 > end) break;
+              target[len++] = data[pos + 1]!;
+              pos += 2;
+              continue;
+            case 0x4d: // BININT2
+              if (pos + 3 > end) break;
+              target[len++] = data[pos + 1]! | (data[pos + 2]! << 8);
+              pos += 3;
+              continue;
+            case 0x4e: // NONE
+              target[len++] = null;
+              pos++;
+              continue;
+            case 0x88: // NEWTRUE
+              target[len++] = true;
+              pos++;
+              continue;
+            case 0x89: // NEWFALSE
+              target[len++] = false;
+              pos++;
+              continue;
+            case 0x8c: {
+              // SHORT_BINUNICODE
+              if (pos + 2 > end) break;
+              const n = data[pos + 1]!;
+              if (pos + 2 + n > end) break;
+              target[len++] = decodeUtf8Value(data, pos + 2, n);
+              pos += 2 + n;
+              continue;
             }
-            if (u32(data, pos + 1) !== memoLen) break;
-            if (memoLen < memo.length && memo[memoLen] === undefined) {
-              memo[memoLen++] = target[len - 1];
-            } else if (memoLen === memo.length && this.#sparse === null) {
-              if (memoLen >= MEMO_PRESIZE) this.#presizeMemo(pos + 5);
-              if (!this.#memoDead) memo[memoLen++] = target[len - 1];
-            } else {
+            case 0x58: {
+              // BINUNICODE
+              if (pos + 5 > end) break;
+              const n = u32(data, pos + 1);
+              if (pos + 5 + n > end) break;
+              target[len++] = decodeUtf8(data, pos + 5, n);
+              pos += 5 + n;
+              continue;
+            }
+            case 0x94: // MEMOIZE, into a free slot or at the end of a dense memo
+              if (len === start) break;
+              if (this.#memoDead) {
+                pos++;
+                continue;
+              }
+              if (memoLen < memo.length && memo[memoLen] === undefined) {
+                memo[memoLen++] = target[len - 1];
+              } else if (memoLen === memo.length && this.#sparse === null) {
+                if (memoLen >= MEMO_PRESIZE) this.#presizeMemo(pos + 1);
+                if (!this.#memoDead) memo[memoLen++] = target[len - 1];
+              } else {
+                break;
+              }
+              pos++;
+              continue;
+            case 0x71: // BINPUT of the next id, into a free slot or at the end of a dense memo
+              if (pos + 2 > end || len === start) break;
+              if (this.#memoDead) {
+                pos += 2;
+                continue;
+              }
+              if (data[pos + 1] !== memoLen) break;
+              if (memoLen < memo.length && memo[memoLen] === undefined) {
+                memo[memoLen++] = target[len - 1];
+              } else if (memoLen === memo.length && this.#sparse === null) {
+                if (memoLen >= MEMO_PRESIZE) this.#presizeMemo(pos + 2);
+                if (!this.#memoDead) memo[memoLen++] = target[len - 1];
+              } else {
+                break;
+              }
+              pos += 2;
+              continue;
+            case 0x72: // LONG_BINPUT of the next id (protocols 1-3 past id 255), as BINPUT
+              if (pos + 5 > end || len === start) break;
+              if (this.#memoDead) {
+                pos += 5;
+                continue;
+              }
+              if (u32(data, pos + 1) !== memoLen) break;
+              if (memoLen < memo.length && memo[memoLen] === undefined) {
+                memo[memoLen++] = target[len - 1];
+              } else if (memoLen === memo.length && this.#sparse === null) {
+                if (memoLen >= MEMO_PRESIZE) this.#presizeMemo(pos + 5);
+                if (!this.#memoDead) memo[memoLen++] = target[len - 1];
+              } else {
+                break;
+              }
+              pos += 5;
+              continue;
+            case 0x85: // TUPLE1
+              if (len - 1 < start) break;
+              target[len - 1] = markTuple([target[len - 1]]);
+              pos++;
+              continue;
+            case 0x86: // TUPLE2
+              if (len - 2 < start) break;
+              target[len - 2] = markTuple([target[len - 2], target[len - 1]]);
+              len--;
+              pos++;
+              continue;
+            case 0x87: // TUPLE3
+              if (len - 3 < start) break;
+              target[len - 3] = markTuple([target[len - 3], target[len - 2], target[len - 1]]);
+              len -= 2;
+              pos++;
+              continue;
+            case 0x65: // APPENDS
+              pos++;
+              done = true;
               break;
-            }
-            pos += 5;
-            continue;
-          case 0x85: // TUPLE1
-            if (len - 1 < start) break;
-            target[len - 1] = markTuple([target[len - 1]]);
-            pos++;
-            continue;
-          case 0x86: // TUPLE2
-            if (len - 2 < start) break;
-            target[len - 2] = markTuple([target[len - 2], target[len - 1]]);
-            len--;
-            pos++;
-            continue;
-          case 0x87: // TUPLE3
-            if (len - 3 < start) break;
-            target[len - 3] = markTuple([target[len - 3], target[len - 2], target[len - 1]]);
-            len -= 2;
-            pos++;
-            continue;
-          case 0x65: // APPENDS
-            pos++;
-            done = true;
-            break;
+          }
+          break;
         }
-        break;
+      } catch {
+        // Invalid text: the main loop reads it again and reports it.
       }
-    } catch {
-      // Invalid text: the main loop reads it again and reports it.
     }
     if (!done) {
       // Back to the stack, above the caller's MARK.
@@ -1226,7 +1248,7 @@ export class Unpickler {
     else if (target.length !== len) target.length = len;
     this.#memoLen = memoLen;
     this.#runPos = pos;
-    this.#runEnd = end;
+    this.#runEnd = frameEnd >= 0 ? frameEnd : data.length;
     this.#runFrameEnd = frameEnd;
     return done ? pos : -1;
   }
@@ -1257,157 +1279,169 @@ export class Unpickler {
     n: number,
   ): number {
     const data = this.#data;
-    const dataEnd = data.length;
     const view = this.#view;
     const memo = this.#memo;
     const keepFloats = this.#options.keepFloats;
+    // A plain-object dict (the caller checked): each batch goes into it while it stays one.
+    const dict = stack[n - 1];
+    // Int32 positions, as in #appendRun: past RUN_LIMIT the main loop reads on.
+    const dataEnd = Math.min(data.length, RUN_LIMIT) | 0;
+    end = Math.min(end, RUN_LIMIT) | 0;
     let done = false;
-    try {
-      for (;;) {
-        if (pos >= end) {
-          // The end of a frame: the next opcode is read up to the end of the data (or of its FRAME).
-          if (frameEnd < 0 || pos !== frameEnd) break;
-          end = dataEnd;
-          frameEnd = -1;
-          if (pos >= end) break;
-        }
-        switch (data[pos]) {
-          case 0x95: {
-            // FRAME, between two frames: checked as the main loop does, which reports what is wrong
-            if (frameEnd >= 0 || pos + 9 > end) break;
-            const lo = view.getUint32(pos + 1, true);
-            const hi = view.getUint32(pos + 5, true);
-            if (hi !== 0 || pos + 9 + lo > dataEnd) break;
-            pos += 9;
-            if (lo > 0) {
-              frameEnd = pos + lo;
-              end = frameEnd;
+    if (pos <= RUN_LIMIT) {
+      pos |= 0;
+      try {
+        for (;;) {
+          if (pos >= end) {
+            // The end of a frame: the next opcode is read up to the end of the data (or of its FRAME).
+            if (frameEnd < 0 || pos !== frameEnd) break;
+            end = dataEnd;
+            frameEnd = -1;
+            if (pos >= end) break;
+          }
+          switch (data[pos]) {
+            case 0x95: {
+              // FRAME, between two frames: checked as the main loop does, which reports what is wrong
+              if (frameEnd >= 0 || pos + 9 > end) break;
+              const lo = view.getUint32(pos + 1, true);
+              const hi = view.getUint32(pos + 5, true);
+              if (hi !== 0 || pos + 9 + lo > dataEnd) break;
+              pos += 9;
+              if (lo > 0) {
+                frameEnd = pos + lo;
+                end = frameEnd;
+              }
+              continue;
             }
-            continue;
-          }
-          case 0x8c: {
-            // SHORT_BINUNICODE
-            if (pos + 2 > end) break;
-            const len = data[pos + 1]!;
-            if (pos + 2 + len > end) break;
-            stack.push(decodeUtf8(data, pos + 2, len));
-            pos += 2 + len;
-            continue;
-          }
-          case 0x58: {
-            // BINUNICODE
-            if (pos + 5 > end) break;
-            const len = u32(data, pos + 1);
-            if (pos + 5 + len > end) break;
-            stack.push(decodeUtf8(data, pos + 5, len));
-            pos += 5 + len;
-            continue;
-          }
-          case 0x4a: // BININT
-            if (pos + 5 > end) break;
-            stack.push(view.getInt32(pos + 1, true));
-            pos += 5;
-            continue;
-          case 0x4b: // BININT1
-            if (pos + 2 > end) break;
-            stack.push(data[pos + 1]!);
-            pos += 2;
-            continue;
-          case 0x4d: // BININT2
-            if (pos + 3 > end) break;
-            stack.push(data[pos + 1]! | (data[pos + 2]! << 8));
-            pos += 3;
-            continue;
-          case 0x47: {
-            // BINFLOAT
-            if (pos + 9 > end) break;
-            const v = view.getFloat64(pos + 1, false);
-            stack.push(keepFloats && Number.isInteger(v) ? new PyFloat(v) : v);
-            pos += 9;
-            continue;
-          }
-          case 0x4e: // NONE
-            stack.push(null);
-            pos++;
-            continue;
-          case 0x88: // NEWTRUE
-            stack.push(true);
-            pos++;
-            continue;
-          case 0x89: // NEWFALSE
-            stack.push(false);
-            pos++;
-            continue;
-          case 0x68: {
-            // BINGET of a str, number, bool or None (objects are read by the main loop, which tracks them)
-            if (pos + 2 > end) break;
-            const index = data[pos + 1]!;
-            const value = index < memo.length ? memo[index] : undefined;
-            if (value === undefined || (typeof value === 'object' && value !== null)) break;
-            stack.push(value);
-            pos += 2;
-            continue;
-          }
-          case 0x94: {
-            // MEMOIZE, as the main loop does
-            if (stack.length === n) break;
-            const value = stack[stack.length - 1];
-            if (this.#memoDead) {
-              // Nothing reads the memo again in this load.
-            } else if (memoLen < memo.length && memo[memoLen] === undefined) {
-              memo[memoLen++] = value;
-            } else if (memoLen === memo.length && this.#sparse === null) {
-              if (memoLen >= MEMO_PRESIZE) this.#presizeMemo(pos + 1);
-              if (!this.#memoDead) memo[memoLen++] = value;
-            } else {
-              memoLen += this.#memoPut(memoLen, value);
+            case 0x8c: {
+              // SHORT_BINUNICODE
+              if (pos + 2 > end) break;
+              const len = data[pos + 1]!;
+              if (pos + 2 + len > end) break;
+              stack.push(
+                (stack.length - n) % 2 === 0
+                  ? decodeUtf8(data, pos + 2, len)
+                  : decodeUtf8Value(data, pos + 2, len),
+              );
+              pos += 2 + len;
+              continue;
             }
-            pos++;
-            continue;
-          }
-          case 0x71: // BINPUT
-            if (pos + 2 > end || stack.length === n) break;
-            memoLen += this.#memoPut(data[pos + 1]!, stack[stack.length - 1], pos + 2);
-            pos += 2;
-            continue;
-          case 0x72: // LONG_BINPUT
-            if (pos + 5 > end || stack.length === n) break;
-            memoLen += this.#memoPut(u32(data, pos + 1), stack[stack.length - 1], pos + 5);
-            pos += 5;
-            continue;
-          case 0x6a: {
-            // LONG_BINGET, as BINGET
-            if (pos + 5 > end) break;
-            const index = u32(data, pos + 1);
-            const value = index < memo.length ? memo[index] : undefined;
-            if (value === undefined || (typeof value === 'object' && value !== null)) break;
-            stack.push(value);
-            pos += 5;
-            continue;
-          }
-          case 0x75: {
-            // SETITEMS, and the next batch into the same dict when a MARK follows
-            if ((stack.length - n) % 2 !== 0) break;
-            stack[n - 1] = this.#setItems(stack[n - 1], stack, n);
-            truncate(stack, n);
-            pos++;
-            if (pos < end && data[pos] === 0x28 && isPlainDict(stack[n - 1])) {
+            case 0x58: {
+              // BINUNICODE
+              if (pos + 5 > end) break;
+              const len = u32(data, pos + 1);
+              if (pos + 5 + len > end) break;
+              stack.push(decodeUtf8(data, pos + 5, len));
+              pos += 5 + len;
+              continue;
+            }
+            case 0x4a: // BININT
+              if (pos + 5 > end) break;
+              stack.push(view.getInt32(pos + 1, true));
+              pos += 5;
+              continue;
+            case 0x4b: // BININT1
+              if (pos + 2 > end) break;
+              stack.push(data[pos + 1]!);
+              pos += 2;
+              continue;
+            case 0x4d: // BININT2
+              if (pos + 3 > end) break;
+              stack.push(data[pos + 1]! | (data[pos + 2]! << 8));
+              pos += 3;
+              continue;
+            case 0x47: {
+              // BINFLOAT
+              if (pos + 9 > end) break;
+              const v = view.getFloat64(pos + 1, false);
+              stack.push(keepFloats && Number.isInteger(v) ? new PyFloat(v) : v);
+              pos += 9;
+              continue;
+            }
+            case 0x4e: // NONE
+              stack.push(null);
+              pos++;
+              continue;
+            case 0x88: // NEWTRUE
+              stack.push(true);
+              pos++;
+              continue;
+            case 0x89: // NEWFALSE
+              stack.push(false);
+              pos++;
+              continue;
+            case 0x68: {
+              // BINGET of a str, number, bool or None (objects are read by the main loop, which tracks them)
+              if (pos + 2 > end) break;
+              const index = data[pos + 1]!;
+              const value = index < memo.length ? memo[index] : undefined;
+              if (value === undefined || (typeof value === 'object' && value !== null)) break;
+              stack.push(value);
+              pos += 2;
+              continue;
+            }
+            case 0x94: {
+              // MEMOIZE, as the main loop does
+              if (stack.length === n) break;
+              const value = stack[stack.length - 1];
+              if (this.#memoDead) {
+                // Nothing reads the memo again in this load.
+              } else if (memoLen < memo.length && memo[memoLen] === undefined) {
+                memo[memoLen++] = value;
+              } else if (memoLen === memo.length && this.#sparse === null) {
+                if (memoLen >= MEMO_PRESIZE) this.#presizeMemo(pos + 1);
+                if (!this.#memoDead) memo[memoLen++] = value;
+              } else {
+                memoLen += this.#memoPut(memoLen, value);
+              }
               pos++;
               continue;
             }
-            done = true;
-            break;
+            case 0x71: // BINPUT
+              if (pos + 2 > end || stack.length === n) break;
+              memoLen += this.#memoPut(data[pos + 1]!, stack[stack.length - 1], pos + 2);
+              pos += 2;
+              continue;
+            case 0x72: // LONG_BINPUT
+              if (pos + 5 > end || stack.length === n) break;
+              memoLen += this.#memoPut(u32(data, pos + 1), stack[stack.length - 1], pos + 5);
+              pos += 5;
+              continue;
+            case 0x6a: {
+              // LONG_BINGET, as BINGET
+              if (pos + 5 > end) break;
+              const index = u32(data, pos + 1);
+              const value = index < memo.length ? memo[index] : undefined;
+              if (value === undefined || (typeof value === 'object' && value !== null)) break;
+              stack.push(value);
+              pos += 5;
+              continue;
+            }
+            case 0x75: {
+              // SETITEMS, and the next batch into the same dict when a MARK follows
+              if ((stack.length - n) % 2 !== 0) break;
+              const result = this.#setItems(dict, stack, n, true);
+              stack[n - 1] = result;
+              truncate(stack, n);
+              pos++;
+              if (pos < end && data[pos] === 0x28 && result === dict) {
+                pos++;
+                continue;
+              }
+              done = true;
+              break;
+            }
           }
+          break;
         }
-        break;
+      } catch (error) {
+        // Invalid text: the main loop reads it again and reports it.
+        if (!(error instanceof TextDecodeError)) throw error;
       }
-    } catch (error) {
-      // Invalid text: the main loop reads it again and reports it.
-      if (!(error instanceof TextDecodeError)) throw error;
     }
     this.#memoLen = memoLen;
     this.#runPos = pos;
-    this.#runEnd = end;
+    this.#runEnd = frameEnd >= 0 ? frameEnd : data.length;
     this.#runFrameEnd = frameEnd;
     return done ? pos : -1;
   }
@@ -1774,10 +1808,10 @@ export class Unpickler {
    * pairs and returns the dict, which is a new Map when a plain-object dict
    * received a key that a JS object cannot hold in order.
    */
-  #setItems(target: unknown, items: unknown[], from: number): unknown {
+  #setItems(target: unknown, items: unknown[], from: number, plain = false): unknown {
     const to = items.length;
-    if (isPlainDict(target)) {
-      const dict = target;
+    if (plain || isPlainDict(target)) {
+      const dict = target as Record<string, unknown>;
       if (this.#exposed !== null && this.#converted !== null) {
         // A stale copy of a dict that became a Map (reached through DUP or the memo).
         const converted = this.#converted.get(dict);
@@ -1786,7 +1820,9 @@ export class Unpickler {
       for (let i = from; i < to; i += 2) {
         const key = items[i];
         if (typeof key === 'string' && !isArrayIndexKey(key)) {
-          defineKey(dict, key, items[i + 1]);
+          const j = (i - from) >> 1;
+          if (j >= 19 && j < 32 && (j - 19) % 3 === 0) defineField(dict, key, items[i + 1]);
+          else defineKey(dict, key, items[i + 1]);
         } else {
           return this.#setItems(this.#convert(dict), items, i);
         }
