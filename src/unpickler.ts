@@ -1649,7 +1649,7 @@ export class Unpickler {
   #presizeMemo(from: number): void {
     if (from < this.#memoScanned) return;
     const data = this.#data;
-    const count = countMemoOps(data, this.#view, from, data.length);
+    const count = countMemoOps(data, from, data.length);
     this.#memoScanned = countMemoStop;
     const opts = this.#options;
     if (
@@ -1758,7 +1758,7 @@ export class Unpickler {
       const reads = new Map<number, number>();
       countMemoReadAt = reads;
       try {
-        countMemoOps(this.#data, this.#view, pos, this.#data.length);
+        countMemoOps(this.#data, pos, this.#data.length);
       } finally {
         countMemoReadAt = null;
       }
@@ -2147,7 +2147,7 @@ let countMemoReadAt: Map<number, number> | null = null;
  * make it end early or count a little more). Costs one step per opcode; leaves
  * where it stopped in `countMemoStop`.
  */
-export function countMemoOps(data: Uint8Array, view: DataView, pos: number, end: number): number {
+export function countMemoOps(data: Uint8Array, pos: number, end: number): number {
   let count = 0;
   countMemoReads = 0;
   while (pos < end) {
