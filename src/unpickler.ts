@@ -142,7 +142,8 @@ function toBytes(data: Uint8Array | ArrayBuffer | ArrayBufferView): Uint8Array {
  */
 export class Unpickler {
   readonly #data: Uint8Array;
-  readonly #view: DataView;
+  /** Made on first use (see #view): most small pickles need none, and it costs a builtin call. */
+  #dataView: DataView | null = null;
   readonly #options: ResolvedLoadOptions;
   #pos = 0;
   /**
@@ -204,12 +205,17 @@ export class Unpickler {
    */
   constructor(data: Uint8Array | ArrayBuffer | ArrayBufferView, options?: LoadOptions) {
     this.#data = toBytes(data);
-    this.#view = new DataView(this.#data.buffer, this.#data.byteOffset, this.#data.byteLength);
     if (options !== undefined) this.#options = resolveLoadOptions(options, defaultRegistry);
     else {
       defaultLoadOptions ??= Object.freeze(resolveLoadOptions(undefined, defaultRegistry));
       this.#options = defaultLoadOptions;
     }
+  }
+
+  /** A DataView over the input, for the opcodes the hot loops read without one (see readInt32). */
+  get #view(): DataView {
+    this.#dataView ??= new DataView(this.#data.buffer, this.#data.byteOffset, this.#data.byteLength);
+    return this.#dataView;
   }
 
   #makeContext(): ReconstructContext & { global: PyGlobal } {
@@ -305,7 +311,6 @@ export class Unpickler {
   /** The single hot loop. Everything it touches per opcode is a local (no closures: they would move locals to the heap). */
   #run(): unknown {
     const data = this.#data;
-    const view = this.#view;
     const opts = this.#options;
     const dataEnd = data.length;
     const stack: unknown[] = [];
@@ -413,7 +418,7 @@ export class Unpickler {
           case 0x42: {
             // BINBYTES
             if (pos + 4 > end) throw this.#truncated(pos, 4, frameEnd);
-            const n = view.getUint32(pos, true);
+            const n = u32(data, pos);
             pos += 4;
             if (pos + n > end) throw this.#truncated(pos, n, frameEnd);
             stack.push(this.#bytes(pos, n));
@@ -442,7 +447,7 @@ export class Unpickler {
           case 0x47: {
             // BINFLOAT
             if (pos + 8 > end) throw this.#truncated(pos, 8, frameEnd);
-            const v = view.getFloat64(pos, false);
+            const v = readFloat64(data, pos);
             pos += 8;
             stack.push(keepFloats && Number.isInteger(v) ? new PyFloat(v) : v);
             continue;
@@ -462,7 +467,7 @@ export class Unpickler {
           }
           case 0x4a: // BININT
             if (pos + 4 > end) throw this.#truncated(pos, 4, frameEnd);
-            stack.push(view.getInt32(pos, true));
+            stack.push(readInt32(data, pos));
             pos += 4;
             continue;
           case 0x4b: // BININT1
@@ -530,7 +535,7 @@ export class Unpickler {
           case 0x54: {
             // BINSTRING
             if (pos + 4 > end) throw this.#truncated(pos, 4, frameEnd);
-            const n = view.getInt32(pos, true);
+            const n = readInt32(data, pos);
             pos += 4;
             if (n < 0) throw new LoadFailure('BINSTRING pickle has negative byte count');
             if (pos + n > end) throw this.#truncated(pos, n, frameEnd);
@@ -802,7 +807,7 @@ export class Unpickler {
             continue;
           case 0x84: // EXT4
             if (pos + 4 > end) throw this.#truncated(pos, 4, frameEnd);
-            stack.push(this.#extension(view.getInt32(pos, true)));
+            stack.push(this.#extension(readInt32(data, pos)));
             pos += 4;
             continue;
           case 0x85: {
@@ -840,18 +845,18 @@ export class Unpickler {
             if (pos + 1 > end) throw this.#truncated(pos, 1, frameEnd);
             const n = data[pos++]!;
             if (pos + n > end) throw this.#truncated(pos, n, frameEnd);
-            stack.push(decodeLong(data, view, pos, n));
+            stack.push(decodeLong(data, this.#view, pos, n));
             pos += n;
             continue;
           }
           case 0x8b: {
             // LONG4
             if (pos + 4 > end) throw this.#truncated(pos, 4, frameEnd);
-            const n = view.getInt32(pos, true);
+            const n = readInt32(data, pos);
             pos += 4;
             if (n < 0) throw new LoadFailure('LONG pickle has negative byte count');
             if (pos + n > end) throw this.#truncated(pos, n, frameEnd);
-            stack.push(decodeLong(data, view, pos, n));
+            stack.push(decodeLong(data, this.#view, pos, n));
             pos += n;
             continue;
           }
@@ -867,7 +872,7 @@ export class Unpickler {
           case 0x8d: {
             // BINUNICODE8
             if (pos + 8 > end) throw this.#truncated(pos, 8, frameEnd);
-            const n = size8(view, pos);
+            const n = size8(data, pos);
             pos += 8;
             if (pos + n > end) throw this.#truncated(pos, n, frameEnd);
             stack.push(decodeUtf8(data, pos, n));
@@ -877,7 +882,7 @@ export class Unpickler {
           case 0x8e: {
             // BINBYTES8
             if (pos + 8 > end) throw this.#truncated(pos, 8, frameEnd);
-            const n = size8(view, pos);
+            const n = size8(data, pos);
             pos += 8;
             if (pos + n > end) throw this.#truncated(pos, n, frameEnd);
             stack.push(this.#bytes(pos, n));
@@ -950,7 +955,7 @@ export class Unpickler {
           case 0x95: {
             // FRAME: a bounds check; no opcode may run past its end
             if (pos + 8 > end) throw this.#truncated(pos, 8, frameEnd);
-            const n = size8(view, pos);
+            const n = size8(data, pos);
             pos += 8;
             if (frameEnd >= 0) throw new LoadFailure('beginning of a new frame before end of current frame');
             if (pos + n > dataEnd) throw this.#truncated(pos, n, frameEnd);
@@ -963,7 +968,7 @@ export class Unpickler {
           case 0x96: {
             // BYTEARRAY8
             if (pos + 8 > end) throw this.#truncated(pos, 8, frameEnd);
-            const n = size8(view, pos);
+            const n = size8(data, pos);
             pos += 8;
             if (pos + n > end) throw this.#truncated(pos, n, frameEnd);
             const out = new PyByteArray(n);
@@ -1056,7 +1061,6 @@ export class Unpickler {
     stack: unknown[],
   ): number {
     const data = this.#data;
-    const view = this.#view;
     const memo = this.#memo;
     const keepFloats = this.#options.keepFloats;
     let grown = this.#grown;
@@ -1098,8 +1102,8 @@ export class Unpickler {
             case 0x95: {
               // FRAME, between two frames: checked as the main loop does, which reports what is wrong
               if (frameEnd >= 0 || pos + 9 > end) break;
-              const lo = view.getUint32(pos + 1, true);
-              const hi = view.getUint32(pos + 5, true);
+              const lo = u32(data, pos + 1);
+              const hi = u32(data, pos + 5);
               if (hi !== 0 || pos + 9 + lo > dataEnd) break;
               pos += 9;
               if (lo > 0) {
@@ -1111,14 +1115,14 @@ export class Unpickler {
             case 0x47: {
               // BINFLOAT
               if (pos + 9 > end) break;
-              const v = view.getFloat64(pos + 1, false);
+              const v = readFloat64(data, pos + 1);
               target[len++] = keepFloats && Number.isInteger(v) ? new PyFloat(v) : v;
               pos += 9;
               continue;
             }
             case 0x4a: // BININT
               if (pos + 5 > end) break;
-              target[len++] = view.getInt32(pos + 1, true);
+              target[len++] = readInt32(data, pos + 1);
               pos += 5;
               continue;
             case 0x4b: // BININT1
@@ -1279,7 +1283,6 @@ export class Unpickler {
     n: number,
   ): number {
     const data = this.#data;
-    const view = this.#view;
     const memo = this.#memo;
     const keepFloats = this.#options.keepFloats;
     // A plain-object dict (the caller checked): each batch goes into it while it stays one.
@@ -1303,8 +1306,8 @@ export class Unpickler {
             case 0x95: {
               // FRAME, between two frames: checked as the main loop does, which reports what is wrong
               if (frameEnd >= 0 || pos + 9 > end) break;
-              const lo = view.getUint32(pos + 1, true);
-              const hi = view.getUint32(pos + 5, true);
+              const lo = u32(data, pos + 1);
+              const hi = u32(data, pos + 5);
               if (hi !== 0 || pos + 9 + lo > dataEnd) break;
               pos += 9;
               if (lo > 0) {
@@ -1337,7 +1340,7 @@ export class Unpickler {
             }
             case 0x4a: // BININT
               if (pos + 5 > end) break;
-              stack.push(view.getInt32(pos + 1, true));
+              stack.push(readInt32(data, pos + 1));
               pos += 5;
               continue;
             case 0x4b: // BININT1
@@ -1353,7 +1356,7 @@ export class Unpickler {
             case 0x47: {
               // BINFLOAT
               if (pos + 9 > end) break;
-              const v = view.getFloat64(pos + 1, false);
+              const v = readFloat64(data, pos + 1);
               stack.push(keepFloats && Number.isInteger(v) ? new PyFloat(v) : v);
               pos += 9;
               continue;
@@ -1646,7 +1649,7 @@ export class Unpickler {
   #presizeMemo(from: number): void {
     if (from < this.#memoScanned) return;
     const data = this.#data;
-    const count = countMemoOps(data, this.#view, from, data.length);
+    const count = countMemoOps(data, from, data.length);
     this.#memoScanned = countMemoStop;
     const opts = this.#options;
     if (
@@ -1755,7 +1758,7 @@ export class Unpickler {
       const reads = new Map<number, number>();
       countMemoReadAt = reads;
       try {
-        countMemoOps(this.#data, this.#view, pos, this.#data.length);
+        countMemoOps(this.#data, pos, this.#data.length);
       } finally {
         countMemoReadAt = null;
       }
@@ -2144,7 +2147,7 @@ let countMemoReadAt: Map<number, number> | null = null;
  * make it end early or count a little more). Costs one step per opcode; leaves
  * where it stopped in `countMemoStop`.
  */
-export function countMemoOps(data: Uint8Array, view: DataView, pos: number, end: number): number {
+export function countMemoOps(data: Uint8Array, pos: number, end: number): number {
   let count = 0;
   countMemoReads = 0;
   while (pos < end) {
@@ -2239,8 +2242,8 @@ export function countMemoOps(data: Uint8Array, view: DataView, pos: number, end:
       case 0x8d: // BINUNICODE8
       case 0x8e: // BINBYTES8
       case 0x96: // BYTEARRAY8
-        if (pos + 9 > end || view.getUint32(pos + 5, true) !== 0) return stopCount(pos, count);
-        n = 9 + view.getUint32(pos + 1, true);
+        if (pos + 9 > end || u32(data, pos + 5) !== 0) return stopCount(pos, count);
+        n = 9 + u32(data, pos + 1);
         break;
       case 0x70: // PUT
         count++;
@@ -2450,13 +2453,40 @@ function lineEnd(data: Uint8Array, pos: number, end: number): number {
  * byte by byte: in the big load loops `DataView#getUint32` cost about 18 ns a
  * call (a BINUNICODE length), where this is inlined.
  */
+/** A little-endian int32 from the bytes: no DataView, which would cost a builtin call per load to make. */
+function readInt32(data: Uint8Array, pos: number): number {
+  return data[pos]! | (data[pos + 1]! << 8) | (data[pos + 2]! << 16) | (data[pos + 3]! << 24);
+}
+
+const floatBox = new Float64Array(1);
+const floatBoxBytes = new Uint8Array(floatBox.buffer);
+const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** A big-endian float64 (BINFLOAT) from the bytes, through an 8-byte scratch: no DataView to make. */
+function readFloat64(data: Uint8Array, pos: number): number {
+  const b = floatBoxBytes;
+  if (littleEndian) {
+    b[0] = data[pos + 7]!;
+    b[1] = data[pos + 6]!;
+    b[2] = data[pos + 5]!;
+    b[3] = data[pos + 4]!;
+    b[4] = data[pos + 3]!;
+    b[5] = data[pos + 2]!;
+    b[6] = data[pos + 1]!;
+    b[7] = data[pos]!;
+  } else {
+    for (let i = 0; i < 8; i++) b[i] = data[pos + i]!;
+  }
+  return floatBox[0]!;
+}
+
 function u32(data: Uint8Array, pos: number): number {
   return (data[pos]! | (data[pos + 1]! << 8) | (data[pos + 2]! << 16) | (data[pos + 3]! << 24)) >>> 0;
 }
 
-function size8(view: DataView, pos: number): number {
-  const lo = view.getUint32(pos, true);
-  const hi = view.getUint32(pos + 4, true);
+function size8(data: Uint8Array, pos: number): number {
+  const lo = u32(data, pos);
+  const hi = u32(data, pos + 4);
   if (hi >= 0x200000)
     throw new LoadFailure(`length ${(BigInt(hi) << 32n) | BigInt(lo)} is larger than any input`);
   return hi * 0x100000000 + lo;
