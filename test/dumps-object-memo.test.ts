@@ -45,7 +45,14 @@ const CASES: [name: string, python: string, js: () => unknown][] = [
     () => {
       const ls = Array.from({ length: 30 }, (_, i) => [i]);
       const ds = Array.from({ length: 3 }, (_, i) => new Map([['k', i]]));
-      return [ls.slice(0, 5), ds, ls.slice(5), ls.toReversed(), ds.toReversed(), [ls[0], ls[15], ls[16], ls[29]]];
+      return [
+        ls.slice(0, 5),
+        ds,
+        ls.slice(5),
+        ls.toReversed(),
+        ds.toReversed(),
+        [ls[0], ls[15], ls[16], ls[29]],
+      ];
     },
   ],
   [
