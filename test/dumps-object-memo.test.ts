@@ -25,6 +25,7 @@ import {
   PyUUID,
   tuple,
 } from '../src/index.js';
+import { hashAtoms, TupleMemo } from '../src/tuple-memo.js';
 import { pythonCases, runPython } from './support/python.js';
 
 const PROTOCOLS = [0, 1, 2, 3, 4, 5] as const;
@@ -431,6 +432,26 @@ test('the memo of objects gives the same answers in its first tier, across the m
     memo.clear();
     assert.ok(memo.empty);
     for (const o of objs) assert.equal(memo.get(o), undefined);
+  }
+});
+
+test('the tuple memo empties the slots of a few entries in a big table, and finds nothing of them afterwards', () => {
+  const memo = new TupleMemo();
+  const add = (t: readonly unknown[], index: number) => {
+    const h = hashAtoms(t);
+    assert.equal(memo.get(t, h), -1);
+    memo.add(t, h, index);
+  };
+  const many = Array.from({ length: 3000 }, (_, i) => tuple(i, 'x'));
+  for (let i = 0; i < many.length; i++) add(many[i]!, i);
+  memo.clear(); // most of the table: filled
+  for (let round = 0; round < 3; round++) {
+    // Equal items in distinct tuples: one probe chain, emptied entry by entry.
+    const few = [tuple(1, 'x'), tuple(1, 'x'), tuple('a', 2.5, null), tuple<unknown>()];
+    for (let i = 0; i < few.length; i++) add(few[i]!, 10 * round + i);
+    for (let i = 0; i < few.length; i++) assert.equal(memo.get(few[i]!, hashAtoms(few[i]!)), 10 * round + i);
+    memo.clear();
+    for (const t of [...few, ...many.slice(0, 50)]) assert.equal(memo.get(t, hashAtoms(t)), -1);
   }
 });
 
