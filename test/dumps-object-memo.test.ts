@@ -442,12 +442,17 @@ test('the tuple memo empties the slots of a few entries in a big table, and find
     assert.equal(memo.get(t, h), -1);
     memo.add(t, h, index);
   };
-  const many = Array.from({ length: 3000 }, (_, i) => tuple(i, 'x'));
+  const many = Array.from({ length: 3000 }, (_, i) => tuple<unknown>(i, 'x'));
   for (let i = 0; i < many.length; i++) add(many[i]!, i);
   memo.clear(); // most of the table: filled
   for (let round = 0; round < 3; round++) {
     // Equal items in distinct tuples: one probe chain, emptied entry by entry.
-    const few = [tuple(1, 'x'), tuple(1, 'x'), tuple('a', 2.5, null), tuple<unknown>()];
+    const few = [
+      tuple<unknown>(1, 'x'),
+      tuple<unknown>(1, 'x'),
+      tuple<unknown>('a', 2.5, null),
+      tuple<unknown>(),
+    ];
     for (let i = 0; i < few.length; i++) add(few[i]!, 10 * round + i);
     for (let i = 0; i < few.length; i++) assert.equal(memo.get(few[i]!, hashAtoms(few[i]!)), 10 * round + i);
     memo.clear();
