@@ -20,14 +20,29 @@
  * A value that shares objects from its start pays the `Map` from near its
  * start; one that shares nothing, or little, never builds one.
  *
+ * Before the `Set`, the first 16 objects sit in two small arrays kept between
+ * memos and are searched one by one: a small dump (a handful of containers)
+ * makes no `Set` and pays no hashing.
+ *
  * @module
  */
 
 /** The largest index array `clear` keeps for the next memo (4 MiB). */
 const KEEP_IDS = 1 << 20;
+/** Objects held in the first tier's arrays, compared one by one, before the memo moves to the `Set`. */
+const FEW = 16;
 
 export class IdentityMemo {
-  /** The objects, in the order they were memoized. */
+  /**
+   * First tier: the first FEW objects and their indices, in two arrays kept
+   * (emptied) between memos, searched one by one. A small dump memoizes a
+   * handful of containers: this costs no `Set` to make and fill per dump.
+   * `#fewCount` is -1 once the memo moved to #seen.
+   */
+  readonly #few: (object | null)[] = new Array<object | null>(FEW).fill(null);
+  readonly #fewIds = new Int32Array(FEW);
+  #fewCount = 0;
+  /** The objects, in the order they were memoized (past the first tier). */
   #seen = new Set<object>();
   /** The memo index of each object of #seen, by its position there. */
   #ids = new Int32Array(1024);
@@ -40,11 +55,17 @@ export class IdentityMemo {
 
   /** True when the memo holds nothing. */
   get empty(): boolean {
-    return this.#map === null && this.#seen.size === 0;
+    return this.#fewCount === 0 || (this.#fewCount < 0 && this.#map === null && this.#seen.size === 0);
   }
 
   /** The memo index of `obj`, or undefined. */
   get(obj: unknown): number | undefined {
+    const count = this.#fewCount;
+    if (count >= 0) {
+      const few = this.#few;
+      for (let i = 0; i < count; i++) if (few[i] === obj) return this.#fewIds[i];
+      return undefined;
+    }
     const map = this.#map;
     if (map !== null) return map.get(obj as object);
     if (!this.#seen.has(obj as object)) return undefined;
@@ -70,6 +91,22 @@ export class IdentityMemo {
   /** Records `obj` at memo index `index` (an object memoized again takes its new index, as in a Map). */
   set(obj: object, index: number): void {
     this.version++;
+    const count = this.#fewCount;
+    if (count >= 0) {
+      const few = this.#few;
+      for (let i = 0; i < count; i++)
+        if (few[i] === obj) {
+          this.#fewIds[i] = index;
+          return;
+        }
+      if (count < FEW) {
+        few[count] = obj;
+        this.#fewIds[count] = index;
+        this.#fewCount = count + 1;
+        return;
+      }
+      this.#promote();
+    }
     const map = this.#map;
     if (map !== null) {
       map.set(obj, index);
@@ -91,6 +128,18 @@ export class IdentityMemo {
     this.#ids[n] = index;
   }
 
+  /** Moves the first tier's objects to #seen (empty until now), in memo order. */
+  #promote(): void {
+    const few = this.#few;
+    const seen = this.#seen;
+    for (let i = 0; i < FEW; i++) {
+      seen.add(few[i]!);
+      this.#ids[i] = this.#fewIds[i]!;
+      few[i] = null;
+    }
+    this.#fewCount = -1;
+  }
+
   #toMap(): void {
     const map = new Map<object, number>();
     const ids = this.#ids;
@@ -102,7 +151,15 @@ export class IdentityMemo {
 
   /** Forgets every object (new tables: a cleared Set or Map keeps nothing of its size anyway). */
   clear(): void {
-    if (this.empty) return;
+    const count = this.#fewCount;
+    if (count >= 0) {
+      const few = this.#few;
+      for (let i = 0; i < count; i++) few[i] = null;
+      this.#fewCount = 0;
+      return;
+    }
+    this.#fewCount = 0;
+    if (this.#map === null && this.#seen.size === 0) return;
     this.#seen = new Set();
     this.#map = null;
     this.#walked = 0;

@@ -1595,12 +1595,66 @@ export class Pickler {
   }
 
   /** Writes a PyObject back the way it was built. */
+  /**
+   * The common class instance, `cls.__new__(cls)` then its state (NEWOBJ at
+   * protocol 2+, no items, no state setter), saved by recursion as
+   * `#saveItems` saves a container: the same bytes as the steps of
+   * `#saveObject`, without their array and frame. A value inside that pushes
+   * frames has them run before the next opcode. The steps' frame adds nothing
+   * to an error's path, so neither does this.
+   */
+  #saveNewObj(obj: PyObject, memoKey: object, freshArgs: boolean): void {
+    const work = this.#work;
+    const depth = work.length;
+    const absentAt = memoKey === this.#absent ? this.#absentAt : -1;
+    this.#nested++;
+    try {
+      this.#save(obj.callable, true);
+      if (work.length !== depth) this.#drain(depth);
+      if (freshArgs) this.#saveFreshTuple(obj.args);
+      else this.#save(obj.args, true);
+      if (work.length !== depth) this.#drain(depth);
+      const w = this.#w!;
+      w.byte(0x81); // NEWOBJ
+      // As the S_MEMO step: no lookup when no object entered the memo since #save missed this one.
+      const index = absentAt >= 0 && absentAt === this.#memo.version ? undefined : this.#memo.get(memoKey);
+      if (index !== undefined) {
+        w.byte(0x30); // POP
+        this.#writeGet(index);
+        return;
+      }
+      this.#memoize(memoKey);
+      if (obj.state !== undefined) {
+        this.#save(obj.state, true);
+        if (work.length !== depth) this.#drain(depth);
+        this.#w!.byte(0x62); // BUILD
+      }
+    } finally {
+      this.#nested--;
+    }
+  }
+
   #saveObject(
     obj: PyObject,
     memoKey: object = obj,
     raw?: Uint8Array | ((offset: number) => Uint8Array),
     freshArgs = false,
   ): void {
+    if (
+      obj.kind === 'newobj' &&
+      raw === undefined &&
+      obj.args.length === 0 &&
+      obj.listitems === null &&
+      obj.dictitems === null &&
+      obj.setitems === null &&
+      obj.stateSetter === undefined &&
+      this.#proto >= 2 &&
+      obj.callable instanceof PyGlobal &&
+      this.#recursing()
+    ) {
+      this.#saveNewObj(obj, memoKey, freshArgs);
+      return;
+    }
     const proto = this.#proto;
     const steps: unknown[] = [];
     let kind = obj.kind;

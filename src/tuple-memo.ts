@@ -89,6 +89,8 @@ export class TupleMemo {
   #refs: unknown[] = [];
   /** Memo index of each entry. */
   #indices: Int32Array = EMPTY_INDICES;
+  /** Hash of each entry (for `clear`, which finds each entry's slot again without hashing its items). */
+  #hashes: Int32Array = EMPTY_INDICES;
   #count = 0;
   /** Where the last missed lookup's probe ended (the empty slot `add` fills), -1 when unknown. */
   #missedSlot = -1;
@@ -133,10 +135,14 @@ export class TupleMemo {
       const indices = new Int32Array(Math.max(1024, this.#indices.length * 2));
       indices.set(this.#indices);
       this.#indices = indices;
+      const hashes = new Int32Array(indices.length);
+      hashes.set(this.#hashes);
+      this.#hashes = hashes;
     }
     if (e < this.#refs.length) this.#refs[e] = tuple;
     else this.#refs.push(tuple);
     this.#indices[e] = index;
+    this.#hashes[e] = h;
     this.#count = e + 1;
     if ((e + 1) * 2 > this.#mask + 1) {
       this.#grow(Math.max(2048, (this.#mask + 1) * 2), h);
@@ -161,10 +167,11 @@ export class TupleMemo {
       this.#mask = -1;
       this.#refs = [];
       this.#indices = EMPTY_INDICES;
+      this.#hashes = EMPTY_INDICES;
     } else if (this.#count * 16 <= this.#mask + 1) {
       // A few entries in a big table (a small dump after a big one, or a few tuples in the first
-      // table of 2048 slots): each entry's slot is found again from its hash (a tuple's items never
-      // change) and emptied, instead of filling the whole table.
+      // table of 2048 slots): each entry's slot is found again from the hash it was added with and
+      // emptied, instead of filling the whole table.
       this.#emptySlots();
     } else {
       this.#refs.fill(undefined, 0, this.#count);
@@ -175,16 +182,17 @@ export class TupleMemo {
 
   /**
    * Empties the slot of every entry and drops the references (every entry is
-   * in the table). An entry not found where its hash leads (an array whose
-   * items are getters can hash differently twice) empties the whole table.
+   * in the table, placed by the hash kept for it). An entry not found where
+   * its hash leads (none should be) empties the whole table.
    */
   #emptySlots(): void {
     const table = this.#table;
     const mask = this.#mask;
     const refs = this.#refs;
     const count = this.#count;
+    const hashes = this.#hashes;
     for (let e = 0; e < count; e++) {
-      const h = hashAtoms(refs[e] as readonly unknown[]);
+      const h = hashes[e]!;
       let slot = h & mask;
       let probes = 0;
       while (table[2 * slot + 1] !== e + 1 && probes <= mask) {

@@ -25,6 +25,7 @@ import {
   PyUUID,
   tuple,
 } from '../src/index.js';
+import { hashAtoms, TupleMemo } from '../src/tuple-memo.js';
 import { pythonCases, runPython } from './support/python.js';
 
 const PROTOCOLS = [0, 1, 2, 3, 4, 5] as const;
@@ -37,6 +38,22 @@ const CASES: [name: string, python: string, js: () => unknown][] = [
     () => {
       const t = tuple<unknown>(1, 'a');
       return [t, t, tuple<unknown>(1, 'a'), t];
+    },
+  ],
+  [
+    'lists and dicts met again on both sides of the first sixteen memoized objects',
+    "ls = [[i] for i in range(30)]; ds = [{'k': i} for i in range(3)]; v = [ls[:5], ds, ls[5:], ls[::-1], ds[::-1], [ls[0], ls[15], ls[16], ls[29]]]",
+    () => {
+      const ls = Array.from({ length: 30 }, (_, i) => [i]);
+      const ds = Array.from({ length: 3 }, (_, i) => new Map([['k', i]]));
+      return [
+        ls.slice(0, 5),
+        ds,
+        ls.slice(5),
+        ls.toReversed(),
+        ds.toReversed(),
+        [ls[0], ls[15], ls[16], ls[29]],
+      ];
     },
   ],
   [
@@ -397,6 +414,50 @@ test('the memo of objects finds what it holds by a walk, then by a Map, and forg
   memo.set(objs[2]!, 1);
   assert.equal(memo.get(objs[2]), 1);
   assert.equal(memo.get(objs[0]), undefined);
+});
+
+test('the memo of objects gives the same answers in its first tier, across the move to the Set, and after clear', () => {
+  const memo = new IdentityMemo();
+  const objs = Array.from({ length: 40 }, () => ({}));
+  for (let n = 0; n <= objs.length; n++) {
+    for (let i = 0; i < n; i++) memo.set(objs[i]!, 2 * i);
+    // Recorded again: the new index, in the first tier or past it.
+    if (n > 0) memo.set(objs[n - 1]!, 1000 + n);
+    if (n > 3) memo.set(objs[3]!, 2000 + n);
+    for (let i = 0; i < objs.length; i++) {
+      const want = i >= n ? undefined : i === 3 && n > 3 ? 2000 + n : i === n - 1 ? 1000 + n : 2 * i;
+      assert.equal(memo.get(objs[i]), want, `${n} objects, object ${i}`);
+    }
+    assert.equal(memo.empty, n === 0);
+    memo.clear();
+    assert.ok(memo.empty);
+    for (const o of objs) assert.equal(memo.get(o), undefined);
+  }
+});
+
+test('the tuple memo empties the slots of a few entries in a big table, and finds nothing of them afterwards', () => {
+  const memo = new TupleMemo();
+  const add = (t: readonly unknown[], index: number) => {
+    const h = hashAtoms(t);
+    assert.equal(memo.get(t, h), -1);
+    memo.add(t, h, index);
+  };
+  const many = Array.from({ length: 3000 }, (_, i) => tuple<unknown>(i, 'x'));
+  for (let i = 0; i < many.length; i++) add(many[i]!, i);
+  memo.clear(); // most of the table: filled
+  for (let round = 0; round < 3; round++) {
+    // Equal items in distinct tuples: one probe chain, emptied entry by entry.
+    const few = [
+      tuple<unknown>(1, 'x'),
+      tuple<unknown>(1, 'x'),
+      tuple<unknown>('a', 2.5, null),
+      tuple<unknown>(),
+    ];
+    for (let i = 0; i < few.length; i++) add(few[i]!, 10 * round + i);
+    for (let i = 0; i < few.length; i++) assert.equal(memo.get(few[i]!, hashAtoms(few[i]!)), 10 * round + i);
+    memo.clear();
+    for (const t of [...few, ...many.slice(0, 50)]) assert.equal(memo.get(t, hashAtoms(t)), -1);
+  }
 });
 
 test('class instances reached again in their own state and in the arguments of others: an exact load dumps to the same bytes', () => {
