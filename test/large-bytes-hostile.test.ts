@@ -29,7 +29,7 @@ import { leadBytes, transcodeLatin1 } from '../src/latin1-transcode.js';
 import { codecsEncode } from '../src/reconstructors/codecs.js';
 import { compareDescriptions, describe } from './support/describe.js';
 import { describeRatio, LINEAR, scaling } from './support/linear.js';
-import { fromHex, runPythonScript, toHex } from './support/python.js';
+import { bytes as cat, fromHex, runPythonScript, toHex } from './support/python.js';
 
 const SEED = process.env.BRINE_SEED === undefined ? 0xb17e5 : Number(process.env.BRINE_SEED);
 const SCRIPT = 'test/support/hostile-bytes.py';
@@ -109,15 +109,6 @@ function all(data: Uint8Array, options: LoadOptions = {}): unknown[] {
 }
 
 const enc = new TextEncoder();
-const cat = (...parts: (Uint8Array | number[])[]): Uint8Array => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-};
 const u32 = (n: number) => [n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, n >>> 24];
 const u64 = (n: number) => [...u32(n), 0, 0, 0, 0];
 
