@@ -115,6 +115,11 @@ export const LONG1_MIN = -(1n << 2039n);
 /** One past the largest value LONG1 holds (see {@link LONG1_MIN}). */
 export const LONG1_LIMIT = 1n << 2039n;
 
+/** The int32 bounds as bigints: module constants (a literal `-0x80000000n` in a function is a negation, and an allocation, at every call). */
+export const INT32_MIN_BIG = -0x80000000n;
+/** See {@link INT32_MIN_BIG}. */
+export const INT32_MAX_BIG = 0x7fffffffn;
+
 /** `2^(64k - 1)` by k (1 to 32): a value in [-HALF[k], HALF[k]) fits k 64-bit words of two's complement. */
 const HALF_WORDS = /* @__PURE__ */ Array.from({ length: 33 }, (_, k) =>
   k === 0 ? 0n : 1n << BigInt(64 * k - 1),
@@ -123,28 +128,43 @@ const NEG_HALF_WORDS = /* @__PURE__ */ HALF_WORDS.map((h) => -h);
 
 /**
  * Writes the minimal little-endian two's-complement bytes of `v`, as
- * `_pickle.c` `save_long` writes them for LONG1, at `at` in `bytes` (`view`
- * over the same memory), and returns how many there are. `v` is not 0 and in
- * [{@link LONG1_MIN}, {@link LONG1_LIMIT}); the 256 bytes from `at` must be
- * writable (the whole words are written, then the count trimmed). The word
- * count comes from comparisons (no allocation); then one shift per word past
- * the first, the top word written signed.
+ * `_pickle.c` `save_long` writes them for LONG1, at `at` in `view`, and
+ * returns how many there are (1 for 0): from 1 to
+ * 256, or 257 when `v` needs more than 32 words (nothing is written then).
+ * A count above 255 is a value LONG1 cannot hold (outside [{@link LONG1_MIN},
+ * {@link LONG1_LIMIT})); one of at most 4 is an int32. The 256 bytes from
+ * `at` must be writable (whole words are written, the count then read from
+ * the top one). The word count comes from comparisons with constants (one
+ * per word, no allocation); then one shift (an allocation) per word past the
+ * first, the top word written signed.
  */
-export function writeLong(v: bigint, bytes: Uint8Array, view: DataView, at: number): number {
+export function writeLong(v: bigint, view: DataView, at: number): number {
   let k = 1;
-  while (v < NEG_HALF_WORDS[k]! || v >= HALF_WORDS[k]!) k++;
+  const negative = v < 0n;
+  if (negative) {
+    while (v < NEG_HALF_WORDS[k]!) if (++k > 32) return 257;
+  } else {
+    while (v >= HALF_WORDS[k]!) if (++k > 32) return 257;
+  }
   let x = v;
   for (let w = 0; w < k - 1; w++) {
     // setBigUint64 stores the low 64 bits of any bigint: no asUintN (an allocation) needed.
     view.setBigUint64(at + 8 * w, x, true);
     x >>= 64n;
   }
-  view.setBigInt64(at + 8 * (k - 1), x, true);
-  // Drop the top bytes that only repeat the sign of the byte below them.
-  const sign = v < 0n ? 0xff : 0;
-  let n = 8 * k;
-  while (n > 1 && bytes[at + n - 1] === sign && ((bytes[at + n - 2]! ^ sign) & 0x80) === 0) n--;
-  return n;
+  const top = at + 8 * (k - 1);
+  view.setBigInt64(top, x, true);
+  // The top word keeps the bytes of its magnitude (its bits other than the sign's repeats) and one
+  // bit for the sign: (bit length >> 3) + 1 bytes, the bit length that of the word, or of its
+  // complement when negative. k is minimal, so the words below are all needed.
+  let hi = view.getInt32(top + 4, true);
+  let lo = view.getInt32(top, true);
+  if (negative) {
+    hi = ~hi;
+    lo = ~lo;
+  }
+  const bits = hi !== 0 ? 64 - Math.clz32(hi) : 32 - Math.clz32(lo);
+  return 8 * (k - 1) + (bits >> 3) + 1;
 }
 
 /** Scratch space of {@link encodeLong} for values of LONG1. */
@@ -159,9 +179,8 @@ const longScratchView = new DataView(longScratch.buffer);
  */
 export function encodeLong(v: bigint): Uint8Array {
   if (v === 0n) return new Uint8Array(0);
-  if (v >= LONG1_MIN && v < LONG1_LIMIT) {
-    return longScratch.subarray(0, writeLong(v, longScratch, longScratchView, 0));
-  }
+  const n = writeLong(v, longScratchView, 0);
+  if (n <= 255) return longScratch.subarray(0, n);
   // Past LONG1, hex text. The length is that of ~v for a negative v: (bit length >> 3) + 1, which
   // is _pickle.c's, less the redundant 0xff byte it drops.
   const top = (v < 0n ? ~v : v).toString(16);

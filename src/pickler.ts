@@ -16,7 +16,7 @@ import { formatFloatRepr } from './floats.js';
 import { FreshString } from './fresh-string.js';
 import { GlobalMemo } from './global-memo.js';
 import { IdentityMemo } from './identity-memo.js';
-import { decimalText, encodeLong, LONG1_LIMIT, LONG1_MIN, writeLong } from './ints.js';
+import { decimalText, encodeLong, INT32_MAX_BIG, INT32_MIN_BIG, writeLong } from './ints.js';
 import { unhashableType } from './keys.js';
 import { DEFAULT_PROTOCOL, type DumpOptions, resolveDumpOptions } from './options.js';
 import { py2Name } from './py2-names.js';
@@ -986,19 +986,22 @@ export class Pickler {
 
   #saveBigInt(v: bigint): void {
     const w = this.#w!;
-    if (v >= -0x80000000n && v <= 0x7fffffffn) {
+    if (this.#proto < 2) {
+      if (v >= INT32_MIN_BIG && v <= INT32_MAX_BIG) this.#saveInt(Number(v));
+      else w.ascii(`L${decimalText(v)}L\n`);
+      return;
+    }
+    // LONG1 straight into the buffer: the opcode, then the length once the bytes are written. The
+    // count tells the rest apart without comparing first: at most 4 bytes is an int32 (BININT*,
+    // nothing kept of what was written), more than 255 needs LONG4.
+    w.ensure(2 + 256);
+    const at = w.pos;
+    const n = writeLong(v, w.view, at + 2);
+    if (n <= 4) {
       this.#saveInt(Number(v));
       return;
     }
-    if (this.#proto < 2) {
-      w.ascii(`L${decimalText(v)}L\n`);
-      return;
-    }
-    if (v >= LONG1_MIN && v < LONG1_LIMIT) {
-      // LONG1 straight into the buffer: the opcode, then the length once the bytes are written.
-      w.ensure(2 + 256);
-      const at = w.pos;
-      const n = writeLong(v, w.buf, w.view, at + 2);
+    if (n <= 255) {
       w.buf[at] = 0x8a;
       w.buf[at + 1] = n;
       w.pos = at + 2 + n;
