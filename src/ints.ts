@@ -167,31 +167,47 @@ export function writeLong(v: bigint, view: DataView, at: number): number {
   return 8 * (k - 1) + (bits >> 3) + 1;
 }
 
-/** Scratch space of {@link encodeLong} for values of LONG1. */
-const longScratch = new Uint8Array(256);
-const longScratchView = new DataView(longScratch.buffer);
+/**
+ * The hex digits LONG4's payload of `v` is made from: those of `v`, or of
+ * `~v` (which is not negative) when `v` is negative. One conversion, linear
+ * in V8 at any size; no `asUintN` of a negative value and no padding (each a
+ * copy as long as the value).
+ */
+export function longText(v: bigint): string {
+  return (v < 0n ? ~v : v).toString(16);
+}
 
 /**
- * The minimal little-endian two's-complement bytes of `v`, as `_pickle.c`
- * `save_long` writes them for LONG1 / LONG4 (0 is no bytes). Linear in the
- * size of `v`: values beyond LONG1 go through hex text. The result may be a
- * view into a scratch buffer, valid until the next call: copy it to keep it.
+ * The byte count of the payload made from {@link longText}: (bit length >> 3)
+ * + 1, `_pickle.c`'s, less the redundant 0xff it drops for a negative value
+ * (the bit length being that of `~v`).
  */
-export function encodeLong(v: bigint): Uint8Array {
-  if (v === 0n) return new Uint8Array(0);
-  const n = writeLong(v, longScratchView, 0);
-  if (n <= 255) return longScratch.subarray(0, n);
-  // Past LONG1, hex text. The length is that of ~v for a negative v: (bit length >> 3) + 1, which
-  // is _pickle.c's, less the redundant 0xff byte it drops.
-  const top = (v < 0n ? ~v : v).toString(16);
-  const nbytes = ((4 * top.length + 28 - Math.clz32(hexDigit(top.charCodeAt(0)))) >> 3) + 1;
-  const hex = (v < 0n ? BigInt.asUintN(8 * nbytes, v).toString(16) : top).padStart(2 * nbytes, '0');
-  const out = new Uint8Array(nbytes);
-  // Little-endian: byte i is the hex pair 2i digits before the end.
-  for (let i = 0, at = 2 * nbytes - 2; i < nbytes; i++, at -= 2) {
-    out[i] = (hexDigit(hex.charCodeAt(at)) << 4) | hexDigit(hex.charCodeAt(at + 1));
+export function longTextBytes(text: string): number {
+  return ((4 * text.length + 28 - Math.clz32(hexDigit(text.charCodeAt(0)))) >> 3) + 1;
+}
+
+/**
+ * Writes the `nbytes` payload bytes of {@link longText}'s `text` at `at`:
+ * little-endian, byte i from the hex pair 2i digits before the end (digits
+ * before the text's start are 0), each byte complemented when the value is
+ * `negative` (the bytes of `~v` complemented are those of `v`).
+ */
+export function writeLongText(
+  text: string,
+  negative: boolean,
+  bytes: Uint8Array,
+  at: number,
+  nbytes: number,
+): void {
+  const flip = negative ? 0xff : 0;
+  const whole = text.length >> 1; // bytes made of two digits of the text
+  for (let i = 0, d = text.length - 2; i < whole; i++, d -= 2) {
+    bytes[at + i] = ((hexDigit(text.charCodeAt(d)) << 4) | hexDigit(text.charCodeAt(d + 1))) ^ flip;
   }
-  return out;
+  // A first digit without a pair, then the sign bytes.
+  let i = whole;
+  if ((text.length & 1) === 1) bytes[at + i++] = hexDigit(text.charCodeAt(0)) ^ flip;
+  for (; i < nbytes; i++) bytes[at + i] = flip;
 }
 
 function hexDigit(c: number): number {

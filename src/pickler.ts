@@ -16,7 +16,15 @@ import { formatFloatRepr } from './floats.js';
 import { FreshString } from './fresh-string.js';
 import { GlobalMemo } from './global-memo.js';
 import { IdentityMemo } from './identity-memo.js';
-import { decimalText, encodeLong, INT32_MAX_BIG, INT32_MIN_BIG, writeLong } from './ints.js';
+import {
+  decimalText,
+  INT32_MAX_BIG,
+  INT32_MIN_BIG,
+  longText,
+  longTextBytes,
+  writeLong,
+  writeLongText,
+} from './ints.js';
 import { unhashableType } from './keys.js';
 import { DEFAULT_PROTOCOL, type DumpOptions, resolveDumpOptions } from './options.js';
 import { py2Name } from './py2-names.js';
@@ -1007,10 +1015,14 @@ export class Pickler {
       w.pos = at + 2 + n;
       return;
     }
-    const bytes = encodeLong(v);
+    // LONG4: the payload decoded from hex text straight into the output.
+    const text = longText(v);
+    const nbytes = longTextBytes(text);
     w.byte(0x8b);
-    w.i32(bytes.length);
-    w.bytes(bytes);
+    w.i32(nbytes);
+    w.ensure(nbytes);
+    writeLongText(text, v < 0n, w.buf, w.pos, nbytes);
+    w.pos += nbytes;
   }
 
   #saveFloat(v: number): void {

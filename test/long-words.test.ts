@@ -247,6 +247,32 @@ test('every bit length of the top word at every word count (fast-check): both wa
   }
 });
 
+/** LONG4 values: random two's-complement bytes, 256 to 1,700 bytes (under the 4,300 digits protocols 0 and 1 take). */
+const long4Int = fc
+  .integer({ min: 256, max: 1700 })
+  .chain((n) => fc.uint8Array({ minLength: n, maxLength: n }))
+  .map(fromTwosComplement);
+
+test('LONG4 values of 256 to 1,700 bytes (fast-check): both ways against python3', () => {
+  const runs = Math.max(1, Math.round(numRuns / 10));
+  const values = fc.sample(long4Int, { seed, numRuns: runs });
+  const out = askPython(values);
+  const index = new Map<bigint, number>();
+  for (const [i, v] of values.entries()) index.set(v, i);
+  try {
+    fc.assert(
+      fc.property(long4Int, (v) => {
+        const i = index.get(v);
+        if (i === undefined) check(v, askPython([v]), 0);
+        else check(v, out, i);
+      }),
+      { seed, numRuns: runs },
+    );
+  } catch (error) {
+    failWithSeed(error, seed);
+  }
+});
+
 test('a list of big ints of 1 to 33 words dumps and loads in linear time (n and 4n)', () => {
   const make = (n: number) =>
     Array.from({ length: n }, (_, i) => {
