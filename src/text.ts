@@ -41,6 +41,12 @@ const latin1Decoder = (() => {
 const SHORT_STRING = 16;
 /** Above this many bytes the native UTF-8 decoder wins even for non-ASCII text. */
 const NATIVE_UTF8 = 128;
+/**
+ * From this many bytes Node's `utf8Slice` wins for non-ASCII text too (measured on Node 20: a
+ * 33-byte street name with one accent 69 against 149 ns in JS; 21 bytes with four accents 100
+ * against 91 ns). `TextDecoder` elsewhere costs a view and a call: there JS up to {@link NATIVE_UTF8}.
+ */
+const NATIVE_UTF8_NODE = 24;
 /** `String.fromCharCode.apply` argument chunk (engines limit argument counts). */
 const CHUNK = 0x1000;
 
@@ -60,8 +66,8 @@ export function decodeUtf8(bytes: Uint8Array, start: number, length: number): st
         break;
       }
     }
-    if (!ascii) return decodeUtf8Js(bytes, start, end);
-    return decodeAsciiNative(bytes, start, end);
+    if (ascii) return decodeAsciiNative(bytes, start, end);
+    if (length < NATIVE_UTF8_NODE || !nativeUtf8Slice) return decodeUtf8Js(bytes, start, end);
   }
   const s = nativeUtf8Slice
     ? nativeUtf8Slice.call(bytes, start, end)
