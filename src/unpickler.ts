@@ -73,6 +73,46 @@ const MEMO_PRESIZE = 4096;
 /** The batch loops read no further than this offset, and no list longer than this many items: past it the main loop goes on. */
 const RUN_LIMIT = 0x3fffffff;
 
+/**
+ * A plain object with 4 in-object fields turns into a hash table when a keyed store (`o[k] = v`)
+ * adds its 20th property, and again at the 23rd, 26th, 29th and 32nd (its out-of-object
+ * fields grow three at a time); a property added by `Object.defineProperty` does not, and once
+ * V8 has that hidden-class transition, keyed stores of the same key follow it and stay fast.
+ * So a SETITEMS batch of 20 pairs or more adds the keys at those places with `defineField`,
+ * unless its first keys are, in order, the keys of the last such batch: then an object of ours
+ * given the same keys the same way (in `wideWitness`, holding no value of the pickle) keeps those
+ * transitions alive, and the keyed store follows them (about 180 ns saved a key). Every
+ * {@link WIDE_RENEW}th batch rebuilds it anyway, in case V8 replaced the transitions (a field
+ * whose representation changed), and shapes that keep changing rebuild it only now and then.
+ * Only a matter of speed: the stores are the same either way.
+ */
+const WIDE_KEYS = 32;
+const WIDE_RENEW = 256;
+let wideKeys: unknown[] = [];
+/** Holds the witness object alive. */
+const wideWitness: object[] = [];
+let wideUses = 0;
+let wideMisses = 0;
+
+function rememberWide(items: unknown[], from: number, to: number): void {
+  const keys: unknown[] = [];
+  const witness: Record<string, unknown> = {};
+  for (let i = from, j = 0; i < to && j < WIDE_KEYS; i += 2, j++) {
+    const key = items[i] as string;
+    // Keys are kept alive until the next such batch: not long ones.
+    if (key.length > 64) return;
+    const v = items[i + 1];
+    // A placeholder of the value's field representation (small int, double, or reference).
+    const p = typeof v !== 'number' ? null : (v | 0) === v ? 0 : 0.5;
+    if (j >= 19 && (j - 19) % 3 === 0) defineField(witness, key, p);
+    else defineKey(witness, key, p);
+    keys.push(key);
+  }
+  wideKeys = keys;
+  wideWitness[0] = witness;
+  wideUses = 0;
+}
+
 function isPlainDict(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === OBJECT_PROTO;
 }
@@ -1325,11 +1365,10 @@ export class Unpickler {
               if (pos + 2 > end) break;
               const len = data[pos + 1]!;
               if (pos + 2 + len > end) break;
-              stack.push(
+              stack[stack.length] =
                 (stack.length - n) % 2 === 0
                   ? decodeUtf8(data, pos + 2, len)
-                  : decodeUtf8Value(data, pos + 2, len),
-              );
+                  : decodeUtf8Value(data, pos + 2, len);
               pos += 2 + len;
               continue;
             }
@@ -1338,23 +1377,23 @@ export class Unpickler {
               if (pos + 5 > end) break;
               const len = u32(data, pos + 1);
               if (pos + 5 + len > end) break;
-              stack.push(decodeUtf8(data, pos + 5, len));
+              stack[stack.length] = decodeUtf8(data, pos + 5, len);
               pos += 5 + len;
               continue;
             }
             case 0x4a: // BININT
               if (pos + 5 > end) break;
-              stack.push(readInt32(data, pos + 1));
+              stack[stack.length] = readInt32(data, pos + 1);
               pos += 5;
               continue;
             case 0x4b: // BININT1
               if (pos + 2 > end) break;
-              stack.push(data[pos + 1]!);
+              stack[stack.length] = data[pos + 1]!;
               pos += 2;
               continue;
             case 0x4d: // BININT2
               if (pos + 3 > end) break;
-              stack.push(data[pos + 1]! | (data[pos + 2]! << 8));
+              stack[stack.length] = data[pos + 1]! | (data[pos + 2]! << 8);
               pos += 3;
               continue;
             case 0x47: {
@@ -1362,20 +1401,20 @@ export class Unpickler {
               if (pos + 9 > end) break;
               view ??= this.#view;
               const v = view.getFloat64(pos + 1);
-              stack.push(keepFloats && Number.isInteger(v) ? new PyFloat(v) : v);
+              stack[stack.length] = keepFloats && Number.isInteger(v) ? new PyFloat(v) : v;
               pos += 9;
               continue;
             }
             case 0x4e: // NONE
-              stack.push(null);
+              stack[stack.length] = null;
               pos++;
               continue;
             case 0x88: // NEWTRUE
-              stack.push(true);
+              stack[stack.length] = true;
               pos++;
               continue;
             case 0x89: // NEWFALSE
-              stack.push(false);
+              stack[stack.length] = false;
               pos++;
               continue;
             case 0x68: {
@@ -1384,7 +1423,7 @@ export class Unpickler {
               const index = data[pos + 1]!;
               const value = index < memo.length ? memo[index] : undefined;
               if (value === undefined || (typeof value === 'object' && value !== null)) break;
-              stack.push(value);
+              stack[stack.length] = value;
               pos += 2;
               continue;
             }
@@ -1421,7 +1460,7 @@ export class Unpickler {
               const index = u32(data, pos + 1);
               const value = index < memo.length ? memo[index] : undefined;
               if (value === undefined || (typeof value === 'object' && value !== null)) break;
-              stack.push(value);
+              stack[stack.length] = value;
               pos += 5;
               continue;
             }
@@ -1825,16 +1864,36 @@ export class Unpickler {
         const converted = this.#converted.get(dict);
         if (converted !== undefined) return this.#setItems(converted, items, from);
       }
+      if (to - from < 40) {
+        for (let i = from; i < to; i += 2) {
+          const key = items[i];
+          if (typeof key === 'string' && !isArrayIndexKey(key)) defineKey(dict, key, items[i + 1]);
+          else return this.#setItems(this.#convert(dict), items, i);
+        }
+        return dict;
+      }
+      // 20 pairs or more: see WIDE_KEYS.
+      const known = wideKeys;
+      let same = ++wideUses < WIDE_RENEW;
+      let missed = false;
       for (let i = from; i < to; i += 2) {
         const key = items[i];
-        if (typeof key === 'string' && !isArrayIndexKey(key)) {
-          const j = (i - from) >> 1;
-          if (j >= 19 && j < 32 && (j - 19) % 3 === 0) defineField(dict, key, items[i + 1]);
-          else defineKey(dict, key, items[i + 1]);
-        } else {
+        if (typeof key !== 'string' || isArrayIndexKey(key))
           return this.#setItems(this.#convert(dict), items, i);
+        const j = (i - from) >> 1;
+        if (j < WIDE_KEYS) {
+          if (same && key !== known[j]) same = false;
+          if (!same && j >= 19 && (j - 19) % 3 === 0) {
+            defineField(dict, key, items[i + 1]);
+            missed = true;
+            continue;
+          }
         }
+        defineKey(dict, key, items[i + 1]);
       }
+      if (!missed) wideMisses = 0;
+      // Shapes that keep changing (alternating records) rebuild the witness only now and then.
+      else if (++wideMisses < 8 || (wideMisses & 15) === 0) rememberWide(items, from, to);
       return dict;
     }
     if (target instanceof Map) {
