@@ -33,7 +33,14 @@ import { PyByteArray } from './types/py-bytearray.js';
 import { G_GETATTR, G_OBJECT, G_RECONSTRUCTOR, PyGlobal } from './types/py-global.js';
 import { PyObject } from './types/py-object.js';
 import type { TypedArray } from './types/typed-array.js';
-import { FRAME_HEADER_SIZE, FRAME_SIZE_TARGET, SEGMENT_SIZE, utf8Length, Writer } from './writer.js';
+import {
+  encodeUtf8Rest,
+  FRAME_HEADER_SIZE,
+  FRAME_SIZE_TARGET,
+  SEGMENT_SIZE,
+  utf8Length,
+  Writer,
+} from './writer.js';
 
 export { DEFAULT_PROTOCOL, type DumpOptions } from './options.js';
 
@@ -432,9 +439,15 @@ export class Pickler {
       // The batch's items, up to its last, which sets the pending suffix.
       const last = Math.min(f.n, f.i - (f.i % BATCHSIZE) + BATCHSIZE) - 1;
       const numbers = this.#persistentId === undefined;
+      const texts = this.#textsHere();
       while (f.i < last) {
         if (numbers) {
           f.i = this.#numbers(items, f.i, last);
+          if (w.piecesBytes >= this.#yieldAt) return;
+          if (f.i >= last) break;
+        }
+        if (texts && typeof items[f.i] === 'string') {
+          f.i = this.#texts(items, f.i, last);
           if (w.piecesBytes >= this.#yieldAt) return;
           if (f.i >= last) break;
         }
@@ -505,6 +518,67 @@ export class Pickler {
     }
     w.pos = pos;
     return i;
+  }
+
+  /**
+   * Writes the short strings of `items` from `i` on, up to `end` or the first
+   * other item, as `#saveStr` writes them at protocol 4+ (a memo read, or
+   * SHORT_BINUNICODE and MEMOIZE), and returns where it stopped: the writer's
+   * state in locals across the run, its bounds and frame checked inline. Only
+   * at protocol 4+ without the record of an exact load (see `#textsHere`).
+   */
+  #texts(items: readonly unknown[], i: number, end: number): number {
+    const w = this.#w!;
+    const strings = this.#strings;
+    let buf = w.buf;
+    let pos = w.pos;
+    for (; i < end; i++) {
+      const text = items[i];
+      if (typeof text !== 'string') break;
+      const n = text.length;
+      if (n > 85) break;
+      // An opcode boundary: the frame is committed once it holds FRAME_SIZE_TARGET bytes.
+      if (w.frameStart >= 0 && pos - w.frameStart - FRAME_HEADER_SIZE >= FRAME_SIZE_TARGET) {
+        w.pos = pos;
+        w.commitFrame();
+        pos = w.pos;
+      }
+      const index = strings.get(text);
+      if (index >= 0) {
+        w.pos = pos;
+        this.#writeGet(index);
+        buf = w.buf;
+        pos = w.pos;
+        continue;
+      }
+      if (pos + 3 + 3 * n > buf.length || (w.frameStart < 0 && w.framing)) {
+        w.pos = pos;
+        w.ensure(3 + 3 * n);
+        buf = w.buf;
+        pos = w.pos;
+      }
+      // SHORT_BINUNICODE (at most 255 bytes, whatever the text), then MEMOIZE; ASCII copied here.
+      const start = pos;
+      pos += 2;
+      let k = 0;
+      for (; k < n; k++) {
+        const c = text.charCodeAt(k);
+        if (c >= 0x80) break;
+        buf[pos++] = c;
+      }
+      if (k < n) pos = encodeUtf8Rest(text, k, buf, pos);
+      buf[start] = 0x8c;
+      buf[start + 1] = pos - start - 2;
+      buf[pos++] = 0x94;
+      strings.set(text, this.#memoCount++);
+    }
+    w.pos = pos;
+    return i;
+  }
+
+  /** True when `#texts` may write the strings of a list here. */
+  #textsHere(): boolean {
+    return this.#proto >= 4 && this.#exact === null && this.#persistentId === undefined;
   }
 
   /** SETITEM / SETITEMS batches over a plain object's keys (values read as they are saved); as batch_dict_exact. */
@@ -1209,9 +1283,14 @@ export class Pickler {
     let i = 0;
     try {
       if (kind === F_LIST) {
+        const texts = this.#textsHere();
         while (i < n) {
           i = this.#numbers(items, i, n);
           if (i >= n) break;
+          if (texts && typeof items[i] === 'string') {
+            i = this.#texts(items, i, n);
+            if (i >= n) break;
+          }
           this.#save(items[i++], true);
           if (work.length !== depth) this.#drain(depth);
         }
