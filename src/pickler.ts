@@ -442,12 +442,7 @@ export class Pickler {
       const texts = this.#textsHere();
       while (f.i < last) {
         if (numbers) {
-          f.i = this.#numbers(items, f.i, last);
-          if (w.piecesBytes >= this.#yieldAt) return;
-          if (f.i >= last) break;
-        }
-        if (texts && typeof items[f.i] === 'string') {
-          f.i = this.#texts(items, f.i, last);
+          f.i = this.#numbers(items, f.i, last, texts);
           if (w.piecesBytes >= this.#yieldAt) return;
           if (f.i >= last) break;
         }
@@ -462,12 +457,13 @@ export class Pickler {
   }
 
   /**
-   * Writes the numbers (and `PyFloat`s) of `items` from `i` on, up to `end`
-   * or the first other item or integer beyond 32 bits, with the bytes `#save`
-   * writes for them, and returns where it stopped. One type test per item,
-   * the writer's state in locals, and its bounds and frame checked inline.
+   * Writes the numbers (and `PyFloat`s) of `items` from `i` on, and with
+   * `texts` (see `#textsHere`) their short strings too, up to `end` or the
+   * first other item or integer beyond 32 bits, with the bytes `#save` writes
+   * for them, and returns where it stopped. One type test per item, the
+   * writer's state in locals, and its bounds and frame checked inline.
    */
-  #numbers(items: readonly unknown[], i: number, end: number): number {
+  #numbers(items: readonly unknown[], i: number, end: number, texts: boolean): number {
     const w = this.#w!;
     let buf = w.buf;
     let view = w.view;
@@ -483,6 +479,45 @@ export class Pickler {
         else if (Number.isInteger(v))
           break; // LONG1: the general path
         else float = true;
+      } else if (typeof item === 'string') {
+        const n = item.length;
+        if (!texts || n > 85) break;
+        // An opcode boundary, as below.
+        if (w.frameStart >= 0 && pos - w.frameStart - FRAME_HEADER_SIZE >= FRAME_SIZE_TARGET) {
+          w.pos = pos;
+          w.commitFrame();
+        }
+        const index = this.#strings.get(item);
+        if (index >= 0) {
+          w.pos = pos;
+          this.#writeGet(index);
+          buf = w.buf;
+          view = w.view;
+          pos = w.pos;
+          continue;
+        }
+        if (pos + 3 + 3 * n > buf.length || (w.frameStart < 0 && w.framing)) {
+          w.pos = pos;
+          w.ensure(3 + 3 * n);
+          buf = w.buf;
+          view = w.view;
+          pos = w.pos;
+        }
+        // SHORT_BINUNICODE (at most 255 bytes, whatever the text) and MEMOIZE, as #saveStr: ASCII here.
+        const start = pos;
+        pos += 2;
+        let k = 0;
+        for (; k < n; k++) {
+          const c = item.charCodeAt(k);
+          if (c >= 0x80) break;
+          buf[pos++] = c;
+        }
+        if (k < n) pos = encodeUtf8Rest(item, k, buf, pos);
+        buf[start] = 0x8c;
+        buf[start + 1] = pos - start - 2;
+        buf[pos++] = 0x94;
+        this.#strings.set(item, this.#memoCount++);
+        continue;
       } else if (item instanceof PyFloat) {
         v = item.value;
         float = true;
@@ -520,63 +555,7 @@ export class Pickler {
     return i;
   }
 
-  /**
-   * Writes the short strings of `items` from `i` on, up to `end` or the first
-   * other item, as `#saveStr` writes them at protocol 4+ (a memo read, or
-   * SHORT_BINUNICODE and MEMOIZE), and returns where it stopped: the writer's
-   * state in locals across the run, its bounds and frame checked inline. Only
-   * at protocol 4+ without the record of an exact load (see `#textsHere`).
-   */
-  #texts(items: readonly unknown[], i: number, end: number): number {
-    const w = this.#w!;
-    const strings = this.#strings;
-    let buf = w.buf;
-    let pos = w.pos;
-    for (; i < end; i++) {
-      const text = items[i];
-      if (typeof text !== 'string') break;
-      const n = text.length;
-      if (n > 85) break;
-      // An opcode boundary: the frame is committed once it holds FRAME_SIZE_TARGET bytes.
-      if (w.frameStart >= 0 && pos - w.frameStart - FRAME_HEADER_SIZE >= FRAME_SIZE_TARGET) {
-        w.pos = pos;
-        w.commitFrame();
-        pos = w.pos;
-      }
-      const index = strings.get(text);
-      if (index >= 0) {
-        w.pos = pos;
-        this.#writeGet(index);
-        buf = w.buf;
-        pos = w.pos;
-        continue;
-      }
-      if (pos + 3 + 3 * n > buf.length || (w.frameStart < 0 && w.framing)) {
-        w.pos = pos;
-        w.ensure(3 + 3 * n);
-        buf = w.buf;
-        pos = w.pos;
-      }
-      // SHORT_BINUNICODE (at most 255 bytes, whatever the text), then MEMOIZE; ASCII copied here.
-      const start = pos;
-      pos += 2;
-      let k = 0;
-      for (; k < n; k++) {
-        const c = text.charCodeAt(k);
-        if (c >= 0x80) break;
-        buf[pos++] = c;
-      }
-      if (k < n) pos = encodeUtf8Rest(text, k, buf, pos);
-      buf[start] = 0x8c;
-      buf[start + 1] = pos - start - 2;
-      buf[pos++] = 0x94;
-      strings.set(text, this.#memoCount++);
-    }
-    w.pos = pos;
-    return i;
-  }
-
-  /** True when `#texts` may write the strings of a list here. */
+  /** True when `#numbers` may write the short strings of a list or dict here. */
   #textsHere(): boolean {
     return this.#proto >= 4 && this.#exact === null && this.#persistentId === undefined;
   }
@@ -1285,19 +1264,20 @@ export class Pickler {
       if (kind === F_LIST) {
         const texts = this.#textsHere();
         while (i < n) {
-          i = this.#numbers(items, i, n);
+          i = this.#numbers(items, i, n, texts);
           if (i >= n) break;
-          if (texts && typeof items[i] === 'string') {
-            i = this.#texts(items, i, n);
-            if (i >= n) break;
-          }
           this.#save(items[i++], true);
           if (work.length !== depth) this.#drain(depth);
         }
       } else if (kind === F_DICT) {
-        for (; i < n; i++) {
+        // Keys and values alike: runs of numbers and of short strings by their loops.
+        const texts = this.#textsHere();
+        while (i < n) {
+          i = this.#numbers(items, i, n, texts);
+          if (i >= n) break;
           this.#save(items[i], true);
           if (work.length !== depth) this.#drain(depth);
+          i++;
         }
       } else {
         for (; i < n; i++) {
