@@ -235,7 +235,8 @@ export class Pickler {
     } catch (error) {
       throw this.#failure(error);
     } finally {
-      this.#work.length = 0;
+      // Set only when not empty: the length setter is a builtin call, on every dump.
+      if (this.#work.length !== 0) this.#work.length = 0;
       this.#forgetRecord();
       w.reset();
     }
@@ -292,7 +293,7 @@ export class Pickler {
   /** Before a dump; `inSlab`: small output is written straight into the slab of small results (not when streaming). */
   #start(w: Writer, value: unknown, inSlab: boolean): void {
     w.reset(inSlab);
-    this.#work.length = 0;
+    if (this.#work.length !== 0) this.#work.length = 0;
     this.#nested = 0;
     if (this.#trail.length > 0) this.#trail = [];
     this.#reconstructing = null;
