@@ -41,7 +41,14 @@ import { PyByteArray } from './types/py-bytearray.js';
 import { G_GETATTR, G_OBJECT, G_RECONSTRUCTOR, PyGlobal } from './types/py-global.js';
 import { PyObject } from './types/py-object.js';
 import type { TypedArray } from './types/typed-array.js';
-import { FRAME_HEADER_SIZE, FRAME_SIZE_TARGET, SEGMENT_SIZE, utf8Length, Writer } from './writer.js';
+import {
+  encodeUtf8Rest,
+  FRAME_HEADER_SIZE,
+  FRAME_SIZE_TARGET,
+  SEGMENT_SIZE,
+  utf8Length,
+  Writer,
+} from './writer.js';
 
 export { DEFAULT_PROTOCOL, type DumpOptions } from './options.js';
 
@@ -236,7 +243,8 @@ export class Pickler {
     } catch (error) {
       throw this.#failure(error);
     } finally {
-      this.#work.length = 0;
+      // Set only when not empty: the length setter is a builtin call, on every dump.
+      if (this.#work.length !== 0) this.#work.length = 0;
       this.#forgetRecord();
       w.reset();
     }
@@ -293,7 +301,7 @@ export class Pickler {
   /** Before a dump; `inSlab`: small output is written straight into the slab of small results (not when streaming). */
   #start(w: Writer, value: unknown, inSlab: boolean): void {
     w.reset(inSlab);
-    this.#work.length = 0;
+    if (this.#work.length !== 0) this.#work.length = 0;
     this.#nested = 0;
     if (this.#trail.length > 0) this.#trail = [];
     this.#reconstructing = null;
@@ -440,9 +448,10 @@ export class Pickler {
       // The batch's items, up to its last, which sets the pending suffix.
       const last = Math.min(f.n, f.i - (f.i % BATCHSIZE) + BATCHSIZE) - 1;
       const numbers = this.#persistentId === undefined;
+      const texts = this.#textsHere();
       while (f.i < last) {
         if (numbers) {
-          f.i = this.#numbers(items, f.i, last);
+          f.i = this.#numbers(items, f.i, last, texts);
           if (w.piecesBytes >= this.#yieldAt) return;
           if (f.i >= last) break;
         }
@@ -457,12 +466,13 @@ export class Pickler {
   }
 
   /**
-   * Writes the numbers (and `PyFloat`s) of `items` from `i` on, up to `end`
-   * or the first other item or integer beyond 32 bits, with the bytes `#save`
-   * writes for them, and returns where it stopped. One type test per item,
-   * the writer's state in locals, and its bounds and frame checked inline.
+   * Writes the numbers (and `PyFloat`s) of `items` from `i` on, and with
+   * `texts` (see `#textsHere`) their short strings too, up to `end` or the
+   * first other item or integer beyond 32 bits, with the bytes `#save` writes
+   * for them, and returns where it stopped. One type test per item, the
+   * writer's state in locals, and its bounds and frame checked inline.
    */
-  #numbers(items: readonly unknown[], i: number, end: number): number {
+  #numbers(items: readonly unknown[], i: number, end: number, texts: boolean): number {
     const w = this.#w!;
     let buf = w.buf;
     let view = w.view;
@@ -478,6 +488,45 @@ export class Pickler {
         else if (Number.isInteger(v))
           break; // LONG1: the general path
         else float = true;
+      } else if (typeof item === 'string') {
+        const n = item.length;
+        if (!texts || n > 85) break;
+        // An opcode boundary, as below.
+        if (w.frameStart >= 0 && pos - w.frameStart - FRAME_HEADER_SIZE >= FRAME_SIZE_TARGET) {
+          w.pos = pos;
+          w.commitFrame();
+        }
+        const index = this.#strings.get(item);
+        if (index >= 0) {
+          w.pos = pos;
+          this.#writeGet(index);
+          buf = w.buf;
+          view = w.view;
+          pos = w.pos;
+          continue;
+        }
+        if (pos + 3 + 3 * n > buf.length || (w.frameStart < 0 && w.framing)) {
+          w.pos = pos;
+          w.ensure(3 + 3 * n);
+          buf = w.buf;
+          view = w.view;
+          pos = w.pos;
+        }
+        // SHORT_BINUNICODE (at most 255 bytes, whatever the text) and MEMOIZE, as #saveStr: ASCII here.
+        const start = pos;
+        pos += 2;
+        let k = 0;
+        for (; k < n; k++) {
+          const c = item.charCodeAt(k);
+          if (c >= 0x80) break;
+          buf[pos++] = c;
+        }
+        if (k < n) pos = encodeUtf8Rest(item, k, buf, pos);
+        buf[start] = 0x8c;
+        buf[start + 1] = pos - start - 2;
+        buf[pos++] = 0x94;
+        this.#strings.set(item, this.#memoCount++);
+        continue;
       } else if (item instanceof PyFloat) {
         v = item.value;
         float = true;
@@ -513,6 +562,11 @@ export class Pickler {
     }
     w.pos = pos;
     return i;
+  }
+
+  /** True when `#numbers` may write the short strings of a list or dict here. */
+  #textsHere(): boolean {
+    return this.#proto >= 4 && this.#exact === null && this.#persistentId === undefined;
   }
 
   /** SETITEM / SETITEMS batches over a plain object's keys (values read as they are saved); as batch_dict_exact. */
@@ -1224,16 +1278,22 @@ export class Pickler {
     let i = 0;
     try {
       if (kind === F_LIST) {
+        const texts = this.#textsHere();
         while (i < n) {
-          i = this.#numbers(items, i, n);
+          i = this.#numbers(items, i, n, texts);
           if (i >= n) break;
           this.#save(items[i++], true);
           if (work.length !== depth) this.#drain(depth);
         }
       } else if (kind === F_DICT) {
-        for (; i < n; i++) {
+        // Keys and values alike: runs of numbers and of short strings by their loops.
+        const texts = this.#textsHere();
+        while (i < n) {
+          i = this.#numbers(items, i, n, texts);
+          if (i >= n) break;
           this.#save(items[i], true);
           if (work.length !== depth) this.#drain(depth);
+          i++;
         }
       } else {
         for (; i < n; i++) {

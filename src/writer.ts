@@ -467,8 +467,9 @@ function fromSlab(buf: Uint8Array, n: number): Uint8Array {
 /**
  * Writes `text` from unit `i` on as UTF-8 with `surrogatepass` at `p` (room
  * for 3 bytes a unit is there) and returns the offset after it.
+ * @internal
  */
-function encodeUtf8Rest(text: string, i: number, buf: Uint8Array, p: number): number {
+export function encodeUtf8Rest(text: string, i: number, buf: Uint8Array, p: number): number {
   for (; i < text.length; i++) {
     let c = text.charCodeAt(i);
     if (c < 0x80) buf[p++] = c;
