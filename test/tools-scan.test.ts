@@ -24,6 +24,7 @@ import { isTar, readTar, TarError } from '../src/formats/tar.js';
 import { dumps, Unpickler } from '../src/index.js';
 import { rateGlobal } from '../src/tools/gadgets.js';
 import { DEFAULT_LIBRARIES, type ScanLibrary, type ScanReport, scan } from '../src/tools/scan.js';
+import { runs, seed as seedOr } from './support/budget.js';
 import { failWithSeed } from './support/fast-check.js';
 import { bytes, fromHex, hasPythonModules, le, PYTHON, ROOT } from './support/python.js';
 
@@ -592,7 +593,7 @@ describe('scan: bounded on hostile structure', () => {
 });
 
 describe('scan: never throws', () => {
-  const seed = Number(process.env.BRINE_SEED ?? Date.now() % 2 ** 31);
+  const seed = seedOr(Date.now() % 2 ** 31);
   const valid = cases.filter((c) => !c.name.startsWith('zip:') && c.data.length > 0 && c.data.length < 2000);
   const opcodes = [...'(.0125FGIJKLMNPQRSTUVXabcdeghijlopqrstu}])'].map((c) => c.charCodeAt(0));
   for (let b = 0x80; b <= 0x98; b++) opcodes.push(b);
@@ -623,7 +624,7 @@ describe('scan: never throws', () => {
     try {
       fc.assert(
         fc.property(arbitrary, (data) => checkReport(data)),
-        { seed, numRuns: 3000 },
+        { seed, numRuns: runs(1000, 3000) },
       );
     } catch (error) {
       failWithSeed(error, seed);
@@ -651,7 +652,7 @@ describe('scan: never throws', () => {
           assert.ok(first?.complete);
           assert.equal(first.end, unpickler.position);
         }),
-        { seed, numRuns: 3000 },
+        { seed, numRuns: runs(1000, 3000) },
       );
     } catch (error) {
       failWithSeed(error, seed);
@@ -677,7 +678,7 @@ describe('scan: never throws', () => {
     try {
       fc.assert(
         fc.property(arbitrary, (data) => checkReport(data)),
-        { seed, numRuns: 1000 },
+        { seed, numRuns: runs(300, 1000) },
       );
     } catch (error) {
       failWithSeed(error, seed);

@@ -37,25 +37,27 @@ import { ROOT } from './python.js';
  */
 const LONGEST = [
   'test/package.test.ts',
-  'test/tsdoc-examples.test.ts',
-  'test/adversarial.test.ts',
-  'test/tools-dis.test.ts',
-  'test/dumps.test.ts',
-  'test/complexity/opcodes.test.ts',
   'test/complexity/dumps-output.test.ts',
+  'test/tools-scan.test.ts',
+  'test/adversarial.test.ts',
+  'test/complexity/opcodes.test.ts',
+  'test/dumps.test.ts',
+  'test/tools-dis.test.ts',
+  'test/web.test.ts',
   'test/api-docs.test.ts',
-  'test/compress.test.ts',
   'test/stdlib-hostile.test.ts',
+  'test/readme.test.ts',
+  'test/cli-torch.test.ts',
+  'test/load-runs.test.ts',
+  'test/compress.test.ts',
+  'test/tsdoc-examples.test.ts',
+  'test/cli.test.ts',
   'test/tools-json.test.ts',
   'test/hardening.test.ts',
   'test/tools-optimize.test.ts',
+  'test/repr-budget.test.ts',
   'test/node.test.ts',
   'test/list-batches.test.ts',
-  'test/repr-budget.test.ts',
-  'test/cli.test.ts',
-  'test/cli-torch.test.ts',
-  'test/readme.test.ts',
-  'test/web.test.ts',
   'test/fuzz.test.ts',
 ];
 
@@ -177,7 +179,11 @@ if (args.length === 0) {
   const build = npmScript('build');
   checks.push(npmScript('lint'));
   if ((await build) !== 0) failed = true;
-  else checks.push(npmScript('typecheck'));
+  else {
+    checks.push(npmScript('typecheck'));
+    // What this run built: test/package.test.ts packs it instead of building the package again.
+    process.env.BRINE_BUILT_DIST = join(ROOT, 'dist');
+  }
 }
 if (failed) {
   await Promise.all(checks);
