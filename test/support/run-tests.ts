@@ -21,6 +21,15 @@
  * node. FILEs given: only those, each in a process of its own. Started
  * directly (`node --import tsx test/support/run-tests.ts`), it runs the .ts
  * files through tsx.
+ *
+ * Budgets: property runs, fuzzing, mutation corpora and stress sizes are read
+ * through test/support/budget.ts, short under `npm test`, full under
+ * `BRINE_BUDGET=full` (`npm run fuzz`, test/fuzz/run.mjs, runs every file that
+ * reads the budget that way, with fixed seeds). A new test file with a
+ * property or a stress size takes both numbers from there: `runs(quick,
+ * full)`, `size(quick, full)`, `seed(own)`. Once the build has succeeded,
+ * `BRINE_BUILT_DIST` names the dist/ it made (test/package.test.ts packs it
+ * instead of building the package a second time).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
