@@ -60,9 +60,3 @@ export function size(quick: number, full: number): number {
 export function seed(fallback: number): number {
   return integerFrom('BRINE_SEED') ?? fallback;
 }
-
-/** A count for a test name: 1000000 as "10^6", 250000 as "250,000". */
-export function count(n: number): string {
-  const power = Math.log10(n);
-  return Number.isInteger(power) && power >= 3 ? `10^${power}` : n.toLocaleString('en-US');
-}
