@@ -11,7 +11,7 @@
  * burns CPU time without a word.
  *
  *   BRINE_SEED=<int>       fast-check seed (default fixed; printed on failure)
- *   BRINE_FUZZ_RUNS=<int>  total runs over all properties (default 2000; BRINE_BUDGET=full, as in
+ *   BRINE_FUZZ_RUNS=<int>  total runs over all properties (default 4000; BRINE_BUDGET=full, as in
  *                          `npm run fuzz`: 200000)
  */
 import assert from 'node:assert/strict';
@@ -24,7 +24,7 @@ import { runs, seed } from './support/budget.js';
 import { loadCorpus, toHex } from './support/python.js';
 
 const SEED = seed(0x0b21e);
-const TOTAL_RUNS = runs(2_000, 200_000, 'BRINE_FUZZ_RUNS');
+const TOTAL_RUNS = runs(4_000, 200_000, 'BRINE_FUZZ_RUNS');
 /**
  * No word from a worker while the process used this much CPU time: its current
  * load is hung. Every input loads in milliseconds and its own check allows
