@@ -2,7 +2,8 @@
  * `npm run fuzz`: the long runs, with fixed seeds, that `npm test` runs short.
  *
  * 1. the build (the tests import the built package);
- * 2. the coverage-guided fuzzer (test/fuzz/coverage.ts), 20,000 inputs;
+ * 2. the coverage-guided fuzzer (test/fuzz/coverage.ts), 20,000 inputs, in a
+ *    process that runs beside the next steps (it uses one core);
  * 3. the differential fuzzing against python3 (BRINE_SEED=7) and the loader
  *    fuzzing (BRINE_SEED=45598), with `BRINE_BUDGET=full`: 20,000 grammar
  *    pickles and 200,000 runs;
@@ -17,7 +18,7 @@
  * `BRINE_SEED=1 npm run fuzz` runs every step with seed 1. Exit code 1 when
  * any step fails; every step runs.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,21 +42,33 @@ function budgetFiles() {
 
 let failed = false;
 
+/** Reports a step's end, and remembers a failure. */
+function ended(title, started, status, error) {
+  const ok = status === 0;
+  if (!ok) failed = true;
+  process.stderr.write(
+    `# npm run fuzz: ${title}: ${ok ? 'ok' : `FAILED (${error?.message ?? `exit code ${status}`})`} in ${((Date.now() - started) / 1000).toFixed(0)} s\n`,
+  );
+  return ok;
+}
+
 /** Runs one step; its output goes straight through. */
 function step(title, command, args, env = {}) {
   const started = Date.now();
   process.stderr.write(`\n# npm run fuzz: ${title}\n`);
-  const result = spawnSync(command, args, {
-    cwd: ROOT,
-    stdio: 'inherit',
-    env: { ...process.env, ...env },
+  const result = spawnSync(command, args, { cwd: ROOT, stdio: 'inherit', env: { ...process.env, ...env } });
+  return ended(title, started, result.status, result.error);
+}
+
+/** Starts a step beside the others (its output, a line at the end, goes to stderr); resolves when it ends. */
+function beside(title, command, args) {
+  const started = Date.now();
+  process.stderr.write(`\n# npm run fuzz: ${title} (beside the next steps)\n`);
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+    child.on('error', (error) => resolve(ended(title, started, null, error)));
+    child.on('close', (status) => resolve(ended(title, started, status)));
   });
-  const ok = result.status === 0;
-  if (!ok) failed = true;
-  process.stderr.write(
-    `# npm run fuzz: ${title}: ${ok ? 'ok' : `FAILED (${result.error?.message ?? `exit code ${result.status}`})`} in ${((Date.now() - started) / 1000).toFixed(0)} s\n`,
-  );
-  return ok;
 }
 
 /** A seed from the environment wins over the step's own. */
@@ -63,7 +76,8 @@ const seed = (own) => process.env.BRINE_SEED ?? String(own);
 const tests = (files) => ['--enable-source-maps', join(ROOT, 'test/support/test.mjs'), ...files];
 
 if (step('build', 'npm', ['run', '--silent', 'build'])) {
-  step('coverage-guided fuzzing, 20,000 inputs', process.execPath, [
+  // Single-threaded: it runs beside the other steps, which use the second core.
+  const coverage = beside('coverage-guided fuzzing, 20,000 inputs', process.execPath, [
     '--import',
     'tsx',
     join(ROOT, 'test/fuzz/coverage.ts'),
@@ -82,5 +96,6 @@ if (step('build', 'npm', ['run', '--silent', 'build'])) {
     BRINE_BUDGET: 'full',
     BRINE_SEED: seed(20261206),
   });
+  await coverage;
 }
 process.exitCode = failed ? 1 : 0;
