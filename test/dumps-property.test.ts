@@ -14,7 +14,7 @@
  * values met while shrinking a failure are sent one by one.
  *
  * BRINE_SEED=<n> replays a run (the seed is in the failure message),
- * BRINE_RUNS=<n> changes the number of values (default 250; BRINE_BUDGET=full: 2000).
+ * BRINE_RUNS=<n> changes the number of values (default 250; BRINE_BUDGET=full: 1000).
  */
 import { test } from 'node:test';
 import fc from 'fast-check';
@@ -28,7 +28,7 @@ import { failWithSeed } from './support/fast-check.js';
 
 const DEFAULT_SEED = 20250307;
 const seed = seedOr(DEFAULT_SEED);
-const numRuns = runs(250, 2000);
+const numRuns = runs(250, 1000);
 const PROTOCOLS = [0, 1, 2, 3, 4, 5] as const;
 
 /** The differences CPython's re-dump may show: the rest are bugs. */
