@@ -359,8 +359,11 @@ export class Unpickler {
     const dictsAsMap = opts.dictsAsMap;
     const memo = this.#memo;
     let memoLen = this.#memoLen;
-    /** The plain-object dict EMPTY_DICT made last: a MARK over it needs no prototype check (a builtin call). */
-    let lastDict: object | null = null;
+    /**
+     * The plain-object dict EMPTY_DICT made last: a MARK over it needs no prototype check (a builtin call).
+     * Before the first, an object no pickle can put on the stack (not null: None would pass for a dict).
+     */
+    let lastDict: object = {};
     let fence = 0;
     let pos = this.#pos;
     let end = dataEnd;

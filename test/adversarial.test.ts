@@ -27,6 +27,7 @@ import {
   prototypeSnapshot,
   shortHex,
 } from './support/adv-assert.js';
+import { size as stressSize } from './support/budget.js';
 import { LINEAR } from './support/linear.js';
 import { bytes, type CorpusPickle, le, loadCorpus, pythonCases, runPython, toHex } from './support/python.js';
 
@@ -522,7 +523,9 @@ describe('unknown opcodes and protocols', () => {
 });
 
 describe('deep nesting loads without a stack overflow', () => {
-  const N = 1_000_000;
+  // 10^5 levels under `npm test` go as far beyond any recursion limit as 10^6 (`npm run fuzz`) do.
+  const N = stressSize(100_000, 1_000_000);
+  const levels = `1e${Math.log10(N)}`;
 
   function depth(value: unknown, step: (v: unknown) => unknown): number {
     let d = 0;
@@ -530,7 +533,7 @@ describe('deep nesting loads without a stack overflow', () => {
     return d;
   }
 
-  it('1e6 nested lists (EMPTY_LIST ... APPEND)', HANG_GUARD, () => {
+  it(`${levels} nested lists (EMPTY_LIST ... APPEND)`, HANG_GUARD, () => {
     const make = (n: number) => bytes(proto(4), ']'.repeat(n), 'a'.repeat(n - 1), '.');
     const value = expectLinearLoads('nested lists', make, N);
     assert.equal(
@@ -539,7 +542,7 @@ describe('deep nesting loads without a stack overflow', () => {
     );
   });
 
-  it('1e6 nested tuples (MARK ... TUPLE)', HANG_GUARD, () => {
+  it(`${levels} nested tuples (MARK ... TUPLE)`, HANG_GUARD, () => {
     const make = (n: number) => bytes(proto(2), '('.repeat(n), 't'.repeat(n), '.');
     const value = expectLinearLoads('nested tuples', make, N);
     assert.ok(isTuple(value));
@@ -549,7 +552,7 @@ describe('deep nesting loads without a stack overflow', () => {
     );
   });
 
-  it('1e6 nested dicts (SETITEM)', HANG_GUARD, () => {
+  it(`${levels} nested dicts (SETITEM)`, HANG_GUARD, () => {
     const make = (n: number) => bytes(proto(2), '}X\x01\x00\x00\x00k'.repeat(n), '}', 's'.repeat(n), '.');
     const value = expectLinearLoads('nested dicts', make, N);
     const step = (v: unknown): unknown => {
@@ -561,7 +564,7 @@ describe('deep nesting loads without a stack overflow', () => {
     assert.equal(depth(value, step), N);
   });
 
-  it('1e6 nested lists in a protocol 0 pickle (MARK ... LIST, APPEND)', HANG_GUARD, () => {
+  it(`${levels} nested lists in a protocol 0 pickle (MARK ... LIST, APPEND)`, HANG_GUARD, () => {
     const make = (n: number) => bytes('(l'.repeat(n), 'a'.repeat(n - 1), '.');
     const value = expectLinearLoads('protocol 0 nested lists', make, N);
     assert.equal(
@@ -570,7 +573,7 @@ describe('deep nesting loads without a stack overflow', () => {
     );
   });
 
-  it('1e6 nested inert instances (REDUCE)', HANG_GUARD, () => {
+  it(`${levels} nested inert instances (REDUCE)`, HANG_GUARD, () => {
     // Foo(Foo(...Foo(None)...)): the global is memoized, then n times `BINGET 0, MARK`, None, n times `TUPLE, REDUCE`.
     const make = (n: number) =>
       bytes(proto(2), 'c__main__\nFoo\nq', 0, '0', 'h\x00('.repeat(n), 'N', 'tR'.repeat(n), '.');
@@ -584,7 +587,10 @@ describe('deep nesting loads without a stack overflow', () => {
 });
 
 describe('wide batches load without spreading a million arguments', () => {
-  const N = 1_000_000;
+  // Spreading more than about 125,000 arguments overflows Node's stack: 250,000 under `npm test`, 10^6 under
+  // `npm run fuzz`.
+  const N = stressSize(250_000, 1_000_000);
+  const items = N === 1_000_000 ? '1e6' : N.toLocaleString('en-US');
   const cases: [string, (n: number) => Uint8Array, (v: unknown) => number][] = [
     ['APPENDS', (n) => bytes(proto(2), '](', 'N'.repeat(n), 'e.'), (v) => (v as unknown[]).length],
     ['LIST', (n) => bytes('(', 'N'.repeat(n), 'l.'), (v) => (v as unknown[]).length],
@@ -618,9 +624,9 @@ describe('wide batches load without spreading a million arguments', () => {
     ],
   ];
   for (const [label, make, size] of cases) {
-    it(`${label} of 1e6 items`, HANG_GUARD, () => {
+    it(`${label} of ${items} items`, HANG_GUARD, () => {
       const value = expectLinearLoads(label, make, N);
-      // 1e6 times the same key (K 1) makes a dict of one; 1e6 None a set of one.
+      // N times the same key (K 1) makes a dict of one; N None a set of one.
       const expected =
         label === 'SETITEMS' || label === 'DICT' || label === 'ADDITEMS' || label === 'FROZENSET' ? 1 : N;
       assert.equal(size(value), expected, label);

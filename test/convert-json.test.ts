@@ -15,13 +15,14 @@ import fc from 'fast-check';
 import { dumps, PyFloat } from '../src/index.js';
 import { fromJSONValue, type JSONValue } from '../src/tools/json.js';
 import { JSONTextError, MAX_INT_DIGITS, parseJSONText } from '../src/tools/json-text.js';
+import { seed as seedOr, size } from './support/budget.js';
 import { failWithSeed } from './support/fast-check.js';
 import { ROOT, runPython } from './support/python.js';
 
 const CLI = join(ROOT, 'dist', 'cli.js');
 const DIR = mkdtempSync(join(tmpdir(), 'brine-convert-json-'));
 after(() => rmSync(DIR, { recursive: true, force: true }));
-const seed = process.env.BRINE_SEED === undefined ? 20261206 : Number(process.env.BRINE_SEED);
+const seed = seedOr(20261206);
 
 /** Python's typed description of a value, the same for json.loads' result and pickle.loads'. */
 const TYPED = `
@@ -211,7 +212,8 @@ test('an int longer than Python accepts is refused, as json.loads refuses it', (
 });
 
 test('any nesting depth: iterative, no stack overflow', () => {
-  const depth = 1_000_000;
+  // 10^5 levels under `npm test` (far past any recursion limit), 10^6 under `npm run fuzz`.
+  const depth = size(100_000, 1_000_000);
   let v = parseJSONText(`${'['.repeat(depth)}1.0${']'.repeat(depth)}`);
   for (let i = 0; i < depth; i++) v = (v as unknown[])[0];
   assert.ok(v instanceof PyFloat);

@@ -6,16 +6,16 @@
  * budget. `npm run fuzz` runs the long version.
  *
  *   BRINE_SEED=<int>            seed (default fixed)
- *   BRINE_COVERAGE_RUNS=<int>   mutated inputs (default 300)
+ *   BRINE_COVERAGE_RUNS=<int>   mutated inputs (default 150; BRINE_BUDGET=full: 300)
  */
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { fuzz } from './fuzz/coverage.js';
+import { runs, seed } from './support/budget.js';
 import { loadCorpus } from './support/python.js';
 
-const SEED = process.env.BRINE_SEED === undefined ? 0xc0ffee : Number.parseInt(process.env.BRINE_SEED, 10);
-const RUNS =
-  process.env.BRINE_COVERAGE_RUNS === undefined ? 300 : Number.parseInt(process.env.BRINE_COVERAGE_RUNS, 10);
+const SEED = seed(0xc0ffee);
+const RUNS = runs(150, 300, 'BRINE_COVERAGE_RUNS');
 
 it(`coverage-guided fuzzing (BRINE_SEED=${SEED}, ${RUNS} inputs): no crash, hang or blow-up`, async () => {
   const seeds = loadCorpus()

@@ -15,17 +15,18 @@
  * Each batch goes through one python3 process.
  *
  *   BRINE_SEED=<int>        seed (default fixed)
- *   BRINE_DIFF_RUNS=<int>   grammar pickles (default 500; `npm run fuzz`: 20000); random values are a fifth of it
+ *   BRINE_DIFF_RUNS=<int>   grammar pickles (default 500; BRINE_BUDGET=full, as in `npm run fuzz`: 20000);
+ *                           random values are a fifth of it
  */
 import assert from 'node:assert/strict';
 import { it, describe as suite } from 'node:test';
 import { isPickleError, loads } from '../src/index.js';
+import { runs, seed } from './support/budget.js';
 import { compareDescriptions, describe } from './support/describe.js';
 import { fromHex, runPythonScript, toHex } from './support/python.js';
 
-const SEED = process.env.BRINE_SEED === undefined ? 0x5eed : Number.parseInt(process.env.BRINE_SEED, 10);
-const RUNS =
-  process.env.BRINE_DIFF_RUNS === undefined ? 500 : Number.parseInt(process.env.BRINE_DIFF_RUNS, 10);
+const SEED = seed(0x5eed);
+const RUNS = runs(500, 20_000, 'BRINE_DIFF_RUNS');
 const BATCH = 500;
 
 /** mulberry32: a small seeded generator. */

@@ -14,11 +14,12 @@
  * values met while shrinking a failure are sent one by one.
  *
  * BRINE_SEED=<n> replays a run (the seed is in the failure message),
- * BRINE_RUNS=<n> changes the number of values (default 500).
+ * BRINE_RUNS=<n> changes the number of values (default 250; BRINE_BUDGET=full: 1000).
  */
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { dumps, loads } from '../src/index.js';
+import { runs, seed as seedOr } from './support/budget.js';
 import { compareDescriptions, describe } from './support/describe.js';
 import { DETECTED } from './support/dumps-known.js';
 import { hex, type RoundtripResult, roundtrip } from './support/dumps-python.js';
@@ -26,8 +27,8 @@ import { normalize, value } from './support/dumps-values.js';
 import { failWithSeed } from './support/fast-check.js';
 
 const DEFAULT_SEED = 20250307;
-const seed = process.env.BRINE_SEED === undefined ? DEFAULT_SEED : Number(process.env.BRINE_SEED);
-const numRuns = process.env.BRINE_RUNS === undefined ? 500 : Number(process.env.BRINE_RUNS);
+const seed = seedOr(DEFAULT_SEED);
+const numRuns = runs(250, 1000);
 const PROTOCOLS = [0, 1, 2, 3, 4, 5] as const;
 
 /** The differences CPython's re-dump may show: the rest are bugs. */

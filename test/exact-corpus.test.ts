@@ -47,6 +47,7 @@ import { OPCODES } from '../src/opcodes.js';
 import { builtins } from '../src/reconstructors/builtins.js';
 import { copyreg } from '../src/reconstructors/copyreg.js';
 import { scan } from '../src/tools/scan.js';
+import { runs, seed as seedOr } from './support/budget.js';
 import { failWithSeed } from './support/fast-check.js';
 import { fromHex, ROOT, runPython } from './support/python.js';
 
@@ -578,7 +579,7 @@ test('flags: or_ of random operands combines registered members exactly, leaves 
   );
   const intOf = (v: unknown): bigint | undefined =>
     typeof v === 'bigint' ? v : typeof v === 'number' && Number.isSafeInteger(v) ? BigInt(v) : undefined;
-  const seed = Number(process.env.BRINE_SEED ?? 20261206);
+  const seed = seedOr(20261206);
   try {
     fc.assert(
       fc.property(
@@ -608,7 +609,7 @@ test('flags: or_ of random operands combines registered members exactly, leaves 
           if (value.name === null) assert.ok(same(dumps(value, { protocol }), data));
         },
       ),
-      { seed, numRuns: 400 },
+      { seed, numRuns: runs(400, 1600) },
     );
   } catch (error) {
     failWithSeed(error, seed);

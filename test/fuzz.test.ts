@@ -11,7 +11,8 @@
  * burns CPU time without a word.
  *
  *   BRINE_SEED=<int>       fast-check seed (default fixed; printed on failure)
- *   BRINE_FUZZ_RUNS=<int>  total runs over all properties (default 4000; `npm run fuzz`: 200000)
+ *   BRINE_FUZZ_RUNS=<int>  total runs over all properties (default 4000; BRINE_BUDGET=full, as in
+ *                          `npm run fuzz`: 200000)
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -19,11 +20,11 @@ import { Worker } from 'node:worker_threads';
 import { cpuSince } from './support/adv-assert.js';
 import { type FuzzInput, PROPERTIES, type PropertyName, RUN_SHARE } from './support/adv-fuzz.js';
 import type { WorkerMessage } from './support/adv-fuzz-worker.js';
+import { runs, seed } from './support/budget.js';
 import { loadCorpus, toHex } from './support/python.js';
 
-const SEED = process.env.BRINE_SEED === undefined ? 0x0b21e : Number.parseInt(process.env.BRINE_SEED, 10);
-const TOTAL_RUNS =
-  process.env.BRINE_FUZZ_RUNS === undefined ? 4_000 : Number.parseInt(process.env.BRINE_FUZZ_RUNS, 10);
+const SEED = seed(0x0b21e);
+const TOTAL_RUNS = runs(4_000, 200_000, 'BRINE_FUZZ_RUNS');
 /**
  * No word from a worker while the process used this much CPU time: its current
  * load is hung. Every input loads in milliseconds and its own check allows

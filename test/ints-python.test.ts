@@ -13,19 +13,20 @@
  * same bytes. All the values of a test go to one python3 process.
  *
  * BRINE_SEED=<n> replays a run (the seed is in the failure message),
- * BRINE_RUNS=<n> changes the number of random values (default 3000).
+ * BRINE_RUNS=<n> changes the number of random values (default 3000; BRINE_BUDGET=full: 10000).
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { dumps, loads, PicklingError } from '../src/index.js';
+import { runs, seed as seedOr } from './support/budget.js';
 import { failWithSeed } from './support/fast-check.js';
 import { fromHex } from './support/numpy-expect.js';
 import { runPython } from './support/python.js';
 
 const DEFAULT_SEED = 2100;
-const seed = process.env.BRINE_SEED === undefined ? DEFAULT_SEED : Number(process.env.BRINE_SEED);
-const numRuns = process.env.BRINE_RUNS === undefined ? 3000 : Number(process.env.BRINE_RUNS);
+const seed = seedOr(DEFAULT_SEED);
+const numRuns = runs(3000, 10000);
 const PROTOCOLS = [0, 1, 2, 3, 4, 5];
 
 /**

@@ -19,6 +19,7 @@ import { PyGlobal } from '../src/types/py-global.js';
 import { PyObject } from '../src/types/py-object.js';
 import { tuple } from '../src/types/tuple.js';
 import { loads, Unpickler } from '../src/unpickler.js';
+import { seed } from './support/budget.js';
 import { hasPythonModules, ROOT } from './support/python.js';
 
 const DIR = join(ROOT, 'test/fixtures/sklearn');
@@ -30,7 +31,7 @@ const expected = JSON.parse(readFileSync(join(DIR, 'expected.json'), 'utf8')) as
     n: number;
   };
 };
-const SEED = Number(process.env.BRINE_SEED ?? Date.now() % 1_000_000);
+const SEED = seed(Date.now() % 1_000_000);
 
 function plain(value: unknown): unknown {
   return JSON.parse(

@@ -27,11 +27,12 @@ import fc from 'fast-check';
 import { type LoadOptions, loads, Registry, Unpickler } from '../src/index.js';
 import { leadBytes, transcodeLatin1 } from '../src/latin1-transcode.js';
 import { codecsEncode } from '../src/reconstructors/codecs.js';
+import { seed } from './support/budget.js';
 import { compareDescriptions, describe } from './support/describe.js';
 import { describeRatio, LINEAR, scaling } from './support/linear.js';
 import { bytes as cat, fromHex, runPythonScript, toHex } from './support/python.js';
 
-const SEED = process.env.BRINE_SEED === undefined ? 0xb17e5 : Number(process.env.BRINE_SEED);
+const SEED = seed(0xb17e5);
 const SCRIPT = 'test/support/hostile-bytes.py';
 
 interface Base {

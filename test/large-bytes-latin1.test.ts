@@ -20,11 +20,12 @@ import fc from 'fast-check';
 import { loads, UnpicklingError } from '../src/index.js';
 import { transcodeLatin1 } from '../src/latin1-transcode.js';
 import { isTuple } from '../src/types/tuple.js';
+import { runs, seed as seedOr } from './support/budget.js';
 import { failWithSeed, pythonChar } from './support/fast-check.js';
 import { PYTHON } from './support/python.js';
 
 const DEFAULT_SEED = 64;
-const seed = process.env.BRINE_SEED === undefined ? DEFAULT_SEED : Number(process.env.BRINE_SEED);
+const seed = seedOr(DEFAULT_SEED);
 
 const fatal = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
@@ -101,7 +102,7 @@ test('transcodeLatin1 agrees with TextDecoder on valid, mutated, non-Latin-1 and
           reference(bytes) === null ? null : [...reference(bytes)!],
         );
       }),
-      { seed, numRuns: 5000 },
+      { seed, numRuns: runs(5000, 20_000) },
     );
   } catch (error) {
     failWithSeed(error, seed);

@@ -24,6 +24,7 @@ import {
   UnpicklingError,
   writeNpyHeader,
 } from '../src/index.js';
+import { runs, seed as seedOr } from './support/budget.js';
 import { failWithSeed } from './support/fast-check.js';
 import { FIXTURES, fromHex, pickleCases } from './support/numpy-expect.js';
 
@@ -271,7 +272,7 @@ test('mutated numpy pickles load or fail with an UnpicklingError, and what loads
       data: fromHex(c.pickle),
       buffers: c.buffers?.map((h) => new PickleBuffer(fromHex(h))),
     }));
-  const seed = Number(process.env.BRINE_SEED ?? Date.now() % 100000);
+  const seed = seedOr(Date.now() % 100000);
   const mutation = fc.record({
     index: fc.nat({ max: sample.length - 1 }),
     edits: fc.array(
@@ -307,7 +308,7 @@ test('mutated numpy pickles load or fail with an UnpicklingError, and what loads
         }
         exercise(value);
       }),
-      { seed, numRuns: 1500 },
+      { seed, numRuns: runs(1500, 6000) },
     );
   } catch (error) {
     failWithSeed(error, seed);
@@ -318,7 +319,7 @@ test('mutated .npy files load or fail with an UnpicklingError', () => {
   const files = ['c_2d.v1.npy', 'struct_titles.v3.npy', 'f_3d_be.v2.npy', 'str.v1.npy', 'object.v1.npy'].map(
     (f) => new Uint8Array(readFileSync(join(FIXTURES, 'files', f))),
   );
-  const seed = Number(process.env.BRINE_SEED ?? Date.now() % 100000);
+  const seed = seedOr(Date.now() % 100000);
   try {
     fc.assert(
       fc.property(
@@ -340,7 +341,7 @@ test('mutated .npy files load or fail with an UnpicklingError', () => {
           exercise(value);
         },
       ),
-      { seed, numRuns: 1500 },
+      { seed, numRuns: runs(1500, 6000) },
     );
   } catch (error) {
     failWithSeed(error, seed);

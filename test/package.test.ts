@@ -1,7 +1,8 @@
 /**
  * The published package, as a user gets it: the project's files are copied
  * to a temporary folder as a fresh clone has them (no dist/), `npm pack`
- * builds and packs them there (through `prepack`), and the tarball is
+ * builds and packs them there (through `prepack`; under `npm test`, the
+ * dist/ its runner has just built with the same script), and the tarball is
  * installed with `npm install --offline` into a temporary app outside the
  * project. That app then uses every entry point (`brine`, `brine/node`, the
  * `brine` command) from ESM, from CommonJS (through Node's require of ESM,
@@ -28,6 +29,7 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import ts from 'typescript';
+import { FULL } from './support/budget.js';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -82,7 +84,13 @@ before(async () => {
   symlinkSync(join(root, 'node_modules'), join(clone, 'node_modules'), 'dir');
   assert.equal(existsSync(join(clone, 'dist')), false, 'the clone has no dist/');
 
-  await sh('npm', ['pack', '--pack-destination', work], clone);
+  if (process.env.BRINE_BUILT_DIST === join(root, 'dist') && !FULL) {
+    // Under `npm test`, whose runner has just built dist/ with the same `npm run build` that `prepack`
+    // runs (from nothing: the build removes dist/ first), that build is packed instead of a second one;
+    // `npm run fuzz` packs through `prepack`, from the clone alone.
+    cpSync(join(root, 'dist'), join(clone, 'dist'), { recursive: true });
+    await sh('npm', ['pack', '--ignore-scripts', '--pack-destination', work], clone);
+  } else await sh('npm', ['pack', '--pack-destination', work], clone);
   const { name, version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as Record<
     string,
     string

@@ -10,20 +10,21 @@
  * values met while shrinking a failure are sent one by one.
  *
  * BRINE_SEED=<n> replays a run (the seed is in the failure message),
- * BRINE_RUNS=<n> changes the number of values (default 200).
+ * BRINE_RUNS=<n> changes the number of values (default 200; BRINE_BUDGET=full: 800).
  */
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { loads } from '../src/index.js';
+import { runs, seed as seedOr } from './support/budget.js';
 import { compareDescriptions, type Desc, describe, numberText } from './support/describe.js';
 import { failWithSeed, pythonChar } from './support/fast-check.js';
 import { fromHex, SCRIPTS } from './support/vectors.js';
 
 const DEFAULT_SEED = 19170604;
-const seed = process.env.BRINE_SEED === undefined ? DEFAULT_SEED : Number(process.env.BRINE_SEED);
-const numRuns = process.env.BRINE_RUNS === undefined ? 200 : Number(process.env.BRINE_RUNS);
+const seed = seedOr(DEFAULT_SEED);
+const numRuns = runs(200, 800);
 const PROTOCOLS = [0, 1, 2, 3, 4, 5];
 
 /** A Python value in the generation language of vectors_lib.build(). */

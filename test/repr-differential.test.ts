@@ -8,19 +8,20 @@
  * same text. All the values of a run go to one python3 process.
  *
  * BRINE_SEED=<n> replays a run (the seed is in the failure message),
- * BRINE_RUNS=<n> changes the number of values (default 150).
+ * BRINE_RUNS=<n> changes the number of values (default 150; BRINE_BUDGET=full: 600).
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { loads } from '../src/index.js';
 import { pformat, repr } from '../src/tools/repr.js';
+import { runs, seed as seedOr } from './support/budget.js';
 import { pythonChar } from './support/fast-check.js';
 import { fromHex, runPythonScript } from './support/python.js';
 
 const DEFAULT_SEED = 20261205;
-const seed = process.env.BRINE_SEED === undefined ? DEFAULT_SEED : Number(process.env.BRINE_SEED);
-const numRuns = process.env.BRINE_RUNS === undefined ? 150 : Number(process.env.BRINE_RUNS);
+const seed = seedOr(DEFAULT_SEED);
+const numRuns = runs(150, 600);
 
 /** The pformat options of repr-diff.py's CONFIGS, in order. */
 const CONFIGS = [

@@ -19,6 +19,7 @@ import { isSklearnDataClass } from '../src/joblib/index.js';
 import { NUMPY_SCAN } from '../src/numpy/scan.js';
 import { PYTHON_SCAN, rateGlobal } from '../src/tools/gadgets.js';
 import { scan } from '../src/tools/scan.js';
+import { seed as seedOr } from './support/budget.js';
 import { inProcessCli } from './support/cli-run.js';
 import { failWithSeed } from './support/fast-check.js';
 import { ROOT } from './support/python.js';
@@ -126,7 +127,7 @@ describe('scan: scikit-learn and joblib files', () => {
     const inputs = ['LinearRegression.joblib', 'Pipeline.joblib', 'LinearRegression.joblib.gzip'].map((n) =>
       read(SKLEARN, n),
     );
-    const seed = Number(process.env.BRINE_SEED ?? Date.now() % 1_000_000);
+    const seed = seedOr(Date.now() % 1_000_000);
     try {
       fc.assert(
         fc.property(

@@ -27,6 +27,7 @@ import {
   tuple,
   UnpicklingError,
 } from '../src/index.js';
+import { runs, seed as seedOr, size } from './support/budget.js';
 import { failWithSeed } from './support/fast-check.js';
 import { bytes, runPython } from './support/python.js';
 import { poke } from './support/stdlib-poke.js';
@@ -138,14 +139,16 @@ describe('targeted hostile pickles', () => {
     assert.deepEqual(got, expected);
   });
 
-  test('100,000 levels of nested deques, OrderedDicts and namespaces print without overflowing', () => {
+  // 50,000 levels under `npm test` (far past any recursion limit), 100,000 under `npm run fuzz`.
+  const LEVELS = size(50_000, 100_000);
+  test(`${LEVELS.toLocaleString('en-US')} levels of nested deques, OrderedDicts and namespaces print without overflowing`, () => {
     for (const [module, name] of [
       ['collections', 'deque'],
       ['collections', 'OrderedDict'],
       ['types', 'SimpleNamespace'],
     ] as const) {
       let value: PyObject = call(module, name);
-      for (let i = 0; i < 100_000; i++) {
+      for (let i = 0; i < LEVELS; i++) {
         const outer = call(module, name);
         if (name === 'deque') outer.args = tuple([value]);
         else if (name === 'OrderedDict') outer.dictitems = [['k', value]];
@@ -156,8 +159,8 @@ describe('targeted hostile pickles', () => {
       assert.ok(!(loaded instanceof PyObject), name);
       // Python's repr gives up with a RecursionError; brine's repr engine is flat and prints every level.
       const text = repr(loaded);
-      assert.ok(text.length > 100_000 * 5, name);
-      // Every conversion of the outer levels (each one walks all 100,000 below it).
+      assert.ok(text.length > LEVELS * 5, name);
+      // Every conversion of the outer levels (each one walks all the levels below it).
       assert.equal(poke(loaded, 4), undefined, name);
     }
   });
@@ -286,7 +289,7 @@ describe('random calls of every standard-library reconstructor', () => {
   }));
 
   test('load or raise an UnpicklingError; what loads converts, prints and dumps', () => {
-    const seed = Number(process.env.BRINE_SEED ?? 20261126);
+    const seed = seedOr(20261126);
     let loaded = 0;
     try {
       fc.assert(
@@ -313,7 +316,7 @@ describe('random calls of every standard-library reconstructor', () => {
             if (!(error instanceof PickleError)) throw error;
           }
         }),
-        { seed, numRuns: Number(process.env.BRINE_RUNS ?? 4000) },
+        { seed, numRuns: runs(1000, 4000) },
       );
     } catch (error) {
       failWithSeed(error, seed);

@@ -44,6 +44,7 @@ import {
   tuple,
   UnpicklingError,
 } from '../src/index.js';
+import { runs, seed as seedOr } from './support/budget.js';
 import { failWithSeed } from './support/fast-check.js';
 import { fromHex, runPythonScript, toHex } from './support/python.js';
 import { poke } from './support/stdlib-poke.js';
@@ -411,7 +412,7 @@ describe('hostile arguments to the standard-library reconstructors', () => {
 describe('mutated standard-library pickles', () => {
   test('only ever load or raise an UnpicklingError, with the registry of enums and named tuples too', () => {
     const seeds = Object.values(made.pickles).flatMap((per) => Object.values(per).map(fromHex));
-    const seed = Number(process.env.BRINE_SEED ?? 20261126);
+    const seed = seedOr(20261126);
     try {
       fc.assert(
         fc.property(
@@ -434,7 +435,7 @@ describe('mutated standard-library pickles', () => {
             }
           },
         ),
-        { seed, numRuns: Number(process.env.BRINE_RUNS ?? 3000) },
+        { seed, numRuns: runs(1000, 3000) },
       );
     } catch (error) {
       failWithSeed(error, seed);

@@ -9,7 +9,8 @@
  * pickletools' genops yields and fail as it fails.
  *
  * python3 runs once per batch (two processes at once); the inputs go in as JSON.
- * BRINE_SEED=<n> replays the property test (the seed is in the failure message).
+ * BRINE_SEED=<n> replays the property test (the seed is in the failure message). The numbers of
+ * mutated inputs, of opcode soups and of property runs follow test/support/budget.ts.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -17,6 +18,7 @@ import fc from 'fast-check';
 import { isPickleError, UnpicklingError } from '../src/index.js';
 import { DisassemblyError, disassemble, disassembleAll, formatPreamble } from '../src/tools/disassemble.js';
 import { genops, PickletoolsError } from '../src/tools/genops.js';
+import { runs, seed, size } from './support/budget.js';
 import { failWithSeed } from './support/fast-check.js';
 import { toHex } from './support/python.js';
 import {
@@ -35,16 +37,16 @@ import {
 } from './support/tools-dis.js';
 
 const SEED = 20240611;
-const propertySeed = process.env.BRINE_SEED === undefined ? SEED : Number(process.env.BRINE_SEED);
+const propertySeed = seed(SEED);
 
 const vectors = vectorInputs();
 const bad = badPickleInputs();
 const adversarial = adversarialInputs();
 const dumped = dumpsInputs(100, SEED);
 const small = [...vectors.filter((v) => v.data.length < 4096), ...adversarial, ...bad, ...dumped];
-const mutated = mutatedInputs(small, 2500, SEED);
+const mutated = mutatedInputs(small, size(800, 2500), SEED);
 const soup = fc
-  .sample(opcodeSoup, { seed: SEED, numRuns: 1500 })
+  .sample(opcodeSoup, { seed: SEED, numRuns: size(500, 1500) })
   .map((data, i): ToolInput => ({ name: `opcode soup ${i}`, data }));
 
 /** Inputs written for the corners of pickletools' reading and printing. */
@@ -347,7 +349,7 @@ test('property: any bytes make genops and disassemble either succeed or throw an
     }
   });
   try {
-    fc.assert(property, { seed: propertySeed, numRuns: 4000 });
+    fc.assert(property, { seed: propertySeed, numRuns: runs(1000, 4000) });
   } catch (error) {
     failWithSeed(error, propertySeed);
   }

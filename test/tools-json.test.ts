@@ -20,6 +20,7 @@ import {
 } from '../src/index.js';
 import { fromJSON, fromJSONValue, toJSON, toJSONValue } from '../src/tools/json.js';
 import { PY_REDUCE, PY_REPR } from '../src/types/protocol.js';
+import { runs, seed as seedOr, size } from './support/budget.js';
 import { value as arbitraryValue } from './support/dumps-values.js';
 import { failWithSeed } from './support/fast-check.js';
 import { fromHex, PYTHON, ROOT, runPython, toHex } from './support/python.js';
@@ -179,7 +180,7 @@ describe('fromJSON reads numbers losslessly, as Python json.loads does', () => {
 });
 
 describe('toJSON / fromJSON properties', () => {
-  const seed = Number(process.env.BRINE_SEED ?? Date.now() % 100_000);
+  const seed = seedOr(Date.now() % 100_000);
 
   test('fromJSON(toJSON(v)) dumps to the same bytes as v (types, order and sharing kept)', () => {
     try {
@@ -193,7 +194,7 @@ describe('toJSON / fromJSON properties', () => {
           // The tree and the text say the same thing.
           assert.equal(JSON.stringify(toJSONValue(v)), toJSON(v));
         }),
-        { seed, numRuns: 100 },
+        { seed, numRuns: runs(100, 400) },
       );
     } catch (error) {
       failWithSeed(error, seed);
@@ -366,9 +367,11 @@ describe('limits and depth', () => {
     assert.equal(toJSON(Array(20).fill(s), { maxBytes: 100_000 }).length, 20 * 1003 + 1);
   });
 
-  test('a million nested lists and tuples, both ways', () => {
+  // 10^5 levels under `npm test` (far past any recursion limit), a million under `npm run fuzz`.
+  const LEVELS = size(100_000, 1_000_000);
+  test(`${LEVELS === 1_000_000 ? 'a million' : LEVELS.toLocaleString('en-US')} nested lists and tuples, both ways`, () => {
     let deep: unknown = [];
-    for (let i = 0; i < 1_000_000; i++) deep = i % 2 === 0 ? [deep] : tuple(deep);
+    for (let i = 0; i < LEVELS; i++) deep = i % 2 === 0 ? [deep] : tuple(deep);
     const text = toJSON(deep);
     let back = fromJSON(text);
     let depth = 0;
@@ -376,7 +379,7 @@ describe('limits and depth', () => {
       back = back[0];
       depth++;
     }
-    assert.equal(depth, 1_000_000);
+    assert.equal(depth, LEVELS);
     const nested = JSON.parse(`${'[1,'.repeat(1000)}{"a":[]}${']'.repeat(1000)}`);
     assert.equal(toJSON(nested, { indent: 1 }), JSON.stringify(nested, null, 1));
   });

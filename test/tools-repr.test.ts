@@ -8,6 +8,7 @@ import { describe, test } from 'node:test';
 import { loads, PickleError, PyComplex, PyGlobal, PyObject, tuple } from '../src/index.js';
 import { isPrintable, PFORMAT_MAX_DEPTH, pformat, repr, reprBytes, reprString } from '../src/tools/repr.js';
 import { PY_REDUCE, PY_REPR } from '../src/types/protocol.js';
+import { size } from './support/budget.js';
 import { fromHex, PYTHON, pythonCases, ROOT } from './support/python.js';
 
 interface Case {
@@ -149,11 +150,13 @@ cases = {
     assert.equal(reprString('\'"'), `'\\'"'`);
   });
 
-  test('repr handles a million nested lists; pformat refuses past its depth with a PickleError', () => {
+  // 10^5 levels under `npm test` (far past any recursion limit), a million under `npm run fuzz`.
+  const LEVELS = size(100_000, 1_000_000);
+  test(`repr handles ${LEVELS === 1_000_000 ? 'a million' : LEVELS.toLocaleString('en-US')} nested lists; pformat refuses past its depth with a PickleError`, () => {
     let deep: unknown = [];
-    for (let i = 0; i < 1_000_000; i++) deep = [deep];
+    for (let i = 0; i < LEVELS; i++) deep = [deep];
     const text = repr(deep);
-    assert.equal(text.length, 2_000_002);
+    assert.equal(text.length, 2 * LEVELS + 2);
     assert.ok(text.startsWith('[[[[') && text.endsWith(']]]]'));
     assert.throws(
       () => pformat(deep),

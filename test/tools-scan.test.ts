@@ -24,6 +24,7 @@ import { isTar, readTar, TarError } from '../src/formats/tar.js';
 import { dumps, Unpickler } from '../src/index.js';
 import { rateGlobal } from '../src/tools/gadgets.js';
 import { DEFAULT_LIBRARIES, type ScanLibrary, type ScanReport, scan } from '../src/tools/scan.js';
+import { runs, seed as seedOr, size } from './support/budget.js';
 import { failWithSeed } from './support/fast-check.js';
 import { bytes, fromHex, hasPythonModules, le, PYTHON, ROOT } from './support/python.js';
 
@@ -462,9 +463,11 @@ describe('scan: the gadget list', () => {
 });
 
 describe('scan: bounded on hostile structure', () => {
-  const n = 1_000_000;
+  // 10^5 under `npm test` (far past any recursion limit), 10^6 under `npm run fuzz`.
+  const n = size(100_000, 1_000_000);
+  const count = `10^${Math.log10(n)}`;
 
-  it('handles 10^6 nested MARKs', () => {
+  it(`handles ${count} nested MARKs`, () => {
     const data = new Uint8Array(2 * n + 1);
     data.fill(0x28, 0, n); // MARK
     data.fill(0x6c, n, 2 * n); // LIST
@@ -473,7 +476,7 @@ describe('scan: bounded on hostile structure', () => {
     assert.equal(report.verdict, 'safe');
   });
 
-  it('handles 10^6 MARKs never closed, and 10^6 DUPs', () => {
+  it(`handles ${count} MARKs never closed, and ${count} DUPs`, () => {
     const marks = new Uint8Array(n + 1).fill(0x28);
     marks[n] = 0x2e;
     assert.equal(scan(marks).verdict, 'malformed');
@@ -592,7 +595,7 @@ describe('scan: bounded on hostile structure', () => {
 });
 
 describe('scan: never throws', () => {
-  const seed = Number(process.env.BRINE_SEED ?? Date.now() % 2 ** 31);
+  const seed = seedOr(Date.now() % 2 ** 31);
   const valid = cases.filter((c) => !c.name.startsWith('zip:') && c.data.length > 0 && c.data.length < 2000);
   const opcodes = [...'(.0125FGIJKLMNPQRSTUVXabcdeghijlopqrstu}])'].map((c) => c.charCodeAt(0));
   for (let b = 0x80; b <= 0x98; b++) opcodes.push(b);
@@ -623,7 +626,7 @@ describe('scan: never throws', () => {
     try {
       fc.assert(
         fc.property(arbitrary, (data) => checkReport(data)),
-        { seed, numRuns: 3000 },
+        { seed, numRuns: runs(1000, 3000) },
       );
     } catch (error) {
       failWithSeed(error, seed);
@@ -651,7 +654,7 @@ describe('scan: never throws', () => {
           assert.ok(first?.complete);
           assert.equal(first.end, unpickler.position);
         }),
-        { seed, numRuns: 3000 },
+        { seed, numRuns: runs(1000, 3000) },
       );
     } catch (error) {
       failWithSeed(error, seed);
@@ -677,7 +680,7 @@ describe('scan: never throws', () => {
     try {
       fc.assert(
         fc.property(arbitrary, (data) => checkReport(data)),
-        { seed, numRuns: 1000 },
+        { seed, numRuns: runs(300, 1000) },
       );
     } catch (error) {
       failWithSeed(error, seed);
