@@ -60,6 +60,10 @@ export function unhashableType(value: unknown): string | undefined {
 
 /** The first unhashable type inside a tuple, nested tuples included, walked without recursion. */
 function unhashableInTuple(root: readonly unknown[]): string | undefined {
+  // A tuple of numbers, strings and the like: nothing to walk or to remember.
+  let i = 0;
+  while (i < root.length && (typeof root[i] !== 'object' || root[i] === null)) i++;
+  if (i === root.length) return undefined;
   if (hashableTuples.has(root)) return undefined;
   const pending: (readonly unknown[])[] = [root];
   // Shared tuples are walked once (a chain of (t, t) pairs would otherwise double per level).
@@ -97,38 +101,183 @@ export function pyKey(value: unknown): unknown {
 }
 
 /**
- * The key already in `keys` that Python would take `key` for: `False` and
- * `0`, `True` and `1` are one key in Python (equal, with equal hashes), two in
- * a `Map`. Python keeps the first key and the last value.
+ * The key already in `container` that Python would take `key` for, or `key`:
+ * `False` and `0`, `True` and `1` are one key in Python (equal, with equal
+ * hashes), two in a `Map`; so are two tuples, frozensets or bytes of equal
+ * content, which a `Map` compares by identity. Python keeps the first key and
+ * the last value. CPython never writes such keys twice, but a hand-made
+ * pickle can. Tuples and the like are checked through a {@link KeyTexts}
+ * index of the container, made at its first such key and kept until the load
+ * ends ({@link releaseKeyIndexes}).
  */
-function equalKey(has: (k: unknown) => boolean, key: unknown): unknown {
+function equalKey(container: Map<unknown, unknown> | Set<unknown>, key: unknown): unknown {
+  let k = key;
   if (key === false || key === true) {
     const n = key ? 1 : 0;
-    return has(n) ? n : key;
-  }
-  if (key === 0 || key === 1) {
+    if (container.has(n)) k = n;
+  } else if (key === 0 || key === 1) {
     const b = key === 1;
-    return has(b) ? b : key;
+    if (container.has(b)) k = b;
   }
-  return key;
+  let index = keyIndexes.get(container);
+  if (index === undefined) {
+    if (typeof k !== 'object' || k === null || k instanceof PyObject || container.has(k)) return k;
+    index = new EqualKeys();
+    keyIndexes.set(container, index);
+    for (const old of container.keys()) index.find(old);
+  }
+  return index.find(k);
+}
+
+/** The containers that got an equality index during the current load: see {@link equalKey}. */
+const keyIndexes = new Map<object, EqualKeys>();
+
+/** A hash shared by several keys of one {@link EqualKeys}. */
+class Bucket {
+  constructor(readonly keys: unknown[]) {}
+}
+
+/** Keys of one hash before {@link EqualKeys} compares every key by its text (a flood chosen for one hash). */
+const MAX_BUCKET = 8;
+
+/**
+ * The keys of one dict or set by Python equality, as they arrive. Each key
+ * gets a hash that keys Python finds equal share (no allocation for a tuple
+ * of numbers and strings); only keys of one hash are compared, by their
+ * {@link KeyTexts}, so a dict of distinct keys makes no text. The hash is
+ * known to anyone: when one hash gathers more than {@link MAX_BUCKET} keys,
+ * every key is indexed by its text instead (linear, about three times the
+ * cost).
+ */
+class EqualKeys {
+  readonly #texts = new KeyTexts(false);
+  #byHash: Map<number, unknown> | null = new Map();
+  #byText: Map<string, unknown> | null = null;
+  /** Hashes of the tuples and frozensets met inside keys (a shared one is read once). */
+  readonly #inner = new Map<object, number>();
+
+  /** The key held that Python finds equal to `key`; else `key`, now held. */
+  find(key: unknown): unknown {
+    const byHash = this.#byHash;
+    if (byHash === null) return this.#findText(key);
+    // A small integer: V8 keeps it unboxed as a Map key.
+    const h = this.#hash(key, 0) & 0x3fffffff;
+    const held = byHash.get(h);
+    if (held === undefined && !byHash.has(h)) {
+      byHash.set(h, key);
+      return key;
+    }
+    const keys = held instanceof Bucket ? held.keys : [held];
+    const text = this.#texts.text(key);
+    for (const old of keys) if (this.#texts.text(old) === text) return old;
+    if (keys.length >= MAX_BUCKET) {
+      this.#byText = new Map();
+      this.#byHash = null;
+      for (const bucket of byHash.values()) {
+        for (const old of bucket instanceof Bucket ? bucket.keys : [bucket]) this.#findText(old);
+      }
+      return this.#findText(key);
+    }
+    if (held instanceof Bucket) held.keys.push(key);
+    else byHash.set(h, new Bucket([held, key]));
+    return key;
+  }
+
+  #findText(key: unknown): unknown {
+    const text = this.#texts.text(key);
+    const found = this.#byText!.get(text);
+    if (found !== undefined || this.#byText!.has(text)) return found;
+    this.#byText!.set(text, key);
+    return key;
+  }
+
+  /** Equal for keys of equal {@link KeyTexts} (up to {@link MAX_KEY_DEPTH} levels). */
+  #hash(key: unknown, depth: number): number {
+    switch (typeof key) {
+      case 'string':
+        return textHash(key, 0x73);
+      case 'number':
+        return numberHash(key);
+      case 'bigint':
+        return key >= MIN_SAFE && key <= MAX_SAFE ? numberHash(Number(key)) : textHash(`${key}`, 0x69);
+      case 'boolean':
+        return numberHash(key ? 1 : 0);
+      case 'object':
+        break;
+      default:
+        return 0x4e;
+    }
+    if (key === null) return 0x4e;
+    if (key instanceof PyFloat) return Number.isNaN(key.value) ? identityId(key) : numberHash(key.value);
+    const tuple = isTuple(key);
+    if (tuple || key instanceof FrozenSet) {
+      let h = depth > 0 ? this.#inner.get(key) : undefined;
+      if (h !== undefined) return h;
+      if (depth >= MAX_KEY_DEPTH) return identityId(key);
+      h = tuple ? 0x345678 : 0x2f1e0d;
+      for (const item of key as Iterable<unknown>) {
+        const x = this.#hash(item, depth + 1);
+        // A tuple's hash depends on the order of its items, a frozenset's does not.
+        h = tuple ? Math.imul(h ^ x, 0x01000193) : (h + Math.imul(x ^ (x >>> 15), 0x2c1b3c6d)) | 0;
+      }
+      if (depth > 0) this.#inner.set(key, h);
+      return h;
+    }
+    if ((key instanceof Uint8Array && !(key instanceof PyByteArray)) || key instanceof PyGlobal) {
+      return textHash(this.#texts.text(key), 0x62);
+    }
+    if (!(key instanceof PyObject) && !(key instanceof PyEnum) && PY_REPR in key) {
+      return textHash(this.#texts.text(key), 0x76);
+    }
+    return identityId(key);
+  }
+}
+
+const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+const hashFloat = new Float64Array(1);
+const hashWords = new Int32Array(hashFloat.buffer);
+
+/** The hash of a number, equal for the numbers {@link numberText} spells alike (`1`, `1.0`, `1n`). */
+function numberHash(x: number): number {
+  if (Number.isInteger(x)) {
+    if (!Number.isSafeInteger(x)) return textHash(`${BigInt(x)}`, 0x69);
+    return Math.imul(x | 0, 0x9e3779b1) ^ Math.floor(x / 0x100000000);
+  }
+  if (Number.isNaN(x)) return nextIdentityId++;
+  hashFloat[0] = x;
+  return Math.imul(hashWords[0]!, 0x85ebca6b) ^ hashWords[1]!;
+}
+
+/** FNV-1a of the UTF-16 units of `text`, seeded by a tag. */
+function textHash(text: string, tag: number): number {
+  let h = 0x811c9dc5 ^ tag;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h;
+}
+
+/** Drops the indexes {@link equalKey} made (the unpickler calls it when a load ends). */
+export function releaseKeyIndexes(): void {
+  if (keyIndexes.size > 0) keyIndexes.clear();
 }
 
 /** `map[key] = value` as a Python dict does it (see {@link pyKey} and {@link equalKey}). */
 export function pyMapSet(map: Map<unknown, unknown>, key: unknown, value: unknown): unknown {
-  const k = equalKey((x) => map.has(x), pyKey(key));
+  const k = equalKey(map, pyKey(key));
   map.set(k, value);
   return k;
 }
 
 /** `set.add(item)` as Python does it (see {@link pyKey} and {@link equalKey}). */
 export function pySetAdd(set: Set<unknown>, item: unknown): void {
-  set.add(equalKey((x) => set.has(x), pyKey(item)));
+  set.add(equalKey(set, pyKey(item)));
 }
 
 /** {@link pyKey} of every item, for a set or frozenset built from a list, without the items Python merges. */
 export function pyKeys(items: Iterable<unknown>): unknown[] {
   const seen = new Set<unknown>();
   for (const item of items) pySetAdd(seen, item);
+  keyIndexes.delete(seen);
   return [...seen];
 }
 
@@ -251,68 +400,93 @@ function numberText(x: number): string {
 }
 
 /**
- * The canonical form of a key: a string that exactly the keys Python finds
- * equal share, or an object compared by identity (a NaN, an inert instance,
- * anything Python compares by identity). See {@link pyIndex}.
+ * Texts of keys, equal exactly when Python finds the keys equal (see
+ * {@link pyIndex}), of a size linear in the key's own: an item of a tuple or
+ * frozenset whose text is long (a container, long bytes or str) is named by
+ * a number, the same for equal items, and each container is read once. So a chain of tuples `(t, t)`
+ * nested n deep costs n short texts, where spelling items out would cost 2^n.
+ * A key compared by identity (a NaN, an inert instance, an enum member) gets
+ * a text of its own.
  */
-function canonical(key: unknown, depth = 0): unknown {
-  switch (typeof key) {
-    case 'string':
-      return `s${key}`;
-    case 'number':
-      return Number.isNaN(key) ? {} : numberText(key);
-    case 'bigint':
-      return `i${key}`;
-    case 'boolean':
-      return key ? 'i1' : 'i0';
-    case 'undefined':
-      return 'N';
-    default:
-      break;
+class KeyTexts {
+  readonly #ids = new Map<string, number>();
+  readonly #made = new Map<object, string>();
+  /** Past {@link MAX_KEY_DEPTH}: a {@link PickleError} when true, else the deeper keys are compared by identity. */
+  readonly #strict: boolean;
+
+  constructor(strict: boolean) {
+    this.#strict = strict;
   }
-  if (key === null) return 'N';
-  if (typeof key !== 'object') return key;
-  if (key instanceof PyFloat) return Number.isNaN(key.value) ? key : numberText(key.value);
-  if (depth >= MAX_KEY_DEPTH) {
-    throw new PickleError(
-      `a dict key nested deeper than ${MAX_KEY_DEPTH} tuples or frozensets cannot be looked up`,
-    );
-  }
-  if (isTuple(key)) {
-    let text = `t${key.length}(`;
-    for (const item of key) text += part(canonical(item, depth + 1));
-    return `${text})`;
-  }
-  if (key instanceof FrozenSet) {
-    // Items Python finds equal (0 and false in a JS-made set) count once, as in Python's frozenset.
-    const parts = new Set<string>();
-    for (const item of key) parts.add(part(canonical(item, depth + 1)));
-    const sorted = [...parts].sort();
-    return `z${sorted.length}(${sorted.join('')})`;
-  }
-  if (key instanceof Uint8Array && !(key instanceof PyByteArray)) {
-    let text = 'b';
-    for (let i = 0; i < key.length; i += 0x2000) {
-      text += String.fromCharCode(...key.subarray(i, Math.min(i + 0x2000, key.length)));
+
+  text(key: unknown, depth = 0): string {
+    switch (typeof key) {
+      case 'string':
+        return `s${key}`;
+      case 'number':
+        return Number.isNaN(key) ? `o${nextIdentityId++}` : numberText(key);
+      case 'bigint':
+        return `i${key}`;
+      case 'boolean':
+        return key ? 'i1' : 'i0';
+      case 'object':
+        break;
+      default:
+        return key === undefined ? 'N' : `o${identityId(key as object)}`;
     }
+    if (key === null) return 'N';
+    let text = this.#made.get(key);
+    if (text !== undefined) return text;
+    if (key instanceof PyFloat) {
+      text = Number.isNaN(key.value) ? `o${identityId(key)}` : numberText(key.value);
+    } else if (isTuple(key) || key instanceof FrozenSet) {
+      if (depth >= MAX_KEY_DEPTH) {
+        if (this.#strict) {
+          throw new PickleError(
+            `a dict key nested deeper than ${MAX_KEY_DEPTH} tuples or frozensets cannot be looked up`,
+          );
+        }
+        text = `o${identityId(key)}`;
+      } else {
+        const parts: string[] = [];
+        for (const item of key as Iterable<unknown>) parts.push(this.#part(item, depth + 1));
+        // A frozenset's items in any order; items Python finds equal (0 and false in a JS-made set) once.
+        text = isTuple(key) ? `t(${parts.join('')})` : `z(${[...new Set(parts)].sort().join('')})`;
+      }
+    } else if (key instanceof Uint8Array && !(key instanceof PyByteArray)) {
+      text = 'b';
+      for (let i = 0; i < key.length; i += 0x2000) {
+        text += String.fromCharCode(...key.subarray(i, Math.min(i + 0x2000, key.length)));
+      }
+    } else if (key instanceof PyGlobal) {
+      text = `g${key.module}\n${key.name}`;
+    } else if (
+      // Hashable value classes (datetime, Decimal, UUID, Path ...): the same class and the same repr.
+      !(key instanceof PyObject) &&
+      !(key instanceof PyEnum) &&
+      typeof (key as { [PY_REPR]?: unknown })[PY_REPR] === 'function'
+    ) {
+      text = `v${key.constructor.name}\n${pyRepr(key)}`;
+    } else {
+      text = `o${identityId(key)}`;
+    }
+    this.#made.set(key, text);
     return text;
   }
-  if (key instanceof PyGlobal) return `g${key.module}\n${key.name}`;
-  // Hashable value classes (datetime, Decimal, UUID, Path ...): the same class and the same repr.
-  if (
-    !(key instanceof PyObject) &&
-    !(key instanceof PyEnum) &&
-    typeof (key as { [PY_REPR]?: unknown })[PY_REPR] === 'function'
-  ) {
-    return `v${key.constructor.name}\n${pyRepr(key)}`;
-  }
-  return key;
-}
 
-/** A component of a composite key's text: length-prefixed, so that no two sequences of parts read alike. */
-function part(c: unknown): string {
-  const text = typeof c === 'string' ? c : `o${identityId(c as object)}`;
-  return `${text.length}:${text}`;
+  /**
+   * An item of a tuple or frozenset: a short text spelled out (length-prefixed, so that no two
+   * sequences of parts read alike), a longer one (a container, long bytes or str) by number.
+   */
+  #part(item: unknown, depth: number): string {
+    const text = this.text(item, depth);
+    if (text.length <= 32) return `${text.length}:${text}`;
+    let id = this.#ids.get(text);
+    if (id === undefined) {
+      id = this.#ids.size;
+      this.#ids.set(text, id);
+    }
+    return `#${id};`;
+  }
 }
 
 /** Lookups by Python equality in one `Map` or `Set`, indexed once: see {@link pyIndex}. */
@@ -358,14 +532,15 @@ export interface PyKeyIndex<K = unknown, V = unknown> {
  * ```
  */
 export function pyIndex<K, V>(collection: ReadonlyMap<K, V> | ReadonlySet<K>): PyKeyIndex<K, V> {
-  const byCanonical = new Map<unknown, K>();
+  const texts = new KeyTexts(true);
+  const byCanonical = new Map<string, K>();
   for (const key of collection.keys()) {
-    const c = canonical(key);
+    const c = texts.text(key);
     if (!byCanonical.has(c)) byCanonical.set(c, key);
   }
   const find = (key: unknown): K | typeof NOT_FOUND => {
     if (collection.has(key as K)) return key as K;
-    const c = canonical(key);
+    const c = texts.text(key);
     return byCanonical.has(c) ? byCanonical.get(c)! : NOT_FOUND;
   };
   return {
@@ -425,8 +600,9 @@ const NOT_FOUND: unique symbol = /* @__PURE__ */ Symbol('not found');
 
 function findKey(collection: ReadonlyMap<unknown, unknown> | ReadonlySet<unknown>, key: unknown): unknown {
   if (collection.has(key)) return key;
-  const c = canonical(key);
-  if (typeof c !== 'string') return NOT_FOUND; // compared by identity: has() answered
-  for (const k of collection.keys()) if (canonical(k) === c) return k;
+  const texts = new KeyTexts(true);
+  const c = texts.text(key);
+  if (c.charCodeAt(0) === 0x6f /* o */) return NOT_FOUND; // compared by identity: has() answered
+  for (const k of collection.keys()) if (texts.text(k) === c) return k;
   return NOT_FOUND;
 }

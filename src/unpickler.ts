@@ -23,6 +23,7 @@ import {
   pyKeys,
   pyMapSet,
   pySetAdd,
+  releaseKeyIndexes,
   UnhashableError,
 } from './keys.js';
 import { transcodeLatin1 } from './latin1-transcode.js';
@@ -320,6 +321,7 @@ export class Unpickler {
       return this.#options.exact || forms !== null ? this.#recordExact(result, start, forms) : result;
     } finally {
       restoreGetattrForms(outerForms);
+      releaseKeyIndexes();
       if (this.#grown !== null || this.#overlong !== null) this.#settleAll();
       this.#entered = false;
       this.#floodWatch = null;
