@@ -8,59 +8,15 @@
 import assert from 'node:assert/strict';
 import { describe as suite, test } from 'node:test';
 import { loads } from '../src/index.js';
+import { type DictCase, dictCases, entriesOf } from './support/dict-cases.js';
 import { fromHex, runPython } from './support/python.js';
 
-interface Case {
-  name: string;
-  hex: string;
-  /** `list(pickle.loads(data).items())`, as CPython loads it. */
-  items: [unknown, unknown][];
-  /** True when a key is one a JS object would reorder (an array index): the dict loads as a Map. */
-  map: boolean;
-}
-
-/** Runs Python code that fills `cases` with (name, pickle bytes) and returns each with CPython's items. */
-function pythonCases(code: string): Case[] {
-  const out = runPython(`
-import json, pickle, random, struct
-cases = []
-${code}
-def is_index(k):
-    return isinstance(k, str) and k.isdigit() and k.isascii() and (k == '0' or k[0] != '0') and int(k) <= 4294967294
-out = []
-for name, data in cases:
-    d = pickle.loads(data)
-    out.append({'name': name, 'hex': data.hex(), 'items': [[k, v] for k, v in d.items()],
-                'map': any(not isinstance(k, str) or is_index(k) for k in d)})
-print(json.dumps(out))
-`);
-  return JSON.parse(out) as Case[];
-}
-
-function entriesOf(value: unknown, map: boolean, name: string): [unknown, unknown][] {
-  if (map) {
-    assert.ok(value instanceof Map, `${name}: a Map`);
-    return [...value.entries()];
-  }
-  assert.equal(Object.getPrototypeOf(value), Object.prototype, `${name}: a plain object`);
-  const dict = value as Record<string, unknown>;
-  const keys = Reflect.ownKeys(dict);
-  for (const key of keys) {
-    const desc = Object.getOwnPropertyDescriptor(dict, key)!;
-    assert.ok(
-      desc.writable && desc.enumerable && desc.configurable && 'value' in desc,
-      `${name}: ${String(key)} is a plain data property`,
-    );
-  }
-  return keys.map((k) => [k, dict[k as string]]);
-}
-
-function checkCases(cases: Case[], rounds: number): void {
+function checkCases(cases: DictCase[], rounds: number): void {
   const protoKeys = Reflect.ownKeys(Object.prototype).length;
   for (let round = 0; round < rounds; round++) {
     for (const c of cases) {
       const value = loads(fromHex(c.hex));
-      assert.deepEqual(entriesOf(value, c.map, c.name), c.items, `${c.name}, load ${round}`);
+      assert.deepEqual(entriesOf(value, c), c.items, `${c.name}, load ${round}`);
     }
   }
   assert.equal(Reflect.ownKeys(Object.prototype).length, protoKeys, 'Object.prototype untouched');
@@ -73,7 +29,7 @@ const SIZES = [
 
 suite('dicts of every size around 20 keys', () => {
   test('keys, order and values as CPython loads them, loaded again and again, at protocols 2 and 5', () => {
-    const cases = pythonCases(`
+    const cases = dictCases(`
 values = [0, -1, 2**40, 1.5, -0.25, 'v', 'é' * 3, None, True, False, 'x' * 300]
 for proto in (2, 5):
     for n in ${JSON.stringify(SIZES)}:
@@ -102,7 +58,7 @@ print(json.dumps({'hex': pickle.dumps(a, 5).hex(), 'value': a}))
   });
 
   test("special keys at every position are own data properties ('__proto__', 'constructor', ...)", () => {
-    const cases = pythonCases(`
+    const cases = dictCases(`
 special = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', '__defineGetter__', 'valueOf', 'prototype']
 for n in (20, 23, 26, 33):
     for at in range(0, n, 1):
@@ -120,7 +76,7 @@ for n in (20, 23, 26, 33):
 
   test('repeated keys keep their first place and their last value, as CPython does', () => {
     // SETITEMS with a key written twice: hand-made pickles (CPython's pickler never writes one).
-    const cases = pythonCases(`
+    const cases = dictCases(`
 def sbu(s):
     b = s.encode()
     return b'\\x8c' + bytes([len(b)]) + b
@@ -143,7 +99,7 @@ for n in (20, 23, 26, 40):
   });
 
   test('keys a JS object would reorder (array indices) make a Map in CPython order, at any position', () => {
-    const cases = pythonCases(`
+    const cases = dictCases(`
 for n in (20, 22, 25, 31):
     for at in sorted({0, 18, 19, 20, 22, 25, n - 1}):
         if at >= n:
@@ -199,7 +155,7 @@ print(json.dumps({'pickles': pickles, 'values': values}))
   });
 
   test('keys of every length up to 16 bytes, ASCII or not, cached or not', () => {
-    const cases = pythonCases(`
+    const cases = dictCases(`
 r = random.Random(3)
 for n in range(0, 17):
     for kind in ('ascii', 'latin', 'wide'):

@@ -9,58 +9,11 @@
 import assert from 'node:assert/strict';
 import { describe as suite, test } from 'node:test';
 import { dumps, loads } from '../src/index.js';
+import { type DictCase, dictCases, entriesOf } from './support/dict-cases.js';
 import { fromHex, runPython, toHex } from './support/python.js';
 
-interface Case {
-  name: string;
-  hex: string;
-  /** `list(pickle.loads(data).items())`, as CPython loads it. */
-  items: [unknown, unknown][];
-  map: boolean;
-}
-
-function pythonCases(code: string): Case[] {
-  const out = runPython(`
-import json, math, pickle
-cases = []
-${code}
-def is_index(k):
-    return isinstance(k, str) and k.isdigit() and k.isascii() and (k == '0' or k[0] != '0') and int(k) <= 4294967294
-def plain(v):
-    return None if isinstance(v, float) and math.isnan(v) else v
-out = []
-for name, data in cases:
-    d = pickle.loads(data)
-    out.append({'name': name, 'hex': data.hex(), 'items': [[k, plain(v)] for k, v in d.items()],
-                'map': any(not isinstance(k, str) or is_index(k) for k in d)})
-print(json.dumps(out))
-`);
-  return JSON.parse(out) as Case[];
-}
-
-function entriesOf(value: unknown, c: Case): [unknown, unknown][] {
-  if (c.map) {
-    assert.ok(value instanceof Map, `${c.name}: a Map`);
-    return [...value.entries()];
-  }
-  assert.equal(Object.getPrototypeOf(value), Object.prototype, `${c.name}: a plain object`);
-  const dict = value as Record<string, unknown>;
-  const keys = Reflect.ownKeys(dict);
-  for (const key of keys) {
-    const desc = Object.getOwnPropertyDescriptor(dict, key)!;
-    assert.ok(
-      desc.writable && desc.enumerable && desc.configurable && 'value' in desc,
-      `${c.name}: ${String(key)} is a plain data property`,
-    );
-  }
-  return keys.map((k) => {
-    const v = dict[k as string];
-    return [k, typeof v === 'number' && Number.isNaN(v) ? null : v];
-  });
-}
-
 /** Loads the cases in the given order, each checked against CPython's items. */
-function loadInOrder(cases: Case[], order: number[], label: string): void {
+function loadInOrder(cases: DictCase[], order: number[], label: string): void {
   const protoKeys = Reflect.ownKeys(Object.prototype).length;
   for (let i = 0; i < order.length; i++) {
     const c = cases[order[i]!]!;
@@ -75,7 +28,7 @@ suite('dicts of 20 keys or more, loaded one after another', () => {
   test('the same keys again and again, with values of every kind changing from load to load', () => {
     // One shape (33 keys), the value at each place an int, a float, a str, None, a list, NaN or a big int in turn:
     // V8's fields change representation under the loader while the keyed stores follow its transitions.
-    const cases = pythonCases(`
+    const cases = dictCases(`
 kinds = [lambda i: i, lambda i: i + 0.5, lambda i: 's%d' % i, lambda i: None, lambda i: [i], lambda i: float('nan'),
          lambda i: 2**40 + i, lambda i: -i, lambda i: True, lambda i: 'é' * (i % 5)]
 for load in range(40):
@@ -90,7 +43,7 @@ for load in range(40):
   });
 
   test('shapes that share their first keys and differ at 19, 20, 22, 25, 28 or 31, alternating', () => {
-    const cases = pythonCases(`
+    const cases = dictCases(`
 base = ['k%d' % i for i in range(34)]
 for at in (None, 0, 18, 19, 20, 22, 25, 28, 31, 33):
     keys = list(base)
@@ -110,7 +63,7 @@ for at in (None, 0, 18, 19, 20, 22, 25, 28, 31, 33):
   });
 
   test("special keys, array-index keys, repeated keys and long keys where the keyed store follows the loader's shape", () => {
-    const cases = pythonCases(`
+    const cases = dictCases(`
 def sbu(s):
     b = s.encode()
     return (b'\\x8c' + bytes([len(b)]) + b) if len(b) < 256 else (b'X' + len(b).to_bytes(4, 'little') + b)
