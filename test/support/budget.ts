@@ -5,7 +5,7 @@
  * mutation corpora and stress sizes chosen so that the suite is fast, each
  * still large enough to mean something (deep nesting far beyond any
  * recursion limit, complexity ratios at sizes where the ratio is measured
- * above timer noise). `npm run fuzz` (test/fuzz/run.ts) runs the same tests
+ * above timer noise). `npm run fuzz` (test/fuzz/run.mjs) runs the same tests
  * with `BRINE_BUDGET=full`: the full numbers, and fixed seeds.
  *
  * Environment (read here, and only here):
