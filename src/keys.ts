@@ -410,7 +410,8 @@ function numberText(x: number): string {
  */
 class KeyTexts {
   readonly #ids = new Map<string, number>();
-  readonly #made = new Map<object, string>();
+  // Weak: `pyIndex` texts every key it is asked about, and a query key must not stay alive for it.
+  readonly #made = new WeakMap<object, string>();
   /** Past {@link MAX_KEY_DEPTH}: a {@link PickleError} when true, else the deeper keys are compared by identity. */
   readonly #strict: boolean;
 
