@@ -234,6 +234,13 @@ export class Unpickler {
    * the memo: the memo opcodes that remain store nothing (see #presizeMemo).
    */
   #memoDead = false;
+  /**
+   * Set by #presizeMemo when the opcodes up to this pickle's STOP read the memo
+   * only by BINGET and LONG_BINGET: one bit per memo id below `8 * length`,
+   * set for the ids they read. A memo store of an id whose bit is clear keeps
+   * a placeholder instead of the value (see #kept).
+   */
+  #memoKeep: Uint8Array | null = null;
   /** The memo ids the opcodes #codecsLatin1 skipped over added to the memo. */
   #codecsMemoAdded = 0;
   /** The last scan of #memoReadsFrom: from where, its STOP, the last read of each memo id. */
@@ -306,6 +313,7 @@ export class Unpickler {
     this.#scanned = 0;
     this.#memoScanned = 0;
     this.#memoDead = false;
+    this.#memoKeep = null;
     if (!this.#options.keepMemo) {
       this.#memo = [];
       this.#sparse = null;
@@ -987,11 +995,13 @@ export class Unpickler {
             const value = stack[stack.length - 1];
             if (memoLen < memo.length && memo[memoLen] === undefined) {
               // The usual case once the memo has room (see #presizeMemo): the next free slot.
-              memo[memoLen++] = value;
+              memo[memoLen] = this.#kept(memoLen, value);
+              memoLen++;
             } else if (memoLen === memo.length && this.#sparse === null) {
               // The memo is dense and full: it appends (unless nothing reads it again in this load).
               if (!this.#memoDead && memoLen >= MEMO_PRESIZE) this.#presizeMemo(pos);
-              if (!this.#memoDead) memo[memoLen++] = value;
+              if (!this.#memoDead) memo[memoLen] = this.#kept(memoLen, value);
+              memoLen++;
             } else {
               memoLen += this.#memoPut(memoLen, value);
             }
@@ -1220,10 +1230,12 @@ export class Unpickler {
                 continue;
               }
               if (memoLen < memo.length && memo[memoLen] === undefined) {
-                memo[memoLen++] = target[len - 1];
+                memo[memoLen] = this.#kept(memoLen, target[len - 1]);
+                memoLen++;
               } else if (memoLen === memo.length && this.#sparse === null) {
                 if (memoLen >= MEMO_PRESIZE) this.#presizeMemo(pos + 1);
-                if (!this.#memoDead) memo[memoLen++] = target[len - 1];
+                if (!this.#memoDead) memo[memoLen] = this.#kept(memoLen, target[len - 1]);
+                memoLen++;
               } else {
                 break;
               }
@@ -1237,10 +1249,12 @@ export class Unpickler {
               }
               if (data[pos + 1] !== memoLen) break;
               if (memoLen < memo.length && memo[memoLen] === undefined) {
-                memo[memoLen++] = target[len - 1];
+                memo[memoLen] = this.#kept(memoLen, target[len - 1]);
+                memoLen++;
               } else if (memoLen === memo.length && this.#sparse === null) {
                 if (memoLen >= MEMO_PRESIZE) this.#presizeMemo(pos + 2);
-                if (!this.#memoDead) memo[memoLen++] = target[len - 1];
+                if (!this.#memoDead) memo[memoLen] = this.#kept(memoLen, target[len - 1]);
+                memoLen++;
               } else {
                 break;
               }
@@ -1254,10 +1268,12 @@ export class Unpickler {
               }
               if (u32(data, pos + 1) !== memoLen) break;
               if (memoLen < memo.length && memo[memoLen] === undefined) {
-                memo[memoLen++] = target[len - 1];
+                memo[memoLen] = this.#kept(memoLen, target[len - 1]);
+                memoLen++;
               } else if (memoLen === memo.length && this.#sparse === null) {
                 if (memoLen >= MEMO_PRESIZE) this.#presizeMemo(pos + 5);
-                if (!this.#memoDead) memo[memoLen++] = target[len - 1];
+                if (!this.#memoDead) memo[memoLen] = this.#kept(memoLen, target[len - 1]);
+                memoLen++;
               } else {
                 break;
               }
@@ -1439,10 +1455,12 @@ export class Unpickler {
               if (this.#memoDead) {
                 // Nothing reads the memo again in this load.
               } else if (memoLen < memo.length && memo[memoLen] === undefined) {
-                memo[memoLen++] = value;
+                memo[memoLen] = this.#kept(memoLen, value);
+                memoLen++;
               } else if (memoLen === memo.length && this.#sparse === null) {
                 if (memoLen >= MEMO_PRESIZE) this.#presizeMemo(pos + 1);
-                if (!this.#memoDead) memo[memoLen++] = value;
+                if (!this.#memoDead) memo[memoLen] = this.#kept(memoLen, value);
+                memoLen++;
               } else {
                 memoLen += this.#memoPut(memoLen, value);
               }
@@ -1661,6 +1679,13 @@ export class Unpickler {
    * more entry), else 0. `from` is the offset of the next opcode, where
    * #presizeMemo may count what comes (-1: not counted).
    */
+  /** `value`, or a placeholder when no opcode up to this pickle's STOP reads memo id `index` (see #memoKeep). */
+  #kept(index: number, value: unknown): unknown {
+    const keep = this.#memoKeep;
+    if (keep === null || index >= keep.length * 8) return value;
+    return (keep[index >> 3]! & (1 << (index & 7))) !== 0 ? value : UNREAD;
+  }
+
   #memoPut(index: number, value: unknown, from = -1): number {
     if (this.#memoDead) return 0;
     const memo = this.#memo;
@@ -1668,7 +1693,7 @@ export class Unpickler {
     if (index < memo.length) {
       // A slot made by #presizeMemo is a hole until it is set.
       const added = memo[index] === undefined ? 1 : 0;
-      memo[index] = value;
+      memo[index] = this.#kept(index, value);
       return added;
     }
     if (index === memo.length) {
@@ -1676,7 +1701,7 @@ export class Unpickler {
         this.#presizeMemo(from);
         if (this.#memoDead) return 0;
       }
-      memo[index] = value;
+      memo[index] = this.#kept(index, value);
       return sparse?.delete(index) ? 0 : 1;
     }
     this.#sparse ??= new Map();
@@ -1698,20 +1723,32 @@ export class Unpickler {
   #presizeMemo(from: number): void {
     if (from < this.#memoScanned) return;
     const data = this.#data;
-    const count = countMemoOps(data, from, data.length);
-    this.#memoScanned = countMemoStop;
     const opts = this.#options;
-    if (
-      countMemoReads === 0 &&
-      data[countMemoStop] === 0x2e &&
-      !opts.keepMemo &&
-      opts.afterBuild === undefined
-    ) {
+    const exact = !opts.keepMemo && opts.afterBuild === undefined;
+    // One bit per id that a memo opcode from here on could store densely (each is a byte at least);
+    // untouched pages of a zeroed buffer cost nothing, and only the ids read are written.
+    const bits = exact ? new Uint8Array((this.#memo.length + data.length - from + 8) >> 3) : null;
+    countMemoReadBits = bits;
+    let count: number;
+    try {
+      count = countMemoOps(data, from, data.length);
+    } finally {
+      countMemoReadBits = null;
+    }
+    this.#memoScanned = countMemoStop;
+    if (exact && data[countMemoStop] === 0x2e) {
       // The opcodes from here to this pickle's STOP were read as the load will read them (nothing
-      // but an afterBuild hook moves the load past bytes), and none reads the memo: the memo
-      // opcodes that remain need not store anything, and the memo need not grow.
-      this.#memoDead = true;
-      return;
+      // but an afterBuild hook moves the load past bytes).
+      if (countMemoReads === 0) {
+        // None reads the memo: the memo opcodes that remain need not store anything, and the
+        // memo need not grow.
+        this.#memoDead = true;
+        return;
+      }
+      // Only BINGET and LONG_BINGET read it (a GET's id is text, and may be any): the ids they
+      // read are known, and a store of any other id keeps a placeholder, not the value, which
+      // can then die young (a load of many records keeps every argument tuple otherwise).
+      if (!countMemoTextReads) this.#memoKeep = bits;
     }
     // One more for the entry about to be stored.
     if (count > 0) this.#memo.length += count + 1;
@@ -1818,7 +1855,8 @@ export class Unpickler {
 
   #memoGet(index: number): unknown {
     const value = index < this.#memo.length ? this.#memo[index] : this.#sparse?.get(index);
-    if (value === undefined) throw new LoadFailure(`Memo value not found at index ${index}`);
+    if (value === undefined || value === UNREAD)
+      throw new LoadFailure(`Memo value not found at index ${index}`);
     if (typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === OBJECT_PROTO) {
       return this.#expose(value, index);
     }
@@ -2207,6 +2245,14 @@ let countMemoReads = 0;
  * -1: it may be any id).
  */
 let countMemoReadAt: Map<number, number> | null = null;
+/**
+ * When set, {@link countMemoOps} sets in it the bit of each memo id a BINGET
+ * or LONG_BINGET reads (ids past its length are not recorded), and counts
+ * GETs in {@link countMemoTextReads}.
+ */
+let countMemoReadBits: Uint8Array | null = null;
+/** Whether the last {@link countMemoOps} passed a GET (a read of a memo id given as text). */
+let countMemoTextReads = false;
 
 /**
  * How many memo entries (MEMOIZE, BINPUT, LONG_BINPUT, PUT) the opcodes from
@@ -2219,6 +2265,7 @@ let countMemoReadAt: Map<number, number> | null = null;
 export function countMemoOps(data: Uint8Array, pos: number, end: number): number {
   let count = 0;
   countMemoReads = 0;
+  countMemoTextReads = false;
   while (pos < end) {
     const op = data[pos]!;
     let n = 1; // the opcode's length
@@ -2270,7 +2317,10 @@ export function countMemoOps(data: Uint8Array, pos: number, end: number): number
       case 0x68: // BINGET
         countMemoReads++;
         n = 2;
-        if (countMemoReadAt !== null && pos + 2 <= end) countMemoReadAt.set(data[pos + 1]!, pos);
+        if (pos + 2 <= end) {
+          if (countMemoReadBits !== null) markRead(countMemoReadBits, data[pos + 1]!);
+          if (countMemoReadAt !== null) countMemoReadAt.set(data[pos + 1]!, pos);
+        }
         break;
       case 0x4b: // BININT1
       case 0x80: // PROTO
@@ -2284,7 +2334,10 @@ export function countMemoOps(data: Uint8Array, pos: number, end: number): number
       case 0x6a: // LONG_BINGET
         countMemoReads++;
         n = 5;
-        if (countMemoReadAt !== null && pos + 5 <= end) countMemoReadAt.set(u32(data, pos + 1), pos);
+        if (pos + 5 <= end) {
+          if (countMemoReadBits !== null) markRead(countMemoReadBits, u32(data, pos + 1));
+          if (countMemoReadAt !== null) countMemoReadAt.set(u32(data, pos + 1), pos);
+        }
         break;
       case 0x4a: // BININT
       case 0x84: // EXT4
@@ -2330,6 +2383,7 @@ export function countMemoOps(data: Uint8Array, pos: number, end: number): number
         countMemoReads++;
         n = lineLength(data, pos, end);
         countMemoReadAt?.set(-1, pos); // any id: not parsed here
+        countMemoTextReads = true;
         break;
       case 0x63: // GLOBAL
       case 0x69: // INST
@@ -2375,6 +2429,11 @@ const CODECS_LATIN1_MIN = 4096;
 
 /** What the memo holds for a text or a tuple that Unpickler#codecsLatin1 skipped, which nothing reads. */
 const UNREAD: unknown = Object.freeze(Object.create(null));
+
+/** Sets memo id `id`'s bit in `bits`, when it has one. */
+function markRead(bits: Uint8Array, id: number): void {
+  if (id < bits.length * 8) bits[id >>> 3]! |= 1 << (id & 7);
+}
 
 /** The length of a BINPUT (2) or LONG_BINPUT (5) at `p` that ends by `end`, else 0. */
 function memoStoreLength(data: Uint8Array, p: number, end: number): number {
