@@ -1725,16 +1725,7 @@ export class Unpickler {
     const data = this.#data;
     const opts = this.#options;
     const exact = !opts.keepMemo && opts.afterBuild === undefined;
-    // One bit per id that a memo opcode from here on could store densely (each is a byte at least);
-    // untouched pages of a zeroed buffer cost nothing, and only the ids read are written.
-    const bits = exact ? new Uint8Array((this.#memo.length + data.length - from + 8) >> 3) : null;
-    countMemoReadBits = bits;
-    let count: number;
-    try {
-      count = countMemoOps(data, from, data.length);
-    } finally {
-      countMemoReadBits = null;
-    }
+    const count = countMemoOps(data, from, data.length);
     this.#memoScanned = countMemoStop;
     if (exact && data[countMemoStop] === 0x2e) {
       // The opcodes from here to this pickle's STOP were read as the load will read them (nothing
@@ -1748,7 +1739,19 @@ export class Unpickler {
       // Only BINGET and LONG_BINGET read it (a GET's id is text, and may be any): the ids they
       // read are known, and a store of any other id keeps a placeholder, not the value, which
       // can then die young (a load of many records keeps every argument tuple otherwise).
-      if (!countMemoTextReads) this.#memoKeep = bits;
+      // A second pass over the same opcodes marks them, one bit per id the memo can hold densely
+      // once it has room for what the first pass counted (a read of a larger id reads a store that
+      // #kept keeps anyway).
+      if (!countMemoTextReads) {
+        const bits = new Uint8Array((this.#memo.length + count + 9) >> 3);
+        countMemoReadBits = bits;
+        try {
+          countMemoOps(data, from, data.length);
+        } finally {
+          countMemoReadBits = null;
+        }
+        this.#memoKeep = bits;
+      }
     }
     // One more for the entry about to be stored.
     if (count > 0) this.#memo.length += count + 1;
