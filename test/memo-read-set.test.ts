@@ -146,6 +146,28 @@ print(json.dumps({'hex': spliced.hex(), 'value': value, 'picks': [3, 4500, 5999,
     for (const [i, k] of out.picks.entries()) assert.equal(v[6000 + i], v[k], `read ${i} is item ${k}`);
   });
 
+  test('ids stored again after the 4096th entry (BINPUT and LONG_BINPUT over old ids) keep what is read', () => {
+    // After a list of 6000 tuples at protocol 2: 77 stored over id 5 (BINPUT), 88 over the id of
+    // the 5000th tuple (LONG_BINPUT), 99 over id 7 and never read, then reads of ids 5 and the
+    // 5000th's appended to the list: python3 gives the new values.
+    const out = JSON.parse(
+      runPython(`
+import json, pickle, pickletools
+items = [(i, 'w%d' % i) for i in range(6000)]
+data = pickle.dumps(items, 2)
+puts = [arg for op, arg, pos in pickletools.genops(data) if op.name in ('BINPUT', 'LONG_BINPUT')]
+high = puts[-2]  # the last tuple's id
+extra = b'K\\x4dq\\x050' + b'K\\x58r' + high.to_bytes(4, 'little') + b'0' + b'K\\x63q\\x070'
+extra += b'h\\x05a' + b'j' + high.to_bytes(4, 'little') + b'a'
+spliced = data[:-1] + extra + b'.'
+print(json.dumps({'hex': spliced.hex(), 'value': pickle.loads(spliced)}))
+`),
+    ) as { hex: string; value: unknown[] };
+    const v = loads(fromHex(out.hex)) as unknown[];
+    assert.deepEqual(v, out.value);
+    assert.deepEqual(v.slice(6000), [77, 88]);
+  });
+
   test('a GET (its id as text) keeps every value', () => {
     const out = JSON.parse(
       runPython(`
