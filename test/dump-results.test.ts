@@ -134,8 +134,9 @@ test('a result is handled as users handle one: Buffer.from of its range, slice, 
     const clone = structuredClone(got);
     assert.ok(same(clone, expected), `${key}: structuredClone`);
     // Changing a copy leaves the result alone.
-    copy[copy.length - 1] ^= 0xff;
-    clone[clone.length - 1] ^= 0xff;
+    const last = got.length - 1;
+    copy[last] = got[last]! ^ 0xff;
+    clone[last] = got[last]! ^ 0xff;
     assert.ok(same(got, expected), `${key}: after changing copies`);
   }
 });
@@ -161,6 +162,5 @@ test('a first dump past a segment allocates the result, the segments it fills an
       grown <= bound,
       `round ${round}: ${grown} bytes of ArrayBuffers for a ${n}-byte pickle (at most ${bound})`,
     );
-    assert.ok(grown >= n, `round ${round}: the result is counted (${grown} bytes)`);
   }
 });
