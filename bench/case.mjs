@@ -102,7 +102,12 @@ function memoryAfter(before) {
   gc();
   const retained = heapNow() - before.heap;
   const rss = procStatus('VmRSS');
-  return { peak, grown, retained, rssRetained: rss !== null && before.rss !== null ? rss - before.rss : null };
+  return {
+    peak,
+    grown,
+    retained,
+    rssRetained: rss !== null && before.rss !== null ? rss - before.rss : null,
+  };
 }
 
 /**
