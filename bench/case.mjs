@@ -57,8 +57,18 @@ const gc =
 // resident set during the call, over the resident set before it (which
 // already holds the input). `retained` is what the result keeps alive: the
 // V8 heap and external memory after a full collection, with the result still
-// referenced, minus the same before the call. On other systems the fields are
+// referenced, minus the same before the call. `grown` is the V8 heap and
+// external memory in use right after the call, before any collection, minus
+// the same before it: what the call allocated and had not yet collected (its
+// result, tables it keeps for later calls, its garbage), a count that does not
+// depend on what was resident before. On other systems the RSS fields are
 // null.
+//
+// A dump starts after a load of the value it dumps, whose garbage V8 keeps
+// resident after one full collection and then reuses: the dump's growth fits
+// in it and `peak` read 0 for most dumps. Before a dump, `settle` collects
+// twice (the second returns the freed pages to the system), so that the
+// dump's peak is its own.
 
 function procStatus(field) {
   try {
@@ -87,17 +97,25 @@ function memoryNow() {
 /** Call right after the first call, with its result still referenced. */
 function memoryAfter(before) {
   const hwm = procStatus('VmHWM');
+  const grown = heapNow() - before.heap;
   const peak = before.reset && hwm !== null && before.rss !== null ? Math.max(0, hwm - before.rss) : null;
   gc();
   const retained = heapNow() - before.heap;
   const rss = procStatus('VmRSS');
-  return { peak, retained, rssRetained: rss !== null && before.rss !== null ? rss - before.rss : null };
+  return {
+    peak,
+    grown,
+    retained,
+    rssRetained: rss !== null && before.rss !== null ? rss - before.rss : null,
+  };
 }
 
 /**
  * Calls `fn` once and verifies its result, then runs warmups and timed runs,
  * with a full GC before each run (outside the timing). The number of runs
  * follows the measured time so that a case takes about `budget` ms.
+ *
+ * `settle`: a second full collection before the first call (see memoryNow).
  *
  * With `many`, a run is a loop of `calls` calls, set so that it lasts about
  * SAMPLE_MS, and the full GC runs once, before the first warmup, not before
@@ -107,8 +125,9 @@ function memoryAfter(before) {
  * discards the optimized code that refers to them (a "weak objects"
  * deoptimization), so every run would start by recompiling the decoder.
  */
-function measure(fn, check, many) {
+function measure(fn, check, many, settle = false) {
   gc();
+  if (settle) gc();
   const before = memoryNow();
   let t0 = performance.now();
   let result = fn();
@@ -245,6 +264,7 @@ async function main() {
         return problem && `wrong result after a round trip: ${problem}`;
       },
       many,
+      true,
     );
     return report({ ...r, version: impl.version });
   }

@@ -87,10 +87,13 @@ export class TupleMemo {
   #mask = -1;
   /** Tuples in entry order (cleared after use: no reference outlives the memo). */
   #refs: unknown[] = [];
-  /** Memo index of each entry. */
+  /**
+   * Memo index of each entry. (The entries' hashes are in the table, which
+   * `#grow` rehashes from; `clear` hashes the few entries it empties again,
+   * rather than keep an array of them: 4 bytes an entry, and as much again in
+   * the arrays outgrown, 4 MB of a 500,000-tuple dump's peak.)
+   */
   #indices: Int32Array = EMPTY_INDICES;
-  /** Hash of each entry (for `clear`, which finds each entry's slot again without hashing its items). */
-  #hashes: Int32Array = EMPTY_INDICES;
   #count = 0;
   /** Where the last missed lookup's probe ended (the empty slot `add` fills), -1 when unknown. */
   #missedSlot = -1;
@@ -135,14 +138,10 @@ export class TupleMemo {
       const indices = new Int32Array(Math.max(1024, this.#indices.length * 2));
       indices.set(this.#indices);
       this.#indices = indices;
-      const hashes = new Int32Array(indices.length);
-      hashes.set(this.#hashes);
-      this.#hashes = hashes;
     }
     if (e < this.#refs.length) this.#refs[e] = tuple;
     else this.#refs.push(tuple);
     this.#indices[e] = index;
-    this.#hashes[e] = h;
     this.#count = e + 1;
     if ((e + 1) * 2 > this.#mask + 1) {
       this.#grow(Math.max(2048, (this.#mask + 1) * 2), h);
@@ -167,11 +166,10 @@ export class TupleMemo {
       this.#mask = -1;
       this.#refs = [];
       this.#indices = EMPTY_INDICES;
-      this.#hashes = EMPTY_INDICES;
     } else if (this.#count * 16 <= this.#mask + 1) {
       // A few entries in a big table (a small dump after a big one, or a few tuples in the first
-      // table of 2048 slots): each entry's slot is found again from the hash it was added with and
-      // emptied, instead of filling the whole table.
+      // table of 2048 slots): each entry's slot is found again from its hash (its items' again: a
+      // tuple never changes) and emptied, instead of filling the whole table.
       this.#emptySlots();
     } else {
       this.#refs.fill(undefined, 0, this.#count);
@@ -182,7 +180,7 @@ export class TupleMemo {
 
   /**
    * Empties the slot of every entry and drops the references (every entry is
-   * in the table, placed by the hash kept for it). An entry not found where
+   * in the table, placed by the hash of its items). An entry not found where
    * its hash leads (none should be) empties the whole table.
    */
   #emptySlots(): void {
@@ -190,9 +188,8 @@ export class TupleMemo {
     const mask = this.#mask;
     const refs = this.#refs;
     const count = this.#count;
-    const hashes = this.#hashes;
     for (let e = 0; e < count; e++) {
-      const h = hashes[e]!;
+      const h = hashAtoms(refs[e] as readonly unknown[]);
       let slot = h & mask;
       let probes = 0;
       while (table[2 * slot + 1] !== e + 1 && probes <= mask) {

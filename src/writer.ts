@@ -66,6 +66,11 @@ const PIECE_MIN = FRAME_SIZE_TARGET;
  * pickle's size plus one segment.
  */
 export const SEGMENT_SIZE = 1024 * 1024;
+/**
+ * The largest size the first buffer reaches by doubling; its next growth is
+ * to SEGMENT_SIZE at once (see `grow`).
+ */
+const HOME_JUMP = 256 * 1024;
 /** Segments a writer keeps for reuse after `reset`: fresh pages cost a fault each on first touch. */
 const KEEP_SEGMENTS = 64;
 
@@ -210,6 +215,9 @@ export class Writer {
     if (this.buf === this.#home && this.pos + n <= SEGMENT_SIZE) {
       let size = this.buf.length * 2;
       while (size < this.pos + n) size *= 2;
+      // Past HOME_JUMP straight to a segment's size: the buffers outgrown on the way are garbage
+      // that is resident until a collection (512 KiB by doubling to 1 MiB from 4 KiB, at most 256 KiB this way).
+      if (size > HOME_JUMP) size = SEGMENT_SIZE;
       const next = new Uint8Array(size);
       next.set(this.buf.subarray(0, this.pos));
       this.#home = next;
