@@ -217,6 +217,10 @@ export class Pickler {
    * path: pairs [work stack depth, element label], innermost first.
    */
   #trail: (number | string)[] = [];
+  /** The value `#recordRun` read and left for `#save`. */
+  #runValue: unknown = undefined;
+  /** The entry at which `#recordRun` met an error (its getter threw), -1 otherwise: for the error's path. */
+  #runFailedAt = -1;
 
   constructor(options?: DumpOptions) {
     const resolved = resolveDumpOptions(options);
@@ -569,7 +573,7 @@ export class Pickler {
           w.pos = pos;
           w.commitFrame();
         }
-        const index = this.#strings.get(item);
+        const index = this.#strings.lookupOrAdd(item, this.#memoCount);
         if (index >= 0) {
           w.pos = pos;
           this.#writeGet(index);
@@ -578,6 +582,7 @@ export class Pickler {
           pos = w.pos;
           continue;
         }
+        this.#memoCount++;
         if (pos + 3 + 3 * n > buf.length || (w.frameStart < 0 && w.framing)) {
           w.pos = pos;
           w.ensure(3 + 3 * n);
@@ -598,7 +603,21 @@ export class Pickler {
         buf[start] = 0x8c;
         buf[start + 1] = pos - start - 2;
         buf[pos++] = 0x94;
-        this.#strings.set(item, this.#memoCount++);
+        continue;
+      } else if (item === null || item === undefined || typeof item === 'boolean') {
+        // NONE, NEWTRUE or NEWFALSE (protocol 4+ here), as #save.
+        if (w.frameStart >= 0 && pos - w.frameStart - FRAME_HEADER_SIZE >= FRAME_SIZE_TARGET) {
+          w.pos = pos;
+          w.commitFrame();
+        }
+        if (pos + 1 > buf.length || (w.frameStart < 0 && w.framing)) {
+          w.pos = pos;
+          w.ensure(1);
+          buf = w.buf;
+          view = w.view;
+          pos = w.pos;
+        }
+        buf[pos++] = item === true ? 0x88 : item === false ? 0x89 : 0x4e;
         continue;
       } else if (item instanceof PyFloat) {
         v = item.value;
@@ -620,6 +639,139 @@ export class Pickler {
     }
     w.pos = pos;
     return i;
+  }
+
+  /**
+   * The entries of a plain object from `keys[i]` on, with `texts` (see
+   * `#textsHere`): each short key is written as `#mixedRun` writes a str,
+   * then its value is read (a getter runs here, after its key is written, as
+   * when both go through `#save`) and written when it is a number, a short
+   * str, a bool or None. Stops before a long key, or after the key of a value
+   * of any other kind, which is left in `#runValue` for `#save` (it is not
+   * read twice). Returns `2 * i` for a stop before `keys[i]`, `2 * i + 1`
+   * for a stop with the value of `keys[i]` left.
+   */
+  #recordRun(keys: readonly unknown[], record: Record<string, unknown>, i: number, end: number): number {
+    const w = this.#w!;
+    const strings = this.#strings;
+    let buf = w.buf;
+    let view = w.view;
+    let pos = w.pos;
+    try {
+      for (; i < end; i++) {
+        const key = keys[i] as string;
+        let n = key.length;
+        if (n > 85) break;
+        if (w.frameStart >= 0 && pos - w.frameStart - FRAME_HEADER_SIZE >= FRAME_SIZE_TARGET) {
+          w.pos = pos;
+          w.commitFrame();
+        }
+        let index = strings.lookupOrAdd(key, this.#memoCount);
+        if (index >= 0) {
+          w.pos = pos;
+          this.#writeGet(index);
+        } else {
+          if (pos + 3 + 3 * n > buf.length || (w.frameStart < 0 && w.framing)) {
+            w.pos = pos;
+            w.ensure(3 + 3 * n);
+            buf = w.buf;
+            pos = w.pos;
+          }
+          // SHORT_BINUNICODE and MEMOIZE, as #mixedRun.
+          const start = pos;
+          pos += 2;
+          let k = 0;
+          for (; k < n; k++) {
+            const c = key.charCodeAt(k);
+            if (c >= 0x80) break;
+            buf[pos++] = c;
+          }
+          if (k < n) pos = encodeUtf8Rest(key, k, buf, pos);
+          buf[start] = 0x8c;
+          buf[start + 1] = pos - start - 2;
+          buf[pos++] = 0x94;
+          this.#memoCount++;
+          w.pos = pos;
+        }
+        // The value, read now: a getter may do anything, so the writer's state is read again after it.
+        const item = record[key];
+        buf = w.buf;
+        view = w.view;
+        pos = w.pos;
+        if (w.frameStart >= 0 && pos - w.frameStart - FRAME_HEADER_SIZE >= FRAME_SIZE_TARGET) {
+          w.pos = pos;
+          w.commitFrame();
+        }
+        if (typeof item === 'string' && (n = item.length) <= 85) {
+          index = strings.lookupOrAdd(item, this.#memoCount);
+          if (index >= 0) {
+            w.pos = pos;
+            this.#writeGet(index);
+            buf = w.buf;
+            view = w.view;
+            pos = w.pos;
+            continue;
+          }
+          this.#memoCount++;
+          if (pos + 3 + 3 * n > buf.length || (w.frameStart < 0 && w.framing)) {
+            w.pos = pos;
+            w.ensure(3 + 3 * n);
+            buf = w.buf;
+            view = w.view;
+            pos = w.pos;
+          }
+          const start = pos;
+          pos += 2;
+          let k = 0;
+          for (; k < n; k++) {
+            const c = item.charCodeAt(k);
+            if (c >= 0x80) break;
+            buf[pos++] = c;
+          }
+          if (k < n) pos = encodeUtf8Rest(item, k, buf, pos);
+          buf[start] = 0x8c;
+          buf[start + 1] = pos - start - 2;
+          buf[pos++] = 0x94;
+          continue;
+        }
+        let v = 0;
+        let float = false;
+        let op = -1;
+        if (typeof item === 'number') {
+          v = item;
+          if ((v | 0) === v)
+            float = v === 0 && 1 / v < 0; // -0 is a float
+          else if (Number.isInteger(v))
+            op = 0; // LONG1: the general path
+          else float = true;
+        } else if (item === null || item === undefined) op = 0x4e; // NONE
+        else if (item === true) op = 0x88; // NEWTRUE
+        else if (item === false) op = 0x89; // NEWFALSE
+        else if (item instanceof PyFloat) {
+          v = item.value;
+          float = true;
+        } else op = 0;
+        if (op === 0) {
+          w.pos = pos;
+          this.#runValue = item;
+          return 2 * i + 1;
+        }
+        if (pos + 9 > buf.length || (w.frameStart < 0 && w.framing)) {
+          w.pos = pos;
+          w.ensure(9);
+          buf = w.buf;
+          view = w.view;
+          pos = w.pos;
+        }
+        if (op > 0) buf[pos++] = op;
+        else pos = putNumber(buf, view, pos, v, float);
+      }
+    } catch (error) {
+      this.#runFailedAt = i;
+      throw error;
+    }
+    w.pos = pos;
+    return 2 * i;
   }
 
   /** True when `#numbers` may write the short strings of a list or dict here. */
@@ -1354,14 +1506,35 @@ export class Pickler {
           i++;
         }
       } else {
-        for (; i < n; i++) {
-          const key = items[i] as string;
-          this.#save(key, true);
-          this.#save(record![key], true);
+        const texts = this.#textsHere();
+        while (i < n) {
+          let value: unknown;
+          if (texts) {
+            const at = this.#recordRun(items, record!, i, n);
+            i = at >> 1;
+            if (i >= n) break;
+            if ((at & 1) !== 0) {
+              value = this.#runValue;
+              this.#runValue = undefined;
+            } else {
+              this.#save(items[i], true);
+              value = record![items[i] as string];
+            }
+          } else {
+            const key = items[i] as string;
+            this.#save(key, true);
+            value = record![key];
+          }
+          this.#save(value, true);
           if (work.length !== depth) this.#drain(depth);
+          i++;
         }
       }
     } catch (error) {
+      if (this.#runFailedAt >= 0) {
+        i = this.#runFailedAt;
+        this.#runFailedAt = -1;
+      }
       const label =
         kind === F_LIST ? `[${i - 1}]` : kind === F_DICT ? dictLabel(items[i & ~1]) : dictLabel(items[i]);
       this.#trail.push(depth, label);
