@@ -702,7 +702,8 @@ export class Pickler {
           w.pos = pos;
           w.commitFrame();
         }
-        if (typeof item === 'string' && (n = item.length) <= 85) {
+        if (typeof item === 'string' && item.length <= 85) {
+          n = item.length;
           index = strings.lookupOrAdd(item, this.#memoCount);
           if (index >= 0) {
             w.pos = pos;
@@ -744,9 +745,12 @@ export class Pickler {
           else if (Number.isInteger(v))
             op = 0; // LONG1: the general path
           else float = true;
-        } else if (item === null || item === undefined) op = 0x4e; // NONE
-        else if (item === true) op = 0x88; // NEWTRUE
-        else if (item === false) op = 0x89; // NEWFALSE
+        } else if (item === null || item === undefined)
+          op = 0x4e; // NONE
+        else if (item === true)
+          op = 0x88; // NEWTRUE
+        else if (item === false)
+          op = 0x89; // NEWFALSE
         else if (item instanceof PyFloat) {
           v = item.value;
           float = true;
