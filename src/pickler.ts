@@ -219,6 +219,8 @@ export class Pickler {
   #trail: (number | string)[] = [];
   /** The value `#recordRun` read and left for `#save`. */
   #runValue: unknown = undefined;
+  /** The key `#mapRun` read and left for `#save` (or wrote, with its value left). */
+  #runKey: unknown = undefined;
   /** The entry at which `#recordRun` met an error (its getter threw), -1 otherwise: for the error's path. */
   #runFailedAt = -1;
 
@@ -773,6 +775,142 @@ export class Pickler {
     } catch (error) {
       this.#runFailedAt = i;
       throw error;
+    }
+    w.pos = pos;
+    return 2 * i;
+  }
+  /**
+   * The entries of a Map from its `i`th on, read from its `keys` and `values`
+   * iterators in step (no array of entries is made), written as
+   * `#recordRun` writes a plain object's. Returns `2 * i` for a stop before
+   * the key of entry `i` (not a short str: it and its value are left in
+   * `#runKey` and `#runValue`), `2 * i + 1` for a stop after its key (its
+   * value left in `#runValue`).
+   */
+  #mapRun(keys: Iterator<unknown>, values: Iterator<unknown>, i: number, end: number): number {
+    const w = this.#w!;
+    const strings = this.#strings;
+    let buf = w.buf;
+    let view = w.view;
+    let pos = w.pos;
+    for (; i < end; i++) {
+      const next = keys.next();
+      if (next.done === true) throw new PicklingError('dictionary changed size during iteration');
+      const key = next.value;
+      const item = values.next().value;
+      if (typeof key !== 'string' || key.length > 85) {
+        w.pos = pos;
+        this.#runKey = key;
+        this.#runValue = item;
+        return 2 * i;
+      }
+      let n = key.length;
+      if (w.frameStart >= 0 && pos - w.frameStart - FRAME_HEADER_SIZE >= FRAME_SIZE_TARGET) {
+        w.pos = pos;
+        w.commitFrame();
+      }
+      let index = strings.lookupOrAdd(key, this.#memoCount);
+      if (index >= 0) {
+        w.pos = pos;
+        this.#writeGet(index);
+      } else {
+        if (pos + 3 + 3 * n > buf.length || (w.frameStart < 0 && w.framing)) {
+          w.pos = pos;
+          w.ensure(3 + 3 * n);
+          buf = w.buf;
+          pos = w.pos;
+        }
+        // SHORT_BINUNICODE and MEMOIZE, as #mixedRun.
+        const start = pos;
+        pos += 2;
+        let k = 0;
+        for (; k < n; k++) {
+          const c = key.charCodeAt(k);
+          if (c >= 0x80) break;
+          buf[pos++] = c;
+        }
+        if (k < n) pos = encodeUtf8Rest(key, k, buf, pos);
+        buf[start] = 0x8c;
+        buf[start + 1] = pos - start - 2;
+        buf[pos++] = 0x94;
+        this.#memoCount++;
+        w.pos = pos;
+      }
+      buf = w.buf;
+      view = w.view;
+      pos = w.pos;
+      if (w.frameStart >= 0 && pos - w.frameStart - FRAME_HEADER_SIZE >= FRAME_SIZE_TARGET) {
+        w.pos = pos;
+        w.commitFrame();
+      }
+      if (typeof item === 'string' && item.length <= 85) {
+        n = item.length;
+        index = strings.lookupOrAdd(item, this.#memoCount);
+        if (index >= 0) {
+          w.pos = pos;
+          this.#writeGet(index);
+          buf = w.buf;
+          view = w.view;
+          pos = w.pos;
+          continue;
+        }
+        this.#memoCount++;
+        if (pos + 3 + 3 * n > buf.length || (w.frameStart < 0 && w.framing)) {
+          w.pos = pos;
+          w.ensure(3 + 3 * n);
+          buf = w.buf;
+          view = w.view;
+          pos = w.pos;
+        }
+        const start = pos;
+        pos += 2;
+        let k = 0;
+        for (; k < n; k++) {
+          const c = item.charCodeAt(k);
+          if (c >= 0x80) break;
+          buf[pos++] = c;
+        }
+        if (k < n) pos = encodeUtf8Rest(item, k, buf, pos);
+        buf[start] = 0x8c;
+        buf[start + 1] = pos - start - 2;
+        buf[pos++] = 0x94;
+        continue;
+      }
+      let v = 0;
+      let float = false;
+      let op = -1;
+      if (typeof item === 'number') {
+        v = item;
+        if ((v | 0) === v)
+          float = v === 0 && 1 / v < 0; // -0 is a float
+        else if (Number.isInteger(v))
+          op = 0; // LONG1: the general path
+        else float = true;
+      } else if (item === null || item === undefined)
+        op = 0x4e; // NONE
+      else if (item === true)
+        op = 0x88; // NEWTRUE
+      else if (item === false)
+        op = 0x89; // NEWFALSE
+      else if (item instanceof PyFloat) {
+        v = item.value;
+        float = true;
+      } else op = 0;
+      if (op === 0) {
+        w.pos = pos;
+        this.#runKey = key;
+        this.#runValue = item;
+        return 2 * i + 1;
+      }
+      if (pos + 9 > buf.length || (w.frameStart < 0 && w.framing)) {
+        w.pos = pos;
+        w.ensure(9);
+        buf = w.buf;
+        view = w.view;
+        pos = w.pos;
+      }
+      if (op > 0) buf[pos++] = op;
+      else pos = putNumber(buf, view, pos, v, float);
     }
     w.pos = pos;
     return 2 * i;
@@ -1637,6 +1775,10 @@ export class Pickler {
       this.#memoize(map);
       return;
     }
+    if (n < BATCHSIZE && this.#recursing() && this.#textsHere()) {
+      this.#saveEntries(map, n);
+      return;
+    }
     const entries = this.#spareEntries.pop() ?? [];
     // Keys, then values: no [key, value] array per entry as `for (const [k, v] of map)` makes.
     let i = 0;
@@ -1669,6 +1811,61 @@ export class Pickler {
       return;
     }
     this.#push(F_DICT, null, entries, pairs, true);
+  }
+
+  /**
+   * A Map of `n` entries, fewer than a batch, saved by recursion (see
+   * `#saveItems`) at protocol 4+: its keys and values read by two iterators
+   * in step, runs of short str keys and simple values written by `#mapRun`,
+   * the rest by `#save`. A key that cannot be a dict key fails with the path
+   * of the Map, as when the keys are checked before anything is written. A
+   * Map whose size changes while its values are saved (a getter of one of
+   * them) fails, as CPython's dict iteration does.
+   */
+  #saveEntries(map: Map<unknown, unknown>, n: number): void {
+    const w = this.#w!;
+    w.byte(0x7d); // EMPTY_DICT
+    this.#memoize(map);
+    if (n > 1) w.byte(0x28); // MARK
+    const work = this.#work;
+    const depth = work.length;
+    const keys = map.keys();
+    const values = map.values();
+    this.#nested++;
+    let key: unknown;
+    // False while the error would be the Map's (a key that cannot be one, a change of size), not an entry's.
+    let inEntry = false;
+    let i = 0;
+    try {
+      while (i < n) {
+        const at = this.#mapRun(keys, values, i, n);
+        i = at >> 1;
+        if (i >= n) break;
+        key = this.#runKey;
+        const value = this.#runValue;
+        this.#runKey = undefined;
+        this.#runValue = undefined;
+        if ((at & 1) === 0) {
+          if (typeof key === 'object' && key !== null) checkHashable(key, 'a dict key');
+          inEntry = true;
+          this.#save(key, true);
+          if (work.length !== depth) this.#drain(depth);
+        }
+        inEntry = true;
+        this.#save(value, true);
+        if (work.length !== depth) this.#drain(depth);
+        inEntry = false;
+        i++;
+      }
+      if (map.size !== n || keys.next().done !== true)
+        throw new PicklingError('dictionary changed size during iteration');
+    } catch (error) {
+      if (inEntry) this.#trail.push(depth, dictLabel(key));
+      throw error;
+    } finally {
+      this.#nested--;
+    }
+    w.byte(n > 1 ? 0x75 : 0x73); // SETITEMS : SETITEM
   }
 
   #saveSet(set: Set<unknown>): void {
