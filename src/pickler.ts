@@ -217,11 +217,11 @@ export class Pickler {
    * path: pairs [work stack depth, element label], innermost first.
    */
   #trail: (number | string)[] = [];
-  /** The value `#recordRun` read and left for `#save`. */
+  /** The value `#entryRun` read and left for `#save`. */
   #runValue: unknown = undefined;
-  /** The key `#mapRun` read and left for `#save` (or wrote, with its value left). */
+  /** The key `#entryRun` read and left for `#save` (or wrote, with its value left). */
   #runKey: unknown = undefined;
-  /** The entry at which `#recordRun` met an error (its getter threw), -1 otherwise: for the error's path. */
+  /** The entry at which `#entryRun` met an error (a getter threw), -1 otherwise: for the error's path. */
   #runFailedAt = -1;
 
   constructor(options?: DumpOptions) {
@@ -644,275 +644,127 @@ export class Pickler {
   }
 
   /**
-   * The entries of a plain object from `keys[i]` on, with `texts` (see
-   * `#textsHere`): each short key is written as `#mixedRun` writes a str,
-   * then its value is read (a getter runs here, after its key is written, as
-   * when both go through `#save`) and written when it is a number, a short
-   * str, a bool or None. Stops before a long key, or after the key of a value
-   * of any other kind, which is left in `#runValue` for `#save` (it is not
-   * read twice). Returns `2 * i` for a stop before `keys[i]`, `2 * i + 1`
-   * for a stop with the value of `keys[i]` left.
+   * Writes `item` as `#save` would when it is an int of 32 bits, a float, a
+   * str of at most 85 units (looked up in the string memo: SHORT_BINUNICODE
+   * and MEMOIZE, or a GET), a bool or None, at protocol 4+ with no
+   * persistent ids and no record of an exact load (see `#textsHere`), and
+   * returns true; false, with nothing written, for any other item. Small
+   * enough for V8 to inline into the run loops.
    */
-  #recordRun(keys: readonly unknown[], record: Record<string, unknown>, i: number, end: number): number {
+  #putItem(item: unknown): boolean {
     const w = this.#w!;
-    const strings = this.#strings;
-    let buf = w.buf;
-    let view = w.view;
     let pos = w.pos;
+    // An opcode boundary: the frame is committed once it holds FRAME_SIZE_TARGET bytes.
+    if (w.frameStart >= 0 && pos - w.frameStart - FRAME_HEADER_SIZE >= FRAME_SIZE_TARGET) {
+      w.commitFrame();
+      pos = w.pos;
+    }
+    if (typeof item === 'string') {
+      const n = item.length;
+      if (n > 85) return false;
+      const index = this.#strings.lookupOrAdd(item, this.#memoCount);
+      if (index >= 0) {
+        this.#writeGet(index);
+        return true;
+      }
+      this.#memoCount++;
+      if (pos + 3 + 3 * n > w.buf.length || (w.frameStart < 0 && w.framing)) {
+        w.ensure(3 + 3 * n);
+        pos = w.pos;
+      }
+      // SHORT_BINUNICODE (at most 255 bytes, whatever the text) and MEMOIZE, as #saveStr: ASCII here.
+      const buf = w.buf;
+      const start = pos;
+      pos += 2;
+      let k = 0;
+      for (; k < n; k++) {
+        const c = item.charCodeAt(k);
+        if (c >= 0x80) break;
+        buf[pos++] = c;
+      }
+      if (k < n) pos = encodeUtf8Rest(item, k, buf, pos);
+      buf[start] = 0x8c;
+      buf[start + 1] = pos - start - 2;
+      buf[pos] = 0x94;
+      w.pos = pos + 1;
+      return true;
+    }
+    let v = 0;
+    let float = false;
+    let op = 0;
+    if (typeof item === 'number') {
+      v = item;
+      if ((v | 0) === v)
+        float = v === 0 && 1 / v < 0; // -0 is a float
+      else if (Number.isInteger(v))
+        return false; // LONG1: the general path
+      else float = true;
+    } else if (item === null || item === undefined)
+      op = 0x4e; // NONE
+    else if (item === true)
+      op = 0x88; // NEWTRUE
+    else if (item === false)
+      op = 0x89; // NEWFALSE
+    else if (item instanceof PyFloat) {
+      v = item.value;
+      float = true;
+    } else return false;
+    if (pos + 9 > w.buf.length || (w.frameStart < 0 && w.framing)) {
+      w.ensure(9);
+      pos = w.pos;
+    }
+    if (op !== 0) {
+      w.buf[pos] = op;
+      w.pos = pos + 1;
+    } else w.pos = putNumber(w.buf, w.view, pos, v, float);
+    return true;
+  }
+
+  /**
+   * Entries of a dict from its `i`th on, with `texts` (see `#textsHere`):
+   * a plain object's (`record` and its `keys`: each value read after its key
+   * is written, so that a getter runs then, as when both go through `#save`)
+   * or a Map's (read by its key and value iterators in step, no array of
+   * entries made). Each simple key and value (see `#putItem`) is written
+   * here. Returns `2 * i` for a stop before the key of entry `i` (left in
+   * `#runKey`, with a Map's value in `#runValue`), `2 * i + 1` for a stop
+   * after its key (its value left in `#runValue`, read once).
+   */
+  #entryRun(
+    keys: readonly unknown[] | null,
+    record: Record<string, unknown> | null,
+    keyIterator: Iterator<unknown> | null,
+    valueIterator: Iterator<unknown> | null,
+    i: number,
+    end: number,
+  ): number {
     try {
       for (; i < end; i++) {
-        const key = keys[i] as string;
-        let n = key.length;
-        if (n > 85) break;
-        if (w.frameStart >= 0 && pos - w.frameStart - FRAME_HEADER_SIZE >= FRAME_SIZE_TARGET) {
-          w.pos = pos;
-          w.commitFrame();
+        let key: unknown;
+        let item: unknown;
+        if (keys !== null) key = keys[i];
+        else {
+          const next = keyIterator!.next();
+          if (next.done === true) throw new PicklingError('dictionary changed size during iteration');
+          key = next.value;
+          item = valueIterator!.next().value;
         }
-        let index = strings.lookupOrAdd(key, this.#memoCount);
-        if (index >= 0) {
-          w.pos = pos;
-          this.#writeGet(index);
-        } else {
-          if (pos + 3 + 3 * n > buf.length || (w.frameStart < 0 && w.framing)) {
-            w.pos = pos;
-            w.ensure(3 + 3 * n);
-            buf = w.buf;
-            pos = w.pos;
-          }
-          // SHORT_BINUNICODE and MEMOIZE, as #mixedRun.
-          const start = pos;
-          pos += 2;
-          let k = 0;
-          for (; k < n; k++) {
-            const c = key.charCodeAt(k);
-            if (c >= 0x80) break;
-            buf[pos++] = c;
-          }
-          if (k < n) pos = encodeUtf8Rest(key, k, buf, pos);
-          buf[start] = 0x8c;
-          buf[start + 1] = pos - start - 2;
-          buf[pos++] = 0x94;
-          this.#memoCount++;
-          w.pos = pos;
+        this.#runKey = key;
+        if (!this.#putItem(key)) {
+          this.#runValue = item;
+          return 2 * i;
         }
-        // The value, read now: a getter may do anything, so the writer's state is read again after it.
-        const item = record[key];
-        buf = w.buf;
-        view = w.view;
-        pos = w.pos;
-        if (w.frameStart >= 0 && pos - w.frameStart - FRAME_HEADER_SIZE >= FRAME_SIZE_TARGET) {
-          w.pos = pos;
-          w.commitFrame();
-        }
-        if (typeof item === 'string' && item.length <= 85) {
-          n = item.length;
-          index = strings.lookupOrAdd(item, this.#memoCount);
-          if (index >= 0) {
-            w.pos = pos;
-            this.#writeGet(index);
-            buf = w.buf;
-            view = w.view;
-            pos = w.pos;
-            continue;
-          }
-          this.#memoCount++;
-          if (pos + 3 + 3 * n > buf.length || (w.frameStart < 0 && w.framing)) {
-            w.pos = pos;
-            w.ensure(3 + 3 * n);
-            buf = w.buf;
-            view = w.view;
-            pos = w.pos;
-          }
-          const start = pos;
-          pos += 2;
-          let k = 0;
-          for (; k < n; k++) {
-            const c = item.charCodeAt(k);
-            if (c >= 0x80) break;
-            buf[pos++] = c;
-          }
-          if (k < n) pos = encodeUtf8Rest(item, k, buf, pos);
-          buf[start] = 0x8c;
-          buf[start + 1] = pos - start - 2;
-          buf[pos++] = 0x94;
-          continue;
-        }
-        let v = 0;
-        let float = false;
-        let op = -1;
-        if (typeof item === 'number') {
-          v = item;
-          if ((v | 0) === v)
-            float = v === 0 && 1 / v < 0; // -0 is a float
-          else if (Number.isInteger(v))
-            op = 0; // LONG1: the general path
-          else float = true;
-        } else if (item === null || item === undefined)
-          op = 0x4e; // NONE
-        else if (item === true)
-          op = 0x88; // NEWTRUE
-        else if (item === false)
-          op = 0x89; // NEWFALSE
-        else if (item instanceof PyFloat) {
-          v = item.value;
-          float = true;
-        } else op = 0;
-        if (op === 0) {
-          w.pos = pos;
+        if (record !== null) item = record[key as string];
+        if (!this.#putItem(item)) {
           this.#runValue = item;
           return 2 * i + 1;
         }
-        if (pos + 9 > buf.length || (w.frameStart < 0 && w.framing)) {
-          w.pos = pos;
-          w.ensure(9);
-          buf = w.buf;
-          view = w.view;
-          pos = w.pos;
-        }
-        if (op > 0) buf[pos++] = op;
-        else pos = putNumber(buf, view, pos, v, float);
       }
     } catch (error) {
       this.#runFailedAt = i;
       throw error;
     }
-    w.pos = pos;
-    return 2 * i;
-  }
-  /**
-   * The entries of a Map from its `i`th on, read from its `keys` and `values`
-   * iterators in step (no array of entries is made), written as
-   * `#recordRun` writes a plain object's. Returns `2 * i` for a stop before
-   * the key of entry `i` (not a short str: it and its value are left in
-   * `#runKey` and `#runValue`), `2 * i + 1` for a stop after its key (its
-   * value left in `#runValue`).
-   */
-  #mapRun(keys: Iterator<unknown>, values: Iterator<unknown>, i: number, end: number): number {
-    const w = this.#w!;
-    const strings = this.#strings;
-    let buf = w.buf;
-    let view = w.view;
-    let pos = w.pos;
-    for (; i < end; i++) {
-      const next = keys.next();
-      if (next.done === true) throw new PicklingError('dictionary changed size during iteration');
-      const key = next.value;
-      const item = values.next().value;
-      if (typeof key !== 'string' || key.length > 85) {
-        w.pos = pos;
-        this.#runKey = key;
-        this.#runValue = item;
-        return 2 * i;
-      }
-      let n = key.length;
-      if (w.frameStart >= 0 && pos - w.frameStart - FRAME_HEADER_SIZE >= FRAME_SIZE_TARGET) {
-        w.pos = pos;
-        w.commitFrame();
-      }
-      let index = strings.lookupOrAdd(key, this.#memoCount);
-      if (index >= 0) {
-        w.pos = pos;
-        this.#writeGet(index);
-      } else {
-        if (pos + 3 + 3 * n > buf.length || (w.frameStart < 0 && w.framing)) {
-          w.pos = pos;
-          w.ensure(3 + 3 * n);
-          buf = w.buf;
-          pos = w.pos;
-        }
-        // SHORT_BINUNICODE and MEMOIZE, as #mixedRun.
-        const start = pos;
-        pos += 2;
-        let k = 0;
-        for (; k < n; k++) {
-          const c = key.charCodeAt(k);
-          if (c >= 0x80) break;
-          buf[pos++] = c;
-        }
-        if (k < n) pos = encodeUtf8Rest(key, k, buf, pos);
-        buf[start] = 0x8c;
-        buf[start + 1] = pos - start - 2;
-        buf[pos++] = 0x94;
-        this.#memoCount++;
-        w.pos = pos;
-      }
-      buf = w.buf;
-      view = w.view;
-      pos = w.pos;
-      if (w.frameStart >= 0 && pos - w.frameStart - FRAME_HEADER_SIZE >= FRAME_SIZE_TARGET) {
-        w.pos = pos;
-        w.commitFrame();
-      }
-      if (typeof item === 'string' && item.length <= 85) {
-        n = item.length;
-        index = strings.lookupOrAdd(item, this.#memoCount);
-        if (index >= 0) {
-          w.pos = pos;
-          this.#writeGet(index);
-          buf = w.buf;
-          view = w.view;
-          pos = w.pos;
-          continue;
-        }
-        this.#memoCount++;
-        if (pos + 3 + 3 * n > buf.length || (w.frameStart < 0 && w.framing)) {
-          w.pos = pos;
-          w.ensure(3 + 3 * n);
-          buf = w.buf;
-          view = w.view;
-          pos = w.pos;
-        }
-        const start = pos;
-        pos += 2;
-        let k = 0;
-        for (; k < n; k++) {
-          const c = item.charCodeAt(k);
-          if (c >= 0x80) break;
-          buf[pos++] = c;
-        }
-        if (k < n) pos = encodeUtf8Rest(item, k, buf, pos);
-        buf[start] = 0x8c;
-        buf[start + 1] = pos - start - 2;
-        buf[pos++] = 0x94;
-        continue;
-      }
-      let v = 0;
-      let float = false;
-      let op = -1;
-      if (typeof item === 'number') {
-        v = item;
-        if ((v | 0) === v)
-          float = v === 0 && 1 / v < 0; // -0 is a float
-        else if (Number.isInteger(v))
-          op = 0; // LONG1: the general path
-        else float = true;
-      } else if (item === null || item === undefined)
-        op = 0x4e; // NONE
-      else if (item === true)
-        op = 0x88; // NEWTRUE
-      else if (item === false)
-        op = 0x89; // NEWFALSE
-      else if (item instanceof PyFloat) {
-        v = item.value;
-        float = true;
-      } else op = 0;
-      if (op === 0) {
-        w.pos = pos;
-        this.#runKey = key;
-        this.#runValue = item;
-        return 2 * i + 1;
-      }
-      if (pos + 9 > buf.length || (w.frameStart < 0 && w.framing)) {
-        w.pos = pos;
-        w.ensure(9);
-        buf = w.buf;
-        view = w.view;
-        pos = w.pos;
-      }
-      if (op > 0) buf[pos++] = op;
-      else pos = putNumber(buf, view, pos, v, float);
-    }
-    w.pos = pos;
+    this.#runKey = undefined;
     return 2 * i;
   }
 
@@ -1637,22 +1489,13 @@ export class Pickler {
           this.#save(items[i++], true);
           if (work.length !== depth) this.#drain(depth);
         }
-      } else if (kind === F_DICT) {
-        // Keys and values alike: runs of numbers and of short strings by their loops.
-        const texts = this.#textsHere();
-        while (i < n) {
-          i = this.#numbers(items, i, n, texts);
-          if (i >= n) break;
-          this.#save(items[i], true);
-          if (work.length !== depth) this.#drain(depth);
-          i++;
-        }
       } else {
         const texts = this.#textsHere();
         while (i < n) {
           let value: unknown;
           if (texts) {
-            const at = this.#recordRun(items, record!, i, n);
+            const at = this.#entryRun(items, record, null, null, i, n);
+            this.#runKey = undefined;
             i = at >> 1;
             if (i >= n) break;
             if ((at & 1) !== 0) {
@@ -1677,8 +1520,7 @@ export class Pickler {
         i = this.#runFailedAt;
         this.#runFailedAt = -1;
       }
-      const label =
-        kind === F_LIST ? `[${i - 1}]` : kind === F_DICT ? dictLabel(items[i & ~1]) : dictLabel(items[i]);
+      const label = kind === F_LIST ? `[${i - 1}]` : dictLabel(items[i]);
       this.#trail.push(depth, label);
       throw error;
     } finally {
@@ -1775,7 +1617,7 @@ export class Pickler {
       this.#memoize(map);
       return;
     }
-    if (n < BATCHSIZE && this.#recursing() && this.#textsHere()) {
+    if (n < BATCHSIZE && this.#recursing()) {
       this.#saveEntries(map, n);
       return;
     }
@@ -1796,28 +1638,14 @@ export class Pickler {
     else this.#w!.byte2(0x28, 0x64);
     this.#memoize(map);
     const pairs = i >> 1;
-    if (pairs < BATCHSIZE && this.#recursing()) {
-      // One batch (batch_dict_exact's single-item rule), saved without a frame.
-      const w = this.#w!;
-      if (pairs > 1) w.byte(0x28); // MARK
-      try {
-        this.#saveItems(entries, i, F_DICT, null);
-      } finally {
-        // Emptied and kept for the next Map, as #pop does with a frame's.
-        for (let j = 0; j < i; j++) entries[j] = undefined;
-        if (this.#spareEntries.length < KEEP_FRAMES) this.#spareEntries.push(entries);
-      }
-      w.byte(pairs > 1 ? 0x75 : 0x73); // SETITEMS : SETITEM
-      return;
-    }
     this.#push(F_DICT, null, entries, pairs, true);
   }
 
   /**
    * A Map of `n` entries, fewer than a batch, saved by recursion (see
-   * `#saveItems`) at protocol 4+: its keys and values read by two iterators
-   * in step, runs of short str keys and simple values written by `#mapRun`,
-   * the rest by `#save`. A key that cannot be a dict key fails with the path
+   * `#saveItems`): its keys and values read by two iterators in step (no
+   * array of entries made), with `#textsHere` runs of simple keys and values
+   * written by `#entryRun`, the rest by `#save`. A key that cannot be a dict key fails with the path
    * of the Map, as when the keys are checked before anything is written. A
    * Map whose size changes while its values are saved (a getter of one of
    * them) fails, as CPython's dict iteration does.
@@ -1831,6 +1659,7 @@ export class Pickler {
     const depth = work.length;
     const keys = map.keys();
     const values = map.values();
+    const texts = this.#textsHere();
     this.#nested++;
     let key: unknown;
     // False while the error would be the Map's (a key that cannot be one, a change of size), not an entry's.
@@ -1838,13 +1667,22 @@ export class Pickler {
     let i = 0;
     try {
       while (i < n) {
-        const at = this.#mapRun(keys, values, i, n);
-        i = at >> 1;
-        if (i >= n) break;
-        key = this.#runKey;
-        const value = this.#runValue;
-        this.#runKey = undefined;
-        this.#runValue = undefined;
+        let value: unknown;
+        let at = 2 * i;
+        if (texts) {
+          at = this.#entryRun(null, null, keys, values, i, n);
+          i = at >> 1;
+          if (i >= n) break;
+          key = this.#runKey;
+          value = this.#runValue;
+          this.#runKey = undefined;
+          this.#runValue = undefined;
+        } else {
+          const next = keys.next();
+          if (next.done === true) break;
+          key = next.value;
+          value = values.next().value;
+        }
         if ((at & 1) === 0) {
           if (typeof key === 'object' && key !== null) checkHashable(key, 'a dict key');
           inEntry = true;
@@ -1857,9 +1695,10 @@ export class Pickler {
         inEntry = false;
         i++;
       }
-      if (map.size !== n || keys.next().done !== true)
+      if (i !== n || map.size !== n || keys.next().done !== true)
         throw new PicklingError('dictionary changed size during iteration');
     } catch (error) {
+      this.#runFailedAt = -1;
       if (inEntry) this.#trail.push(depth, dictLabel(key));
       throw error;
     } finally {
