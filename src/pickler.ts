@@ -221,8 +221,6 @@ export class Pickler {
   #runValue: unknown = undefined;
   /** The key `#entryRun` read and left for `#save` (or wrote, with its value left). */
   #runKey: unknown = undefined;
-  /** The entry at which `#entryRun` met an error (a getter threw), -1 otherwise: for the error's path. */
-  #runFailedAt = -1;
 
   constructor(options?: DumpOptions) {
     const resolved = resolveDumpOptions(options);
@@ -606,21 +604,6 @@ export class Pickler {
         buf[start + 1] = pos - start - 2;
         buf[pos++] = 0x94;
         continue;
-      } else if (item === null || item === undefined || typeof item === 'boolean') {
-        // NONE, NEWTRUE or NEWFALSE (protocol 4+ here), as #save.
-        if (w.frameStart >= 0 && pos - w.frameStart - FRAME_HEADER_SIZE >= FRAME_SIZE_TARGET) {
-          w.pos = pos;
-          w.commitFrame();
-        }
-        if (pos + 1 > buf.length || (w.frameStart < 0 && w.framing)) {
-          w.pos = pos;
-          w.ensure(1);
-          buf = w.buf;
-          view = w.view;
-          pos = w.pos;
-        }
-        buf[pos++] = item === true ? 0x88 : item === false ? 0x89 : 0x4e;
-        continue;
       } else if (item instanceof PyFloat) {
         v = item.value;
         float = true;
@@ -701,10 +684,8 @@ export class Pickler {
       else float = true;
     } else if (item === null || item === undefined)
       op = 0x4e; // NONE
-    else if (item === true)
-      op = 0x88; // NEWTRUE
-    else if (item === false)
-      op = 0x89; // NEWFALSE
+    else if (typeof item === 'boolean')
+      op = item ? 0x88 : 0x89; // NEWTRUE : NEWFALSE
     else if (item instanceof PyFloat) {
       v = item.value;
       float = true;
@@ -738,33 +719,27 @@ export class Pickler {
     i: number,
     end: number,
   ): number {
-    try {
-      for (; i < end; i++) {
-        let key: unknown;
-        let item: unknown;
-        if (keys !== null) key = keys[i];
-        else {
-          const next = keyIterator!.next();
-          if (next.done === true) throw new PicklingError('dictionary changed size during iteration');
-          key = next.value;
-          item = valueIterator!.next().value;
-        }
-        this.#runKey = key;
-        if (!this.#putItem(key)) {
-          this.#runValue = item;
-          return 2 * i;
-        }
-        if (record !== null) item = record[key as string];
-        if (!this.#putItem(item)) {
-          this.#runValue = item;
-          return 2 * i + 1;
-        }
+    for (; i < end; i++) {
+      let key: unknown;
+      let item: unknown;
+      if (keys !== null) key = keys[i];
+      else {
+        const next = keyIterator!.next();
+        if (next.done === true) throw new PicklingError('dictionary changed size during iteration');
+        key = next.value;
+        item = valueIterator!.next().value;
       }
-    } catch (error) {
-      this.#runFailedAt = i;
-      throw error;
+      this.#runKey = key;
+      if (!this.#putItem(key)) {
+        this.#runValue = item;
+        return 2 * i;
+      }
+      if (record !== null) item = record[key as string];
+      if (!this.#putItem(item)) {
+        this.#runValue = item;
+        return 2 * i + 1;
+      }
     }
-    this.#runKey = undefined;
     return 2 * i;
   }
 
@@ -1440,7 +1415,7 @@ export class Pickler {
       // One batch (batch_list_exact's single-item rule), saved without a frame.
       const w = this.#w!;
       if (n > 1) w.byte(0x28); // MARK
-      this.#saveItems(list, n, F_LIST, null);
+      this.#saveItems(list, n);
       w.byte(n > 1 ? 0x65 : 0x61); // APPENDS : APPEND
       return;
     }
@@ -1470,58 +1445,21 @@ export class Pickler {
    * the next item. An error thrown through here leaves a step in #trail, so
    * that its path names the item as a frame would.
    */
-  #saveItems(
-    items: readonly unknown[],
-    n: number,
-    kind: number,
-    record: Record<string, unknown> | null,
-  ): void {
+  #saveItems(list: readonly unknown[], n: number): void {
     const work = this.#work;
     const depth = work.length;
     this.#nested++;
     let i = 0;
     try {
-      if (kind === F_LIST) {
-        const texts = this.#textsHere();
-        while (i < n) {
-          i = this.#numbers(items, i, n, texts);
-          if (i >= n) break;
-          this.#save(items[i++], true);
-          if (work.length !== depth) this.#drain(depth);
-        }
-      } else {
-        const texts = this.#textsHere();
-        while (i < n) {
-          let value: unknown;
-          if (texts) {
-            const at = this.#entryRun(items, record, null, null, i, n);
-            this.#runKey = undefined;
-            i = at >> 1;
-            if (i >= n) break;
-            if ((at & 1) !== 0) {
-              value = this.#runValue;
-              this.#runValue = undefined;
-            } else {
-              this.#save(items[i], true);
-              value = record![items[i] as string];
-            }
-          } else {
-            const key = items[i] as string;
-            this.#save(key, true);
-            value = record![key];
-          }
-          this.#save(value, true);
-          if (work.length !== depth) this.#drain(depth);
-          i++;
-        }
+      const texts = this.#textsHere();
+      while (i < n) {
+        i = this.#numbers(list, i, n, texts);
+        if (i >= n) break;
+        this.#save(list[i++], true);
+        if (work.length !== depth) this.#drain(depth);
       }
     } catch (error) {
-      if (this.#runFailedAt >= 0) {
-        i = this.#runFailedAt;
-        this.#runFailedAt = -1;
-      }
-      const label = kind === F_LIST ? `[${i - 1}]` : dictLabel(items[i]);
-      this.#trail.push(depth, label);
+      this.#trail.push(depth, `[${i - 1}]`);
       throw error;
     } finally {
       this.#nested--;
@@ -1589,22 +1527,16 @@ export class Pickler {
   }
 
   #saveDict(obj: object, keys: string[]): void {
+    const n = keys.length;
+    if (n > 0 && n < BATCHSIZE && this.#recursing()) {
+      this.#saveEntries(obj, keys, n);
+      return;
+    }
     if (this.#bin)
       this.#w!.byte(0x7d); // EMPTY_DICT
     else this.#w!.byte2(0x28, 0x64); // MARK DICT
     this.#memoize(obj);
-    const n = keys.length;
-    if (n === 0) return;
-    const record = obj as Record<string, unknown>;
-    if (n < BATCHSIZE && this.#recursing()) {
-      // One batch (batch_dict_exact's single-item rule), saved without a frame.
-      const w = this.#w!;
-      if (n > 1) w.byte(0x28); // MARK
-      this.#saveItems(keys, n, F_RECORD, record);
-      w.byte(n > 1 ? 0x75 : 0x73); // SETITEMS : SETITEM
-      return;
-    }
-    this.#push(F_RECORD, record, keys, n, true);
+    if (n > 0) this.#push(F_RECORD, obj, keys, n, true);
   }
 
   #saveMap(map: Map<unknown, unknown>): void {
@@ -1618,7 +1550,7 @@ export class Pickler {
       return;
     }
     if (n < BATCHSIZE && this.#recursing()) {
-      this.#saveEntries(map, n);
+      this.#saveEntries(map, null, n);
       return;
     }
     const entries = this.#spareEntries.pop() ?? [];
@@ -1642,52 +1574,60 @@ export class Pickler {
   }
 
   /**
-   * A Map of `n` entries, fewer than a batch, saved by recursion (see
-   * `#saveItems`): its keys and values read by two iterators in step (no
-   * array of entries made), with `#textsHere` runs of simple keys and values
-   * written by `#entryRun`, the rest by `#save`. A key that cannot be a dict key fails with the path
-   * of the Map, as when the keys are checked before anything is written. A
-   * Map whose size changes while its values are saved (a getter of one of
+   * A dict of `n` entries, fewer than a batch, saved by recursion (see
+   * `#saveItems`; one batch, batch_dict_exact's single-item rule): a plain
+   * object with its `names`, or a Map (`names` null), read by its key and
+   * value iterators in step (no array of entries made). With `#textsHere`,
+   * runs of simple keys and values are written by `#entryRun`, the rest by
+   * `#save`. A key that cannot be a dict key fails with the path of the
+   * dict, as when the keys are checked before anything is written; a Map
+   * whose size changes while its values are saved (by a getter of one of
    * them) fails, as CPython's dict iteration does.
    */
-  #saveEntries(map: Map<unknown, unknown>, n: number): void {
+  #saveEntries(obj: object, names: readonly string[] | null, n: number): void {
     const w = this.#w!;
     w.byte(0x7d); // EMPTY_DICT
-    this.#memoize(map);
+    this.#memoize(obj);
     if (n > 1) w.byte(0x28); // MARK
     const work = this.#work;
     const depth = work.length;
-    const keys = map.keys();
-    const values = map.values();
+    const record = names === null ? null : (obj as Record<string, unknown>);
+    const map = obj as Map<unknown, unknown>;
+    const keys = names === null ? map.keys() : null;
+    const values = names === null ? map.values() : null;
     const texts = this.#textsHere();
     this.#nested++;
     let key: unknown;
-    // False while the error would be the Map's (a key that cannot be one, a change of size), not an entry's.
+    // False while an error would be the dict's (a key that cannot be one, a change of size), not an entry's.
     let inEntry = false;
+    let inRun = false;
     let i = 0;
     try {
       while (i < n) {
         let value: unknown;
         let at = 2 * i;
         if (texts) {
-          at = this.#entryRun(null, null, keys, values, i, n);
+          inRun = true;
+          at = this.#entryRun(names, record, keys, values, i, n);
+          inRun = false;
           i = at >> 1;
           if (i >= n) break;
           key = this.#runKey;
           value = this.#runValue;
-          this.#runKey = undefined;
-          this.#runValue = undefined;
-        } else {
-          const next = keys.next();
+        } else if (names !== null) key = names[i];
+        else {
+          const next = keys!.next();
           if (next.done === true) break;
           key = next.value;
-          value = values.next().value;
+          value = values!.next().value;
         }
         if ((at & 1) === 0) {
           if (typeof key === 'object' && key !== null) checkHashable(key, 'a dict key');
           inEntry = true;
           this.#save(key, true);
           if (work.length !== depth) this.#drain(depth);
+          // A plain object's value is read once its key is written (a getter runs then).
+          if (record !== null) value = record[key as string];
         }
         inEntry = true;
         this.#save(value, true);
@@ -1695,13 +1635,19 @@ export class Pickler {
         inEntry = false;
         i++;
       }
-      if (i !== n || map.size !== n || keys.next().done !== true)
+      if (i !== n || (keys !== null && (map.size !== n || keys.next().done !== true)))
         throw new PicklingError('dictionary changed size during iteration');
     } catch (error) {
-      this.#runFailedAt = -1;
+      // In the run: a plain object's getter threw (a Map's run throws only for a change of size).
+      if (inRun) {
+        key = this.#runKey;
+        inEntry = record !== null;
+      }
       if (inEntry) this.#trail.push(depth, dictLabel(key));
       throw error;
     } finally {
+      this.#runKey = undefined;
+      this.#runValue = undefined;
       this.#nested--;
     }
     w.byte(n > 1 ? 0x75 : 0x73); // SETITEMS : SETITEM
