@@ -217,6 +217,10 @@ export class Pickler {
    * path: pairs [work stack depth, element label], innermost first.
    */
   #trail: (number | string)[] = [];
+  /** The value `#entryRun` read and left for `#save`. */
+  #runValue: unknown = undefined;
+  /** The key `#entryRun` read and left for `#save` (or wrote, with its value left). */
+  #runKey: unknown = undefined;
 
   constructor(options?: DumpOptions) {
     const resolved = resolveDumpOptions(options);
@@ -569,7 +573,7 @@ export class Pickler {
           w.pos = pos;
           w.commitFrame();
         }
-        const index = this.#strings.get(item);
+        const index = this.#strings.lookupOrAdd(item, this.#memoCount);
         if (index >= 0) {
           w.pos = pos;
           this.#writeGet(index);
@@ -578,6 +582,7 @@ export class Pickler {
           pos = w.pos;
           continue;
         }
+        this.#memoCount++;
         if (pos + 3 + 3 * n > buf.length || (w.frameStart < 0 && w.framing)) {
           w.pos = pos;
           w.ensure(3 + 3 * n);
@@ -598,7 +603,6 @@ export class Pickler {
         buf[start] = 0x8c;
         buf[start + 1] = pos - start - 2;
         buf[pos++] = 0x94;
-        this.#strings.set(item, this.#memoCount++);
         continue;
       } else if (item instanceof PyFloat) {
         v = item.value;
@@ -620,6 +624,123 @@ export class Pickler {
     }
     w.pos = pos;
     return i;
+  }
+
+  /**
+   * Writes `item` as `#save` would when it is an int of 32 bits, a float, a
+   * str of at most 85 units (looked up in the string memo: SHORT_BINUNICODE
+   * and MEMOIZE, or a GET), a bool or None, at protocol 4+ with no
+   * persistent ids and no record of an exact load (see `#textsHere`), and
+   * returns true; false, with nothing written, for any other item. Small
+   * enough for V8 to inline into the run loops.
+   */
+  #putItem(item: unknown): boolean {
+    const w = this.#w!;
+    let pos = w.pos;
+    // An opcode boundary: the frame is committed once it holds FRAME_SIZE_TARGET bytes.
+    if (w.frameStart >= 0 && pos - w.frameStart - FRAME_HEADER_SIZE >= FRAME_SIZE_TARGET) {
+      w.commitFrame();
+      pos = w.pos;
+    }
+    if (typeof item === 'string') {
+      const n = item.length;
+      if (n > 85) return false;
+      const index = this.#strings.lookupOrAdd(item, this.#memoCount);
+      if (index >= 0) {
+        this.#writeGet(index);
+        return true;
+      }
+      this.#memoCount++;
+      if (pos + 3 + 3 * n > w.buf.length || (w.frameStart < 0 && w.framing)) {
+        w.ensure(3 + 3 * n);
+        pos = w.pos;
+      }
+      // SHORT_BINUNICODE (at most 255 bytes, whatever the text) and MEMOIZE, as #saveStr: ASCII here.
+      const buf = w.buf;
+      const start = pos;
+      pos += 2;
+      let k = 0;
+      for (; k < n; k++) {
+        const c = item.charCodeAt(k);
+        if (c >= 0x80) break;
+        buf[pos++] = c;
+      }
+      if (k < n) pos = encodeUtf8Rest(item, k, buf, pos);
+      buf[start] = 0x8c;
+      buf[start + 1] = pos - start - 2;
+      buf[pos] = 0x94;
+      w.pos = pos + 1;
+      return true;
+    }
+    let v = 0;
+    let float = false;
+    let op = 0;
+    if (typeof item === 'number') {
+      v = item;
+      if ((v | 0) === v)
+        float = v === 0 && 1 / v < 0; // -0 is a float
+      else if (Number.isInteger(v))
+        return false; // LONG1: the general path
+      else float = true;
+    } else if (item === null || item === undefined)
+      op = 0x4e; // NONE
+    else if (typeof item === 'boolean')
+      op = item ? 0x88 : 0x89; // NEWTRUE : NEWFALSE
+    else if (item instanceof PyFloat) {
+      v = item.value;
+      float = true;
+    } else return false;
+    if (pos + 9 > w.buf.length || (w.frameStart < 0 && w.framing)) {
+      w.ensure(9);
+      pos = w.pos;
+    }
+    if (op !== 0) {
+      w.buf[pos] = op;
+      w.pos = pos + 1;
+    } else w.pos = putNumber(w.buf, w.view, pos, v, float);
+    return true;
+  }
+
+  /**
+   * Entries of a dict from its `i`th on, with `texts` (see `#textsHere`):
+   * a plain object's (`record` and its `keys`: each value read after its key
+   * is written, so that a getter runs then, as when both go through `#save`)
+   * or a Map's (read by its key and value iterators in step, no array of
+   * entries made). Each simple key and value (see `#putItem`) is written
+   * here. Returns `2 * i` for a stop before the key of entry `i` (left in
+   * `#runKey`, with a Map's value in `#runValue`), `2 * i + 1` for a stop
+   * after its key (its value left in `#runValue`, read once).
+   */
+  #entryRun(
+    keys: readonly unknown[] | null,
+    record: Record<string, unknown> | null,
+    keyIterator: Iterator<unknown> | null,
+    valueIterator: Iterator<unknown> | null,
+    i: number,
+    end: number,
+  ): number {
+    for (; i < end; i++) {
+      let key: unknown;
+      let item: unknown;
+      if (keys !== null) key = keys[i];
+      else {
+        const next = keyIterator!.next();
+        if (next.done === true) throw new PicklingError('dictionary changed size during iteration');
+        key = next.value;
+        item = valueIterator!.next().value;
+      }
+      this.#runKey = key;
+      if (!this.#putItem(key)) {
+        this.#runValue = item;
+        return 2 * i;
+      }
+      if (record !== null) item = record[key as string];
+      if (!this.#putItem(item)) {
+        this.#runValue = item;
+        return 2 * i + 1;
+      }
+    }
+    return 2 * i;
   }
 
   /** True when `#numbers` may write the short strings of a list or dict here. */
@@ -1294,7 +1415,7 @@ export class Pickler {
       // One batch (batch_list_exact's single-item rule), saved without a frame.
       const w = this.#w!;
       if (n > 1) w.byte(0x28); // MARK
-      this.#saveItems(list, n, F_LIST, null);
+      this.#saveItems(list, n);
       w.byte(n > 1 ? 0x65 : 0x61); // APPENDS : APPEND
       return;
     }
@@ -1324,47 +1445,21 @@ export class Pickler {
    * the next item. An error thrown through here leaves a step in #trail, so
    * that its path names the item as a frame would.
    */
-  #saveItems(
-    items: readonly unknown[],
-    n: number,
-    kind: number,
-    record: Record<string, unknown> | null,
-  ): void {
+  #saveItems(list: readonly unknown[], n: number): void {
     const work = this.#work;
     const depth = work.length;
     this.#nested++;
     let i = 0;
     try {
-      if (kind === F_LIST) {
-        const texts = this.#textsHere();
-        while (i < n) {
-          i = this.#numbers(items, i, n, texts);
-          if (i >= n) break;
-          this.#save(items[i++], true);
-          if (work.length !== depth) this.#drain(depth);
-        }
-      } else if (kind === F_DICT) {
-        // Keys and values alike: runs of numbers and of short strings by their loops.
-        const texts = this.#textsHere();
-        while (i < n) {
-          i = this.#numbers(items, i, n, texts);
-          if (i >= n) break;
-          this.#save(items[i], true);
-          if (work.length !== depth) this.#drain(depth);
-          i++;
-        }
-      } else {
-        for (; i < n; i++) {
-          const key = items[i] as string;
-          this.#save(key, true);
-          this.#save(record![key], true);
-          if (work.length !== depth) this.#drain(depth);
-        }
+      const texts = this.#textsHere();
+      while (i < n) {
+        i = this.#numbers(list, i, n, texts);
+        if (i >= n) break;
+        this.#save(list[i++], true);
+        if (work.length !== depth) this.#drain(depth);
       }
     } catch (error) {
-      const label =
-        kind === F_LIST ? `[${i - 1}]` : kind === F_DICT ? dictLabel(items[i & ~1]) : dictLabel(items[i]);
-      this.#trail.push(depth, label);
+      this.#trail.push(depth, `[${i - 1}]`);
       throw error;
     } finally {
       this.#nested--;
@@ -1432,22 +1527,16 @@ export class Pickler {
   }
 
   #saveDict(obj: object, keys: string[]): void {
+    const n = keys.length;
+    if (n > 0 && n < BATCHSIZE && this.#recursing()) {
+      this.#saveEntries(obj, keys, n);
+      return;
+    }
     if (this.#bin)
       this.#w!.byte(0x7d); // EMPTY_DICT
     else this.#w!.byte2(0x28, 0x64); // MARK DICT
     this.#memoize(obj);
-    const n = keys.length;
-    if (n === 0) return;
-    const record = obj as Record<string, unknown>;
-    if (n < BATCHSIZE && this.#recursing()) {
-      // One batch (batch_dict_exact's single-item rule), saved without a frame.
-      const w = this.#w!;
-      if (n > 1) w.byte(0x28); // MARK
-      this.#saveItems(keys, n, F_RECORD, record);
-      w.byte(n > 1 ? 0x75 : 0x73); // SETITEMS : SETITEM
-      return;
-    }
-    this.#push(F_RECORD, record, keys, n, true);
+    if (n > 0) this.#push(F_RECORD, obj, keys, n, true);
   }
 
   #saveMap(map: Map<unknown, unknown>): void {
@@ -1458,6 +1547,10 @@ export class Pickler {
       if (this.#bin) this.#w!.byte(0x7d);
       else this.#w!.byte2(0x28, 0x64);
       this.#memoize(map);
+      return;
+    }
+    if (n < BATCHSIZE && this.#recursing()) {
+      this.#saveEntries(map, null, n);
       return;
     }
     const entries = this.#spareEntries.pop() ?? [];
@@ -1477,21 +1570,87 @@ export class Pickler {
     else this.#w!.byte2(0x28, 0x64);
     this.#memoize(map);
     const pairs = i >> 1;
-    if (pairs < BATCHSIZE && this.#recursing()) {
-      // One batch (batch_dict_exact's single-item rule), saved without a frame.
-      const w = this.#w!;
-      if (pairs > 1) w.byte(0x28); // MARK
-      try {
-        this.#saveItems(entries, i, F_DICT, null);
-      } finally {
-        // Emptied and kept for the next Map, as #pop does with a frame's.
-        for (let j = 0; j < i; j++) entries[j] = undefined;
-        if (this.#spareEntries.length < KEEP_FRAMES) this.#spareEntries.push(entries);
-      }
-      w.byte(pairs > 1 ? 0x75 : 0x73); // SETITEMS : SETITEM
-      return;
-    }
     this.#push(F_DICT, null, entries, pairs, true);
+  }
+
+  /**
+   * A dict of `n` entries, fewer than a batch, saved by recursion (see
+   * `#saveItems`; one batch, batch_dict_exact's single-item rule): a plain
+   * object with its `names`, or a Map (`names` null), read by its key and
+   * value iterators in step (no array of entries made). With `#textsHere`,
+   * runs of simple keys and values are written by `#entryRun`, the rest by
+   * `#save`. A key that cannot be a dict key fails with the path of the
+   * dict, as when the keys are checked before anything is written; a Map
+   * whose size changes while its values are saved (by a getter of one of
+   * them) fails, as CPython's dict iteration does.
+   */
+  #saveEntries(obj: object, names: readonly string[] | null, n: number): void {
+    const w = this.#w!;
+    w.byte(0x7d); // EMPTY_DICT
+    this.#memoize(obj);
+    if (n > 1) w.byte(0x28); // MARK
+    const work = this.#work;
+    const depth = work.length;
+    const record = names === null ? null : (obj as Record<string, unknown>);
+    const map = obj as Map<unknown, unknown>;
+    const keys = names === null ? map.keys() : null;
+    const values = names === null ? map.values() : null;
+    const texts = this.#textsHere();
+    this.#nested++;
+    let key: unknown;
+    // False while an error would be the dict's (a key that cannot be one, a change of size), not an entry's.
+    let inEntry = false;
+    let inRun = false;
+    let i = 0;
+    try {
+      while (i < n) {
+        let value: unknown;
+        let at = 2 * i;
+        if (texts) {
+          inRun = true;
+          at = this.#entryRun(names, record, keys, values, i, n);
+          inRun = false;
+          i = at >> 1;
+          if (i >= n) break;
+          key = this.#runKey;
+          value = this.#runValue;
+        } else if (names !== null) key = names[i];
+        else {
+          const next = keys!.next();
+          if (next.done === true) break;
+          key = next.value;
+          value = values!.next().value;
+        }
+        if ((at & 1) === 0) {
+          if (typeof key === 'object' && key !== null) checkHashable(key, 'a dict key');
+          inEntry = true;
+          this.#save(key, true);
+          if (work.length !== depth) this.#drain(depth);
+          // A plain object's value is read once its key is written (a getter runs then).
+          if (record !== null) value = record[key as string];
+        }
+        inEntry = true;
+        this.#save(value, true);
+        if (work.length !== depth) this.#drain(depth);
+        inEntry = false;
+        i++;
+      }
+      if (i !== n || (keys !== null && (map.size !== n || keys.next().done !== true)))
+        throw new PicklingError('dictionary changed size during iteration');
+    } catch (error) {
+      // In the run: a plain object's getter threw (a Map's run throws only for a change of size).
+      if (inRun) {
+        key = this.#runKey;
+        inEntry = record !== null;
+      }
+      if (inEntry) this.#trail.push(depth, dictLabel(key));
+      throw error;
+    } finally {
+      this.#runKey = undefined;
+      this.#runValue = undefined;
+      this.#nested--;
+    }
+    w.byte(n > 1 ? 0x75 : 0x73); // SETITEMS : SETITEM
   }
 
   #saveSet(set: Set<unknown>): void {

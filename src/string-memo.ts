@@ -114,6 +114,41 @@ export class StringMemo {
     return this.#scan(s, count);
   }
 
+  /**
+   * The memo index of `s`; when it is absent, records it at memo index
+   * `value` and returns -1 (the caller then writes it and memoizes it at
+   * `value`). One probe where `get` then `set` make two; small, so that V8
+   * inlines it: the first tier here, the rest in #lookupOrAddLater.
+   */
+  lookupOrAdd(s: string, value: number): number {
+    const count = this.#fewCount;
+    const few = this.#few;
+    if (count < 0 || count >= FEW || few === null) return this.#lookupOrAddLater(s, value);
+    const slot = quickHash(s) & (FEW_SLOTS - 1);
+    const stamp = this.#stamps[slot]!;
+    const generation = this.#generation;
+    if (stamp >>> 7 !== generation) {
+      this.#stamps[slot] = (generation << 7) | count;
+    } else {
+      const e = stamp & 127;
+      if (few[e] === s) return this.#fewIndices[e]!;
+      const found = this.#scan(s, count);
+      if (found >= 0) return found;
+    }
+    few[count] = s;
+    this.#fewIndices[count] = value;
+    this.#fewCount = count + 1;
+    return -1;
+  }
+
+  /** `lookupOrAdd` past the first tier, or on its first use. */
+  #lookupOrAddLater(s: string, value: number): number {
+    const index = this.get(s);
+    if (index >= 0) return index;
+    this.set(s, value);
+    return -1;
+  }
+
   /** `get` past the first tier. */
   #getLater(s: string): number {
     if (this.#small !== null) return this.#small.get(s) ?? -1;
