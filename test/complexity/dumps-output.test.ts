@@ -29,7 +29,9 @@ const SEGMENT = 1024 * 1024;
 const N = {
   tuple: size(145_000, 160_000), // 2 bytes a level: 1.16 MB at 4n
   list: size(100_000, 120_000), // 3 bytes a level: 1.2 MB at 4n
-  list2: size(50_000, 120_000), // 6 bytes a level at protocol 2: 1.25 MB at 4n
+  // 6 bytes a level at protocol 2. Not smaller: from n to 4n the output goes from one segment to
+  // several, a step in the cost that an n with 4n just past a segment reads as a ratio near 8.
+  list2: 120_000,
   ints: size(60_000, 100_000), // 5 bytes an int: 1.2 MB at 4n
 };
 
@@ -69,7 +71,6 @@ describe('dumps past one segment of output scales linearly', { timeout: 240_000 
     const n = N.list;
     assert.ok(dumps(nestedList(4 * n)).length > SEGMENT);
     assertScales('dumps of a nested list', n, nestedList, (v) => dumps(v));
-    assert.ok(dumps(nestedList(4 * N.list2), { protocol: 2 }).length > SEGMENT);
     assertScales('dumps of a nested list, protocol 2', N.list2, nestedList, (v) => dumps(v, { protocol: 2 }));
   });
 
