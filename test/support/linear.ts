@@ -71,10 +71,8 @@ export function costRatio<T>(
   const small = make(n);
   const large = make(4 * n);
   run(small); // warm up: compile, fill the caches
-  const warm = cpuMs(() => run(large));
-  // A run that takes ten windows even cold takes a window warm: one run a window, no need to time it
-  // again (at a million items, those two runs were a third of the measurement).
-  const once = warm >= 10 * targetMs ? warm : best(() => run(large), 2);
+  run(large);
+  const once = best(() => run(large), 2);
   const reps = Math.min(1024, Math.max(1, Math.ceil(targetMs / Math.max(once, 0.005))));
   const repeat = (input: T, times: number) => () => {
     for (let i = 0; i < times; i++) run(input);
