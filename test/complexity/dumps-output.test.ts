@@ -15,10 +15,25 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { dumpChunks, dumps } from '../../src/pickler.js';
 import { tuple } from '../../src/types/tuple.js';
+import { size } from '../support/budget.js';
 import { describeRatio, LINEAR, scaling } from '../support/linear.js';
 
 /** Bytes of one segment of the writer: the sizes below put the output at 4n past it. */
 const SEGMENT = 1024 * 1024;
+
+/**
+ * The sizes: under `npm test`, n such that the output at 4n is 10-20% past a
+ * segment (a frame copied whole per opcode past the segment is already
+ * hundreds of times the linear cost there); under `npm run fuzz`, larger.
+ */
+const N = {
+  tuple: size(145_000, 160_000), // 2 bytes a level: 1.16 MB at 4n
+  list: size(100_000, 120_000), // 3 bytes a level: 1.2 MB at 4n
+  // 6 bytes a level at protocol 2. Not smaller: from n to 4n the output goes from one segment to
+  // several, a step in the cost that an n with 4n just past a segment reads as a ratio near 8.
+  list2: 120_000,
+  ints: size(60_000, 100_000), // 5 bytes an int: 1.2 MB at 4n
+};
 
 function nestedTuple(n: number): unknown {
   let v: unknown = tuple();
@@ -47,23 +62,23 @@ function assertScales<T>(what: string, n: number, make: (n: number) => T, run: (
 // A superlinear path here is slow enough to take minutes: the timeout turns that into a failure.
 describe('dumps past one segment of output scales linearly', { timeout: 240_000 }, () => {
   it('a tuple nested n deep (2 bytes a level, one open frame while the nest closes)', () => {
-    const n = 160_000;
+    const n = N.tuple;
     assert.ok(dumps(nestedTuple(4 * n)).length > SEGMENT);
     assertScales('dumps of a nested tuple', n, nestedTuple, (v) => dumps(v));
   });
 
   it('a list nested n deep, protocol 5 and protocol 2 (no frames)', () => {
-    const n = 120_000;
+    const n = N.list;
     assert.ok(dumps(nestedList(4 * n)).length > SEGMENT);
     assertScales('dumps of a nested list', n, nestedList, (v) => dumps(v));
-    assertScales('dumps of a nested list, protocol 2', n, nestedList, (v) => dumps(v, { protocol: 2 }));
+    assertScales('dumps of a nested list, protocol 2', N.list2, nestedList, (v) => dumps(v, { protocol: 2 }));
   });
 
   it('the streamed dump of a nested tuple and of a flat list of ints', () => {
-    assertScales('streamed nested tuple', 160_000, nestedTuple, streamed);
+    assertScales('streamed nested tuple', N.tuple, nestedTuple, streamed);
     const ints = (n: number) => Array.from({ length: n }, (_, i) => i * 7919);
-    assert.ok(streamed(ints(4 * 100_000)) > SEGMENT);
-    assertScales('streamed list of ints', 100_000, ints, streamed);
+    assert.ok(streamed(ints(4 * N.ints)) > SEGMENT);
+    assertScales('streamed list of ints', N.ints, ints, streamed);
   });
 
   it('a list of bytes payloads of 64 KiB and more (taken by reference)', () => {

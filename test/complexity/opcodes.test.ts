@@ -16,11 +16,20 @@ import { disassemble, dumps, loads, OPCODES, scan } from '../../src/index.js';
 import type { LoadOptions } from '../../src/options.js';
 import { toJSON } from '../../src/tools/json.js';
 import { pformat, repr } from '../../src/tools/repr.js';
+import { size } from '../support/budget.js';
 import { describeRatio, LINEAR, scaling } from '../support/linear.js';
+
+/**
+ * Interleaved pairs of windows measured from n to 4n: two under `npm test`,
+ * three under `npm run fuzz`. The sizes are the same under both: a quadratic
+ * path is 16 times the cost at 4n whatever the number of pairs, and a miss
+ * is measured again with more (see `scaling`).
+ */
+const PAIRS = size(2, 3);
 
 /** Asserts a ratio below LINEAR from n to 4n (measured again on a miss, see `scaling`). */
 function assertScales<T>(what: string, n: number, make: (n: number) => T, run: (input: T) => unknown): void {
-  const r = scaling(n, make, run);
+  const r = scaling(n, make, run, { pairs: PAIRS });
   measured.push([what, r.ratio, r.measured.length > 1]);
   assert.ok(r.ratio < LINEAR, r.measured.map((m) => describeRatio(what, m)).join('; then '));
 }

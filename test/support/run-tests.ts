@@ -32,7 +32,7 @@
  * instead of building the package a second time).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { run } from 'node:test';
@@ -108,6 +108,7 @@ function plan(dir: string): string[] {
   const groups = Array.from({ length: GROUPS }, (_, g) => {
     const members = short.filter((_, i) => i % GROUPS === g);
     const path = join(dir, `short-files-${g + 1}.test.${BUILD === undefined ? 'mts' : 'mjs'}`);
+    groupMembers.set(path, members);
     writeFileSync(
       path,
       `// The short test files, run one after the other in this process (test/support/run-tests.ts).\n${members
@@ -133,10 +134,37 @@ function compiled(path: string): string {
   return BUILD === undefined ? path : join(BUILD, relative(ROOT, path)).replace(/\.ts$/, '.js');
 }
 
+/**
+ * CPU and page faults per process (test/support/usage.mjs): each process this
+ * runner starts (the npm scripts, the test files, the shared processes)
+ * appends a line to this file when it ends, its children included. A
+ * `BRINE_TEST_USAGE` of the caller's names the file and keeps it; otherwise
+ * it is a temporary file, printed as a table at the end and removed.
+ */
+const USAGE_KEPT = process.env.BRINE_TEST_USAGE;
+const USAGE_DIR = USAGE_KEPT ? undefined : mkdtempSync(join(tmpdir(), 'brine-usage-'));
+const USAGE = USAGE_KEPT || join(USAGE_DIR as string, 'usage.jsonl');
+const USAGE_MODULE = join(ROOT, 'test/support/usage.mjs');
+
+/** The environment of a process whose usage is counted. */
+function counted(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  if (process.platform !== 'linux') return env;
+  return {
+    ...env,
+    BRINE_TEST_USAGE: USAGE,
+    BRINE_TEST_USAGE_NODE_OPTIONS: env.NODE_OPTIONS ?? '',
+    NODE_OPTIONS: `${env.NODE_OPTIONS ?? ''} --import=${pathToFileURL(USAGE_MODULE).href}`.trim(),
+  };
+}
+
 /** Runs an npm script; resolves to its exit code, its output printed when it ends. */
 function npmScript(name: string): Promise<number> {
   return new Promise((resolve) => {
-    const child = spawn('npm', ['run', '--silent', name], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('npm', ['run', '--silent', name], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: counted(process.env),
+    });
     const output: Buffer[] = [];
     child.stdout.on('data', (c: Buffer) => output.push(c));
     child.stderr.on('data', (c: Buffer) => output.push(c));
@@ -178,6 +206,73 @@ function printTimes(): void {
   );
 }
 
+/** Names of the shared processes' files: which short files each ran. */
+const groupMembers = new Map<string, string[]>();
+
+interface Usage {
+  argv: string[];
+  user: number;
+  sys: number;
+  childUser: number;
+  childSys: number;
+  minflt: number;
+  childMinflt: number;
+  majflt: number;
+  childMajflt: number;
+}
+
+/**
+ * CPU seconds (user, system) and page faults of each process, children
+ * included, most CPU first, and the whole run's (this process and every
+ * process it waited for), on stderr.
+ */
+function printUsage(): void {
+  if (!existsSync(USAGE)) return;
+  const lines = readFileSync(USAGE, 'utf8')
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as Usage);
+  const label = (u: Usage) => {
+    const [first = '', ...rest] = u.argv;
+    if (rest[0] === 'run') return `npm run ${rest[rest.length - 1]}`;
+    const members = groupMembers.get(first);
+    if (members !== undefined)
+      return `shared: ${members.map((m) => m.replace(/^test\//, '').replace(/\.test\.ts$/, '')).join(' ')}`;
+    return BUILD === undefined ? relative(ROOT, first) : relative(BUILD, first).replace(/\.js$/, '.ts');
+  };
+  const rows = lines
+    .filter((u) => !(u.argv.length === 0 || u.argv[0]?.endsWith('test/support/test.mjs')))
+    .map((u) => ({
+      name: label(u),
+      user: u.user + u.childUser,
+      sys: u.sys + u.childSys,
+      faults: u.minflt + u.childMinflt + u.majflt + u.childMajflt,
+    }))
+    .sort((a, b) => b.user + b.sys - (a.user + a.sys));
+  const me = (() => {
+    const text = readFileSync('/proc/self/stat', 'utf8');
+    const f = text
+      .slice(text.lastIndexOf(')') + 2)
+      .split(' ')
+      .map(Number);
+    // Fields 10-17 of proc(5): page faults then times, own and children's (in 1/100 s).
+    const at = (i: number) => f[i - 3] ?? 0;
+    return {
+      name: 'the whole run (this runner and every process it waited for)',
+      user: (at(14) + at(16)) / 100,
+      sys: (at(15) + at(17)) / 100,
+      faults: at(10) + at(11) + at(12) + at(13),
+    };
+  })();
+  const row = (r: { name: string; user: number; sys: number; faults: number }) =>
+    `#   ${r.user.toFixed(1).padStart(7)} ${r.sys.toFixed(1).padStart(6)} ${(r.user + r.sys).toFixed(1).padStart(7)} ${String(r.faults).padStart(10)}  ${r.name}\n`;
+  process.stderr.write(
+    `\n# CPU seconds and page faults per process, its children included\n#      user    sys   total     faults\n${rows
+      .map(row)
+      .join('')}${row(me)}`,
+  );
+}
+
 const args = process.argv.slice(2);
 const checks: Promise<number>[] = [];
 let failed = false;
@@ -196,6 +291,8 @@ if (args.length === 0) {
 }
 if (failed) {
   await Promise.all(checks);
+  printUsage();
+  if (USAGE_DIR !== undefined) rmSync(USAGE_DIR, { recursive: true, force: true });
   process.exitCode = 1;
 } else {
   const groupDir = args.length > 0 ? undefined : mkdtempSync(join(tmpdir(), 'brine-tests-'));
@@ -203,6 +300,8 @@ if (failed) {
     groupDir === undefined
       ? args.map((f) => compiled(join(ROOT, relative(ROOT, join(process.cwd(), f)))))
       : plan(groupDir);
+  // The test processes inherit this environment (node:test's `run` passes it on).
+  Object.assign(process.env, counted(process.env));
   const stream = run({ files, concurrency: 2 });
   stream.on('test:fail', (data) => {
     // A todo test's failure is reported as todo, and fails nothing (as under `node --test`).
@@ -216,6 +315,8 @@ if (failed) {
     if (groupDir !== undefined) rmSync(groupDir, { recursive: true, force: true });
     printTimes();
     const codes = await Promise.all(checks);
+    printUsage();
+    if (USAGE_DIR !== undefined) rmSync(USAGE_DIR, { recursive: true, force: true });
     if (failed || codes.some((c) => c !== 0)) process.exitCode = 1;
   });
 }
