@@ -1438,9 +1438,8 @@ export class Pickler {
   }
 
   /**
-   * Saves `items[0, n)` in place, without a frame: a list's items (`kind`
-   * F_LIST), a Map's flattened entries (F_DICT) or a plain object's keys and
-   * their values in `record` (F_RECORD). A value that pushes a frame (a tuple
+   * Saves a list's items `list[0, n)` in place, without a frame (a small
+   * dict's entries take `#saveEntries`). A value that pushes a frame (a tuple
    * of containers, a Set, an object with a reducer) has its frames run before
    * the next item. An error thrown through here leaves a step in #trail, so
    * that its path names the item as a frame would.
