@@ -10,9 +10,9 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { dumps, PicklingError, tuple } from '../src/index.js';
-import { dumpChunks } from '../src/pickler.js';
+import { dumps, tuple } from '../src/index.js';
 import { runs, seed } from './support/budget.js';
+import { hex, streamed, thrown } from './support/dumps-python.js';
 import { runPython } from './support/python.js';
 
 /**
@@ -84,23 +84,6 @@ for line in sys.stdin:
   return runPython(code, [String(protocol)], `${input}\n`)
     .trim()
     .split('\n');
-}
-
-const hex = (data: Uint8Array): string => Buffer.from(data).toString('hex');
-
-function thrown(fn: () => unknown): PicklingError {
-  try {
-    fn();
-  } catch (error) {
-    assert.ok(error instanceof PicklingError, String(error));
-    return error;
-  }
-  assert.fail('no error');
-}
-
-/** The whole output of the streaming dump (frames only, no run loops). */
-function streamed(value: unknown, protocol: number): Uint8Array {
-  return Buffer.concat([...dumpChunks(value, { protocol })].map((piece) => Buffer.from(piece)));
 }
 
 /** A small deterministic generator (mulberry32). */

@@ -8,8 +8,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { dumps, loads, Pickler, PicklingError, tuple } from '../src/index.js';
-import { dumpChunks } from '../src/pickler.js';
+import { dumps, loads, Pickler, tuple } from '../src/index.js';
+import { hex, streamed, thrown } from './support/dumps-python.js';
 import { runPython } from './support/python.js';
 
 /** CPython's pickle of each JSON value (a list starting with '__tuple__' is a tuple where `tuples` says so), as hex. */
@@ -33,23 +33,6 @@ for v in json.load(sys.stdin):
   return runPython(code, [String(protocol)], JSON.stringify(values))
     .trim()
     .split('\n');
-}
-
-const hex = (data: Uint8Array): string => Buffer.from(data).toString('hex');
-
-function thrown(fn: () => unknown): PicklingError {
-  try {
-    fn();
-  } catch (error) {
-    assert.ok(error instanceof PicklingError, String(error));
-    return error;
-  }
-  assert.fail('no error');
-}
-
-/** The whole output of the streaming dump (frames only, never recursion). */
-function streamed(value: unknown, protocol: number): Uint8Array {
-  return Buffer.concat([...dumpChunks(value, { protocol })].map((piece) => Buffer.from(piece)));
 }
 
 test('containers saved by recursion and by frames write the same bytes, at every depth, as CPython', () => {

@@ -3,8 +3,11 @@
  * pickles written by brine in one process (see that script for the request and
  * result formats).
  */
+import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
+import { PicklingError } from '../../src/index.js';
+import { dumpChunks } from '../../src/pickler.js';
 import type { Desc } from './describe.js';
 import { PYTHON, ROOT } from './python.js';
 
@@ -87,4 +90,20 @@ export function roundtrip(items: readonly RoundtripItem[]): RoundtripResult[] {
 
 export function hex(data: Uint8Array): string {
   return Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('hex');
+}
+
+/** The PicklingError `fn` throws (the assertion fails if it throws anything else, or nothing). */
+export function thrown(fn: () => unknown): PicklingError {
+  try {
+    fn();
+  } catch (error) {
+    assert.ok(error instanceof PicklingError, String(error));
+    return error;
+  }
+  assert.fail('no error');
+}
+
+/** The whole output of the streaming dump (frames only, never recursion) as one buffer. */
+export function streamed(value: unknown, protocol: number): Uint8Array {
+  return Buffer.concat([...dumpChunks(value, { protocol })].map((piece) => Buffer.from(piece)));
 }
