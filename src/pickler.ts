@@ -2205,6 +2205,9 @@ function writeRawUnicodeEscape(w: Writer, text: string): void {
  * result for long (it keeps the 8 KiB alive). Larger pickles have a buffer
  * of their own.
  * @throws {@link PicklingError} for a value that cannot be pickled, with the path to it.
+ *   Also when a `Map` changes size while it is dumped (a getter of one of its
+ *   values adds or deletes an entry), as CPython refuses a dict that changes
+ *   during its iteration: "dictionary changed size during iteration".
  *
  * @example Write a pickle Python can load
  * ```ts
