@@ -39,6 +39,8 @@ const latin1Decoder = (() => {
 
 /** Below this many bytes strings are built in JS (measured on Node 20: native decoding wins from about 16 bytes). */
 const SHORT_STRING = 16;
+/** Below this many bytes (and from {@link SHORT_STRING}) ASCII text is built by {@link midAscii}. */
+const MID_STRING = 32;
 /** Above this many bytes the native UTF-8 decoder wins even for non-ASCII text. */
 const NATIVE_UTF8 = 128;
 /**
@@ -60,8 +62,14 @@ export function decodeUtf8(bytes: Uint8Array, start: number, length: number): st
       length <= CACHED_STRING ? cachedShortAscii(bytes, start, length) : shortAscii(bytes, start, length);
     return ascii === null ? decodeUtf8Js(bytes, start, end) : ascii;
   }
+  if (length < MID_STRING) {
+    const ascii = midAscii(bytes, start, length);
+    if (ascii !== null) return ascii;
+  }
   if (length <= NATIVE_UTF8) {
     let i = start;
+    // Four bytes a step, then byte by byte to the first non-ASCII one.
+    while (i + 4 <= end && (bytes[i]! | bytes[i + 1]! | bytes[i + 2]! | bytes[i + 3]!) < 0x80) i += 4;
     while (i < end && bytes[i]! < 0x80) i++;
     if (i === end) return decodeAsciiNative(bytes, start, end);
     if (i - start < NATIVE_UTF8_PREFIX || !nativeUtf8Slice) return decodeUtf8Js(bytes, start, end);
@@ -196,6 +204,421 @@ function shortAscii(b: Uint8Array, p: number, n: number): string | null {
   if (n === 14) return (o | q) < 0x80 ? fromCharCode(a, c, d, e, f, g, h, i, j, k, l, m, o, q) : null;
   const r = b[p + 14]!;
   return (o | q | r) < 0x80 ? fromCharCode(a, c, d, e, f, g, h, i, j, k, l, m, o, q, r) : null;
+}
+
+/**
+ * A pure-ASCII string of 16-31 bytes, as {@link shortAscii}: `fromCharCode` with the bytes as its
+ * arguments costs 24-47 ns here, against 43-47 ns for a call of Node's `latin1Slice` plus 8-16 ns
+ * for the ASCII scan before it (measured on Node 20); `null` when a byte is not ASCII.
+ */
+function midAscii(b: Uint8Array, p: number, n: number): string | null {
+  const x0 = b[p]!,
+    x1 = b[p + 1]!,
+    x2 = b[p + 2]!,
+    x3 = b[p + 3]!,
+    x4 = b[p + 4]!,
+    x5 = b[p + 5]!,
+    x6 = b[p + 6]!,
+    x7 = b[p + 7]!,
+    x8 = b[p + 8]!,
+    x9 = b[p + 9]!,
+    x10 = b[p + 10]!,
+    x11 = b[p + 11]!,
+    x12 = b[p + 12]!,
+    x13 = b[p + 13]!,
+    x14 = b[p + 14]!,
+    x15 = b[p + 15]!;
+  let m = x0 | x1 | x2 | x3 | x4 | x5 | x6 | x7 | x8 | x9 | x10 | x11 | x12 | x13 | x14 | x15;
+  if (n === 16)
+    return m < 0x80
+      ? fromCharCode(x0, x1, x2, x3, x4, x5, x6, x7, x8, x9, x10, x11, x12, x13, x14, x15)
+      : null;
+  const x16 = b[p + 16]!;
+  m |= x16;
+  if (n === 17)
+    return m < 0x80
+      ? fromCharCode(x0, x1, x2, x3, x4, x5, x6, x7, x8, x9, x10, x11, x12, x13, x14, x15, x16)
+      : null;
+  const x17 = b[p + 17]!;
+  m |= x17;
+  if (n === 18)
+    return m < 0x80
+      ? fromCharCode(x0, x1, x2, x3, x4, x5, x6, x7, x8, x9, x10, x11, x12, x13, x14, x15, x16, x17)
+      : null;
+  const x18 = b[p + 18]!;
+  m |= x18;
+  if (n === 19)
+    return m < 0x80
+      ? fromCharCode(x0, x1, x2, x3, x4, x5, x6, x7, x8, x9, x10, x11, x12, x13, x14, x15, x16, x17, x18)
+      : null;
+  const x19 = b[p + 19]!;
+  m |= x19;
+  if (n === 20)
+    return m < 0x80
+      ? fromCharCode(x0, x1, x2, x3, x4, x5, x6, x7, x8, x9, x10, x11, x12, x13, x14, x15, x16, x17, x18, x19)
+      : null;
+  const x20 = b[p + 20]!;
+  m |= x20;
+  if (n === 21)
+    return m < 0x80
+      ? fromCharCode(
+          x0,
+          x1,
+          x2,
+          x3,
+          x4,
+          x5,
+          x6,
+          x7,
+          x8,
+          x9,
+          x10,
+          x11,
+          x12,
+          x13,
+          x14,
+          x15,
+          x16,
+          x17,
+          x18,
+          x19,
+          x20,
+        )
+      : null;
+  const x21 = b[p + 21]!;
+  m |= x21;
+  if (n === 22)
+    return m < 0x80
+      ? fromCharCode(
+          x0,
+          x1,
+          x2,
+          x3,
+          x4,
+          x5,
+          x6,
+          x7,
+          x8,
+          x9,
+          x10,
+          x11,
+          x12,
+          x13,
+          x14,
+          x15,
+          x16,
+          x17,
+          x18,
+          x19,
+          x20,
+          x21,
+        )
+      : null;
+  const x22 = b[p + 22]!;
+  m |= x22;
+  if (n === 23)
+    return m < 0x80
+      ? fromCharCode(
+          x0,
+          x1,
+          x2,
+          x3,
+          x4,
+          x5,
+          x6,
+          x7,
+          x8,
+          x9,
+          x10,
+          x11,
+          x12,
+          x13,
+          x14,
+          x15,
+          x16,
+          x17,
+          x18,
+          x19,
+          x20,
+          x21,
+          x22,
+        )
+      : null;
+  const x23 = b[p + 23]!;
+  m |= x23;
+  if (n === 24)
+    return m < 0x80
+      ? fromCharCode(
+          x0,
+          x1,
+          x2,
+          x3,
+          x4,
+          x5,
+          x6,
+          x7,
+          x8,
+          x9,
+          x10,
+          x11,
+          x12,
+          x13,
+          x14,
+          x15,
+          x16,
+          x17,
+          x18,
+          x19,
+          x20,
+          x21,
+          x22,
+          x23,
+        )
+      : null;
+  const x24 = b[p + 24]!;
+  m |= x24;
+  if (n === 25)
+    return m < 0x80
+      ? fromCharCode(
+          x0,
+          x1,
+          x2,
+          x3,
+          x4,
+          x5,
+          x6,
+          x7,
+          x8,
+          x9,
+          x10,
+          x11,
+          x12,
+          x13,
+          x14,
+          x15,
+          x16,
+          x17,
+          x18,
+          x19,
+          x20,
+          x21,
+          x22,
+          x23,
+          x24,
+        )
+      : null;
+  const x25 = b[p + 25]!;
+  m |= x25;
+  if (n === 26)
+    return m < 0x80
+      ? fromCharCode(
+          x0,
+          x1,
+          x2,
+          x3,
+          x4,
+          x5,
+          x6,
+          x7,
+          x8,
+          x9,
+          x10,
+          x11,
+          x12,
+          x13,
+          x14,
+          x15,
+          x16,
+          x17,
+          x18,
+          x19,
+          x20,
+          x21,
+          x22,
+          x23,
+          x24,
+          x25,
+        )
+      : null;
+  const x26 = b[p + 26]!;
+  m |= x26;
+  if (n === 27)
+    return m < 0x80
+      ? fromCharCode(
+          x0,
+          x1,
+          x2,
+          x3,
+          x4,
+          x5,
+          x6,
+          x7,
+          x8,
+          x9,
+          x10,
+          x11,
+          x12,
+          x13,
+          x14,
+          x15,
+          x16,
+          x17,
+          x18,
+          x19,
+          x20,
+          x21,
+          x22,
+          x23,
+          x24,
+          x25,
+          x26,
+        )
+      : null;
+  const x27 = b[p + 27]!;
+  m |= x27;
+  if (n === 28)
+    return m < 0x80
+      ? fromCharCode(
+          x0,
+          x1,
+          x2,
+          x3,
+          x4,
+          x5,
+          x6,
+          x7,
+          x8,
+          x9,
+          x10,
+          x11,
+          x12,
+          x13,
+          x14,
+          x15,
+          x16,
+          x17,
+          x18,
+          x19,
+          x20,
+          x21,
+          x22,
+          x23,
+          x24,
+          x25,
+          x26,
+          x27,
+        )
+      : null;
+  const x28 = b[p + 28]!;
+  m |= x28;
+  if (n === 29)
+    return m < 0x80
+      ? fromCharCode(
+          x0,
+          x1,
+          x2,
+          x3,
+          x4,
+          x5,
+          x6,
+          x7,
+          x8,
+          x9,
+          x10,
+          x11,
+          x12,
+          x13,
+          x14,
+          x15,
+          x16,
+          x17,
+          x18,
+          x19,
+          x20,
+          x21,
+          x22,
+          x23,
+          x24,
+          x25,
+          x26,
+          x27,
+          x28,
+        )
+      : null;
+  const x29 = b[p + 29]!;
+  m |= x29;
+  if (n === 30)
+    return m < 0x80
+      ? fromCharCode(
+          x0,
+          x1,
+          x2,
+          x3,
+          x4,
+          x5,
+          x6,
+          x7,
+          x8,
+          x9,
+          x10,
+          x11,
+          x12,
+          x13,
+          x14,
+          x15,
+          x16,
+          x17,
+          x18,
+          x19,
+          x20,
+          x21,
+          x22,
+          x23,
+          x24,
+          x25,
+          x26,
+          x27,
+          x28,
+          x29,
+        )
+      : null;
+  const x30 = b[p + 30]!;
+  m |= x30;
+  return m < 0x80
+    ? fromCharCode(
+        x0,
+        x1,
+        x2,
+        x3,
+        x4,
+        x5,
+        x6,
+        x7,
+        x8,
+        x9,
+        x10,
+        x11,
+        x12,
+        x13,
+        x14,
+        x15,
+        x16,
+        x17,
+        x18,
+        x19,
+        x20,
+        x21,
+        x22,
+        x23,
+        x24,
+        x25,
+        x26,
+        x27,
+        x28,
+        x29,
+        x30,
+      )
+    : null;
 }
 
 function decodeAsciiNative(bytes: Uint8Array, start: number, end: number): string {
