@@ -1179,15 +1179,19 @@ export class Unpickler {
             case 0x47: {
               // BINFLOAT
               if (pos + 9 > end) break;
-              let v: number;
-              if (view === null && few > 0) {
-                // The first floats without a DataView (see FEW_FLOATS).
-                few--;
-                v = readFloat64(data, pos + 1);
-              } else {
-                view ??= this.#view;
-                v = view.getFloat64(pos + 1);
+              if (view === null) {
+                if (few > 0) {
+                  // The first floats without a DataView (see FEW_FLOATS). A path of its own: merging
+                  // it with the DataView read made a list of a million floats load 10% slower.
+                  few--;
+                  const w = readFloat64(data, pos + 1);
+                  target[len++] = keepFloats && Number.isInteger(w) ? new PyFloat(w) : w;
+                  pos += 9;
+                  continue;
+                }
+                view = this.#view;
               }
+              const v = view.getFloat64(pos + 1);
               target[len++] = keepFloats && Number.isInteger(v) ? new PyFloat(v) : v;
               pos += 9;
               continue;
@@ -1435,14 +1439,18 @@ export class Unpickler {
             case 0x47: {
               // BINFLOAT
               if (pos + 9 > end) break;
-              let v: number;
-              if (view === null && few > 0) {
-                few--;
-                v = readFloat64(data, pos + 1);
-              } else {
-                view ??= this.#view;
-                v = view.getFloat64(pos + 1);
+              if (view === null) {
+                if (few > 0) {
+                  // As in #appendRun.
+                  few--;
+                  const w = readFloat64(data, pos + 1);
+                  stack[stack.length] = keepFloats && Number.isInteger(w) ? new PyFloat(w) : w;
+                  pos += 9;
+                  continue;
+                }
+                view = this.#view;
               }
+              const v = view.getFloat64(pos + 1);
               stack[stack.length] = keepFloats && Number.isInteger(v) ? new PyFloat(v) : v;
               pos += 9;
               continue;
