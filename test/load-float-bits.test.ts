@@ -21,7 +21,7 @@ interface Case {
 
 const generated = JSON.parse(
   runPython(
-    String.raw`
+    `
 import json, pickle, random, struct, sys
 random.seed(int(sys.argv[1]))
 count = int(sys.argv[2])
@@ -125,7 +125,7 @@ suite('BINFLOAT from its bytes and through a DataView', () => {
     const lists = generated.filter((c) => c.name.startsWith('list of') && c.name.endsWith('p5'));
     const loaded = lists.map((c) => loads(fromHex(c.hex)));
     const reply = runPython(
-      String.raw`
+      `
 import json, pickle, struct, sys
 given = json.load(sys.stdin)
 lists = pickle.loads(bytes.fromhex(given['dump']))

@@ -138,7 +138,7 @@ suite('text of 14-128 bytes: ASCII built in JS, the first non-ASCII byte found f
       .map((c) => toHex(fromHex(c.hex)));
     for (const protocol of [2, 4, 5]) {
       const reply = runPython(
-        String.raw`
+        `
 import json, pickle, sys
 given = json.load(sys.stdin)
 items = pickle.loads(bytes.fromhex(given['dump']))
