@@ -81,10 +81,30 @@ export function hashAtoms(items: readonly unknown[]): number {
   return (h ^ (h >>> 15)) | 0;
 }
 
+/** Entries added but not yet placed in the table (see {@link TupleMemo}). */
+const PENDING = 128;
+
+/**
+ * The filter's word for `h`, and its two bits: a second mix of the hash, so
+ * that the filter's bits are not the table's slot bits.
+ */
+function filterMix(h: number): number {
+  return Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+}
+
 export class TupleMemo {
   /** Slot pairs [hash, entry + 1]. */
   #table: Int32Array = EMPTY_TABLE;
   #mask = -1;
+  /**
+   * A filter of the hashes of every entry (two bits of one 32-bit word per
+   * hash, 2 bits per slot of the table: at least 4 per entry; 256 KiB for
+   * 500,000 tuples). Small enough to stay mostly in the cache where the table
+   * (8 MiB) is not: a clear bit says that no entry has this hash, without
+   * reading the table.
+   */
+  #filter: Int32Array = EMPTY_INDICES;
+  #filterMask = 0;
   /** Tuples in entry order (cleared after use: no reference outlives the memo). */
   #refs: unknown[] = [];
   /**
@@ -95,8 +115,15 @@ export class TupleMemo {
    */
   #indices: Int32Array = EMPTY_INDICES;
   #count = 0;
-  /** Where the last missed lookup's probe ended (the empty slot `add` fills), -1 when unknown. */
-  #missedSlot = -1;
+  /**
+   * Entries from `#placed` on are not yet in the table: their hashes are in
+   * `#pending`, and they are placed PENDING at a time. A new tuple (a clear
+   * filter bit) then costs no read of the table: the placements of a batch are
+   * independent of each other, so the processor overlaps their cache misses,
+   * where a probe per tuple waited for each.
+   */
+  #placed = 0;
+  #pending = new Int32Array(PENDING);
   /** Set by `get` when it missed and the tuple may be in the pickler's Map (its hash is full). */
   overflow = false;
 
@@ -106,23 +133,32 @@ export class TupleMemo {
    * (to look up there, and to memoize there).
    */
   get(tuple: readonly unknown[], h: number): number {
-    const mask = this.#mask;
-    if (mask < 0) {
-      this.#missedSlot = -1;
-      this.overflow = false;
-      return -1;
-    }
-    const table = this.#table;
+    this.overflow = false;
+    if (this.#count === 0) return -1;
+    const g = filterMix(h);
+    const bits = (1 << (g & 31)) | (1 << ((g >>> 5) & 31));
+    if ((this.#filter[(g >>> 10) & this.#filterMask]! & bits) !== bits) return -1;
+    const refs = this.#refs;
     let equal = 0;
+    // The entries not yet placed, then the table.
+    const pending = this.#pending;
+    const placed = this.#placed;
+    for (let i = 0, e = placed; e < this.#count; i++, e++) {
+      if (pending[i] === h) {
+        if (refs[e] === tuple) return this.#indices[e]!;
+        equal++;
+      }
+    }
+    const mask = this.#mask;
+    const table = this.#table;
     for (let slot = h & mask; ; slot = (slot + 1) & mask) {
       const e = table[2 * slot + 1]!;
       if (e === 0) {
-        this.#missedSlot = slot;
         this.overflow = equal >= MAX_EQUAL;
         return -1;
       }
       if (table[2 * slot] === h) {
-        if (this.#refs[e - 1] === tuple) return this.#indices[e - 1]!;
+        if (refs[e - 1] === tuple) return this.#indices[e - 1]!;
         equal++;
       }
     }
@@ -130,7 +166,7 @@ export class TupleMemo {
 
   /**
    * Records `tuple` at memo index `index`, right after a `get` of it that
-   * missed without `overflow` (the slot it found is used).
+   * missed without `overflow`.
    */
   add(tuple: readonly unknown[], h: number, index: number): void {
     const e = this.#count;
@@ -144,26 +180,59 @@ export class TupleMemo {
     this.#indices[e] = index;
     this.#count = e + 1;
     if ((e + 1) * 2 > this.#mask + 1) {
-      this.#grow(Math.max(2048, (this.#mask + 1) * 2), h);
+      // The table (and its filter) twice as large, every entry placed.
+      this.#pending[e - this.#placed] = h;
+      this.#table = rehashSlots(this.#table, Math.max(2048, (this.#mask + 1) * 2));
+      this.#mask = (this.#table.length >> 1) - 1;
+      this.#place();
+      this.#refilter();
       return;
     }
-    let slot = this.#missedSlot;
-    if (slot < 0 || this.#table[2 * slot + 1] !== 0) {
-      slot = h & this.#mask;
-      while (this.#table[2 * slot + 1] !== 0) slot = (slot + 1) & this.#mask;
+    const g = filterMix(h);
+    this.#filter[(g >>> 10) & this.#filterMask]! |= (1 << (g & 31)) | (1 << ((g >>> 5) & 31));
+    this.#pending[e - this.#placed] = h;
+    if (e + 1 - this.#placed === PENDING) this.#place();
+  }
+
+  /** Places the pending entries in the table. */
+  #place(): void {
+    const table = this.#table;
+    const mask = this.#mask;
+    const pending = this.#pending;
+    const count = this.#count;
+    for (let i = 0, e = this.#placed; e < count; i++, e++) {
+      const h = pending[i]!;
+      let slot = h & mask;
+      while (table[2 * slot + 1] !== 0) slot = (slot + 1) & mask;
+      table[2 * slot] = h;
+      table[2 * slot + 1] = e + 1;
     }
-    this.#table[2 * slot] = h;
-    this.#table[2 * slot + 1] = e + 1;
-    this.#missedSlot = -1;
+    this.#placed = count;
+  }
+
+  /** A filter of 2 bits per slot of the table, from the hashes the table holds. */
+  #refilter(): void {
+    const table = this.#table;
+    const words = table.length >> 5; // 2 ints a slot, 2 bits a slot
+    const filter = new Int32Array(words);
+    const fmask = words - 1;
+    for (let i = 1; i < table.length; i += 2) {
+      if (table[i] === 0) continue;
+      const g = filterMix(table[i - 1]!);
+      filter[(g >>> 10) & fmask]! |= (1 << (g & 31)) | (1 << ((g >>> 5) & 31));
+    }
+    this.#filter = filter;
+    this.#filterMask = fmask;
   }
 
   /** Forgets every tuple; the table and arrays are kept (emptied) for the next use, up to KEEP_SLOTS. */
   clear(): void {
     if (this.#count === 0) return;
-    this.#missedSlot = -1;
     if (this.#mask + 1 > KEEP_SLOTS) {
       this.#table = EMPTY_TABLE;
       this.#mask = -1;
+      this.#filter = EMPTY_INDICES;
+      this.#filterMask = 0;
       this.#refs = [];
       this.#indices = EMPTY_INDICES;
     } else if (this.#count * 16 <= this.#mask + 1) {
@@ -174,22 +243,30 @@ export class TupleMemo {
     } else {
       this.#refs.fill(undefined, 0, this.#count);
       this.#table.fill(0);
+      this.#filter.fill(0);
     }
     this.#count = 0;
+    this.#placed = 0;
   }
 
   /**
-   * Empties the slot of every entry and drops the references (every entry is
-   * in the table, placed by the hash of its items). An entry not found where
-   * its hash leads (none should be) empties the whole table.
+   * Empties the slot and the filter word of every entry and drops the
+   * references (every placed entry is in the table, placed by the hash of its
+   * items). An entry not found where its hash leads (none should be) empties
+   * the whole table.
    */
   #emptySlots(): void {
     const table = this.#table;
     const mask = this.#mask;
     const refs = this.#refs;
     const count = this.#count;
+    const filter = this.#filter;
+    const fmask = this.#filterMask;
     for (let e = 0; e < count; e++) {
       const h = hashAtoms(refs[e] as readonly unknown[]);
+      filter[(filterMix(h) >>> 10) & fmask] = 0;
+      refs[e] = undefined;
+      if (e >= this.#placed) continue;
       let slot = h & mask;
       let probes = 0;
       while (table[2 * slot + 1] !== e + 1 && probes <= mask) {
@@ -199,26 +276,11 @@ export class TupleMemo {
       if (probes > mask) {
         refs.fill(undefined, 0, count);
         table.fill(0);
+        filter.fill(0);
         return;
       }
       table[2 * slot] = 0;
       table[2 * slot + 1] = 0;
-      refs[e] = undefined;
     }
-  }
-
-  /** A table of `slots` slots holding every entry (rehashed from the stored hashes); `h` is the new last entry's. */
-  #grow(slots: number, h: number): void {
-    this.#missedSlot = -1;
-    const table = rehashSlots(this.#table, slots);
-    const mask = slots - 1;
-    // The entry just added (not yet in the old table).
-    const e = this.#count - 1;
-    let slot = h & mask;
-    while (table[2 * slot + 1] !== 0) slot = (slot + 1) & mask;
-    table[2 * slot] = h;
-    table[2 * slot + 1] = e + 1;
-    this.#table = table;
-    this.#mask = mask;
   }
 }
