@@ -21,7 +21,6 @@
 import { rehashSlots } from './string-memo.js';
 
 const EMPTY_TABLE = new Int32Array(0);
-const EMPTY_INDICES = new Int32Array(0);
 /** Entries of one hash kept in the table; the others go to the pickler's Map. */
 const MAX_EQUAL = 8;
 /** The largest table `clear` keeps for reuse (8 MiB of slots). */
@@ -70,12 +69,10 @@ export function hashAtoms(items: readonly unknown[]): number {
       case 'bigint':
         h = mix(h, Number(BigInt.asIntN(32, v)) ^ 0x5bd1e995);
         break;
-      case 'undefined':
-        h = mix(h, 0x7004);
-        break;
       default:
-        if (v !== null) return NOT_ATOMS;
-        h = mix(h, 0x7003);
+        // null and undefined
+        if (v != null) return NOT_ATOMS;
+        h = mix(h, v === null ? 0x7003 : 0x7004);
     }
   }
   return (h ^ (h >>> 15)) | 0;
@@ -84,12 +81,9 @@ export function hashAtoms(items: readonly unknown[]): number {
 /** Entries added but not yet placed in the table (see {@link TupleMemo}). */
 const PENDING = 128;
 
-/**
- * The filter's word for `h`, and its two bits: a second mix of the hash, so
- * that the filter's bits are not the table's slot bits.
- */
-function filterMix(h: number): number {
-  return Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+/** The filter's two bits for the hash `h` (in the word {@link TupleMemo}'s `#word` picks). */
+function filterBits(h: number): number {
+  return (1 << (h & 31)) | (1 << ((h >>> 5) & 31));
 }
 
 export class TupleMemo {
@@ -101,26 +95,24 @@ export class TupleMemo {
    * hash, 2 bits per slot of the table: at least 4 per entry; 256 KiB for
    * 500,000 tuples). Small enough to stay mostly in the cache where the table
    * (8 MiB) is not: a clear bit says that no entry has this hash, without
-   * reading the table.
+   * reading the table. Never empty, all clear when the memo is.
    */
-  #filter: Int32Array = EMPTY_INDICES;
-  #filterMask = 0;
-  /** Tuples in entry order (cleared after use: no reference outlives the memo). */
-  #refs: unknown[] = [];
+  #filter = new Int32Array(1);
   /**
-   * Memo index of each entry. (The entries' hashes are in the table, which
-   * `#grow` rehashes from; `clear` hashes the few entries it empties again,
-   * rather than keep an array of them: 4 bytes an entry, and as much again in
-   * the arrays outgrown, 4 MB of a 500,000-tuple dump's peak.)
+   * Each entry's tuple and memo index, in entry order (the tuples cleared after
+   * use: no reference outlives the memo). The entries' hashes are in the
+   * table, which growth rehashes from; `clear` hashes the few entries it
+   * empties again, rather than keep an array of them.
    */
-  #indices: Int32Array = EMPTY_INDICES;
+  #refs: unknown[] = [];
   #count = 0;
   /**
    * Entries from `#placed` on are not yet in the table: their hashes are in
-   * `#pending`, and they are placed PENDING at a time. A new tuple (a clear
-   * filter bit) then costs no read of the table: the placements of a batch are
-   * independent of each other, so the processor overlaps their cache misses,
-   * where a probe per tuple waited for each.
+   * `#pending`, and they are placed PENDING at a time, or before a lookup
+   * that the filter lets through. A new tuple (a clear filter bit) then costs
+   * no read of the table: the placements of a batch are independent of each
+   * other, so the processor overlaps their cache misses, where a probe per
+   * tuple waited for each.
    */
   #placed = 0;
   #pending = new Int32Array(PENDING);
@@ -134,23 +126,12 @@ export class TupleMemo {
    */
   get(tuple: readonly unknown[], h: number): number {
     this.overflow = false;
-    if (this.#count === 0) return -1;
-    const g = filterMix(h);
-    const bits = (1 << (g & 31)) | (1 << ((g >>> 5) & 31));
-    if ((this.#filter[(g >>> 10) & this.#filterMask]! & bits) !== bits) return -1;
-    const refs = this.#refs;
-    let equal = 0;
-    // The entries not yet placed, then the table.
-    const pending = this.#pending;
-    const placed = this.#placed;
-    for (let i = 0, e = placed; e < this.#count; i++, e++) {
-      if (pending[i] === h) {
-        if (refs[e] === tuple) return this.#indices[e]!;
-        equal++;
-      }
-    }
+    const bits = filterBits(h);
+    if ((this.#filter[this.#word(h)]! & bits) !== bits) return -1;
+    this.#place();
     const mask = this.#mask;
     const table = this.#table;
+    let equal = 0;
     for (let slot = h & mask; ; slot = (slot + 1) & mask) {
       const e = table[2 * slot + 1]!;
       if (e === 0) {
@@ -158,7 +139,7 @@ export class TupleMemo {
         return -1;
       }
       if (table[2 * slot] === h) {
-        if (refs[e - 1] === tuple) return this.#indices[e - 1]!;
+        if (this.#refs[2 * e - 2] === tuple) return this.#refs[2 * e - 1] as number;
         equal++;
       }
     }
@@ -170,88 +151,78 @@ export class TupleMemo {
    */
   add(tuple: readonly unknown[], h: number, index: number): void {
     const e = this.#count;
-    if (e >= this.#indices.length) {
-      const indices = new Int32Array(Math.max(1024, this.#indices.length * 2));
-      indices.set(this.#indices);
-      this.#indices = indices;
-    }
-    if (e < this.#refs.length) this.#refs[e] = tuple;
-    else this.#refs.push(tuple);
-    this.#indices[e] = index;
+    // In order: at most at the end of the array, which grows by one there.
+    this.#refs[2 * e] = tuple;
+    this.#refs[2 * e + 1] = index;
     this.#count = e + 1;
+    this.#pending[e - this.#placed] = h;
     if ((e + 1) * 2 > this.#mask + 1) {
-      // The table (and its filter) twice as large, every entry placed.
-      this.#pending[e - this.#placed] = h;
-      this.#table = rehashSlots(this.#table, Math.max(2048, (this.#mask + 1) * 2));
-      this.#mask = (this.#table.length >> 1) - 1;
+      // The table twice as large, every entry placed, and a filter of its hashes.
+      const slots = (this.#mask + 1) * 2 || 2048;
+      const table = rehashSlots(this.#table, slots);
+      this.#table = table;
+      this.#mask = slots - 1;
       this.#place();
-      this.#refilter();
+      this.#filter = new Int32Array(slots >> 4);
+      for (let i = 0; i < table.length; i += 2) if (table[i + 1] !== 0) this.#mark(table[i]!);
       return;
     }
-    const g = filterMix(h);
-    this.#filter[(g >>> 10) & this.#filterMask]! |= (1 << (g & 31)) | (1 << ((g >>> 5) & 31));
-    this.#pending[e - this.#placed] = h;
+    this.#mark(h);
     if (e + 1 - this.#placed === PENDING) this.#place();
+  }
+
+  /** The filter's word for the hash `h`: from the hash mixed again, not the table's slot bits. */
+  #word(h: number): number {
+    return (mix(h, h >>> 16) >>> 10) & (this.#filter.length - 1);
+  }
+
+  #mark(h: number): void {
+    this.#filter[this.#word(h)]! |= filterBits(h);
   }
 
   /** Places the pending entries in the table. */
   #place(): void {
     const table = this.#table;
     const mask = this.#mask;
-    const pending = this.#pending;
-    const count = this.#count;
-    for (let i = 0, e = this.#placed; e < count; i++, e++) {
-      const h = pending[i]!;
+    for (let e = this.#placed; e < this.#count; e++) {
+      const h = this.#pending[e - this.#placed]!;
       let slot = h & mask;
       while (table[2 * slot + 1] !== 0) slot = (slot + 1) & mask;
       table[2 * slot] = h;
       table[2 * slot + 1] = e + 1;
     }
-    this.#placed = count;
-  }
-
-  /** A filter of 2 bits per slot of the table, from the hashes the table holds. */
-  #refilter(): void {
-    const table = this.#table;
-    const words = table.length >> 5; // 2 ints a slot, 2 bits a slot
-    const filter = new Int32Array(words);
-    const fmask = words - 1;
-    for (let i = 1; i < table.length; i += 2) {
-      if (table[i] === 0) continue;
-      const g = filterMix(table[i - 1]!);
-      filter[(g >>> 10) & fmask]! |= (1 << (g & 31)) | (1 << ((g >>> 5) & 31));
-    }
-    this.#filter = filter;
-    this.#filterMask = fmask;
+    this.#placed = this.#count;
   }
 
   /** Forgets every tuple; the table and arrays are kept (emptied) for the next use, up to KEEP_SLOTS. */
   clear(): void {
     if (this.#count === 0) return;
+    this.#place();
     if (this.#mask + 1 > KEEP_SLOTS) {
       this.#table = EMPTY_TABLE;
       this.#mask = -1;
-      this.#filter = EMPTY_INDICES;
-      this.#filterMask = 0;
       this.#refs = [];
-      this.#indices = EMPTY_INDICES;
+      this.#filter.fill(0);
     } else if (this.#count * 16 <= this.#mask + 1) {
       // A few entries in a big table (a small dump after a big one, or a few tuples in the first
       // table of 2048 slots): each entry's slot is found again from its hash (its items' again: a
       // tuple never changes) and emptied, instead of filling the whole table.
       this.#emptySlots();
-    } else {
-      this.#refs.fill(undefined, 0, this.#count);
-      this.#table.fill(0);
-      this.#filter.fill(0);
-    }
+    } else this.#wipe();
     this.#count = 0;
     this.#placed = 0;
   }
 
+  /** Empties the table, the filter and the references. */
+  #wipe(): void {
+    this.#refs.fill(undefined, 0, 2 * this.#count);
+    this.#table.fill(0);
+    this.#filter.fill(0);
+  }
+
   /**
    * Empties the slot and the filter word of every entry and drops the
-   * references (every placed entry is in the table, placed by the hash of its
+   * references (every entry is in the table, placed by the hash of its
    * items). An entry not found where its hash leads (none should be) empties
    * the whole table.
    */
@@ -260,13 +231,9 @@ export class TupleMemo {
     const mask = this.#mask;
     const refs = this.#refs;
     const count = this.#count;
-    const filter = this.#filter;
-    const fmask = this.#filterMask;
     for (let e = 0; e < count; e++) {
-      const h = hashAtoms(refs[e] as readonly unknown[]);
-      filter[(filterMix(h) >>> 10) & fmask] = 0;
-      refs[e] = undefined;
-      if (e >= this.#placed) continue;
+      const h = hashAtoms(refs[2 * e] as readonly unknown[]);
+      this.#filter[this.#word(h)] = 0;
       let slot = h & mask;
       let probes = 0;
       while (table[2 * slot + 1] !== e + 1 && probes <= mask) {
@@ -274,13 +241,12 @@ export class TupleMemo {
         probes++;
       }
       if (probes > mask) {
-        refs.fill(undefined, 0, count);
-        table.fill(0);
-        filter.fill(0);
+        this.#wipe();
         return;
       }
       table[2 * slot] = 0;
       table[2 * slot + 1] = 0;
+      refs[2 * e] = undefined;
     }
   }
 }
