@@ -31,7 +31,7 @@ import { py2Name } from './py2-names.js';
 import { type GetattrForm, GetattrGlobal } from './reconstructors/getattr.js';
 import { StringMemo } from './string-memo.js';
 import { decodeLatin1 } from './text.js';
-import { hashAtoms, NOT_ATOMS, TupleMemo } from './tuple-memo.js';
+import { hashAtoms, NOT_ATOMS, OVERFLOW, TupleMemo } from './tuple-memo.js';
 import { PyArray } from './types/array.js';
 import { PickleBuffer, PyFloat } from './types/builtins.js';
 import { PyDateTime } from './types/datetime.js';
@@ -1501,8 +1501,8 @@ export class Pickler {
     if (h === NOT_ATOMS) return false;
     const memo = this.#tuples;
     let index = memo.get(items, h);
-    const overflow = memo.overflow;
-    if (index < 0 && overflow) index = this.#memo.get(items) ?? -1;
+    const overflow = index === OVERFLOW;
+    if (overflow) index = this.#memo.get(items) ?? -1;
     if (index >= 0) {
       this.#writeGet(index);
       return true;

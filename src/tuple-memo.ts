@@ -13,7 +13,7 @@
  * Equal items give equal hashes: many distinct tuples of equal items (a
  * thousand separate `(0, 0)`) would make one long probe chain. Past
  * {@link MAX_EQUAL} entries of one hash, a tuple goes to the pickler's
- * `Map` instead (`overflow` tells the caller to look there), so no lookup
+ * `Map` instead (`get` returns {@link OVERFLOW} to tell the caller to look there), so no lookup
  * walks more than that many equal hashes.
  *
  * @module
@@ -38,8 +38,9 @@ export const NOT_ATOMS = 0.5;
 
 /**
  * A hash of the items of a tuple of atoms, or {@link NOT_ATOMS}. Strings are
- * sampled (length and up to four characters): a weak hash only makes probe
- * chains longer, never a wrong answer, since identity decides.
+ * sampled (length and up to four characters), a bigint is its low 32 bits, and
+ * booleans, null and undefined hash as small negative ints: a weak hash only
+ * makes probe chains longer, never a wrong answer, since identity decides.
  */
 export function hashAtoms(items: readonly unknown[]): number {
   const n = items.length;
@@ -64,19 +65,22 @@ export function hashAtoms(items: readonly unknown[]): number {
         break;
       }
       case 'boolean':
-        h = mix(h, v ? 0x7001 : 0x7002);
+        h = mix(h, v ? -1 : -2);
         break;
       case 'bigint':
-        h = mix(h, Number(BigInt.asIntN(32, v)) ^ 0x5bd1e995);
+        h = mix(h, Number(BigInt.asIntN(32, v)));
         break;
       default:
         // null and undefined
         if (v != null) return NOT_ATOMS;
-        h = mix(h, v === null ? 0x7003 : 0x7004);
+        h = mix(h, v === null ? -3 : -4);
     }
   }
   return (h ^ (h >>> 15)) | 0;
 }
+
+/** What {@link TupleMemo.get} returns for a tuple of a hash the table has no room for (see MAX_EQUAL). */
+export const OVERFLOW = -2;
 
 /** Entries added but not yet placed in the table (see {@link TupleMemo}). */
 const PENDING = 128;
@@ -98,13 +102,15 @@ export class TupleMemo {
    * reading the table. Never empty, all clear when the memo is.
    */
   #filter = new Int32Array(1);
-  /**
-   * Each entry's tuple and memo index, in entry order (the tuples cleared after
-   * use: no reference outlives the memo). The entries' hashes are in the
-   * table, which growth rehashes from; `clear` hashes the few entries it
-   * empties again, rather than keep an array of them.
-   */
+  /** Tuples in entry order (cleared after use: no reference outlives the memo). */
   #refs: unknown[] = [];
+  /**
+   * Memo index of each entry, as long as the table's capacity (half its
+   * slots), made with the table. (The entries' hashes are in the table, which
+   * growth rehashes from; `clear` hashes the few entries it empties again,
+   * rather than keep an array of them.)
+   */
+  #indices: Int32Array = EMPTY_TABLE;
   #count = 0;
   /**
    * Entries from `#placed` on are not yet in the table: their hashes are in
@@ -116,16 +122,12 @@ export class TupleMemo {
    */
   #placed = 0;
   #pending = new Int32Array(PENDING);
-  /** Set by `get` when it missed and the tuple may be in the pickler's Map (its hash is full). */
-  overflow = false;
-
   /**
-   * The memo index of `tuple` (whose items hash to `h`), or -1. After a
-   * miss, `overflow` says whether the tuple belongs to the pickler's Map
-   * (to look up there, and to memoize there).
+   * The memo index of `tuple` (whose items hash to `h`), -1 when it is not
+   * here, or {@link OVERFLOW} when it is not here and belongs to the
+   * pickler's Map (to look up there, and to memoize there).
    */
   get(tuple: readonly unknown[], h: number): number {
-    this.overflow = false;
     const bits = filterBits(h);
     if ((this.#filter[this.#word(h)]! & bits) !== bits) return -1;
     this.#place();
@@ -134,12 +136,9 @@ export class TupleMemo {
     let equal = 0;
     for (let slot = h & mask; ; slot = (slot + 1) & mask) {
       const e = table[2 * slot + 1]!;
-      if (e === 0) {
-        this.overflow = equal >= MAX_EQUAL;
-        return -1;
-      }
+      if (e === 0) return equal >= MAX_EQUAL ? OVERFLOW : -1;
       if (table[2 * slot] === h) {
-        if (this.#refs[2 * e - 2] === tuple) return this.#refs[2 * e - 1] as number;
+        if (this.#refs[e - 1] === tuple) return this.#indices[e - 1]!;
         equal++;
       }
     }
@@ -147,17 +146,16 @@ export class TupleMemo {
 
   /**
    * Records `tuple` at memo index `index`, right after a `get` of it that
-   * missed without `overflow`.
+   * returned -1.
    */
   add(tuple: readonly unknown[], h: number, index: number): void {
     const e = this.#count;
     // In order: at most at the end of the array, which grows by one there.
-    this.#refs[2 * e] = tuple;
-    this.#refs[2 * e + 1] = index;
+    this.#refs[e] = tuple;
     this.#count = e + 1;
     this.#pending[e - this.#placed] = h;
     if ((e + 1) * 2 > this.#mask + 1) {
-      // The table twice as large, every entry placed, and a filter of its hashes.
+      // The table twice as large, every entry placed, a filter of its hashes, room for the indices.
       const slots = (this.#mask + 1) * 2 || 2048;
       const table = rehashSlots(this.#table, slots);
       this.#table = table;
@@ -165,10 +163,14 @@ export class TupleMemo {
       this.#place();
       this.#filter = new Int32Array(slots >> 4);
       for (let i = 0; i < table.length; i += 2) if (table[i + 1] !== 0) this.#mark(table[i]!);
-      return;
+      const indices = new Int32Array(slots >> 1);
+      indices.set(this.#indices);
+      this.#indices = indices;
+    } else {
+      this.#mark(h);
+      if (e + 1 - this.#placed === PENDING) this.#place();
     }
-    this.#mark(h);
-    if (e + 1 - this.#placed === PENDING) this.#place();
+    this.#indices[e] = index;
   }
 
   /** The filter's word for the hash `h`: from the hash mixed again, not the table's slot bits. */
@@ -202,6 +204,7 @@ export class TupleMemo {
       this.#table = EMPTY_TABLE;
       this.#mask = -1;
       this.#refs = [];
+      this.#indices = EMPTY_TABLE;
       this.#filter.fill(0);
     } else if (this.#count * 16 <= this.#mask + 1) {
       // A few entries in a big table (a small dump after a big one, or a few tuples in the first
@@ -215,7 +218,7 @@ export class TupleMemo {
 
   /** Empties the table, the filter and the references. */
   #wipe(): void {
-    this.#refs.fill(undefined, 0, 2 * this.#count);
+    this.#refs.fill(undefined, 0, this.#count);
     this.#table.fill(0);
     this.#filter.fill(0);
   }
@@ -232,7 +235,7 @@ export class TupleMemo {
     const refs = this.#refs;
     const count = this.#count;
     for (let e = 0; e < count; e++) {
-      const h = hashAtoms(refs[2 * e] as readonly unknown[]);
+      const h = hashAtoms(refs[e] as readonly unknown[]);
       this.#filter[this.#word(h)] = 0;
       let slot = h & mask;
       let probes = 0;
@@ -246,7 +249,7 @@ export class TupleMemo {
       }
       table[2 * slot] = 0;
       table[2 * slot + 1] = 0;
-      refs[2 * e] = undefined;
+      refs[e] = undefined;
     }
   }
 }
