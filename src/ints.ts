@@ -157,12 +157,9 @@ export function writeLong(v: bigint, view: DataView, at: number): number {
   // The top word keeps the bytes of its magnitude (its bits other than the sign's repeats) and one
   // bit for the sign: (bit length >> 3) + 1 bytes, the bit length that of the word, or of its
   // complement when negative. k is minimal, so the words below are all needed.
-  let hi = view.getInt32(top + 4, true);
-  let lo = view.getInt32(top, true);
-  if (negative) {
-    hi = ~hi;
-    lo = ~lo;
-  }
+  const flip = negative ? -1 : 0;
+  const hi = view.getInt32(top + 4, true) ^ flip;
+  const lo = view.getInt32(top, true) ^ flip;
   const bits = hi !== 0 ? 64 - Math.clz32(hi) : 32 - Math.clz32(lo);
   return 8 * (k - 1) + (bits >> 3) + 1;
 }

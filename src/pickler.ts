@@ -31,7 +31,7 @@ import { py2Name } from './py2-names.js';
 import { type GetattrForm, GetattrGlobal } from './reconstructors/getattr.js';
 import { StringMemo } from './string-memo.js';
 import { decodeLatin1 } from './text.js';
-import { hashAtoms, NOT_ATOMS, TupleMemo } from './tuple-memo.js';
+import { hashAtoms, NOT_ATOMS, OVERFLOW, TupleMemo } from './tuple-memo.js';
 import { PyArray } from './types/array.js';
 import { PickleBuffer, PyFloat } from './types/builtins.js';
 import { PyDateTime } from './types/datetime.js';
@@ -1473,16 +1473,9 @@ export class Pickler {
       else this.#w!.byte2(0x28, 0x74); // MARK TUPLE
       return;
     }
-    const small = n <= 3 && this.#proto >= 2;
-    if (!small) this.#w!.byte(0x28); // MARK
-    if (n <= INLINE_MAX && this.#persistentId === undefined && allAtoms(items)) {
-      // Only a tuple of another prototype (a subclass its reducer declined) comes here: see #saveAtomTuple.
-      // Items that are atoms cannot lead back to the tuple: no frame.
-      for (let i = 0; i < n; i++) this.#save(items[i], false);
-      this.#w!.byte(small ? 0x84 + n : 0x74); // TUPLE1-3 or TUPLE
-      this.#memoize(items);
-      return;
-    }
+    // A plain tuple of atoms does not come here (see #saveAtomTuple): a tuple of another prototype
+    // (a subclass its reducer declined) does, and takes a frame whatever its items (the same bytes).
+    if (n > 3 || this.#proto < 2) this.#w!.byte(0x28); // MARK
     this.#push(F_TUPLE, items, items, n, true);
   }
 
@@ -1508,8 +1501,8 @@ export class Pickler {
     if (h === NOT_ATOMS) return false;
     const memo = this.#tuples;
     let index = memo.get(items, h);
-    const overflow = memo.overflow;
-    if (index < 0 && overflow) index = this.#memo.get(items) ?? -1;
+    const overflow = index === OVERFLOW;
+    if (overflow) index = this.#memo.get(items) ?? -1;
     if (index >= 0) {
       this.#writeGet(index);
       return true;
