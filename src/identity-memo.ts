@@ -55,7 +55,7 @@ export class IdentityMemo {
   /** Calls of `set` so far (never reset): an object absent at one version is absent while it lasts. */
   version = 0;
   /** Objects past the first tier at the end of recent memos: #ids keeps no more than twice that. */
-  readonly #idsUse = recentUse();
+  readonly #idsUse = recentUse(8);
 
   /** True when the memo holds nothing. */
   get empty(): boolean {

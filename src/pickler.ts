@@ -211,7 +211,7 @@ export class Pickler {
   #spareEntries: unknown[][] = [];
   /** Slots of the largest entries array since the memo was last cleared, and of recent memos' (see clearMemo). */
   #entriesMax = 0;
-  readonly #entriesUse = recentUse();
+  readonly #entriesUse = recentUse(8);
   /** The work loops return to their caller once this many bytes of finished output wait (streaming). */
   #yieldAt = Number.POSITIVE_INFINITY;
   /** Containers being saved by recursion (see #saveItems), at most INLINE_DEPTH. */

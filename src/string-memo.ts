@@ -98,7 +98,7 @@ export class StringMemo {
   #missedHash = 0;
   #missedSlot = 0;
   /** Entries in the table at the end of recent memos: a table far bigger is not kept. */
-  readonly #tableUse = recentUse();
+  readonly #tableUse = recentUse(40);
 
   get size(): number {
     if (this.#fewCount >= 0) return this.#fewCount;

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { recentUse } from './recent-use.js';
+import { recentUse, wrote } from './recent-use.js';
 
 /** `_pickle.c` FRAME_SIZE_TARGET: a frame is committed at the first opcode boundary past this size. */
 export const FRAME_SIZE_TARGET = 64 * 1024;
@@ -108,7 +108,7 @@ export class Writer {
   /** The DataView of `#home`, kept: a return to it after a dump in the slab makes none. */
   #homeView: DataView;
   /** Segments in hand at the end of recent outputs: `#spare` keeps no more. */
-  readonly #segmentUse = recentUse();
+  readonly #segmentUse = recentUse(SEGMENT_SIZE);
 
   constructor(size = 4096) {
     this.buf = new Uint8Array(size);
@@ -125,10 +125,9 @@ export class Writer {
    */
   reset(inSlab = false): void {
     // An output ends here (a reset with nothing written starts one): the segments it had in hand.
-    const used =
-      this.pos !== this.base || this.piecesBytes > 0
-        ? this.#lent.length + (this.#isSegment(this.buf) ? 1 : 0)
-        : -1;
+    const size = this.pos - this.base + this.piecesBytes;
+    const used = size > 0 ? this.#lent.length + (this.#isSegment(this.buf) ? 1 : 0) : -1;
+    wrote(size);
     this.recycle();
     if (slabWriter === this) slabWriter = null;
     if (this.buf !== this.#home) {
