@@ -2,18 +2,15 @@
  * How much of a kept resource (the writer's spare segments, the string and
  * object memos' tables, the pickler's entry arrays) recent dumps used, so that
  * what is kept between dumps follows use: a table one big dump grew is kept
- * while dumps that big keep coming, and let go once the dumps after it needed
- * less, for a few dumps in a row and for as many bytes of output as the
- * resource holds. The second condition bounds what letting go costs: growing
- * the table again costs about what writing its size in output does, so at
- * most a constant share of the work done since (a big dump every few small
- * ones keeps its tables; one big dump then only small ones gives them back).
+ * while dumps that big keep coming, and let go once the dumps after it,
+ * needing less, have written as many bytes of output as the resource holds
+ * for that use. That bounds what letting go costs: growing the table again
+ * costs about what writing its size in output does, so at most a constant
+ * share of the work done since (a big dump every few small ones keeps its
+ * tables; one big dump then only small ones gives them back).
  *
  * @module
  */
-
-/** Dumps after the largest use before it may stop counting. */
-const RECENT = 4;
 
 /** Bytes of output of every dump so far (see {@link wrote}). */
 let written = 0;
@@ -28,23 +25,13 @@ export type RecentUse = (used: number) => number;
 
 /** A new record of recent use, for a resource that keeps about `unit` bytes per unit of use: see {@link RecentUse}. */
 export function recentUse(unit: number): RecentUse {
-  // The largest use still counted, the output count when it was set; the largest use since, and how many uses that was.
+  // The largest use still counted, and the output count when it was set.
   let peak = 0;
   let mark = 0;
-  let since = 0;
-  let age = 0;
   return (used) => {
-    if (used >= peak) {
+    if (used >= peak || written - mark >= peak * unit) {
       peak = used;
       mark = written;
-      since = age = 0;
-    } else {
-      if (used > since) since = used;
-      if (++age >= RECENT && written - mark >= peak * unit) {
-        peak = since;
-        mark = written;
-        since = age = 0;
-      }
     }
     return peak;
   };
