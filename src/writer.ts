@@ -135,7 +135,8 @@ export class Writer {
       this.buf = this.#home;
       this.view = this.#homeView;
     }
-    if (used >= 0) {
+    // Nothing to let go without spare segments: a small dump's reset asks nothing more.
+    if (used >= 0 && this.#spare.length > 0) {
       const keep = this.#segmentUse(used);
       if (this.#spare.length > keep) this.#spare.length = keep;
     }
