@@ -27,7 +27,9 @@
  * @module
  */
 
-/** The largest index array `clear` keeps for the next memo (4 MiB). */
+import { recentUse } from './recent-use.js';
+
+/** The largest index array `clear` keeps for the next memo (4 MiB), while recent memos needed one that size. */
 const KEEP_IDS = 1 << 20;
 /** Objects held in the first tier's arrays, compared one by one, before the memo moves to the `Set`. */
 const FEW = 16;
@@ -52,6 +54,8 @@ export class IdentityMemo {
   #walked = 0;
   /** Calls of `set` so far (never reset): an object absent at one version is absent while it lasts. */
   version = 0;
+  /** Objects past the first tier at the end of recent memos: #ids keeps no more than twice that. */
+  readonly #idsUse = recentUse(8);
 
   /** True when the memo holds nothing. */
   get empty(): boolean {
@@ -152,6 +156,12 @@ export class IdentityMemo {
   /** Forgets every object (new tables: a cleared Set or Map keeps nothing of its size anyway). */
   clear(): void {
     const count = this.#fewCount;
+    const ids = this.#ids.length;
+    if (
+      ids > 1024 &&
+      ids > Math.min(KEEP_IDS, 2 * this.#idsUse(count < 0 ? (this.#map ?? this.#seen).size : 0))
+    )
+      this.#ids = new Int32Array(1024);
     if (count >= 0) {
       const few = this.#few;
       for (let i = 0; i < count; i++) few[i] = null;
@@ -163,6 +173,5 @@ export class IdentityMemo {
     this.#seen = new Set();
     this.#map = null;
     this.#walked = 0;
-    if (this.#ids.length > KEEP_IDS) this.#ids = new Int32Array(1024);
   }
 }

@@ -28,6 +28,7 @@ import {
 import { unhashableType } from './keys.js';
 import { DEFAULT_PROTOCOL, type DumpOptions, resolveDumpOptions } from './options.js';
 import { py2Name } from './py2-names.js';
+import { recentUse } from './recent-use.js';
 import { type GetattrForm, GetattrGlobal } from './reconstructors/getattr.js';
 import { StringMemo } from './string-memo.js';
 import { decodeLatin1 } from './text.js';
@@ -208,6 +209,9 @@ export class Pickler {
   #free: Frame[] = [];
   /** Empty arrays for the entries of Maps, for reuse (at most KEEP_FRAMES). */
   #spareEntries: unknown[][] = [];
+  /** Slots of the largest entries array since the memo was last cleared, and of recent memos' (see clearMemo). */
+  #entriesMax = 0;
+  readonly #entriesUse = recentUse(8);
   /** The work loops return to their caller once this many bytes of finished output wait (streaming). */
   #yieldAt = Number.POSITIVE_INFINITY;
   /** Containers being saved by recursion (see #saveItems), at most INLINE_DEPTH. */
@@ -252,6 +256,13 @@ export class Pickler {
     this.#globalMemo.clear();
     this.#lastGlobal = -1;
     this.#memoCount = 0;
+    // Entry arrays far longer than the recent dumps' Maps needed are let go.
+    const spare = this.#spareEntries;
+    if (spare.length > 0) {
+      const keep = 2 * this.#entriesUse(this.#entriesMax) + 2 * BATCHSIZE;
+      this.#spareEntries = spare.filter((entries) => entries.length <= keep);
+    }
+    this.#entriesMax = 0;
   }
 
   /**
@@ -1562,6 +1573,7 @@ export class Pickler {
     else this.#w!.byte2(0x28, 0x64);
     this.#memoize(map);
     const pairs = i >> 1;
+    if (i > this.#entriesMax) this.#entriesMax = i;
     this.#push(F_DICT, null, entries, pairs, true);
   }
 
@@ -2225,13 +2237,13 @@ export function dumps(value: unknown, options?: DumpOptions): Uint8Array {
   try {
     return pickler[USE_WRITER](writer, strings).dump(value);
   } finally {
-    strings.clear();
-    sharedWriter = writer;
-    sharedStrings = strings;
+    // Emptied once a call (the memos count their calls: see recent-use.ts); clearMemo empties `strings` too.
     if (slot >= 0) {
       pickler.clearMemo();
       plainPicklers[slot] = pickler;
-    }
+    } else strings.clear();
+    sharedWriter = writer;
+    sharedStrings = strings;
   }
 }
 

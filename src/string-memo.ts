@@ -17,6 +17,8 @@
  * @module
  */
 
+import { recentUse } from './recent-use.js';
+
 const EMPTY_TABLE = new Int32Array(0);
 const EMPTY_INDICES = new Int32Array(0);
 
@@ -52,7 +54,11 @@ function quickHash(s: string): number {
 
 /** Strings held in the `Map` before the memo moves to the typed table. */
 const SMALL = 2048;
-/** The largest table `clear` keeps for reuse (16 MiB of slots, 4 MiB of indices, 8 MiB of keys): a million strings. */
+/**
+ * The largest table `clear` keeps for reuse (16 MiB of slots, 4 MiB of
+ * indices, 8 MiB of keys): a million strings. It keeps it only while recent
+ * dumps needed one that size (see recent-use.ts).
+ */
 const KEEP_SLOTS = 1 << 21;
 
 export class StringMemo {
@@ -91,6 +97,8 @@ export class StringMemo {
   #missed: string | null = null;
   #missedHash = 0;
   #missedSlot = 0;
+  /** Entries in the table at the end of recent memos: a table far bigger is not kept. */
+  readonly #tableUse = recentUse(40);
 
   get size(): number {
     if (this.#fewCount >= 0) return this.#fewCount;
@@ -267,6 +275,9 @@ export class StringMemo {
   clear(): void {
     const count = this.#fewCount;
     this.#missedFew = null;
+    // A kept table more than twice the size the recent memos needed (they grow it past half full) is dropped.
+    if (this.#mask !== 0 && 4 * Math.max(this.#tableUse(count < 0 ? this.#count : 0), SMALL) <= this.#mask)
+      this.#drop();
     if (count >= 0) {
       if (count > 0) {
         // A loop, not fill(): for a few dozen items a builtin call costs more than the stores.
@@ -286,16 +297,21 @@ export class StringMemo {
       return;
     }
     this.#missed = null;
-    if (this.#mask + 1 > KEEP_SLOTS) {
-      this.#keys = [];
-      this.#indices = EMPTY_INDICES;
-      this.#table = EMPTY_TABLE;
-      this.#mask = 0;
-    } else {
+    if (this.#mask + 1 > KEEP_SLOTS) this.#drop();
+    else if (this.#mask !== 0) {
       // Emptied in place (setting length to 0 would free the backing store).
       this.#keys.fill('', 0, this.#count);
       this.#table.fill(0);
     }
+    this.#count = 0;
+  }
+
+  /** Lets the table and its arrays go (the memo is empty, or emptied right after). */
+  #drop(): void {
+    this.#keys = [];
+    this.#indices = EMPTY_INDICES;
+    this.#table = EMPTY_TABLE;
+    this.#mask = 0;
     this.#count = 0;
   }
 

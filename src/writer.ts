@@ -8,6 +8,8 @@
  * @module
  */
 
+import { recentUse, wrote } from './recent-use.js';
+
 /** `_pickle.c` FRAME_SIZE_TARGET: a frame is committed at the first opcode boundary past this size. */
 export const FRAME_SIZE_TARGET = 64 * 1024;
 /** `_pickle.c` FRAME_SIZE_MIN: a frame smaller than this loses its header. */
@@ -71,7 +73,11 @@ export const SEGMENT_SIZE = 1024 * 1024;
  * to SEGMENT_SIZE at once (see `grow`).
  */
 const HOME_JUMP = 256 * 1024;
-/** Segments a writer keeps for reuse after `reset`: fresh pages cost a fault each on first touch. */
+/**
+ * Segments a writer keeps for reuse after `reset`: fresh pages cost a fault
+ * each on first touch. At most this many, and no more than the recent dumps
+ * had in hand at once (see recent-use.ts).
+ */
 const KEEP_SEGMENTS = 64;
 
 export class Writer {
@@ -101,6 +107,8 @@ export class Writer {
 
   /** The DataView of `#home`, kept: a return to it after a dump in the slab makes none. */
   #homeView: DataView;
+  /** Segments in hand at the end of recent outputs: `#spare` keeps no more. */
+  readonly #segmentUse = recentUse(SEGMENT_SIZE);
 
   constructor(size = 4096) {
     this.buf = new Uint8Array(size);
@@ -116,12 +124,21 @@ export class Writer {
    * moves to the writer's own buffer once it outgrows the slab.
    */
   reset(inSlab = false): void {
+    // An output ends here (a reset with nothing written starts one): the segments it had in hand.
+    const size = this.pos - this.base + this.piecesBytes;
+    const used = size > 0 ? this.#lent.length + (this.#isSegment(this.buf) ? 1 : 0) : -1;
+    wrote(size);
     this.recycle();
     if (slabWriter === this) slabWriter = null;
     if (this.buf !== this.#home) {
       if (this.buf !== slab) this.#release(this.buf);
       this.buf = this.#home;
       this.view = this.#homeView;
+    }
+    // Nothing to let go without spare segments: a small dump's reset asks nothing more.
+    if (used >= 0 && this.#spare.length > 0) {
+      const keep = this.#segmentUse(used);
+      if (this.#spare.length > keep) this.#spare.length = keep;
     }
     this.pos = 0;
     this.base = 0;
