@@ -328,6 +328,18 @@ interface Replay {
 }
 
 /**
+ * One memo kept alive from the first exact dump on, holding nothing (no plan,
+ * an empty base) but one replay. A memo lives only for one dump, and the
+ * hidden classes of a memo with all its fields and of a replay are reachable
+ * only through weak links (map transitions, the object literal map cache):
+ * with none alive, a full collection between two dumps would drop them, and V8
+ * would throw away the optimized code that checks for them (the save loop and
+ * this class's methods, a "weak objects" deoptimization), to compile it again
+ * during the next dump.
+ */
+let keeper: ExactStringMemo | null | undefined;
+
+/**
  * The pickler's string memo while it writes a value that has a
  * {@link StringRecord}: strings the record does not name go to the ordinary
  * memo; for the others, each occurrence is written fresh or read from the copy
@@ -354,6 +366,11 @@ export class ExactStringMemo extends StringMemo {
 
   constructor(plans: StringRecord, base: StringMemo) {
     super();
+    if (keeper === undefined) {
+      keeper = null;
+      keeper = new ExactStringMemo(new Map(), new StringMemo());
+      keeper.#replay('');
+    }
     this.base = base;
     this.#plans = plans;
     let bits = 1024;
