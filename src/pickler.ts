@@ -1851,6 +1851,7 @@ export class Pickler {
     const kind =
       ('kind' in r ? r.kind : undefined) ??
       (r.callable !== undefined ? 'reduce' : r.kwargs === undefined ? 'newobj' : 'newobj_ex');
+    if (inertKeeper === null) inertKeeper = new PyObject('reduce', null, Object.freeze([]), null);
     const inert = new PyObject(kind, callable, Object.freeze([...(r.args ?? [])]), r.kwargs ?? null);
     inert.state = r.state;
     inert.listitems = r.listitems === undefined ? null : [...r.listitems];
@@ -2282,6 +2283,19 @@ function plainSlot(options: DumpOptions | undefined): number {
 export function dumpChunks(value: unknown, options?: DumpOptions): Generator<Uint8Array, void, undefined> {
   return new Pickler(options)[DUMP_CHUNKS](value);
 }
+
+/**
+ * One PyObject kept alive from the first reduction on (it holds nothing). A
+ * dump makes PyObjects of its own for the reductions it writes (`Date`s,
+ * brine's value classes, registered classes), and a value made only of those
+ * holds no PyObject: the hidden class of a PyObject with its fields set is
+ * reachable from its constructor only through map transitions, weak links, so
+ * a full collection between two dumps would drop it, and V8 would throw away
+ * the optimized code that checks for it (`#saveReduction`, `#saveObject`, the
+ * PyObject constructor; a "weak objects" deoptimization) and compile it again
+ * during the next dump.
+ */
+let inertKeeper: PyObject | null = null;
 
 /** The buffer `dumps` reuses between calls (null while a call uses it); it keeps at most 64 MiB. */
 let sharedWriter: Writer | null = null;
