@@ -339,6 +339,10 @@ async function typecheck(setup: TsSetup, name: string) {
   return typecheckProject(join(app, name));
 }
 
+/** Declarations shared by the six programs: TypeScript's standard library and @types. */
+const SHARED_DECLARATIONS = /[\\/]node_modules[\\/](typescript[\\/]lib|@types)[\\/][^\\/].*\.d\.ts$/;
+const sourceFiles = new Map<string, ts.SourceFile>();
+
 /**
  * What `tsc -p config` reports, from the compiler's API in this process:
  * the six programs run in one warm compiler instead of six cold `tsc`
@@ -359,6 +363,21 @@ function typecheckProject(config: string): { ok: boolean; out: string } {
   if (parsed !== undefined) {
     const host = ts.createCompilerHost(parsed.options);
     host.getCurrentDirectory = () => dir;
+    // The standard library's and @types' declarations are the same files in all six programs:
+    // parsed once (as a language service shares them between programs), each program checking them
+    // with its own checker. brine's declarations and the program files are read afresh each time.
+    const readSourceFile = host.getSourceFile;
+    host.getSourceFile = (fileName, languageVersion, onError, shouldCreate) => {
+      if (!SHARED_DECLARATIONS.test(fileName))
+        return readSourceFile(fileName, languageVersion, onError, shouldCreate);
+      const key = `${fileName}\0${JSON.stringify(languageVersion)}`;
+      let file = sourceFiles.get(key);
+      if (file === undefined) {
+        file = readSourceFile(fileName, languageVersion, onError, shouldCreate);
+        if (file !== undefined) sourceFiles.set(key, file);
+      }
+      return file;
+    };
     const program = ts.createProgram({
       rootNames: parsed.fileNames,
       options: parsed.options,

@@ -112,14 +112,18 @@ function plan(dir: string): string[] {
       short.filter((_, i) => i % GROUPS === g),
     ),
   );
-  // A file of its own still gets a file that imports it, for its usage per test.
-  const own = (f: string) => group(join(dir, `${f.replace(/\//g, '--')}.${ext}`), [f]);
+  const own = (f: string) => alone(dir, f);
   return [
     ...long.slice(0, GROUPS_AFTER).map(own),
     ...groups,
     ...long.slice(GROUPS_AFTER).map(own),
     ...timed.map(own),
   ];
+}
+
+/** A file of its own still gets a file that imports it, for its usage per test. */
+function alone(dir: string, file: string): string {
+  return group(join(dir, `${file.replace(/\//g, '--')}.${BUILD === undefined ? 'mts' : 'mjs'}`), [file]);
 }
 
 /**
@@ -229,8 +233,11 @@ const testFiles = new Map<string, string>();
 
 function addFile(data: { name: string; file?: string }): void {
   if (data.file === undefined || testFiles.has(data.name)) return;
-  const file =
-    BUILD === undefined ? relative(ROOT, data.file) : relative(BUILD, data.file).replace(/\.js$/, '.ts');
+  // The file as the project names it: a compiled file's source map gives its .ts file.
+  const inBuild = BUILD !== undefined && !relative(BUILD, data.file).startsWith('..');
+  const file = inBuild
+    ? relative(BUILD as string, data.file).replace(/\.js$/, '.ts')
+    : relative(ROOT, data.file);
   testFiles.set(data.name, file);
 }
 
@@ -363,10 +370,10 @@ if (failed) {
   if (USAGE_DIR !== undefined) rmSync(USAGE_DIR, { recursive: true, force: true });
   process.exitCode = 1;
 } else {
-  const groupDir = args.length > 0 ? undefined : mkdtempSync(join(tmpdir(), 'brine-tests-'));
+  const groupDir = mkdtempSync(join(tmpdir(), 'brine-tests-'));
   const files =
-    groupDir === undefined
-      ? args.map((f) => compiled(join(ROOT, relative(ROOT, join(process.cwd(), f)))))
+    args.length > 0
+      ? args.map((f) => alone(groupDir, relative(ROOT, join(process.cwd(), f))))
       : plan(groupDir);
   // The test processes inherit this environment (node:test's `run` passes it on).
   Object.assign(process.env, counted(process.env));
@@ -381,7 +388,7 @@ if (failed) {
   const reporter = process.stdout.isTTY ? stream.compose(new spec()) : stream.compose(tap);
   reporter.pipe(process.stdout);
   reporter.on('end', async () => {
-    if (groupDir !== undefined) rmSync(groupDir, { recursive: true, force: true });
+    rmSync(groupDir, { recursive: true, force: true });
     printTimes();
     const codes = await Promise.all(checks);
     printUsage();
