@@ -2,7 +2,7 @@
  * The published package, as a user gets it: the project's files are copied
  * to a temporary folder as a fresh clone has them (no dist/), `npm pack`
  * builds and packs them there (through `prepack`; under `npm test`, the
- * dist/ its runner has just built with the same script), and the tarball is
+ * dist/ its runner has just built with the same files), and the tarball is
  * installed with `npm install --offline` into a temporary app outside the
  * project. That app then uses every entry point (`brine`, `brine/node`, the
  * `brine` command) from ESM, from CommonJS (through Node's require of ESM,
@@ -85,8 +85,9 @@ before(async () => {
   assert.equal(existsSync(join(clone, 'dist')), false, 'the clone has no dist/');
 
   if (process.env.BRINE_BUILT_DIST === join(root, 'dist') && !FULL) {
-    // Under `npm test`, whose runner has just built dist/ with the same `npm run build` that `prepack`
-    // runs (from nothing: the build removes dist/ first), that build is packed instead of a second one;
+    // Under `npm test`, whose runner has just built dist/ as the `npm run build` that `prepack` runs
+    // builds it (from nothing, the same files; the run type-checks them apart), that build is packed
+    // instead of a second one;
     // `npm run fuzz` packs through `prepack`, from the clone alone.
     cpSync(join(root, 'dist'), join(clone, 'dist'), { recursive: true });
     await sh('npm', ['pack', '--ignore-scripts', '--pack-destination', work], clone);
