@@ -269,38 +269,44 @@ describe('brine convert between .pt and safetensors', () => {
   test('torch.load reads the converted .pt file and its tensors equal the original', {
     skip: NO_TORCH,
   }, () => {
-    for (const name of ['state_dict', 'dtypes', 'views', 'parameters']) {
+    const names = ['state_dict', 'dtypes', 'views', 'parameters'];
+    const pairs: string[] = [];
+    for (const name of names) {
       const st = f(`${name}.t.safetensors`);
       const back = f(`${name}.t.pt`);
       assert.equal(brine(['convert', fx(`${name}.pt`), '--to', 'safetensors', '-o', st]).status, 0);
       assert.equal(brine(['convert', st, '--to', 'pt', '-o', back]).status, 0);
-      const out = spawnSync(
-        SYSTEM_PYTHON,
-        [
-          '-c',
-          `import sys, torch
+      pairs.push(fx(`${name}.pt`), back);
+    }
+    // One python3 for the four pairs (importing torch costs more than the comparisons): a line per pair.
+    const out = spawnSync(
+      SYSTEM_PYTHON,
+      [
+        '-c',
+        `import sys, torch
 def flat(v, p=''):
     if isinstance(v, torch.Tensor): yield p, v
     elif isinstance(v, dict):
         for k, x in v.items(): yield from flat(x, f"{p}.{k}" if p else str(k))
     elif isinstance(v, (list, tuple)):
         for i, x in enumerate(v): yield from flat(x, f"{p}.{i}" if p else str(i))
-a = dict(flat(torch.load(sys.argv[1], weights_only=True)))
-b = torch.load(sys.argv[2], weights_only=True)
-assert set(a) == set(b), (sorted(a), sorted(b))
-for k in a:
-    x, y = a[k].detach(), b[k]
-    same = torch.equal(x, y) or (x.is_floating_point() or x.is_complex()) and torch.allclose(x, y, rtol=0, atol=0, equal_nan=True)
-    assert x.dtype == y.dtype and x.shape == y.shape and same, (k, x, y)
-print(len(a))`,
-          fx(`${name}.pt`),
-          back,
-        ],
-        { encoding: 'utf8', timeout: 120_000 },
-      );
-      assert.equal(out.status, 0, out.stderr);
-      assert.ok(Number(out.stdout) > 0);
-    }
+for original, converted in zip(sys.argv[1::2], sys.argv[2::2]):
+    a = dict(flat(torch.load(original, weights_only=True)))
+    b = torch.load(converted, weights_only=True)
+    assert set(a) == set(b), (original, sorted(a), sorted(b))
+    for k in a:
+        x, y = a[k].detach(), b[k]
+        same = torch.equal(x, y) or (x.is_floating_point() or x.is_complex()) and torch.allclose(x, y, rtol=0, atol=0, equal_nan=True)
+        assert x.dtype == y.dtype and x.shape == y.shape and same, (original, k, x, y)
+    print(len(a))`,
+        ...pairs,
+      ],
+      { encoding: 'utf8', timeout: 120_000 },
+    );
+    assert.equal(out.status, 0, out.stderr);
+    const counts = out.stdout.trim().split('\n').map(Number);
+    assert.equal(counts.length, names.length, out.stdout);
+    for (const [i, count] of counts.entries()) assert.ok(count > 0, `${names[i]}: ${count} tensors`);
   });
 
   test('strings go to __metadata__; any other value that is not a tensor is refused in one line', () => {

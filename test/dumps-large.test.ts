@@ -16,6 +16,7 @@ import { dumps, loads } from '../src/index.js';
 import { dumpFile, dumpFileSync } from '../src/node/index.js';
 import { dumpChunks } from '../src/pickler.js';
 import { SEGMENT_SIZE } from '../src/writer.js';
+import { size } from './support/budget.js';
 import { PYTHON, pythonCases } from './support/python.js';
 
 const dir = fs.mkdtempSync(join(tmpdir(), 'brine-large-'));
@@ -32,7 +33,7 @@ const PY_VALUE = String.raw`
 import pickle, random, sys
 rng = random.Random(5)
 value = []
-for i in range(60000):
+for i in range(int(sys.argv[1])):
     k = i % 9
     if k == 0: value.append('s%d' % i)
     elif k == 1: value.append('é%d\u4e2d' % i + ('x' * (i % 300)))
@@ -53,8 +54,14 @@ for proto in range(6):
     out.write(p)
 `;
 
+/**
+ * Items of the list (the stress size, test/support/budget.ts): at the quick size, every pickle is
+ * still past 4 segments (5.1 MiB at protocol 5, with the payloads and the 3 MiB bytes).
+ */
+const ITEMS = size(15_000, 60_000);
+
 function pythonPickles(): Uint8Array[] {
-  const raw = execFileSync(PYTHON, ['-c', PY_VALUE], { maxBuffer: 1 << 30 });
+  const raw = execFileSync(PYTHON, ['-c', PY_VALUE, String(ITEMS)], { maxBuffer: 1 << 30 });
   const pickles: Uint8Array[] = [];
   for (let at = 0; at < raw.length; ) {
     const n = Number(raw.readBigUInt64LE(at));

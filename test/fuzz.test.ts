@@ -16,12 +16,14 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { cpuSince } from './support/adv-assert.js';
 import { type FuzzInput, PROPERTIES, type PropertyName, RUN_SHARE } from './support/adv-fuzz.js';
 import type { WorkerMessage } from './support/adv-fuzz-worker.js';
 import { runs, seed } from './support/budget.js';
 import { loadCorpus, toHex } from './support/python.js';
+import { compiledCopy } from './support/ts-script.js';
 
 const SEED = seed(0x0b21e);
 const TOTAL_RUNS = runs(4_000, 200_000, 'BRINE_FUZZ_RUNS');
@@ -41,8 +43,13 @@ const input: FuzzInput = {
   opcodes: corpus.opcodes,
 };
 
-/** Starts the TypeScript worker through tsx (workers do not inherit the --import of the test process). */
+/**
+ * Starts the worker: its compiled copy under `npm test` (test/support/ts-script.ts), else the
+ * TypeScript through tsx (workers do not inherit the --import of the test process).
+ */
 function startWorker(data: unknown): Worker {
+  const compiled = compiledCopy(fileURLToPath(new URL('./support/adv-fuzz-worker.ts', import.meta.url)));
+  if (compiled !== undefined) return new Worker(compiled, { workerData: data });
   const api = import.meta.resolve('tsx/esm/api');
   const entry = new URL('./support/adv-fuzz-worker.ts', import.meta.url).href;
   const code = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`;

@@ -28,6 +28,7 @@ import {
 } from '../src/node/index.js';
 import { compareDescriptions, type Desc, describe } from './support/describe.js';
 import { PYTHON, ROOT, runPython } from './support/python.js';
+import { tsScript } from './support/ts-script.js';
 
 interface Entry {
   offset: number;
@@ -716,7 +717,7 @@ suite('dumpFile: atomic replacement', () => {
   async function killWhile(target: string, step: string, bytes: number, expect: string): Promise<string[]> {
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', join(ROOT, 'test/support/node-child.ts'), target, step, String(bytes)],
+      [...tsScript(join(ROOT, 'test/support/node-child.ts')), target, step, String(bytes)],
       { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, BRINE_PYTHON: PYTHON } },
     );
     const exited = once(child, 'exit');

@@ -2,7 +2,7 @@
  * The published package, as a user gets it: the project's files are copied
  * to a temporary folder as a fresh clone has them (no dist/), `npm pack`
  * builds and packs them there (through `prepack`; under `npm test`, the
- * dist/ its runner has just built with the same script), and the tarball is
+ * dist/ its runner has just built with the same files), and the tarball is
  * installed with `npm install --offline` into a temporary app outside the
  * project. That app then uses every entry point (`brine`, `brine/node`, the
  * `brine` command) from ESM, from CommonJS (through Node's require of ESM,
@@ -85,8 +85,9 @@ before(async () => {
   assert.equal(existsSync(join(clone, 'dist')), false, 'the clone has no dist/');
 
   if (process.env.BRINE_BUILT_DIST === join(root, 'dist') && !FULL) {
-    // Under `npm test`, whose runner has just built dist/ with the same `npm run build` that `prepack`
-    // runs (from nothing: the build removes dist/ first), that build is packed instead of a second one;
+    // Under `npm test`, whose runner has just built dist/ as the `npm run build` that `prepack` runs
+    // builds it (from nothing, the same files; the run type-checks them apart), that build is packed
+    // instead of a second one;
     // `npm run fuzz` packs through `prepack`, from the clone alone.
     cpSync(join(root, 'dist'), join(clone, 'dist'), { recursive: true });
     await sh('npm', ['pack', '--ignore-scripts', '--pack-destination', work], clone);
@@ -339,6 +340,10 @@ async function typecheck(setup: TsSetup, name: string) {
   return typecheckProject(join(app, name));
 }
 
+/** Declarations shared by the six programs: TypeScript's standard library and @types. */
+const SHARED_DECLARATIONS = /[\\/]node_modules[\\/](typescript[\\/]lib|@types)[\\/][^\\/].*\.d\.ts$/;
+const sourceFiles = new Map<string, ts.SourceFile>();
+
 /**
  * What `tsc -p config` reports, from the compiler's API in this process:
  * the six programs run in one warm compiler instead of six cold `tsc`
@@ -359,6 +364,21 @@ function typecheckProject(config: string): { ok: boolean; out: string } {
   if (parsed !== undefined) {
     const host = ts.createCompilerHost(parsed.options);
     host.getCurrentDirectory = () => dir;
+    // The standard library's and @types' declarations are the same files in all six programs:
+    // parsed once (as a language service shares them between programs), each program checking them
+    // with its own checker. brine's declarations and the program files are read afresh each time.
+    const readSourceFile = host.getSourceFile;
+    host.getSourceFile = (fileName, languageVersion, onError, shouldCreate) => {
+      if (!SHARED_DECLARATIONS.test(fileName))
+        return readSourceFile(fileName, languageVersion, onError, shouldCreate);
+      const key = `${fileName}\0${JSON.stringify(languageVersion)}`;
+      let file = sourceFiles.get(key);
+      if (file === undefined) {
+        file = readSourceFile(fileName, languageVersion, onError, shouldCreate);
+        if (file !== undefined) sourceFiles.set(key, file);
+      }
+      return file;
+    };
     const program = ts.createProgram({
       rootNames: parsed.fileNames,
       options: parsed.options,

@@ -23,6 +23,7 @@ import { seed as seedOr } from './support/budget.js';
 import { inProcessCli } from './support/cli-run.js';
 import { failWithSeed } from './support/fast-check.js';
 import { ROOT } from './support/python.js';
+import { cliScript } from './support/ts-script.js';
 
 const SKLEARN = join(ROOT, 'test', 'fixtures', 'sklearn');
 const SCAN = join(ROOT, 'test', 'fixtures', 'scan');
@@ -202,7 +203,7 @@ describe('brine show and scan on compressed and joblib files', () => {
 
   it('show of a bad compressed file is one error line, exit 65', () => {
     const data = read(SCAN, 'gadget.pkl.gz');
-    const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli.ts'), 'show', '-'], {
+    const r = spawnSync(process.execPath, [...cliScript(), 'show', '-'], {
       cwd: ROOT,
       input: data.subarray(0, 40),
       encoding: 'utf8',

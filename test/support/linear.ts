@@ -11,6 +11,14 @@ import assert from 'node:assert/strict';
 /** Linear within this factor from n to 4n (quadratic would be 16). */
 export const LINEAR = 8;
 
+/**
+ * A first run at 4n costing more than this many times one at n ends the
+ * measurement there: no linear path comes near it (a step in the engine's
+ * cost raises a ratio by 2 to 4), and a superlinear one would take minutes
+ * more to measure at 4n and 16n, which reads as a hang instead of a failure.
+ */
+export const BLOWUP = 8 * LINEAR;
+
 /** CPU ms of one call of `fn`. */
 export function cpuMs(fn: () => unknown): number {
   const start = process.cpuUsage();
@@ -48,6 +56,8 @@ export interface Ratio {
   readonly large: number;
   readonly reps: number;
   readonly ratio: number;
+  /** True when the first run at 4n cost more than {@link BLOWUP} runs at n: measured once. */
+  readonly stopped?: boolean;
 }
 
 /**
@@ -71,8 +81,15 @@ export function costRatio<T>(
   const small = make(n);
   const large = make(4 * n);
   run(small); // warm up: compile, fill the caches
-  run(large);
-  const once = best(() => run(large), 2);
+  const first = cpuMs(() => run(small));
+  const warm = cpuMs(() => run(large));
+  // Far beyond linear already (and above the clock's noise): one run is the measurement.
+  if (first >= 5 && warm > BLOWUP * first)
+    return { n, small: first, large: warm, reps: 1, ratio: warm / first, stopped: true };
+  const once = Math.min(
+    warm,
+    cpuMs(() => run(large)),
+  );
   const reps = Math.min(1024, Math.max(1, Math.ceil(targetMs / Math.max(once, 0.005))));
   const repeat = (input: T, times: number) => () => {
     for (let i = 0; i < times; i++) run(input);
@@ -89,7 +106,7 @@ export function costRatio<T>(
 
 /** Describes a measured ratio for an assertion message. */
 export function describeRatio(what: string, r: Ratio, limit = LINEAR): string {
-  return `${what}: ${r.small.toFixed(2)} ms for ${r.reps} runs at n=${r.n}, ${r.large.toFixed(2)} ms at 4n (ratio ${r.ratio.toFixed(1)}, linear allows ${limit})`;
+  return `${what}: ${r.small.toFixed(2)} ms for ${r.reps} runs at n=${r.n}, ${r.large.toFixed(2)} ms at 4n (ratio ${r.ratio.toFixed(1)}, linear allows ${limit}${r.stopped === true ? `; stopped after one run at 4n, past ${BLOWUP}` : ''})`;
 }
 
 /**
@@ -102,8 +119,9 @@ export function describeRatio(what: string, r: Ratio, limit = LINEAR): string {
  * 4 KiB), and data past a cache size costs more per access. A step between n
  * and 4n raises that one ratio (by 2 to 4 here), not the next one. A busy
  * machine adds noise to one window or another. A superlinear path raises
- * every ratio, and more at the larger size, so it fails all three. The
- * lowest ratio is returned, with every measurement.
+ * every ratio, and more at the larger size, so it fails all three; one whose
+ * first ratio is past {@link BLOWUP} fails at once. The lowest ratio is
+ * returned, with every measurement.
  */
 export function scaling<T>(
   n: number,
@@ -124,7 +142,8 @@ export function scaling<T>(
     const r = costRatio(size, make, run, opts);
     measured.push(r);
     ratio = Math.min(ratio, r.ratio);
-    if (ratio < LINEAR) break;
+    // Linear, or far from it (the larger sizes would cost minutes): no more attempts.
+    if (ratio < LINEAR || r.ratio > BLOWUP) break;
   }
   return { ratio, measured };
 }

@@ -105,25 +105,43 @@ function plan(dir: string): string[] {
   const long = LONGEST.filter((f) => all.includes(f));
   const timed = TIMED.filter((f) => all.includes(f) && !long.includes(f));
   const short = all.filter((f) => !long.includes(f) && !timed.includes(f));
-  const groups = Array.from({ length: GROUPS }, (_, g) => {
-    const members = short.filter((_, i) => i % GROUPS === g);
-    const path = join(dir, `short-files-${g + 1}.test.${BUILD === undefined ? 'mts' : 'mjs'}`);
-    groupMembers.set(path, members);
-    writeFileSync(
-      path,
-      `// The short test files, run one after the other in this process (test/support/run-tests.ts).\n${members
-        .map((f) => `import ${JSON.stringify(pathToFileURL(compiled(join(ROOT, f))).href)};\n`)
-        .join('')}`,
-    );
-    return path;
-  });
-  const path = (f: string) => compiled(join(ROOT, f));
+  const ext = BUILD === undefined ? 'mts' : 'mjs';
+  const groups = Array.from({ length: GROUPS }, (_, g) =>
+    group(
+      join(dir, `short-files-${g + 1}.test.${ext}`),
+      short.filter((_, i) => i % GROUPS === g),
+    ),
+  );
+  const own = (f: string) => alone(dir, f);
   return [
-    ...long.slice(0, GROUPS_AFTER).map(path),
+    ...long.slice(0, GROUPS_AFTER).map(own),
     ...groups,
-    ...long.slice(GROUPS_AFTER).map(path),
-    ...timed.map(path),
+    ...long.slice(GROUPS_AFTER).map(own),
+    ...timed.map(own),
   ];
+}
+
+/** A file of its own still gets a file that imports it, for its usage per test. */
+function alone(dir: string, file: string): string {
+  return group(join(dir, `${file.replace(/\//g, '--')}.${BUILD === undefined ? 'mts' : 'mjs'}`), [file]);
+}
+
+/**
+ * Writes a process's file, which imports `members` one after the other, each
+ * after test/support/usage-file.mjs (which counts what each file spends when
+ * `BRINE_TEST_USAGE` is set), and returns its path.
+ */
+function group(path: string, members: string[]): string {
+  groupMembers.set(path, members);
+  const mark = (f: string) =>
+    `import ${JSON.stringify(`${pathToFileURL(USAGE_FILE_MODULE).href}?file=${encodeURIComponent(f)}`)};\n`;
+  writeFileSync(
+    path,
+    `// Test files run one after the other in this process (test/support/run-tests.ts).\n${members
+      .map((f) => `${mark(f)}import ${JSON.stringify(pathToFileURL(compiled(join(ROOT, f))).href)};\n`)
+      .join('')}${mark('')}`,
+  );
+  return path;
 }
 
 /** Where test/support/test.mjs compiled the sources to, when it started this runner. */
@@ -145,6 +163,7 @@ const USAGE_KEPT = process.env.BRINE_TEST_USAGE;
 const USAGE_DIR = USAGE_KEPT ? undefined : mkdtempSync(join(tmpdir(), 'brine-usage-'));
 const USAGE = USAGE_KEPT || join(USAGE_DIR as string, 'usage.jsonl');
 const USAGE_MODULE = join(ROOT, 'test/support/usage.mjs');
+const USAGE_FILE_MODULE = join(ROOT, 'test/support/usage-file.mjs');
 
 /** The environment of a process whose usage is counted. */
 function counted(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
@@ -209,8 +228,28 @@ function printTimes(): void {
 /** Names of the shared processes' files: which short files each ran. */
 const groupMembers = new Map<string, string[]>();
 
+/** Which file each test name came from (the first file, should two files share a name). */
+const testFiles = new Map<string, string>();
+
+function addFile(data: { name: string; file?: string }): void {
+  if (data.file === undefined || testFiles.has(data.name)) return;
+  // The file as the project names it: a compiled file's source map gives its .ts file.
+  const inBuild = BUILD !== undefined && !relative(BUILD, data.file).startsWith('..');
+  const file = inBuild
+    ? relative(BUILD as string, data.file).replace(/\.js$/, '.ts')
+    : relative(ROOT, data.file);
+  testFiles.set(data.name, file);
+}
+
+interface Counts {
+  cpu: number;
+  faults: number;
+}
+
 interface Usage {
   argv: string[];
+  files?: (Counts & { file: string })[];
+  tests?: (Counts & { name: string })[];
   user: number;
   sys: number;
   childUser: number;
@@ -236,6 +275,7 @@ function printUsage(): void {
     const [first = '', ...rest] = u.argv;
     if (rest[0] === 'run') return `npm run ${rest[rest.length - 1]}`;
     const members = groupMembers.get(first);
+    if (members !== undefined && members.length === 1) return members[0] as string;
     if (members !== undefined)
       return `shared: ${members.map((m) => m.replace(/^test\//, '').replace(/\.test\.ts$/, '')).join(' ')}`;
     return BUILD === undefined ? relative(ROOT, first) : relative(BUILD, first).replace(/\.js$/, '.ts');
@@ -247,6 +287,7 @@ function printUsage(): void {
       user: u.user + u.childUser,
       sys: u.sys + u.childSys,
       faults: u.minflt + u.childMinflt + u.majflt + u.childMajflt,
+      files: perFileRows(u),
     }))
     .sort((a, b) => b.user + b.sys - (a.user + a.sys));
   const me = (() => {
@@ -266,11 +307,45 @@ function printUsage(): void {
   })();
   const row = (r: { name: string; user: number; sys: number; faults: number }) =>
     `#   ${r.user.toFixed(1).padStart(7)} ${r.sys.toFixed(1).padStart(6)} ${(r.user + r.sys).toFixed(1).padStart(7)} ${String(r.faults).padStart(10)}  ${r.name}\n`;
+  const fileRow = (r: { name: string; cpu: number; faults: number }) =>
+    `#                  ${r.cpu.toFixed(1).padStart(7)} ${String(r.faults).padStart(10)}    ${r.name}\n`;
   process.stderr.write(
-    `\n# CPU seconds and page faults per process, its children included\n#      user    sys   total     faults\n${rows
-      .map(row)
+    `\n# CPU seconds and page faults per process, its children included (and, under a process of several\n# files, each file's: its import and its tests)\n#      user    sys   total     faults\n${rows
+      .map((r) => row(r) + (r.files.length > 1 ? r.files.map(fileRow).join('') : ''))
       .join('')}${row(me)}`,
   );
+  const tests = lines
+    .flatMap((u) => (u.tests ?? []).map((t) => ({ ...t, file: testFiles.get(t.name) ?? label(u) })))
+    .sort((a, b) => b.cpu - a.cpu)
+    .slice(0, 30);
+  if (tests.length > 0)
+    process.stderr.write(
+      `\n# the 30 costliest tests (CPU seconds, page faults)\n${tests
+        .map(
+          (t) =>
+            `#   ${t.cpu.toFixed(1).padStart(6)} ${String(t.faults).padStart(10)}  ${t.file}: ${t.name}\n`,
+        )
+        .join('')}`,
+    );
+}
+
+/**
+ * A process's usage per test file (test/support/usage-file.mjs): each file's import,
+ * and its tests, given to their files by name; what happened between tests is
+ * left out.
+ */
+function perFileRows(u: Usage): { name: string; cpu: number; faults: number }[] {
+  const byFile = new Map(
+    (u.files ?? []).map((f) => [f.file, { name: f.file, cpu: f.cpu, faults: f.faults }]),
+  );
+  for (const t of u.tests ?? []) {
+    const file = testFiles.get(t.name);
+    const row = file === undefined ? undefined : byFile.get(file);
+    if (row === undefined) continue;
+    row.cpu += t.cpu;
+    row.faults += t.faults;
+  }
+  return [...byFile.values()].sort((a, b) => b.cpu - a.cpu);
 }
 
 const args = process.argv.slice(2);
@@ -279,8 +354,11 @@ let failed = false;
 if (args.length === 0) {
   // The build (dist/: the command, the examples, and `import 'brine'` in the tests, whose types the
   // type check reads from dist/) and the lint start together; the type check and the test files
-  // once the build is done, the type check beside the tests.
-  const build = npmScript('build');
+  // once the build is done, the type check beside the tests. The build is `npm run build` without
+  // its own type check (`build:unchecked`, tsc --noCheck: the same files, byte for byte, in half
+  // the CPU): the type check that follows checks src/ with the same options (tsconfig.build.json
+  // extends tsconfig.json, declarations included), and its failure fails the run.
+  const build = npmScript('build:unchecked');
   checks.push(npmScript('lint'));
   if ((await build) !== 0) failed = true;
   else {
@@ -295,10 +373,10 @@ if (failed) {
   if (USAGE_DIR !== undefined) rmSync(USAGE_DIR, { recursive: true, force: true });
   process.exitCode = 1;
 } else {
-  const groupDir = args.length > 0 ? undefined : mkdtempSync(join(tmpdir(), 'brine-tests-'));
+  const groupDir = mkdtempSync(join(tmpdir(), 'brine-tests-'));
   const files =
-    groupDir === undefined
-      ? args.map((f) => compiled(join(ROOT, relative(ROOT, join(process.cwd(), f)))))
+    args.length > 0
+      ? args.map((f) => alone(groupDir, relative(ROOT, join(process.cwd(), f))))
       : plan(groupDir);
   // The test processes inherit this environment (node:test's `run` passes it on).
   Object.assign(process.env, counted(process.env));
@@ -309,10 +387,11 @@ if (failed) {
     addTime(data);
   });
   stream.on('test:pass', addTime);
+  stream.on('test:start', addFile);
   const reporter = process.stdout.isTTY ? stream.compose(new spec()) : stream.compose(tap);
   reporter.pipe(process.stdout);
   reporter.on('end', async () => {
-    if (groupDir !== undefined) rmSync(groupDir, { recursive: true, force: true });
+    rmSync(groupDir, { recursive: true, force: true });
     printTimes();
     const codes = await Promise.all(checks);
     printUsage();

@@ -40,10 +40,35 @@ export function usage() {
   };
 }
 
-if (file !== undefined && file !== '' && process.platform === 'linux') {
+/** True when this process's usage is written (test/support/usage-file.mjs counts per file then). */
+export function counting() {
+  return file !== undefined && file !== '' && process.platform === 'linux';
+}
+
+/**
+ * Per test file of a shared process (test/support/usage-file.mjs): the usage at the
+ * start and end of each file's import, and around each outermost test.
+ */
+export const perFile = { marks: [], tests: [] };
+
+/** The counts from `a` to `b`. */
+function delta(a, b) {
+  const cpu = (u) => u.user + u.sys + u.childUser + u.childSys;
+  const faults = (u) => u.minflt + u.childMinflt + u.majflt + u.childMajflt;
+  return { cpu: Math.round((cpu(b) - cpu(a)) * 100) / 100, faults: faults(b) - faults(a) };
+}
+
+if (counting()) {
   process.on('exit', () => {
     try {
-      appendFileSync(file, `${JSON.stringify({ argv: process.argv.slice(1), ...usage() })}\n`);
+      const files =
+        perFile.marks.length === 0
+          ? {}
+          : {
+              files: perFile.marks.map((m) => ({ file: m.file, ...delta(m.start, m.end) })),
+              tests: perFile.tests.map((t) => ({ name: t.name, ...delta(t.start, t.end) })),
+            };
+      appendFileSync(file, `${JSON.stringify({ argv: process.argv.slice(1), ...usage(), ...files })}\n`);
     } catch {
       // Counting is a report, not a check: a process that cannot write its line still passes.
     }
