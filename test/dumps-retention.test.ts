@@ -69,7 +69,8 @@ function arrayBuffers(gc: () => void): number {
   return process.memoryUsage().arrayBuffers;
 }
 
-// First in the file (each test file runs in a process of its own): no big dump has run before it.
+// First in the file, which the test runner runs in a process of its own (its list of files that measure
+// time or memory): no big dump has run before it.
 test('what one big dump grew is kept while dumps follow it closely, and let go after its size in output', () => {
   const gc = collector();
   const big = loads(pickle('big', 5), { exact: true });

@@ -74,10 +74,11 @@ const LONGEST = [
 const GROUPS = 4;
 const GROUPS_AFTER = 4;
 
-/** Files that measure CPU or wall time (linear-cost ratios, hang guards): alone in their process. */
+/** Files that measure CPU time, wall time or memory (linear-cost ratios, hang guards, what dumps keep): alone in their process. */
 const TIMED = [
   'test/adversarial.test.ts',
   'test/bad-pickles.test.ts',
+  'test/dumps-retention.test.ts',
   'test/fuzz.test.ts',
   'test/hardening.test.ts',
   'test/key-lookup.test.ts',
