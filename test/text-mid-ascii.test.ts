@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { describe as suite, test } from 'node:test';
 import { dumps, loads, UnpicklingError } from '../src/index.js';
 import { runs, size } from './support/budget.js';
+import { stringsOf, unitsOf } from './support/loaded-strings.js';
 import { fromHex, runPython, toHex } from './support/python.js';
 
 interface Case {
@@ -78,17 +79,6 @@ print(json.dumps(out))
     [String(size(3, 1))],
   ),
 ) as Case[];
-
-function unitsOf(s: string): number[] {
-  return Array.from({ length: s.length }, (_, i) => s.charCodeAt(i));
-}
-
-function stringsOf(value: unknown): string[] {
-  if (typeof value === 'string') return [value];
-  if (Array.isArray(value)) return value as string[];
-  if (value instanceof Map) return [...value].flat() as string[];
-  return Object.entries(value as Record<string, string>).flat();
-}
 
 suite('text of 14-128 bytes: ASCII built in JS, the first non-ASCII byte found four at a time', () => {
   test(`${cases.length} pickles load as CPython loads them, or fail at the same opcode and byte`, () => {

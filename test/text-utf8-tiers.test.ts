@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe as suite, test } from 'node:test';
 import { loads, UnpicklingError } from '../src/index.js';
+import { stringsOf, unitsOf } from './support/loaded-strings.js';
 import { fromHex, runPython } from './support/python.js';
 
 interface Case {
@@ -59,17 +60,6 @@ for name, raw in texts:
 print(json.dumps(out))
 `),
 ) as Case[];
-
-function unitsOf(s: string): number[] {
-  return Array.from({ length: s.length }, (_, i) => s.charCodeAt(i));
-}
-
-function stringsOf(value: unknown): string[] {
-  if (typeof value === 'string') return [value];
-  if (Array.isArray(value)) return value as string[];
-  if (value instanceof Map) return [...value].flat() as string[];
-  return Object.entries(value as Record<string, string>).flat();
-}
 
 suite('UTF-8 text around the decoder tiers', () => {
   test(`${cases.length} pickles load as CPython loads them, or fail where it fails`, () => {
