@@ -11,7 +11,8 @@ Reads one JSON request from stdin, writes one JSON answer to stdout.
 - {"judge": [hex, ...]}: pickle.loads of each (the C unpickler) with a
   find_class that resolves only `_codecs` and `codecs` names, so nothing else
   is imported; per pickle {"ok": description}, {"error": "ExceptionClass"}, or
-  {"forbidden": true} when the pickle named another global.
+  {"forbidden": true} when the pickle named another global; {"same": i} when
+  the description is that of the answer at index i of the same request.
 - {"cuts": [{"hex", "at": [offset, ...]}, ...]}: the same for the prefixes of
   each pickle that end at the offsets, in order.
 """
@@ -111,8 +112,12 @@ def judge(pickles: list) -> list:
     return judge_bytes([bytes.fromhex(text) for text in pickles])
 
 
-def judge_bytes(pickles: list) -> list:
+def judge_bytes(pickles) -> list:
     out = []
+    # A description met before is sent as {"same": <index of the first answer that had it>}: the
+    # pickles of a request are mostly variants of a few values, and their repeated descriptions
+    # were tens of megabytes of JSON to write and to parse.
+    seen: dict = {}
     for data in pickles:
         try:
             value = Judge(io.BytesIO(data)).load()
@@ -126,9 +131,16 @@ def judge_bytes(pickles: list) -> list:
             out.append({"error": type(error).__name__})
             continue
         try:
-            out.append({"ok": describe(value)})
+            desc = describe(value)
         except TypeError as error:
             out.append({"error": f"undescribable: {error}"})
+            continue
+        key = json.dumps(desc)
+        if key in seen:
+            out.append({"same": seen[key]})
+        else:
+            seen[key] = len(out)
+            out.append({"ok": desc})
     return out
 
 
@@ -137,10 +149,14 @@ def main() -> None:
     if "corpus" in request:
         answer = corpus(request["corpus"])
     elif "cuts" in request:
-        answer = []
-        for case in request["cuts"]:
-            data = bytes.fromhex(case["hex"])
-            answer.extend(judge_bytes([data[:at] for at in case["at"]]))
+
+        def prefixes():
+            for case in request["cuts"]:
+                data = bytes.fromhex(case["hex"])
+                for at in case["at"]:
+                    yield data[:at]
+
+        answer = judge_bytes(prefixes())
     else:
         answer = judge(request["judge"])
     json.dump(answer, sys.stdout)
