@@ -8,19 +8,77 @@ import { describe as suite, test } from 'node:test';
 import { dumps, loads, PyGlobal, PyObject, tuple, Unpickler, UnpicklingError } from '../src/index.js';
 import { fromHex, runPython } from './support/python.js';
 
-/** Python's `pickle.dumps(value, protocol)` of each expression, as hex. */
-function pythonPickles(expressions: Record<string, string>, protocol: number): Record<string, Uint8Array> {
-  const out = JSON.parse(
-    runPython(
-      `
+const CODECS_SIZES = [0, 1, 255, 256, 257, 4096, 70000];
+const UINT32_EXPRS = {
+  list: "[('s%d' % i) * (i % 5) for i in range(700)]",
+  dict: "{'key%d' % i: 'v' * (i % 40) for i in range(700)}",
+  shared: "(lambda s: [s, s, {'a': s, 'b': s}] * 300)('x' * 300)",
+};
+const SHORT_EXPR =
+  "[('k%x' % i)[:1 + i % 10] if i % 7 else 'é%d' % (i % 99) for i in range(3000)] + ['id', 'ok', 'ttl', 'x' * 10] * 2000";
+const READ_EXPR =
+  "(lambda xs: [xs, ('t', 1), xs[0], xs[4500], xs[-1], xs])(['s%d' % i for i in range(6000)])";
+const BIG_EXPRS = {
+  tuples: "[(i, 's%d' % i) if i % 2 else (i, i * 2, 's%d' % i) for i in range(9000)]",
+  dict: "{'key%d' % i: 'value%d' % i for i in range(9000)}",
+  nested: "[{'k%d' % i: [i, 'x%d' % i]} for i in range(5000)]",
+};
+const KEEP_MEMO_CODE = `
+import io, pickle
+f = io.BytesIO()
+p = pickle.Pickler(f, 2)
+xs = ['s%d' % i for i in range(6000)]
+p.dump(xs)
+p.dump([xs[10], xs[5999], xs])
+out = f.getvalue().hex()
+`;
+
+/**
+ * What the tests compare with, from one python3 process (a start of python3
+ * costs more than most of these): `pickle.dumps(eval(expr), protocol)` of
+ * each `[expr, protocol]` of `pickles` (hex), the JSON of `eval(expr)` of
+ * each of `json`, and the `out` of each piece of code of `exec`.
+ */
+const PY = JSON.parse(
+  runPython(
+    `
 import json, pickle, sys
-exprs = json.loads(sys.argv[1])
-print(json.dumps({k: pickle.dumps(eval(e), ${protocol}).hex() for k, e in exprs.items()}))
+req = json.load(sys.stdin)
+out = {"pickles": {}, "json": {}, "exec": {}}
+for key, (expr, protocol) in req["pickles"].items():
+    out["pickles"][key] = pickle.dumps(eval(expr), protocol).hex()
+for key, expr in req["json"].items():
+    out["json"][key] = eval(expr)
+for key, code in req["exec"].items():
+    scope = {}
+    exec(code, scope)
+    out["exec"][key] = scope["out"]
+json.dump(out, sys.stdout)
 `,
-      [JSON.stringify(expressions)],
-    ),
-  ) as Record<string, string>;
-  return Object.fromEntries(Object.entries(out).map(([k, hex]) => [k, fromHex(hex)]));
+    [],
+    JSON.stringify({
+      pickles: Object.fromEntries([
+        ...CODECS_SIZES.map((n) => [`codecs/${n}`, [`bytes((i * 7 + 3) % 256 for i in range(${n}))`, 2]]),
+        ...Object.entries(UINT32_EXPRS).map(([k, e]) => [`uint32/${k}`, [e, 2]]),
+        ...[5, 2].map((p) => [`short/p${p}`, [SHORT_EXPR, p]]),
+        ...[0, 1, 2, 3, 4, 5].map((p) => [`read/${p}`, [READ_EXPR, p]]),
+        ...[1, 2, 4, 5].flatMap((p) => Object.entries(BIG_EXPRS).map(([k, e]) => [`big/${k}/${p}`, [e, p]])),
+      ]),
+      json: {
+        short: SHORT_EXPR,
+        read: `(lambda v: [v[0][:3], v[2], v[3], v[4], v[5] is v[0]])(${READ_EXPR})`,
+        ...Object.fromEntries(Object.entries(BIG_EXPRS).map(([k, e]) => [`big/${k}`, e])),
+      },
+      exec: { keepMemo: KEEP_MEMO_CODE },
+    }),
+  ),
+) as { pickles: Record<string, string>; json: Record<string, unknown>; exec: Record<string, string> };
+
+/** Python's `pickle.dumps` of the request's pickle `key`. */
+function pythonPickle(key: string): Uint8Array {
+  const hex = PY.pickles[key];
+  if (hex === undefined) throw new Error(`no python3 pickle ${key}`);
+  return fromHex(hex);
 }
 
 /** `_codecs.encode(text, codec)` at protocol 2, written by hand (text as its UTF-8). */
@@ -45,13 +103,8 @@ function codecsEncode(text: string, codec: string): Uint8Array {
 
 suite('_codecs.encode', () => {
   test('bytes written by CPython at protocol 2 load byte for byte, on both sides of the native copy', () => {
-    const sizes = [0, 1, 255, 256, 257, 4096, 70000];
-    const exprs = Object.fromEntries(
-      sizes.map((n) => [String(n), `bytes((i * 7 + 3) % 256 for i in range(${n}))`]),
-    );
-    const pickles = pythonPickles(exprs, 2);
-    for (const n of sizes) {
-      const value = loads(pickles[String(n)]!);
+    for (const n of CODECS_SIZES) {
+      const value = loads(pythonPickle(`codecs/${n}`));
       assert.ok(value instanceof Uint8Array, `size ${n}`);
       assert.equal(Object.getPrototypeOf(value), Uint8Array.prototype, `size ${n}: a plain Uint8Array`);
       const expected = Uint8Array.from({ length: n }, (_, i) => (i * 7 + 3) % 256);
@@ -82,21 +135,13 @@ suite('_codecs.encode', () => {
 
 suite('uint32 lengths and memo ids', () => {
   test('BINUNICODE and LONG_BINPUT / LONG_BINGET at protocol 2 load as CPython loads them', () => {
-    const pickles = pythonPickles(
-      {
-        list: "[('s%d' % i) * (i % 5) for i in range(700)]",
-        dict: "{'key%d' % i: 'v' * (i % 40) for i in range(700)}",
-        shared: "(lambda s: [s, s, {'a': s, 'b': s}] * 300)('x' * 300)",
-      },
-      2,
-    );
-    const list = loads(pickles.list!) as string[];
+    const list = loads(pythonPickle('uint32/list')) as string[];
     assert.equal(list.length, 700);
     for (let i = 0; i < 700; i++) assert.equal(list[i], `s${i}`.repeat(i % 5));
-    const dict = loads(pickles.dict!) as Record<string, string>;
+    const dict = loads(pythonPickle('uint32/dict')) as Record<string, string>;
     assert.equal(Object.keys(dict).length, 700);
     for (let i = 0; i < 700; i++) assert.equal(dict[`key${i}`], 'v'.repeat(i % 40));
-    const shared = loads(pickles.shared!) as unknown[];
+    const shared = loads(pythonPickle('uint32/shared')) as unknown[];
     assert.equal(shared.length, 900);
     assert.equal(shared[898], 'x'.repeat(300));
   });
@@ -124,10 +169,8 @@ suite('uint32 lengths and memo ids', () => {
 suite('short strings', () => {
   test('distinct and repeated short str, ASCII or not, load as CPython wrote them while the cache steps aside', () => {
     // 3000 distinct strings make the string cache stand aside; the repeated ones after it must still be right.
-    const expr =
-      "[('k%x' % i)[:1 + i % 10] if i % 7 else 'é%d' % (i % 99) for i in range(3000)] + ['id', 'ok', 'ttl', 'x' * 10] * 2000";
-    const pickles = { ...pythonPickles({ p5: expr }, 5), ...pythonPickles({ p2: expr }, 2) };
-    const expected = JSON.parse(runPython(`import json; print(json.dumps(${expr}))`)) as string[];
+    const pickles = { p5: pythonPickle('short/p5'), p2: pythonPickle('short/p2') };
+    const expected = PY.json.short as string[];
     for (const [name, data] of Object.entries(pickles)) {
       for (let round = 0; round < 3; round++)
         assert.deepEqual(loads(data), expected, `${name}, load ${round}`);
@@ -139,12 +182,9 @@ suite('memo entries nothing reads', () => {
   // Past 4096 memo entries the loader looks ahead to STOP: when no GET, BINGET or LONG_BINGET
   // follows, the memo opcodes that remain store nothing. Everything that does read must still work.
   test('a memo read after many entries, at every protocol, loads as CPython loads it', () => {
-    const expr = "(lambda xs: [xs, ('t', 1), xs[0], xs[4500], xs[-1], xs])(['s%d' % i for i in range(6000)])";
-    const expected = JSON.parse(
-      runPython(`import json; v = ${expr}; print(json.dumps([v[0][:3], v[2], v[3], v[4], v[5] is v[0]]))`),
-    );
+    const expected = PY.json.read;
     for (const protocol of [0, 1, 2, 3, 4, 5]) {
-      const v = loads(pythonPickles({ v: expr }, protocol).v!) as [
+      const v = loads(pythonPickle(`read/${protocol}`)) as [
         string[],
         unknown,
         string,
@@ -158,36 +198,19 @@ suite('memo entries nothing reads', () => {
   });
 
   test('big pickles with no memo read load as CPython loads them', () => {
-    const exprs = {
-      tuples: "[(i, 's%d' % i) if i % 2 else (i, i * 2, 's%d' % i) for i in range(9000)]",
-      dict: "{'key%d' % i: 'value%d' % i for i in range(9000)}",
-      nested: "[{'k%d' % i: [i, 'x%d' % i]} for i in range(5000)]",
-    };
-    const expected = JSON.parse(
-      runPython(
-        `import json; print(json.dumps({k: v for k, v in {${Object.entries(exprs)
-          .map(([k, e]) => `'${k}': ${e}`)
-          .join(', ')}}.items()}))`,
-      ),
-    ) as Record<string, unknown>;
     for (const protocol of [1, 2, 4, 5]) {
-      const pickles = pythonPickles(exprs, protocol);
-      for (const name of Object.keys(exprs)) {
-        assert.deepEqual(loads(pickles[name]!), expected[name], `${name}, protocol ${protocol}`);
+      for (const name of Object.keys(BIG_EXPRS)) {
+        assert.deepEqual(
+          loads(pythonPickle(`big/${name}/${protocol}`)),
+          PY.json[`big/${name}`],
+          `${name}, protocol ${protocol}`,
+        );
       }
     }
   });
 
   test('keepMemo: a later pickle reads the memo of an earlier one that had no read of its own', () => {
-    const hex = runPython(`
-import io, pickle
-f = io.BytesIO()
-p = pickle.Pickler(f, 2)
-xs = ['s%d' % i for i in range(6000)]
-p.dump(xs)
-p.dump([xs[10], xs[5999], xs])
-print(f.getvalue().hex())
-`).trim();
+    const hex = PY.exec.keepMemo!;
     const reader = new Unpickler(fromHex(hex), { keepMemo: true });
     const first = reader.load() as string[];
     const second = reader.load() as unknown[];
