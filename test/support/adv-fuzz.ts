@@ -168,21 +168,7 @@ function mutate(data: Uint8Array, m: Mutation): Uint8Array {
 
 // --- opcode soup ------------------------------------------------------------------------------------
 
-/**
- * The string arbitraries are made once each (by length here, {@link TEXT} and {@link DECIMAL}
- * once, {@link argument} once per opcode): an arbitrary is a pure description, the same one gives
- * the same values from the same random stream, and fast-check builds tables of characters for each
- * string arbitrary it makes, which cost more than the loads when made for every drawn opcode.
- */
-const asciiTexts = new Map<number, fc.Arbitrary<string>>();
-function asciiText(max: number): fc.Arbitrary<string> {
-  let arb = asciiTexts.get(max);
-  if (arb === undefined) {
-    arb = fc.string({ unit: 'binary-ascii', maxLength: max });
-    asciiTexts.set(max, arb);
-  }
-  return arb;
-}
+const asciiText = (max: number) => fc.string({ unit: 'binary-ascii', maxLength: max });
 const utf8 = (text: string) => new TextEncoder().encode(text);
 
 /** Names the registry resolves, as (module, name), plus inert and hostile ones. */
@@ -220,30 +206,6 @@ function globalNames(): [string, string][] {
 const NAMES = globalNames();
 const globalName = fc.constantFrom(...NAMES);
 
-const SMALL_BYTES = fc.uint8Array({ maxLength: 24 });
-const TEXT = fc.oneof(
-  asciiText(16).map(utf8),
-  fc.string({ maxLength: 8, unit: 'binary' }).map(utf8),
-  SMALL_BYTES,
-);
-const DECIMAL = fc.oneof(
-  fc.constantFrom('00', '01', '0', '-0', '010', '1', '-1', '255', '2147483648', '-9223372036854775809'),
-  fc.integer().map(String),
-  fc.bigInt({ min: -(2n ** 130n), max: 2n ** 130n }).map(String),
-  asciiText(6),
-);
-
-/** {@link argument} of each opcode, made once. */
-const argumentCache = new Map<PythonOpcode, fc.Arbitrary<Uint8Array>>();
-function opcodeWithArgument(op: PythonOpcode): fc.Arbitrary<Uint8Array> {
-  let arb = argumentCache.get(op);
-  if (arb === undefined) {
-    arb = argument(op).map((arg) => bytes(op.code, arg));
-    argumentCache.set(op, arb);
-  }
-  return arb;
-}
-
 /** The argument bytes of an opcode, by pickletools argument type: mostly well formed, sometimes not. */
 function argument(op: PythonOpcode): fc.Arbitrary<Uint8Array> {
   const lying = <T>(good: fc.Arbitrary<T>, bad: fc.Arbitrary<T>) =>
@@ -252,9 +214,18 @@ function argument(op: PythonOpcode): fc.Arbitrary<Uint8Array> {
     fc
       .tuple(body, lying(fc.constant(-1), fc.oneof(fc.nat(300), fc.bigInt(0n, 2n ** BigInt(size * 8) - 1n))))
       .map(([data, claim]) => bytes(le(claim === -1 ? data.length : claim, size), data));
-  const smallBytes = SMALL_BYTES;
-  const text = TEXT;
-  const decimal = DECIMAL;
+  const smallBytes = fc.uint8Array({ maxLength: 24 });
+  const text = fc.oneof(
+    asciiText(16).map(utf8),
+    fc.string({ maxLength: 8, unit: 'binary' }).map(utf8),
+    smallBytes,
+  );
+  const decimal = fc.oneof(
+    fc.constantFrom('00', '01', '0', '-0', '010', '1', '-1', '255', '2147483648', '-9223372036854775809'),
+    fc.integer().map(String),
+    fc.bigInt({ min: -(2n ** 130n), max: 2n ** 130n }).map(String),
+    asciiText(6),
+  );
   const line = (t: fc.Arbitrary<string>) => t.map((s) => bytes(`${s}\n`));
   switch (op.arg) {
     case null:
@@ -326,7 +297,7 @@ function argument(op: PythonOpcode): fc.Arbitrary<Uint8Array> {
 }
 
 function soupItem(opcodes: readonly PythonOpcode[]): fc.Arbitrary<Uint8Array> {
-  const anyOpcode = fc.constantFrom(...opcodes).chain(opcodeWithArgument);
+  const anyOpcode = fc.constantFrom(...opcodes).chain((op) => argument(op).map((arg) => bytes(op.code, arg)));
   const value = fc.constantFrom(
     bytes('N'),
     bytes(0x88),
