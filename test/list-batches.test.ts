@@ -7,14 +7,26 @@
  * data, and that errors inside a batch are reported as before.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe as suite, test } from 'node:test';
 import { loads, UnpicklingError } from '../src/index.js';
 import { compareDescriptions, type Desc, describe } from './support/describe.js';
-import { fromHex, runPython } from './support/python.js';
+import { runPython } from './support/python.js';
 
-/** name -> [pickle hex, Python's description of pickle.loads of it]. */
-const cases = JSON.parse(
-  runPython(`
+/**
+ * name -> [the pickles at protocols 1-5, Python's description of pickle.loads of them]. python3
+ * writes the pickles one after the other to a file (megabytes of hex through a pipe cost more than
+ * writing them), and their lengths with the descriptions as JSON.
+ */
+const cases = ((): Record<string, [Uint8Array[], Desc]> => {
+  const dir = mkdtempSync(join(tmpdir(), 'brine-batches-'));
+  const file = join(dir, 'pickles');
+  try {
+    const described = JSON.parse(
+      runPython(
+        `
 import json, pickle, random, sys
 sys.path.insert(0, 'scripts')
 from vectors_lib import describe
@@ -47,22 +59,45 @@ selfref.append(selfref)
 selfref.extend(range(5000))
 values['list holding itself'] = selfref
 out = {}
-for name, v in values.items():
-    pickles = [pickle.dumps(v, protocol=proto) for proto in (1, 2, 3, 4, 5)]
-    loaded = [pickle.loads(data) for data in pickles]
-    # Every protocol loads the same value with the same sharing (it pickles back to the same
-    # bytes): one description serves all five.
-    assert all(pickle.dumps(x, protocol=5) == pickles[-1] for x in loaded), name
-    out[name] = [[data.hex() for data in pickles], describe(loaded[-1])]
+with open(sys.argv[1], 'wb') as f:
+    for name, v in values.items():
+        pickles = [pickle.dumps(v, protocol=proto) for proto in (1, 2, 3, 4, 5)]
+        loaded = [pickle.loads(data) for data in pickles]
+        # Every protocol loads the same value with the same sharing (it pickles back to the same
+        # bytes): one description serves all five.
+        assert all(pickle.dumps(x, protocol=5) == pickles[-1] for x in loaded), name
+        for data in pickles:
+            f.write(data)
+        out[name] = [[len(data) for data in pickles], describe(loaded[-1])]
 sys.stdout.write(json.dumps(out))
-`),
-) as Record<string, [string[], Desc]>;
+`,
+        [file],
+      ),
+    ) as Record<string, [number[], Desc]>;
+    const all = new Uint8Array(readFileSync(file));
+    let at = 0;
+    return Object.fromEntries(
+      Object.entries(described).map(([name, [lengths, desc]]) => [
+        name,
+        [
+          lengths.map((n) => {
+            at += n;
+            return all.slice(at - n, at);
+          }),
+          desc,
+        ],
+      ]),
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+})();
 
 suite('lists loaded batch by batch match CPython', () => {
-  for (const [name, [hexes, expected]] of Object.entries(cases)) {
-    hexes.forEach((hex, i) => {
+  for (const [name, [pickles, expected]] of Object.entries(cases)) {
+    pickles.forEach((pickle, i) => {
       test(`${name}, protocol ${i + 1}`, () => {
-        const value = loads(fromHex(hex));
+        const value = loads(pickle);
         const diff = compareDescriptions(describe(value), expected);
         assert.equal(diff, undefined, diff);
         if (Array.isArray(value)) assert.equal(Object.keys(value).length, value.length, 'no holes');
