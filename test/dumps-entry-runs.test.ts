@@ -76,14 +76,23 @@ def conv(d, objs):
 
 /** CPython's pickle of each value at `protocol`, as hex. */
 function pythonHex(values: unknown[], protocol: number): string[] {
+  return pythonHexAt(values, [protocol])[0]!;
+}
+
+/** CPython's pickles of each value at each of `protocols` (hex, by protocol), from one python3 process. */
+function pythonHexAt(values: unknown[], protocols: readonly number[]): string[][] {
   const code = `${PYTHON_CONV}
+protocols = [int(p) for p in sys.argv[1:]]
 for line in sys.stdin:
-    print(pickle.dumps(conv(json.loads(line), {}), int(sys.argv[1])).hex())
+    v = json.loads(line)
+    print(' '.join(pickle.dumps(conv(v, {}), p).hex() for p in protocols))
 `;
   const input = values.map((v) => JSON.stringify(describe(v))).join('\n');
-  return runPython(code, [String(protocol)], `${input}\n`)
+  const lines = runPython(code, protocols.map(String), `${input}\n`)
     .trim()
-    .split('\n');
+    .split('\n')
+    .map((line) => line.split(' '));
+  return protocols.map((_, i) => lines.map((hexes) => hexes[i]!));
 }
 
 /** A small deterministic generator (mulberry32). */
@@ -182,8 +191,9 @@ test('random dicts of every kind of value, shared parts and strs met again: the 
           ]),
     );
   }
+  const byProtocol = pythonHexAt(values, [0, 1, 2, 3, 4, 5]);
   for (let protocol = 0; protocol <= 5; protocol++) {
-    const expected = pythonHex(values, protocol);
+    const expected = byProtocol[protocol]!;
     values.forEach((value, k) => {
       assert.equal(hex(dumps(value, { protocol })), expected[k], `value ${k} at protocol ${protocol}`);
     });
@@ -217,8 +227,9 @@ test('a plain object and a Map of the same entries, every value kind at every po
       values.push(Object.fromEntries(entries), new Map(entries));
     }
   }
+  const byProtocol = pythonHexAt(values, [0, 1, 2, 3, 4, 5]);
   for (let protocol = 0; protocol <= 5; protocol++) {
-    const expected = pythonHex(values, protocol);
+    const expected = byProtocol[protocol]!;
     for (let k = 0; k < values.length; k += 2) {
       assert.equal(hex(dumps(values[k], { protocol })), expected[k], `object ${k} at protocol ${protocol}`);
       assert.equal(
