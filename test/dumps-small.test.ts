@@ -14,6 +14,11 @@ import { runPython } from './support/python.js';
 
 /** CPython's pickle of each JSON value (a list starting with '__tuple__' is a tuple where `tuples` says so), as hex. */
 function pythonHex(values: unknown[], protocol: number, tuples = false): string[] {
+  return pythonHexAt(values, [protocol], tuples)[0]!;
+}
+
+/** CPython's pickles of each value at each of `protocols` (hex, by protocol), from one python3 process. */
+function pythonHexAt(values: unknown[], protocols: readonly number[], tuples = false): string[][] {
   const code = `
 import json, pickle, sys
 def conv(v):
@@ -28,11 +33,13 @@ def conv(v):
         return sys.intern(v)  # one object per value, as brine memoizes strings by value
     return v
 for v in json.load(sys.stdin):
-    print(pickle.dumps(conv(v), int(sys.argv[1])).hex())
+    print(' '.join(pickle.dumps(conv(v), int(p)).hex() for p in sys.argv[1:]))
 `;
-  return runPython(code, [String(protocol)], JSON.stringify(values))
+  const lines = runPython(code, protocols.map(String), JSON.stringify(values))
     .trim()
-    .split('\n');
+    .split('\n')
+    .map((line) => line.split(' '));
+  return protocols.map((_, i) => lines.map((hexes) => hexes[i]!));
 }
 
 test('containers saved by recursion and by frames write the same bytes, at every depth, as CPython', () => {
@@ -48,8 +55,9 @@ test('containers saved by recursion and by frames write the same bytes, at every
     values.push(Array.from({ length: n }, (_, i) => (i % 3 === 0 ? `s${i % 7}` : [i])));
     values.push(Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, i % 2 === 0 ? [i] : 's'])));
   }
-  for (const protocol of [1, 2, 4, 5]) {
-    const expected = pythonHex(values, protocol);
+  const byProtocol = pythonHexAt(values, [1, 2, 4, 5]);
+  for (const [at, protocol] of [1, 2, 4, 5].entries()) {
+    const expected = byProtocol[at]!;
     values.forEach((value, i) => {
       assert.equal(hex(dumps(value, { protocol })), expected[i], `value ${i}, protocol ${protocol}`);
       assert.equal(hex(streamed(value, protocol)), expected[i], `value ${i} streamed, protocol ${protocol}`);
