@@ -79,6 +79,50 @@ export function runPythonScript(script: string, args: readonly string[] = [], in
 }
 
 /**
+ * Runs several pieces of python3 code (each as `python3 -c code` would run it: its own globals,
+ * `__name__` `'__main__'`, no argv, empty stdin) in one python3 process, one after the other, and
+ * returns a function that gives a piece's stdout by name. A start of python3 costs about 0.1 s of
+ * CPU: a test file that asks python3 several things asks them all at once. A piece that raises
+ * (or exits non-zero) throws its traceback when its output is asked for, so the test that needs it
+ * fails, as `runPython` would have failed it.
+ */
+export function runPythonPieces(pieces: Readonly<Record<string, string>>): (name: string) => string {
+  const answers = JSON.parse(
+    runPython(
+      `
+import contextlib, io, json, sys, traceback
+out = {}
+for name, code in json.load(sys.stdin).items():
+    buf = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(buf):
+            sys.argv = ['-c']
+            sys.stdin = io.StringIO('')
+            exec(compile(code, '<' + name + '>', 'exec'), {'__name__': '__main__'})
+        out[name] = {'out': buf.getvalue()}
+    except SystemExit as e:
+        if e.code in (None, 0):
+            out[name] = {'out': buf.getvalue()}
+        else:
+            out[name] = {'error': 'SystemExit: %r' % (e.code,)}
+    except BaseException:
+        out[name] = {'error': traceback.format_exc()}
+sys.stdout = sys.__stdout__
+json.dump(out, sys.stdout)
+`,
+      [],
+      JSON.stringify(pieces),
+    ),
+  ) as Record<string, { out: string } | { error: string }>;
+  return (name) => {
+    const answer = answers[name];
+    if (answer === undefined) throw new Error(`no python3 piece named ${name}`);
+    if ('error' in answer) throw new Error(`python3 piece ${name} failed:\n${answer.error}`);
+    return answer.out;
+  };
+}
+
+/**
  * Runs Python code that defines `cases`, a dict (or list of pairs) from a name
  * to bytes, and returns the bytes by name.
  */
