@@ -26,7 +26,7 @@ import {
   tuple,
 } from '../src/index.js';
 import { hashAtoms, TupleMemo } from '../src/tuple-memo.js';
-import { pythonCases, runPython } from './support/python.js';
+import { casesCode, casesOf, runPython, runPythonPieces } from './support/python.js';
 
 const PROTOCOLS = [0, 1, 2, 3, 4, 5] as const;
 
@@ -221,8 +221,9 @@ const CASES: [name: string, python: string, js: () => unknown][] = [
   ],
 ];
 
-test('tuples and shared objects: dumps writes the bytes of pickle.dumps at every protocol', () => {
-  const python = pythonCases(`
+/** The pickles the tests compare with, asked of one python3 process (each piece's by name). */
+const PY = runPythonPieces({
+  tuples: casesCode(`
 import datetime, pickle, uuid
 cases = {}
 ${CASES.map(
@@ -235,7 +236,47 @@ ${CASES.map(
         '\n    ',
       )}\n    return v\nfor p in range(6):\n    cases[f'${i}/{p}'] = pickle.dumps(case${i}(), p)`,
 ).join('\n')}
-`);
+`),
+  picklerTuples: casesCode(`
+import io, pickle
+cases = {}
+for p in range(6):
+    t = (1, 'a'); u = tuple([0, 0]); ts = [tuple([0, 0]) for _ in range(12)]
+    f = io.BytesIO(); k = pickle.Pickler(f, p)
+    k.dump([t, u] + ts); k.dump((t, u, ts[11], ts[0])); k.clear_memo(); k.dump([t, t])
+    cases[str(p)] = f.getvalue()
+`),
+  picklerObjects: casesCode(`
+import io, pickle
+cases = {}
+for p in range(6):
+    l = [1, 2]; d = {'a': l}; big = [[i] for i in range(300)]
+    f = io.BytesIO(); k = pickle.Pickler(f, p)
+    k.dump([l, d, big]); k.dump((d, l, big[7], big)); k.clear_memo(); k.dump([l, l, big[7]])
+    k.dump([d]); k.clear_memo(); k.clear_memo(); k.dump([d, d])
+    cases[str(p)] = f.getvalue()
+    cases[f'{p}/a'] = pickle.dumps([l, d, big], p)
+    cases[f'{p}/b'] = pickle.dumps((d, l, big[7], big), p)
+`),
+  instances: casesCode(`
+import pickle
+class Node:
+    def __init__(self, kids): self.kids = kids
+    def __reduce__(self): return (Node, (self.kids,))
+class Plain:
+    pass
+cases = {}
+for p in range(6):
+    n = Node([]); n.kids.append(Node([]))
+    a = Plain(); a.me = a; b = Plain(); b.other = a; a.other = b
+    shared = Plain(); shared.v = 1
+    v = [n, a, b, [shared, shared], Node([shared, a]), n]
+    cases[str(p)] = pickle.dumps(v, p)
+`),
+});
+
+test('tuples and shared objects: dumps writes the bytes of pickle.dumps at every protocol', () => {
+  const python = casesOf(PY('tuples'));
   let compared = 0;
   for (const [i, [name, , build]] of CASES.entries()) {
     for (const protocol of PROTOCOLS) {
@@ -254,15 +295,7 @@ ${CASES.map(
 });
 
 test('a Pickler remembers tuples across dumps until clearMemo, as pickle.Pickler does', () => {
-  const python = pythonCases(`
-import io, pickle
-cases = {}
-for p in range(6):
-    t = (1, 'a'); u = tuple([0, 0]); ts = [tuple([0, 0]) for _ in range(12)]
-    f = io.BytesIO(); k = pickle.Pickler(f, p)
-    k.dump([t, u] + ts); k.dump((t, u, ts[11], ts[0])); k.clear_memo(); k.dump([t, t])
-    cases[str(p)] = f.getvalue()
-`);
+  const python = casesOf(PY('picklerTuples'));
   for (const protocol of PROTOCOLS) {
     const t = tuple<unknown>(1, 'a');
     const u = tuple(0, 0);
@@ -343,18 +376,7 @@ sys.stdout.write(pickle.dumps([floats, data['ints'], strings] + [shared] * 30, 0
 });
 
 test('a Pickler remembers lists, dicts and objects across dumps until clearMemo; dumps() starts afresh each call', () => {
-  const python = pythonCases(`
-import io, pickle
-cases = {}
-for p in range(6):
-    l = [1, 2]; d = {'a': l}; big = [[i] for i in range(300)]
-    f = io.BytesIO(); k = pickle.Pickler(f, p)
-    k.dump([l, d, big]); k.dump((d, l, big[7], big)); k.clear_memo(); k.dump([l, l, big[7]])
-    k.dump([d]); k.clear_memo(); k.clear_memo(); k.dump([d, d])
-    cases[str(p)] = f.getvalue()
-    cases[f'{p}/a'] = pickle.dumps([l, d, big], p)
-    cases[f'{p}/b'] = pickle.dumps((d, l, big[7], big), p)
-`);
+  const python = casesOf(PY('picklerObjects'));
   for (const protocol of PROTOCOLS) {
     const l = [1, 2];
     const d = { a: l };
@@ -461,21 +483,7 @@ test('the tuple memo empties the slots of a few entries in a big table, and find
 });
 
 test('class instances reached again in their own state and in the arguments of others: an exact load dumps to the same bytes', () => {
-  const python = pythonCases(`
-import pickle
-class Node:
-    def __init__(self, kids): self.kids = kids
-    def __reduce__(self): return (Node, (self.kids,))
-class Plain:
-    pass
-cases = {}
-for p in range(6):
-    n = Node([]); n.kids.append(Node([]))
-    a = Plain(); a.me = a; b = Plain(); b.other = a; a.other = b
-    shared = Plain(); shared.v = 1
-    v = [n, a, b, [shared, shared], Node([shared, a]), n]
-    cases[str(p)] = pickle.dumps(v, p)
-`);
+  const python = casesOf(PY('instances'));
   for (const protocol of PROTOCOLS) {
     const expected = python.get(String(protocol))!;
     const value = loads(expected, { exact: true });

@@ -79,8 +79,8 @@ export function runPythonScript(script: string, args: readonly string[] = [], in
 }
 
 /**
- * Runs several pieces of python3 code (each as `python3 -c code` would run it: its own globals,
- * `__name__` `'__main__'`, no argv, empty stdin) in one python3 process, one after the other, and
+ * Runs several pieces of python3 code (each as `python3 -c code` would run it: a `__main__` module
+ * of its own, no argv, empty stdin) in one python3 process, one after the other, and
  * returns a function that gives a piece's stdout by name. A start of python3 costs about 0.1 s of
  * CPU: a test file that asks python3 several things asks them all at once. A piece that raises
  * (or exits non-zero) throws its traceback when its output is asked for, so the test that needs it
@@ -90,15 +90,19 @@ export function runPythonPieces(pieces: Readonly<Record<string, string>>): (name
   const answers = JSON.parse(
     runPython(
       `
-import contextlib, io, json, sys, traceback
+import contextlib, io, json, sys, traceback, types
 out = {}
+main = sys.modules['__main__']
 for name, code in json.load(sys.stdin).items():
     buf = io.StringIO()
+    # A module of its own as __main__, so that pickle finds the classes the piece defines.
+    module = types.ModuleType('__main__')
+    sys.modules['__main__'] = module
     try:
         with contextlib.redirect_stdout(buf):
             sys.argv = ['-c']
             sys.stdin = io.StringIO('')
-            exec(compile(code, '<' + name + '>', 'exec'), {'__name__': '__main__'})
+            exec(compile(code, '<' + name + '>', 'exec'), module.__dict__)
         out[name] = {'out': buf.getvalue()}
     except SystemExit as e:
         if e.code in (None, 0):
@@ -107,6 +111,7 @@ for name, code in json.load(sys.stdin).items():
             out[name] = {'error': 'SystemExit: %r' % (e.code,)}
     except BaseException:
         out[name] = {'error': traceback.format_exc()}
+sys.modules['__main__'] = main
 sys.stdout = sys.__stdout__
 json.dump(out, sys.stdout)
 `,
@@ -127,10 +132,17 @@ json.dump(out, sys.stdout)
  * to bytes, and returns the bytes by name.
  */
 export function pythonCases(code: string): Map<string, Uint8Array> {
-  const out = runPython(
-    `${code}\nimport json as _j, sys as _s\n_c = cases.items() if isinstance(cases, dict) else cases\n_j.dump([[k, bytes(v).hex()] for k, v in _c], _s.stdout)`,
-  );
-  return new Map((JSON.parse(out) as [string, string][]).map(([k, v]) => [k, fromHex(v)]));
+  return casesOf(runPython(casesCode(code)));
+}
+
+/** The code {@link pythonCases} runs (a piece for {@link runPythonPieces}); {@link casesOf} reads its output. */
+export function casesCode(code: string): string {
+  return `${code}\nimport json as _j, sys as _s\n_c = cases.items() if isinstance(cases, dict) else cases\n_j.dump([[k, bytes(v).hex()] for k, v in _c], _s.stdout)`;
+}
+
+/** The bytes by name that the output of {@link casesCode}'s code gives. */
+export function casesOf(output: string): Map<string, Uint8Array> {
+  return new Map((JSON.parse(output) as [string, string][]).map(([k, v]) => [k, fromHex(v)]));
 }
 
 /** A pickle written by CPython. */
