@@ -33,7 +33,15 @@
  * instead of building the package a second time).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { run } from 'node:test';
@@ -71,6 +79,15 @@ const LONGEST = [
   'test/fuzz.test.ts',
 ];
 
+/**
+ * Files that need nothing of dist/ (they import src/ and test/support/ only,
+ * neither `brine` nor the command, nor start anything that does): under
+ * `npm test` they start at once, beside the build, on the core it leaves
+ * idle; every other process waits for the build to end before it imports
+ * its files (test/support/run-tests.ts writes a marker then).
+ */
+const BEFORE_BUILD = ['test/complexity/dumps-output.test.ts'];
+
 /** Shared processes for the short files, and how many long files start before them. */
 const GROUPS = 4;
 const GROUPS_AFTER = 4;
@@ -104,7 +121,8 @@ function allTestFiles(): string[] {
  */
 function plan(dir: string): string[] {
   const all = allTestFiles();
-  const long = LONGEST.filter((f) => all.includes(f));
+  const early = BEFORE_BUILD.filter((f) => all.includes(f));
+  const long = [...early, ...LONGEST.filter((f) => all.includes(f) && !early.includes(f))];
   const timed = TIMED.filter((f) => all.includes(f) && !long.includes(f));
   const short = all.filter((f) => !long.includes(f) && !timed.includes(f));
   const ext = BUILD === undefined ? 'mts' : 'mjs';
@@ -131,20 +149,45 @@ function alone(dir: string, file: string): string {
 /**
  * Writes a process's file, which imports `members` one after the other, each
  * after test/support/usage-file.mjs (which counts what each file spends when
- * `BRINE_TEST_USAGE` is set), and returns its path.
+ * `BRINE_TEST_USAGE` is set), and returns its path. When this run builds
+ * dist/ and the members need it, the file first waits for the build's marker
+ * (`BUILT`), then imports a second file that imports the members (static
+ * imports, as without the wait); a failed build ends the process at once.
  */
 function group(path: string, members: string[]): string {
   groupMembers.set(path, members);
   const mark = (f: string) =>
     `import ${JSON.stringify(`${pathToFileURL(USAGE_FILE_MODULE).href}?file=${encodeURIComponent(f)}`)};\n`;
+  const imports = `// Test files run one after the other in this process (test/support/run-tests.ts).\n${members
+    .map((f) => `${mark(f)}import ${JSON.stringify(pathToFileURL(compiled(join(ROOT, f))).href)};\n`)
+    .join('')}${mark('')}`;
+  if (BUILT === undefined || members.every((f) => BEFORE_BUILD.includes(f))) {
+    writeFileSync(path, imports);
+    return path;
+  }
+  const inner = path.replace(/(\.test)?\.m[jt]s$/, '.files$&');
+  writeFileSync(inner, imports);
   writeFileSync(
     path,
-    `// Test files run one after the other in this process (test/support/run-tests.ts).\n${members
-      .map((f) => `${mark(f)}import ${JSON.stringify(pathToFileURL(compiled(join(ROOT, f))).href)};\n`)
-      .join('')}${mark('')}`,
+    `// Waits for the build of this run (test/support/run-tests.ts), then runs the test files.
+import { existsSync, readFileSync } from 'node:fs';
+const marker = ${JSON.stringify(BUILT)};
+while (!existsSync(marker)) await new Promise((resolve) => setTimeout(resolve, 50));
+if (readFileSync(marker, 'utf8') !== 'built') {
+  process.stderr.write('not run: the build failed\\n');
+  process.exit(1);
+}
+await import(${JSON.stringify(pathToFileURL(inner).href)});
+`,
   );
   return path;
 }
+
+/**
+ * The marker that the build of this run has ended (`built`, or `failed`),
+ * when this run builds dist/; set before the processes' files are written.
+ */
+let BUILT: string | undefined;
 
 /** Where test/support/test.mjs compiled the sources to, when it started this runner. */
 const BUILD = process.env.BRINE_TEST_BUILD;
@@ -450,30 +493,29 @@ const BUILD_CHECK_LABEL = 'build (npm run build:unchecked), then type check (npm
 const args = process.argv.slice(2);
 const checks: Promise<number>[] = [];
 let failed = false;
+const groupDir = mkdtempSync(join(tmpdir(), 'brine-tests-'));
 if (args.length === 0) {
   // The build (dist/: the command, the examples, and `import 'brine'` in the tests, whose types the
-  // type check reads from dist/) and the lint start together; the test files once the build is
-  // done, the type check after the build in the same process, beside the tests. The build is `npm
-  // run build` without its own type check (`build:unchecked`, tsc --noCheck: the same files, byte
-  // for byte, in half the CPU): the type check that follows checks src/ with the same options
-  // (tsconfig.build.json extends tsconfig.json, declarations included), and its failure fails the
-  // run.
+  // type check reads from dist/) and the lint start together, and so do the files that need nothing
+  // of dist/ (BEFORE_BUILD); the other test files once the build is done, the type check after the
+  // build in the same process, beside the tests. The build is `npm run build` without its own type
+  // check (`build:unchecked`, tsc --noCheck: the same files, byte for byte, in half the CPU): the
+  // type check that follows checks src/ with the same options (tsconfig.build.json extends
+  // tsconfig.json, declarations included), and its failure fails the run.
   const step = buildAndCheck();
   checks.push(npmScript('lint'));
   checks.push(step.done);
-  if (!(await step.built)) failed = true;
-  else {
-    // What this run built: test/package.test.ts packs it instead of building the package again.
-    process.env.BRINE_BUILT_DIST = join(ROOT, 'dist');
-  }
+  const marker = join(groupDir, 'built');
+  BUILT = marker;
+  // What this run builds: test/package.test.ts packs it instead of building the package again.
+  process.env.BRINE_BUILT_DIST = join(ROOT, 'dist');
+  void step.built.then((ok) => {
+    if (!ok) failed = true;
+    writeFileSync(`${marker}.tmp`, ok ? 'built' : 'failed');
+    renameSync(`${marker}.tmp`, marker);
+  });
 }
-if (failed) {
-  await Promise.all(checks);
-  printUsage();
-  if (USAGE_DIR !== undefined) rmSync(USAGE_DIR, { recursive: true, force: true });
-  process.exitCode = 1;
-} else {
-  const groupDir = mkdtempSync(join(tmpdir(), 'brine-tests-'));
+{
   const files =
     args.length > 0
       ? args.map((f) => alone(groupDir, relative(ROOT, join(process.cwd(), f))))
