@@ -97,7 +97,7 @@ const build = parse('tsconfig.build.json', { noCheck: true });
 rmSync('dist', { recursive: true, force: true });
 // An incremental host, whose source files carry the version (a hash of the text) the type check's
 // incremental state compares.
-const buildProgram = ts.createProgram({
+let buildProgram = ts.createProgram({
   rootNames: build.fileNames,
   options: build.options,
   host: sharing(ts.createIncrementalCompilerHost(build.options)),
@@ -111,6 +111,8 @@ if (buildDiagnostics.length === 0)
   buildDiagnostics.push(...buildProgram.getOptionsDiagnostics(), ...buildProgram.getGlobalDiagnostics());
 const emitted = buildProgram.emit();
 buildDiagnostics.push(...emitted.diagnostics);
+// Its checker and emit state are garbage from here: only the source files are kept for the type check.
+buildProgram = undefined;
 if (report(buildDiagnostics) || emitted.emitSkipped) {
   signal('failed');
   process.exit(1);
