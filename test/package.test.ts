@@ -1,10 +1,11 @@
 /**
  * The published package, as a user gets it: the project's files are copied
  * to a temporary folder as a fresh clone has them (no dist/), `npm pack`
- * builds and packs them there (through `prepack`; under `npm test`, the
- * dist/ its runner has just built with the same files), and the tarball is
+ * builds and packs them there (through `prepack`), and the tarball is
  * installed with `npm install --offline` into a temporary app outside the
- * project. That app then uses every entry point (`brine`, `brine/node`, the
+ * project (under `npm test`: the dist/ its runner has just built with the
+ * same files, packed and installed by one `npm install --install-links` of
+ * the folder, which packs it as `npm pack` does). That app then uses every entry point (`brine`, `brine/node`, the
  * `brine` command) from ESM, from CommonJS (through Node's require of ESM,
  * and through the CommonJS build that older Nodes and test runners get) and
  * from TypeScript under each module resolution (`nodenext`, `node16`,
@@ -18,6 +19,7 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   rmSync,
   symlinkSync,
@@ -30,6 +32,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import ts from 'typescript';
 import { FULL } from './support/budget.js';
+import { inProcessCli } from './support/cli-run.js';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -53,6 +56,13 @@ let tarball = '';
 let files: string[] = [];
 let setup = '';
 const pkg = () => join(app, 'node_modules', 'brine');
+
+/** Every file under `dir`, relative to it, with `/` between folders. */
+function filesUnder(dir: string, prefix = ''): string[] {
+  return readdirSync(join(dir, prefix), { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? filesUnder(dir, `${prefix}${e.name}/`) : [`${prefix}${e.name}`],
+  );
+}
 
 /** The environment without the npm_* variables of an enclosing `npm test`. */
 function cleanEnv(): NodeJS.ProcessEnv {
@@ -84,28 +94,38 @@ before(async () => {
   symlinkSync(join(root, 'node_modules'), join(clone, 'node_modules'), 'dir');
   assert.equal(existsSync(join(clone, 'dist')), false, 'the clone has no dist/');
 
-  if (process.env.BRINE_BUILT_DIST === join(root, 'dist') && !FULL) {
-    // Under `npm test`, whose runner has just built dist/ as the `npm run build` that `prepack` runs
-    // builds it (from nothing, the same files; the run type-checks them apart), that build is packed
-    // instead of a second one;
-    // `npm run fuzz` packs through `prepack`, from the clone alone.
-    cpSync(join(root, 'dist'), join(clone, 'dist'), { recursive: true });
-    await sh('npm', ['pack', '--ignore-scripts', '--pack-destination', work], clone);
-  } else await sh('npm', ['pack', '--pack-destination', work], clone);
-  const { name, version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as Record<
-    string,
-    string
-  >;
-  tarball = join(work, `${name}-${version}.tgz`);
-  files = (await sh('tar', ['-tzf', tarball], work)).stdout
-    .split('\n')
-    .filter(Boolean)
-    .map((f) => f.replace(/^package\//, ''));
-
   app = join(work, 'app');
   mkdirSync(app);
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
-  await sh('npm', ['install', '--offline', '--no-audit', '--no-fund', tarball], app);
+  if (process.env.BRINE_BUILT_DIST === join(root, 'dist') && !FULL) {
+    // Under `npm test`, whose runner has just built dist/ as the `npm run build` that `prepack` runs
+    // builds it (from nothing, the same files; the run type-checks them apart), that build is packed
+    // instead of a second one; `npm run fuzz` packs through `prepack`, from the clone alone. Here npm
+    // installs the clone as a package (`--install-links`): it packs the folder as `npm pack` packs it
+    // (pacote's folder fetcher and npm-packlist, the code `npm pack` runs; only a `prepare` script,
+    // which the package has not, would run, and scripts are off as in the pack above) and extracts
+    // that tarball into node_modules/, in one npm process instead of two. The files are those the
+    // install extracted.
+    cpSync(join(root, 'dist'), join(clone, 'dist'), { recursive: true });
+    await sh(
+      'npm',
+      ['install', '--offline', '--no-audit', '--no-fund', '--install-links', '--ignore-scripts', clone],
+      app,
+    );
+    files = filesUnder(pkg());
+  } else {
+    await sh('npm', ['pack', '--pack-destination', work], clone);
+    const { name, version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as Record<
+      string,
+      string
+    >;
+    tarball = join(work, `${name}-${version}.tgz`);
+    files = (await sh('tar', ['-tzf', tarball], work)).stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((f) => f.replace(/^package\//, ''));
+    await sh('npm', ['install', '--offline', '--no-audit', '--no-fund', tarball], app);
+  }
   await sh(
     'python3',
     [
@@ -180,8 +200,14 @@ test('every document the README and the command help cite is in the package', as
   );
   const bin = join(app, 'node_modules', '.bin', 'brine');
   const help = [(await sh(bin, ['--help'], app)).stdout];
-  for (const command of ['show', 'dis', 'scan', 'convert'])
-    help.push((await sh(bin, [command, '--help'], app)).stdout);
+  // The commands' own help from the installed command's module, run in this process (the bin itself
+  // runs above and in the test of the command; a process for each help text cost more than the check).
+  const cli = await inProcessCli(join(pkg(), 'dist', 'cli.js'));
+  for (const command of ['show', 'dis', 'scan', 'convert']) {
+    const r = cli([command, '--help'], app);
+    assert.equal(r.status, 0, `brine ${command} --help: ${r.stderr}`);
+    help.push(r.stdout);
+  }
   for (const text of help) for (const m of text.matchAll(/\bdocs\/[\w-]+\.md\b/g)) cited.add(m[0]);
   assert.ok(cited.has('docs/json.md'), 'convert --help cites docs/json.md');
   for (const doc of cited) assert.ok(existsSync(join(pkg(), doc)), `${doc} is in the package`);

@@ -2,7 +2,10 @@
  * Every code example of the README and of docs/cookbook.md runs. Each ```ts
  * block is written to a file inside the package (so that `import 'brine'`
  * resolves through the package's own exports, to the built dist/) and
- * executed (as JavaScript: test/support/run-ts.ts). The README's examples take `data` and `cache.pkl` made by
+ * executed (as JavaScript: test/support/run-ts.ts), the examples of a
+ * document one after the other in one process of their own (a process per
+ * example cost more to start and to load the package than the examples take
+ * to run). The README's examples take `data` and `cache.pkl` made by
  * python3. The cookbook's ```python blocks make its inputs (run first, in
  * order), and its ```sh blocks run with `brine` on the PATH as the built
  * command; each block must exit with 0.
@@ -14,7 +17,7 @@ import { delimiter, join } from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { PYTHON } from './support/python.js';
-import { compileTs } from './support/run-ts.js';
+import { type ProgramRun, runProgramsPrinting } from './support/run-ts.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -23,14 +26,32 @@ function fencedBlocks(text: string): { lang: string; code: string }[] {
   return [...text.matchAll(/^```(\w+)\n([\s\S]*?)^```$/gm)].map((m) => ({ lang: m[1]!, code: m[2] ?? '' }));
 }
 
-function runTs(work: string, name: string, code: string): string {
-  const file = join(work, `${name}.ts`);
-  writeFileSync(file, `${code}\nexport {};\n`);
-  return execFileSync(process.execPath, [compileTs(file)], {
-    cwd: work,
-    encoding: 'utf8',
-    stdio: 'pipe',
-  });
+/**
+ * Runs the TypeScript programs `codes` in `work` (as `name-1.ts` ...), in one
+ * process, in order (an example may read what an earlier one wrote), once:
+ * the first test that asks starts them, the others wait for the same run.
+ */
+function lazyRun(work: string, name: string, codes: () => string[]): () => Promise<ProgramRun[]> {
+  let runs: Promise<ProgramRun[]> | undefined;
+  return () => {
+    runs ??= runProgramsPrinting(
+      codes().map((code, i) => {
+        const file = join(work, `${name}-${i + 1}.ts`);
+        writeFileSync(file, `${code}\nexport {};\n`);
+        return file;
+      }),
+      work,
+      { processes: 1 },
+    );
+    return runs;
+  };
+}
+
+/** The output of example `i` of `run`, or a failure naming the example. */
+async function outputOf(run: () => Promise<ProgramRun[]>, i: number, code: string): Promise<string> {
+  const { failure, stdout } = (await run())[i] as ProgramRun;
+  if (failure !== undefined) assert.fail(`the example fails:\n${code}\n${failure}`);
+  return stdout;
 }
 
 /**
@@ -86,13 +107,18 @@ const COOKBOOK_OUTPUT: [marker: string, expected: RegExp[]][] = [
     assert.ok(blocks.length >= 4);
   });
 
-  blocks.forEach(({ code }, i) => {
-    test(`README example ${i + 1} runs`, () => {
-      const needsData = /\bdata\b/.test(code) && !/\b(const|let|declare const) data\b/.test(code);
-      const prelude = needsData
-        ? "import { readFileSync as readData } from 'node:fs';\nconst data = readData('cache.pkl');\n"
-        : '';
-      runTs(work, `example-${i + 1}`, `${prelude}${code}`);
+  const programs = blocks.map(({ code }) => {
+    const needsData = /\bdata\b/.test(code) && !/\b(const|let|declare const) data\b/.test(code);
+    const prelude = needsData
+      ? "import { readFileSync as readData } from 'node:fs';\nconst data = readData('cache.pkl');\n"
+      : '';
+    return `${prelude}${code}`;
+  });
+  const run = lazyRun(work, 'example', () => programs);
+
+  programs.forEach((code, i) => {
+    test(`README example ${i + 1} runs`, async () => {
+      await outputOf(run, i, code);
     });
   });
 }
@@ -129,14 +155,20 @@ const COOKBOOK_OUTPUT: [marker: string, expected: RegExp[]][] = [
       execFileSync(PYTHON, ['-c', code], { cwd: work, stdio: 'pipe' });
   });
 
+  // The TypeScript examples run in order in one process, once the Python examples have made their
+  // inputs (the first of them to run starts them all); the shell examples each in their turn.
+  const tsCodes = blocks.filter((b) => b.lang === 'ts').map((b) => b.code);
+  const run = lazyRun(work, 'cookbook', () => tsCodes);
   let n = 0;
+  let t = 0;
   for (const { lang, code } of blocks) {
     if (lang === 'python') continue;
     const i = ++n;
-    test(`cookbook example ${i} (${lang}) runs`, () => {
+    const k = lang === 'ts' ? t++ : -1;
+    test(`cookbook example ${i} (${lang}) runs`, async () => {
       const out =
         lang === 'ts'
-          ? runTs(work, `cookbook-${i}`, code)
+          ? await outputOf(run, k, code)
           : execFileSync('sh', ['-c', code], {
               cwd: work,
               encoding: 'utf8',

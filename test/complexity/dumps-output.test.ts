@@ -35,13 +35,13 @@ const N = {
   ints: size(60_000, 100_000), // 5 bytes an int: 1.2 MB at 4n
 };
 
-function nestedTuple(n: number): unknown {
-  let v: unknown = tuple();
+function nestedTuple(n: number): object {
+  let v: object = tuple();
   for (let i = 0; i < n; i++) v = tuple(v);
   return v;
 }
 
-function nestedList(n: number): unknown {
+function nestedList(n: number): unknown[] {
   let v: unknown[] = [];
   for (let i = 0; i < n; i++) v = [v];
   return v;
@@ -54,36 +54,63 @@ function streamed(value: unknown): number {
   return bytes;
 }
 
-function assertScales<T>(what: string, n: number, make: (n: number) => T, run: (input: T) => unknown): void {
-  const r = scaling(n, make, run, { pairs: 2 });
+/**
+ * Asserts a ratio below LINEAR from n to 4n, and returns the length of the
+ * output `run` gave for the input of size 4n (the same runs measured, so
+ * that the size of the output is checked without making and dumping the
+ * large input once more).
+ */
+function assertScales<T extends object>(
+  what: string,
+  n: number,
+  make: (n: number) => T,
+  run: (input: T) => number,
+): number {
+  const sizes = new WeakMap<T, number>();
+  const outputs = new Map<number, number>();
+  const made = (k: number) => {
+    const input = make(k);
+    sizes.set(input, k);
+    return input;
+  };
+  const measured = (input: T) => {
+    const length = run(input);
+    outputs.set(sizes.get(input) ?? -1, length);
+    return length;
+  };
+  const r = scaling(n, made, measured, { pairs: 2 });
   assert.ok(r.ratio < LINEAR, r.measured.map((m) => describeRatio(what, m)).join('; then '));
+  return outputs.get(4 * n) ?? 0;
 }
 
 // A superlinear path here is slow enough to take minutes: the timeout turns that into a failure.
 describe('dumps past one segment of output scales linearly', { timeout: 240_000 }, () => {
   it('a tuple nested n deep (2 bytes a level, one open frame while the nest closes)', () => {
-    const n = N.tuple;
-    assert.ok(dumps(nestedTuple(4 * n)).length > SEGMENT);
-    assertScales('dumps of a nested tuple', n, nestedTuple, (v) => dumps(v));
+    const large = assertScales('dumps of a nested tuple', N.tuple, nestedTuple, (v) => dumps(v).length);
+    assert.ok(large > SEGMENT, `${large} bytes at 4n`);
   });
 
   it('a list nested n deep, protocol 5 and protocol 2 (no frames)', () => {
-    const n = N.list;
-    assert.ok(dumps(nestedList(4 * n)).length > SEGMENT);
-    assertScales('dumps of a nested list', n, nestedList, (v) => dumps(v));
-    assertScales('dumps of a nested list, protocol 2', N.list2, nestedList, (v) => dumps(v, { protocol: 2 }));
+    const large = assertScales('dumps of a nested list', N.list, nestedList, (v) => dumps(v).length);
+    assert.ok(large > SEGMENT, `${large} bytes at 4n`);
+    assertScales(
+      'dumps of a nested list, protocol 2',
+      N.list2,
+      nestedList,
+      (v) => dumps(v, { protocol: 2 }).length,
+    );
   });
 
   it('the streamed dump of a nested tuple and of a flat list of ints', () => {
     assertScales('streamed nested tuple', N.tuple, nestedTuple, streamed);
     const ints = (n: number) => Array.from({ length: n }, (_, i) => i * 7919);
-    assert.ok(streamed(ints(4 * N.ints)) > SEGMENT);
-    assertScales('streamed list of ints', N.ints, ints, streamed);
+    const large = assertScales('streamed list of ints', N.ints, ints, streamed);
+    assert.ok(large > SEGMENT, `${large} bytes at 4n`);
   });
 
   it('a list of bytes payloads of 64 KiB and more (taken by reference)', () => {
     const payload = new Uint8Array(80 * 1024).fill(7);
     const make = (n: number) => Array.from({ length: n }, () => payload.subarray(0, 70 * 1024 + (n % 7)));
-    assertScales('dumps of a list of large bytes', 16, make, (v) => dumps(v));
+    assertScales('dumps of a list of large bytes', 16, make, (v) => dumps(v).length);
   });
 });

@@ -2,7 +2,8 @@
  * `npm test`: the build and the lint start together, the type check and the
  * test files once the build is done (the tests import the built package,
  * and so do the types of `import 'brine'`), the type check beside the test
- * files instead of before them; the test files run
+ * files instead of before them, in the build's process (the two share the
+ * files they parse: test/support/build-check.mjs); the test files run
  * two at a time (as `node --test --test-concurrency=2` ran them), the
  * longest first, so that no long file starts last and runs alone while a
  * core has nothing to do.
@@ -32,7 +33,15 @@
  * instead of building the package a second time).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { run } from 'node:test';
@@ -70,6 +79,15 @@ const LONGEST = [
   'test/fuzz.test.ts',
 ];
 
+/**
+ * Files that need nothing of dist/ (they import src/ and test/support/ only,
+ * neither `brine` nor the command, nor start anything that does): under
+ * `npm test` they start at once, beside the build, on the core it leaves
+ * idle; every other process waits for the build to end before it imports
+ * its files (test/support/run-tests.ts writes a marker then).
+ */
+const BEFORE_BUILD = ['test/complexity/dumps-output.test.ts'];
+
 /** Shared processes for the short files, and how many long files start before them. */
 const GROUPS = 4;
 const GROUPS_AFTER = 4;
@@ -103,7 +121,8 @@ function allTestFiles(): string[] {
  */
 function plan(dir: string): string[] {
   const all = allTestFiles();
-  const long = LONGEST.filter((f) => all.includes(f));
+  const early = BEFORE_BUILD.filter((f) => all.includes(f));
+  const long = [...early, ...LONGEST.filter((f) => all.includes(f) && !early.includes(f))];
   const timed = TIMED.filter((f) => all.includes(f) && !long.includes(f));
   const short = all.filter((f) => !long.includes(f) && !timed.includes(f));
   const ext = BUILD === undefined ? 'mts' : 'mjs';
@@ -130,20 +149,45 @@ function alone(dir: string, file: string): string {
 /**
  * Writes a process's file, which imports `members` one after the other, each
  * after test/support/usage-file.mjs (which counts what each file spends when
- * `BRINE_TEST_USAGE` is set), and returns its path.
+ * `BRINE_TEST_USAGE` is set), and returns its path. When this run builds
+ * dist/ and the members need it, the file first waits for the build's marker
+ * (`BUILT`), then imports a second file that imports the members (static
+ * imports, as without the wait); a failed build ends the process at once.
  */
 function group(path: string, members: string[]): string {
   groupMembers.set(path, members);
   const mark = (f: string) =>
     `import ${JSON.stringify(`${pathToFileURL(USAGE_FILE_MODULE).href}?file=${encodeURIComponent(f)}`)};\n`;
+  const imports = `// Test files run one after the other in this process (test/support/run-tests.ts).\n${members
+    .map((f) => `${mark(f)}import ${JSON.stringify(pathToFileURL(compiled(join(ROOT, f))).href)};\n`)
+    .join('')}${mark('')}`;
+  if (BUILT === undefined || members.every((f) => BEFORE_BUILD.includes(f))) {
+    writeFileSync(path, imports);
+    return path;
+  }
+  const inner = path.replace(/(\.test)?\.m[jt]s$/, '.files$&');
+  writeFileSync(inner, imports);
   writeFileSync(
     path,
-    `// Test files run one after the other in this process (test/support/run-tests.ts).\n${members
-      .map((f) => `${mark(f)}import ${JSON.stringify(pathToFileURL(compiled(join(ROOT, f))).href)};\n`)
-      .join('')}${mark('')}`,
+    `// Waits for the build of this run (test/support/run-tests.ts), then runs the test files.
+import { existsSync, readFileSync } from 'node:fs';
+const marker = ${JSON.stringify(BUILT)};
+while (!existsSync(marker)) await new Promise((resolve) => setTimeout(resolve, 50));
+if (readFileSync(marker, 'utf8') !== 'built') {
+  process.stderr.write('not run: the build failed\\n');
+  process.exit(1);
+}
+await import(${JSON.stringify(pathToFileURL(inner).href)});
+`,
   );
   return path;
 }
+
+/**
+ * The marker that the build of this run has ended (`built`, or `failed`),
+ * when this run builds dist/; set before the processes' files are written.
+ */
+let BUILT: string | undefined;
 
 /** Where test/support/test.mjs compiled the sources to, when it started this runner. */
 const BUILD = process.env.BRINE_TEST_BUILD;
@@ -253,6 +297,9 @@ interface Usage {
   tests?: (Counts & { name: string })[];
   user: number;
   sys: number;
+  /** When the process started and ended, ms since the epoch. */
+  start?: number;
+  end?: number;
   childUser: number;
   childSys: number;
   minflt: number;
@@ -275,6 +322,7 @@ function printUsage(): void {
   const label = (u: Usage) => {
     const [first = '', ...rest] = u.argv;
     if (rest[0] === 'run') return `npm run ${rest[rest.length - 1]}`;
+    if (first === BUILD_CHECK) return 'build and type check (test/support/build-check.mjs)';
     const members = groupMembers.get(first);
     if (members !== undefined && members.length === 1) return members[0] as string;
     if (members !== undefined)
@@ -289,6 +337,8 @@ function printUsage(): void {
       sys: u.sys + u.childSys,
       faults: u.minflt + u.childMinflt + u.majflt + u.childMajflt,
       files: perFileRows(u),
+      start: u.start,
+      end: u.end,
     }))
     .sort((a, b) => b.user + b.sys - (a.user + a.sys));
   const me = (() => {
@@ -315,6 +365,7 @@ function printUsage(): void {
       .map((r) => row(r) + (r.files.length > 1 ? r.files.map(fileRow).join('') : ''))
       .join('')}${row(me)}`,
   );
+  printTimeline(rows);
   const tests = lines
     .flatMap((u) => (u.tests ?? []).map((t) => ({ ...t, file: testFiles.get(t.name) ?? label(u) })))
     .sort((a, b) => b.cpu - a.cpu)
@@ -328,6 +379,50 @@ function printUsage(): void {
         )
         .join('')}`,
     );
+}
+
+/**
+ * When each process ran, in seconds from the start of this run, in the order
+ * they started, and how long fewer processes ran than there are cores (two):
+ * what a better order of the files could still fill.
+ */
+function printTimeline(
+  rows: { name: string; user: number; sys: number; start?: number | undefined; end?: number | undefined }[],
+): void {
+  const origin = performance.timeOrigin;
+  const timed = rows
+    .filter((r) => r.start !== undefined && r.end !== undefined)
+    .map((r) => ({
+      ...r,
+      from: ((r.start as number) - origin) / 1000,
+      to: ((r.end as number) - origin) / 1000,
+    }))
+    .sort((a, b) => a.from - b.from);
+  if (timed.length === 0) return;
+  const edges = timed.flatMap((r) => [
+    [r.from, 1],
+    [r.to, -1],
+  ]) as [number, number][];
+  edges.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const now = (Date.now() - origin) / 1000;
+  let running = 0;
+  let at = 0;
+  let idle = 0;
+  for (const [t, step] of [...edges, [now, 0] as [number, number]]) {
+    idle += Math.max(0, 2 - running) * (t - at);
+    running += step;
+    at = t;
+  }
+  process.stderr.write(
+    `\n# when each process ran (seconds from the start of the run), CPU seconds\n${timed
+      .map(
+        (r) =>
+          `#   ${r.from.toFixed(1).padStart(6)} ${r.to.toFixed(1).padStart(6)} ${(r.user + r.sys).toFixed(1).padStart(6)}  ${r.name}\n`,
+      )
+      .join(
+        '',
+      )}#   ${now.toFixed(1)} s in all; a core without a process for ${idle.toFixed(1)} s (fewer than two processes running)\n`,
+  );
 }
 
 /**
@@ -349,32 +444,78 @@ function perFileRows(u: Usage): { name: string; cpu: number; faults: number }[] 
   return [...byFile.values()].sort((a, b) => b.cpu - a.cpu);
 }
 
+/**
+ * The build then the type check, in one process (test/support/build-check.mjs:
+ * `npm run build:unchecked` then `npm run typecheck`, each file parsed once for
+ * both). Resolves `built` to true once dist/ is complete (false when the build
+ * failed), and `done` to the exit code; the output is printed when it ends.
+ */
+function buildAndCheck(): { built: Promise<boolean>; done: Promise<number> } {
+  let setBuilt: (ok: boolean) => void = () => {};
+  const built = new Promise<boolean>((resolve) => {
+    setBuilt = resolve;
+  });
+  const done = new Promise<number>((resolve) => {
+    const child = spawn(process.execPath, [BUILD_CHECK], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+      env: counted(process.env),
+    });
+    const output: Buffer[] = [];
+    child.stdout!.on('data', (c: Buffer) => output.push(c));
+    child.stderr!.on('data', (c: Buffer) => output.push(c));
+    let said = '';
+    child.stdio[3]!.on('data', (c: Buffer) => {
+      said += c.toString('utf8');
+      if (said.includes('\n')) setBuilt(said.startsWith('built'));
+    });
+    child.on('error', (error) => {
+      process.stderr.write(`${BUILD_CHECK_LABEL}: ${error.message}\n`);
+      setBuilt(false);
+      resolve(1);
+    });
+    child.on('close', (code) => {
+      setBuilt(false); // no effect once the build has said it is done
+      const text = Buffer.concat(output).toString('utf8');
+      const what = said.startsWith('built') ? 'the type check' : 'the build';
+      process.stderr.write(
+        `\n# ${BUILD_CHECK_LABEL}: ${code === 0 ? 'ok' : `${what} FAILED (exit code ${code})`}\n${text}`,
+      );
+      resolve(code ?? 1);
+    });
+  });
+  return { built, done };
+}
+
+const BUILD_CHECK = join(ROOT, 'test/support/build-check.mjs');
+const BUILD_CHECK_LABEL = 'build (npm run build:unchecked), then type check (npm run typecheck)';
+
 const args = process.argv.slice(2);
 const checks: Promise<number>[] = [];
 let failed = false;
+const groupDir = mkdtempSync(join(tmpdir(), 'brine-tests-'));
 if (args.length === 0) {
   // The build (dist/: the command, the examples, and `import 'brine'` in the tests, whose types the
-  // type check reads from dist/) and the lint start together; the type check and the test files
-  // once the build is done, the type check beside the tests. The build is `npm run build` without
-  // its own type check (`build:unchecked`, tsc --noCheck: the same files, byte for byte, in half
-  // the CPU): the type check that follows checks src/ with the same options (tsconfig.build.json
-  // extends tsconfig.json, declarations included), and its failure fails the run.
-  const build = npmScript('build:unchecked');
+  // type check reads from dist/) and the lint start together, and so do the files that need nothing
+  // of dist/ (BEFORE_BUILD); the other test files once the build is done, the type check after the
+  // build in the same process, beside the tests. The build is `npm run build` without its own type
+  // check (`build:unchecked`, tsc --noCheck: the same files, byte for byte, in half the CPU): the
+  // type check that follows checks src/ with the same options (tsconfig.build.json extends
+  // tsconfig.json, declarations included), and its failure fails the run.
+  const step = buildAndCheck();
   checks.push(npmScript('lint'));
-  if ((await build) !== 0) failed = true;
-  else {
-    checks.push(npmScript('typecheck'));
-    // What this run built: test/package.test.ts packs it instead of building the package again.
-    process.env.BRINE_BUILT_DIST = join(ROOT, 'dist');
-  }
+  checks.push(step.done);
+  const marker = join(groupDir, 'built');
+  BUILT = marker;
+  // What this run builds: test/package.test.ts packs it instead of building the package again.
+  process.env.BRINE_BUILT_DIST = join(ROOT, 'dist');
+  void step.built.then((ok) => {
+    if (!ok) failed = true;
+    writeFileSync(`${marker}.tmp`, ok ? 'built' : 'failed');
+    renameSync(`${marker}.tmp`, marker);
+  });
 }
-if (failed) {
-  await Promise.all(checks);
-  printUsage();
-  if (USAGE_DIR !== undefined) rmSync(USAGE_DIR, { recursive: true, force: true });
-  process.exitCode = 1;
-} else {
-  const groupDir = mkdtempSync(join(tmpdir(), 'brine-tests-'));
+{
   const files =
     args.length > 0
       ? args.map((f) => alone(groupDir, relative(ROOT, join(process.cwd(), f))))

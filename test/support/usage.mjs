@@ -3,7 +3,7 @@
  * NODE_OPTIONS) into each process that test/support/run-tests.ts starts, when
  * `BRINE_TEST_USAGE` names a file. At exit the process appends one JSON line
  * to that file: its command line, its own CPU seconds (user, system) and page
- * faults, and those of every process it started and waited for (Linux's
+ * faults, when it started and ended, and those of every process it started and waited for (Linux's
  * /proc/self/stat: a child's totals are added to its parent's when the
  * parent reaps it, so a test file's line holds the python3, node and bash
  * processes it ran).
@@ -68,7 +68,12 @@ if (counting()) {
               files: perFile.marks.map((m) => ({ file: m.file, ...delta(m.start, m.end) })),
               tests: perFile.tests.map((t) => ({ name: t.name, ...delta(t.start, t.end) })),
             };
-      appendFileSync(file, `${JSON.stringify({ argv: process.argv.slice(1), ...usage(), ...files })}\n`);
+      // When the process ran, in ms since the epoch: for the runner's timeline of the run.
+      const when = { start: Math.round(performance.timeOrigin), end: Date.now() };
+      appendFileSync(
+        file,
+        `${JSON.stringify({ argv: process.argv.slice(1), ...usage(), ...when, ...files })}\n`,
+      );
     } catch {
       // Counting is a report, not a check: a process that cannot write its line still passes.
     }
