@@ -1048,18 +1048,38 @@ export class Pickler {
       throw new PicklingError(`cannot pickle a ${type === 'function' ? 'function' : type}`);
     }
     const obj = value as object;
+    // The plain containers first, told apart by their prototype (one read), with no class test on the way.
+    const proto = Object.getPrototypeOf(obj);
+    if (proto === Array.prototype && Array.isArray(obj)) {
+      const frozen = Object.isFrozen(obj);
+      if (frozen && this.#saveAtomTuple(obj as readonly unknown[])) return;
+      const index = this.#memo.get(obj);
+      if (index !== undefined) {
+        this.#writeGet(index);
+        return;
+      }
+      this.#absent = obj;
+      this.#absentAt = this.#memo.version;
+      if (frozen) this.#saveTuple(obj as readonly unknown[]);
+      else this.#saveList(obj as readonly unknown[], true);
+      return;
+    }
+    if (proto === Object.prototype || proto === Map.prototype) {
+      const index = this.#memo.get(obj);
+      if (index !== undefined) {
+        this.#writeGet(index);
+        return;
+      }
+      this.#absent = obj;
+      this.#absentAt = this.#memo.version;
+      if (proto === Object.prototype) this.#saveDict(obj, Object.keys(obj));
+      else this.#saveMap(obj as Map<unknown, unknown>);
+      return;
+    }
     if (obj instanceof PyFloat) {
       this.#saveFloat(obj.value);
       return;
     }
-    const isArray = Array.isArray(obj);
-    if (
-      isArray &&
-      Object.isFrozen(obj) &&
-      Object.getPrototypeOf(obj) === Array.prototype &&
-      this.#saveAtomTuple(obj as readonly unknown[])
-    )
-      return;
     const index = this.#memo.get(obj);
     if (index !== undefined) {
       this.#writeGet(index);
@@ -1067,19 +1087,11 @@ export class Pickler {
     }
     this.#absent = obj;
     this.#absentAt = this.#memo.version;
-    if (isArray) {
-      if (Object.getPrototypeOf(obj) !== Array.prototype && this.#saveSpecial(obj)) return;
+    if (Array.isArray(obj)) {
+      // Of another prototype (a plain array or tuple was saved above).
+      if (this.#saveSpecial(obj)) return;
       if (Object.isFrozen(obj)) this.#saveTuple(obj);
       else this.#saveList(obj, true);
-      return;
-    }
-    const proto = Object.getPrototypeOf(obj);
-    if (proto === Object.prototype) {
-      this.#saveDict(obj, Object.keys(obj));
-      return;
-    }
-    if (proto === Map.prototype) {
-      this.#saveMap(obj as Map<unknown, unknown>);
       return;
     }
     if (obj instanceof Uint8Array) {
