@@ -86,7 +86,14 @@ const CASES: [name: string, python: string, js: () => unknown][] = [
     "ts = [tuple([i, 'é' * (i % 3) + str(i), 2**70 + i, 'x' * (80 + 3 * i), -0.5 * i - 0.25, None]) for i in range(12)]; e = [tuple([0, 0]) for _ in range(3)]; v = [ts[:7], e[0], {'t': ts[8], 'e': e[1]}, ts[7:], e, ts[::-1], [ts[0], ts[7], ts[8], ts[11], e[2]]]",
     () => {
       const ts = Array.from({ length: 12 }, (_, i) =>
-        tuple<unknown>(i, 'é'.repeat(i % 3) + String(i), 2n ** 70n + BigInt(i), 'x'.repeat(80 + 3 * i), -0.5 * i - 0.25, null),
+        tuple<unknown>(
+          i,
+          'é'.repeat(i % 3) + String(i),
+          2n ** 70n + BigInt(i),
+          'x'.repeat(80 + 3 * i),
+          -0.5 * i - 0.25,
+          null,
+        ),
       );
       const e = Array.from({ length: 3 }, () => tuple(0, 0));
       return [
