@@ -90,6 +90,8 @@ const KEEP_FRAMES = 64;
 const KEEP_ENTRIES = 1 << 20;
 /** Containers of at most this many atoms are written at once, without a frame on the work stack. */
 const INLINE_MAX = 32;
+/** Tuples of atoms a memo holds in the pickler's first tier before its TupleMemo (see #fewTuples). */
+const FEW_TUPLES = 8;
 /**
  * Lists and dicts of fewer items than a batch are saved by recursion, without
  * a frame, up to this many levels deep (then by frames: the depth of the call
@@ -186,6 +188,16 @@ export class Pickler {
   readonly #memo = new IdentityMemo();
   /** Tuples of atoms (see #saveAtomTuple) by identity -> memo index, without the Map. */
   #tuples = new TupleMemo();
+  /**
+   * The first FEW_TUPLES tuples of atoms of a memo, and their memo indices,
+   * before #tuples: found again by identity, with no hash of their items (a
+   * small dump holds a tuple or two). -1 once the memo moved on to #tuples.
+   */
+  readonly #fewTuples: (readonly unknown[] | null)[] = new Array<readonly unknown[] | null>(FEW_TUPLES).fill(
+    null,
+  );
+  readonly #fewTupleIds = new Int32Array(FEW_TUPLES);
+  #fewTupleCount = 0;
   /** Strings by value -> memo index. */
   #strings: StringMemo = new StringMemo();
   /** While dumping a value an exact load returned: #strings, replaying how the original wrote its strings. */
@@ -251,7 +263,10 @@ export class Pickler {
     // a cleared Map regrows young tables that it then points to (write barriers and remembered-set work
     // on every set). The string and global memos keep their first entries in arrays of their own, emptied here.
     this.#memo.clear();
-    this.#tuples.clear();
+    const tuples = this.#fewTupleCount;
+    if (tuples < 0) this.#tuples.clear();
+    else for (let i = 0; i < tuples; i++) this.#fewTuples[i] = null;
+    this.#fewTupleCount = 0;
     this.#strings.clear();
     this.#globalMemo.clear();
     this.#lastGlobal = -1;
@@ -1033,18 +1048,38 @@ export class Pickler {
       throw new PicklingError(`cannot pickle a ${type === 'function' ? 'function' : type}`);
     }
     const obj = value as object;
+    // The plain containers first, told apart by their prototype (one read), with no class test on the way.
+    const proto = Object.getPrototypeOf(obj);
+    if (proto === Array.prototype && Array.isArray(obj)) {
+      const frozen = Object.isFrozen(obj);
+      if (frozen && this.#saveAtomTuple(obj as readonly unknown[])) return;
+      const index = this.#memo.get(obj);
+      if (index !== undefined) {
+        this.#writeGet(index);
+        return;
+      }
+      this.#absent = obj;
+      this.#absentAt = this.#memo.version;
+      if (frozen) this.#saveTuple(obj as readonly unknown[]);
+      else this.#saveList(obj as readonly unknown[], true);
+      return;
+    }
+    if (proto === Object.prototype || proto === Map.prototype) {
+      const index = this.#memo.get(obj);
+      if (index !== undefined) {
+        this.#writeGet(index);
+        return;
+      }
+      this.#absent = obj;
+      this.#absentAt = this.#memo.version;
+      if (proto === Object.prototype) this.#saveDict(obj, Object.keys(obj));
+      else this.#saveMap(obj as Map<unknown, unknown>);
+      return;
+    }
     if (obj instanceof PyFloat) {
       this.#saveFloat(obj.value);
       return;
     }
-    const isArray = Array.isArray(obj);
-    if (
-      isArray &&
-      Object.isFrozen(obj) &&
-      Object.getPrototypeOf(obj) === Array.prototype &&
-      this.#saveAtomTuple(obj as readonly unknown[])
-    )
-      return;
     const index = this.#memo.get(obj);
     if (index !== undefined) {
       this.#writeGet(index);
@@ -1052,19 +1087,11 @@ export class Pickler {
     }
     this.#absent = obj;
     this.#absentAt = this.#memo.version;
-    if (isArray) {
-      if (Object.getPrototypeOf(obj) !== Array.prototype && this.#saveSpecial(obj)) return;
+    if (Array.isArray(obj)) {
+      // Of another prototype (a plain array or tuple was saved above).
+      if (this.#saveSpecial(obj)) return;
       if (Object.isFrozen(obj)) this.#saveTuple(obj);
       else this.#saveList(obj, true);
-      return;
-    }
-    const proto = Object.getPrototypeOf(obj);
-    if (proto === Object.prototype) {
-      this.#saveDict(obj, Object.keys(obj));
-      return;
-    }
-    if (proto === Map.prototype) {
-      this.#saveMap(obj as Map<unknown, unknown>);
       return;
     }
     if (obj instanceof Uint8Array) {
@@ -1508,6 +1535,33 @@ export class Pickler {
       return true;
     }
     if (n > INLINE_MAX || this.#persistentId !== undefined) return false;
+    const few = this.#fewTuples;
+    const count = this.#fewTupleCount;
+    if (count >= 0) {
+      // The first tier: the first FEW_TUPLES tuples of a memo, compared by identity (no hash).
+      for (let i = 0; i < count; i++)
+        if (few[i] === items) {
+          this.#writeGet(this.#fewTupleIds[i]!);
+          return true;
+        }
+      if (!allAtoms(items)) return false;
+      if (count < FEW_TUPLES) {
+        this.#writeAtomTuple(items, n);
+        const index = this.#memoCount++;
+        few[count] = items;
+        this.#fewTupleIds[count] = index;
+        this.#fewTupleCount = count + 1;
+        this.#writePut(index);
+        return true;
+      }
+      // On to the TupleMemo, with the tuples so far (fewer than MAX_EQUAL of one hash: none overflows).
+      for (let i = 0; i < count; i++) {
+        const tuple = few[i]!;
+        this.#tuples.add(tuple, hashAtoms(tuple), this.#fewTupleIds[i]!);
+        few[i] = null;
+      }
+      this.#fewTupleCount = -1;
+    }
     const h = hashAtoms(items);
     if (h === NOT_ATOMS) return false;
     const memo = this.#tuples;
@@ -1518,15 +1572,23 @@ export class Pickler {
       this.#writeGet(index);
       return true;
     }
-    const small = n <= 3 && this.#proto >= 2;
-    if (!small) w.byte(0x28); // MARK
-    for (let i = 0; i < n; i++) this.#save(items[i], false);
-    w.byte(small ? 0x84 + n : 0x74); // TUPLE1-3 or TUPLE
+    this.#writeAtomTuple(items, n);
     index = this.#memoCount++;
     if (overflow) this.#memo.set(items, index);
     else memo.add(items, h, index);
     this.#writePut(index);
     return true;
+  }
+
+  /** The items of a tuple of `n` atoms and TUPLE1-3 / MARK ... TUPLE (its memo opcode left to the caller). */
+  #writeAtomTuple(items: readonly unknown[], n: number): void {
+    const w = this.#w!;
+    const small = n <= 3 && this.#proto >= 2;
+    if (!small) w.byte(0x28); // MARK
+    if (this.#textsHere()) {
+      for (let i = 0; i < n; i++) if (!this.#putItem(items[i])) this.#save(items[i], false);
+    } else for (let i = 0; i < n; i++) this.#save(items[i], false);
+    w.byte(small ? 0x84 + n : 0x74); // TUPLE1-3 or TUPLE
   }
 
   #saveDict(obj: object, keys: string[]): void {

@@ -21,6 +21,7 @@ import { recentUse } from './recent-use.js';
 
 const EMPTY_TABLE = new Int32Array(0);
 const EMPTY_INDICES = new Int32Array(0);
+const EMPTY_NEXT = new Int8Array(0);
 
 /** The memo's hash of a string (at most 64 characters read). */
 export function hashString(s: string): number {
@@ -64,18 +65,20 @@ const KEEP_SLOTS = 1 << 21;
 export class StringMemo {
   /**
    * First tier, up to FEW strings: the strings and their memo indices in two
-   * arrays, with a direct-mapped index by {@link quickHash}: each slot holds
-   * the generation that stamped it and the entry of the first string that
-   * hashed there. A slot not stamped in this generation means the string is
-   * not there; a stamped slot names the entry to compare, and when it holds
-   * another string the arrays are searched. Emptying the index is a new
-   * generation. Most strings of a small dump are new: each costs three
+   * arrays, with an index by {@link quickHash}: each slot holds the
+   * generation that stamped it and the newest entry of the strings that
+   * hashed there, which are chained. A slot not stamped in this generation
+   * means the string is not there; a stamped slot names the entry to compare,
+   * and when it holds another string its chain is followed (only strings of
+   * the same slot are compared). Emptying the index is a new generation. Most strings of a small dump are new: each costs three
    * character reads and two stores, where a `Map` grew its table several
    * times per dump. The arrays are made on first use and kept (emptied)
    * between dumps. `#fewCount` is -1 once the memo moved on.
    */
   #few: string[] | null = null;
   #fewIndices: Int32Array = EMPTY_INDICES;
+  /** The entry after each in its slot's chain (-1 at the end): the entries of one slot, newest first. */
+  #fewNext: Int8Array = EMPTY_NEXT;
   #stamps: Int32Array = EMPTY_INDICES;
   #generation = 1;
   #fewCount = 0;
@@ -119,7 +122,7 @@ export class StringMemo {
     }
     const e = stamp & 127;
     if (this.#few![e] === s) return this.#fewIndices[e]!;
-    return this.#scan(s, count);
+    return this.#chain(s, e);
   }
 
   /**
@@ -136,13 +139,16 @@ export class StringMemo {
     const stamp = this.#stamps[slot]!;
     const generation = this.#generation;
     if (stamp >>> 7 !== generation) {
-      this.#stamps[slot] = (generation << 7) | count;
+      this.#fewNext[count] = -1;
     } else {
       const e = stamp & 127;
       if (few[e] === s) return this.#fewIndices[e]!;
-      const found = this.#scan(s, count);
+      const found = this.#chain(s, e);
       if (found >= 0) return found;
+      this.#fewNext[count] = e;
     }
+    // The new entry heads its slot's chain.
+    this.#stamps[slot] = (generation << 7) | count;
     few[count] = s;
     this.#fewIndices[count] = value;
     this.#fewCount = count + 1;
@@ -182,14 +188,16 @@ export class StringMemo {
     }
   }
 
-  /** The first tier's search, when the slot of `s` holds another string. */
-  #scan(s: string, count: number): number {
+  /**
+   * The first tier's search, when the slot of `s` is headed by entry `e`,
+   * another string: the entries of the same slot, by their chain (strings of
+   * the same quick hash, such as numbered names, are compared with each other
+   * only, not with every string of the tier).
+   */
+  #chain(s: string, e: number): number {
     const few = this.#few!;
-    const n = s.length;
-    for (let i = 0; i < count; i++) {
-      const k = few[i]!;
-      if (k.length === n && k === s) return this.#fewIndices[i]!;
-    }
+    const next = this.#fewNext;
+    for (e = next[e]!; e >= 0; e = next[e]!) if (few[e] === s) return this.#fewIndices[e]!;
     return -1;
   }
 
@@ -203,8 +211,10 @@ export class StringMemo {
     }
     const slot = this.#missedFew === s ? this.#missedFewSlot : quickHash(s) & (FEW_SLOTS - 1);
     this.#missedFew = null;
-    // A slot stamped in this generation keeps its first string; `s` is then found by the search.
-    if (this.#stamps[slot]! >>> 7 !== this.#generation) this.#stamps[slot] = (this.#generation << 7) | count;
+    // The new entry heads its slot's chain, after the entry that headed it in this generation, if any.
+    const stamp = this.#stamps[slot]!;
+    this.#fewNext[count] = stamp >>> 7 === this.#generation ? stamp & 127 : -1;
+    this.#stamps[slot] = (this.#generation << 7) | count;
     few[count] = s;
     this.#fewIndices[count] = value;
     this.#fewCount = count + 1;
@@ -217,6 +227,7 @@ export class StringMemo {
       if (count < FEW) {
         this.#few = new Array<string>(FEW).fill('');
         this.#fewIndices = new Int32Array(FEW);
+        this.#fewNext = new Int8Array(FEW);
         this.#stamps = new Int32Array(FEW_SLOTS);
         this.set(s, value);
         return;

@@ -82,6 +82,47 @@ const CASES: [name: string, python: string, js: () => unknown][] = [
     },
   ],
   [
+    'tuples on both sides of the first eight (the first tier), each met again after',
+    "ts = [tuple([i, 'é' * (i % 3) + str(i), 2**70 + i, 'x' * (80 + 3 * i), -0.5 * i - 0.25, None]) for i in range(12)]; e = [tuple([0, 0]) for _ in range(3)]; v = [ts[:7], e[0], {'t': ts[8], 'e': e[1]}, ts[7:], e, ts[::-1], [ts[0], ts[7], ts[8], ts[11], e[2]]]",
+    () => {
+      const ts = Array.from({ length: 12 }, (_, i) =>
+        tuple<unknown>(
+          i,
+          'é'.repeat(i % 3) + String(i),
+          2n ** 70n + BigInt(i),
+          'x'.repeat(80 + 3 * i),
+          -0.5 * i - 0.25,
+          null,
+        ),
+      );
+      const e = Array.from({ length: 3 }, () => tuple(0, 0));
+      return [
+        ts.slice(0, 7),
+        e[0],
+        new Map<string, unknown>([
+          ['t', ts[8]],
+          ['e', e[1]],
+        ]),
+        ts.slice(7),
+        e,
+        ts.toReversed(),
+        [ts[0], ts[7], ts[8], ts[11], e[2]],
+      ];
+    },
+  ],
+  [
+    'a record with one to nine tuples, one shared',
+    "t = (1, 2.5, 'k'); ks = [f'k{i}' for i in range(9)]; v = [{'a': t, **{ks[i]: (i, 'v', 0.25) for i in range(n)}, 'z': t} for n in range(9)]",
+    () => {
+      const t = tuple<unknown>(1, 2.5, 'k');
+      return Array.from({ length: 9 }, (_, n) => ({
+        a: t,
+        ...Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, tuple<unknown>(i, 'v', 0.25)])),
+        z: t,
+      }));
+    },
+  ],
+  [
     'a tuple as a dict key and value',
     't = (1, 2); u = (3,); v = {t: t, u: [u, t]}',
     () => {
@@ -244,6 +285,7 @@ for p in range(6):
     t = (1, 'a'); u = tuple([0, 0]); ts = [tuple([0, 0]) for _ in range(12)]
     f = io.BytesIO(); k = pickle.Pickler(f, p)
     k.dump([t, u] + ts); k.dump((t, u, ts[11], ts[0])); k.clear_memo(); k.dump([t, t])
+    k.dump(ts[:5]); k.dump(ts[3:10] + [t]); k.dump([ts[0], ts[9], t]); k.clear_memo(); k.dump(ts[:3] + [ts[0]])
     cases[str(p)] = f.getvalue()
 `),
   picklerObjects: casesCode(`
@@ -304,6 +346,14 @@ test('a Pickler remembers tuples across dumps until clearMemo, as pickle.Pickler
     const parts = [pickler.dump([t, u, ...ts]), pickler.dump(tuple<unknown>(t, u, ts[11], ts[0]))];
     pickler.clearMemo();
     parts.push(pickler.dump([t, t]));
+    // Tuples held by the first tier across dumps, then past it.
+    parts.push(
+      pickler.dump(ts.slice(0, 5)),
+      pickler.dump([...ts.slice(3, 10), t]),
+      pickler.dump([ts[0], ts[9], t]),
+    );
+    pickler.clearMemo();
+    parts.push(pickler.dump([...ts.slice(0, 3), ts[0]]));
     assert.equal(
       Buffer.concat(parts).toString('hex'),
       Buffer.from(python.get(String(protocol))!).toString('hex'),

@@ -83,6 +83,17 @@ const values: unknown[] = [
       ['b', 'c', ['c', 'd', 'a']],
     ],
   },
+  // Numbered names: many share the string memo's quick hash (length, first, middle and last unit), and
+  // are found again through their slot's chain, within the memo's first 64 strings and past them.
+  (() => {
+    const names = Array.from({ length: 60 }, (_, i) => `abcd${i}`);
+    return [...names, ...names.toReversed(), names[10], names[20], names[30]];
+  })(),
+  (() => {
+    const names = Array.from({ length: 40 }, (_, i) => `item_${i % 4}${i}`);
+    return [names, Object.fromEntries(names.map((name, i) => [`k${i % 10}${i}`, name])), names.toReversed()];
+  })(),
+  Array.from({ length: 150 }, (_, i) => `user_${(i * 7) % 90}`),
   // A long list (batches of 1000, the work stack) with strings met again across batches.
   Array.from({ length: 2600 }, (_, i) =>
     i % 7 === 0 ? `r${i % 50}` : text(i, 1 + (i % 30), i % 11 === 0 ? WIDE : ASCII),
