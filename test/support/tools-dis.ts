@@ -6,6 +6,7 @@
  * adversarial corpus, pickles `dumps` writes, and seeded mutations of them all.
  */
 import { execFileSync, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -24,6 +25,8 @@ export interface ToolJob {
   annotate?: number;
   indentlevel?: number;
   shareMemo?: boolean;
+  /** The SHA-256 of the text (UTF-8, hex) as `out`, instead of the text. */
+  digest?: boolean;
 }
 
 /** What pickletools printed (or returned) and the exception it raised: [class, message]. */
@@ -99,6 +102,11 @@ export function runBrine(job: ToolJob): ToolResult {
       return { out: error.partial, error: [error.pythonType, error.reason] };
     throw error;
   }
+}
+
+/** The SHA-256 of a text (UTF-8, hex), as test/support/tools-dis.py gives it for a job with `digest`. */
+export function digestOf(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
 }
 
 /** The first difference between two results, or undefined. */
