@@ -82,10 +82,11 @@ export function recordOf(value: unknown): ExactRecord | undefined {
 /**
  * How the pickle `data[start, end)` (one that just loaded: its opcodes are
  * known to be well formed) wrote its strings, when CPython wrote some string
- * more than once or spelled one unusually. `null` when it did not (the
- * pickler's memo by value then writes what CPython wrote), when the pickle
- * holds Python 2 strings (their value is not what is written back) or an
- * opcode this walk does not know.
+ * more than once or spelled one unusually, or memoized at least
+ * {@link RECORD_FRESH} strings. `null` otherwise (the pickler's memo by value
+ * then writes what CPython wrote), when the pickle holds Python 2 strings
+ * (their value is not what is written back) or an opcode this walk does not
+ * know.
  *
  * One pass, no object per string: the memo is two parallel arrays (the text
  * and copy number of each memoized str, the number marked once the entry is
@@ -113,6 +114,8 @@ export function recordStrings(data: Uint8Array, start: number, end: number): Str
   let topCopy = -1;
   let topRaw: Uint8Array | null = null;
   let repeated = false;
+  /** Copies of strings memoized. */
+  let fresh = 0;
   let pos = start;
 
   while (pos < end) {
@@ -214,6 +217,7 @@ export function recordStrings(data: Uint8Array, start: number, end: number): Str
       if (topText !== undefined && topCopy < 0) {
         const copy = copies.get(topText) ?? 0;
         copies.set(topText, copy + 1);
+        fresh++;
         if (copy > 0) repeated = true;
         topCopy = copy;
         if (topRaw !== null) {
@@ -265,7 +269,9 @@ export function recordStrings(data: Uint8Array, start: number, end: number): Str
       logCopy.push(copy);
     }
   }
-  if (!repeated) return null;
+  // Every str written once: the memo by value writes what CPython wrote. A record still spares a big dump
+  // its lookups (the strings never read back are written without them); a small one keeps the memo's runs.
+  if (!repeated && fresh < RECORD_FRESH) return null;
   const unusual = new Set<string>();
   if (raws !== null) for (const k of raws.keys()) unusual.add(logText[k]!);
   // A string of one copy that was read: the pickler's memo by value reads it the same way. A string never
@@ -292,6 +298,13 @@ export function recordStrings(data: Uint8Array, start: number, end: number): Str
   }
   return plans;
 }
+
+/**
+ * Strings memoized, past which a pickle that wrote every str once still gets
+ * a record: the string memo's typed table starts at 2048 strings (see
+ * string-memo.ts).
+ */
+const RECORD_FRESH = 2048;
 
 const NOT_AN_OPCODE = -9;
 
