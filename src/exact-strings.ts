@@ -37,8 +37,18 @@ export interface StringPlan {
   readonly raw: (Uint8Array | null)[];
 }
 
-/** Every string a loaded pickle wrote more than once, or spelled unusually, by value. */
+/**
+ * How a loaded pickle wrote its strings, by value, where the pickler's memo by value would not
+ * write them so: a plan for each string written more than once of which some copy was read from
+ * the memo, or spelled unusually; {@link SHARED} for a string written once and read from the memo
+ * after (the pickler's memo by value does what the pickle did). A string the record does not name
+ * was written fresh (and memoized) at each of its occurrences and never read back from the memo:
+ * the pickler writes it so again, without looking it up.
+ */
 export type StringRecord = Map<string, StringPlan>;
+
+/** The plan of a shared string in a {@link StringRecord}: the pickler's memo by value does what the pickle did. */
+export const SHARED: StringPlan = Object.freeze({ uses: [], raw: [] });
 
 /** What an exact load remembers about how the pickle spelled its value. */
 export interface ExactRecord {
@@ -70,16 +80,18 @@ export function recordOf(value: unknown): ExactRecord | undefined {
 // Load side: the record, from the bytes of a pickle that loaded
 
 /**
- * The strings of the pickle `data[start, end)` (one that just loaded: its
- * opcodes are known to be well formed) that CPython wrote more than once or
- * spelled unusually. `null` when there is none, when the pickle holds Python 2
- * strings (their value is not what is written back) or an opcode this walk
- * does not know.
+ * How the pickle `data[start, end)` (one that just loaded: its opcodes are
+ * known to be well formed) wrote its strings, when CPython wrote some string
+ * more than once or spelled one unusually, or memoized at least
+ * {@link RECORD_FRESH} strings. `null` otherwise (the pickler's memo by value
+ * then writes what CPython wrote), when the pickle holds Python 2 strings
+ * (their value is not what is written back) or an opcode this walk does not
+ * know.
  *
  * One pass, no object per string: the memo is two parallel arrays (the text
- * and copy number of each memoized str), and every occurrence goes to a flat
- * log (text, copy) that is grouped by string at the end, for the strings with
- * more than one copy only.
+ * and copy number of each memoized str, the number marked once the entry is
+ * read), and every occurrence goes to a flat log (text, copy) that is grouped
+ * by string at the end, for the strings that need a plan only.
  */
 export function recordStrings(data: Uint8Array, start: number, end: number): StringRecord | null {
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
@@ -90,6 +102,8 @@ export function recordStrings(data: Uint8Array, start: number, end: number): Str
   const memoCopy: number[] = [];
   let memoSize = 0;
   let sparse: Map<number, [string | undefined, number]> | null = null;
+  /** Strings some copy of which a memo read gave. */
+  const read = new Set<string>();
   /** Every occurrence of a memoized str, in order. */
   const logText: string[] = [];
   const logCopy: number[] = [];
@@ -100,6 +114,8 @@ export function recordStrings(data: Uint8Array, start: number, end: number): Str
   let topCopy = -1;
   let topRaw: Uint8Array | null = null;
   let repeated = false;
+  /** Copies of strings memoized. */
+  let fresh = 0;
   let pos = start;
 
   while (pos < end) {
@@ -201,6 +217,7 @@ export function recordStrings(data: Uint8Array, start: number, end: number): Str
       if (topText !== undefined && topCopy < 0) {
         const copy = copies.get(topText) ?? 0;
         copies.set(topText, copy + 1);
+        fresh++;
         if (copy > 0) repeated = true;
         topCopy = copy;
         if (topRaw !== null) {
@@ -231,9 +248,18 @@ export function recordStrings(data: Uint8Array, start: number, end: number): Str
     if (get < memoText.length) {
       text = memoText[get];
       copy = memoCopy[get]!;
+      if (copy <= -2) copy = -copy - 2;
+      else if (text !== undefined && copy >= 0) {
+        // The first read of this entry: its string is read from the memo (the mark holds until a store over it).
+        memoCopy[get] = -copy - 2;
+        read.add(text);
+      }
     } else {
       const entry = sparse?.get(get);
-      if (entry !== undefined) [text, copy] = entry;
+      if (entry !== undefined) {
+        [text, copy] = entry;
+        if (text !== undefined && copy >= 0) read.add(text);
+      }
     }
     topText = text;
     topCopy = copy;
@@ -243,25 +269,42 @@ export function recordStrings(data: Uint8Array, start: number, end: number): Str
       logCopy.push(copy);
     }
   }
-  if (!repeated) return null;
-  const out: StringRecord = new Map();
+  // Every str written once: the memo by value writes what CPython wrote. A record still spares a big dump
+  // its lookups (the strings never read back are written without them); a small one keeps the memo's runs.
+  if (!repeated && fresh < RECORD_FRESH) return null;
   const unusual = new Set<string>();
   if (raws !== null) for (const k of raws.keys()) unusual.add(logText[k]!);
-  for (let i = 0; i < logText.length; i++) {
-    const text = logText[i]!;
-    // One copy: the pickler's memo does what the pickle did, unless that copy is spelled unusually.
-    if (copies.get(text)! < 2 && !unusual.has(text)) continue;
-    let plan = out.get(text) as { uses: number[]; raw: (Uint8Array | null)[] } | undefined;
-    if (plan === undefined) {
-      plan = { uses: [], raw: [] };
-      out.set(text, plan);
-    }
-    const copy = logCopy[i]!;
-    plan.uses.push(copy);
-    if (copy === plan.raw.length) plan.raw.push(raws?.get(i) ?? null);
+  // A string of one copy that was read: the pickler's memo by value reads it the same way. A string never
+  // read, of any number of copies, was written fresh each time: the pickler does so without a plan.
+  const plans: StringRecord = new Map();
+  const planned = new Set<string>(unusual);
+  for (const text of read) {
+    if (copies.get(text)! > 1) planned.add(text);
+    else if (!unusual.has(text)) plans.set(text, SHARED);
   }
-  return out.size === 0 ? null : out;
+  if (planned.size > 0) {
+    for (let i = 0; i < logText.length; i++) {
+      const text = logText[i]!;
+      if (!planned.has(text)) continue;
+      let plan = plans.get(text) as { uses: number[]; raw: (Uint8Array | null)[] } | undefined;
+      if (plan === undefined) {
+        plan = { uses: [], raw: [] };
+        plans.set(text, plan);
+      }
+      const copy = logCopy[i]!;
+      plan.uses.push(copy);
+      if (copy === plan.raw.length) plan.raw.push(raws?.get(i) ?? null);
+    }
+  }
+  return plans;
 }
+
+/**
+ * Strings memoized, past which a pickle that wrote every str once still gets
+ * a record: the string memo's typed table starts at 2048 strings (see
+ * string-memo.ts).
+ */
+const RECORD_FRESH = 2048;
 
 const NOT_AN_OPCODE = -9;
 
@@ -323,8 +366,6 @@ interface Replay {
   next: number;
   /** Memo index of each copy written so far. */
   ids: number[];
-  /** The base memo is known to hold the string (set, or found there): no need to ask it again. */
-  inBase: boolean;
 }
 
 /**
@@ -340,14 +381,24 @@ interface Replay {
 let keeper: ExactStringMemo | null | undefined;
 
 /**
+ * What {@link ExactStringMemo.get} returns for a string the record does not
+ * name: write it fresh and memoize it without an entry by value (the original
+ * wrote it fresh at each occurrence and never read it back). @internal
+ */
+export const FRESH = -2;
+
+/**
  * The pickler's string memo while it writes a value that has a
- * {@link StringRecord}: strings the record does not name go to the ordinary
- * memo; for the others, each occurrence is written fresh or read from the copy
- * the original read. @internal
+ * {@link StringRecord}: strings the record does not name are written fresh
+ * at each occurrence, without a memo entry by value (no lookup, no insertion);
+ * the shared strings go to the ordinary memo; for the planned ones, each
+ * occurrence is written fresh or read from the copy the original read. @internal
  */
 export class ExactStringMemo extends StringMemo {
   readonly base: StringMemo;
   readonly #plans: StringRecord;
+  /** The record names no string: every string is fresh. */
+  readonly #none: boolean;
   readonly #replays = new Map<string, Replay>();
   /** The payload of the copy about to be written, when the original spelled it unusually. */
   #raw: Uint8Array | null = null;
@@ -358,8 +409,8 @@ export class ExactStringMemo extends StringMemo {
   #pendingText: string | null = null;
   #pendingReplay: Replay | null = null;
   /**
-   * One bit per value of the memo's hash (masked) of the recorded strings: most strings have no
-   * plan, and a clear bit says so without a `Map` lookup (which reads other strings to compare).
+   * One bit per value of the memo's hash (masked) of the strings the record names: most strings
+   * are not named, and a clear bit says so without a `Map` lookup (which reads other strings to compare).
    */
   readonly #filter: Int32Array;
   readonly #filterMask: number;
@@ -373,6 +424,7 @@ export class ExactStringMemo extends StringMemo {
     }
     this.base = base;
     this.#plans = plans;
+    this.#none = plans.size === 0;
     let bits = 1024;
     while (bits < plans.size * 16 && bits < 1 << 24) bits *= 2;
     this.#filter = new Int32Array(bits >> 5);
@@ -390,19 +442,27 @@ export class ExactStringMemo extends StringMemo {
   #replay(text: string): Replay {
     let replay = this.#replays.get(text);
     if (replay === undefined) {
-      replay = { next: 0, ids: [], inBase: false };
+      replay = { next: 0, ids: [] };
       this.#replays.set(text, replay);
     }
     return replay;
   }
 
-  /** The memo index to read for this occurrence of `text`, or -1 to write it (a new copy). */
+  /**
+   * The memo index to read for this occurrence of `text`; -1 to write it and memoize it by value
+   * (`set`); {@link FRESH} to write it and memoize it without an entry by value.
+   */
   override get(text: string): number {
+    if (this.#none) return FRESH;
     const h = hashString(text);
     const bit = h & this.#filterMask;
-    if ((this.#filter[bit >> 5]! & (1 << (bit & 31))) === 0) return this.base.getHashed(text, h);
+    if ((this.#filter[bit >> 5]! & (1 << (bit & 31))) === 0) return FRESH;
+    // The base memo holds the shared strings met so far (only those: planned and fresh ones never enter it).
+    const index = this.base.getHashed(text, h);
+    if (index >= 0) return index;
     const plan = this.#plans.get(text);
-    if (plan === undefined) return this.base.getHashed(text, h);
+    if (plan === undefined) return FRESH;
+    if (plan === SHARED) return -1;
     const replay = this.#replay(text);
     const n = replay.next++;
     const copy = n < plan.uses.length ? plan.uses[n]! : -1;
@@ -419,29 +479,19 @@ export class ExactStringMemo extends StringMemo {
     return ids.length > 0 ? ids[ids.length - 1]! : -1;
   }
 
-  /** True when the record may name `text` (a clear filter bit: it does not). */
-  #mayPlan(text: string): boolean {
-    const bit = hashString(text) & this.#filterMask;
-    return (this.#filter[bit >> 5]! & (1 << (bit & 31))) !== 0;
-  }
-
   override set(text: string, index: number): void {
-    let replay = this.#pendingReplay;
+    const replay = this.#pendingReplay;
     if (replay !== null && this.#pendingText === text) {
       this.#pendingText = null;
       this.#pendingReplay = null;
-    } else if (this.#mayPlan(text) && this.#plans.has(text)) replay = this.#replay(text);
-    else {
-      // Else `get` just asked the base memo and missed: no second lookup.
-      this.base.set(text, index);
+      replay.ids.push(index);
       return;
     }
-    replay.ids.push(index);
-    if (!replay.inBase) {
-      // The base memo reads the first copy (a pickler whose memo lives across dumps may hold it already).
-      if (this.base.get(text) < 0) this.base.set(text, index);
-      replay.inBase = true;
-    }
+    // A shared str, whose `get` just asked the base memo and missed (no second lookup there); or a
+    // planned one met more often than the pickle had it, before any copy of it was written.
+    const plan = this.#plans.get(text);
+    if (plan === undefined || plan === SHARED) this.base.set(text, index);
+    else this.#replay(text).ids.push(index);
   }
 
   override clear(): void {
@@ -465,7 +515,7 @@ export class ExactStringMemo extends StringMemo {
       return raw;
     }
     const plan = this.#plans.get(text);
-    if (plan === undefined) return null;
+    if (plan === undefined || plan === SHARED) return null;
     const replay = this.#replay(text);
     const n = replay.next++;
     if (n < plan.uses.length && plan.uses[n] === replay.ids.length) {
@@ -478,6 +528,7 @@ export class ExactStringMemo extends StringMemo {
 
   /** True when the record names `text`: the pickler then asks the memo even where it would not. */
   names(text: string): boolean {
-    return this.#plans.has(text);
+    const plan = this.#plans.get(text);
+    return plan !== undefined && plan !== SHARED;
   }
 }

@@ -11,7 +11,7 @@
 
 import type { Registry } from './default-registry.js';
 import { PicklingError } from './errors.js';
-import { ExactStringMemo, recordOf } from './exact-strings.js';
+import { ExactStringMemo, FRESH, recordOf } from './exact-strings.js';
 import { formatFloatRepr } from './floats.js';
 import { FreshString } from './fresh-string.js';
 import { GlobalMemo } from './global-memo.js';
@@ -1318,17 +1318,22 @@ export class Pickler {
   #saveStr(text: string): void {
     const index = this.#strings.get(text);
     if (index >= 0) this.#writeGet(index);
-    else if (text.length <= 85 && this.#proto >= 4 && this.#exact === null) {
-      // SHORT_BINUNICODE (at most 255 bytes, whatever the text), then MEMOIZE.
+    else if (text.length <= 85 && this.#proto >= 4 && (this.#exact === null || index === FRESH)) {
+      // SHORT_BINUNICODE (at most 255 bytes, whatever the text), then MEMOIZE; by value unless the
+      // record of an exact load says this str was written fresh at each occurrence.
       this.#w!.shortUtf8(0x8c, text, 0x94);
-      this.#strings.set(text, this.#memoCount++);
-    } else this.#saveString(text, text);
+      const memo = this.#memoCount++;
+      if (index !== FRESH) this.#strings.set(text, memo);
+    } else this.#saveString(text, index === FRESH ? null : text);
   }
 
-  /** A str: UNICODE (protocol 0), SHORT_BINUNICODE, BINUNICODE or BINUNICODE8; then memoized (by value, or not at all for `key` null). */
+  /**
+   * A str: UNICODE (protocol 0), SHORT_BINUNICODE, BINUNICODE or BINUNICODE8; then memoized (by
+   * value, or without a key for `key` null: a str the record of an exact load does not plan).
+   */
   #saveString(text: string, key: string | FreshString | null): void {
     const w = this.#w!;
-    if (this.#exact !== null) {
+    if (this.#exact !== null && key !== null) {
       const raw = this.#exact.writing(text, typeof key === 'string', this.#memoCount);
       if (raw !== null) {
         this.#writeStringPayload(raw);

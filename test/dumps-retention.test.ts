@@ -73,7 +73,9 @@ function arrayBuffers(gc: () => void): number {
 // time or memory): no big dump has run before it.
 test('what one big dump grew is kept while dumps follow it closely, and let go after its size in output', () => {
   const gc = collector();
-  const big = loads(pickle('big', 5), { exact: true });
+  // Maps without the record of an exact load: with it, the dump writes the strings the pickle never read
+  // back without the string memo, whose table this test watches.
+  const big = loads(pickle('big', 5), { dicts: 'map' });
   const small = loads(pickle('small', 5), { exact: true });
   const smallBytes = pickle('small', 5).length;
   /** Small dumps, 4000 at a time, until what is kept is at most `limit` bytes over `from` (or `most` bytes written). */
