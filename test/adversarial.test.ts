@@ -92,8 +92,10 @@ function expectLinearLoads(label: string, make: (n: number) => Uint8Array, n: nu
   const outcome = attempt(full);
   assert.ok(outcome.ok, `${label}: expected to load, threw ${describeError(outcome.error)}`);
   let large = outcome.ms;
-  // A miss is measured again, best of two each (a collection of the old generation may fall in either window).
-  if ((4 * large) / Math.max(small, 1) >= LINEAR) {
+  // A miss is measured again, up to three more times, keeping the best of each side (a collection
+  // of the old generation, or another process's use of the memory bus, may fall in either window;
+  // a quadratic path misses by far every time).
+  for (let again = 0; again < 3 && (4 * large) / Math.max(small, 1) >= LINEAR; again++) {
     small = Math.min(small, window());
     large = Math.min(large, attempt(full).ms);
   }
