@@ -271,9 +271,10 @@ export class StringMemo {
     this.#indices[e] = value;
     this.#count = e + 1;
     if ((e + 1) * 2 > this.#mask + 1) {
-      // Past half full: a table twice the size; the known slot is stale.
+      // Past half full: a table twice the size, made from the old table's slots (which do not hold
+      // this entry yet); the known slot is stale, so the entry is placed by probing.
       this.#grow((this.#mask + 1) * 2);
-      return;
+      slot = -1;
     }
     this.#insert(e, h, slot);
   }

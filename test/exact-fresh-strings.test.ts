@@ -19,8 +19,9 @@
  * distinct objects (many of them, past the string memo's first tiers and with
  * collisions in the record's filter), shared objects, copies of one text of
  * which one is shared, texts past 85 units and 255 bytes, non-ASCII text,
- * module and class names equal to strings of the value, and every str
- * written once (keys read back), with 2047 and 2048 strings. brine loads each
+ * module and class names equal to strings of the value, every str
+ * written once (keys read back), with 2047 and 2048 strings, and 9000 keys
+ * each read back (past two growths of the memo's table). brine loads each
  * pickle with `exact: true` and dumps it to the same bytes, twice in a row;
  * the value, changed after the load, dumps to a pickle python3 loads to the
  * changed value.
@@ -74,6 +75,8 @@ rng.shuffle(mixed)
 cases.append(["copies of a text, one of them shared", mixed])
 cases.append(["fresh copies only", [fresh(w) for w in pool for _ in range(3)]])
 cases.append(["every str once, keys read back", [{"key": word(2, 8) + str(i), "n": i} for i in range(3000)]])
+keys = ["k%d" % i for i in range(9000)]
+cases.append(["9000 keys, each read back (the memo's table grows past 4096 and 8192 entries)", [{k: i for i, k in enumerate(keys)}, keys]])
 for n in (2047, 2048):
     cases.append([f"{n} strs once", [word(2, 6) + str(i) for i in range(n)] + [{"a": 1}, {"a": 2}]])
 cases.append(["module and class names as strings", ["collections", "OrderedDict", collections.OrderedDict(a=1), fresh("collections"), fresh("OrderedDict"), collections.OrderedDict(b=2), "collections", fresh("OrderedDict")]])
