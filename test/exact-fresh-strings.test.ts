@@ -32,7 +32,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { dumps, loads, Pickler } from '../src/index.js';
 import { seed as seedFrom, size } from './support/budget.js';
-import { fromHex, runPython, toHex } from './support/python.js';
+import { assertSameHex, casePickles, fromHex, runPython, toHex } from './support/python.js';
 
 const SEED = seedFrom(808);
 const MANY = size(4000, 40000);
@@ -82,26 +82,8 @@ for n in (2047, 2048):
 cases.append(["module and class names as strings", ["collections", "OrderedDict", collections.OrderedDict(a=1), fresh("collections"), fresh("OrderedDict"), collections.OrderedDict(b=2), "collections", fresh("OrderedDict")]])
 `;
 
-/** Fails with the first offset where brine's bytes differ from python3's (the whole hex is too long to print). */
-function assertSameHex(got: string, want: string, what: string): void {
-  if (got === want) return;
-  let i = 0;
-  while (i < got.length && got[i] === want[i]) i++;
-  const at = i >> 1;
-  assert.fail(
-    `${what}: differs at byte ${at} of ${want.length >> 1} (brine ${got.slice(2 * at - 20, 2 * at + 20)}, python3 ${want.slice(2 * at - 20, 2 * at + 20)})`,
-  );
-}
-
-function pythonPickles(): [string, string[]][] {
-  const out = runPython(
-    `${CASES}\nimport json, pickle, sys\njson.dump([[k, [pickle.dumps(v, p).hex() for p in range(6)]] for k, v in cases], sys.stdout)`,
-  );
-  return JSON.parse(out) as [string, string[]][];
-}
-
 test(`exact loads of strings written fresh, shared and planned dump to python3's bytes at protocols 0-5 (seed ${SEED})`, () => {
-  for (const [name, pickles] of pythonPickles()) {
+  for (const [name, pickles] of casePickles(CASES)) {
     for (const p of PROTOCOLS) {
       const what = `${name} at protocol ${p} (seed ${SEED})`;
       const value = loads(fromHex(pickles[p]!), { exact: true });
@@ -114,7 +96,7 @@ test(`exact loads of strings written fresh, shared and planned dump to python3's
 });
 
 test(`an exact load changed after loading dumps to a pickle python3 loads to the changed value (seed ${SEED})`, () => {
-  const pickles = new Map(pythonPickles());
+  const pickles = new Map(casePickles(CASES));
   const ours: string[] = [];
   for (const p of PROTOCOLS) {
     const rows = loads(fromHex(pickles.get('fresh copies, shared objects and unique strings')![p]!), {

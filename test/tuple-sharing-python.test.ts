@@ -27,7 +27,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { dumps, loads, tuple } from '../src/index.js';
 import { seed as seedFrom, size } from './support/budget.js';
-import { fromHex, runPython, toHex } from './support/python.js';
+import { assertSameHex, casePickles, fromHex, runPython, toHex } from './support/python.js';
 
 const SEED = seedFrom(555);
 const MANY = size(3000, 40000);
@@ -97,26 +97,8 @@ for name, ref, ours in req["cases"]:
 json.dump(out, sys.stdout)
 `;
 
-/** Fails with the first offset where brine's bytes differ from python3's (the whole hex is too long to print). */
-function assertSameHex(got: string, want: string, what: string): void {
-  if (got === want) return;
-  let i = 0;
-  while (i < got.length && got[i] === want[i]) i++;
-  const at = i >> 1;
-  assert.fail(
-    `${what}: differs at byte ${at} of ${want.length >> 1} (brine ${got.slice(2 * at - 20, 2 * at + 20)}, python3 ${want.slice(2 * at - 20, 2 * at + 20)})`,
-  );
-}
-
-function pythonPickles(): [string, string[]][] {
-  const out = runPython(
-    `${CASES}\nimport json, pickle, sys\njson.dump([[k, [pickle.dumps(v, p).hex() for p in range(6)]] for k, v in cases], sys.stdout)`,
-  );
-  return JSON.parse(out) as [string, string[]][];
-}
-
 test(`tuples of sizes 0-5, shared and repeated: loads and dumps to python3's bytes at protocols 0-5 (seed ${SEED})`, () => {
-  const cases = pythonPickles();
+  const cases = casePickles(CASES);
   const ours: [string, string[], string[]][] = [];
   for (const [name, pickles] of cases) {
     const mine: string[] = [];

@@ -2,6 +2,7 @@
  * Python-produced inputs of the adversarial and fuzz tests: CPython writes the
  * valid pickles that the tests then cut, mutate and splice.
  */
+import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -223,4 +224,26 @@ export function le(value: number | bigint, size: number): Uint8Array {
     v >>= 8n;
   }
   return out;
+}
+
+/** Fails with the first offset where brine's bytes differ from python3's, both as hex (the whole hex is too long to print). */
+export function assertSameHex(got: string, want: string, what: string): void {
+  if (got === want) return;
+  let i = 0;
+  while (i < got.length && got[i] === want[i]) i++;
+  const at = i >> 1;
+  assert.fail(
+    `${what}: differs at byte ${at} of ${want.length >> 1} (brine ${got.slice(2 * at - 20, 2 * at + 20)}, python3 ${want.slice(2 * at - 20, 2 * at + 20)})`,
+  );
+}
+
+/**
+ * The pickles python3 writes at protocols 0-5 of each case `code` defines (Python code that sets
+ * `cases`, a list of [name, value] pairs), as hex, in order.
+ */
+export function casePickles(code: string): [string, string[]][] {
+  const out = runPython(
+    `${code}\nimport json, pickle, sys\njson.dump([[k, [pickle.dumps(v, p).hex() for p in range(6)]] for k, v in cases], sys.stdout)`,
+  );
+  return JSON.parse(out) as [string, string[]][];
 }
