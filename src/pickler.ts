@@ -47,6 +47,9 @@ import {
   FRAME_HEADER_SIZE,
   FRAME_SIZE_TARGET,
   SEGMENT_SIZE,
+  UTF8_CACHE_MAX,
+  UTF8_CACHE_MIN,
+  utf8Cached,
   utf8Length,
   Writer,
 } from './writer.js';
@@ -98,6 +101,8 @@ const FEW_TUPLES = 8;
  * stack stays bounded whatever the nesting).
  */
 const INLINE_DEPTH = 8;
+/** Strings are written from the cache of recent UTF-8 (see `utf8Cached`) while the memo holds at most this many entries: in small dumps. */
+const CACHED_WHILE = 128;
 
 /** Steps of an F_STEPS frame. */
 const S_SAVE = 0; // save a value
@@ -620,6 +625,12 @@ export class Pickler {
         const start = pos;
         pos += 2;
         let k = 0;
+        const cached = n >= UTF8_CACHE_MIN && this.#memoCount < CACHED_WHILE ? utf8Cached(item) : null;
+        if (cached !== null) {
+          buf.set(cached, pos);
+          pos += cached.length;
+          k = n;
+        }
         for (; k < n; k++) {
           const c = item.charCodeAt(k);
           if (c >= 0x80) break;
@@ -686,6 +697,12 @@ export class Pickler {
       const start = pos;
       pos += 2;
       let k = 0;
+      const cached = n >= UTF8_CACHE_MIN && this.#memoCount < CACHED_WHILE ? utf8Cached(item) : null;
+      if (cached !== null) {
+        buf.set(cached, pos);
+        pos += cached.length;
+        k = n;
+      }
       for (; k < n; k++) {
         const c = item.charCodeAt(k);
         if (c >= 0x80) break;
@@ -1351,7 +1368,11 @@ export class Pickler {
         this.#memoize(key);
         return;
       }
-      const n = utf8Length(text);
+      const cached =
+        text.length >= UTF8_CACHE_MIN && text.length <= UTF8_CACHE_MAX && this.#memoCount < CACHED_WHILE
+          ? utf8Cached(text)
+          : null;
+      const n = cached !== null ? cached.length : utf8Length(text);
       let unframed: boolean;
       if (n < 256 && this.#proto >= 4)
         unframed = w.header(0x8c, 1, n); // SHORT_BINUNICODE
@@ -1360,7 +1381,8 @@ export class Pickler {
       else if (this.#proto >= 4)
         unframed = w.header(0x8d, 8, n); // BINUNICODE8
       else throw new PicklingError('cannot serialize a string larger than 4 GiB at protocols below 4');
-      w.utf8(text, n);
+      if (cached !== null) w.bytes(cached);
+      else w.utf8(text, n);
       w.endPayload(unframed);
     }
     this.#memoize(key);
