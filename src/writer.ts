@@ -530,26 +530,31 @@ export function encodeUtf8Rest(text: string, i: number, buf: Uint8Array, p: numb
  * 20 ns whatever the length) instead of reading them a unit at a time (about
  * 2.3 ns a unit). For strings of UTF8_CACHE_MIN to UTF8_CACHE_MAX units; the
  * pickler asks only for the first strings of a memo, so a big dump pays
- * nothing. Bounded: the bytes share one pool of UTF8_CACHE_BYTES, and a full
- * pool is replaced with the `Map` (every entry dropped). After
- * UTF8_CACHE_MISSES misses in a row (strings never dumped twice) it steps
- * aside for the next UTF8_CACHE_SKIP strings.
+ * nothing. A string met the first time is only remembered (null); its bytes
+ * are kept when it is met again. Bounded: at most UTF8_CACHE_UNITS units of
+ * strings, their bytes in one pool of UTF8_CACHE_BYTES; when either is full
+ * the `Map` and the pool are replaced (every entry dropped). After
+ * UTF8_CACHE_MISSES strings in a row met for the first time it steps aside
+ * for the next UTF8_CACHE_SKIP strings.
  */
 export const UTF8_CACHE_MIN = 20;
 export const UTF8_CACHE_MAX = 512;
 const UTF8_CACHE_BYTES = 16 * 1024;
+const UTF8_CACHE_UNITS = 16 * 1024;
 const UTF8_CACHE_MISSES = 256;
 const UTF8_CACHE_SKIP = 4096;
-let utf8Cache = new Map<string, Uint8Array>();
+let utf8Cache = new Map<string, Uint8Array | null>();
 let cachePool = new Uint8Array(0);
 let cachePos = 0;
+let cacheUnits = 0;
 let cacheMisses = 0;
 let cacheSkip = 0;
 
 /**
  * The UTF-8 (`surrogatepass`) of `text` (UTF8_CACHE_MIN to UTF8_CACHE_MAX
- * units) from the cache, encoded and kept there when it is not; null while
- * the cache steps aside. The bytes must not be changed.
+ * units) from the cache, encoded and kept there when met before; null for
+ * a string met the first time, and while the cache steps aside. The bytes
+ * must not be changed.
  */
 export function utf8Cached(text: string): Uint8Array | null {
   if (cacheSkip > 0) {
@@ -557,18 +562,27 @@ export function utf8Cached(text: string): Uint8Array | null {
     return null;
   }
   let bytes = utf8Cache.get(text);
-  if (bytes !== undefined) {
-    cacheMisses = 0;
-    return bytes;
+  if (bytes === undefined) {
+    if (++cacheMisses >= UTF8_CACHE_MISSES) {
+      cacheMisses = 0;
+      cacheSkip = UTF8_CACHE_SKIP;
+    }
+    if (cacheUnits + text.length > UTF8_CACHE_UNITS) {
+      utf8Cache = new Map();
+      cacheUnits = 0;
+    }
+    cacheUnits += text.length;
+    utf8Cache.set(text, null);
+    return null;
   }
-  if (++cacheMisses >= UTF8_CACHE_MISSES) {
-    cacheMisses = 0;
-    cacheSkip = UTF8_CACHE_SKIP;
-  }
+  cacheMisses = 0;
+  if (bytes !== null) return bytes;
   if (cachePos + 3 * text.length > cachePool.length) {
+    // A full pool: a new one, and the entries whose bytes were in the old one dropped with it.
     cachePool = new Uint8Array(UTF8_CACHE_BYTES);
     cachePos = 0;
     utf8Cache = new Map();
+    cacheUnits = text.length;
   }
   const start = cachePos;
   cachePos = encodeUtf8Rest(text, 0, cachePool, start);

@@ -88,10 +88,11 @@ for (const tail of ['a', 'b', 'é', 'ê', '\ud83d\ude00', '\ud83d\ude01', '\ud83
 }
 // Equal strings made apart (not one object): the same bytes.
 sequence.push([['ab'.repeat(15), ['a', 'b'].join('').repeat(15)].join('|')], ['ab'.repeat(15)]);
-// Enough distinct strings to fill the pool several times, then the first ones again.
+// Enough distinct strings, each met again, to fill the pool several times, with earlier ones met again between.
 const many: string[][] = [];
 for (let i = 0; i < 60; i++)
   many.push(Array.from({ length: 10 }, (_, j) => text(100 + 10 * i + j, 60, WIDE)));
+for (let i = 0; i < many.length; i++) sequence.push(many[i], many[i], many[(i * 7) % (i + 1)], many[i >> 1]);
 sequence.push(...many, ...many.slice(0, 5), edges, ...many.slice(-3));
 // Misses in a row past the point where the cache steps aside, then strings it held, then new ones.
 for (let i = 0; i < 300; i++) sequence.push([text(5000 + i, 30, ASCII), i]);
