@@ -528,16 +528,20 @@ export class Pickler {
 
   /**
    * Writes the numbers (and `PyFloat`s) of `items` from `i` on, and with
-   * `texts` (see `#textsHere`) their short strings too, up to `end` or the
+   * `texts` (see `#textsHere`) their short strings, None and bools too, up to `end` or the
    * first other item or integer beyond 32 bits, with the bytes `#save` writes
    * for them, and returns where it stopped. One type test per item, the
    * writer's state in locals, and its bounds and frame checked inline.
    */
   #numbers(items: readonly unknown[], i: number, end: number, texts: boolean): number {
     // A run of numbers alone by the short loop (a list of a million floats is a fifth faster there),
-    // then, where the run stops at a short string, the loop that takes both.
+    // then, where the run stops at a short string, None or a bool, the loop that takes them all.
     i = this.#numberRun(items, i, end);
-    return texts && i < end && typeof items[i] === 'string' ? this.#mixedRun(items, i, end) : i;
+    if (!texts || i >= end) return i;
+    const item = items[i];
+    return typeof item === 'string' || item === null || item === undefined || typeof item === 'boolean'
+      ? this.#mixedRun(items, i, end)
+      : i;
   }
 
   /** The numbers (and `PyFloat`s) of `items` from `i` on: see {@link #numbers}. */
@@ -579,7 +583,7 @@ export class Pickler {
     return i;
   }
 
-  /** Numbers and short strings of `items` from `i` on, with `texts`: see {@link #numbers}. */
+  /** Numbers, short strings, None and bools of `items` from `i` on, with `texts`: see {@link #numbers}. */
   #mixedRun(items: readonly unknown[], i: number, end: number): number {
     const w = this.#w!;
     let buf = w.buf;
@@ -587,8 +591,9 @@ export class Pickler {
     let pos = w.pos;
     for (; i < end; i++) {
       const item = items[i];
-      let v: number;
-      let float: boolean;
+      let v = 0;
+      let float = false;
+      let op = 0;
       if (typeof item === 'number') {
         v = item;
         if ((v | 0) === v)
@@ -641,7 +646,11 @@ export class Pickler {
         buf[start + 1] = pos - start - 2;
         buf[pos++] = 0x94;
         continue;
-      } else if (item instanceof PyFloat) {
+      } else if (item === null || item === undefined)
+        op = 0x4e; // NONE
+      else if (typeof item === 'boolean')
+        op = item ? 0x88 : 0x89; // NEWTRUE : NEWFALSE
+      else if (item instanceof PyFloat) {
         v = item.value;
         float = true;
       } else break;
@@ -657,7 +666,8 @@ export class Pickler {
         view = w.view;
         pos = w.pos;
       }
-      pos = putNumber(buf, view, pos, v, float);
+      if (op !== 0) buf[pos++] = op;
+      else pos = putNumber(buf, view, pos, v, float);
     }
     w.pos = pos;
     return i;

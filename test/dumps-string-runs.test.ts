@@ -1,9 +1,10 @@
 /**
- * Runs of short strings in a list are written by one loop at protocol 4+ (the
- * memo read, SHORT_BINUNICODE and MEMOIZE, the frame checked inline), in
- * lists saved by recursion and in the batches of long lists alike. Each case
- * must give the bytes CPython writes for the same list (its equal strings
- * made one object, as brine memoizes strings by value), at every protocol.
+ * Runs of short strings in a list (and the numbers, None and bools among
+ * them) are written by one loop at protocol 4+ (the memo read,
+ * SHORT_BINUNICODE and MEMOIZE, the frame checked inline), in lists saved by
+ * recursion and in the batches of long lists alike. Each case must give the
+ * bytes CPython writes for the same list (its equal strings made one object,
+ * as brine memoizes strings by value), at every protocol.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -102,6 +103,13 @@ const values: unknown[] = [
   Array.from({ length: 3000 }, (_, i) => text(i + 7, 80, i % 5 === 0 ? WIDE : ASCII)),
   // A short list whose strings alone pass 64 KiB (saved by recursion, the frame committed inside the run).
   Array.from({ length: 900 }, (_, i) => text(i + 9, 85, ASCII)),
+  // None and bools in the runs: alone, at a run's start and end, between numbers and strings, in
+  // nested lists and in the batches of a long list.
+  [null],
+  [true, false, null, null, true],
+  [null, 1, 'a', false, 2.5, true, 'a', null, -3, 70000, false],
+  [1, 2, true, 'x', [null, false, 'x', [true]], null, 'y', false],
+  Array.from({ length: 2500 }, (_, i) => [null, true, false, i, `s${i % 40}`, 0.5][(i * 7) % 6]),
 ];
 
 /** CPython's pickles of `values` at protocols 0-5, asked of one python3 process by the first test that needs them. */
