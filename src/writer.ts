@@ -533,15 +533,17 @@ export function encodeUtf8Rest(text: string, i: number, buf: Uint8Array, p: numb
  * nothing. A string met the first time is only remembered (null); its bytes
  * are kept when it is met again. Bounded: at most UTF8_CACHE_UNITS units of
  * strings, their bytes in one pool of UTF8_CACHE_BYTES; when either is full
- * the `Map` and the pool are replaced (every entry dropped). After
- * UTF8_CACHE_MISSES strings in a row met for the first time it steps aside
- * for the next UTF8_CACHE_SKIP strings.
+ * the `Map` and the pool are replaced (every entry dropped). Each string
+ * met the first time counts one, each met again takes UTF8_CACHE_CREDIT off
+ * the count: at UTF8_CACHE_MISSES (strings mostly met once, which only pay
+ * for a lookup and an entry) it steps aside for the next UTF8_CACHE_SKIP.
  */
 export const UTF8_CACHE_MIN = 20;
 export const UTF8_CACHE_MAX = 512;
 const UTF8_CACHE_BYTES = 16 * 1024;
 const UTF8_CACHE_UNITS = 16 * 1024;
 const UTF8_CACHE_MISSES = 256;
+const UTF8_CACHE_CREDIT = 4;
 const UTF8_CACHE_SKIP = 4096;
 let utf8Cache = new Map<string, Uint8Array | null>();
 let cachePool = new Uint8Array(0);
@@ -575,7 +577,8 @@ export function utf8Cached(text: string): Uint8Array | null {
     utf8Cache.set(text, null);
     return null;
   }
-  cacheMisses = 0;
+  // A string met again is worth a few met once (a copy saved against a lookup and an entry spent).
+  cacheMisses = cacheMisses > UTF8_CACHE_CREDIT ? cacheMisses - UTF8_CACHE_CREDIT : 0;
   if (bytes !== null) return bytes;
   if (cachePos + 3 * text.length > cachePool.length) {
     // A full pool: a new one, and the entries whose bytes were in the old one dropped with it.
