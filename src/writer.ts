@@ -582,10 +582,12 @@ export function utf8Cached(text: string): Uint8Array | null {
   if (bytes !== null) return bytes;
   if (cachePos + 3 * text.length > cachePool.length) {
     // A full pool: a new one, and the entries whose bytes were in the old one dropped with it.
+    if (cachePos !== 0) {
+      utf8Cache = new Map();
+      cacheUnits = text.length;
+    }
     cachePool = new Uint8Array(UTF8_CACHE_BYTES);
     cachePos = 0;
-    utf8Cache = new Map();
-    cacheUnits = text.length;
   }
   const start = cachePos;
   cachePos = encodeUtf8Rest(text, 0, cachePool, start);
