@@ -630,7 +630,7 @@ export class Pickler {
         const start = pos;
         pos += 2;
         let k = 0;
-        const cached = n >= UTF8_CACHE_MIN && this.#memoCount < CACHED_WHILE ? utf8Cached(item) : null;
+        const cached = this.#cachedUtf8(item);
         if (cached !== null) {
           buf.set(cached, pos);
           pos += cached.length;
@@ -707,7 +707,7 @@ export class Pickler {
       const start = pos;
       pos += 2;
       let k = 0;
-      const cached = n >= UTF8_CACHE_MIN && this.#memoCount < CACHED_WHILE ? utf8Cached(item) : null;
+      const cached = this.#cachedUtf8(item);
       if (cached !== null) {
         buf.set(cached, pos);
         pos += cached.length;
@@ -794,6 +794,14 @@ export class Pickler {
       }
     }
     return 2 * i;
+  }
+
+  /** The UTF-8 of `text` from the cache of recent strings (see `utf8Cached`) in a small dump, else null. */
+  #cachedUtf8(text: string): Uint8Array | null {
+    const n = text.length;
+    return n >= UTF8_CACHE_MIN && n <= UTF8_CACHE_MAX && this.#memoCount < CACHED_WHILE
+      ? utf8Cached(text)
+      : null;
   }
 
   /** True when `#numbers` may write the short strings of a list or dict here. */
@@ -1373,15 +1381,14 @@ export class Pickler {
       writeRawUnicodeEscape(w, text);
       w.byte(0x0a);
     } else {
-      if (text.length <= 85 && this.#proto >= 4) {
-        w.shortUtf8(0x8c, text); // SHORT_BINUNICODE: at most 255 bytes, whatever the text
+      const cached = this.#cachedUtf8(text);
+      if (cached === null && text.length <= 85) {
+        // At most 255 bytes, whatever the text, so no measuring pass: SHORT_BINUNICODE, or BINUNICODE
+        // below protocol 4, its length written after the text.
+        w.shortUtf8(this.#proto >= 4 ? 0x8c : 0x58, text);
         this.#memoize(key);
         return;
       }
-      const cached =
-        text.length >= UTF8_CACHE_MIN && text.length <= UTF8_CACHE_MAX && this.#memoCount < CACHED_WHILE
-          ? utf8Cached(text)
-          : null;
       const n = cached !== null ? cached.length : utf8Length(text);
       let unframed: boolean;
       if (n < 256 && this.#proto >= 4)

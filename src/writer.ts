@@ -378,18 +378,21 @@ export class Writer {
   }
 
   /**
-   * A short string (at most 85 UTF-16 units, so at most 255 bytes) after a
-   * one-byte length: no measuring pass, the length byte is written afterwards.
-   * `after`, when not -1, is one more opcode byte written behind it (the
-   * MEMOIZE that follows a str at protocol 4+), within the same bound check.
+   * A short string (at most 85 UTF-16 units, so at most 255 bytes) after its
+   * length (4 bytes for BINUNICODE, 0x58; else 1): no measuring pass, the
+   * length is written afterwards. `after`, when not -1, is one more
+   * opcode byte written behind it (the MEMOIZE that follows a str at protocol
+   * 4+), within the same bound check.
    */
   shortUtf8(opcode: number, text: string, after = -1): void {
     const n = text.length;
-    this.ensure(3 + 3 * n);
+    this.ensure(5 + 3 * n);
     const buf = this.buf;
     const start = this.pos;
+    const wide = opcode === 0x58;
+    const head = start + (wide ? 5 : 2);
     buf[start] = opcode;
-    let p = start + 2;
+    let p = head;
     let i = 0;
     for (; i < n; i++) {
       const c = text.charCodeAt(i);
@@ -398,7 +401,8 @@ export class Writer {
     }
     // Not ASCII: the rest in the general encoding, in the same pass (there is room for 3 bytes a unit).
     if (i < n) p = encodeUtf8Rest(text, i, buf, p);
-    buf[start + 1] = p - start - 2;
+    buf[start + 1] = p - head;
+    if (wide) buf[start + 2] = buf[start + 3] = buf[start + 4] = 0;
     if (after >= 0) buf[p++] = after;
     this.pos = p;
   }
@@ -407,22 +411,16 @@ export class Writer {
   utf8(text: string, byteLength: number): void {
     this.ensure(byteLength);
     const buf = this.buf;
-    let p = this.pos;
-    // Long: Node's encoder from NATIVE_MIN units; TextEncoder (a browser's) past 64.
-    const long = text.length >= (nativeUtf8Write !== undefined ? NATIVE_MIN : 65);
-    if (!long && byteLength === text.length) {
-      for (let i = 0; i < text.length; i++) buf[p++] = text.charCodeAt(i);
-      this.pos = p;
-      return;
-    }
-    if (long && text.isWellFormed()) {
-      if (nativeUtf8Write) p += nativeUtf8Write.call(buf, text, p, byteLength);
-      else p += textEncoder.encodeInto(text, buf.subarray(p, p + byteLength)).written;
-      this.pos = p;
-      return;
-    }
-    p = encodeUtf8Rest(text, 0, buf, p);
-    this.pos = p;
+    const p = this.pos;
+    // Long: Node's encoder from NATIVE_MIN units; TextEncoder (a browser's) past 64. Strings of at
+    // most 85 units are written by `shortUtf8`: what is short here is rare (a global's text line).
+    if (text.length >= (nativeUtf8Write !== undefined ? NATIVE_MIN : 65) && text.isWellFormed())
+      this.pos =
+        p +
+        (nativeUtf8Write
+          ? nativeUtf8Write.call(buf, text, p, byteLength)
+          : textEncoder.encodeInto(text, buf.subarray(p, p + byteLength)).written);
+    else this.pos = encodeUtf8Rest(text, 0, buf, p);
   }
 
   /** The bytes written so far: a view of their exact size into a shared slab (up to SLAB_RESULT_MAX bytes), else a buffer of their own. */
