@@ -536,7 +536,7 @@ export function encodeUtf8Rest(text: string, i: number, buf: Uint8Array, p: numb
  * the count: at UTF8_CACHE_MISSES (strings mostly met once, which only pay
  * for a lookup and an entry) it steps aside for the next UTF8_CACHE_SKIP.
  */
-export const UTF8_CACHE_MIN = 20;
+export const UTF8_CACHE_MIN = 32;
 export const UTF8_CACHE_MAX = 512;
 const UTF8_CACHE_BYTES = 16 * 1024;
 const UTF8_CACHE_UNITS = 16 * 1024;

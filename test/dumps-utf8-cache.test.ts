@@ -1,5 +1,5 @@
 /**
- * The UTF-8 of strings of 20 to 512 units dumped recently is kept (see
+ * The UTF-8 of strings of 32 to 512 units dumped recently is kept (see
  * `utf8Cached` in writer.ts) and copied when a small dump meets the same
  * string again. Every dump below, in the order given (the cache's state
  * carries from one to the next: misses, hits, a full pool replaced, the cache
@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { dumps } from '../src/index.js';
 import { Pickler } from '../src/pickler.js';
+import { UTF8_CACHE_MIN } from '../src/writer.js';
 import { assertSameHex, runPython } from './support/python.js';
 
 /** CPython's pickle of each JSON value (equal strings one object) at protocols 0-5, as hex: [value][protocol]. */
@@ -49,18 +50,19 @@ function text(seed: number, n: number, alphabet: string): string {
 const ASCII = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ._-';
 const WIDE = 'aé日\u00ff\u0100\u07ff\u0800\uffffß😀🐍\ud800\udc00';
 
-const x19 = 'x'.repeat(19);
-/** Strings at the cache's length limits (20 and 512 units) and the short string loop's (85), each side. */
+/** One unit short of the cache's shortest string. */
+const xs = 'x'.repeat(UTF8_CACHE_MIN - 1);
+/** Strings at the cache's length limits (UTF8_CACHE_MIN and 512 units) and the short string loop's (85), each side. */
 const edges = [
-  text(1, 19, ASCII),
-  text(2, 20, ASCII),
-  text(3, 21, ASCII),
-  `${x19}é`,
-  `é${x19}`,
-  `${x19.slice(1)}😀`,
-  `\ud800${x19}`,
-  `${x19}\ud800`,
-  `${x19.slice(1)}\udc00\ud800`,
+  text(1, UTF8_CACHE_MIN - 1, ASCII),
+  text(2, UTF8_CACHE_MIN, ASCII),
+  text(3, UTF8_CACHE_MIN + 1, ASCII),
+  `${xs}é`,
+  `é${xs}`,
+  `${xs.slice(1)}😀`,
+  `\ud800${xs}`,
+  `${xs}\ud800`,
+  `${xs.slice(1)}\udc00\ud800`,
   text(4, 85, WIDE),
   text(5, 86, WIDE),
   text(6, 86, ASCII),
@@ -84,7 +86,7 @@ const sequence: unknown[] = [];
 for (let round = 0; round < 3; round++) sequence.push(...shapes(edges));
 // A string changed between dumps: the same length, one unit different (a pair against lone surrogates too).
 for (const tail of ['a', 'b', 'é', 'ê', '\ud83d\ude00', '\ud83d\ude01', '\ud83d', '\ude00', 'a']) {
-  sequence.push([`${x19}${tail}`, `${tail}${x19}`], { [`${x19}${tail}`]: `${tail}${x19}` });
+  sequence.push([`${xs}${tail}`, `${tail}${xs}`], { [`${xs}${tail}`]: `${tail}${xs}` });
 }
 // Equal strings made apart (not one object): the same bytes.
 sequence.push([['ab'.repeat(15), ['a', 'b'].join('').repeat(15)].join('|')], ['ab'.repeat(15)]);
@@ -95,10 +97,10 @@ for (let i = 0; i < 60; i++)
 for (let i = 0; i < many.length; i++) sequence.push(many[i], many[i], many[(i * 7) % (i + 1)], many[i >> 1]);
 sequence.push(...many, ...many.slice(0, 5), edges, ...many.slice(-3));
 // Misses in a row past the point where the cache steps aside, then strings it held, then new ones.
-for (let i = 0; i < 300; i++) sequence.push([text(5000 + i, 30, ASCII), i]);
-sequence.push(edges, many[59]!, [text(9000, 25, WIDE), text(9001, 25, WIDE)], edges);
+for (let i = 0; i < 300; i++) sequence.push([text(5000 + i, 40, ASCII), i]);
+sequence.push(edges, many[59]!, [text(9000, 40, WIDE), text(9001, 40, WIDE)], edges);
 // More strings than the memo's size where the cache is used, met again (GETs of the memo).
-const wide = Array.from({ length: 200 }, (_, i) => text(20000 + i, 24, i % 2 === 0 ? ASCII : WIDE));
+const wide = Array.from({ length: 200 }, (_, i) => text(20000 + i, 36, i % 2 === 0 ? ASCII : WIDE));
 sequence.push([...wide, ...wide], wide.slice(0, 30));
 
 const expected = pythonHex(sequence);
