@@ -370,6 +370,8 @@ export class Unpickler {
     const opts = this.#options;
     const dataEnd = data.length;
     const stack: unknown[] = [];
+    /** The pairs of a SETITEMS batch read by #setItemsRun. */
+    const batch: unknown[] = [];
     const marks: number[] = [];
     const keepFloats = opts.keepFloats;
     const dictsAsMap = opts.dictsAsMap;
@@ -423,7 +425,7 @@ export class Unpickler {
               }
               if (!dictsAsMap && (top === lastDict || isPlainDict(top))) {
                 // A batch of SETITEMS into the dict on top (see #setItemsRun).
-                const next = this.#setItemsRun(pos, end, frameEnd, memoLen, stack, n);
+                const next = this.#setItemsRun(pos, end, frameEnd, memoLen, stack, n, batch);
                 memoLen = this.#memoLen;
                 end = this.#runEnd;
                 frameEnd = this.#runFrameEnd;
@@ -647,14 +649,16 @@ export class Unpickler {
             continue;
           case 0x61: {
             // APPEND
-            if (stack.length - 2 < fence) throw underflow();
-            const value = stack.pop();
-            const target = stack[stack.length - 1];
+            const n = stack.length;
+            if (n - 2 < fence) throw underflow();
+            const target = stack[n - 2];
             if (Array.isArray(target) && !Object.isFrozen(target) && !this.#extendsItself(target)) {
-              if (this.#grown === null) target.push(value);
-              else this.#appendList(target, [value], 0, 1);
+              // From the stack itself: an array of the one value per APPEND was garbage.
+              if (this.#grown === null) target.push(stack[n - 1]);
+              else this.#appendList(target, stack, n - 1, n);
+              stack.pop();
             } else {
-              this.#appendOther(target, [value], 0, 'APPEND');
+              this.#appendOther(target, [stack.pop()], 0, 'APPEND');
             }
             continue;
           }
@@ -1241,6 +1245,16 @@ export class Unpickler {
               pos += 5 + n;
               continue;
             }
+            case 0x8a: {
+              // LONG1: straight into the list, as the other items (through the stack, a list of big ints
+              // grew and cut back the stack at every batch)
+              if (pos + 2 > end) break;
+              const n = data[pos + 1]!;
+              if (pos + 2 + n > end) break;
+              target[len++] = decodeLong(data, this.#view, pos + 2, n);
+              pos += 2 + n;
+              continue;
+            }
             case 0x94: // MEMOIZE, into a free slot or at the end of a dense memo
               if (len === start) break;
               if (this.#memoDead) {
@@ -1363,6 +1377,7 @@ export class Unpickler {
     memoLen: number,
     stack: unknown[],
     n: number,
+    batch: unknown[],
   ): number {
     const data = this.#data;
     const memo = this.#memo;
@@ -1375,6 +1390,9 @@ export class Unpickler {
     const dataEnd = Math.min(data.length, RUN_LIMIT) | 0;
     end = Math.min(end, RUN_LIMIT) | 0;
     let done = false;
+    // The pairs of a batch go into `batch` (this load's own, never shortened: a stack cut back after each
+    // SETITEMS gave its room back to V8, and the next batch grew it again, copying it each time).
+    let k = 0;
     if (pos <= RUN_LIMIT) {
       pos |= 0;
       try {
@@ -1405,10 +1423,8 @@ export class Unpickler {
               if (pos + 2 > end) break;
               const len = data[pos + 1]!;
               if (pos + 2 + len > end) break;
-              stack[stack.length] =
-                (stack.length - n) % 2 === 0
-                  ? decodeUtf8(data, pos + 2, len)
-                  : decodeUtf8Value(data, pos + 2, len);
+              batch[k] = (k & 1) === 0 ? decodeUtf8(data, pos + 2, len) : decodeUtf8Value(data, pos + 2, len);
+              k++;
               pos += 2 + len;
               continue;
             }
@@ -1417,23 +1433,23 @@ export class Unpickler {
               if (pos + 5 > end) break;
               const len = u32(data, pos + 1);
               if (pos + 5 + len > end) break;
-              stack[stack.length] = decodeUtf8(data, pos + 5, len);
+              batch[k++] = decodeUtf8(data, pos + 5, len);
               pos += 5 + len;
               continue;
             }
             case 0x4a: // BININT
               if (pos + 5 > end) break;
-              stack[stack.length] = readInt32(data, pos + 1);
+              batch[k++] = readInt32(data, pos + 1);
               pos += 5;
               continue;
             case 0x4b: // BININT1
               if (pos + 2 > end) break;
-              stack[stack.length] = data[pos + 1]!;
+              batch[k++] = data[pos + 1]!;
               pos += 2;
               continue;
             case 0x4d: // BININT2
               if (pos + 3 > end) break;
-              stack[stack.length] = data[pos + 1]! | (data[pos + 2]! << 8);
+              batch[k++] = data[pos + 1]! | (data[pos + 2]! << 8);
               pos += 3;
               continue;
             case 0x47: {
@@ -1444,27 +1460,27 @@ export class Unpickler {
                   // As in #appendRun.
                   few--;
                   const w = readFloat64(data, pos + 1);
-                  stack[stack.length] = keepFloats && Number.isInteger(w) ? new PyFloat(w) : w;
+                  batch[k++] = keepFloats && Number.isInteger(w) ? new PyFloat(w) : w;
                   pos += 9;
                   continue;
                 }
                 view = this.#view;
               }
               const v = view.getFloat64(pos + 1);
-              stack[stack.length] = keepFloats && Number.isInteger(v) ? new PyFloat(v) : v;
+              batch[k++] = keepFloats && Number.isInteger(v) ? new PyFloat(v) : v;
               pos += 9;
               continue;
             }
             case 0x4e: // NONE
-              stack[stack.length] = null;
+              batch[k++] = null;
               pos++;
               continue;
             case 0x88: // NEWTRUE
-              stack[stack.length] = true;
+              batch[k++] = true;
               pos++;
               continue;
             case 0x89: // NEWFALSE
-              stack[stack.length] = false;
+              batch[k++] = false;
               pos++;
               continue;
             case 0x68: {
@@ -1473,14 +1489,14 @@ export class Unpickler {
               const index = data[pos + 1]!;
               const value = index < memo.length ? memo[index] : undefined;
               if (value === undefined || (typeof value === 'object' && value !== null)) break;
-              stack[stack.length] = value;
+              batch[k++] = value;
               pos += 2;
               continue;
             }
             case 0x94: {
               // MEMOIZE, as the main loop does
-              if (stack.length === n) break;
-              const value = stack[stack.length - 1];
+              if (k === 0) break;
+              const value = batch[k - 1];
               if (this.#memoDead) {
                 // Nothing reads the memo again in this load.
               } else if (memoLen < memo.length && memo[memoLen] === undefined) {
@@ -1497,13 +1513,13 @@ export class Unpickler {
               continue;
             }
             case 0x71: // BINPUT
-              if (pos + 2 > end || stack.length === n) break;
-              memoLen += this.#memoPut(data[pos + 1]!, stack[stack.length - 1], pos + 2);
+              if (pos + 2 > end || k === 0) break;
+              memoLen += this.#memoPut(data[pos + 1]!, batch[k - 1], pos + 2);
               pos += 2;
               continue;
             case 0x72: // LONG_BINPUT
-              if (pos + 5 > end || stack.length === n) break;
-              memoLen += this.#memoPut(u32(data, pos + 1), stack[stack.length - 1], pos + 5);
+              if (pos + 5 > end || k === 0) break;
+              memoLen += this.#memoPut(u32(data, pos + 1), batch[k - 1], pos + 5);
               pos += 5;
               continue;
             case 0x6a: {
@@ -1512,16 +1528,16 @@ export class Unpickler {
               const index = u32(data, pos + 1);
               const value = index < memo.length ? memo[index] : undefined;
               if (value === undefined || (typeof value === 'object' && value !== null)) break;
-              stack[stack.length] = value;
+              batch[k++] = value;
               pos += 5;
               continue;
             }
             case 0x75: {
               // SETITEMS, and the next batch into the same dict when a MARK follows
-              if ((stack.length - n) % 2 !== 0) break;
-              const result = this.#setItems(dict, stack, n, true);
+              if ((k & 1) !== 0) break;
+              const result = this.#setItems(dict, batch, 0, true, k);
               stack[n - 1] = result;
-              truncate(stack, n);
+              k = 0;
               pos++;
               if (pos < end && data[pos] === 0x28 && result === dict) {
                 pos++;
@@ -1538,6 +1554,8 @@ export class Unpickler {
         if (!(error instanceof TextDecodeError)) throw error;
       }
     }
+    // Not a whole batch: what it read goes on the stack above the caller's MARK.
+    for (let i = 0; i < k; i++) stack.push(batch[i]);
     this.#memoLen = memoLen;
     this.#runPos = pos;
     this.#runEnd = frameEnd >= 0 ? frameEnd : data.length;
@@ -1930,20 +1948,19 @@ export class Unpickler {
    * pairs and returns the dict, which is a new Map when a plain-object dict
    * received a key that a JS object cannot hold in order.
    */
-  #setItems(target: unknown, items: unknown[], from: number, plain = false): unknown {
-    const to = items.length;
+  #setItems(target: unknown, items: unknown[], from: number, plain = false, to = items.length): unknown {
     if (plain || isPlainDict(target)) {
       const dict = target as Record<string, unknown>;
       if (this.#exposed !== null && this.#converted !== null) {
         // A stale copy of a dict that became a Map (reached through DUP or the memo).
         const converted = this.#converted.get(dict);
-        if (converted !== undefined) return this.#setItems(converted, items, from);
+        if (converted !== undefined) return this.#setItems(converted, items, from, false, to);
       }
       if (to - from < 40) {
         for (let i = from; i < to; i += 2) {
           const key = items[i];
           if (typeof key === 'string' && !isArrayIndexKey(key)) defineKey(dict, key, items[i + 1]);
-          else return this.#setItems(this.#convert(dict), items, i);
+          else return this.#setItems(this.#convert(dict), items, i, false, to);
         }
         return dict;
       }
@@ -1954,7 +1971,7 @@ export class Unpickler {
       for (let i = from; i < to; i += 2) {
         const key = items[i];
         if (typeof key !== 'string' || isArrayIndexKey(key))
-          return this.#setItems(this.#convert(dict), items, i);
+          return this.#setItems(this.#convert(dict), items, i, false, to);
         const j = (i - from) >> 1;
         if (j < WIDE_KEYS) {
           if (same && key !== known[j]) same = false;
