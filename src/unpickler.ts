@@ -382,6 +382,13 @@ export class Unpickler {
      * Before the first, an object no pickle can put on the stack (not null: None would pass for a dict).
      */
     let lastDict: object = {};
+    /**
+     * The list EMPTY_LIST made last, where its opcode ended and the memo length then: a list filled right
+     * after it (see #freshStore) is remade at its size.
+     */
+    let freshList: unknown[] | null = null;
+    let freshEnd = 0;
+    let freshMemo = 0;
     let fence = 0;
     let pos = this.#pos;
     let end = dataEnd;
@@ -409,7 +416,11 @@ export class Unpickler {
               // A batch of APPENDS into the list on top goes straight into the list (see #appendRun).
               const top = stack[n - 1];
               if (Array.isArray(top) && !Object.isFrozen(top) && !this.#extendsItself(top)) {
-                const next = this.#appendRun(top, pos, end, frameEnd, memoLen, stack);
+                const fresh =
+                  top === freshList && top.length === 0
+                    ? freshStore(data, freshEnd, pos - 1, freshMemo, false)
+                    : NOT_FRESH;
+                const next = this.#appendRun(top, pos, end, frameEnd, memoLen, stack, fresh);
                 memoLen = this.#memoLen;
                 end = this.#runEnd;
                 frameEnd = this.#runFrameEnd;
@@ -644,17 +655,41 @@ export class Unpickler {
             pos += n;
             continue;
           }
-          case 0x5d: // EMPTY_LIST
-            stack.push([]);
+          case 0x5d: {
+            // EMPTY_LIST
+            const list: unknown[] = [];
+            stack.push(list);
+            freshList = list;
+            freshEnd = pos;
+            freshMemo = memoLen;
             continue;
+          }
           case 0x61: {
             // APPEND
             const n = stack.length;
             if (n - 2 < fence) throw underflow();
             const target = stack[n - 2];
             if (Array.isArray(target) && !Object.isFrozen(target) && !this.#extendsItself(target)) {
+              const value = stack[n - 1];
+              if (
+                target === freshList &&
+                target.length === 0 &&
+                (typeof value !== 'object' || value === null)
+              ) {
+                // A list of one item, as CPython writes it (EMPTY_LIST, a memo store, the item, APPEND): made
+                // at its size. A push gives an empty array room for 17 items (152 bytes for 8).
+                const id = freshStore(data, freshEnd, opPos, freshMemo, true);
+                if (id !== NOT_FRESH) {
+                  const list = [value];
+                  if (this.#memoFollows(id, target, list)) {
+                    stack[n - 2] = list;
+                    stack.pop();
+                    continue;
+                  }
+                }
+              }
               // From the stack itself: an array of the one value per APPEND was garbage.
-              if (this.#grown === null) target.push(stack[n - 1]);
+              if (this.#grown === null) target.push(value);
               else this.#appendList(target, stack, n - 1, n);
               stack.pop();
             } else {
@@ -1124,6 +1159,7 @@ export class Unpickler {
     frameEnd: number,
     memoLen: number,
     stack: unknown[],
+    fresh: number,
   ): number {
     const data = this.#data;
     const memo = this.#memo;
@@ -1346,6 +1382,12 @@ export class Unpickler {
     }
     if (real !== undefined) grown!.set(target, len);
     else if (target.length !== len) target.length = len;
+    if (done && fresh !== NOT_FRESH && real === undefined && len <= FRESH_COPY) {
+      // A new list filled by one batch (EMPTY_LIST, a memo store, MARK, the items, APPENDS): a copy of its
+      // size takes its place. Filled by index, an empty array took room for 17 items.
+      const copy = target.slice(0, len);
+      if (this.#memoFollows(fresh, target, copy)) stack[stack.length - 1] = copy;
+    }
     this.#memoLen = memoLen;
     this.#runPos = pos;
     this.#runEnd = frameEnd >= 0 ? frameEnd : data.length;
@@ -1643,6 +1685,21 @@ export class Unpickler {
     if (length + to - from > target.length) target.length = Math.max(2 * target.length, length + to - from);
     for (let i = from; i < to; i++) target[length++] = items[i];
     this.#grown!.set(target, length);
+  }
+
+  /**
+   * Points memo id `id` (-1: none), which holds `old` when the memo kept it, at `copy`, a list that
+   * replaces `old` before anything else could refer to it. False when a sparse memo holds `old` (then
+   * `old` stays).
+   */
+  #memoFollows(id: number, old: unknown[], copy: unknown[]): boolean {
+    if (id < 0) return true;
+    const memo = this.#memo;
+    if (id < memo.length) {
+      if (memo[id] === old) memo[id] = copy;
+      return true;
+    }
+    return this.#sparse === null || this.#sparse.get(id) !== old;
   }
 
   /** Gives every over-allocated list its real length. */
@@ -2519,6 +2576,69 @@ function stopCount(pos: number, count: number): number {
 function lineLength(data: Uint8Array, pos: number, end: number): number {
   const nl = lineEnd(data, pos + 1, end);
   return nl < 0 ? 0 : nl + 1 - pos;
+}
+
+/** {@link freshStore}: the opcodes are not those of a list filled right after EMPTY_LIST. */
+const NOT_FRESH = -2;
+/** Lists of up to this many items, filled by one batch right after EMPTY_LIST, are copied at their size. */
+const FRESH_COPY = 16;
+
+/**
+ * Whether the opcodes from `from` (just after an EMPTY_LIST) to `to` are what CPython writes between a
+ * list's EMPTY_LIST and its APPEND (`item`: an optional memo store, one opcode that pushes a str, int,
+ * float, None, bool or memo read, an optional memo store) or its first MARK (an optional memo store),
+ * so that nothing but the stack and the memo can hold the list yet. Returns the memo id the list was
+ * stored under (MEMOIZE stores under `next`), -1 for none, or {@link NOT_FRESH}.
+ */
+function freshStore(data: Uint8Array, from: number, to: number, next: number, item: boolean): number {
+  let p = from;
+  let id = -1;
+  const op = data[p];
+  if (op === 0x94) {
+    id = next;
+    p++;
+  } else if (op === 0x71) {
+    id = data[p + 1]!;
+    p += 2;
+  } else if (op === 0x72) {
+    id = u32(data, p + 1);
+    p += 5;
+  }
+  if (item) {
+    const n = pushLength(data, p);
+    if (n === 0) return NOT_FRESH;
+    p += n;
+    const after = data[p];
+    p += after === 0x94 ? 1 : after === 0x71 ? 2 : after === 0x72 ? 5 : 0;
+  }
+  return p === to ? id : NOT_FRESH;
+}
+
+/** The length of an opcode at `p` that pushes a str, int, float, None, bool or memo read; 0 for any other. */
+function pushLength(data: Uint8Array, p: number): number {
+  switch (data[p]) {
+    case 0x8c: // SHORT_BINUNICODE
+    case 0x8a: // LONG1
+      return 2 + data[p + 1]!;
+    case 0x58: // BINUNICODE
+      return 5 + u32(data, p + 1);
+    case 0x4a: // BININT
+    case 0x6a: // LONG_BINGET
+      return 5;
+    case 0x4b: // BININT1
+    case 0x68: // BINGET
+      return 2;
+    case 0x4d: // BININT2
+      return 3;
+    case 0x47: // BINFLOAT
+      return 9;
+    case 0x4e: // NONE
+    case 0x88: // NEWTRUE
+    case 0x89: // NEWFALSE
+      return 1;
+    default:
+      return 0;
+  }
 }
 
 /** Drops the stack above `length`: pops for up to 64 items (the length setter is a builtin call of about 80 ns). */
