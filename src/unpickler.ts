@@ -120,6 +120,12 @@ function rememberWide(items: unknown[], from: number, to: number): void {
   wideUses = 0;
 }
 
+/**
+ * The pairs of the SETITEMS batch #setItemsRun is reading (one batch at a time: it calls none of the
+ * caller's code). Shared by every load so that a small load does not grow one of its own.
+ */
+const dictBatch: unknown[] = [];
+
 function isPlainDict(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === OBJECT_PROTO;
 }
@@ -370,8 +376,6 @@ export class Unpickler {
     const opts = this.#options;
     const dataEnd = data.length;
     const stack: unknown[] = [];
-    /** The pairs of a SETITEMS batch read by #setItemsRun. */
-    const batch: unknown[] = [];
     const marks: number[] = [];
     const keepFloats = opts.keepFloats;
     const dictsAsMap = opts.dictsAsMap;
@@ -436,7 +440,7 @@ export class Unpickler {
               }
               if (!dictsAsMap && (top === lastDict || isPlainDict(top))) {
                 // A batch of SETITEMS into the dict on top (see #setItemsRun).
-                const next = this.#setItemsRun(pos, end, frameEnd, memoLen, stack, n, batch);
+                const next = this.#setItemsRun(pos, end, frameEnd, memoLen, stack, n);
                 memoLen = this.#memoLen;
                 end = this.#runEnd;
                 frameEnd = this.#runFrameEnd;
@@ -659,9 +663,11 @@ export class Unpickler {
             // EMPTY_LIST
             const list: unknown[] = [];
             stack.push(list);
-            freshList = list;
-            freshEnd = pos;
-            freshMemo = memoLen;
+            if (dataEnd >= FRESH_INPUT) {
+              freshList = list;
+              freshEnd = pos;
+              freshMemo = memoLen;
+            }
             continue;
           }
           case 0x61: {
@@ -1419,7 +1425,6 @@ export class Unpickler {
     memoLen: number,
     stack: unknown[],
     n: number,
-    batch: unknown[],
   ): number {
     const data = this.#data;
     const memo = this.#memo;
@@ -1432,9 +1437,11 @@ export class Unpickler {
     const dataEnd = Math.min(data.length, RUN_LIMIT) | 0;
     end = Math.min(end, RUN_LIMIT) | 0;
     let done = false;
-    // The pairs of a batch go into `batch` (this load's own, never shortened: a stack cut back after each
-    // SETITEMS gave its room back to V8, and the next batch grew it again, copying it each time).
+    // The pairs of a batch go into `batch`, never shortened: a stack cut back after each SETITEMS gave its
+    // room back to V8, and the next batch grew it again, copying it each time. Emptied before returning.
+    const batch = dictBatch;
     let k = 0;
+    let high = 0;
     if (pos <= RUN_LIMIT) {
       pos |= 0;
       try {
@@ -1579,6 +1586,7 @@ export class Unpickler {
               if ((k & 1) !== 0) break;
               const result = this.#setItems(dict, batch, 0, true, k);
               stack[n - 1] = result;
+              if (k > high) high = k;
               k = 0;
               pos++;
               if (pos < end && data[pos] === 0x28 && result === dict) {
@@ -1598,6 +1606,9 @@ export class Unpickler {
     }
     // Not a whole batch: what it read goes on the stack above the caller's MARK.
     for (let i = 0; i < k; i++) stack.push(batch[i]);
+    // Nothing of this load stays reachable from the module.
+    if (k > high) high = k;
+    for (let i = 0; i < high; i++) batch[i] = undefined;
     this.#memoLen = memoLen;
     this.#runPos = pos;
     this.#runEnd = frameEnd >= 0 ? frameEnd : data.length;
@@ -2580,6 +2591,11 @@ function lineLength(data: Uint8Array, pos: number, end: number): number {
 
 /** {@link freshStore}: the opcodes are not those of a list filled right after EMPTY_LIST. */
 const NOT_FRESH = -2;
+/**
+ * Inputs from this size have their new lists remade at their size (see freshStore): in a small pickle the
+ * memory is a few KiB and the copies cost time.
+ */
+const FRESH_INPUT = 0x10000;
 /** Lists of up to this many items, filled by one batch right after EMPTY_LIST, are copied at their size. */
 const FRESH_COPY = 16;
 

@@ -7,7 +7,8 @@
  * 4096th memo entry), holding each kind of item, of 1 to 18 items, holding
  * themselves, and stored under an out-of-order memo id; each loaded to
  * CPython's value and sharing, and loaded with `exact` and dumped back to
- * python3's bytes.
+ * python3's bytes. Every input here is over 64 KiB, the size from which lists
+ * are remade (a padding str, or bytes after the STOP of hand-made pickles).
  */
 import assert from 'node:assert/strict';
 import { describe as suite, test } from 'node:test';
@@ -33,6 +34,8 @@ function caseCode(build: string): string {
 import json, pickle
 self_held = []
 ${build}
+# A str that makes the pickle larger than 64 KiB: smaller inputs keep their lists as they grew.
+value.append('p' * 70000)
 def at(path):
     v = value
     for i in path:
@@ -65,6 +68,9 @@ function caseOf(output: string): Case {
     repr: out.repr,
   };
 }
+
+/** Bytes after a hand-made pickle's STOP (which `loads` ignores) that make the input over 64 KiB. */
+const PAD: number[] = new Array(70000).fill(0);
 
 function at(value: unknown, path: number[]): unknown {
   let v = value;
@@ -163,7 +169,7 @@ suite('lists filled right after EMPTY_LIST', () => {
       [0x5d, 0x71, 0, 0x68, 0, 0x28, 0x4b, 1, 0x4b, 2, 0x65], // BINPUT 0, BINGET 0, APPENDS
     ];
     for (const ops of cases) {
-      const v = loads(Uint8Array.from([0x80, 2, ...ops, 0x86, 0x2e])) as unknown[][];
+      const v = loads(Uint8Array.from([0x80, 2, ...ops, 0x86, 0x2e, ...PAD])) as unknown[][];
       assert.equal(v[0], v[1], ops.join(' '));
       assert.ok(v[0]!.length > 0);
     }
@@ -194,6 +200,7 @@ suite('lists filled right after EMPTY_LIST', () => {
         0,
         0x86,
         0x2e,
+        ...PAD,
       ]);
       const v = loads(pickle) as unknown[][];
       assert.equal(v[0], v[1]);
