@@ -176,36 +176,21 @@ suite('lists filled right after EMPTY_LIST', () => {
     }
   });
 
-  test('a one-item list stored under an out-of-order memo id and read back is one list', () => {
-    // EMPTY_LIST, LONG_BINPUT 100000 (a sparse memo), the item, APPEND, then a read of that id: CPython
-    // gives the same list twice.
-    for (const item of [
-      [0x4b, 7], // BININT1
-      [0x8c, 1, 0x61], // SHORT_BINUNICODE 'a'
-    ]) {
-      const pickle = Uint8Array.from([
-        0x80,
-        2,
-        0x5d,
-        0x72,
-        0xa0,
-        0x86,
-        1,
-        0,
-        ...item,
-        0x61,
-        0x6a,
-        0xa0,
-        0x86,
-        1,
-        0,
-        0x86,
-        0x2e,
-        ...PAD,
-      ]);
+  test('a list stored under an out-of-order memo id and read back is one list', () => {
+    // EMPTY_LIST, LONG_BINPUT 100000 (a sparse memo), one item and APPEND or a batch and APPENDS, then
+    // a read of that id: CPython gives the same list twice.
+    const binput = [0x72, 0xa0, 0x86, 1, 0];
+    const binget = [0x6a, 0xa0, 0x86, 1, 0];
+    for (const [items, length] of [
+      [[0x4b, 7, 0x61], 1], // BININT1, APPEND
+      [[0x8c, 1, 0x61, 0x61], 1], // SHORT_BINUNICODE 'a', APPEND
+      [[0x28, 0x8c, 1, 0x61, 0x8c, 1, 0x62, 0x65], 2], // MARK, 'a', 'b', APPENDS
+      [[0x28, 0x4b, 1, 0x4b, 2, 0x4b, 3, 0x65], 3], // MARK, 1, 2, 3, APPENDS
+    ] as [number[], number][]) {
+      const pickle = Uint8Array.from([0x80, 2, 0x5d, ...binput, ...items, ...binget, 0x86, 0x2e, ...PAD]);
       const v = loads(pickle) as unknown[][];
-      assert.equal(v[0], v[1]);
-      assert.equal(v[0]!.length, 1);
+      assert.equal(v[0], v[1], items.join(' '));
+      assert.equal(v[0]!.length, length);
     }
   });
 });
