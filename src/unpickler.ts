@@ -120,6 +120,12 @@ function rememberWide(items: unknown[], from: number, to: number): void {
   wideUses = 0;
 }
 
+/**
+ * The pairs of the SETITEMS batch #setItemsRun is reading (one batch at a time: it calls none of the
+ * caller's code). Shared by every load so that a small load does not grow one of its own.
+ */
+const dictBatch: unknown[] = [];
+
 function isPlainDict(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === OBJECT_PROTO;
 }
@@ -380,6 +386,13 @@ export class Unpickler {
      * Before the first, an object no pickle can put on the stack (not null: None would pass for a dict).
      */
     let lastDict: object = {};
+    /**
+     * The list EMPTY_LIST made last, where its opcode ended and the memo length then: a list filled right
+     * after it (see #freshStore) is remade at its size.
+     */
+    let freshList: unknown[] | null = null;
+    let freshEnd = 0;
+    let freshMemo = 0;
     let fence = 0;
     let pos = this.#pos;
     let end = dataEnd;
@@ -407,7 +420,11 @@ export class Unpickler {
               // A batch of APPENDS into the list on top goes straight into the list (see #appendRun).
               const top = stack[n - 1];
               if (Array.isArray(top) && !Object.isFrozen(top) && !this.#extendsItself(top)) {
-                const next = this.#appendRun(top, pos, end, frameEnd, memoLen, stack);
+                const fresh =
+                  top === freshList && top.length === 0
+                    ? freshStore(data, freshEnd, pos - 1, freshMemo, false)
+                    : NOT_FRESH;
+                const next = this.#appendRun(top, pos, end, frameEnd, memoLen, stack, fresh);
                 memoLen = this.#memoLen;
                 end = this.#runEnd;
                 frameEnd = this.#runFrameEnd;
@@ -642,19 +659,47 @@ export class Unpickler {
             pos += n;
             continue;
           }
-          case 0x5d: // EMPTY_LIST
-            stack.push([]);
+          case 0x5d: {
+            // EMPTY_LIST
+            const list: unknown[] = [];
+            stack.push(list);
+            if (dataEnd >= FRESH_INPUT) {
+              freshList = list;
+              freshEnd = pos;
+              freshMemo = memoLen;
+            }
             continue;
+          }
           case 0x61: {
             // APPEND
-            if (stack.length - 2 < fence) throw underflow();
-            const value = stack.pop();
-            const target = stack[stack.length - 1];
+            const n = stack.length;
+            if (n - 2 < fence) throw underflow();
+            const target = stack[n - 2];
             if (Array.isArray(target) && !Object.isFrozen(target) && !this.#extendsItself(target)) {
+              const value = stack[n - 1];
+              if (
+                target === freshList &&
+                target.length === 0 &&
+                (typeof value !== 'object' || value === null)
+              ) {
+                // A list of one item, as CPython writes it (EMPTY_LIST, a memo store, the item, APPEND): made
+                // at its size. A push gives an empty array room for 17 items (152 bytes for 8).
+                const id = freshStore(data, freshEnd, opPos, freshMemo, true);
+                if (id !== NOT_FRESH) {
+                  const list = [value];
+                  if (this.#memoFollows(id, target, list)) {
+                    stack[n - 2] = list;
+                    stack.pop();
+                    continue;
+                  }
+                }
+              }
+              // From the stack itself: an array of the one value per APPEND was garbage.
               if (this.#grown === null) target.push(value);
-              else this.#appendList(target, [value], 0, 1);
+              else this.#appendList(target, stack, n - 1, n);
+              stack.pop();
             } else {
-              this.#appendOther(target, [value], 0, 'APPEND');
+              this.#appendOther(target, [stack.pop()], 0, 'APPEND');
             }
             continue;
           }
@@ -1120,6 +1165,7 @@ export class Unpickler {
     frameEnd: number,
     memoLen: number,
     stack: unknown[],
+    fresh: number,
   ): number {
     const data = this.#data;
     const memo = this.#memo;
@@ -1241,6 +1287,16 @@ export class Unpickler {
               pos += 5 + n;
               continue;
             }
+            case 0x8a: {
+              // LONG1: straight into the list, as the other items (through the stack, a list of big ints
+              // grew and cut back the stack at every batch)
+              if (pos + 2 > end) break;
+              const n = data[pos + 1]!;
+              if (pos + 2 + n > end) break;
+              target[len++] = decodeLong(data, this.#view, pos + 2, n);
+              pos += 2 + n;
+              continue;
+            }
             case 0x94: // MEMOIZE, into a free slot or at the end of a dense memo
               if (len === start) break;
               if (this.#memoDead) {
@@ -1332,6 +1388,12 @@ export class Unpickler {
     }
     if (real !== undefined) grown!.set(target, len);
     else if (target.length !== len) target.length = len;
+    if (done && fresh !== NOT_FRESH && real === undefined && len <= FRESH_COPY) {
+      // A new list filled by one batch (EMPTY_LIST, a memo store, MARK, the items, APPENDS): a copy of its
+      // size takes its place. Filled by index, an empty array took room for 17 items.
+      const copy = target.slice(0, len);
+      if (this.#memoFollows(fresh, target, copy)) stack[stack.length - 1] = copy;
+    }
     this.#memoLen = memoLen;
     this.#runPos = pos;
     this.#runEnd = frameEnd >= 0 ? frameEnd : data.length;
@@ -1375,6 +1437,11 @@ export class Unpickler {
     const dataEnd = Math.min(data.length, RUN_LIMIT) | 0;
     end = Math.min(end, RUN_LIMIT) | 0;
     let done = false;
+    // The pairs of a batch go into `batch`, never shortened: a stack cut back after each SETITEMS gave its
+    // room back to V8, and the next batch grew it again, copying it each time. Emptied before returning.
+    const batch = dictBatch;
+    let k = 0;
+    let high = 0;
     if (pos <= RUN_LIMIT) {
       pos |= 0;
       try {
@@ -1405,10 +1472,8 @@ export class Unpickler {
               if (pos + 2 > end) break;
               const len = data[pos + 1]!;
               if (pos + 2 + len > end) break;
-              stack[stack.length] =
-                (stack.length - n) % 2 === 0
-                  ? decodeUtf8(data, pos + 2, len)
-                  : decodeUtf8Value(data, pos + 2, len);
+              batch[k] = (k & 1) === 0 ? decodeUtf8(data, pos + 2, len) : decodeUtf8Value(data, pos + 2, len);
+              k++;
               pos += 2 + len;
               continue;
             }
@@ -1417,23 +1482,23 @@ export class Unpickler {
               if (pos + 5 > end) break;
               const len = u32(data, pos + 1);
               if (pos + 5 + len > end) break;
-              stack[stack.length] = decodeUtf8(data, pos + 5, len);
+              batch[k++] = decodeUtf8(data, pos + 5, len);
               pos += 5 + len;
               continue;
             }
             case 0x4a: // BININT
               if (pos + 5 > end) break;
-              stack[stack.length] = readInt32(data, pos + 1);
+              batch[k++] = readInt32(data, pos + 1);
               pos += 5;
               continue;
             case 0x4b: // BININT1
               if (pos + 2 > end) break;
-              stack[stack.length] = data[pos + 1]!;
+              batch[k++] = data[pos + 1]!;
               pos += 2;
               continue;
             case 0x4d: // BININT2
               if (pos + 3 > end) break;
-              stack[stack.length] = data[pos + 1]! | (data[pos + 2]! << 8);
+              batch[k++] = data[pos + 1]! | (data[pos + 2]! << 8);
               pos += 3;
               continue;
             case 0x47: {
@@ -1444,27 +1509,27 @@ export class Unpickler {
                   // As in #appendRun.
                   few--;
                   const w = readFloat64(data, pos + 1);
-                  stack[stack.length] = keepFloats && Number.isInteger(w) ? new PyFloat(w) : w;
+                  batch[k++] = keepFloats && Number.isInteger(w) ? new PyFloat(w) : w;
                   pos += 9;
                   continue;
                 }
                 view = this.#view;
               }
               const v = view.getFloat64(pos + 1);
-              stack[stack.length] = keepFloats && Number.isInteger(v) ? new PyFloat(v) : v;
+              batch[k++] = keepFloats && Number.isInteger(v) ? new PyFloat(v) : v;
               pos += 9;
               continue;
             }
             case 0x4e: // NONE
-              stack[stack.length] = null;
+              batch[k++] = null;
               pos++;
               continue;
             case 0x88: // NEWTRUE
-              stack[stack.length] = true;
+              batch[k++] = true;
               pos++;
               continue;
             case 0x89: // NEWFALSE
-              stack[stack.length] = false;
+              batch[k++] = false;
               pos++;
               continue;
             case 0x68: {
@@ -1473,14 +1538,14 @@ export class Unpickler {
               const index = data[pos + 1]!;
               const value = index < memo.length ? memo[index] : undefined;
               if (value === undefined || (typeof value === 'object' && value !== null)) break;
-              stack[stack.length] = value;
+              batch[k++] = value;
               pos += 2;
               continue;
             }
             case 0x94: {
               // MEMOIZE, as the main loop does
-              if (stack.length === n) break;
-              const value = stack[stack.length - 1];
+              if (k === 0) break;
+              const value = batch[k - 1];
               if (this.#memoDead) {
                 // Nothing reads the memo again in this load.
               } else if (memoLen < memo.length && memo[memoLen] === undefined) {
@@ -1497,13 +1562,13 @@ export class Unpickler {
               continue;
             }
             case 0x71: // BINPUT
-              if (pos + 2 > end || stack.length === n) break;
-              memoLen += this.#memoPut(data[pos + 1]!, stack[stack.length - 1], pos + 2);
+              if (pos + 2 > end || k === 0) break;
+              memoLen += this.#memoPut(data[pos + 1]!, batch[k - 1], pos + 2);
               pos += 2;
               continue;
             case 0x72: // LONG_BINPUT
-              if (pos + 5 > end || stack.length === n) break;
-              memoLen += this.#memoPut(u32(data, pos + 1), stack[stack.length - 1], pos + 5);
+              if (pos + 5 > end || k === 0) break;
+              memoLen += this.#memoPut(u32(data, pos + 1), batch[k - 1], pos + 5);
               pos += 5;
               continue;
             case 0x6a: {
@@ -1512,16 +1577,17 @@ export class Unpickler {
               const index = u32(data, pos + 1);
               const value = index < memo.length ? memo[index] : undefined;
               if (value === undefined || (typeof value === 'object' && value !== null)) break;
-              stack[stack.length] = value;
+              batch[k++] = value;
               pos += 5;
               continue;
             }
             case 0x75: {
               // SETITEMS, and the next batch into the same dict when a MARK follows
-              if ((stack.length - n) % 2 !== 0) break;
-              const result = this.#setItems(dict, stack, n, true);
+              if ((k & 1) !== 0) break;
+              const result = this.#setItems(dict, batch, 0, true, k);
               stack[n - 1] = result;
-              truncate(stack, n);
+              if (k > high) high = k;
+              k = 0;
               pos++;
               if (pos < end && data[pos] === 0x28 && result === dict) {
                 pos++;
@@ -1538,6 +1604,11 @@ export class Unpickler {
         if (!(error instanceof TextDecodeError)) throw error;
       }
     }
+    // Not a whole batch: what it read goes on the stack above the caller's MARK.
+    for (let i = 0; i < k; i++) stack.push(batch[i]);
+    // Nothing of this load stays reachable from the module.
+    if (k > high) high = k;
+    for (let i = 0; i < high; i++) batch[i] = undefined;
     this.#memoLen = memoLen;
     this.#runPos = pos;
     this.#runEnd = frameEnd >= 0 ? frameEnd : data.length;
@@ -1627,6 +1698,21 @@ export class Unpickler {
     this.#grown!.set(target, length);
   }
 
+  /**
+   * Points memo id `id` (-1: none), which holds `old` when the memo kept it, at `copy`, a list that
+   * replaces `old` before anything else could refer to it. False when a sparse memo holds `old` (then
+   * `old` stays).
+   */
+  #memoFollows(id: number, old: unknown[], copy: unknown[]): boolean {
+    if (id < 0) return true;
+    const memo = this.#memo;
+    if (id < memo.length) {
+      if (memo[id] === old) memo[id] = copy;
+      return true;
+    }
+    return this.#sparse === null || this.#sparse.get(id) !== old;
+  }
+
   /** Gives every over-allocated list its real length. */
   #settleAll(): void {
     if (this.#grown !== null) for (const [list, length] of this.#grown) list.length = length;
@@ -1637,24 +1723,25 @@ export class Unpickler {
 
   /** Gives the over-allocated lists among `values` (arguments about to be passed to code) their real length. */
   #settle(values: readonly unknown[], depth = 0): void {
+    if (this.#grown === null && this.#overlong === null) return;
+    // An indexed loop: `for of` here called the array iterator's `next` for each value, and each call
+    // made a result object (30 MB of garbage in a load of 50,000 records of datetimes and decimals).
+    for (let i = 0; i < values.length; i++) this.#settleValue(values[i], depth);
+  }
+
+  /** {@link #settle} of one value (BUILD's state: no array made to hold it). */
+  #settleValue(value: unknown, depth = 0): void {
     const overlong = this.#overlong;
-    if (overlong !== null) {
-      for (const value of values) {
-        if (value instanceof PyDeque && overlong.delete(value)) trimDeque(value);
-      }
-    }
+    if (overlong !== null && value instanceof PyDeque && overlong.delete(value)) trimDeque(value);
     const grown = this.#grown;
-    if (grown === null) return;
-    for (const value of values) {
-      if (!Array.isArray(value)) continue;
-      const length = grown.get(value);
-      if (length !== undefined) {
-        value.length = length;
-        grown.delete(value);
-      } else if (depth < 2 && Object.isFrozen(value) && value.length <= 16) {
-        // A list inside a small argument tuple is read too (numpy's array state holds the items).
-        this.#settle(value, depth + 1);
-      }
+    if (grown === null || !Array.isArray(value)) return;
+    const length = grown.get(value);
+    if (length !== undefined) {
+      value.length = length;
+      grown.delete(value);
+    } else if (depth < 2 && Object.isFrozen(value) && value.length <= 16) {
+      // A list inside a small argument tuple is read too (numpy's array state holds the items).
+      this.#settle(value, depth + 1);
     }
   }
 
@@ -1930,20 +2017,19 @@ export class Unpickler {
    * pairs and returns the dict, which is a new Map when a plain-object dict
    * received a key that a JS object cannot hold in order.
    */
-  #setItems(target: unknown, items: unknown[], from: number, plain = false): unknown {
-    const to = items.length;
+  #setItems(target: unknown, items: unknown[], from: number, plain = false, to = items.length): unknown {
     if (plain || isPlainDict(target)) {
       const dict = target as Record<string, unknown>;
       if (this.#exposed !== null && this.#converted !== null) {
         // A stale copy of a dict that became a Map (reached through DUP or the memo).
         const converted = this.#converted.get(dict);
-        if (converted !== undefined) return this.#setItems(converted, items, from);
+        if (converted !== undefined) return this.#setItems(converted, items, from, false, to);
       }
       if (to - from < 40) {
         for (let i = from; i < to; i += 2) {
           const key = items[i];
           if (typeof key === 'string' && !isArrayIndexKey(key)) defineKey(dict, key, items[i + 1]);
-          else return this.#setItems(this.#convert(dict), items, i);
+          else return this.#setItems(this.#convert(dict), items, i, false, to);
         }
         return dict;
       }
@@ -1954,7 +2040,7 @@ export class Unpickler {
       for (let i = from; i < to; i += 2) {
         const key = items[i];
         if (typeof key !== 'string' || isArrayIndexKey(key))
-          return this.#setItems(this.#convert(dict), items, i);
+          return this.#setItems(this.#convert(dict), items, i, false, to);
         const j = (i - from) >> 1;
         if (j < WIDE_KEYS) {
           if (same && key !== known[j]) same = false;
@@ -2064,7 +2150,7 @@ export class Unpickler {
     if (reconstructor?.setState === undefined) {
       throw new LoadFailure(`BUILD cannot set the state of ${describeType(target)}`);
     }
-    this.#settle([state]);
+    this.#settleValue(state);
     reconstructor.setState(target, state, this.#contextFor(null));
   }
 
@@ -2215,7 +2301,7 @@ export class Unpickler {
   }
 
   #persistentLoad(pid: unknown): unknown {
-    this.#settle([pid]);
+    this.#settleValue(pid);
     const load = this.#options.persistentLoad;
     if (load === undefined) {
       throw new LoadFailure(
@@ -2501,6 +2587,74 @@ function stopCount(pos: number, count: number): number {
 function lineLength(data: Uint8Array, pos: number, end: number): number {
   const nl = lineEnd(data, pos + 1, end);
   return nl < 0 ? 0 : nl + 1 - pos;
+}
+
+/** {@link freshStore}: the opcodes are not those of a list filled right after EMPTY_LIST. */
+const NOT_FRESH = -2;
+/**
+ * Inputs from this size have their new lists remade at their size (see freshStore): in a small pickle the
+ * memory is a few KiB and the copies cost time.
+ */
+const FRESH_INPUT = 0x10000;
+/** Lists of up to this many items, filled by one batch right after EMPTY_LIST, are copied at their size. */
+const FRESH_COPY = 16;
+
+/**
+ * Whether the opcodes from `from` (just after an EMPTY_LIST) to `to` are what CPython writes between a
+ * list's EMPTY_LIST and its APPEND (`item`: an optional memo store, one opcode that pushes a str, int,
+ * float, None, bool or memo read, an optional memo store) or its first MARK (an optional memo store),
+ * so that nothing but the stack and the memo can hold the list yet. Returns the memo id the list was
+ * stored under (MEMOIZE stores under `next`), -1 for none, or {@link NOT_FRESH}.
+ */
+function freshStore(data: Uint8Array, from: number, to: number, next: number, item: boolean): number {
+  let p = from;
+  let id = -1;
+  const op = data[p];
+  if (op === 0x94) {
+    id = next;
+    p++;
+  } else if (op === 0x71) {
+    id = data[p + 1]!;
+    p += 2;
+  } else if (op === 0x72) {
+    id = u32(data, p + 1);
+    p += 5;
+  }
+  if (item) {
+    const n = pushLength(data, p);
+    if (n === 0) return NOT_FRESH;
+    p += n;
+    const after = data[p];
+    p += after === 0x94 ? 1 : after === 0x71 ? 2 : after === 0x72 ? 5 : 0;
+  }
+  return p === to ? id : NOT_FRESH;
+}
+
+/** The length of an opcode at `p` that pushes a str, int, float, None, bool or memo read; 0 for any other. */
+function pushLength(data: Uint8Array, p: number): number {
+  switch (data[p]) {
+    case 0x8c: // SHORT_BINUNICODE
+    case 0x8a: // LONG1
+      return 2 + data[p + 1]!;
+    case 0x58: // BINUNICODE
+      return 5 + u32(data, p + 1);
+    case 0x4a: // BININT
+    case 0x6a: // LONG_BINGET
+      return 5;
+    case 0x4b: // BININT1
+    case 0x68: // BINGET
+      return 2;
+    case 0x4d: // BININT2
+      return 3;
+    case 0x47: // BINFLOAT
+      return 9;
+    case 0x4e: // NONE
+    case 0x88: // NEWTRUE
+    case 0x89: // NEWFALSE
+      return 1;
+    default:
+      return 0;
+  }
 }
 
 /** Drops the stack above `length`: pops for up to 64 items (the length setter is a builtin call of about 80 ns). */
