@@ -77,6 +77,8 @@ const G_NEWOBJ_EX = new PyGlobal('copyreg', '__newobj_ex__');
 /** Frame kinds of the work stack. */
 const F_LIST = 0;
 const F_DICT = 1;
+/** Entries from which #saveMap reads a Map by `forEach` (see there). */
+const BIG_MAP = 4096;
 const F_TUPLE = 2;
 const F_ADDITEMS = 3;
 const F_FROZENSET = 4;
@@ -1626,15 +1628,29 @@ export class Pickler {
     // A new array has its size from the start: grown entry by entry, it left garbage of about twice its
     // size (each outgrown copy, big ones in their own pages), resident until a collection.
     const entries = this.#spareEntries.pop() ?? new Array<unknown>(2 * n);
-    // By `forEach`: no [key, value] array per entry as `for (const [k, v] of map)` makes, and no
-    // iterator result per key and value as the iterators make until the loop is optimized (a first
-    // dump of 200,000 entries made 15 MB of them).
+    // Keys, then values: no [key, value] array per entry as `for (const [k, v] of map)` makes.
     let i = 0;
-    map.forEach((v, k) => {
-      if (typeof k === 'object' && k !== null) checkHashable(k, 'a dict key');
-      entries[i++] = k;
-      entries[i++] = v;
-    });
+    if (n >= BIG_MAP) {
+      // By `forEach`: the iterators make a result object per key and value until the loop is
+      // optimized, which a first dump of one big Map never reaches (200,000 entries: 15 MB).
+      map.forEach((v, k) => {
+        if (typeof k === 'object' && k !== null) checkHashable(k, 'a dict key');
+        entries[i++] = k;
+        entries[i++] = v;
+      });
+    } else {
+      // Many small Maps: the iterators, once optimized, make nothing; a closure each would.
+      for (const k of map.keys()) {
+        if (typeof k === 'object' && k !== null) checkHashable(k, 'a dict key');
+        entries[i] = k;
+        i += 2;
+      }
+      let j = 1;
+      for (const v of map.values()) {
+        entries[j] = v;
+        j += 2;
+      }
+    }
     if (this.#bin) this.#w!.byte(0x7d);
     else this.#w!.byte2(0x28, 0x64);
     this.#memoize(map);
