@@ -77,7 +77,7 @@ const G_NEWOBJ_EX = new PyGlobal('copyreg', '__newobj_ex__');
 /** Frame kinds of the work stack. */
 const F_LIST = 0;
 const F_DICT = 1;
-/** Entries from which #saveMap reads a Map by `forEach` (see there). */
+/** Entries from which #saveMap reads a pickler's first big Map by `forEach` (see there). */
 const BIG_MAP = 4096;
 const F_TUPLE = 2;
 const F_ADDITEMS = 3;
@@ -1627,12 +1627,14 @@ export class Pickler {
     }
     // A new array has its size from the start: grown entry by entry, it left garbage of about twice its
     // size (each outgrown copy, big ones in their own pages), resident until a collection.
-    const entries = this.#spareEntries.pop() ?? new Array<unknown>(2 * n);
+    const spare = this.#spareEntries.pop();
+    const entries = spare ?? new Array<unknown>(2 * n);
     // Keys, then values: no [key, value] array per entry as `for (const [k, v] of map)` makes.
     let i = 0;
-    if (n >= BIG_MAP) {
-      // By `forEach`: the iterators make a result object per key and value until the loop is
-      // optimized, which a first dump of one big Map never reaches (200,000 entries: 15 MB).
+    if (spare === undefined && n >= BIG_MAP) {
+      // The first big Map of a pickler, by `forEach`: the iterators make a result object per key and
+      // value until the loop is optimized, which a first dump of one big Map does not reach (200,000
+      // entries: 15 MB). Once optimized they make none and run 5-10% faster than `forEach` here.
       map.forEach((v, k) => {
         if (typeof k === 'object' && k !== null) checkHashable(k, 'a dict key');
         entries[i++] = k;
