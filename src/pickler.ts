@@ -80,6 +80,8 @@ const G_NEWOBJ_EX = new PyGlobal('copyreg', '__newobj_ex__');
 /** Frame kinds of the work stack. */
 const F_LIST = 0;
 const F_DICT = 1;
+/** Entries from which #saveMap reads a pickler's first big Map by `forEach` (see there). */
+const BIG_MAP = 4096;
 const F_TUPLE = 2;
 const F_ADDITEMS = 3;
 const F_FROZENSET = 4;
@@ -1662,18 +1664,33 @@ export class Pickler {
       this.#saveEntries(map, null, n);
       return;
     }
-    const entries = this.#spareEntries.pop() ?? [];
+    // A new array has its size from the start: grown entry by entry, it left garbage of about twice its
+    // size (each outgrown copy, big ones in their own pages), resident until a collection.
+    const spare = this.#spareEntries.pop();
+    const entries = spare ?? new Array<unknown>(2 * n);
     // Keys, then values: no [key, value] array per entry as `for (const [k, v] of map)` makes.
     let i = 0;
-    for (const k of map.keys()) {
-      if (typeof k === 'object' && k !== null) checkHashable(k, 'a dict key');
-      entries[i] = k;
-      i += 2;
-    }
-    let j = 1;
-    for (const v of map.values()) {
-      entries[j] = v;
-      j += 2;
+    if (spare === undefined && n >= BIG_MAP) {
+      // The first big Map of a pickler, by `forEach`: the iterators make a result object per key and
+      // value until the loop is optimized, which a first dump of one big Map does not reach (200,000
+      // entries: 15 MB). Once optimized they make none and run 5-10% faster than `forEach` here.
+      map.forEach((v, k) => {
+        if (typeof k === 'object' && k !== null) checkHashable(k, 'a dict key');
+        entries[i++] = k;
+        entries[i++] = v;
+      });
+    } else {
+      // Many small Maps: the iterators, once optimized, make nothing; a closure each would.
+      for (const k of map.keys()) {
+        if (typeof k === 'object' && k !== null) checkHashable(k, 'a dict key');
+        entries[i] = k;
+        i += 2;
+      }
+      let j = 1;
+      for (const v of map.values()) {
+        entries[j] = v;
+        j += 2;
+      }
     }
     if (this.#bin) this.#w!.byte(0x7d);
     else this.#w!.byte2(0x28, 0x64);
