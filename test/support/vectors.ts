@@ -65,8 +65,15 @@ function mtime(path: string): number {
  */
 export function loadVectors(): Vector[] {
   freshVectors();
-  return JSON.parse(readFileSync(VECTORS_FILE, 'utf8')) as Vector[];
+  vectors ??= JSON.parse(readFileSync(VECTORS_FILE, 'utf8')) as Vector[];
+  return vectors;
 }
+
+/**
+ * The vectors as read, kept for the other test files of the process (test/support/run-tests.ts runs
+ * `dumps` and the vectors' own tests in one): the callers only read them.
+ */
+let vectors: Vector[] | undefined;
 
 /** Generates the vectors again when the file is missing or older than the generator. */
 function freshVectors(): void {
@@ -95,7 +102,8 @@ export function loadVectorPickles(): VectorPickle[] {
   if (existsSync(PICKLES_FILE) && mtime(PICKLES_FILE) >= mtime(VECTORS_FILE)) {
     return JSON.parse(readFileSync(PICKLES_FILE, 'utf8')) as VectorPickle[];
   }
-  const pickles = loadVectors().map(({ expect: _, ...rest }): VectorPickle => rest);
+  const all = vectors ?? (JSON.parse(readFileSync(VECTORS_FILE, 'utf8')) as Vector[]);
+  const pickles = all.map(({ expect: _, ...rest }): VectorPickle => rest);
   const temporary = `${PICKLES_FILE}.${process.pid}.tmp`;
   writeFileSync(temporary, JSON.stringify(pickles));
   renameSync(temporary, PICKLES_FILE);
