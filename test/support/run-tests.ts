@@ -50,33 +50,35 @@ import { pathToFileURL } from 'node:url';
 import { ROOT } from './python.js';
 
 /**
- * The files that take longest (CPU seconds measured on one run, most first);
- * the others follow in name order. A file missing here only starts later.
+ * The files that take longest (CPU seconds measured on one run, most first;
+ * a file of `TOGETHER` stands for its pair; web's Chromium and package's
+ * install wait more than they compute, so they start early); the others follow
+ * in name order. A file missing here only starts later.
  */
 const LONGEST = [
   'test/package.test.ts',
   'test/complexity/dumps-output.test.ts',
   'test/tools-scan.test.ts',
-  'test/adversarial.test.ts',
-  'test/complexity/opcodes.test.ts',
-  'test/dumps.test.ts',
   'test/tools-dis.test.ts',
+  'test/dumps.test.ts',
+  'test/complexity/opcodes.test.ts',
   'test/web.test.ts',
   'test/api-docs.test.ts',
-  'test/stdlib-hostile.test.ts',
-  'test/readme.test.ts',
-  'test/cli-torch.test.ts',
-  'test/load-runs.test.ts',
-  'test/compress.test.ts',
-  'test/tsdoc-examples.test.ts',
+  'test/adversarial.test.ts',
   'test/cli.test.ts',
-  'test/tools-json.test.ts',
-  'test/hardening.test.ts',
-  'test/tools-optimize.test.ts',
+  'test/compress.test.ts',
   'test/repr-budget.test.ts',
+  'test/load-runs.test.ts',
+  'test/hardening.test.ts',
+  'test/stdlib-hostile.test.ts',
   'test/node.test.ts',
+  'test/dumps-retention.test.ts',
   'test/list-batches.test.ts',
   'test/fuzz.test.ts',
+  'test/tsdoc-examples.test.ts',
+  'test/tools-json.test.ts',
+  'test/cli-torch.test.ts',
+  'test/readme.test.ts',
 ];
 
 /**
