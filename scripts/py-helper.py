@@ -36,7 +36,7 @@ def main() -> None:
                 raise SystemExit(f"protocol {protocol}: the model reads back something else for {spec!r}")
             pickles.append(data.hex())
         results.append({"pickles": pickles, "expect": expect})
-    json.dump(results, sys.stdout, ensure_ascii=True, allow_nan=False, separators=(",", ":"))
+    sys.stdout.write(json.dumps(results, ensure_ascii=True, allow_nan=False, separators=(",", ":")))
 
 
 if __name__ == "__main__":

@@ -1074,7 +1074,7 @@ for label, data in json.load(sys.stdin):
     except BaseException:  # MemoryError, RecursionError, SystemError: all refusals
         continue
     loaded.append([label, repr(value)[:80]])
-json.dump(loaded, sys.stdout)
+sys.stdout.write(json.dumps(loaded))
 `,
       [],
       JSON.stringify(refusedInputs.map(([label, data]) => [label, toHex(data)])),

@@ -30,7 +30,7 @@ for protocol in (2, 3, 4, 5):
     shared = [big() for _ in range(3000)]
     for value in (ints, mixed, [shared, shared, [big()] * 4100], ints[:4097], ints[:4095]):
         cases.append([pickle.dumps(value, protocol).hex(), plain(value)])
-json.dump(cases, sys.stdout)
+sys.stdout.write(json.dumps(cases))
 `;
 
 function plain(value: unknown): unknown {

@@ -89,7 +89,7 @@ for lc, lp, pb in ((0, 0, 0), (4, 0, 4), (0, 4, 2), (1, 3, 1)):
 # Big chunks: uncompressed LZMA2 chunks, chunks that reset state but keep the dictionary.
 big = rnd(150000) + t + rnd(50000) + t
 add('xz-big', 'xz', lzma.compress(big, preset=1), big)
-json.dump({'cases': cases, 'expects': [e.hex() for e in expects]}, sys.stdout)
+sys.stdout.write(json.dumps({'cases': cases, 'expects': [e.hex() for e in expects]}))
 `;
 
 const corpus: Case[] = (() => {
@@ -210,7 +210,7 @@ for hex in json.load(sys.stdin):
   c = zlib.compressobj(6, zlib.DEFLATED, -15)
   res.append([zlib.compress(d).hex(), gzip.compress(d).hex(), bz2.compress(d).hex(), lzma.compress(d).hex(),
               lzma.compress(d, format=lzma.FORMAT_ALONE).hex(), (c.compress(d) + c.flush()).hex()])
-json.dump(res, sys.stdout)`,
+sys.stdout.write(json.dumps(res))`,
       [],
       JSON.stringify(inputs.map((i) => Buffer.from(i).toString('hex'))),
     );

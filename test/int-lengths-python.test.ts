@@ -93,7 +93,7 @@ for p, h in zip(${JSON.stringify(LIST_PROTOCOLS)}, req["lists"]):
     out["lists"].append(pickle.dumps(vals, p).hex())
     got = pickle.loads(bytes.fromhex(h))
     out["listsBack"].append(type(got) is list and got == vals and all(type(g) is int for g in got))
-json.dump(out, sys.stdout)
+sys.stdout.write(json.dumps(out))
 `;
 
 interface PythonOut {

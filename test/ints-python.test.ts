@@ -56,7 +56,7 @@ for text, ours in zip(req["values"], req["brine"]):
 for h in req["raw"]:
     got = pickle.loads(bytes.fromhex(h))
     out["raw"].append(str(got) if type(got) is int else repr(got))
-json.dump(out, sys.stdout)
+sys.stdout.write(json.dumps(out))
 `;
 
 interface PythonOut {

@@ -20,7 +20,7 @@ import { PyObject } from '../src/types/py-object.js';
 import { tuple } from '../src/types/tuple.js';
 import { loads, Unpickler } from '../src/unpickler.js';
 import { seed } from './support/budget.js';
-import { hasPythonModules, ROOT } from './support/python.js';
+import { hasPythonModules, PYTHON, ROOT } from './support/python.js';
 
 const DIR = join(ROOT, 'test/fixtures/sklearn');
 const SYSTEM_PYTHON = process.env.BRINE_SKLEARN_PYTHON ?? '/usr/bin/python3';
@@ -177,7 +177,7 @@ describe('dumpJoblib', () => {
     for (const compress of ['zlib', 'gzip'] as const) {
       const z = dumpJoblib(value(), { compress });
       const out = execFileSync(
-        'python3',
+        PYTHON,
         [
           '-c',
           `import sys, zlib, gzip; sys.stdout.buffer.write(${compress === 'zlib' ? 'zlib' : 'gzip'}.decompress(sys.stdin.buffer.read()))`,

@@ -154,7 +154,7 @@ out = []
 for h in json.load(sys.stdin):
     try: out.append(desc(pickle.loads(bytes.fromhex(h))))
     except Exception as e: out.append(['error', type(e).__name__])
-json.dump(out, sys.stdout)
+sys.stdout.write(json.dumps(out))
 `;
 
 /** Writes bytes objects as python3 pickles them: a JSON list of [hex of a list of bytes, protocol] in, hex pickles out. */
@@ -165,7 +165,7 @@ for items, protocol in json.load(sys.stdin):
     made = {}
     values = [made.setdefault(h, bytes.fromhex(h)) for h in items]
     out.append(pickle.dumps(values[0] if len(values) == 1 else values, protocol).hex())
-json.dump(out, sys.stdout)
+sys.stdout.write(json.dumps(out))
 `;
 
 function python<T>(script: string, input: unknown): T {

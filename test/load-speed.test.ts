@@ -53,7 +53,7 @@ for key, code in req["exec"].items():
     scope = {}
     exec(code, scope)
     out["exec"][key] = scope["out"]
-json.dump(out, sys.stdout)
+sys.stdout.write(json.dumps(out))
 `,
     [],
     JSON.stringify({

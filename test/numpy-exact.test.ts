@@ -214,7 +214,7 @@ test('numpy loads the exact dumps of changed big-endian arrays with their new el
     '        if isinstance(v, float) and abs(v) == float("inf"): return "inf" if v > 0 else "-inf"',
     '        return v',
     '    out.append([a.dtype.str, conv(a.tolist())])',
-    'json.dump(out, sys.stdout)',
+    'sys.stdout.write(json.dumps(out))',
   ].join('\n');
   const run = spawnSync(PYTHON, ['-c', code], { input: JSON.stringify(items), encoding: 'utf8' });
   assert.equal(run.status, 0, run.stderr);

@@ -33,6 +33,7 @@ import { promisify } from 'node:util';
 import ts from 'typescript';
 import { FULL } from './support/budget.js';
 import { inProcessCli } from './support/cli-run.js';
+import { PYTHON } from './support/python.js';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -127,7 +128,7 @@ before(async () => {
     await sh('npm', ['install', '--offline', '--no-audit', '--no-fund', tarball], app);
   }
   await sh(
-    'python3',
+    PYTHON,
     [
       '-c',
       "import pickle, collections; pickle.dump({'name': 'Ada', 'scores': [1, 2.5], 'pair': (1, 2), 'big': 2**70, 'od': collections.OrderedDict(a=1)}, open('py.pkl', 'wb'), 4)",

@@ -12,6 +12,7 @@ import { join, relative } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { srcGraph } from './support/imports.js';
+import { PYTHON } from './support/python.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -108,7 +109,7 @@ process.stdout.write(JSON.stringify(out));
 `;
 
 test('loads() gives the same strings with and without Node Buffer', () => {
-  const input = execFileSync('python3', ['-c', script], { encoding: 'utf8' });
+  const input = execFileSync(PYTHON, ['-c', script], { encoding: 'utf8' });
   const expected = (JSON.parse(input) as { values: string[] }).values;
   const run = (mode: string) =>
     JSON.parse(

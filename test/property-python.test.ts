@@ -20,6 +20,7 @@ import { loads } from '../src/index.js';
 import { runs, seed as seedOr } from './support/budget.js';
 import { compareDescriptions, type Desc, describe, numberText } from './support/describe.js';
 import { failWithSeed, pythonChar } from './support/fast-check.js';
+import { PYTHON } from './support/python.js';
 import { fromHex, SCRIPTS } from './support/vectors.js';
 
 const DEFAULT_SEED = 19170604;
@@ -178,7 +179,7 @@ const { value } = fc.letrec<{ value: Spec }>((tie) => ({
 // python3
 
 function runPython(specs: Spec[]): PythonResult[] {
-  const output = execFileSync('python3', [join(SCRIPTS, 'py-helper.py')], {
+  const output = execFileSync(PYTHON, [join(SCRIPTS, 'py-helper.py')], {
     input: JSON.stringify({ specs, protocols: PROTOCOLS }),
     maxBuffer: 1 << 30,
     stdio: ['pipe', 'pipe', 'inherit'],

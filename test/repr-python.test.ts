@@ -20,7 +20,7 @@ function python(code: string): Map<string, { data: Uint8Array; repr: string; pfo
 import collections, decimal, json, pickle, pprint, re, sys, types
 sys.setrecursionlimit(20000)
 ${code}
-json.dump([[n, pickle.dumps(v, 4).hex(), repr(v), pprint.pformat(v, width=40)] for n, v in cases], sys.stdout)
+sys.stdout.write(json.dumps([[n, pickle.dumps(v, 4).hex(), repr(v), pprint.pformat(v, width=40)] for n, v in cases]))
 `);
   return new Map(
     (JSON.parse(out) as [string, string, string, string][]).map(([n, hex, r, p]) => [
@@ -144,7 +144,7 @@ for v in cases:
     data = pickle.dumps(v, 5)
     dis = io.StringIO(); pickletools.dis(data, dis)
     res.append([data.hex(), repr(v), pprint.pformat(v, width=30), dis.getvalue()])
-json.dump(res, sys.stdout)
+sys.stdout.write(json.dumps(res))
 `),
     ) as [string, string, string, string][];
     for (const [hex, r, p, dis] of out) {

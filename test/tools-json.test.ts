@@ -135,7 +135,7 @@ describe('fromJSON reads numbers losslessly, as Python json.loads does', () => {
       '    want = json.loads(item["text"])',
       '    got = pickle.loads(bytes.fromhex(item["hex"]))',
       '    if not same(want, got): bad.append([item["text"], repr(want), repr(got)])',
-      'json.dump(bad, sys.stdout)',
+      'sys.stdout.write(json.dumps(bad))',
     ].join('\n');
     const out = execFileSync(PYTHON, ['-c', code], { input: JSON.stringify(items), encoding: 'utf8' });
     assert.deepEqual(JSON.parse(out), []);

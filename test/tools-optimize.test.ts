@@ -21,11 +21,11 @@ import {
   runPickletools,
   type ToolInput,
 } from './support/tools-dis.js';
-import { loadVectors, toLoadOptions } from './support/vectors.js';
+import { loadVectorPickles, toLoadOptions } from './support/vectors.js';
 
 const SEED = 20240612;
 
-const vectors = loadVectors();
+const vectors = loadVectorPickles();
 const vectorInputs: ToolInput[] = vectors.map((v) => ({
   name: `vector ${v.name} (protocol ${v.protocol})`,
   data: fromHex(v.pickle),

@@ -903,7 +903,7 @@ for fmt in (tarfile.USTAR_FORMAT, tarfile.GNU_FORMAT, tarfile.PAX_FORMAT):
     with tarfile.open(fileobj=io.BytesIO(data)) as t:
         members = [[m.name, m.size, m.offset_data] for m in t.getmembers()]
     cases.append({"hex": data.hex(), "members": members})
-json.dump(cases, sys.stdout)`,
+sys.stdout.write(json.dumps(cases))`,
         ],
         { encoding: 'utf8' },
       ),

@@ -323,7 +323,7 @@ for method in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
     raw = b.getvalue()
     with zipfile.ZipFile(io.BytesIO(raw)) as z:
         out[str(method)] = {"hex": raw.hex(), "entries": [[i.filename, i.file_size, i.compress_size, i.CRC, i.compress_type, i.header_offset, z.read(i).hex()] for i in z.infolist()]}
-json.dump(out, __import__("sys").stdout)
+__import__("sys").stdout.write(json.dumps(out))
 `),
 ) as Record<string, { hex: string; entries: [string, number, number, number, number, number, string][] }>;
 
@@ -384,7 +384,7 @@ with open(path, "wb") as f:
     f.write(struct.pack("<IIQI", 0x07064B50, 0, cd_end, 1))
     f.write(struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, 2, 2, cd_end - cd, 0xFFFFFFFF, 0))
 with zipfile.ZipFile(path) as z:
-    json.dump([[i.filename, i.file_size, i.compress_size, i.header_offset] for i in z.infolist()] + [z.read("archive/data.pkl").decode()], sys.stdout)
+    sys.stdout.write(json.dumps([[i.filename, i.file_size, i.compress_size, i.header_offset] for i in z.infolist()] + [z.read("archive/data.pkl").decode()]))
 `,
         [path],
       );

@@ -81,7 +81,7 @@ for name, original, mine, reference in json.load(sys.stdin):
     else:
         ref = eval(reference, {"torch": torch, "collections": collections, "nan": float("nan"), "inf": float("inf")})
         results[name] = {"mode": mode, "problems": compare(ref, b)}
-json.dump(results, sys.stdout)
+sys.stdout.write(json.dumps(results))
 `;
 
 /** Values built in JS, and the Python expression that builds the same in torch. */

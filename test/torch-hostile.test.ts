@@ -97,7 +97,7 @@ for name, (obj, records) in cases.items():
         f.writestr("archive/data.pkl", b.getvalue())
         for k, v in records.items(): f.writestr("archive/data/" + k, v)
     result[name] = z.getvalue().hex()
-json.dump(result, sys.stdout)
+sys.stdout.write(json.dumps(result))
 `);
   return new Map(Object.entries(JSON.parse(out) as Record<string, string>).map(([k, v]) => [k, fromHex(v)]));
 })();

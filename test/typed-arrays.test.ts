@@ -52,7 +52,7 @@ for name, hexdata, code, items in json.load(sys.stdin):
             and all((math.isnan(x) and math.isnan(y)) or (x == y and math.copysign(1, x) == math.copysign(1, y)
                     if isinstance(y, float) else x == y) for x, y in zip(a, items)))
     out.append([name, same, v[0] is v[1], repr(a)])
-json.dump(out, sys.stdout)
+sys.stdout.write(json.dumps(out))
 `;
 
 test('dumps writes a typed array as the array.array of its machine type, loaded by python3 at every protocol', () => {
@@ -144,7 +144,7 @@ for name, hexdata, dtype, items in json.load(sys.stdin):
                 and bool(np.array_equal(a, want, equal_nan=a.dtype.kind == 'f'))
                 and bool((np.signbit(a) == np.signbit(want)).all() if a.dtype.kind == 'f' else True),
                 v[0] is v[1], repr(a)])
-json.dump(out, sys.stdout)
+sys.stdout.write(json.dumps(out))
 `;
   const run = spawnSync(NUMPY_PYTHON, ['-c', code], { input: JSON.stringify(rows), encoding: 'utf8' });
   assert.equal(run.status, 0, run.stderr);

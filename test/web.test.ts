@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { inflateRawSync } from 'node:zlib';
 import type { Browser, Page } from 'playwright-core';
 import { scan } from '../src/index.ts';
+import { PYTHON } from './support/python.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const fixtures = join(root, 'test', 'fixtures');
@@ -86,7 +87,7 @@ function file(name: string, bytes: Uint8Array | string): string {
 /** python3's `pickletools.dis(annotate=30)` of the pickle at `start` of a file (or of a zip entry). */
 function pickletools(path: string, entry?: string, start = 0): string {
   return execFileSync(
-    'python3',
+    PYTHON,
     [
       '-c',
       `import io, pickletools, sys, zipfile
@@ -202,7 +203,7 @@ describe('the inspector page in Chromium', {
 
   test('a pickle: verdict, value tree with shared values and a cycle, disassembly as pickletools prints it', async () => {
     const path = join(work, 'shared.pkl');
-    execFileSync('python3', [
+    execFileSync(PYTHON, [
       '-c',
       `import pickle, sys
 inner = [1, 2.5, 'three']

@@ -164,7 +164,7 @@ def main():
         }
         for op in pickletools.opcodes
     ]
-    json.dump({"pickles": pickles, "big": big, "opcodes": opcodes}, sys.stdout)
+    sys.stdout.write(json.dumps({"pickles": pickles, "big": big, "opcodes": opcodes}))
 
 
 if __name__ == "__main__":

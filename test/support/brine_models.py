@@ -211,7 +211,7 @@ def main():
                     out[name][p] = pickle.dumps(value, p).hex()
                 except (TypeError, RecursionError):
                     pass  # e.g. __slots__ without __getstate__ below protocol 2: Python cannot pickle it
-        json.dump(out, sys.stdout)
+        sys.stdout.write(json.dumps(out))
         return
     report = {}
     for name, per in json.load(sys.stdin).items():
@@ -224,7 +224,7 @@ def main():
                 report[name][p] = {'equal': ok, 'identical': data == pickle.dumps(CASES[name], int(p)), 'error': None if ok else repr(value)}
             except Exception as e:  # noqa: BLE001
                 report[name][p] = {'equal': False, 'identical': False, 'error': f'{type(e).__name__}: {e}'}
-    json.dump(report, sys.stdout)
+    sys.stdout.write(json.dumps(report))
 
 
 if __name__ == '__main__':

@@ -21,7 +21,12 @@ export interface DictCase {
  * CPython's items.
  */
 export function dictCases(code: string): DictCase[] {
-  const out = runPython(`
+  return dictCasesOf(runPython(dictCasesCode(code)));
+}
+
+/** The code {@link dictCases} runs (a piece for `runPythonPieces`); {@link dictCasesOf} reads its output. */
+export function dictCasesCode(code: string): string {
+  return `
 import json, math, pickle, random, struct
 cases = []
 ${code}
@@ -35,8 +40,12 @@ for name, data in cases:
     out.append({'name': name, 'hex': data.hex(), 'items': [[k, plain(v)] for k, v in d.items()],
                 'map': any(not isinstance(k, str) or is_index(k) for k in d)})
 print(json.dumps(out))
-`);
-  return JSON.parse(out) as DictCase[];
+`;
+}
+
+/** The cases that the output of {@link dictCasesCode}'s code gives. */
+export function dictCasesOf(output: string): DictCase[] {
+  return JSON.parse(output) as DictCase[];
 }
 
 /**

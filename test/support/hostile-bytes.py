@@ -159,7 +159,7 @@ def main() -> None:
         answer = judge_bytes(prefixes())
     else:
         answer = judge(request["judge"])
-    json.dump(answer, sys.stdout)
+    sys.stdout.write(json.dumps(answer))
 
 
 if __name__ == "__main__":

@@ -176,7 +176,7 @@ def main():
                 except TypeError:  # __slots__ without __getstate__ below protocol 2
                     continue
                 out.append({"name": name, "protocol": protocol, "hex": data.hex()})
-        json.dump(out, sys.stdout)
+        sys.stdout.write(json.dumps(out))
     elif mode == "check":
         problems = []
         for index, item in enumerate(json.load(sys.stdin)):
@@ -192,7 +192,7 @@ def main():
                 problems.append({"index": index, "name": name, "protocol": item["protocol"], "problem": f"not equal: {got!r:.300}"})
             elif shape(want) != shape(got):
                 problems.append({"index": index, "name": name, "protocol": item["protocol"], "problem": "sharing differs"})
-        json.dump(problems, sys.stdout)
+        sys.stdout.write(json.dumps(problems))
     elif mode == "plain":
         bad = []
         for item in json.load(sys.stdin):
@@ -200,7 +200,7 @@ def main():
             got = pickle.loads(bytes.fromhex(item["hex"]))
             if not same(want, got, False):
                 bad.append({"text": item["text"], "got": repr(got)})
-        json.dump(bad, sys.stdout)
+        sys.stdout.write(json.dumps(bad))
 
 
 main()

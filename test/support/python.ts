@@ -114,7 +114,7 @@ for name, code in json.load(sys.stdin).items():
         out[name] = {'error': traceback.format_exc()}
 sys.modules['__main__'] = main
 sys.stdout = sys.__stdout__
-json.dump(out, sys.stdout)
+sys.stdout.write(json.dumps(out))
 `,
       [],
       JSON.stringify(pieces),
@@ -138,7 +138,7 @@ export function pythonCases(code: string): Map<string, Uint8Array> {
 
 /** The code {@link pythonCases} runs (a piece for {@link runPythonPieces}); {@link casesOf} reads its output. */
 export function casesCode(code: string): string {
-  return `${code}\nimport json as _j, sys as _s\n_c = cases.items() if isinstance(cases, dict) else cases\n_j.dump([[k, bytes(v).hex()] for k, v in _c], _s.stdout)`;
+  return `${code}\nimport json as _j, sys as _s\n_c = cases.items() if isinstance(cases, dict) else cases\n_s.stdout.write(_j.dumps([[k, bytes(v).hex()] for k, v in _c]))`;
 }
 
 /** The bytes by name that the output of {@link casesCode}'s code gives. */
@@ -243,7 +243,7 @@ export function assertSameHex(got: string, want: string, what: string): void {
  */
 export function casePickles(code: string): [string, string[]][] {
   const out = runPython(
-    `${code}\nimport json, pickle, sys\njson.dump([[k, [pickle.dumps(v, p).hex() for p in range(6)]] for k, v in cases], sys.stdout)`,
+    `${code}\nimport json, pickle, sys\nsys.stdout.write(json.dumps([[k, [pickle.dumps(v, p).hex() for p in range(6)]] for k, v in cases]))`,
   );
   return JSON.parse(out) as [string, string[]][];
 }

@@ -187,7 +187,7 @@ def main():
             toggles.append(c)
             prev = p
     chars = [repr(chr(c)) for c in range(0x10000)] + [repr(chr(c)) for c in range(0x10000, 0x110000, 97)]
-    json.dump({"cases": cases, "configs": CONFIGS, "toggles": toggles, "chars": chars}, sys.stdout)
+    sys.stdout.write(json.dumps({"cases": cases, "configs": CONFIGS, "toggles": toggles, "chars": chars}))
 
 
 main()

@@ -90,7 +90,7 @@ def main():
             loaded = pickle.loads(data)
             rows.append([protocol, data.hex(), repr(loaded), [pprint.pformat(loaded, **c) for c in CONFIGS]])
         out.append(rows)
-    json.dump(out, sys.stdout)
+    sys.stdout.write(json.dumps(out))
 
 
 main()

@@ -50,33 +50,35 @@ import { pathToFileURL } from 'node:url';
 import { ROOT } from './python.js';
 
 /**
- * The files that take longest (CPU seconds measured on one run, most first);
- * the others follow in name order. A file missing here only starts later.
+ * The files that take longest (CPU seconds measured on one run, most first;
+ * a file of `TOGETHER` stands for its pair; web's Chromium and package's
+ * install wait more than they compute, so they start early); the others follow
+ * in name order. A file missing here only starts later.
  */
 const LONGEST = [
   'test/package.test.ts',
   'test/complexity/dumps-output.test.ts',
   'test/tools-scan.test.ts',
-  'test/adversarial.test.ts',
-  'test/complexity/opcodes.test.ts',
-  'test/dumps.test.ts',
   'test/tools-dis.test.ts',
+  'test/dumps.test.ts',
+  'test/complexity/opcodes.test.ts',
   'test/web.test.ts',
   'test/api-docs.test.ts',
-  'test/stdlib-hostile.test.ts',
-  'test/readme.test.ts',
-  'test/cli-torch.test.ts',
-  'test/load-runs.test.ts',
-  'test/compress.test.ts',
-  'test/tsdoc-examples.test.ts',
+  'test/adversarial.test.ts',
   'test/cli.test.ts',
-  'test/tools-json.test.ts',
-  'test/hardening.test.ts',
-  'test/tools-optimize.test.ts',
+  'test/compress.test.ts',
   'test/repr-budget.test.ts',
+  'test/load-runs.test.ts',
+  'test/hardening.test.ts',
+  'test/stdlib-hostile.test.ts',
   'test/node.test.ts',
+  'test/dumps-retention.test.ts',
   'test/list-batches.test.ts',
   'test/fuzz.test.ts',
+  'test/tsdoc-examples.test.ts',
+  'test/tools-json.test.ts',
+  'test/cli-torch.test.ts',
+  'test/readme.test.ts',
 ];
 
 /**
@@ -87,6 +89,17 @@ const LONGEST = [
  * its files (test/support/run-tests.ts writes a marker then).
  */
 const BEFORE_BUILD = ['test/complexity/dumps-output.test.ts'];
+
+/**
+ * Long files that read the same large inputs, each pair in one process (the first file's place in
+ * `LONGEST` is the pair's): the disassembler's and the optimizer's tests share the adversarial
+ * corpus and CPython's bad pickles (python3 and JSON made once per process), and `dumps` and the
+ * vectors' own tests the 23 MB of vectors parsed once (test/support/vectors.ts keeps what it read).
+ */
+const TOGETHER = [
+  ['test/tools-dis.test.ts', 'test/tools-optimize.test.ts'],
+  ['test/dumps.test.ts', 'test/vectors.test.ts'],
+];
 
 /** Shared processes for the short files, and how many long files start before them. */
 const GROUPS = 4;
@@ -122,9 +135,10 @@ function allTestFiles(): string[] {
 function plan(dir: string): string[] {
   const all = allTestFiles();
   const early = BEFORE_BUILD.filter((f) => all.includes(f));
-  const long = [...early, ...LONGEST.filter((f) => all.includes(f) && !early.includes(f))];
+  const second = new Set(TOGETHER.flatMap((p) => p.slice(1)));
+  const long = [...early, ...LONGEST.filter((f) => all.includes(f) && !early.includes(f) && !second.has(f))];
   const timed = TIMED.filter((f) => all.includes(f) && !long.includes(f));
-  const short = all.filter((f) => !long.includes(f) && !timed.includes(f));
+  const short = all.filter((f) => !long.includes(f) && !timed.includes(f) && !second.has(f));
   const ext = BUILD === undefined ? 'mts' : 'mjs';
   const groups = Array.from({ length: GROUPS }, (_, g) =>
     group(
@@ -132,13 +146,29 @@ function plan(dir: string): string[] {
       short.filter((_, i) => i % GROUPS === g),
     ),
   );
-  const own = (f: string) => alone(dir, f);
+  const own = (f: string) => {
+    const pair = TOGETHER.find((p) => p[0] === f);
+    return pair === undefined
+      ? alone(dir, f)
+      : group(join(dir, `${f.replace(/\//g, '--')}.together.${ext}`), pair);
+  };
   return [
     ...long.slice(0, GROUPS_AFTER).map(own),
     ...groups,
     ...long.slice(GROUPS_AFTER).map(own),
     ...timed.map(own),
   ];
+}
+
+/** The processes for the files given on the command line: each alone, a pair of `TOGETHER` given whole in one. */
+function given(files: string[]): string[] {
+  const ext = BUILD === undefined ? 'mts' : 'mjs';
+  return files.flatMap((f) => {
+    const pair = TOGETHER.find((p) => p.includes(f) && p.every((m) => files.includes(m)));
+    if (pair === undefined) return [alone(groupDir, f)];
+    if (pair[0] !== f) return [];
+    return [group(join(groupDir, `${f.replace(/\//g, '--')}.together.${ext}`), pair)];
+  });
 }
 
 /** A file of its own still gets a file that imports it, for its usage per test. */
@@ -517,9 +547,7 @@ if (args.length === 0) {
 }
 {
   const files =
-    args.length > 0
-      ? args.map((f) => alone(groupDir, relative(ROOT, join(process.cwd(), f))))
-      : plan(groupDir);
+    args.length > 0 ? given(args.map((f) => relative(ROOT, join(process.cwd(), f)))) : plan(groupDir);
   // The test processes inherit this environment (node:test's `run` passes it on).
   Object.assign(process.env, counted(process.env));
   const stream = run({ files, concurrency: 2 });

@@ -348,4 +348,4 @@ for case in CASES:
     os.waitpid(pid, 0)
     case["events"] = json.loads(out or b"[]")
 
-json.dump({"cases": CASES}, sys.stdout)
+sys.stdout.write(json.dumps({"cases": CASES}))

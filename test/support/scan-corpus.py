@@ -536,4 +536,4 @@ for case in CASES:
     case["protocols"] = sorted({arg for op, arg, _ in ops if op.name == "PROTO"})
     case["calls"] = sum(1 for op, _, _ in ops if op.name in CALLS)
 
-json.dump({"cases": CASES}, sys.stdout)
+sys.stdout.write(json.dumps({"cases": CASES}))

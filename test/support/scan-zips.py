@@ -141,4 +141,4 @@ except Exception:  # bz2 missing from this python
     pass
 
 crc = [[data.hex(), zlib.crc32(data)] for data in (b"", b"123456789", TEXT, bytes(range(256)) * 3)]
-json.dump({"archives": ARCHIVES, "crc": crc}, sys.stdout)
+sys.stdout.write(json.dumps({"archives": ARCHIVES, "crc": crc}))

@@ -156,7 +156,7 @@ def main():
     if sys.argv[1] == 'make':
         out = {name: {p: pickle.dumps(v, p).hex() for p in range(6)} for name, v in CASES.items()}
         out = {'pickles': out, 'repr': {name: repr(v) for name, v in CASES.items()}, 'str': {name: str(v) for name, v in CASES.items()}}
-        json.dump(out, sys.stdout)
+        sys.stdout.write(json.dumps(out))
         return
     given = json.load(sys.stdin)
     report = {}
@@ -175,7 +175,7 @@ def main():
                 'identical': data == pickle.dumps(CASES[name], int(p)),
                 'error': error,
             }
-    json.dump(report, sys.stdout)
+    sys.stdout.write(json.dumps(report))
 
 
 if __name__ == '__main__':

@@ -15,8 +15,9 @@ job, on stdout. A job is {"hex": ..., "mode": ..., options}:
 
 A result is {"out": text or hex, "error": [exception class, message] or null}.
 With "digest": true, a "dis", "all" or "files" job's "out" is the SHA-256 of the
-text (UTF-8, hex) instead of the text: the tests compare digests, and ask again
-without "digest" for the jobs whose digests differ, to show the difference.
+text (UTF-8, hex) instead of the text, and a "genops" job's the SHA-256 of a line
+"name pos" per opcode: the tests compare digests, and ask again without "digest"
+for the jobs whose digests differ, to show the difference.
 """
 import hashlib
 import io
@@ -81,12 +82,15 @@ def digested(job):
     result = run(job)
     if job.get("digest") and job["mode"] in ("dis", "all", "files"):
         result["out"] = hashlib.sha256(result["out"].encode("utf-8", "surrogatepass")).hexdigest()
+    elif job.get("digest") and job["mode"] == "genops":
+        listing = "".join("%s %d\n" % (name, pos) for name, pos, _ in result["out"])
+        result["out"] = hashlib.sha256(listing.encode("ascii")).hexdigest()
     return result
 
 
 def main():
     jobs = json.load(sys.stdin)
-    json.dump([digested(job) for job in jobs], sys.stdout)
+    sys.stdout.write(json.dumps([digested(job) for job in jobs]))
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ import { dumps } from '../../src/index.js';
 import { DisassemblyError, disassemble, disassembleAll } from '../../src/tools/disassemble.js';
 import { value } from './dumps-values.js';
 import { fromHex, loadCorpus, PYTHON, ROOT, toHex } from './python.js';
-import { loadVectors } from './vectors.js';
+import { loadVectorPickles } from './vectors.js';
 
 /** One request to test/support/tools-dis.py. */
 export interface ToolJob {
@@ -137,7 +137,7 @@ export interface ToolInput {
 
 /** Every vector of test/vectors (their whole data: a sequence holds several pickles). */
 export function vectorInputs(): ToolInput[] {
-  return loadVectors().map((v) => {
+  return loadVectorPickles().map((v) => {
     const input: { name: string; data: Uint8Array; starts?: number[] } = {
       name: `vector ${v.name} (protocol ${v.protocol})`,
       data: fromHex(v.pickle),

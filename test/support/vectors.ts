@@ -4,7 +4,7 @@
  * `LoadOptions`.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type LoadOptions, PickleBuffer, Registry } from '../../src/index.js';
 import type { Desc } from './describe.js';
@@ -64,9 +64,48 @@ function mtime(path: string): number {
  * missing or older than the generator.
  */
 export function loadVectors(): Vector[] {
+  freshVectors();
+  vectors ??= JSON.parse(readFileSync(VECTORS_FILE, 'utf8')) as Vector[];
+  return vectors;
+}
+
+/**
+ * The vectors as read, kept for the other test files of the process (test/support/run-tests.ts runs
+ * `dumps` and the vectors' own tests in one): the callers only read them.
+ */
+let vectors: Vector[] | undefined;
+
+/** Generates the vectors again when the file is missing or older than the generator. */
+function freshVectors(): void {
   const sources = [join(SCRIPTS, 'gen-vectors.py'), join(SCRIPTS, 'vectors_lib.py')];
   if (!existsSync(VECTORS_FILE) || sources.some((source) => mtime(source) > mtime(VECTORS_FILE))) {
     execFileSync(PYTHON, [sources[0]!, VECTORS_FILE], { stdio: ['ignore', 'ignore', 'inherit'] });
   }
-  return JSON.parse(readFileSync(VECTORS_FILE, 'utf8')) as Vector[];
+}
+
+/** A vector without the description of its value: what the tests of the tools read of it. */
+export type VectorPickle = Omit<Vector, 'expect'>;
+
+/** {@link loadVectorPickles}' file: the vectors without their descriptions. */
+const PICKLES_FILE = join(ROOT, 'test', 'vectors', 'generated', 'vectors-pickles.json');
+
+/**
+ * The vectors without their descriptions (`expect`), in the same order: the tests of the
+ * disassembler and the optimizer read only the pickles, their names, protocols and load options.
+ * The descriptions are three fifths of the 23 MB of vectors.json, and parsing them cost each of
+ * those processes about a second of CPU and 40,000 page faults; the file without them is written
+ * once, from vectors.json, when it is missing or older (each writer writes its own temporary file
+ * and renames it, so a process never reads half a file).
+ */
+export function loadVectorPickles(): VectorPickle[] {
+  freshVectors();
+  if (existsSync(PICKLES_FILE) && mtime(PICKLES_FILE) >= mtime(VECTORS_FILE)) {
+    return JSON.parse(readFileSync(PICKLES_FILE, 'utf8')) as VectorPickle[];
+  }
+  const all = vectors ?? (JSON.parse(readFileSync(VECTORS_FILE, 'utf8')) as Vector[]);
+  const pickles = all.map(({ expect: _, ...rest }): VectorPickle => rest);
+  const temporary = `${PICKLES_FILE}.${process.pid}.tmp`;
+  writeFileSync(temporary, JSON.stringify(pickles));
+  renameSync(temporary, PICKLES_FILE);
+  return pickles;
 }
