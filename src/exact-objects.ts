@@ -36,6 +36,11 @@
  * then differs from the array, and a record with every entry left out would
  * only cost a check per object before the full memo takes over.
  *
+ * The record also says whether the array holds a plain JS object: an exact
+ * load makes none (its dicts are `Map`s), so the pickler can tell, without a
+ * lookup, that a plain object it meets (a state a reducer just made, as for
+ * a UUID) is none of the record's.
+ *
  * @module
  */
 
@@ -50,6 +55,11 @@ export interface ObjectRecord {
   readonly reads: readonly number[];
   /** The objects read back -> their memo index, made on first use. */
   shared?: Map<object, number> | null;
+  /**
+   * True when no object of the array is a plain JS object (`Object.prototype`): an exact load makes
+   * every dict a `Map`, so a plain object the pickler meets (a state a reducer made) is not one of them.
+   */
+  readonly noPlain: boolean;
 }
 
 /** Opcodes after which a memo store holds a new object (see the module). */
@@ -88,6 +98,7 @@ export function recordObjects(
   let before = -1;
   const reads: number[] = [];
   let returned: Set<unknown> | null = null;
+  let noPlain = true;
   let pos = start;
   while (pos < end) {
     const op = data[pos++]!;
@@ -160,8 +171,12 @@ export function recordObjects(
     const value = memo[put];
     if (typeof value !== 'object' || value === null) continue;
     const kind = before >= 0 ? KIND[before]! : 0;
-    if (kind === 0 || value === EMPTY_TUPLE || value === placeholder) memo[put] = undefined;
-    else if (kind === RETURNED) {
+    if (kind === 0 || value === EMPTY_TUPLE || value === placeholder) {
+      memo[put] = undefined;
+      continue;
+    }
+    if (noPlain && Object.getPrototypeOf(value) === Object.prototype) noPlain = false;
+    if (kind === RETURNED) {
       returned ??= new Set();
       const size = returned.size;
       returned.add(value);
@@ -182,7 +197,7 @@ export function recordObjects(
   let kept = 0;
   for (let i = 0; i < reads.length; i++) if (memo[reads[i]!] !== undefined) reads[kept++] = reads[i]!;
   reads.length = kept;
-  return { objects: memo, reads };
+  return { objects: memo, reads, noPlain };
 }
 
 /** The objects read back -> their memo index (null when there are none). @internal */

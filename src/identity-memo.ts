@@ -32,12 +32,18 @@
  * `Map` of those and its bit. The first object that does not fit (the value
  * changed since it was loaded) turns the memo into the ordinary one: every
  * object recorded by a bit enters the first tier or the `Set` with its index
- * (linear in the memo's size, once), and the memo goes on as above.
+ * (linear in the memo's size, once), and the memo goes on as above. Plain
+ * objects are the exception: a record holds none (an exact load's dicts are
+ * `Map`s), so one the pickler meets is new or in a small `Map` of its own
+ * (a state a reducer made, as a UUID's), without leaving the record; so are
+ * the str objects the pickler makes itself (`FreshString`: bytes below
+ * protocol 3).
  *
  * @module
  */
 
 import { type ObjectRecord, sharedObjects } from './exact-objects.js';
+import { FreshString } from './fresh-string.js';
 import { recentUse } from './recent-use.js';
 
 /**
@@ -84,6 +90,10 @@ export class IdentityMemo {
   #bits = new Int32Array(32);
   /** `version` before the record was followed (`version` is -1 meanwhile). */
   #versionBefore = 0;
+  /** The record holds no plain object (see ObjectRecord): plain objects are memoized in #plain meanwhile. */
+  #noPlain = false;
+  /** Objects memoized while the memo follows a record that are none of the record's (see #isPlain; made on first use). */
+  #plain: Map<object, number> | null = null;
 
   /** True when the memo holds nothing. */
   get empty(): boolean {
@@ -104,6 +114,7 @@ export class IdentityMemo {
     if (this.#bits.length < words) this.#bits = new Int32Array(words);
     this.#loaded = objects;
     this.#shared = sharedObjects(record);
+    this.#noPlain = record.noPlain;
     this.#versionBefore = this.version;
     this.version = -1;
     return true;
@@ -143,18 +154,33 @@ export class IdentityMemo {
     // The record holds no object twice: its object `next`, not memoized yet, is at no other index.
     if (loaded[next] === obj) return ABSENT;
     const shared = this.#shared;
-    if (shared === null) return UNSURE;
-    const k = shared.get(obj as object);
-    if (k === undefined) return UNSURE;
-    return (this.#bits[k >> 5]! & (1 << (k & 31))) !== 0 ? k : ABSENT;
+    if (shared !== null) {
+      const k = shared.get(obj as object);
+      if (k !== undefined) return (this.#bits[k >> 5]! & (1 << (k & 31))) !== 0 ? k : ABSENT;
+    }
+    if (this.#isPlain(obj)) return this.#plain?.get(obj as object) ?? ABSENT;
+    return UNSURE;
+  }
+
+  /**
+   * True for an object that is none of the record's: a str object the pickler made (`FreshString`), or
+   * a plain object while the record holds none. It is in #plain or not memoized.
+   */
+  #isPlain(obj: unknown): boolean {
+    if (typeof obj !== 'object' || obj === null) return false;
+    if (obj instanceof FreshString) return true;
+    return this.#noPlain && Object.getPrototypeOf(obj) === Object.prototype;
   }
 
   /** Stops following the record: every object it memoized enters the memo with its index, in index order. */
   #leave(): void {
     const loaded = this.#loaded!;
+    const plain = this.#plain;
     this.#loaded = null;
     this.#shared = null;
+    this.#plain = null;
     this.version = this.#versionBefore;
+    if (plain !== null) for (const [obj, index] of plain) this.set(obj, index);
     const bits = this.#bits;
     const words = (loaded.length >> 5) + 1;
     for (let w = 0; w < words; w++) {
@@ -205,6 +231,11 @@ export class IdentityMemo {
     if (loaded !== null) {
       if (loaded[index] === obj) {
         this.#bits[index >> 5]! |= 1 << (index & 31);
+        return;
+      }
+      if (this.#isPlain(obj)) {
+        this.#plain ??= new Map();
+        this.#plain.set(obj, index);
         return;
       }
       this.#leave();
@@ -275,6 +306,7 @@ export class IdentityMemo {
       this.#bits.fill(0, 0, (loaded.length >> 5) + 1);
       this.#loaded = null;
       this.#shared = null;
+      this.#plain = null;
       this.version = this.#versionBefore;
       if (this.#bits.length > KEEP_IDS) this.#bits = new Int32Array(32);
     }
