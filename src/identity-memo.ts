@@ -46,6 +46,14 @@ import { type ObjectRecord, sharedObjects } from './exact-objects.js';
 import { FreshString } from './fresh-string.js';
 import { recentUse } from './recent-use.js';
 
+/** Memos that stopped following a record (see `#leave`), for the tests. */
+let leaves = 0;
+
+/** How many memos stopped following a record so far. @internal */
+export function memoLeaves(): number {
+  return leaves;
+}
+
 /**
  * What {@link IdentityMemo.probe} returns for an object that a memo following
  * a record cannot place without a lookup: it is not the record's next object,
@@ -92,6 +100,8 @@ export class IdentityMemo {
   #versionBefore = 0;
   /** The record holds no plain object (see ObjectRecord): plain objects are memoized in #plain meanwhile. */
   #noPlain = false;
+  /** Objects the pickler made for this dump (see `made`; made on first use). */
+  #made: Set<object> | null = null;
   /** Objects memoized while the memo follows a record that are none of the record's (see #isPlain; made on first use). */
   #plain: Map<object, number> | null = null;
 
@@ -168,17 +178,30 @@ export class IdentityMemo {
    */
   #isPlain(obj: unknown): boolean {
     if (typeof obj !== 'object' || obj === null) return false;
-    if (obj instanceof FreshString) return true;
+    if (obj instanceof FreshString || this.#made?.has(obj)) return true;
     return this.#noPlain && Object.getPrototypeOf(obj) === Object.prototype;
+  }
+
+  /**
+   * Tells a memo following a record that the pickler made `obj` for this
+   * dump (the arguments of a reduction it writes for a built-in value): none
+   * of the record's objects, so memoized as the plain ones are.
+   */
+  made(obj: object): void {
+    if (this.#loaded === null) return;
+    this.#made ??= new Set();
+    this.#made.add(obj);
   }
 
   /** Stops following the record: every object it memoized enters the memo with its index, in index order. */
   #leave(): void {
+    leaves++;
     const loaded = this.#loaded!;
     const plain = this.#plain;
     this.#loaded = null;
     this.#shared = null;
     this.#plain = null;
+    this.#made = null;
     this.version = this.#versionBefore;
     if (plain !== null) for (const [obj, index] of plain) this.set(obj, index);
     const bits = this.#bits;
@@ -307,6 +330,7 @@ export class IdentityMemo {
       this.#loaded = null;
       this.#shared = null;
       this.#plain = null;
+      this.#made = null;
       this.version = this.#versionBefore;
       if (this.#bits.length > KEEP_IDS) this.#bits = new Int32Array(32);
     }

@@ -1618,14 +1618,10 @@ export class Pickler {
     const at = this.#memoCount;
     if (index === UNSURE) {
       // Not the record's object at the index it would have had before its items, nor one read back: now.
+      // Met before after all (the value changed since it was loaded): the tuple just built is dropped.
       index = memo.get(items, at);
       if (index !== undefined) {
-        const w = this.#w!;
-        if (n <= 3 && this.#proto >= 2)
-          for (let i = 0; i < n; i++) w.byte(0x30); // POP
-        else if (this.#bin)
-          w.byte(0x31); // POP_MARK
-        else for (let i = 0; i <= n; i++) w.byte(0x30);
+        this.#w!.byte(0x30); // POP
         this.#writeGet(index);
         return true;
       }
@@ -1876,7 +1872,10 @@ export class Pickler {
 
   /** `callable(*args)` then memoize `obj`, as save_reduce does for built-in values. */
   #saveReduce(callable: PyGlobal, args: unknown[], obj: object): void {
-    this.#pushSteps([S_SAVE, callable, S_SAVE, Object.freeze(args), S_OP, 0x52, S_MEMO, obj], '');
+    // Every caller makes `args` and its objects for this call: none is in the memo, nor met again.
+    if (this.#following)
+      for (const arg of args) if (typeof arg === 'object' && arg !== null) this.#memo.made(arg);
+    this.#pushSteps([S_SAVE, callable, S_FRESH_TUPLE, Object.freeze(args), S_OP, 0x52, S_MEMO, obj], '');
   }
 
   /**
