@@ -29,6 +29,13 @@
  * - a store after anything else (a GET, DUP, a global, another store) holds
  *   an object that may be in the array already, and is left out.
  *
+ * A reconstructor that returns anything but an inert `PyObject`, bytes (the
+ * latin-1 text of bytes below protocol 3) or a set (below protocol 4) gives
+ * the pickle no record: brine's value classes (datetimes, UUIDs, Decimals...)
+ * are rebuilt from arguments and states that the value does not hold, which
+ * the array would keep alive as long as the value, and the pickler writes
+ * new ones of its own.
+ *
  * CPython stores every object right after the opcode that made it, so only a
  * hand-made pickle loses entries here. A pickle whose stores are not in
  * order (each id the number of stores before it, as CPython writes them), or
@@ -45,6 +52,7 @@
  */
 
 import { ARG_SIZES } from './exact-strings.js';
+import { PyObject } from './types/py-object.js';
 import { EMPTY_TUPLE } from './types/tuple.js';
 
 /** The objects a pickle memoized, by memo index, and the memo indices it read back. */
@@ -177,6 +185,9 @@ export function recordObjects(
     }
     if (noPlain && Object.getPrototypeOf(value) === Object.prototype) noPlain = false;
     if (kind === RETURNED) {
+      // What brine's own value classes are rebuilt from (a datetime's arguments and state bytes, a UUID's
+      // state) is no part of the value: the array would keep it alive. Their pickles get no record.
+      if (!(value instanceof PyObject || value instanceof Uint8Array || value instanceof Set)) return null;
       returned ??= new Set();
       const size = returned.size;
       returned.add(value);

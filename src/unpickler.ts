@@ -1768,8 +1768,10 @@ export class Unpickler {
     if (from < this.#memoScanned) return;
     const data = this.#data;
     const opts = this.#options;
-    // An exact load keeps every value it stores: its record of objects reads them all (see #recordExact).
-    const exact = !opts.keepMemo && opts.afterBuild === undefined && !opts.exact;
+    // An exact load keeps every value it stores, for its record of objects (see #recordExact), unless a
+    // global of the registry was met: the record is then most likely dropped (see exact-objects.ts),
+    // and the arguments its reconstructors are rebuilt from had better die young.
+    const exact = !opts.keepMemo && opts.afterBuild === undefined && (!opts.exact || this.#resolved !== null);
     const count = countMemoOps(data, from, data.length);
     this.#memoScanned = countMemoStop;
     if (exact && data[countMemoStop] === 0x2e) {
