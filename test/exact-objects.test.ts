@@ -203,7 +203,11 @@ test(`exact loads of shared, recursive and random objects dump to python3's byte
       // The memo followed the load's record to the end: CPython's objects, each met in memo order. (Not
       // where the value's reducers make objects of their own: a datetime's state bytes below protocol 3,
       // a date's, the offset of timezone.utc.)
-      if (name !== 'stdlib' && (name !== 'datetimes' || protocol >= 3))
+      // Nor where the load kept only what the pickle reads again (see Unpickler#presizeMemo): past 4096
+      // memo entries read by BINGET only, once a global of the registry was met (copyreg._reconstructor
+      // for each instance at protocol 1, _codecs.encode for bytes below protocol 3).
+      const partial = name === 'many' && (protocol === 1 || protocol === 2) && MANY > 2000;
+      if (name !== 'stdlib' && (name !== 'datetimes' || protocol >= 3) && !partial)
         assert.equal(memoLeaves(), leaves, `${what}: the record was followed throughout`);
       assert.equal(toHex(dumps(value, { protocol })), first, `${what}: dumps again`);
       assert.equal(toHex(new Pickler({ protocol }).dump(value)), first, `${what}: a new Pickler`);
