@@ -24,6 +24,7 @@
  * @module
  */
 
+import type { ObjectRecord } from './exact-objects.js';
 import type { GetattrForm } from './reconstructors/getattr.js';
 import { hashString, StringMemo } from './string-memo.js';
 import { decodeRawUnicodeEscape, decodeUtf8 } from './text.js';
@@ -53,6 +54,8 @@ export const SHARED: StringPlan = Object.freeze({ uses: [], raw: [] });
 /** What an exact load remembers about how the pickle spelled its value. */
 export interface ExactRecord {
   readonly strings: StringRecord | null;
+  /** The objects the pickle memoized, in memo order (see exact-objects.ts). */
+  readonly objects: ObjectRecord | null;
   /**
    * Shared values read as `getattr(owner, name)` through a registered owner, or as `_operator.or_(a, b)`
    * of registered Flag members (enum members of Python 3.11.2 to 3.11.4), with the call they were read from.

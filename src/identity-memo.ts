@@ -24,15 +24,49 @@
  * memos and are searched one by one: a small dump (a handful of containers)
  * makes no `Set` and pays no hashing.
  *
+ * A memo that starts empty for a value an exact load returned follows the
+ * load's {@link ObjectRecord} instead (see exact-objects.ts: the objects the
+ * pickle memoized, by memo index, none twice): an object about to be
+ * memoized at index n that is the record's object n is new (no lookup), and
+ * is recorded by one bit; an object the pickle read back is found by a small
+ * `Map` of those and its bit. The first object that does not fit (the value
+ * changed since it was loaded) turns the memo into the ordinary one: every
+ * object recorded by a bit enters the first tier or the `Set` with its index
+ * (linear in the memo's size, once), and the memo goes on as above. Plain
+ * objects are the exception: a record holds none (an exact load's dicts are
+ * `Map`s), so one the pickler meets is new or in a small `Map` of its own
+ * (a state a reducer made, as a UUID's), without leaving the record; so are
+ * the str objects the pickler makes itself (`FreshString`: bytes below
+ * protocol 3).
+ *
  * @module
  */
 
+import { type ObjectRecord, sharedObjects } from './exact-objects.js';
+import { FreshString } from './fresh-string.js';
 import { recentUse } from './recent-use.js';
+
+/** Memos that stopped following a record (see `#leave`), for the tests. */
+let leaves = 0;
+
+/** How many memos stopped following a record so far. @internal */
+export function memoLeaves(): number {
+  return leaves;
+}
+
+/**
+ * What {@link IdentityMemo.probe} returns for an object that a memo following
+ * a record cannot place without a lookup: it is not the record's next object,
+ * nor one the pickle read back.
+ */
+export const UNSURE = -1;
 
 /** The largest index array `clear` keeps for the next memo (4 MiB), while recent memos needed one that size. */
 const KEEP_IDS = 1 << 20;
 /** Objects held in the first tier's arrays, compared one by one, before the memo moves to the `Set`. */
 const FEW = 16;
+/** What #place returns for an object not in the memo. */
+const ABSENT = -2;
 
 export class IdentityMemo {
   /**
@@ -56,14 +90,136 @@ export class IdentityMemo {
   version = 0;
   /** Objects past the first tier at the end of recent memos: #ids keeps no more than twice that. */
   readonly #idsUse = recentUse(8);
+  /** While the memo follows a record: its objects by memo index (see the module), else null. */
+  #loaded: readonly unknown[] | null = null;
+  /** The objects of #loaded the pickle read back -> their index (null: none). */
+  #shared: Map<object, number> | null = null;
+  /** One bit per index of #loaded: set once its object is memoized. All clear outside a record. */
+  #bits = new Int32Array(32);
+  /** `version` before the record was followed (`version` is -1 meanwhile). */
+  #versionBefore = 0;
+  /** The record holds no plain object (see ObjectRecord): plain objects are memoized in #plain meanwhile. */
+  #noPlain = false;
+  /** Objects the pickler made for this dump (see `made`; made on first use). */
+  #made: Set<object> | null = null;
+  /** Objects memoized while the memo follows a record that are none of the record's (see #isPlain; made on first use). */
+  #plain: Map<object, number> | null = null;
 
   /** True when the memo holds nothing. */
   get empty(): boolean {
+    if (this.#loaded !== null) return false;
     return this.#fewCount === 0 || (this.#fewCount < 0 && this.#map === null && this.#seen.size === 0);
   }
 
-  /** The memo index of `obj`, or undefined. */
-  get(obj: unknown): number | undefined {
+  /**
+   * Follows `record` from here on (see the module), when the memo is empty:
+   * true then. Meanwhile `version` is -1 (the pickler's skipped lookups rest
+   * on it: see `Pickler#absentAt`), and every lookup says where the next object is
+   * memoized (`next`).
+   */
+  follow(record: ObjectRecord): boolean {
+    if (this.#loaded !== null || this.#fewCount !== 0) return false;
+    const objects = record.objects;
+    const words = (objects.length >> 5) + 1;
+    if (this.#bits.length < words) this.#bits = new Int32Array(words);
+    this.#loaded = objects;
+    this.#shared = sharedObjects(record);
+    this.#noPlain = record.noPlain;
+    this.#versionBefore = this.version;
+    this.version = -1;
+    return true;
+  }
+
+  /**
+   * The memo index of `obj`, or undefined; `next`: the index the pickler
+   * memoizes at next.
+   */
+  get(obj: unknown, next = -1): number | undefined {
+    const loaded = this.#loaded;
+    if (loaded !== null) {
+      const index = this.#place(obj, next, loaded);
+      if (index !== UNSURE) return index < 0 ? undefined : index;
+      this.#leave();
+    }
+    return this.#get(obj);
+  }
+
+  /**
+   * As `get`, except that a memo following a record answers {@link UNSURE}
+   * (no lookup) for an object it cannot place: one the pickler memoizes only
+   * after its parts (a tuple, a reduction) may take that for "not there" if
+   * it looks again (`get`) before memoizing it.
+   */
+  probe(obj: unknown, next: number): number | undefined {
+    const loaded = this.#loaded;
+    if (loaded !== null) {
+      const index = this.#place(obj, next, loaded);
+      return index === ABSENT ? undefined : index;
+    }
+    return this.#get(obj);
+  }
+
+  /** A record's answer for `obj`: its index, ABSENT, or UNSURE. */
+  #place(obj: unknown, next: number, loaded: readonly unknown[]): number {
+    // The record holds no object twice: its object `next`, not memoized yet, is at no other index.
+    if (loaded[next] === obj) return ABSENT;
+    const shared = this.#shared;
+    if (shared !== null) {
+      const k = shared.get(obj as object);
+      if (k !== undefined) return (this.#bits[k >> 5]! & (1 << (k & 31))) !== 0 ? k : ABSENT;
+    }
+    if (this.#isPlain(obj)) return this.#plain?.get(obj as object) ?? ABSENT;
+    return UNSURE;
+  }
+
+  /**
+   * True for an object that is none of the record's: a str object the pickler made (`FreshString`), or
+   * a plain object while the record holds none. It is in #plain or not memoized.
+   */
+  #isPlain(obj: unknown): boolean {
+    if (typeof obj !== 'object' || obj === null) return false;
+    if (obj instanceof FreshString || this.#made?.has(obj)) return true;
+    return this.#noPlain && Object.getPrototypeOf(obj) === Object.prototype;
+  }
+
+  /**
+   * Tells a memo following a record that the pickler made `obj` for this
+   * dump (the arguments of a reduction it writes for a built-in value): none
+   * of the record's objects, so memoized as the plain ones are.
+   */
+  made(obj: object): void {
+    if (this.#loaded === null) return;
+    this.#made ??= new Set();
+    this.#made.add(obj);
+  }
+
+  /** Stops following the record: every object it memoized enters the memo with its index, in index order. */
+  #leave(): void {
+    leaves++;
+    const loaded = this.#loaded!;
+    const plain = this.#plain;
+    this.#loaded = null;
+    this.#shared = null;
+    this.#plain = null;
+    this.#made = null;
+    this.version = this.#versionBefore;
+    if (plain !== null) for (const [obj, index] of plain) this.set(obj, index);
+    const bits = this.#bits;
+    const words = (loaded.length >> 5) + 1;
+    for (let w = 0; w < words; w++) {
+      let b = bits[w]!;
+      if (b === 0) continue;
+      bits[w] = 0;
+      while (b !== 0) {
+        const low = b & -b;
+        const i = (w << 5) + 31 - Math.clz32(low);
+        this.set(loaded[i] as object, i);
+        b ^= low;
+      }
+    }
+  }
+
+  #get(obj: unknown): number | undefined {
     const count = this.#fewCount;
     if (count >= 0) {
       const few = this.#few;
@@ -94,6 +250,19 @@ export class IdentityMemo {
 
   /** Records `obj` at memo index `index` (an object memoized again takes its new index, as in a Map). */
   set(obj: object, index: number): void {
+    const loaded = this.#loaded;
+    if (loaded !== null) {
+      if (loaded[index] === obj) {
+        this.#bits[index >> 5]! |= 1 << (index & 31);
+        return;
+      }
+      if (this.#isPlain(obj)) {
+        this.#plain ??= new Map();
+        this.#plain.set(obj, index);
+        return;
+      }
+      this.#leave();
+    }
     this.version++;
     const count = this.#fewCount;
     if (count >= 0) {
@@ -155,6 +324,16 @@ export class IdentityMemo {
 
   /** Forgets every object (new tables: a cleared Set or Map keeps nothing of its size anyway). */
   clear(): void {
+    const loaded = this.#loaded;
+    if (loaded !== null) {
+      this.#bits.fill(0, 0, (loaded.length >> 5) + 1);
+      this.#loaded = null;
+      this.#shared = null;
+      this.#plain = null;
+      this.#made = null;
+      this.version = this.#versionBefore;
+      if (this.#bits.length > KEEP_IDS) this.#bits = new Int32Array(32);
+    }
     const count = this.#fewCount;
     const ids = this.#ids.length;
     if (

@@ -15,7 +15,7 @@ import { ExactStringMemo, FRESH, recordOf } from './exact-strings.js';
 import { formatFloatRepr } from './floats.js';
 import { FreshString } from './fresh-string.js';
 import { GlobalMemo } from './global-memo.js';
-import { IdentityMemo } from './identity-memo.js';
+import { IdentityMemo, UNSURE } from './identity-memo.js';
 import {
   decimalText,
   INT32_MAX_BIG,
@@ -220,6 +220,11 @@ export class Pickler {
   /** `copyreg._reconstructor` calls being written, whose arguments may lead back to them (see #saveObject). */
   #reconstructing: Set<object> | null = null;
   #memoCount = 0;
+  /**
+   * Set while the memo follows the record of an exact load (see exact-objects.ts), until `clearMemo`:
+   * tuples of atoms are then memoized in #memo, not #tuples (see #saveAtomTuple).
+   */
+  #following = false;
   /** The last object #save did not find in #memo, and #memo's version then (see the S_MEMO step). */
   #absent: unknown = null;
   #absentAt = 0;
@@ -278,6 +283,7 @@ export class Pickler {
     this.#globalMemo.clear();
     this.#lastGlobal = -1;
     this.#memoCount = 0;
+    this.#following = false;
     // Entry arrays far longer than the recent dumps' Maps needed are let go.
     const spare = this.#spareEntries;
     if (spare.length > 0) {
@@ -373,6 +379,9 @@ export class Pickler {
       if (record.strings !== null)
         this.#strings = this.#exact = new ExactStringMemo(record.strings, this.#strings);
       this.#getattrForms = record.getattr;
+      // The record's memo indices are the pickle's: from an empty memo only.
+      if (record.objects !== null && this.#memoCount === 0 && this.#memo.follow(record.objects))
+        this.#following = true;
     }
     if (this.#proto >= 2) w.byte2(0x80, this.#proto);
     if (this.#proto >= 4) w.framing = true;
@@ -921,7 +930,7 @@ export class Pickler {
     const tuple = f.obj;
     this.#pop();
     const small = n <= 3 && this.#proto >= 2;
-    const index = this.#memo.get(tuple);
+    const index = tuple === null ? undefined : this.#memo.get(tuple, this.#memoCount);
     if (index !== undefined) {
       if (small)
         for (let i = 0; i < n; i++) w.byte(0x30); // POP
@@ -960,7 +969,7 @@ export class Pickler {
     if (!this.#saveRest(f)) return;
     const set = f.obj;
     this.#pop();
-    const index = this.#memo.get(set);
+    const index = this.#memo.get(set, this.#memoCount);
     if (index !== undefined) {
       this.#w!.byte(0x31); // POP_MARK
       this.#writeGet(index);
@@ -994,7 +1003,10 @@ export class Pickler {
       case S_MEMO: {
         // `n` (of a #saveObject's steps): 1 + the memo's version when #save did not find `arg` in it. No
         // object entered the memo since (the same version): `arg` is not there either, no lookup.
-        const index = f.n !== 0 && f.n - 1 === this.#memo.version ? undefined : this.#memo.get(arg);
+        const index =
+          arg === null || (f.n !== 0 && f.n - 1 === this.#memo.version)
+            ? undefined
+            : this.#memo.get(arg, this.#memoCount);
         if (index !== undefined) {
           // The object was written while its arguments were: drop this copy, read that one, and
           // write nothing more for it (no items, no state), as CPython's C pickler returns here.
@@ -1090,7 +1102,9 @@ export class Pickler {
     if (proto === Array.prototype && Array.isArray(obj)) {
       const frozen = Object.isFrozen(obj);
       if (frozen && this.#saveAtomTuple(obj as readonly unknown[])) return;
-      const index = this.#memo.get(obj);
+      // A tuple is memoized after its items, and looked up again then (#stepTuple): an UNSURE is no.
+      let index = this.#memo.probe(obj, this.#memoCount);
+      if (index === UNSURE) index = frozen ? undefined : this.#memo.get(obj, this.#memoCount);
       if (index !== undefined) {
         this.#writeGet(index);
         return;
@@ -1102,7 +1116,7 @@ export class Pickler {
       return;
     }
     if (proto === Object.prototype || proto === Map.prototype) {
-      const index = this.#memo.get(obj);
+      const index = this.#memo.get(obj, this.#memoCount);
       if (index !== undefined) {
         this.#writeGet(index);
         return;
@@ -1117,7 +1131,9 @@ export class Pickler {
       this.#saveFloat(obj.value);
       return;
     }
-    const index = this.#memo.get(obj);
+    let index = this.#memo.probe(obj, this.#memoCount);
+    if (index === UNSURE)
+      index = lookedUpAgain(obj, this.#proto) ? undefined : this.#memo.get(obj, this.#memoCount);
     if (index !== undefined) {
       this.#writeGet(index);
       return;
@@ -1581,6 +1597,7 @@ export class Pickler {
       return true;
     }
     if (n > INLINE_MAX || this.#persistentId !== undefined) return false;
+    if (this.#following) return this.#saveAtomTupleFollowing(items, n);
     const few = this.#fewTuples;
     const count = this.#fewTupleCount;
     if (count >= 0) {
@@ -1613,7 +1630,7 @@ export class Pickler {
     const memo = this.#tuples;
     let index = memo.get(items, h);
     const overflow = index === OVERFLOW;
-    if (overflow) index = this.#memo.get(items) ?? -1;
+    if (overflow) index = this.#memo.get(items, this.#memoCount) ?? -1;
     if (index >= 0) {
       this.#writeGet(index);
       return true;
@@ -1623,6 +1640,36 @@ export class Pickler {
     if (overflow) this.#memo.set(items, index);
     else memo.add(items, h, index);
     this.#writePut(index);
+    return true;
+  }
+
+  /**
+   * #saveAtomTuple while the memo follows the record of an exact load: the tuple is memoized in #memo
+   * (which holds it by a bit when it is the record's tuple at its index), as every tuple of that memo.
+   */
+  #saveAtomTupleFollowing(items: readonly unknown[], n: number): boolean {
+    const memo = this.#memo;
+    let index = memo.probe(items, this.#memoCount);
+    if (index !== undefined && index >= 0) {
+      this.#writeGet(index);
+      return true;
+    }
+    if (!allAtoms(items)) return false;
+    this.#writeAtomTuple(items, n);
+    const at = this.#memoCount;
+    if (index === UNSURE) {
+      // Not the record's object at the index it would have had before its items, nor one read back: now.
+      // Met before after all (the value changed since it was loaded): the tuple just built is dropped.
+      index = memo.get(items, at);
+      if (index !== undefined) {
+        this.#w!.byte(0x30); // POP
+        this.#writeGet(index);
+        return true;
+      }
+    }
+    this.#memoCount = at + 1;
+    memo.set(items, at);
+    this.#writePut(at);
     return true;
   }
 
@@ -1881,7 +1928,10 @@ export class Pickler {
 
   /** `callable(*args)` then memoize `obj`, as save_reduce does for built-in values. */
   #saveReduce(callable: PyGlobal, args: unknown[], obj: object): void {
-    this.#pushSteps([S_SAVE, callable, S_SAVE, Object.freeze(args), S_OP, 0x52, S_MEMO, obj], '');
+    // Every caller makes `args` and its objects for this call: none is in the memo, nor met again.
+    if (this.#following)
+      for (const arg of args) if (typeof arg === 'object' && arg !== null) this.#memo.made(arg);
+    this.#pushSteps([S_SAVE, callable, S_FRESH_TUPLE, Object.freeze(args), S_OP, 0x52, S_MEMO, obj], '');
   }
 
   /**
@@ -1962,6 +2012,13 @@ export class Pickler {
       w.byte(0x85); // TUPLE1
       this.#memoize(null);
       w.byte(0x52); // REDUCE
+      // #save's lookup of a memo following a record may have been UNSURE: look again, as #stepSteps' S_MEMO.
+      const index = this.#following ? this.#memo.get(obj, this.#memoCount) : undefined;
+      if (index !== undefined) {
+        w.byte(0x30); // POP
+        this.#writeGet(index);
+        return;
+      }
       this.#memoize(obj);
       return;
     }
@@ -2037,7 +2094,10 @@ export class Pickler {
       const w = this.#w!;
       w.byte(0x81); // NEWOBJ
       // As the S_MEMO step: no lookup when no object entered the memo since #save missed this one.
-      const index = absentAt >= 0 && absentAt === this.#memo.version ? undefined : this.#memo.get(memoKey);
+      const index =
+        absentAt >= 0 && absentAt === this.#memo.version
+          ? undefined
+          : this.#memo.get(memoKey, this.#memoCount);
       if (index !== undefined) {
         w.byte(0x30); // POP
         this.#writeGet(index);
@@ -2424,6 +2484,25 @@ let inertKeeper: PyObject | null = null;
 let sharedWriter: Writer | null = null;
 /** The string memo `dumps` reuses between calls, emptied after each. */
 let sharedStrings: StringMemo | null = null;
+
+/**
+ * Objects (past #save's plain containers) that #save looks up before writing
+ * them and that are looked up again (or never memoized) once their parts are
+ * written: a memo's UNSURE answer (see identity-memo.ts) is taken for "not
+ * there" for them. Class instances, globals, frozensets, and what is written
+ * as a reduction: brine's value classes, `Date`s, typed arrays, and at low
+ * protocols bytes, bytearrays and sets. Not bytes written at once (protocol 3
+ * and up: #save's bytes branch comes before any reducer), nor lists, Maps or
+ * sets, memoized before their items.
+ */
+function lookedUpAgain(obj: object, proto: number): boolean {
+  if (obj instanceof Uint8Array) return proto < (obj instanceof PyByteArray ? 5 : 3);
+  if (obj instanceof PyObject || obj instanceof PyGlobal || obj instanceof FrozenSet || obj instanceof Date)
+    return true;
+  if (typeof (obj as Partial<PyValue>)[PY_REDUCE] === 'function') return true;
+  if (obj instanceof Set) return proto < 4;
+  return ArrayBuffer.isView(obj) && !(obj instanceof DataView);
+}
 
 /** `copyreg._reconstructor`, as a pickle names it. */
 function isReconstructor(callable: unknown): boolean {

@@ -11,6 +11,7 @@
 import { defaultRegistry } from './default-registry.js';
 import { defineField, defineKey, isArrayIndexKey } from './dict-keys.js';
 import { isPickleError, UnpicklingError } from './errors.js';
+import { recordObjects } from './exact-objects.js';
 import { attachRecord, recordStrings } from './exact-strings.js';
 import { patchReferences } from './fixup.js';
 import { FloatParseError, parseFloatText } from './floats.js';
@@ -354,14 +355,28 @@ export class Unpickler {
   /** `exact: true`: how the pickle spelled what the value cannot hold (see exact-strings.ts), kept beside it. */
   #recordExact(value: unknown, start: number, getattr: Map<object, GetattrForm> | null): unknown {
     // A stream read with keepMemo refers to strings of earlier pickles: its record would not be complete.
-    const strings =
-      !this.#options.exact || this.#options.keepMemo ? null : recordStrings(this.#data, start, this.#pos);
+    const full = this.#options.exact && !this.#options.keepMemo;
+    const strings = full ? recordStrings(this.#data, start, this.#pos) : null;
+    // The objects it memoized, in memo order, when the memo holds every one (see exact-objects.ts): the
+    // memo array itself, which the next load does not reuse.
+    let objects = null;
+    if (
+      full &&
+      typeof value === 'object' &&
+      value !== null &&
+      this.#sparse === null &&
+      this.#converted === null
+    ) {
+      objects = recordObjects(this.#data, start, this.#pos, this.#memo, UNREAD);
+      this.#memo = [];
+      this.#memoLen = 0;
+    }
     // A member alone is a shared object (an enum's member): no record on it.
     if (getattr?.has(value as object)) getattr = null;
-    if (strings === null && getattr === null) return value;
+    if (strings === null && getattr === null && objects === null) return value;
     // A str spelled in a way a string primitive cannot keep (a surrogate pair written apart) needs an object to hold its record.
     const result = typeof value === 'string' && strings !== null ? Object(value) : value;
-    attachRecord(result, { strings, getattr });
+    attachRecord(result, { strings, getattr, objects });
     return result;
   }
 
@@ -1840,7 +1855,10 @@ export class Unpickler {
     if (from < this.#memoScanned) return;
     const data = this.#data;
     const opts = this.#options;
-    const exact = !opts.keepMemo && opts.afterBuild === undefined;
+    // An exact load keeps every value it stores, for its record of objects (see #recordExact), unless a
+    // global of the registry was met: the record is then most likely dropped (see exact-objects.ts),
+    // and the arguments its reconstructors are rebuilt from had better die young.
+    const exact = !opts.keepMemo && opts.afterBuild === undefined && (!opts.exact || this.#resolved !== null);
     const count = countMemoOps(data, from, data.length);
     this.#memoScanned = countMemoStop;
     if (exact && data[countMemoStop] === 0x2e) {
