@@ -51,7 +51,7 @@
  * @module
  */
 
-import { ARG_SIZES } from './exact-strings.js';
+import { decimal, skipArgument } from './exact-strings.js';
 import { PyObject } from './types/py-object.js';
 import { EMPTY_TUPLE } from './types/tuple.js';
 
@@ -150,21 +150,10 @@ export function recordObjects(
         pos = nl + 1;
         break;
       }
-      default: {
-        const size = ARG_SIZES[op]!;
-        if (size >= 0) pos += size;
-        else if (size === -1) {
-          const lines = op === 0x63 || op === 0x69 ? 2 : 1; // GLOBAL, INST: two lines
-          for (let k = 0; k < lines; k++) {
-            const nl = data.indexOf(0x0a, pos);
-            pos = nl < 0 || nl > end ? end : nl + 1;
-          }
-        } else if (size === -2) pos += 1 + data[pos]!;
-        else if (size === -3 || size === -4) pos += 4 + view.getUint32(pos, true);
-        else if (size === -5) pos += 8 + Number(view.getBigUint64(pos, true));
-        else return null;
+      default:
+        pos = skipArgument(data, view, op, pos, end);
+        if (pos < 0) return null;
         continue;
-      }
     }
     if (get >= 0) {
       if (get < stores) {
@@ -223,13 +212,4 @@ export function sharedObjects(record: ObjectRecord): Map<object, number> | null 
   }
   record.shared = shared;
   return shared;
-}
-
-function decimal(data: Uint8Array, from: number, to: number): number {
-  let n = 0;
-  for (let i = from; i < to; i++) {
-    const c = data[i]! - 0x30;
-    if (c >= 0 && c <= 9) n = n * 10 + c;
-  }
-  return n;
 }

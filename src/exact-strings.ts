@@ -197,20 +197,9 @@ export function recordStrings(data: Uint8Array, start: number, end: number): Str
         pos += 8;
         continue;
       default: {
-        const size = ARG_SIZES[op]!;
-        if (size === NOT_AN_OPCODE) return null;
         topText = undefined;
-        if (size >= 0) pos += size;
-        else if (size === -1) {
-          const lines = op === 0x63 || op === 0x69 ? 2 : 1; // GLOBAL, INST: two lines
-          for (let k = 0; k < lines; k++) {
-            const nl = data.indexOf(0x0a, pos);
-            pos = nl < 0 || nl > end ? end : nl + 1;
-          }
-        } else if (size === -2) pos += 1 + data[pos]!;
-        else if (size === -3 || size === -4) pos += 4 + view.getUint32(pos, true);
-        else if (size === -5) pos += 8 + Number(view.getBigUint64(pos, true));
-        else return null;
+        pos = skipArgument(data, view, op, pos, end);
+        if (pos < 0) return null;
         continue;
       }
     }
@@ -339,7 +328,30 @@ function argSizes(): Int8Array {
   return sizes;
 }
 
-function decimal(data: Uint8Array, from: number, to: number): number {
+/**
+ * The position after the argument of opcode `op` (which starts at `pos`) in a pickle that loaded up
+ * to `end`, for the walks that record how it was written; -1 for a byte that is no opcode.
+ * @internal
+ */
+export function skipArgument(data: Uint8Array, view: DataView, op: number, pos: number, end: number): number {
+  const size = ARG_SIZES[op]!;
+  if (size >= 0) return pos + size;
+  if (size === -1) {
+    const lines = op === 0x63 || op === 0x69 ? 2 : 1; // GLOBAL, INST: two lines
+    for (let k = 0; k < lines; k++) {
+      const nl = data.indexOf(0x0a, pos);
+      pos = nl < 0 || nl > end ? end : nl + 1;
+    }
+    return pos;
+  }
+  if (size === -2) return pos + 1 + data[pos]!;
+  if (size === -3 || size === -4) return pos + 4 + view.getUint32(pos, true);
+  if (size === -5) return pos + 8 + Number(view.getBigUint64(pos, true));
+  return -1;
+}
+
+/** The decimal digits of `data[from, to)` as a number (the argument of PUT and GET). @internal */
+export function decimal(data: Uint8Array, from: number, to: number): number {
   let n = 0;
   for (let i = from; i < to; i++) {
     const c = data[i]! - 0x30;
