@@ -51,8 +51,6 @@ let closedPort: MessagePort | null | undefined;
  * buffer and drops its contents (the structured clone's transfer steps run
  * even when the message goes nowhere, and Node frees the memory then), so
  * `buffer` has length 0 after. Where there is no `MessageChannel`, nothing.
- * Node loads its `MessageChannel` on first use, about 5 ms of CPU once a
- * process: only outputs past a first buffer (1 MiB) give buffers back.
  */
 function giveBack(buffer: ArrayBufferLike): void {
   if (closedPort === undefined) {
@@ -140,8 +138,6 @@ export class Writer {
   readonly #segmentUse = recentUse(SEGMENT_SIZE);
   /** Segments the output had in hand when `result` gave them back, for `reset`'s record of use; -1 when it did not. */
   #gaveBack = -1;
-  /** First buffers this output outgrew: given back by `result` when the output went past its first buffer. */
-  #outgrown: Uint8Array[] = [];
 
   constructor(size = 4096) {
     this.buf = new Uint8Array(size);
@@ -169,7 +165,6 @@ export class Writer {
       used = -1;
     }
     this.recycle();
-    if (this.#outgrown.length > 0) this.#outgrown = [];
     if (slabWriter === this) slabWriter = null;
     if (this.buf !== this.#home) {
       if (this.buf !== slab) this.#release(this.buf);
@@ -204,7 +199,7 @@ export class Writer {
       // (at most the slab) in any case.
       let size = home.length * 2;
       while (size < used + n && size < SEGMENT_SIZE) size *= 2;
-      this.#outgrown.push(home);
+      giveBack(home.buffer);
       home = new Uint8Array(size);
       this.#home = home;
       this.#homeView = new DataView(home.buffer);
@@ -279,8 +274,8 @@ export class Writer {
       if (size > HOME_JUMP) size = SEGMENT_SIZE;
       const next = new Uint8Array(size);
       next.set(this.buf.subarray(0, this.pos));
-      // Garbage until a collection, resident all the while: given back if the output gets big (see result).
-      this.#outgrown.push(this.buf);
+      // The outgrown buffer is given back now: garbage until a collection otherwise, resident all the while.
+      giveBack(this.buf.buffer);
       this.#home = next;
       this.#setBuffer(next);
       this.#homeView = this.view;
@@ -483,10 +478,6 @@ export class Writer {
       copy.set(this.buf.subarray(0, n));
       return copy;
     }
-    // The first buffers it outgrew on the way, before the result takes their room (at most 508 KiB;
-    // not for smaller outputs, which would pay for the port: see giveBack).
-    const outgrown = this.#outgrown;
-    for (let i = 0; i < outgrown.length; i++) giveBack(outgrown[i]!.buffer);
     // Every byte of `out` is written below: the pieces, then the buffer's bytes, end to end.
     const out = uninitialized(this.piecesBytes + this.pos);
     // No recent output needed segments: this one's buffers are given back as they are copied (see #giveBack).
