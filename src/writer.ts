@@ -42,33 +42,6 @@ function uninitialized(n: number): Uint8Array {
   // A plain Uint8Array (not a Buffer) over the same memory, as every other result.
   return new Uint8Array(b.buffer, b.byteOffset, n);
 }
-/** A port whose other end is gone: see {@link giveBack}. Made on first use; null where there is none. */
-let closedPort: MessagePort | null | undefined;
-
-/**
- * Gives the memory of a buffer of the writer's own back at once, instead of
- * at a later collection: a transfer to a port with no other end detaches the
- * buffer and drops its contents (the structured clone's transfer steps run
- * even when the message goes nowhere, and Node frees the memory then), so
- * `buffer` has length 0 after. Where there is no `MessageChannel`, nothing.
- */
-function giveBack(buffer: ArrayBufferLike): void {
-  if (closedPort === undefined) {
-    closedPort = null;
-    if (typeof MessageChannel === 'function') {
-      const channel = new MessageChannel();
-      channel.port1.close();
-      closedPort = channel.port1;
-    }
-  }
-  if (closedPort === null) return;
-  try {
-    closedPort.postMessage(null, [buffer as ArrayBuffer]);
-  } catch {
-    closedPort = null;
-  }
-}
-
 const nativeByteLength = (
   nodeBuffer as { byteLength?: (text: string, encoding: 'utf8') => number } | undefined
 )?.byteLength;
@@ -136,8 +109,6 @@ export class Writer {
   #homeView: DataView;
   /** Segments in hand at the end of recent outputs: `#spare` keeps no more. */
   readonly #segmentUse = recentUse(SEGMENT_SIZE);
-  /** Segments the output had in hand when `result` gave them back, for `reset`'s record of use; -1 when it did not. */
-  #gaveBack = -1;
 
   constructor(size = 4096) {
     this.buf = new Uint8Array(size);
@@ -155,15 +126,8 @@ export class Writer {
   reset(inSlab = false): void {
     // An output ends here (a reset with nothing written starts one): the segments it had in hand.
     const size = this.pos - this.base + this.piecesBytes;
-    let used = size > 0 ? this.#lent.length + (this.#isSegment(this.buf) ? 1 : 0) : -1;
+    const used = size > 0 ? this.#lent.length + (this.#isSegment(this.buf) ? 1 : 0) : -1;
     wrote(size);
-    const gaveBack = this.#gaveBack;
-    if (gaveBack >= 0) {
-      // Recorded though none are kept: the next output that big keeps its segments.
-      this.#segmentUse(gaveBack);
-      this.#gaveBack = -1;
-      used = -1;
-    }
     this.recycle();
     if (slabWriter === this) slabWriter = null;
     if (this.buf !== this.#home) {
@@ -199,7 +163,6 @@ export class Writer {
       // (at most the slab) in any case.
       let size = home.length * 2;
       while (size < used + n && size < SEGMENT_SIZE) size *= 2;
-      giveBack(home.buffer);
       home = new Uint8Array(size);
       this.#home = home;
       this.#homeView = new DataView(home.buffer);
@@ -274,8 +237,6 @@ export class Writer {
       if (size > HOME_JUMP) size = SEGMENT_SIZE;
       const next = new Uint8Array(size);
       next.set(this.buf.subarray(0, this.pos));
-      // The outgrown buffer is given back now: garbage until a collection otherwise, resident all the while.
-      giveBack(this.buf.buffer);
       this.#home = next;
       this.#setBuffer(next);
       this.#homeView = this.view;
@@ -480,52 +441,12 @@ export class Writer {
     }
     // Every byte of `out` is written below: the pieces, then the buffer's bytes, end to end.
     const out = uninitialized(this.piecesBytes + this.pos);
-    // No recent output needed segments: this one's buffers are given back as they are copied (see #giveBack).
-    if (this.#segmentUse(0) === 0) return this.#copyGivingBack(out);
     let at = 0;
     for (const piece of this.pieces) {
       out.set(piece, at);
       at += piece.length;
     }
     out.set(this.buf.subarray(0, this.pos), at);
-    return out;
-  }
-
-  /**
-   * `result` for an output past its first buffer with no such output
-   * recently before it: the writer's buffers behind the output (its first
-   * buffer, full, then segments) are given back one by one as they are copied
-   * into `out`, so that the dump's memory at its end is the result and about
-   * one buffer more, not twice the pickle (the buffers would be garbage or
-   * kept, resident all the while). While outputs that big keep coming,
-   * `result` keeps them instead, for the next dump to write into pages
-   * already touched.
-   */
-  #copyGivingBack(out: Uint8Array): Uint8Array {
-    const lent = this.#lent;
-    const home = this.#home;
-    let used = 0;
-    let at = 0;
-    for (const piece of this.pieces) {
-      out.set(piece, at);
-      at += piece.length;
-      if (used < lent.length && piece.buffer === lent[used]!.buffer) {
-        giveBack(piece.buffer);
-        used++;
-      } else if (piece.buffer === home.buffer) {
-        // The first buffer starts small again (it would be kept, 1 MiB, for good).
-        giveBack(home.buffer);
-        this.#home = new Uint8Array(4096);
-        this.#homeView = new DataView(this.#home.buffer);
-      }
-    }
-    const last = this.buf;
-    out.set(last.subarray(0, this.pos), at);
-    if (this.#isSegment(last)) {
-      giveBack(last.buffer);
-      used++;
-    }
-    this.#gaveBack = used;
     return out;
   }
 }
