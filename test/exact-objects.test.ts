@@ -32,6 +32,7 @@ import { memoLeaves } from '../src/identity-memo.js';
 import { dumps, isTuple, loads, Pickler, PyByteArray, PyObject, tuple, Unpickler } from '../src/index.js';
 import { seed as seedFrom, size } from './support/budget.js';
 import { fromHex, runPython, toHex } from './support/python.js';
+import { random } from './support/tools-dis.js';
 
 const SEED = seedFrom(909);
 const MANY = size(1500, 15000);
@@ -219,18 +220,6 @@ test(`exact loads of shared, recursive and random objects dump to python3's byte
     }
   }
 });
-
-/** A seeded generator (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Every object of a value: lists, Maps, tuples and PyObjects walked into, any other kept whole (each once). */
 function objectsOf(value: unknown): object[] {
