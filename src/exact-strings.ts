@@ -51,6 +51,15 @@ export type StringRecord = Map<string, StringPlan>;
 /** The plan of a shared string in a {@link StringRecord}: the pickler's memo by value does what the pickle did. */
 export const SHARED: StringPlan = Object.freeze({ uses: [], raw: [] });
 
+/**
+ * The record of a pickle that memoized every str it wrote (fewer than
+ * {@link RECORD_FRESH}), each text once, and read none back: each string of
+ * the value is new to a dump from an empty memo, which may write them all
+ * without the memo by value when no later dump shares its memo (`dumps`).
+ * Shared, never changed.
+ */
+export const ALL_FRESH: StringRecord = new Map();
+
 /** What an exact load remembers about how the pickle spelled its value. */
 export interface ExactRecord {
   readonly strings: StringRecord | null;
@@ -263,7 +272,7 @@ export function recordStrings(data: Uint8Array, start: number, end: number): Str
   }
   // Every str written once: the memo by value writes what CPython wrote. A record still spares a big dump
   // its lookups (the strings never read back are written without them); a small one keeps the memo's runs.
-  if (!repeated && fresh < RECORD_FRESH) return null;
+  if (!repeated && fresh < RECORD_FRESH) return read.size === 0 && fresh > 0 ? ALL_FRESH : null;
   const unusual = new Set<string>();
   if (raws !== null) for (const k of raws.keys()) unusual.add(logText[k]!);
   // A string of one copy that was read: the pickler's memo by value reads it the same way. A string never

@@ -11,7 +11,7 @@
 
 import type { Registry } from './default-registry.js';
 import { PicklingError } from './errors.js';
-import { ExactStringMemo, FRESH, recordOf } from './exact-strings.js';
+import { ALL_FRESH, ExactStringMemo, FRESH, recordOf } from './exact-strings.js';
 import { formatFloatRepr } from './floats.js';
 import { FreshString } from './fresh-string.js';
 import { GlobalMemo } from './global-memo.js';
@@ -209,6 +209,13 @@ export class Pickler {
   #strings: StringMemo = new StringMemo();
   /** While dumping a value an exact load returned: #strings, replaying how the original wrote its strings. */
   #exact: ExactStringMemo | null = null;
+  /**
+   * While `dumps` writes a value whose exact load wrote every str once and read none back
+   * (`ALL_FRESH`): strings are written and memoized without the memo by value, as the pickle did.
+   */
+  #freshTexts = false;
+  /** Set by `dumps`, which lends its writer and string memo and clears the memo after each call. */
+  #lent = false;
   /** While dumping a loaded value: its parts that were read as `getattr(owner, name)` (enum members), written so again. */
   #getattrForms: Map<object, GetattrForm> | null = null;
   /** Globals by `module\nname` -> memo index (one class is one object in Python). */
@@ -266,6 +273,7 @@ export class Pickler {
   [USE_WRITER](writer: Writer, strings: StringMemo): this {
     this.#w = writer;
     this.#strings = strings;
+    this.#lent = true;
     return this;
   }
 
@@ -360,6 +368,7 @@ export class Pickler {
   /** After a dump: the string memo is this pickler's own again, no record of a loaded value applies, no value is held. */
   #forgetRecord(): void {
     this.#absent = null;
+    this.#freshTexts = false;
     if (this.#exact !== null) {
       this.#strings = this.#exact.base;
       this.#exact = null;
@@ -376,8 +385,10 @@ export class Pickler {
     this.#reconstructing = null;
     const record = recordOf(value);
     if (record !== undefined) {
-      if (record.strings !== null)
-        this.#strings = this.#exact = new ExactStringMemo(record.strings, this.#strings);
+      const strings = record.strings;
+      // Every str new to an empty memo that no later dump shares: none is looked up.
+      if (strings === ALL_FRESH) this.#freshTexts = this.#lent && this.#memoCount === 0;
+      else if (strings !== null) this.#strings = this.#exact = new ExactStringMemo(strings, this.#strings);
       this.#getattrForms = record.getattr;
       // The record's memo indices are the pickle's: from an empty memo only.
       if (record.objects !== null && this.#memoCount === 0 && this.#memo.follow(record.objects))
@@ -620,7 +631,7 @@ export class Pickler {
           w.pos = pos;
           w.commitFrame();
         }
-        const index = this.#strings.lookupOrAdd(item, this.#memoCount);
+        const index = this.#freshTexts ? -1 : this.#strings.lookupOrAdd(item, this.#memoCount);
         if (index >= 0) {
           w.pos = pos;
           this.#writeGet(index);
@@ -703,7 +714,7 @@ export class Pickler {
     if (typeof item === 'string') {
       const n = item.length;
       if (n > 85) return false;
-      const index = this.#strings.lookupOrAdd(item, this.#memoCount);
+      const index = this.#freshTexts ? -1 : this.#strings.lookupOrAdd(item, this.#memoCount);
       if (index >= 0) {
         this.#writeGet(index);
         return true;
@@ -1369,7 +1380,7 @@ export class Pickler {
    * with its MEMOIZE in one bound check.
    */
   #saveStr(text: string): void {
-    const index = this.#strings.get(text);
+    const index = this.#freshTexts ? FRESH : this.#strings.get(text);
     if (index >= 0) this.#writeGet(index);
     else if (text.length <= 85 && this.#proto >= 4 && (this.#exact === null || index === FRESH)) {
       // SHORT_BINUNICODE (at most 255 bytes, whatever the text), then MEMOIZE; by value unless the

@@ -12,7 +12,7 @@ import { defaultRegistry } from './default-registry.js';
 import { defineField, defineKey, isArrayIndexKey } from './dict-keys.js';
 import { isPickleError, UnpicklingError } from './errors.js';
 import { recordObjects } from './exact-objects.js';
-import { attachRecord, recordStrings } from './exact-strings.js';
+import { ALL_FRESH, attachRecord, recordStrings } from './exact-strings.js';
 import { patchReferences } from './fixup.js';
 import { FloatParseError, parseFloatText } from './floats.js';
 import { formatHint } from './formats/sniff.js';
@@ -356,7 +356,9 @@ export class Unpickler {
   #recordExact(value: unknown, start: number, getattr: Map<object, GetattrForm> | null): unknown {
     // A stream read with keepMemo refers to strings of earlier pickles: its record would not be complete.
     const full = this.#options.exact && !this.#options.keepMemo;
-    const strings = full ? recordStrings(this.#data, start, this.#pos) : null;
+    let strings = full ? recordStrings(this.#data, start, this.#pos) : null;
+    // Strings all fresh: nothing to keep for a string or number root (a str primitive holds no record).
+    if (strings === ALL_FRESH && (typeof value !== 'object' || value === null)) strings = null;
     // The objects it memoized, in memo order, when the memo holds every one (see exact-objects.ts): the
     // memo array itself, which the next load does not reuse.
     let objects = null;
