@@ -98,10 +98,10 @@ sys.stdout.write(json.dumps(out))
       const pickler = new Pickler({ protocol: p });
       const [first, second] = twice[c]![p]!;
       assertSameHex(toHex(pickler.dump(value)), first, `Pickler.dump of ${what}`);
-      // Equal strs as distinct objects are read from python3's memo one by one, from brine's as one text.
-      if (name === 'equal strs as distinct objects') continue;
       const some: unknown[] = [];
       collect(value, some);
+      // Equal strs as distinct objects are read from python3's memo one by one, from brine's as one text.
+      if (new Set(some).size !== some.length) continue;
       assertSameHex(
         toHex(pickler.dump(some.filter((_, i) => i % 3 === 0))),
         second,
