@@ -658,6 +658,15 @@ export class Pickler {
           pos += cached.length;
           k = n;
         }
+        // Two units a step, as #putItem.
+        for (; k + 1 < n; k += 2) {
+          const c = item.charCodeAt(k);
+          const d = item.charCodeAt(k + 1);
+          if ((c | d) >= 0x80) break;
+          buf[pos] = c;
+          buf[pos + 1] = d;
+          pos += 2;
+        }
         for (; k < n; k++) {
           const c = item.charCodeAt(k);
           if (c >= 0x80) break;
