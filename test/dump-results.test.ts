@@ -9,7 +9,9 @@
  * (`Buffer.from` of its buffer range, `slice`, `structuredClone`), and
  * python3 loads it back to the value it made. The memory a first dump
  * allocates is bounded without timing: the `ArrayBuffer` bytes it leaves
- * allocated (result, writer buffers, garbage not yet collected).
+ * allocated (result, writer buffers, garbage not yet collected); a first big
+ * dump gives the writer's buffers back as it copies them, the next one keeps
+ * them, and a payload taken by reference is never given back.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -17,6 +19,8 @@ import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { dumps, loads, Pickler } from '../src/index.js';
 import { SEGMENT_SIZE } from '../src/writer.js';
 import { PYTHON, runPython } from './support/python.js';
@@ -156,26 +160,74 @@ test('a result is handled as users handle one: Buffer.from of its range, slice, 
   }
 });
 
-test('a first dump past a segment allocates the result, the segments it fills and little besides', () => {
-  // Protocol 2 writes no frames, so every segment but the last is full: a first dump of n bytes
-  // allocates its first buffer (grown to a segment), ceil(n / SEGMENT_SIZE) - 1 more segments and
-  // the result. What the first buffer left behind while it grew must stay under 640 KiB (doubling from 4 KiB
-  // to 1 MiB left about 1 MiB, resident until a collection). A list of floats: no string or tuple
-  // memo allocates tables for it.
+test('a first dump past a segment gives its buffers back as it copies them: it leaves the result and little besides', () => {
+  // A new pickler's first big dump has no big dump recently before it: its first buffer (full, 1 MiB)
+  // and its segments are given back one by one as they are copied into the result, and the outgrown
+  // first buffers as soon as they are outgrown. Counted right after the call, without a collection
+  // (given back means freed then, not garbage): the result, the new first buffer (4 KiB) and the slab.
+  // Kept, they were the result's size again (a first dump was twice the pickle at its end). A list of
+  // floats at protocol 2: no frames, no string or tuple memo tables.
+  const gc = collector();
   const expected = python.get('floats/2')!;
   const value = loads(expected, { exact: true });
   const n = expected.length;
   const segments = Math.ceil(n / SEGMENT_SIZE);
-  for (let round = 0; round < 3; round++) {
-    const pickler = new Pickler({ protocol: 2 });
+  const bound = n + 64 * 1024;
+  /** A dump and the ArrayBuffer bytes it leaves allocated beyond its result, after full collections before it. */
+  const dump = (pickler: Pickler): number => {
+    // (A pickler keeps its memo between dumps, as Python's does: the list would be a BINGET.)
+    pickler.clearMemo();
+    gc();
+    gc();
     const before = process.memoryUsage().arrayBuffers;
     const got = pickler.dump(value);
-    const grown = process.memoryUsage().arrayBuffers - before;
+    const grown = process.memoryUsage().arrayBuffers - before - got.length;
     assert.ok(same(got, expected));
-    const bound = n + segments * SEGMENT_SIZE + 640 * 1024;
+    return grown;
+  };
+  // Each round in a function of its own: nothing of the round before is left alive for a collection
+  // during a dump to free.
+  const round = (r: number): void => {
+    const pickler = new Pickler({ protocol: 2 });
+    const first = dump(pickler);
     assert.ok(
-      grown <= bound,
-      `round ${round}: ${grown} bytes of ArrayBuffers for a ${n}-byte pickle (at most ${bound})`,
+      first <= bound - n,
+      `round ${r}: the first dump left ${first} bytes besides its ${n}-byte result`,
     );
+    // The next big dump of the same pickler keeps its segments for the one after (pages already
+    // touched), and that one allocates only its result.
+    const second = dump(pickler);
+    assert.ok(
+      second >= (segments - 1) * SEGMENT_SIZE,
+      `round ${r}: the second dump kept ${second} bytes of buffers (${segments} segments written)`,
+    );
+    const third = dump(pickler);
+    assert.ok(third <= bound - n, `round ${r}: the third dump left ${third} bytes besides its result`);
+  };
+  for (let r = 0; r < 3; r++) round(r);
+});
+
+test('a payload taken by reference is never given back with the writer’s buffers', () => {
+  // The 3 MiB bytes of 'payload' is a piece of the output by reference (not copied into a segment):
+  // a first dump that gives its own buffers back must leave it, and the input it is a view of, whole.
+  for (const protocol of [2, 5]) {
+    const expected = python.get(`payload/${protocol}`)!;
+    const input = expected.slice();
+    const value = loads(input, { exact: true }) as [Uint8Array, string, number[]];
+    const payload = value[0];
+    const length = payload.length;
+    for (let round = 0; round < 2; round++) {
+      const got = new Pickler({ protocol }).dump(value);
+      assert.ok(same(got, expected), `protocol ${protocol}: bytes`);
+      assert.equal(payload.length, length, `protocol ${protocol}: the payload was detached`);
+      assert.equal(input.buffer.byteLength, expected.length, `protocol ${protocol}: the input was detached`);
+      assert.ok(same(input, expected), `protocol ${protocol}: the input changed`);
+    }
   }
 });
+
+/** A full collection (the flag set at run time; the tests run without --expose-gc). */
+function collector(): () => void {
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+}
