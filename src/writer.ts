@@ -42,41 +42,6 @@ function uninitialized(n: number): Uint8Array {
   // A plain Uint8Array (not a Buffer) over the same memory, as every other result.
   return new Uint8Array(b.buffer, b.byteOffset, n);
 }
-/**
- * The largest output past a first buffer that any writer of the process
- * made into a result: an output more than twice as big gives its buffers back
- * (see `#copyGivingBack`).
- */
-let largestOutput = 0;
-/** A port whose other end is gone: see {@link giveBack}. Made on first use; null where there is none. */
-let closedPort: MessagePort | null | undefined;
-
-/**
- * Gives the memory of a buffer of the writer's own back at once, instead of
- * at a later collection: a transfer to a port with no other end detaches the
- * buffer and drops its contents (the structured clone's transfer steps run
- * even when the message goes nowhere, and Node frees the memory then), so
- * `buffer` has length 0 after. Where there is no `MessageChannel`, nothing.
- * Node loads its `MessageChannel` on first use, about 5 ms of CPU once a
- * process: only outputs past a first buffer (1 MiB) give buffers back.
- */
-function giveBack(buffer: ArrayBufferLike): void {
-  if (closedPort === undefined) {
-    closedPort = null;
-    if (typeof MessageChannel === 'function') {
-      const channel = new MessageChannel();
-      channel.port1.close();
-      closedPort = channel.port1;
-    }
-  }
-  if (closedPort === null) return;
-  try {
-    closedPort.postMessage(null, [buffer as ArrayBuffer]);
-  } catch {
-    closedPort = null;
-  }
-}
-
 const nativeByteLength = (
   nodeBuffer as { byteLength?: (text: string, encoding: 'utf8') => number } | undefined
 )?.byteLength;
@@ -144,10 +109,6 @@ export class Writer {
   #homeView: DataView;
   /** Segments in hand at the end of recent outputs: `#spare` keeps no more. */
   readonly #segmentUse = recentUse(SEGMENT_SIZE);
-  /** Segments the output had in hand when `result` gave them back, for `reset`'s record of use; -1 when it did not. */
-  #gaveBack = -1;
-  /** First buffers this output outgrew: given back by `result` when the output went past its first buffer. */
-  #outgrown: Uint8Array[] = [];
 
   constructor(size = 4096) {
     this.buf = new Uint8Array(size);
@@ -165,17 +126,9 @@ export class Writer {
   reset(inSlab = false): void {
     // An output ends here (a reset with nothing written starts one): the segments it had in hand.
     const size = this.pos - this.base + this.piecesBytes;
-    let used = size > 0 ? this.#lent.length + (this.#isSegment(this.buf) ? 1 : 0) : -1;
+    const used = size > 0 ? this.#lent.length + (this.#isSegment(this.buf) ? 1 : 0) : -1;
     wrote(size);
-    const gaveBack = this.#gaveBack;
-    if (gaveBack >= 0) {
-      // Recorded though none are kept: the next output that big keeps its segments.
-      this.#segmentUse(gaveBack);
-      this.#gaveBack = -1;
-      used = -1;
-    }
     this.recycle();
-    if (this.#outgrown.length > 0) this.#outgrown = [];
     if (slabWriter === this) slabWriter = null;
     if (this.buf !== this.#home) {
       if (this.buf !== slab) this.#release(this.buf);
@@ -210,7 +163,6 @@ export class Writer {
       // (at most the slab) in any case.
       let size = home.length * 2;
       while (size < used + n && size < SEGMENT_SIZE) size *= 2;
-      this.#outgrown.push(home);
       home = new Uint8Array(size);
       this.#home = home;
       this.#homeView = new DataView(home.buffer);
@@ -285,8 +237,6 @@ export class Writer {
       if (size > HOME_JUMP) size = SEGMENT_SIZE;
       const next = new Uint8Array(size);
       next.set(this.buf.subarray(0, this.pos));
-      // Garbage until a collection, resident all the while: given back if the output gets big (see result).
-      this.#outgrown.push(this.buf);
       this.#home = next;
       this.#setBuffer(next);
       this.#homeView = this.view;
@@ -489,65 +439,14 @@ export class Writer {
       copy.set(this.buf.subarray(0, n));
       return copy;
     }
-    // The first buffers it outgrew on the way, before the result takes their room (at most 508 KiB;
-    // not for smaller outputs, which would pay for the port: see giveBack).
-    const outgrown = this.#outgrown;
-    for (let i = 0; i < outgrown.length; i++) giveBack(outgrown[i]!.buffer);
     // Every byte of `out` is written below: the pieces, then the buffer's bytes, end to end.
     const out = uninitialized(this.piecesBytes + this.pos);
-    // More than twice any output of the process before it: its buffers are given back as they are
-    // copied (see #copyGivingBack).
-    const size = out.length;
-    const first = size > 2 * largestOutput;
-    if (size > largestOutput) largestOutput = size;
-    if (first) return this.#copyGivingBack(out);
     let at = 0;
     for (const piece of this.pieces) {
       out.set(piece, at);
       at += piece.length;
     }
     out.set(this.buf.subarray(0, this.pos), at);
-    return out;
-  }
-
-  /**
-   * `result` for an output past its first buffer and more than twice as big
-   * as any the process made before it (the first big dump of a process, and
-   * each that doubles the size): the writer's buffers behind the output (its
-   * first buffer, full, then segments) are given back one by one as they are
-   * copied into `out`, so that the dump's memory at its end is the result and
-   * about one buffer more, not twice the pickle (the buffers would be garbage
-   * or kept, resident all the while). Any later output up to twice that size
-   * keeps them instead, for the next dump to write into pages already
-   * touched: only the next big dump pays fresh pages for its segments, and
-   * the dumps that give back are a geometric series, so what they cost again
-   * is at most a constant share of the output written.
-   */
-  #copyGivingBack(out: Uint8Array): Uint8Array {
-    const lent = this.#lent;
-    const home = this.#home;
-    let used = 0;
-    let at = 0;
-    for (const piece of this.pieces) {
-      out.set(piece, at);
-      at += piece.length;
-      if (used < lent.length && piece.buffer === lent[used]!.buffer) {
-        giveBack(piece.buffer);
-        used++;
-      } else if (piece.buffer === home.buffer) {
-        // The first buffer starts small again (it would be kept, 1 MiB, for good).
-        giveBack(home.buffer);
-        this.#home = new Uint8Array(4096);
-        this.#homeView = new DataView(this.#home.buffer);
-      }
-    }
-    const last = this.buf;
-    out.set(last.subarray(0, this.pos), at);
-    if (this.#isSegment(last)) {
-      giveBack(last.buffer);
-      used++;
-    }
-    this.#gaveBack = used;
     return out;
   }
 }
