@@ -35,7 +35,10 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 function freshStringMaker(strings) {
   let total = 0;
   for (const s of strings) total += s.length;
-  const oneByte = strings.every((s) => /^[\x00-\xff]*$/.test(s));
+  const oneByte = strings.every((s) => {
+    for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0xff) return false;
+    return true;
+  });
   const buf = Buffer.alloc(oneByte ? total : 2 * total);
   const ends = new Int32Array(strings.length);
   let at = 0;
@@ -331,11 +334,11 @@ function measure(prepareFirst, fn, budget, minRuns, young) {
     reset = true;
   } catch {}
   let t0 = performance.now();
-  let result = fn();
+  let _result = fn();
   const first = performance.now() - t0;
   const hwm = procStatus('VmHWM');
   const peak = reset && hwm !== null && rss0 !== null ? Math.max(0, hwm - rss0) : null;
-  result = null;
+  _result = null;
   let estimate = first;
   let warmups = 1;
   let warmupTime = first;
@@ -343,9 +346,9 @@ function measure(prepareFirst, fn, budget, minRuns, young) {
     prepare();
     gc();
     t0 = performance.now();
-    result = fn();
+    _result = fn();
     estimate = performance.now() - t0;
-    result = null;
+    _result = null;
     warmupTime += estimate;
     warmups++;
   }
@@ -360,12 +363,12 @@ function measure(prepareFirst, fn, budget, minRuns, young) {
     const f0 = process.resourceUsage().minorPageFault;
     const c0 = process.cpuUsage();
     t0 = performance.now();
-    result = fn();
+    _result = fn();
     times.push(performance.now() - t0);
     const c = process.cpuUsage(c0);
     cpu.push((c.user + c.system) / 1000);
     faults.push(process.resourceUsage().minorPageFault - f0);
-    result = null;
+    _result = null;
   }
   return { ok: true, first, warmups, calls: 1, times, cpu, faults, memory: { peak } };
 }
