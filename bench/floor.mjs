@@ -2,7 +2,7 @@
 // decoding at all, beside brine's load and CPython's `pickle.loads` of the same
 // file in the same run. See bench/README.md ("The floor").
 //
-//   node bench/floor.mjs [--only floats200k,bigints] [--protocol 5] [--budget ms] [--out file]
+//   node bench/floor.mjs [--only floats200k,bigints] [--protocol 5] [--rounds k] [--budget ms] [--quick] [--out file]
 //
 // For each workload, every case runs in a fresh process, one after the other:
 // CPython (bench/case.py), brine (bench/case.mjs brine), V8's JSON.parse of the
@@ -399,17 +399,29 @@ function runProcess(command, args) {
     return { ok: false, reason: `crashed (exit ${out.status ?? out.signal}): ${tail}` };
   }
   const r = JSON.parse(line.slice('@@result '.length));
-  if (r.ok) {
-    const mid = (xs) => {
-      const s = [...xs].sort((a, b) => a - b);
-      const n = s.length;
-      return n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-    };
-    r.median = mid(r.times);
-    r.min = Math.min(...r.times);
-    r.faultsMedian = mid(r.faults);
-    if (r.cpu) r.cpuMedian = mid(r.cpu);
-  }
+  return r.ok ? stats(r) : r;
+}
+
+/** The runs of two results of one case pooled (either may be null or failed). */
+function pool(a, b) {
+  if (a === null || !a.ok) return b;
+  if (!b.ok) return a;
+  const times = [...a.times, ...b.times];
+  const faults = [...a.faults, ...b.faults];
+  const peaks = [a.memory?.peak, b.memory?.peak].filter((x) => x != null);
+  return stats({ ok: true, times, faults, memory: { peak: peaks.length ? Math.min(...peaks) : null } });
+}
+
+function middle(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const n = s.length;
+  return n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+}
+
+function stats(r) {
+  r.median = middle(r.times);
+  r.min = Math.min(...r.times);
+  r.faultsMedian = middle(r.faults);
   return r;
 }
 
@@ -417,14 +429,16 @@ function parent(values) {
   const budget = values.budget;
   const minRuns = values.quick ? '3' : '5';
   const protocol = values.protocol;
+  const rounds = Math.max(1, Number(values.rounds));
   const summary = JSON.parse(readFileSync(`${BENCH}data/summary.json`, 'utf8'));
   const names = values.only ? values.only.split(',').map((s) => s.trim()) : Object.keys(WORKLOADS);
   const lines = [
     "# The floor: building a load's result with no decoding, beside brine and CPython",
     '',
     `Node ${process.version}, protocol ${protocol} files; every case in a fresh process, the cases of a`,
-    'workload one after the other. Milliseconds per call (wall, as the bench): median (min) over the',
-    'timed runs; page faults: median per run; peak: growth of the resident set during the first call',
+    `workload one after the other, ${rounds} round(s) (the order reversed every other round, the runs of`,
+    'all rounds pooled). Milliseconds per call (wall, as the bench): median (min) over the timed runs;',
+    'page faults: median per run; peak: the least growth of the resident set during a first call',
     "(MB). CPython / x above 1: x is faster than CPython's C pickle. See bench/README.md (The floor).",
     '',
   ];
@@ -437,57 +451,48 @@ function parent(values) {
     const pkl = Object.values(files).find((f) => f.protocol === Number(protocol));
     const path = `${BENCH}data/${pkl.file}`;
     const common = ['--budget', budget, '--min-runs', minRuns];
-    const rows = [];
-    const run = (label, command, args) => {
-      process.stderr.write(`${name} ${label} ... `);
-      const r = runProcess(command, args);
-      process.stderr.write(
-        r.ok ? `${r.median.toFixed(2)} ms median, ${r.faultsMedian} faults\n` : `n/a: ${r.reason}\n`,
-      );
-      rows.push({ label, r });
-      return r;
-    };
-    const cpython = run('CPython pickle.loads', 'python3', [
-      `${BENCH}case.py`,
-      'loads',
-      name,
-      path,
-      ...common,
-    ]);
     const node = [process.execPath, '--expose-gc', '--no-deprecation'];
-    const brine = run('brine loads', node[0], [
-      ...node.slice(1),
-      `${BENCH}case.mjs`,
-      'brine',
-      'loads',
-      name,
-      path,
-      ...common,
-    ]);
+    const cases = [
+      { label: 'CPython pickle.loads', command: 'python3', args: [`${BENCH}case.py`, 'loads', name, path] },
+      {
+        label: 'brine loads',
+        command: node[0],
+        args: [...node.slice(1), `${BENCH}case.mjs`, 'brine', 'loads', name, path],
+      },
+    ];
     if (files.json && existsSync(`${BENCH}data/${files.json.file}`)) {
-      run('JSON.parse of the same data', node[0], [
-        ...node.slice(1),
-        `${BENCH}case.mjs`,
-        'json',
-        'loads',
-        name,
-        `${BENCH}data/${files.json.file}`,
-        ...common,
-      ]);
+      const json = `${BENCH}data/${files.json.file}`;
+      cases.push({
+        label: 'JSON.parse of the same data',
+        command: node[0],
+        args: [...node.slice(1), `${BENCH}case.mjs`, 'json', 'loads', name, json],
+      });
     }
-    let best = null;
     for (const builder of Object.keys(builders)) {
-      const r = run(`floor: ${builder}`, node[0], [
-        ...node.slice(1),
-        fileURLToPath(import.meta.url),
-        '--child',
-        name,
+      const self = fileURLToPath(import.meta.url);
+      cases.push({
+        label: `floor: ${builder}`,
         builder,
-        path,
-        ...common,
-      ]);
-      if (r.ok && (best === null || r.median < best.r.median)) best = { builder, r };
+        command: node[0],
+        args: [...node.slice(1), self, '--child', name, builder, path],
+      });
     }
+    // Every case once a round, in the reverse order every other round; a case's runs of all rounds pooled.
+    const rows = cases.map((c) => ({ ...c, r: null }));
+    for (let round = 0; round < rounds; round++) {
+      for (const row of round % 2 ? [...rows].reverse() : rows) {
+        process.stderr.write(`${name} ${row.label} ... `);
+        const r = runProcess(row.command, [...row.args, ...common]);
+        process.stderr.write(
+          r.ok ? `${r.median.toFixed(2)} ms median, ${r.faultsMedian} faults\n` : `n/a: ${r.reason}\n`,
+        );
+        row.r = pool(row.r, r);
+      }
+    }
+    const [cpython, brine] = [rows[0].r, rows[1].r];
+    let best = null;
+    for (const row of rows)
+      if (row.builder && row.r.ok && (best === null || row.r.median < best.r.median)) best = row;
     const fmt = (x) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
     const ratio = (a, b) => (a?.ok && b?.ok ? `${(a.median / b.median).toFixed(2)}` : '-');
     lines.push(`## ${name} (${summary.workloads[name].title}), ${pkl.file}`, '');
@@ -526,6 +531,7 @@ const { values, positionals } = parseArgs({
     'min-runs': { type: 'string', default: '5' },
     quick: { type: 'boolean', default: false },
     out: { type: 'string' },
+    rounds: { type: 'string', default: '1' },
   },
 });
 if (values.child) {
