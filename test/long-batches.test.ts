@@ -5,11 +5,13 @@
  * batch's end (255, 256, 257 ints), mixed with small ints, str stored in the memo, None and tuples
  * of big ints, at protocols 2-5; and lists holding LONG1 payloads with redundant sign bytes (which
  * Python loads, and which may be safe integers). Each is loaded by brine and compared with the
- * values python3 loads from the same bytes.
+ * values python3 loads from the same bytes; and again in a process without `process.getBuiltinModule`
+ * (as in a browser), where the same lists take the 64-bit words.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { loads } from '../src/index.js';
 import { PYTHON } from './support/python.js';
 
@@ -60,10 +62,38 @@ function plain(value: unknown): unknown {
   return value;
 }
 
-test('lists of big ints made in batches load as python3 loads them: length and sign boundaries, batch ends, mixed items, tuples, redundant sign bytes', () => {
-  const cases = JSON.parse(
+/** Loads each pickle of `cases` in a process without V8's deserializer; returns the loads, values as `plain`. */
+function loadWithoutBatches(cases: [string, unknown][]): unknown[] {
+  const src = fileURLToPath(new URL('../src/index.ts', import.meta.url));
+  const script = `
+    process.getBuiltinModule = undefined;
+    const { loads } = await import(${JSON.stringify(src)});
+    const plain = (v) => typeof v === 'bigint' ? v.toString() : Array.isArray(v) ? v.map(plain) : v;
+    let text = '';
+    for await (const chunk of process.stdin) text += chunk;
+    const out = JSON.parse(text).map(([hex]) => plain(loads(Uint8Array.from(Buffer.from(hex, 'hex')))));
+    process.stdout.write(JSON.stringify(out));
+  `;
+  const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    input: JSON.stringify(cases),
+    maxBuffer: 1 << 28,
+    encoding: 'utf8',
+  });
+  return JSON.parse(out) as unknown[];
+}
+
+let made: [string, unknown][] | null = null;
+
+/** python3's pickles and values, made once for both tests. */
+function pythonCases(): [string, unknown][] {
+  made ??= JSON.parse(
     execFileSync(PYTHON, ['-c', PYTHON_SIDE], { maxBuffer: 1 << 28, encoding: 'utf8' }),
   ) as [string, unknown][];
+  return made;
+}
+
+test('lists of big ints made in batches load as python3 loads them: length and sign boundaries, batch ends, mixed items, tuples, redundant sign bytes', () => {
+  const cases = pythonCases();
   assert.equal(cases.length, 33);
   for (const [hex, want] of cases) {
     const got = loads(Uint8Array.from(Buffer.from(hex, 'hex')));
@@ -89,4 +119,11 @@ test('lists of big ints made in batches load as python3 loads them: length and s
       'number',
     ],
   );
+});
+
+test('the same lists load alike without the deserializer of V8 (the 64-bit words, as in a browser)', () => {
+  const cases = pythonCases();
+  const got = loadWithoutBatches(cases);
+  assert.equal(got.length, 33);
+  cases.forEach(([, want], i) => assert.deepEqual(got[i], want));
 });
