@@ -125,5 +125,5 @@ test('the same lists load alike without the deserializer of V8 (the 64-bit words
   const cases = pythonCases();
   const got = loadWithoutBatches(cases);
   assert.equal(got.length, 33);
-  cases.forEach(([, want], i) => assert.deepEqual(got[i], want));
+  for (const [i, [, want]] of cases.entries()) assert.deepEqual(got[i], want);
 });
