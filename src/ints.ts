@@ -85,6 +85,114 @@ function decodeLongWords(view: DataView, start: number, n: number): bigint {
   return v;
 }
 
+/**
+ * How many LONG1 payloads wait for one {@link flushLongs}: a call of V8's deserializer costs a few
+ * microseconds whatever it reads.
+ */
+export const LONG_BATCH = 256;
+
+/** V8's `deserialize` (Node's `v8` module) when it reads BigInts as V8 writes them; null elsewhere; undefined before the first ask. */
+let deserialize: ((bytes: Uint8Array) => unknown) | null | undefined;
+
+/**
+ * True when big ints can be made in batches (Node, through its `v8` module, found at run time
+ * without an import: a browser has no `process` and takes the 64-bit words). Checked once, on
+ * -(2^64 + 1) written as V8's serializer writes it.
+ */
+export function longBatches(): boolean {
+  if (deserialize === undefined) {
+    deserialize = null;
+    try {
+      const f = (
+        globalThis as {
+          process?: { getBuiltinModule?(id: string): { deserialize?(b: Uint8Array): unknown } };
+        }
+      ).process?.getBuiltinModule?.('v8')?.deserialize;
+      const probe = f?.(new Uint8Array([0xff, 13, 0x5a, 33, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0]));
+      if (probe === -(1n << 64n) - 1n) deserialize = f!;
+    } catch {}
+  }
+  return deserialize !== null;
+}
+
+/** Where each waiting payload starts, its length, and the index of `target` it goes to. */
+const waiting = new Int32Array(3 * LONG_BATCH);
+let waitingCount = 0;
+let scratch: Uint8Array | null = null;
+
+/**
+ * True when the `n` bytes (9 or more) at `start` are a minimal two's complement (the top byte not a
+ * mere repeat of the sign), as Python writes every int: the value is then at least 2^63 in
+ * magnitude, never a safe integer, and can wait for {@link flushLongs}.
+ */
+export function minimalLong(bytes: Uint8Array, start: number, n: number): boolean {
+  const last = bytes[start + n - 1]!;
+  return (last !== 0 && last !== 0xff) || (bytes[start + n - 2]! ^ last) >= 0x80;
+}
+
+/**
+ * Queues the LONG1 payload of `n` bytes (9 to 255, {@link minimalLong}) at `start` for `target[slot]`;
+ * returns how many wait (at {@link LONG_BATCH}, call {@link flushLongs}).
+ */
+export function queueLong(start: number, n: number, slot: number): number {
+  const at = 3 * waitingCount;
+  waiting[at] = start;
+  waiting[at + 1] = n;
+  waiting[at + 2] = slot;
+  return ++waitingCount;
+}
+
+/**
+ * Makes the queued payloads of `bytes` into BigInts, each stored at its slot of `target`: their
+ * magnitudes written as V8's serializer writes an array of BigInts (a BigInt is its sign and its
+ * 64-bit digits, little-endian), read back by one call of V8's deserializer, which makes each BigInt
+ * in one allocation of its size. The 64-bit words ({@link decodeLongWords}) take 5 to 11 BigInt
+ * operations per int, each an allocation, and the garbage makes the scavenger copy the ints made
+ * so far again and again. Nothing of the input reaches the deserializer but digits. Returns 0, the
+ * count left waiting.
+ */
+export function flushLongs(bytes: Uint8Array, target: unknown[]): 0 {
+  const count = waitingCount;
+  waitingCount = 0;
+  if (count === 0) return 0;
+  scratch ??= new Uint8Array(LONG_BATCH * 268 + 16);
+  const s = scratch;
+  s[0] = 0xff;
+  s[1] = 13; // the format's version: BigInts since 12
+  s[2] = 0x41; // a dense array
+  s[3] = 0x80 | (count & 0x7f); // its length (at most LONG_BATCH = 256) as two varint bytes
+  s[4] = count >> 7;
+  let at = 5;
+  for (let i = 0; i < 3 * count; i += 3) {
+    const start = waiting[i]!;
+    const n = waiting[i + 1]!;
+    const size = (n + 7) & ~7;
+    const negative = bytes[start + n - 1]! >= 0x80;
+    s[at] = 0x5a; // a BigInt: its byte length times 2 plus the sign, as a varint, then the digits
+    const bits = 2 * size + (negative ? 1 : 0);
+    s[at + 1] = 0x80 | (bits & 0x7f);
+    s[at + 2] = bits >> 7;
+    at += 3;
+    // The magnitude: a negative value's bytes complemented, plus one.
+    const flip = negative ? 0xff : 0;
+    let carry = flip & 1;
+    for (let j = 0; j < n; j++) {
+      const b = (bytes[start + j]! ^ flip) + carry;
+      s[at + j] = b;
+      carry = b >> 8;
+    }
+    for (let j = n; j < size; j++) s[at + j] = 0;
+    at += size;
+  }
+  s[at] = 0x24; // the end of the dense array: no properties, its length again
+  s[at + 1] = 0;
+  s[at + 2] = 0x80 | (count & 0x7f);
+  s[at + 3] = count >> 7;
+  const made = deserialize!(s.subarray(0, at + 4)) as bigint[];
+  for (let i = 0; i < count; i++) target[waiting[3 * i + 2]!] = made[i];
+  return 0;
+}
+
 /** The ASCII codes of the hex digits. */
 const HEX_CODES = /* @__PURE__ */ Uint8Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
 const asciiDecoder = /* @__PURE__ */ new TextDecoder('latin1');

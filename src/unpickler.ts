@@ -16,7 +16,17 @@ import { ALL_FRESH, attachRecord, recordStrings } from './exact-strings.js';
 import { patchReferences } from './fixup.js';
 import { FloatParseError, parseFloatText } from './floats.js';
 import { formatHint } from './formats/sniff.js';
-import { decodeLong, IntParseError, parseDecimalInt, parseMemoIndex } from './ints.js';
+import {
+  decodeLong,
+  flushLongs,
+  IntParseError,
+  LONG_BATCH,
+  longBatches,
+  minimalLong,
+  parseDecimalInt,
+  parseMemoIndex,
+  queueLong,
+} from './ints.js';
 import {
   FLOOD_WATCH_SIZE,
   FloodWatch,
@@ -1190,6 +1200,10 @@ export class Unpickler {
     // Made at the first BINFLOAT: V8 inlines getFloat64 in the loop (1-2 ns a float, where a byte copy costs 6-8).
     let view = this.#dataView;
     let few = FEW_FLOATS;
+    // Big ints wait for a batch (flushLongs) where the host has V8's deserializer; any opcode that
+    // reads the items appended (a memo store, a tuple) and the end of the loop make them first.
+    const batches = longBatches();
+    let waiting = 0;
     let grown = this.#grown;
     let real = grown === null ? undefined : grown.get(target);
     // Each item takes a byte at least: with GROWN_LIST bytes or fewer left, no count can pass GROWN_LIST.
@@ -1310,11 +1324,18 @@ export class Unpickler {
               if (pos + 2 > end) break;
               const n = data[pos + 1]!;
               if (pos + 2 + n > end) break;
-              target[len++] = decodeLong(data, this.#view, pos + 2, n);
+              if (batches && n > 8 && minimalLong(data, pos + 2, n)) {
+                target[len] = null;
+                waiting = queueLong(pos + 2, n, len++);
+                if (waiting === LONG_BATCH) waiting = flushLongs(data, target);
+              } else {
+                target[len++] = decodeLong(data, this.#view, pos + 2, n);
+              }
               pos += 2 + n;
               continue;
             }
             case 0x94: // MEMOIZE, into a free slot or at the end of a dense memo
+              if (waiting !== 0) waiting = flushLongs(data, target);
               if (len === start) break;
               if (this.#memoDead) {
                 pos++;
@@ -1333,6 +1354,7 @@ export class Unpickler {
               pos++;
               continue;
             case 0x71: // BINPUT of the next id, into a free slot or at the end of a dense memo
+              if (waiting !== 0) waiting = flushLongs(data, target);
               if (pos + 2 > end || len === start) break;
               if (this.#memoDead) {
                 pos += 2;
@@ -1352,6 +1374,7 @@ export class Unpickler {
               pos += 2;
               continue;
             case 0x72: // LONG_BINPUT of the next id (protocols 1-3 past id 255), as BINPUT
+              if (waiting !== 0) waiting = flushLongs(data, target);
               if (pos + 5 > end || len === start) break;
               if (this.#memoDead) {
                 pos += 5;
@@ -1371,17 +1394,20 @@ export class Unpickler {
               pos += 5;
               continue;
             case 0x85: // TUPLE1
+              if (waiting !== 0) waiting = flushLongs(data, target);
               if (len - 1 < start) break;
               target[len - 1] = markTuple([target[len - 1]]);
               pos++;
               continue;
             case 0x86: // TUPLE2
+              if (waiting !== 0) waiting = flushLongs(data, target);
               if (len - 2 < start) break;
               target[len - 2] = markTuple([target[len - 2], target[len - 1]]);
               len--;
               pos++;
               continue;
             case 0x87: // TUPLE3
+              if (waiting !== 0) waiting = flushLongs(data, target);
               if (len - 3 < start) break;
               target[len - 3] = markTuple([target[len - 3], target[len - 2], target[len - 1]]);
               len -= 2;
@@ -1397,6 +1423,7 @@ export class Unpickler {
       } catch {
         // Invalid text: the main loop reads it again and reports it.
       }
+      if (waiting !== 0) flushLongs(data, target);
     }
     if (!done) {
       // Back to the stack, above the caller's MARK.
