@@ -31,7 +31,18 @@ import { zoneCacheSizes } from '../src/types/datetime.js';
 import { gcd } from '../src/types/numbers.js';
 import { cpuSince } from './support/adv-assert.js';
 import { assertLinear } from './support/linear.js';
-import { fromHex, runPython, toHex } from './support/python.js';
+import { fromHex, runPython, runPythonPieces, toHex } from './support/python.js';
+
+/** The python3 code of the tests that send it nothing they compute: one process for all of it. */
+const PY = runPythonPieces({
+  long4:
+    'import pickle, random; random.seed(5); v = -random.getrandbits(2**21); print(pickle.dumps(v, 2).hex()); print(hex(v))',
+  list0: 'import pickle; print(pickle.dumps(list(range(10000)), 0).hex())',
+  gcd: 'import random, math\nrandom.seed(3)\nfor _ in range(200):\n  g = random.getrandbits(random.randrange(1, 400))\n  a = random.getrandbits(random.randrange(1, 3000)) * g\n  b = -random.getrandbits(random.randrange(1, 3000)) * g\n  print(a, b, math.gcd(a, b))',
+  nanTuple: "import pickle; d = {}; d[1] = d; print(pickle.dumps([d, (float('nan'),)], 2).hex())",
+  nanKeys:
+    "import pickle; a = float('nan'); b = float('nan'); print(pickle.dumps({a, b}, 4).hex()); print(pickle.dumps({a: 1, b: 2}, 2).hex())",
+});
 
 /** Runs `fn` and returns what it threw (undefined when it returned). */
 function thrown(fn: () => unknown): unknown {
@@ -128,9 +139,7 @@ describe('big ints are linear', () => {
       (v) => dumps(v),
     ));
   it('a 256 KiB LONG4 decodes to the value Python reads', () => {
-    const hex = runPython(
-      'import pickle, random; random.seed(5); v = -random.getrandbits(2**21); print(pickle.dumps(v, 2).hex()); print(hex(v))',
-    ).split('\n');
+    const hex = PY('long4').split('\n');
     assert.equal((loads(fromHex(hex[0]!)) as bigint).toString(16), hex[1]!.replace('0x', ''));
     assert.equal(toHex(dumps(loads(fromHex(hex[0]!)), { protocol: 2 })), hex[0]);
   });
@@ -178,7 +187,7 @@ describe('float text is parsed in one pass', () => {
 
 describe('no recursion per opcode, bounded output', () => {
   it('loadAll reads a protocol 0 list of 10,000 ints', async () => {
-    const data = fromHex(runPython('import pickle; print(pickle.dumps(list(range(10000)), 0).hex())').trim());
+    const data = fromHex(PY('list0').trim());
     const values: unknown[] = [];
     for await (const v of loadAll(Readable.from([data, data]))) values.push(v);
     assert.equal(values.length, 2);
@@ -214,11 +223,7 @@ describe('containers and arithmetic', () => {
   });
 
   it('gcd agrees with math.gcd', () => {
-    const cases = runPython(
-      'import random, math\nrandom.seed(3)\nfor _ in range(200):\n  g = random.getrandbits(random.randrange(1, 400))\n  a = random.getrandbits(random.randrange(1, 3000)) * g\n  b = -random.getrandbits(random.randrange(1, 3000)) * g\n  print(a, b, math.gcd(a, b))',
-    )
-      .trim()
-      .split('\n');
+    const cases = PY('gcd').trim().split('\n');
     for (const line of cases) {
       const [a, b, g] = line.split(' ').map((x) => BigInt(x));
       assert.equal(gcd(a!, b!), g);
@@ -374,20 +379,14 @@ describe('hash flooding', () => {
 
 describe('NaN and hashability', () => {
   it('a tuple holding NaN does not stall the fix-up walk', () => {
-    const data = fromHex(
-      runPython("import pickle; d = {}; d[1] = d; print(pickle.dumps([d, (float('nan'),)], 2).hex())").trim(),
-    );
+    const data = fromHex(PY('nanTuple').trim());
     const [d, t] = loads(data) as [Map<unknown, unknown>, number[]];
     assert.equal(d.get(1), d);
     assert.ok(Number.isNaN(t[0]));
   });
 
   it('two NaN set items and two NaN keys stay two, and dump back as Python had them', () => {
-    const [setHex, dictHex] = runPython(
-      "import pickle; a = float('nan'); b = float('nan'); print(pickle.dumps({a, b}, 4).hex()); print(pickle.dumps({a: 1, b: 2}, 2).hex())",
-    )
-      .trim()
-      .split('\n');
+    const [setHex, dictHex] = PY('nanKeys').trim().split('\n');
     const set = loads(fromHex(setHex!)) as Set<unknown>;
     const dict = loads(fromHex(dictHex!)) as Map<unknown, unknown>;
     assert.equal(set.size, 2);

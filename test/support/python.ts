@@ -4,6 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /**
@@ -174,19 +176,46 @@ export interface Corpus {
 
 let corpus: Corpus | undefined;
 
-/** The corpus of test/support/adv-corpus.py (run once per process). */
+/**
+ * The corpus of test/support/adv-corpus.py, kept in test/vectors/generated/adv-corpus.json for the
+ * other processes of the run and the runs after it (four test processes read it; python3 made it in
+ * each for about a second of CPU): made again when the file is missing, older than the script, or
+ * made by another python3 (its path and the interpreter file's time are in the file). Each writer
+ * writes a temporary file of its own and renames it, so that no process reads half a file.
+ */
 export function loadCorpus(): Corpus {
   if (corpus !== undefined) return corpus;
-  const out = execFileSync(PYTHON, ['test/support/adv-corpus.py'], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    maxBuffer: 1 << 30,
-  });
   type Raw = { name: string; protocol: number; hex: string };
-  const raw = JSON.parse(out) as { pickles: Raw[]; big: Raw[]; opcodes: PythonOpcode[] };
+  type Made = { python: string; pickles: Raw[]; big: Raw[]; opcodes: PythonOpcode[] };
+  const script = join(ROOT, 'test', 'support', 'adv-corpus.py');
+  const file = join(ROOT, 'test', 'vectors', 'generated', 'adv-corpus.json');
+  let made: Made | undefined;
+  const python = `${PYTHON} ${interpreterTime()}`;
+  if (existsSync(file) && statSync(file).mtimeMs >= statSync(script).mtimeMs) {
+    const read = JSON.parse(readFileSync(file, 'utf8')) as Made;
+    if (read.python === python) made = read;
+  }
+  if (made === undefined) {
+    const out = execFileSync(PYTHON, [script], { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 30 });
+    made = { python, ...(JSON.parse(out) as Omit<Made, 'python'>) };
+    mkdirSync(dirname(file), { recursive: true });
+    const temporary = `${file}.${process.pid}.tmp`;
+    writeFileSync(temporary, JSON.stringify(made));
+    renameSync(temporary, file);
+  }
+  const raw = made;
   const convert = (p: Raw): CorpusPickle => ({ name: p.name, protocol: p.protocol, data: fromHex(p.hex) });
   corpus = { pickles: raw.pickles.map(convert), big: raw.big.map(convert), opcodes: raw.opcodes };
   return corpus;
+}
+
+/** When the interpreter's file last changed (an upgrade in place makes the corpus again), or '' if it is not a path. */
+function interpreterTime(): string {
+  try {
+    return String(statSync(PYTHON).mtimeMs);
+  } catch {
+    return '';
+  }
 }
 
 export function fromHex(hex: string): Uint8Array {
