@@ -35,7 +35,7 @@ import { decodeLatin1 } from './text.js';
 import { hashAtoms, NOT_ATOMS, OVERFLOW, TupleMemo } from './tuple-memo.js';
 import { PyArray } from './types/array.js';
 import { PickleBuffer, PyFloat } from './types/builtins.js';
-import { PyDateTime } from './types/datetime.js';
+import { PyDate, PyDateTime } from './types/datetime.js';
 import { FrozenSet } from './types/frozen-set.js';
 import { PY_REDUCE, type PyValue, type ReduceOptions, type Reduction } from './types/protocol.js';
 import { PyByteArray } from './types/py-bytearray.js';
@@ -119,8 +119,9 @@ const S_SAVE_PLAIN = 8; // save a value without asking persistentId for it
 const S_RAW = 9; // write raw bytes outside any frame (ClassReduction.rawAfterBuild)
 const S_FRESH_TUPLE = 10; // save a tuple the pickler made (no one else holds it): memoized without a key
 
-/** The reducer of brine's datetime: a new state `bytes` as the first argument. */
+/** The reducers of brine's datetime and date: a new state `bytes` as the first argument. */
 const DATETIME_REDUCE = PyDateTime.prototype[PY_REDUCE];
+const DATE_REDUCE = PyDate.prototype[PY_REDUCE];
 
 interface Frame {
   kind: number;
@@ -221,6 +222,12 @@ export class Pickler {
   #reconstructing: Set<object> | null = null;
   #memoCount = 0;
   /**
+   * A global (`PyGlobal`) entered #memo by identity since the memo was last cleared (a getattr form, a
+   * registered reduction of one): until then none is there, and #save looks none up. A plain global
+   * is memoized by its name (#globalMemo), never by identity.
+   */
+  #keyedGlobals = false;
+  /**
    * Set while the memo follows the record of an exact load (see exact-objects.ts), until `clearMemo`:
    * tuples of atoms are then memoized in #memo, not #tuples (see #saveAtomTuple).
    */
@@ -283,6 +290,7 @@ export class Pickler {
     this.#globalMemo.clear();
     this.#lastGlobal = -1;
     this.#memoCount = 0;
+    this.#keyedGlobals = false;
     this.#following = false;
     // Entry arrays far longer than the recent dumps' Maps needed are let go.
     const spare = this.#spareEntries;
@@ -1131,7 +1139,9 @@ export class Pickler {
       this.#saveFloat(obj.value);
       return;
     }
-    let index = this.#memo.probe(obj, this.#memoCount);
+    // A global is in the memo by identity only once one entered it so (see #keyedGlobals).
+    let index =
+      obj instanceof PyGlobal && !this.#keyedGlobals ? undefined : this.#memo.probe(obj, this.#memoCount);
     if (index === UNSURE)
       index = lookedUpAgain(obj, this.#proto) ? undefined : this.#memo.get(obj, this.#memoCount);
     if (index !== undefined) {
@@ -1255,7 +1265,10 @@ export class Pickler {
   #memoize(obj: unknown): void {
     const index = this.#memoCount++;
     if (typeof obj === 'string') this.#strings.set(obj, index);
-    else if (obj !== null) this.#memo.set(obj as object, index);
+    else if (obj !== null) {
+      if (obj instanceof PyGlobal) this.#keyedGlobals = true;
+      this.#memo.set(obj as object, index);
+    }
     this.#writePut(index);
   }
 
@@ -1971,7 +1984,7 @@ export class Pickler {
       if (
         this.#proto >= 3 &&
         this.#persistentId === undefined &&
-        reduce === DATETIME_REDUCE &&
+        (reduce === DATETIME_REDUCE || reduce === DATE_REDUCE) &&
         r.args !== undefined &&
         r.args[0] instanceof Uint8Array &&
         r.args.length <= 2
@@ -2003,6 +2016,8 @@ export class Pickler {
    */
   #saveFreshState(obj: object, callable: PyGlobal, state: Uint8Array, tzinfo: unknown): void {
     const w = this.#w!;
+    // #save missed `obj` at this version of the memo (saving the callable moves #absent on).
+    const absentAt = obj === this.#absent ? this.#absentAt : -1;
     this.#save(callable, true);
     // The arguments' tuple, then its first item: two opcode boundaries, where a frame may end.
     if (w.frameStart >= 0) w.boundary();
@@ -2022,7 +2037,7 @@ export class Pickler {
       this.#memoize(obj);
       return;
     }
-    this.#pushSteps([S_SAVE, tzinfo, S_OP, 0x86, S_MEMO, null, S_OP, 0x52, S_MEMO, obj], '');
+    this.#pushSteps([S_SAVE, tzinfo, S_OP, 0x86, S_MEMO, null, S_OP, 0x52, S_MEMO, obj], '', absentAt);
   }
 
   /** Writes a reduction (a registered class's or a value class's) for `obj`, memoized under `obj`. */
