@@ -1997,6 +1997,10 @@ export class Pickler {
         );
         return true;
       }
+      if (this.#persistentId === undefined && isAtomReduction(r)) {
+        this.#saveAtomReduction(obj, r.callable as PyGlobal, r.args!);
+        return true;
+      }
       this.#saveReduction(obj, r, r.callable);
       return true;
     }
@@ -2038,6 +2042,29 @@ export class Pickler {
       return;
     }
     this.#pushSteps([S_SAVE, tzinfo, S_OP, 0x86, S_MEMO, null, S_OP, 0x52, S_MEMO, obj], '', absentAt);
+  }
+
+  /**
+   * `callable(*args)` then memoized under `obj`, for a value class's reduction
+   * to a global called with atoms alone (a Decimal, a timedelta): what
+   * #saveReduction writes for it, without its PyObject, steps and frame. Saving
+   * atoms enters nothing in the memo, so `obj`, which #save did not find, is
+   * looked up again only when the memo follows a record.
+   */
+  #saveAtomReduction(obj: object, callable: PyGlobal, args: readonly unknown[]): void {
+    const absentAt = obj === this.#absent ? this.#absentAt : -1;
+    this.#save(callable, true);
+    this.#saveFreshTuple(args.length === 0 ? NO_ARGS : args);
+    const w = this.#w!;
+    w.byte(0x52); // REDUCE
+    const index =
+      absentAt >= 0 && absentAt === this.#memo.version ? undefined : this.#memo.get(obj, this.#memoCount);
+    if (index !== undefined) {
+      w.byte(0x30); // POP
+      this.#writeGet(index);
+      return;
+    }
+    this.#memoize(obj);
   }
 
   /** Writes a reduction (a registered class's or a value class's) for `obj`, memoized under `obj`. */
@@ -2301,6 +2328,33 @@ function checkHashable(key: unknown, what: string): void {
 function isAtom(value: unknown): boolean {
   const type = typeof value;
   return type === 'number' || type === 'string' || type === 'boolean' || type === 'bigint' || value == null;
+}
+
+/** No arguments: the empty tuple. */
+const NO_ARGS: readonly unknown[] = Object.freeze([]);
+
+/**
+ * A value class's reduction that #saveAtomReduction writes: REDUCE of a global
+ * (not one of copyreg's, which #saveObject rewrites) with at most INLINE_MAX
+ * atoms as arguments, and nothing after it (no state, items or raw bytes).
+ */
+function isAtomReduction(r: Reduction): boolean {
+  const callable = r.callable;
+  const args = r.args;
+  return (
+    callable instanceof PyGlobal &&
+    callable.module !== 'copyreg' &&
+    (r.kind === undefined || r.kind === 'reduce') &&
+    args !== undefined &&
+    args.length <= INLINE_MAX &&
+    r.state === undefined &&
+    r.listitems === undefined &&
+    r.dictitems === undefined &&
+    r.kwargs === undefined &&
+    r.stateSetter === undefined &&
+    !('rawAfterBuild' in r && r.rawAfterBuild !== undefined) &&
+    allAtoms(args)
+  );
 }
 
 function allAtoms(items: readonly unknown[]): boolean {

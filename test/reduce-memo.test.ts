@@ -2,7 +2,9 @@
  * The memo around the reductions of brine's value classes and around globals.
  *
  * A date or datetime is written from its fresh state bytes (the bytes and the
- * arguments' tuple memoized without a key, the object under itself), a datetime
+ * arguments' tuple memoized without a key, the object under itself), a value
+ * reduced to a global called with atoms (a Decimal, a timedelta) without the
+ * reduction's PyObject and steps, a datetime
  * with a tzinfo looks itself up again after the tzinfo only when an object
  * entered the memo meanwhile, and a global (`PyGlobal`) is looked up by
  * identity only once one entered the memo so (a `getattr(Outer, 'Inner')` form
@@ -15,7 +17,7 @@ import { dumps, loads, Pickler } from '../src/index.js';
 import { casePickles, fromHex, runPython, toHex } from './support/python.js';
 
 const CASES = `
-import collections, datetime, decimal, uuid
+import collections, datetime, decimal, fractions, ipaddress, uuid
 from datetime import date, timedelta, timezone, tzinfo
 
 class Outer:
@@ -58,13 +60,16 @@ cases = [
     ('globals', [date, date, len, collections.OrderedDict, decimal.Decimal, date, uuid.UUID, Outer]),
     ('nested-class', [Outer.Inner, Outer.Inner, [Outer.Inner], Outer.Inner()]),
     ('records', [record(i) for i in range(40)]),
+    ('atom-reductions', [amount, amount, decimal.Decimal('7.5'), timedelta(1), timedelta(0, 5, 7),
+                         [amount], fractions.Fraction(3, 4), ipaddress.ip_address('10.0.0.1'),
+                         ipaddress.ip_address('::1'), decimal.Decimal('-Infinity'), amount]),
 ]
 `;
 
 const pickles = casePickles(CASES);
 
 test('the value classes and globals dump to python3 bytes at protocols 0-5, loaded exact and plain', () => {
-  assert.equal(pickles.length, 9);
+  assert.equal(pickles.length, 10);
   for (const [name, hexes] of pickles) {
     for (let proto = 0; proto <= 5; proto++) {
       const data = fromHex(hexes[proto]!);
@@ -87,7 +92,7 @@ test('a kept memo finds the global, date and datetime of the first dump again', 
 import io, json, pickle, sys
 out = {}
 for name, value in cases:
-    if name in ('dates', 'datetimes', 'nested-class', 'date-in-tzinfo'):
+    if name in ('dates', 'datetimes', 'nested-class', 'date-in-tzinfo', 'atom-reductions'):
         out[name] = []
         for p in range(6):
             f = io.BytesIO()
