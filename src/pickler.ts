@@ -181,6 +181,17 @@ function putNumber(buf: Uint8Array, view: DataView, pos: number, v: number, floa
   return pos + 5;
 }
 
+/**
+ * The last position at which `#numberRun` writes a number (9 bytes at most)
+ * with no frame to commit (it holds less than FRAME_SIZE_TARGET bytes) and no
+ * room to make: -1 when a frame must be opened first.
+ */
+function numberLimit(w: Writer): number {
+  const room = w.buf.length - 9;
+  if (w.frameStart < 0) return w.framing ? -1 : room;
+  return Math.min(room, w.frameStart + FRAME_HEADER_SIZE + FRAME_SIZE_TARGET - 1);
+}
+
 export class Pickler {
   readonly #proto: number;
   readonly #bin: boolean;
@@ -569,6 +580,8 @@ export class Pickler {
     let buf = w.buf;
     let view = w.view;
     let pos = w.pos;
+    // Up to `limit`, the frame needs no commit and the buffer has room: one comparison an item.
+    let limit = numberLimit(w);
     for (; i < end; i++) {
       const item = items[i];
       let v: number;
@@ -584,17 +597,20 @@ export class Pickler {
         v = item.value;
         float = true;
       } else break;
-      // An opcode boundary: the frame is committed once it holds FRAME_SIZE_TARGET bytes.
-      if (w.frameStart >= 0 && pos - w.frameStart - FRAME_HEADER_SIZE >= FRAME_SIZE_TARGET) {
-        w.pos = pos;
-        w.commitFrame();
-      }
-      if (pos + 9 > buf.length || (w.frameStart < 0 && w.framing)) {
-        w.pos = pos;
-        w.ensure(9);
-        buf = w.buf;
-        view = w.view;
-        pos = w.pos;
+      if (pos > limit) {
+        // An opcode boundary: the frame is committed once it holds FRAME_SIZE_TARGET bytes.
+        if (w.frameStart >= 0 && pos - w.frameStart - FRAME_HEADER_SIZE >= FRAME_SIZE_TARGET) {
+          w.pos = pos;
+          w.commitFrame();
+        }
+        if (pos + 9 > buf.length || (w.frameStart < 0 && w.framing)) {
+          w.pos = pos;
+          w.ensure(9);
+          buf = w.buf;
+          view = w.view;
+          pos = w.pos;
+        }
+        limit = numberLimit(w);
       }
       pos = putNumber(buf, view, pos, v, float);
     }
