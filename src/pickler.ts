@@ -37,7 +37,13 @@ import { PyArray } from './types/array.js';
 import { PickleBuffer, PyFloat } from './types/builtins.js';
 import { PyDate, PyDateTime } from './types/datetime.js';
 import { FrozenSet } from './types/frozen-set.js';
-import { PY_REDUCE, type PyValue, type ReduceOptions, type Reduction } from './types/protocol.js';
+import {
+  FRESH_STATE,
+  PY_REDUCE,
+  type PyValue,
+  type ReduceOptions,
+  type Reduction,
+} from './types/protocol.js';
 import { PyByteArray } from './types/py-bytearray.js';
 import { G_GETATTR, G_OBJECT, G_RECONSTRUCTOR, PyGlobal } from './types/py-global.js';
 import { PyObject } from './types/py-object.js';
@@ -2013,6 +2019,18 @@ export class Pickler {
         );
         return true;
       }
+      if (
+        r[FRESH_STATE] === true &&
+        r.kind === 'newobj' &&
+        r.callable instanceof PyGlobal &&
+        r.args.length === 0 &&
+        this.#proto >= 2 &&
+        this.#persistentId === undefined &&
+        isAtomState(r.state)
+      ) {
+        this.#saveAtomNewObj(obj, r.callable as PyGlobal, r.state as Record<string, unknown>);
+        return true;
+      }
       if (this.#persistentId === undefined && isAtomReduction(r)) {
         this.#saveAtomReduction(obj, r.callable as PyGlobal, r.args!);
         return true;
@@ -2081,6 +2099,40 @@ export class Pickler {
       return;
     }
     this.#memoize(obj);
+  }
+
+  /**
+   * `cls.__new__(cls)` then BUILD of `state`, memoized under `obj`: a UUID's
+   * reduction, whose state is a dict its reducer has just made, of str keys
+   * and atoms. The bytes #saveNewObj writes for it, without the reduction's
+   * PyObject, and the state memoized without a key (nothing else holds it).
+   */
+  #saveAtomNewObj(obj: object, cls: PyGlobal, state: Record<string, unknown>): void {
+    const absentAt = obj === this.#absent ? this.#absentAt : -1;
+    this.#save(cls, true);
+    this.#saveFreshTuple(NO_ARGS);
+    const w = this.#w!;
+    w.byte(0x81); // NEWOBJ
+    const index =
+      absentAt >= 0 && absentAt === this.#memo.version ? undefined : this.#memo.get(obj, this.#memoCount);
+    if (index !== undefined) {
+      w.byte(0x30); // POP
+      this.#writeGet(index);
+      return;
+    }
+    this.#memoize(obj);
+    // The state dict, as #saveEntries writes a small one (an opcode boundary before it, as in #save).
+    if (w.frameStart >= 0) w.boundary();
+    const keys = Object.keys(state);
+    w.byte(0x7d); // EMPTY_DICT
+    this.#memoize(null);
+    if (keys.length > 1) w.byte(0x28); // MARK
+    for (const key of keys) {
+      this.#save(key, true);
+      this.#save(state[key], true);
+    }
+    if (keys.length > 0) w.byte(keys.length > 1 ? 0x75 : 0x73); // SETITEMS : SETITEM
+    w.byte(0x62); // BUILD
   }
 
   /** Writes a reduction (a registered class's or a value class's) for `obj`, memoized under `obj`. */
@@ -2371,6 +2423,14 @@ function isAtomReduction(r: Reduction): boolean {
     !('rawAfterBuild' in r && r.rawAfterBuild !== undefined) &&
     allAtoms(args)
   );
+}
+
+/** A plain object of fewer than BATCHSIZE atoms: a state #saveAtomNewObj writes. */
+function isAtomState(state: unknown): boolean {
+  if (typeof state !== 'object' || state === null || Object.getPrototypeOf(state) !== Object.prototype)
+    return false;
+  const values = Object.values(state);
+  return values.length < BATCHSIZE && allAtoms(values);
 }
 
 function allAtoms(items: readonly unknown[]): boolean {

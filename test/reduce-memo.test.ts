@@ -4,7 +4,8 @@
  * A date or datetime is written from its fresh state bytes (the bytes and the
  * arguments' tuple memoized without a key, the object under itself), a value
  * reduced to a global called with atoms (a Decimal, a timedelta) without the
- * reduction's PyObject and steps, a datetime
+ * reduction's PyObject and steps, a UUID with its fresh state dict memoized
+ * without a key, a datetime
  * with a tzinfo looks itself up again after the tzinfo only when an object
  * entered the memo meanwhile, and a global (`PyGlobal`) is looked up by
  * identity only once one entered the memo so (a `getattr(Outer, 'Inner')` form
@@ -60,6 +61,8 @@ cases = [
     ('globals', [date, date, len, collections.OrderedDict, decimal.Decimal, date, uuid.UUID, Outer]),
     ('nested-class', [Outer.Inner, Outer.Inner, [Outer.Inner], Outer.Inner()]),
     ('records', [record(i) for i in range(40)]),
+    ('uuids', [u, u, uuid.UUID(int=5), uuid.UUID(int=2**128 - 1, is_safe=uuid.SafeUUID.safe),
+               uuid.UUID(int=7, is_safe=uuid.SafeUUID.unsafe), [u, {'u': u}]]),
     ('atom-reductions', [amount, amount, decimal.Decimal('7.5'), timedelta(1), timedelta(0, 5, 7),
                          [amount], fractions.Fraction(3, 4), ipaddress.ip_address('10.0.0.1'),
                          ipaddress.ip_address('::1'), decimal.Decimal('-Infinity'), amount]),
@@ -69,7 +72,7 @@ cases = [
 const pickles = casePickles(CASES);
 
 test('the value classes and globals dump to python3 bytes at protocols 0-5, loaded exact and plain', () => {
-  assert.equal(pickles.length, 10);
+  assert.equal(pickles.length, 11);
   for (const [name, hexes] of pickles) {
     for (let proto = 0; proto <= 5; proto++) {
       const data = fromHex(hexes[proto]!);
@@ -92,7 +95,7 @@ test('a kept memo finds the global, date and datetime of the first dump again', 
 import io, json, pickle, sys
 out = {}
 for name, value in cases:
-    if name in ('dates', 'datetimes', 'nested-class', 'date-in-tzinfo', 'atom-reductions'):
+    if name in ('dates', 'datetimes', 'nested-class', 'date-in-tzinfo', 'atom-reductions', 'uuids'):
         out[name] = []
         for p in range(6):
             f = io.BytesIO()
