@@ -35,9 +35,15 @@ import { decodeLatin1 } from './text.js';
 import { hashAtoms, NOT_ATOMS, OVERFLOW, TupleMemo } from './tuple-memo.js';
 import { PyArray } from './types/array.js';
 import { PickleBuffer, PyFloat } from './types/builtins.js';
-import { PyDateTime } from './types/datetime.js';
+import { PyDate, PyDateTime } from './types/datetime.js';
 import { FrozenSet } from './types/frozen-set.js';
-import { PY_REDUCE, type PyValue, type ReduceOptions, type Reduction } from './types/protocol.js';
+import {
+  FRESH_STATE,
+  PY_REDUCE,
+  type PyValue,
+  type ReduceOptions,
+  type Reduction,
+} from './types/protocol.js';
 import { PyByteArray } from './types/py-bytearray.js';
 import { G_GETATTR, G_OBJECT, G_RECONSTRUCTOR, PyGlobal } from './types/py-global.js';
 import { PyObject } from './types/py-object.js';
@@ -119,8 +125,9 @@ const S_SAVE_PLAIN = 8; // save a value without asking persistentId for it
 const S_RAW = 9; // write raw bytes outside any frame (ClassReduction.rawAfterBuild)
 const S_FRESH_TUPLE = 10; // save a tuple the pickler made (no one else holds it): memoized without a key
 
-/** The reducer of brine's datetime: a new state `bytes` as the first argument. */
+/** The reducers of brine's datetime and date: a new state `bytes` as the first argument. */
 const DATETIME_REDUCE = PyDateTime.prototype[PY_REDUCE];
+const DATE_REDUCE = PyDate.prototype[PY_REDUCE];
 
 interface Frame {
   kind: number;
@@ -180,6 +187,17 @@ function putNumber(buf: Uint8Array, view: DataView, pos: number, v: number, floa
   return pos + 5;
 }
 
+/**
+ * The last position at which `#numberRun` writes a number (9 bytes at most)
+ * with no frame to commit (it holds less than FRAME_SIZE_TARGET bytes) and no
+ * room to make: -1 when a frame must be opened first.
+ */
+function numberLimit(w: Writer): number {
+  const room = w.buf.length - 9;
+  if (w.frameStart < 0) return w.framing ? -1 : room;
+  return Math.min(room, w.frameStart + FRAME_HEADER_SIZE + FRAME_SIZE_TARGET - 1);
+}
+
 export class Pickler {
   readonly #proto: number;
   readonly #bin: boolean;
@@ -227,6 +245,12 @@ export class Pickler {
   /** `copyreg._reconstructor` calls being written, whose arguments may lead back to them (see #saveObject). */
   #reconstructing: Set<object> | null = null;
   #memoCount = 0;
+  /**
+   * A global (`PyGlobal`) entered #memo by identity since the memo was last cleared (a getattr form, a
+   * registered reduction of one): until then none is there, and #save looks none up. A plain global
+   * is memoized by its name (#globalMemo), never by identity.
+   */
+  #keyedGlobals = false;
   /**
    * Set while the memo follows the record of an exact load (see exact-objects.ts), until `clearMemo`:
    * tuples of atoms are then memoized in #memo, not #tuples (see #saveAtomTuple).
@@ -291,6 +315,7 @@ export class Pickler {
     this.#globalMemo.clear();
     this.#lastGlobal = -1;
     this.#memoCount = 0;
+    this.#keyedGlobals = false;
     this.#following = false;
     // Entry arrays far longer than the recent dumps' Maps needed are let go.
     const spare = this.#spareEntries;
@@ -572,6 +597,8 @@ export class Pickler {
     let buf = w.buf;
     let view = w.view;
     let pos = w.pos;
+    // Up to `limit`, the frame needs no commit and the buffer has room: one comparison an item.
+    let limit = numberLimit(w);
     for (; i < end; i++) {
       const item = items[i];
       let v: number;
@@ -587,17 +614,20 @@ export class Pickler {
         v = item.value;
         float = true;
       } else break;
-      // An opcode boundary: the frame is committed once it holds FRAME_SIZE_TARGET bytes.
-      if (w.frameStart >= 0 && pos - w.frameStart - FRAME_HEADER_SIZE >= FRAME_SIZE_TARGET) {
-        w.pos = pos;
-        w.commitFrame();
-      }
-      if (pos + 9 > buf.length || (w.frameStart < 0 && w.framing)) {
-        w.pos = pos;
-        w.ensure(9);
-        buf = w.buf;
-        view = w.view;
-        pos = w.pos;
+      if (pos > limit) {
+        // An opcode boundary: the frame is committed once it holds FRAME_SIZE_TARGET bytes.
+        if (w.frameStart >= 0 && pos - w.frameStart - FRAME_HEADER_SIZE >= FRAME_SIZE_TARGET) {
+          w.pos = pos;
+          w.commitFrame();
+        }
+        if (pos + 9 > buf.length || (w.frameStart < 0 && w.framing)) {
+          w.pos = pos;
+          w.ensure(9);
+          buf = w.buf;
+          view = w.view;
+          pos = w.pos;
+        }
+        limit = numberLimit(w);
       }
       pos = putNumber(buf, view, pos, v, float);
     }
@@ -1160,7 +1190,9 @@ export class Pickler {
       this.#saveFloat(obj.value);
       return;
     }
-    let index = this.#memo.probe(obj, this.#memoCount);
+    // A global is in the memo by identity only once one entered it so (see #keyedGlobals).
+    let index =
+      obj instanceof PyGlobal && !this.#keyedGlobals ? undefined : this.#memo.probe(obj, this.#memoCount);
     if (index === UNSURE)
       index = lookedUpAgain(obj, this.#proto) ? undefined : this.#memo.get(obj, this.#memoCount);
     if (index !== undefined) {
@@ -1284,7 +1316,10 @@ export class Pickler {
   #memoize(obj: unknown): void {
     const index = this.#memoCount++;
     if (typeof obj === 'string') this.#strings.set(obj, index);
-    else if (obj !== null) this.#memo.set(obj as object, index);
+    else if (obj !== null) {
+      if (obj instanceof PyGlobal) this.#keyedGlobals = true;
+      this.#memo.set(obj as object, index);
+    }
     this.#writePut(index);
   }
 
@@ -2000,7 +2035,7 @@ export class Pickler {
       if (
         this.#proto >= 3 &&
         this.#persistentId === undefined &&
-        reduce === DATETIME_REDUCE &&
+        (reduce === DATETIME_REDUCE || reduce === DATE_REDUCE) &&
         r.args !== undefined &&
         r.args[0] instanceof Uint8Array &&
         r.args.length <= 2
@@ -2011,6 +2046,22 @@ export class Pickler {
           r.args[0],
           r.args.length === 2 ? r.args[1] : undefined,
         );
+        return true;
+      }
+      if (
+        r[FRESH_STATE] === true &&
+        r.kind === 'newobj' &&
+        r.callable instanceof PyGlobal &&
+        r.args.length === 0 &&
+        this.#proto >= 2 &&
+        this.#persistentId === undefined &&
+        isAtomState(r.state)
+      ) {
+        this.#saveAtomNewObj(obj, r.callable as PyGlobal, r.state as Record<string, unknown>);
+        return true;
+      }
+      if (this.#persistentId === undefined && isAtomReduction(r)) {
+        this.#saveAtomReduction(obj, r.callable as PyGlobal, r.args!);
         return true;
       }
       this.#saveReduction(obj, r, r.callable);
@@ -2032,6 +2083,8 @@ export class Pickler {
    */
   #saveFreshState(obj: object, callable: PyGlobal, state: Uint8Array, tzinfo: unknown): void {
     const w = this.#w!;
+    // #save missed `obj` at this version of the memo (saving the callable moves #absent on).
+    const absentAt = obj === this.#absent ? this.#absentAt : -1;
     this.#save(callable, true);
     // The arguments' tuple, then its first item: two opcode boundaries, where a frame may end.
     if (w.frameStart >= 0) w.boundary();
@@ -2051,7 +2104,64 @@ export class Pickler {
       this.#memoize(obj);
       return;
     }
-    this.#pushSteps([S_SAVE, tzinfo, S_OP, 0x86, S_MEMO, null, S_OP, 0x52, S_MEMO, obj], '');
+    this.#pushSteps([S_SAVE, tzinfo, S_OP, 0x86, S_MEMO, null, S_OP, 0x52, S_MEMO, obj], '', absentAt);
+  }
+
+  /**
+   * `callable(*args)` then memoized under `obj`, for a value class's reduction
+   * to a global called with atoms alone (a Decimal, a timedelta): what
+   * #saveReduction writes for it, without its PyObject, steps and frame. Saving
+   * atoms enters nothing in the memo, so `obj`, which #save did not find, is
+   * looked up again only when the memo follows a record.
+   */
+  #saveAtomReduction(obj: object, callable: PyGlobal, args: readonly unknown[]): void {
+    const absentAt = obj === this.#absent ? this.#absentAt : -1;
+    this.#save(callable, true);
+    this.#saveFreshTuple(args.length === 0 ? NO_ARGS : args);
+    const w = this.#w!;
+    w.byte(0x52); // REDUCE
+    const index =
+      absentAt >= 0 && absentAt === this.#memo.version ? undefined : this.#memo.get(obj, this.#memoCount);
+    if (index !== undefined) {
+      w.byte(0x30); // POP
+      this.#writeGet(index);
+      return;
+    }
+    this.#memoize(obj);
+  }
+
+  /**
+   * `cls.__new__(cls)` then BUILD of `state`, memoized under `obj`: a UUID's
+   * reduction, whose state is a dict its reducer has just made, of str keys
+   * and atoms. The bytes #saveNewObj writes for it, without the reduction's
+   * PyObject, and the state memoized without a key (nothing else holds it).
+   */
+  #saveAtomNewObj(obj: object, cls: PyGlobal, state: Record<string, unknown>): void {
+    const absentAt = obj === this.#absent ? this.#absentAt : -1;
+    this.#save(cls, true);
+    this.#saveFreshTuple(NO_ARGS);
+    const w = this.#w!;
+    w.byte(0x81); // NEWOBJ
+    const index =
+      absentAt >= 0 && absentAt === this.#memo.version ? undefined : this.#memo.get(obj, this.#memoCount);
+    if (index !== undefined) {
+      w.byte(0x30); // POP
+      this.#writeGet(index);
+      return;
+    }
+    this.#memoize(obj);
+    // The state dict, as #saveEntries writes a small one (an opcode boundary before it, as in #save).
+    if (w.frameStart >= 0) w.boundary();
+    const keys = Object.keys(state);
+    w.byte(0x7d); // EMPTY_DICT
+    this.#memoize(null);
+    if (keys.length > 1) w.byte(0x28); // MARK
+    for (const key of keys) {
+      this.#save(key, true);
+      this.#save(state[key], true);
+    }
+    if (keys.length > 0) w.byte(keys.length > 1 ? 0x75 : 0x73); // SETITEMS : SETITEM
+    w.byte(0x62); // BUILD
   }
 
   /** Writes a reduction (a registered class's or a value class's) for `obj`, memoized under `obj`. */
@@ -2315,6 +2425,41 @@ function checkHashable(key: unknown, what: string): void {
 function isAtom(value: unknown): boolean {
   const type = typeof value;
   return type === 'number' || type === 'string' || type === 'boolean' || type === 'bigint' || value == null;
+}
+
+/** No arguments: the empty tuple. */
+const NO_ARGS: readonly unknown[] = Object.freeze([]);
+
+/**
+ * A value class's reduction that #saveAtomReduction writes: REDUCE of a global
+ * (not one of copyreg's, which #saveObject rewrites) with at most INLINE_MAX
+ * atoms as arguments, and nothing after it (no state, items or raw bytes).
+ */
+function isAtomReduction(r: Reduction): boolean {
+  const callable = r.callable;
+  const args = r.args;
+  return (
+    callable instanceof PyGlobal &&
+    callable.module !== 'copyreg' &&
+    (r.kind === undefined || r.kind === 'reduce') &&
+    args !== undefined &&
+    args.length <= INLINE_MAX &&
+    r.state === undefined &&
+    r.listitems === undefined &&
+    r.dictitems === undefined &&
+    r.kwargs === undefined &&
+    r.stateSetter === undefined &&
+    !('rawAfterBuild' in r && r.rawAfterBuild !== undefined) &&
+    allAtoms(args)
+  );
+}
+
+/** A plain object of fewer than BATCHSIZE atoms: a state #saveAtomNewObj writes. */
+function isAtomState(state: unknown): boolean {
+  if (typeof state !== 'object' || state === null || Object.getPrototypeOf(state) !== Object.prototype)
+    return false;
+  const values = Object.values(state);
+  return values.length < BATCHSIZE && allAtoms(values);
 }
 
 function allAtoms(items: readonly unknown[]): boolean {

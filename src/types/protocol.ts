@@ -15,6 +15,13 @@ import type { PyObject } from './py-object.js';
 export const PY_REDUCE: unique symbol = Symbol.for('brine.reduce');
 
 /**
+ * Marks a reduction of NEWOBJ without arguments whose state is a plain object
+ * its reducer made for the call, of atoms (a UUID's): the pickler memoizes
+ * that state without a key. @internal
+ */
+export const FRESH_STATE: unique symbol = Symbol('brine.freshState');
+
+/**
  * Method key: Python's `repr()` of the value (`Decimal('1.5')`). It takes the
  * caller's `repr` for the values it contains (the items of a deque, the
  * tzinfo of a datetime) and puts what that returns into its text unchanged
@@ -62,6 +69,8 @@ export interface Reduction {
    * the output where the bytes will go (for alignment padding).
    */
   readonly rawAfterBuild?: Uint8Array | ((offset: number) => Uint8Array);
+  /** @internal See {@link FRESH_STATE}. */
+  readonly [FRESH_STATE]?: true;
 }
 
 /** What the pickler tells a value's reduction besides the protocol. */

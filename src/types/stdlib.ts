@@ -7,7 +7,7 @@
  */
 import { PicklingError } from '../errors.js';
 import { INSPECT, inspectRepr } from './inspect.js';
-import { PY_REDUCE, PY_REPR, type Reduction } from './protocol.js';
+import { FRESH_STATE, PY_REDUCE, PY_REPR, type Reduction } from './protocol.js';
 import { G_OBJECT, G_RECONSTRUCTOR, PyGlobal } from './py-global.js';
 import { PY_REPR_RECURSIVE, pyRepr, type ReprFn, reprBytes, reprString } from './py-repr.js';
 
@@ -99,7 +99,7 @@ export class PyUUID {
       if (this.isSafe !== null && this.isSafe !== undefined) state.is_safe = this.isSafe;
     }
     // object.__reduce_ex__: NEWOBJ from protocol 2, copyreg._reconstructor below.
-    if (protocol >= 2) return { kind: 'newobj', callable: G_UUID, args: [], state };
+    if (protocol >= 2) return { kind: 'newobj', callable: G_UUID, args: [], state, [FRESH_STATE]: true };
     return { callable: G_RECONSTRUCTOR, args: [G_UUID, G_OBJECT, null], state };
   }
 }
