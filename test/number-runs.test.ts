@@ -11,10 +11,25 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { dumps, loads } from '../src/index.js';
-import { seed as seedFrom } from './support/budget.js';
+import { FULL, seed as seedFrom } from './support/budget.js';
 import { fromHex, runPython, toHex } from './support/python.js';
 
 const SEED = seedFrom(1010);
+
+/**
+ * The mixes of item kinds. `npm test` runs two: 2- and 9-byte items (a float ending exactly at the
+ * buffer's end: a room of 8 bytes instead of 9 fails it) and every kind with items the run stops at
+ * (a frame end one byte late fails it); `npm run fuzz` all six.
+ */
+const ALL_MIXES = [
+  ['i1'],
+  ['i1', 'i2'],
+  ['i2', 'f'],
+  ['i1', 'i2', 'i4', 'f'],
+  ['f', 'fi', 'neg0'],
+  ['i1', 'i2', 'i4', 'f', 'big', 'other'],
+];
+const MIXES = FULL ? ALL_MIXES : [ALL_MIXES[2]!, ALL_MIXES[5]!];
 
 const cases = JSON.parse(
   runPython(`
@@ -30,8 +45,7 @@ def item(kinds):
     if k == 'big': return rng.randrange(2**31, 2**62)
     if k == 'neg0': return -0.0
     return rng.choice([None, True, 'ab', b'xy', (1, 2)])
-mixes = [['i1'], ['i1', 'i2'], ['i2', 'f'], ['i1', 'i2', 'i4', 'f'], ['f', 'fi', 'neg0'],
-         ['i1', 'i2', 'i4', 'f', 'big', 'other']]
+mixes = json.loads('${JSON.stringify(MIXES)}')
 out = []
 for n, kinds in enumerate(mixes):
     size = 0
@@ -46,7 +60,7 @@ sys.stdout.write(json.dumps(out))
 ) as [string, string[]][];
 
 test('lists of numbers dump to python3 bytes at protocols 0-5 across frames and segments', () => {
-  assert.equal(cases.length, 6);
+  assert.equal(cases.length, MIXES.length);
   for (const [kinds, hexes] of cases) {
     for (let proto = 0; proto <= 5; proto++) {
       // A plain load reads an integral float as an int (the value model): exact loads only for those.
