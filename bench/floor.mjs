@@ -31,6 +31,24 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 // ---------------------------------------------------------------------------
 // Builders: per workload, name -> setup(value) -> { prepare?(), build() }.
 
+/** `{}`, then `o[k] = v` with fresh keys made by `prepare` before each call. */
+function assignFreshKeys(value) {
+  const vals = Object.values(value);
+  const fresh = freshStringMaker(Object.keys(value));
+  let keys;
+  return {
+    prepare() {
+      keys = fresh();
+    },
+    build() {
+      const o = {};
+      for (let i = 0; i < keys.length; i++) o[keys[i]] = vals[i];
+      keys = null;
+      return o;
+    },
+  };
+}
+
 /** Fresh (never internalized) copies of `strings`: their UTF-16 written to one buffer, sliced back. */
 function freshStringMaker(strings) {
   let total = 0;
@@ -178,40 +196,9 @@ const bigintList = {
 
 const strDict = {
   /** `{}`, then `o[k] = v` with fresh keys. */
-  'assign, fresh keys': (value) => {
-    const vals = Object.values(value);
-    const fresh = freshStringMaker(Object.keys(value));
-    let keys;
-    return {
-      prepare() {
-        keys = fresh();
-      },
-      build() {
-        const o = {};
-        for (let i = 0; i < keys.length; i++) o[keys[i]] = vals[i];
-        keys = null;
-        return o;
-      },
-    };
-  },
+  'assign, fresh keys': (value) => assignFreshKeys(value),
   /** As `assign, fresh keys`, the keys made after the collection that precedes each call: young, as a decoder's are. */
-  'assign, fresh young keys': (value) => {
-    const vals = Object.values(value);
-    const fresh = freshStringMaker(Object.keys(value));
-    let keys;
-    return {
-      young: true,
-      prepare() {
-        keys = fresh();
-      },
-      build() {
-        const o = {};
-        for (let i = 0; i < keys.length; i++) o[keys[i]] = vals[i];
-        keys = null;
-        return o;
-      },
-    };
-  },
+  'assign, fresh young keys': (value) => ({ ...assignFreshKeys(value), young: true }),
   /** `Object.defineProperty` per key, fresh keys. */
   'defineProperty, fresh keys': (value) => {
     const vals = Object.values(value);
