@@ -62,11 +62,22 @@ function plain(value: unknown): unknown {
   return value;
 }
 
-/** Loads each pickle of `cases` in a process without V8's deserializer; returns the loads, values as `plain`. */
-function loadWithoutBatches(cases: [string, unknown][]): unknown[] {
+/** Without V8's deserializer, as in a browser. */
+const NO_DESERIALIZER = 'process.getBuiltinModule = undefined;';
+
+/** A deserializer that reads the first ask (the check) and throws at every later one. */
+const FAILING_DESERIALIZER = `
+  const real = process.getBuiltinModule('v8');
+  let asks = 0;
+  const v8 = { deserialize: (bytes) => { if (asks++ > 0) throw new Error('deserializer failed'); return real.deserialize(bytes); } };
+  process.getBuiltinModule = (id) => (id === 'v8' ? v8 : undefined);
+`;
+
+/** Loads each pickle of `cases` in a process that runs `prelude` first; returns the loads, values as `plain`. */
+function loadInChild(prelude: string, cases: [string, unknown][]): unknown[] {
   const src = fileURLToPath(new URL('../src/index.ts', import.meta.url));
   const script = `
-    process.getBuiltinModule = undefined;
+    ${prelude}
     const { loads } = await import(${JSON.stringify(src)});
     const plain = (v) => typeof v === 'bigint' ? v.toString() : Array.isArray(v) ? v.map(plain) : v;
     let text = '';
@@ -123,7 +134,14 @@ test('lists of big ints made in batches load as python3 loads them: length and s
 
 test('the same lists load alike without the deserializer of V8 (the 64-bit words, as in a browser)', () => {
   const cases = pythonCases();
-  const got = loadWithoutBatches(cases);
+  const got = loadInChild(NO_DESERIALIZER, cases);
+  assert.equal(got.length, 33);
+  for (const [i, [, want]] of cases.entries()) assert.deepEqual(got[i], want);
+});
+
+test('a deserializer that fails after its check leaves no int unmade: the batch takes the 64-bit words', () => {
+  const cases = pythonCases();
+  const got = loadInChild(FAILING_DESERIALIZER, cases);
   assert.equal(got.length, 33);
   for (const [i, [, want]] of cases.entries()) assert.deepEqual(got[i], want);
 });
