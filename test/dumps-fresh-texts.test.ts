@@ -25,7 +25,14 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { dumps, loads, Pickler } from '../src/index.js';
 import { seed as seedFrom, size } from './support/budget.js';
-import { assertSameHex, casePickles, fromHex, runPython, toHex } from './support/python.js';
+import {
+  assertSameHex,
+  casePickles,
+  fromHex,
+  KEPT_MEMO_DUMPS_PY,
+  runPython,
+  toHex,
+} from './support/python.js';
 
 const SEED = seedFrom(1010);
 const RANDOM = size(40, 400);
@@ -73,20 +80,9 @@ test(`dumps of an exact load whose strs were all written once gives python3's by
   const pickles = casePickles(CASES);
   // python3's Pickler: the value, then a new list of some of its strs (memo reads of them).
   const twice = JSON.parse(
-    runPython(`${CASES}
-import io, json, pickle, sys
-out = []
-for name, v in cases:
-    row = []
-    for p in range(6):
-        f = io.BytesIO()
-        pk = pickle.Pickler(f, p)
-        pk.dump(v)
-        n = f.tell()
-        pk.dump(parts(v))
-        row.append([f.getvalue()[:n].hex(), f.getvalue()[n:].hex()])
-    out.append(row)
-sys.stdout.write(json.dumps(out))
+    runPython(`${CASES}${KEPT_MEMO_DUMPS_PY}
+import json, sys
+sys.stdout.write(json.dumps([kept_memo_dumps(v, parts(v)) for name, v in cases]))
 `),
   ) as [string, string][][];
   pickles.forEach(([name, hexes], c) => {

@@ -31,7 +31,7 @@ import { test } from 'node:test';
 import { memoLeaves } from '../src/identity-memo.js';
 import { dumps, isTuple, loads, Pickler, PyByteArray, PyObject, tuple, Unpickler } from '../src/index.js';
 import { seed as seedFrom, size } from './support/budget.js';
-import { fromHex, runPython, toHex } from './support/python.js';
+import { fromHex, KEPT_MEMO_DUMPS_PY, runPython, toHex } from './support/python.js';
 import { random } from './support/tools-dis.js';
 
 const SEED = seedFrom(909);
@@ -172,18 +172,8 @@ cases.append(('stdlib', [datetime.datetime(2020, 1, 2, 3, 4, 5, tzinfo=tz), date
     datetime.datetime(2020, 1, 1, tzinfo=datetime.timezone.utc), b'bytes', bytearray(b'ba'), {1, 2}, frozenset([3, 4])]))
 naive = [datetime.datetime(2020, 1, 2, 3, 4, 5, 6), datetime.datetime(2021, 5, 6)]
 cases.append(('datetimes', [naive[0], [naive[1], naive[0]], naive[1], [datetime.datetime(2022, 1, 1, i) for i in range(5)]]))
-out = []
-for name, v in cases:
-    ps = []
-    for p in range(6):
-        f = io.BytesIO()
-        pickler = pickle.Pickler(f, p)
-        pickler.dump(v)
-        first = f.tell()
-        pickler.dump(v)
-        ps.append([f.getvalue()[:first].hex(), f.getvalue()[first:].hex()])
-    out.append([name, describe(v), ps])
-sys.stdout.write(json.dumps(out))
+${KEPT_MEMO_DUMPS_PY}
+sys.stdout.write(json.dumps([[name, describe(v), kept_memo_dumps(v, v)] for name, v in cases]))
 `;
 
 let cached: [string, string, [string, string][]][] | null = null;

@@ -148,6 +148,24 @@ export function casesOf(output: string): Map<string, Uint8Array> {
   return new Map((JSON.parse(output) as [string, string][]).map(([k, v]) => [k, fromHex(v)]));
 }
 
+/**
+ * Python code defining `kept_memo_dumps(v, second)`: for protocols 0-5, the two pickles one
+ * `pickle.Pickler` writes when it dumps `v` and then `second` through the same memo, each as hex.
+ */
+export const KEPT_MEMO_DUMPS_PY = `
+import io as _io, pickle as _pickle
+def kept_memo_dumps(v, second):
+    row = []
+    for p in range(6):
+        f = _io.BytesIO()
+        pk = _pickle.Pickler(f, p)
+        pk.dump(v)
+        n = f.tell()
+        pk.dump(second)
+        row.append([f.getvalue()[:n].hex(), f.getvalue()[n:].hex()])
+    return row
+`;
+
 /** A pickle written by CPython. */
 export interface CorpusPickle {
   readonly name: string;
